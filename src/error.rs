@@ -1,0 +1,131 @@
+//! Errors are data: a stage that fails yields a [`PyError`] carrying what CPython would report,
+//! and the CLI and the TUI decide how to show it.
+
+use serde::{Deserialize, Serialize};
+
+/// The exception class CPython raises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PyErrorKind {
+    SyntaxError,
+    IndentationError,
+    TabError,
+    /// Raised by `tokenize` only (a token stream that ends inside a bracket, …).
+    TokenError,
+    /// Something cpyviz's model cannot handle yet (never a wrong answer instead).
+    Unsupported,
+}
+
+impl PyErrorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PyErrorKind::SyntaxError => "SyntaxError",
+            PyErrorKind::IndentationError => "IndentationError",
+            PyErrorKind::TabError => "TabError",
+            PyErrorKind::TokenError => "TokenError",
+            PyErrorKind::Unsupported => "cpyviz: unsupported",
+        }
+    }
+}
+
+/// An error in CPython's terms: the fields of a `SyntaxError` instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PyError {
+    pub kind: PyErrorKind,
+    pub msg: String,
+    pub filename: String,
+    /// 1-based line, if known.
+    pub lineno: Option<usize>,
+    /// 1-based character offset in `text` of the first caret, if known.
+    pub offset: Option<usize>,
+    pub end_lineno: Option<usize>,
+    /// 1-based character offset one past the last caret, if known.
+    pub end_offset: Option<usize>,
+    /// The offending line, without its newline.
+    pub text: Option<String>,
+}
+
+impl PyError {
+    /// An error with a message only.
+    pub fn new(kind: PyErrorKind, msg: impl Into<String>, filename: impl Into<String>) -> PyError {
+        PyError {
+            kind,
+            msg: msg.into(),
+            filename: filename.into(),
+            lineno: None,
+            offset: None,
+            end_lineno: None,
+            end_offset: None,
+            text: None,
+        }
+    }
+
+    /// Sets the location: 1-based line, 1-based character offsets of the caret range, and the line.
+    pub fn at(
+        mut self,
+        lineno: usize,
+        offset: usize,
+        end: Option<(usize, usize)>,
+        text: impl Into<String>,
+    ) -> PyError {
+        self.lineno = Some(lineno);
+        self.offset = Some(offset);
+        if let Some((l, o)) = end {
+            self.end_lineno = Some(l);
+            self.end_offset = Some(o);
+        }
+        self.text = Some(text.into());
+        self
+    }
+
+    /// The last lines of CPython's traceback for this error: `File "…", line N`, the offending
+    /// line, the caret line and `SyntaxError: msg` (as `traceback` formats a `SyntaxError`).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Some(lineno) = self.lineno {
+            out.push_str(&format!("  File \"{}\", line {}\n", self.filename, lineno));
+            if let Some(text) = &self.text {
+                let rtext = text.trim_end_matches(['\n', '\r']);
+                let ltext = rtext.trim_start_matches([' ', '\t', '\x0c']);
+                let spaces = rtext.chars().count() - ltext.chars().count();
+                out.push_str(&format!("    {ltext}\n"));
+                if let Some(offset) = self.offset {
+                    let len = ltext.chars().count();
+                    let start = offset.saturating_sub(1).saturating_sub(spaces).min(len);
+                    let end = match (self.end_lineno, self.end_offset) {
+                        (Some(el), Some(eo)) if el == lineno && eo > offset => {
+                            eo.saturating_sub(1).saturating_sub(spaces).min(len + 1)
+                        }
+                        _ => start + 1,
+                    };
+                    let end = end.max(start + 1);
+                    let indent: String = ltext
+                        .chars()
+                        .take(start)
+                        .map(|c| if c.is_whitespace() { c } else { ' ' })
+                        .collect();
+                    out.push_str(&format!("    {indent}{}\n", "^".repeat(end - start)));
+                }
+            }
+        }
+        out.push_str(&format!("{}: {}\n", self.kind.name(), self.msg));
+        out
+    }
+}
+
+impl std::fmt::Display for PyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.lineno {
+            Some(l) => write!(
+                f,
+                "{}: {} ({}, line {})",
+                self.kind.name(),
+                self.msg,
+                self.filename,
+                l
+            ),
+            None => write!(f, "{}: {}", self.kind.name(), self.msg),
+        }
+    }
+}
+
+impl std::error::Error for PyError {}
