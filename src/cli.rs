@@ -110,9 +110,48 @@ pub fn main() -> ExitCode {
             let _ = std::io::stderr().write_all(out.stderr.as_bytes());
             ExitCode::from(out.code as u8)
         }
-        None => {
-            eprintln!("cpyviz: the interactive viewer is not built yet");
-            ExitCode::from(2)
+        None => open_viewer(cli.open),
+    }
+}
+
+/// Builds the built-in engine's captures of a file for every version profile, or the message
+/// CPython would print when the file cannot even be decoded.
+pub fn builtin_captures(path: &std::path::Path) -> Result<Vec<crate::capture::Capture>, String> {
+    let bytes = read_file(path)?;
+    let name = path.to_string_lossy().to_string();
+    let source = crate::source::Source::decode(&name, &bytes)
+        .map_err(|e| crate::pipeline::ast::render_decode_error(&name, &e))?;
+    Ok(PyVersion::ALL
+        .iter()
+        .map(|&v| crate::pipeline::capture(source.clone(), v))
+        .collect())
+}
+
+fn open_viewer(args: OpenArgs) -> ExitCode {
+    use std::io::IsTerminal;
+    let Some(file) = args.file else {
+        eprintln!("cpyviz: give a Python file to open, e.g. `cpyviz samples/abs.py` (see --help)");
+        return ExitCode::from(2);
+    };
+    let captures = match builtin_captures(&file) {
+        Ok(c) => c,
+        Err(msg) => {
+            eprint!("{}", if msg.ends_with('\n') { msg } else { msg + "\n" });
+            return ExitCode::from(1);
+        }
+    };
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "cpyviz: the viewer needs a terminal; use `cpyviz dump` or `cpyviz shot` to write a stage to a file or pipe"
+        );
+        return ExitCode::from(2);
+    }
+    let app = crate::app::App::new(captures, args.python_version, args.stage);
+    match crate::tui::run(app) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cpyviz: terminal error: {e}");
+            ExitCode::from(1)
         }
     }
 }

@@ -21,11 +21,15 @@
 //! - `export/` — SVG, PNG, HTML and text screenshots.
 //! - `cli.rs` — the command line.
 
+pub mod app;
 pub mod capture;
 pub mod cli;
 pub mod dump;
 pub mod error;
+pub mod explain;
 pub mod pipeline;
 pub mod pyrepr;
 pub mod source;
+pub mod tui;
+pub mod ui;
 pub mod version;

@@ -1,0 +1,388 @@
+//! The viewer's state and its update function. [`App::update`] is the only way state changes;
+//! it never computes a stage — every stage comes ready-made in the [`Capture`]s.
+
+pub mod action;
+pub mod ast_view;
+
+pub use action::{action_for_key, Action};
+
+use crate::capture::{Capture, Stage, StageStatus};
+use crate::source::Span;
+use crate::ui;
+use crate::version::PyVersion;
+use ast_view::AstRow;
+use std::collections::HashSet;
+
+/// Which pane the arrow keys move in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Source,
+    Stage,
+}
+
+/// The whole state of the viewer.
+pub struct App {
+    captures: Vec<Capture>,
+    current: usize,
+    pub stage: Stage,
+    pub focus: Focus,
+    pub show_help: bool,
+    pub quit: bool,
+    /// Selected row of the token table.
+    pub token_sel: usize,
+    /// Selected row of the visible AST rows.
+    pub ast_sel: usize,
+    folded: HashSet<Vec<u32>>,
+    ast_rows: Vec<AstRow>,
+    /// The source cursor: a byte offset into the source text.
+    pub cursor: usize,
+    /// A one-line message for the status bar (e.g. why a key did nothing).
+    pub status: Option<String>,
+    /// The terminal size the last frame was drawn at (for mouse hit-testing and paging).
+    pub size: (u16, u16),
+    pub highlight: ui::highlight::Highlighted,
+}
+
+impl App {
+    /// A viewer over one or more captures of the same source (e.g. one per version profile).
+    /// Panics if `captures` is empty.
+    pub fn new(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> App {
+        assert!(!captures.is_empty(), "App needs at least one capture");
+        let current = captures
+            .iter()
+            .position(|c| c.version == version)
+            .unwrap_or(0);
+        let highlight = ui::highlight::Highlighted::new(&captures[current].source.text);
+        let mut app = App {
+            captures,
+            current,
+            stage,
+            focus: Focus::Stage,
+            show_help: false,
+            quit: false,
+            token_sel: 0,
+            ast_sel: 0,
+            folded: HashSet::new(),
+            ast_rows: Vec::new(),
+            cursor: 0,
+            status: None,
+            size: (120, 36),
+            highlight,
+        };
+        app.rebuild_ast_rows();
+        app
+    }
+
+    pub fn capture(&self) -> &Capture {
+        &self.captures[self.current]
+    }
+
+    pub fn versions(&self) -> Vec<PyVersion> {
+        self.captures.iter().map(|c| c.version).collect()
+    }
+
+    pub fn ast_rows(&self) -> &[AstRow] {
+        &self.ast_rows
+    }
+
+    fn rebuild_ast_rows(&mut self) {
+        self.ast_rows = match &self.capture().ast {
+            Ok(root) => ast_view::rows(root, &self.folded),
+            Err(_) => Vec::new(),
+        };
+        self.ast_sel = self.ast_sel.min(self.ast_rows.len().saturating_sub(1));
+    }
+
+    /// Number of rows in the current stage's list (0 for stages without one).
+    pub fn row_count(&self) -> usize {
+        match (self.stage, self.capture().status(self.stage)) {
+            (Stage::Tokens, StageStatus::Ready) => {
+                self.capture().tokens.as_ref().map_or(0, |t| t.len())
+            }
+            (Stage::Ast, StageStatus::Ready) => self.ast_rows.len(),
+            _ => 0,
+        }
+    }
+
+    /// The selected row of the current stage.
+    pub fn selected_row(&self) -> usize {
+        match self.stage {
+            Stage::Ast => self.ast_sel,
+            _ => self.token_sel,
+        }
+    }
+
+    fn set_selected_row(&mut self, row: usize) {
+        let n = self.row_count();
+        if n == 0 {
+            return;
+        }
+        let row = row.min(n - 1);
+        match self.stage {
+            Stage::Tokens => self.token_sel = row,
+            Stage::Ast => self.ast_sel = row,
+            _ => return,
+        }
+        if let Some(span) = self.selected_span() {
+            self.cursor = span.start as usize;
+        }
+    }
+
+    /// The source range of the current selection, to highlight in the source pane.
+    pub fn selected_span(&self) -> Option<Span> {
+        let cap = self.capture();
+        match (self.stage, cap.status(self.stage)) {
+            (Stage::Tokens, StageStatus::Ready) => cap
+                .tokens
+                .as_ref()
+                .ok()
+                .and_then(|t| t.get(self.token_sel))
+                .map(|t| t.span),
+            (Stage::Ast, StageStatus::Ready) => {
+                self.ast_rows.get(self.ast_sel).and_then(|r| r.span)
+            }
+            (_, StageStatus::Failed(e)) => {
+                let line = e.lineno?;
+                if line == 0 || line > cap.source.line_count() + 1 {
+                    return None;
+                }
+                let col = e.offset.unwrap_or(1).saturating_sub(1);
+                let start = cap.source.offset_of_char_col(line, col);
+                let end = match (e.end_lineno, e.end_offset) {
+                    (Some(el), Some(eo)) if el >= line && eo > 0 => {
+                        cap.source.offset_of_char_col(el, eo - 1)
+                    }
+                    _ => start,
+                };
+                Some(Span::new(start, end.max(start)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Selects the stage row that best matches the source cursor.
+    fn select_from_cursor(&mut self) {
+        let cursor = self.cursor;
+        match self.stage {
+            Stage::Tokens => {
+                if let Ok(tokens) = &self.capture().tokens {
+                    let containing = tokens.iter().position(|t| {
+                        t.span.contains(cursor)
+                            && t.kind != crate::pipeline::tokens::TokenKind::ENCODING
+                    });
+                    let fallback = || {
+                        tokens
+                            .iter()
+                            .rposition(|t| (t.span.start as usize) <= cursor && !t.span.is_empty())
+                    };
+                    if let Some(i) = containing.or_else(fallback) {
+                        self.token_sel = i;
+                    }
+                }
+            }
+            Stage::Ast => {
+                let best = self
+                    .ast_rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.span.is_some_and(|s| s.contains(cursor)))
+                    .min_by_key(|(i, r)| (r.span.map_or(usize::MAX, |s| s.len()), usize::MAX - i))
+                    .map(|(i, _)| i);
+                if let Some(i) = best {
+                    self.ast_sel = i;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn page(&self) -> usize {
+        (self.size.1 as usize).saturating_sub(14).max(1)
+    }
+
+    /// Applies one action.
+    pub fn update(&mut self, action: Action) {
+        self.status = None;
+        if self.show_help {
+            match action {
+                Action::Quit | Action::ToggleHelp | Action::Click { .. } => self.show_help = false,
+                _ => {}
+            }
+            return;
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => self.show_help = true,
+            Action::NextStage => self.set_stage(self.stage.next()),
+            Action::PrevStage => self.set_stage(self.stage.prev()),
+            Action::GoToStage(i) => {
+                if let Some(s) = Stage::from_repr(i) {
+                    self.set_stage(s)
+                }
+            }
+            Action::ToggleVersion => self.toggle_version(),
+            Action::SwitchFocus => {
+                self.focus = match self.focus {
+                    Focus::Source => Focus::Stage,
+                    Focus::Stage => Focus::Source,
+                }
+            }
+            Action::Up => self.move_vertical(-1),
+            Action::Down => self.move_vertical(1),
+            Action::PageUp => self.move_vertical(-(self.page() as isize)),
+            Action::PageDown => self.move_vertical(self.page() as isize),
+            Action::Home => match self.focus {
+                Focus::Stage => self.set_selected_row(0),
+                Focus::Source => self.set_cursor(0),
+            },
+            Action::End => match self.focus {
+                Focus::Stage => self.set_selected_row(usize::MAX),
+                Focus::Source => {
+                    let end = self.capture().source.text.len();
+                    self.set_cursor(end)
+                }
+            },
+            Action::Left => match (self.focus, self.stage) {
+                (Focus::Source, _) => self.move_cursor_chars(-1),
+                (Focus::Stage, Stage::Ast) => self.fold_selected(Some(true)),
+                _ => {}
+            },
+            Action::Right => match (self.focus, self.stage) {
+                (Focus::Source, _) => self.move_cursor_chars(1),
+                (Focus::Stage, Stage::Ast) => self.fold_selected(Some(false)),
+                _ => {}
+            },
+            Action::ToggleFold => {
+                if self.stage == Stage::Ast {
+                    self.fold_selected(None)
+                }
+            }
+            Action::Click { column, row } => self.click(column, row),
+            Action::ScrollUp { column, row } => self.scroll(column, row, -3),
+            Action::ScrollDown { column, row } => self.scroll(column, row, 3),
+        }
+    }
+
+    fn set_stage(&mut self, stage: Stage) {
+        self.stage = stage;
+        self.select_from_cursor();
+    }
+
+    fn toggle_version(&mut self) {
+        let want = self.capture().version.toggled();
+        match self.captures.iter().position(|c| c.version == want) {
+            Some(i) => {
+                self.current = i;
+                self.rebuild_ast_rows();
+                self.select_from_cursor();
+            }
+            None => {
+                self.status = Some(format!(
+                    "no CPython {want} capture here: this view only has {}",
+                    self.capture().version
+                ))
+            }
+        }
+    }
+
+    fn move_vertical(&mut self, delta: isize) {
+        match self.focus {
+            Focus::Stage => {
+                let row = self.selected_row().saturating_add_signed(delta);
+                self.set_selected_row(row);
+            }
+            Focus::Source => {
+                let src = &self.capture().source;
+                let (line, _) = src.line_col(self.cursor.min(src.text.len()));
+                let col = src.text[src.line_start(line)..self.cursor].chars().count();
+                let max_line = src.line_count().max(1);
+                let new_line = line.saturating_add_signed(delta).clamp(1, max_line);
+                let line_len = src.line_text(new_line).chars().count();
+                let offset = src.offset_of_char_col(new_line, col.min(line_len));
+                self.set_cursor(offset);
+            }
+        }
+    }
+
+    fn move_cursor_chars(&mut self, delta: isize) {
+        let text = &self.capture().source.text;
+        let mut pos = self.cursor.min(text.len());
+        if delta < 0 {
+            if let Some((i, _)) = text[..pos].char_indices().next_back() {
+                pos = i;
+            }
+        } else if let Some(c) = text[pos..].chars().next() {
+            pos += c.len_utf8();
+        }
+        self.set_cursor(pos);
+    }
+
+    /// Moves the source cursor and selects what lies under it.
+    pub fn set_cursor(&mut self, offset: usize) {
+        let text = &self.capture().source.text;
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        self.cursor = offset;
+        self.select_from_cursor();
+    }
+
+    /// `Some(true)` folds, `Some(false)` unfolds, `None` toggles the selected AST node.
+    fn fold_selected(&mut self, fold: Option<bool>) {
+        let Some(row) = self.ast_rows.get(self.ast_sel) else {
+            return;
+        };
+        if !row.has_children {
+            if fold == Some(true) {
+                // Fold goes to the parent, as in file trees.
+                let parent = row.path[..row.path.len().saturating_sub(1)].to_vec();
+                if let Some(i) = self.ast_rows.iter().position(|r| r.path == parent) {
+                    self.ast_sel = i;
+                }
+            }
+            return;
+        }
+        let path = row.path.clone();
+        let now_folded = self.folded.contains(&path);
+        let want = fold.unwrap_or(!now_folded);
+        if want {
+            self.folded.insert(path);
+        } else {
+            self.folded.remove(&path);
+        }
+        self.rebuild_ast_rows();
+    }
+
+    fn click(&mut self, column: u16, row: u16) {
+        let areas = ui::layout(self);
+        let pos = ratatui::layout::Position::new(column, row);
+        if areas.source_inner.contains(pos) {
+            self.focus = Focus::Source;
+            if let Some(offset) = ui::source_offset_at(self, &areas, column, row) {
+                self.set_cursor(offset);
+            }
+        } else if areas.stage_inner.contains(pos) {
+            self.focus = Focus::Stage;
+            let first = ui::list_scroll(self, &areas);
+            let target = first + (row - areas.stage_inner.y) as usize;
+            let target = target.saturating_sub(ui::list_header_rows(self.stage));
+            if target < self.row_count() {
+                self.set_selected_row(target);
+            }
+        } else if let Some(stage) = ui::stage_at(self, &areas, column, row) {
+            self.set_stage(stage);
+        }
+    }
+
+    fn scroll(&mut self, column: u16, row: u16, delta: isize) {
+        let areas = ui::layout(self);
+        let pos = ratatui::layout::Position::new(column, row);
+        if areas.source_inner.contains(pos) {
+            self.focus = Focus::Source;
+        } else if areas.stage_inner.contains(pos) {
+            self.focus = Focus::Stage;
+        }
+        self.move_vertical(delta);
+    }
+}

@@ -1,0 +1,127 @@
+//! Plain-English explanations shown in the explanation panel: what each stage is, and what a
+//! selected token or AST node means. Data only.
+
+use crate::capture::Stage;
+use crate::pipeline::tokens::TokenKind;
+
+/// What a stage is, in two or three sentences.
+pub fn stage(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Tokens => "The tokenizer reads the source text and cuts it into tokens: names, numbers, strings, operators, and the invisible NEWLINE, INDENT and DEDENT tokens that give Python its block structure. This is the stream `python -m tokenize -e` prints.",
+        Stage::Ast => "The parser turns tokens into an abstract syntax tree: one node per statement and expression, with positions back into the source. Comments, parentheses and layout are gone. This is what `python -m ast` prints.",
+        Stage::Bytecode => "The compiler walks the AST and emits bytecode for a stack machine: one code object per function, class body and comprehension scope, each with its constants, names, line table and exception table (`python -m dis`).",
+        Stage::Specialized => "While the code runs, the adaptive interpreter rewrites hot instructions into specialized forms (BINARY_OP → BINARY_OP_ADD_INT, LOAD_ATTR → LOAD_ATTR_INSTANCE_VALUE, …) guarded by cheap type checks, using each instruction's inline cache.",
+        Stage::Uops => "Hot loops are translated into traces of micro-ops (tier 2): each specialized instruction expands into guards and small actions, which the optimizer then trims. An ENTER_EXECUTOR instruction hands control to the trace.",
+        Stage::MachineCode => "The copy-and-patch JIT turns each micro-op of a trace into machine code by copying a precompiled stencil and patching its holes: opargs, operands, jump targets and addresses of runtime functions.",
+        Stage::Trampolines => "When a patched call cannot reach its target directly, the JIT routes it through a trampoline. A bitmask records which symbols need one; the slot of a symbol is the number of set bits below it.",
+    }
+}
+
+/// What one token type means.
+pub fn token(kind: TokenKind) -> &'static str {
+    use TokenKind::*;
+    match kind {
+        ENCODING => "ENCODING is the first token `tokenize` reports: the source encoding it decoded the file with. The parser never sees it.",
+        NAME => "NAME: an identifier. Keywords such as `def`, `if` and `return` are NAME tokens too; the parser tells them apart, and soft keywords (`match`, `case`, `type`) only by context.",
+        NUMBER => "NUMBER: an integer, float or imaginary literal, underscores and all. Its value is computed later, by the parser.",
+        STRING => "STRING: a complete string or bytes literal with its prefix and quotes. Adjacent literals are joined by the parser, not here.",
+        NEWLINE => "NEWLINE ends a logical line: a statement is complete. Line breaks inside brackets or after a backslash do not produce one.",
+        NL => "NL is a line break that does not end a statement: a blank line, a comment-only line, or a break inside brackets. The parser ignores it.",
+        INDENT => "INDENT: this line is indented deeper than the previous one, opening a block. The tokenizer keeps a stack of indentation widths.",
+        DEDENT => "DEDENT: the indentation went back to an outer level, closing one block. One DEDENT per level popped; it is zero-width and sits where the next token starts.",
+        COMMENT => "COMMENT: from `#` to the end of the line. The parser never sees comments; `tokenize` reports them for tools.",
+        ENDMARKER => "ENDMARKER: the end of the input. Before it, the tokenizer closes every open block with DEDENT tokens.",
+        FSTRING_START | TSTRING_START => "Start of an f-string (or t-string, 3.14+): its prefix and opening quote. Since Python 3.12 (PEP 701) the tokenizer splits f-strings into parts instead of one STRING token.",
+        FSTRING_MIDDLE | TSTRING_MIDDLE => "A literal part of an f-string (or of a format spec). Doubled braces `{{` / `}}` stand for single braces here.",
+        FSTRING_END | TSTRING_END => "The closing quote of an f-string (or t-string).",
+        LBRACE | RBRACE => "A brace: a dict or set display, or inside an f-string the start or end of a replacement field.",
+        LPAR | RPAR | LSQB | RSQB => "A bracket. While brackets are open, line breaks are NL, not NEWLINE, so expressions can span lines.",
+        COLON => "COLON: ends a compound statement's header (a block follows), separates a dict key from its value or slice bounds, or starts an annotation or f-string format spec.",
+        COLONEQUAL => "COLONEQUAL `:=` is the walrus operator: an assignment expression (PEP 572).",
+        RARROW => "RARROW `->` introduces a function's return annotation.",
+        EXCLAMATION => "EXCLAMATION `!` in an f-string starts a conversion: `!r`, `!s` or `!a`.",
+        ELLIPSIS => "ELLIPSIS `...`: the Ellipsis constant.",
+        AT | ATEQUAL => "AT `@`: a decorator, or the matrix-multiplication operator.",
+        EQUAL => "EQUAL `=`: assignment, a keyword argument, a default value, or a self-documenting `=` in an f-string.",
+        COMMA => "COMMA: separates items; a trailing comma makes a one-element tuple.",
+        DOT => "DOT: attribute access (`obj.name`), or part of a relative import.",
+        SEMI => "SEMI `;` separates simple statements on one line.",
+        ERRORTOKEN => "ERRORTOKEN: text the tokenizer could not make sense of.",
+        OP => "An operator or delimiter.",
+        _ => "An operator. `tokenize -e` names its exact type; plain `tokenize` calls every operator OP. The parser decides what it means from its neighbours.",
+    }
+}
+
+/// What an AST node kind means.
+pub fn ast_node(kind: &str) -> &'static str {
+    match kind {
+        "Module" => "Module: the whole file. Its body is the list of top-level statements.",
+        "FunctionDef" => "FunctionDef: a `def` statement. Running it creates a function object from a code object compiled separately, and binds its name.",
+        "AsyncFunctionDef" => "AsyncFunctionDef: an `async def` statement; calling the function makes a coroutine.",
+        "ClassDef" => "ClassDef: a `class` statement. Its body runs once, in a new namespace, to build the class.",
+        "Return" => "Return: leaves the function with a value (None if there is none).",
+        "Delete" => "Delete: a `del` statement, unbinding names, items or attributes.",
+        "Assign" => "Assign: `targets = value`. The value is computed once, then stored into each target from left to right.",
+        "AugAssign" => "AugAssign: an in-place operation such as `x += 1`, which tries `__iadd__` before `__add__`.",
+        "AnnAssign" => "AnnAssign: an annotated assignment `x: int = 0`. `simple` is 1 for a plain name.",
+        "TypeAlias" => "TypeAlias: a `type X = …` statement (PEP 695); the value is evaluated lazily.",
+        "For" => "For: a `for` loop. Compiled to GET_ITER and FOR_ITER, which the adaptive interpreter specializes for lists, ranges, tuples and generators.",
+        "AsyncFor" => "AsyncFor: an `async for` loop.",
+        "While" => "While: a `while` loop; its backward jump is where hot loops get noticed for tier 2.",
+        "If" => "If: a conditional. `elif` is a nested If in `orelse`.",
+        "With" | "AsyncWith" => "With: a context manager block; `__exit__` runs however the block ends.",
+        "withitem" => "withitem: one `expr as target` of a `with` statement.",
+        "Match" => "Match: a `match` statement (PEP 634); each case is tried in order.",
+        "match_case" => "match_case: one `case pattern if guard:` of a match statement.",
+        "Raise" => "Raise: raises an exception, optionally `from` a cause.",
+        "Try" | "TryStar" => "Try: a `try` statement with handlers, `else` and `finally`. Since 3.11 entering it costs nothing: handlers are found through the exception table.",
+        "ExceptHandler" => "ExceptHandler: one `except` clause.",
+        "Assert" => "Assert: checks a condition unless Python runs with -O.",
+        "Import" | "ImportFrom" => "Import: binds modules or names from modules. `level` counts the leading dots of a relative import.",
+        "alias" => "alias: one `name as asname` in an import.",
+        "Global" => "Global: these names refer to module globals inside this function.",
+        "Nonlocal" => "Nonlocal: these names refer to a variable of an enclosing function (a cell).",
+        "Expr" => "Expr: an expression used as a statement; its value is discarded (a docstring is one too).",
+        "Pass" => "Pass: does nothing.",
+        "Break" => "Break: leaves the innermost loop.",
+        "Continue" => "Continue: goes to the next iteration of the innermost loop.",
+        "BoolOp" => "BoolOp: `and` / `or` with short-circuit evaluation: compiled to conditional jumps, not a single operation.",
+        "NamedExpr" => "NamedExpr: the walrus `target := value`.",
+        "BinOp" => "BinOp: a binary operator. Compiled to BINARY_OP, which specializes to e.g. BINARY_OP_ADD_INT once it has seen the operand types.",
+        "UnaryOp" => "UnaryOp: `-x`, `+x`, `~x` or `not x`. A minus sign before a number is a UnaryOp here; the compiler folds it into a constant.",
+        "Lambda" => "Lambda: an anonymous function; its body is a single expression.",
+        "IfExp" => "IfExp: the conditional expression `a if test else b`.",
+        "Dict" => "Dict: a dict display. A `**mapping` unpacking has None as its key.",
+        "Set" => "Set: a set display `{a, b}`.",
+        "ListComp" | "SetComp" | "DictComp" => "A comprehension. Since 3.12 (PEP 709) it is inlined into the enclosing function instead of being a hidden function call.",
+        "GeneratorExp" => "GeneratorExp: a generator expression; it still gets its own code object and runs lazily.",
+        "comprehension" => "comprehension: one `for target in iter if …` clause.",
+        "Await" => "Await: suspends the coroutine until the awaitable is done.",
+        "Yield" | "YieldFrom" => "Yield: makes the function a generator; each yield suspends its frame.",
+        "Compare" => "Compare: one or more comparisons; `a < b < c` evaluates b once and short-circuits.",
+        "Call" => "Call: a call with positional arguments and keywords. Compiled to CALL or CALL_KW, which specialize for Python functions, builtins, types and methods.",
+        "keyword" => "keyword: a `name=value` argument (or `**mapping` when `arg` is missing).",
+        "FormattedValue" => "FormattedValue: a replacement field of an f-string. `conversion` is -1 (none), 115 (!s), 114 (!r) or 97 (!a).",
+        "Interpolation" => "Interpolation: a replacement field of a t-string (3.14+).",
+        "JoinedStr" => "JoinedStr: an f-string: literal parts and formatted values joined at run time (BUILD_STRING).",
+        "TemplateStr" => "TemplateStr: a t-string (PEP 750, 3.14+), evaluating to a Template object.",
+        "Constant" => "Constant: a literal value. The compiler stores it in the code object's constants (small ints use LOAD_SMALL_INT).",
+        "Attribute" => "Attribute: `value.attr`. Compiled to LOAD_ATTR, one of the most specialized instructions (instance values, slots, methods, modules…).",
+        "Subscript" => "Subscript: `value[slice]`.",
+        "Starred" => "Starred: `*value` in a call, display or assignment target.",
+        "Name" => "Name: a variable. `ctx` says whether it is read (Load), written (Store) or deleted (Del); the compiler picks LOAD_FAST, LOAD_GLOBAL, LOAD_DEREF… from its scope.",
+        "List" => "List: a list display `[a, b]` (or a list of assignment targets).",
+        "Tuple" => "Tuple: a tuple. A tuple of constants is folded into one constant.",
+        "Slice" => "Slice: `lower:upper:step` inside a subscript.",
+        "arguments" => "arguments: a function's parameters: positional-only, regular, *args, keyword-only, **kwargs, and their defaults.",
+        "arg" => "arg: one parameter, with its annotation.",
+        "MatchValue" | "MatchSingleton" => "A pattern that compares against a value.",
+        "MatchSequence" => "MatchSequence: a sequence pattern `[a, b, *rest]`.",
+        "MatchMapping" => "MatchMapping: a mapping pattern `{\"key\": p}`.",
+        "MatchClass" => "MatchClass: a class pattern `Point(x=0)`.",
+        "MatchStar" => "MatchStar: `*rest` in a sequence pattern.",
+        "MatchAs" => "MatchAs: a capture pattern (`name`), a wildcard (`_`) or `pattern as name`.",
+        "MatchOr" => "MatchOr: alternatives `p1 | p2`.",
+        _ => "A node of CPython's abstract syntax tree.",
+    }
+}

@@ -1,0 +1,96 @@
+//! One theme of RGB styles: screenshots never depend on a terminal's palette.
+
+use ratatui::style::{Color, Modifier, Style};
+
+pub struct Theme {
+    pub bg: Color,
+    pub fg: Color,
+    pub dim: Color,
+    pub border: Color,
+    pub border_focus: Color,
+    pub title: Style,
+    pub header: Style,
+    pub header_engine: Style,
+    pub stage_current: Style,
+    pub stage_ready: Style,
+    pub stage_missing: Style,
+    pub stage_failed: Style,
+    pub gutter: Style,
+    pub selection_row: Style,
+    pub source_selection: Color,
+    pub cursor: Style,
+    pub error: Style,
+    pub field: Style,
+    pub node: Style,
+    pub detail: Style,
+    pub token_name: Style,
+    pub token_number: Style,
+    pub token_string: Style,
+    pub token_op: Style,
+    pub token_layout: Style,
+    pub token_comment: Style,
+    pub key: Style,
+    pub text: Style,
+    pub emphasis: Style,
+}
+
+const fn rgb(r: u8, g: u8, b: u8) -> Color {
+    Color::Rgb(r, g, b)
+}
+
+const fn fg(c: Color) -> Style {
+    Style::new().fg(c)
+}
+
+pub const BG: Color = rgb(0x1b, 0x1f, 0x27);
+pub const FG: Color = rgb(0xd8, 0xde, 0xe9);
+
+pub const THEME: Theme = Theme {
+    bg: BG,
+    fg: FG,
+    dim: rgb(0x7b, 0x85, 0x96),
+    border: rgb(0x4c, 0x56, 0x6a),
+    border_focus: rgb(0x88, 0xc0, 0xd0),
+    title: Style::new()
+        .fg(rgb(0xec, 0xef, 0xf4))
+        .add_modifier(Modifier::BOLD),
+    header: Style::new()
+        .fg(rgb(0xec, 0xef, 0xf4))
+        .bg(rgb(0x2e, 0x34, 0x40)),
+    header_engine: Style::new()
+        .fg(rgb(0x1b, 0x1f, 0x27))
+        .bg(rgb(0xeb, 0xcb, 0x8b))
+        .add_modifier(Modifier::BOLD),
+    stage_current: Style::new()
+        .fg(rgb(0x1b, 0x1f, 0x27))
+        .bg(rgb(0x88, 0xc0, 0xd0))
+        .add_modifier(Modifier::BOLD),
+    stage_ready: fg(rgb(0xd8, 0xde, 0xe9)),
+    stage_missing: fg(rgb(0x5c, 0x66, 0x7a)),
+    stage_failed: fg(rgb(0xbf, 0x61, 0x6a)),
+    gutter: fg(rgb(0x5c, 0x66, 0x7a)),
+    selection_row: Style::new().bg(rgb(0x3b, 0x42, 0x52)),
+    source_selection: rgb(0x4c, 0x56, 0x6a),
+    cursor: Style::new()
+        .fg(rgb(0x1b, 0x1f, 0x27))
+        .bg(rgb(0xd8, 0xde, 0xe9)),
+    error: fg(rgb(0xbf, 0x61, 0x6a)),
+    field: fg(rgb(0x7b, 0x85, 0x96)),
+    node: Style::new()
+        .fg(rgb(0x88, 0xc0, 0xd0))
+        .add_modifier(Modifier::BOLD),
+    detail: fg(rgb(0xa3, 0xbe, 0x8c)),
+    token_name: fg(rgb(0x88, 0xc0, 0xd0)),
+    token_number: fg(rgb(0xb4, 0x8e, 0xad)),
+    token_string: fg(rgb(0xa3, 0xbe, 0x8c)),
+    token_op: fg(rgb(0xeb, 0xcb, 0x8b)),
+    token_layout: fg(rgb(0x7b, 0x85, 0x96)),
+    token_comment: fg(rgb(0x61, 0x6e, 0x88)),
+    key: Style::new()
+        .fg(rgb(0xeb, 0xcb, 0x8b))
+        .add_modifier(Modifier::BOLD),
+    text: fg(FG),
+    emphasis: Style::new()
+        .fg(rgb(0xec, 0xef, 0xf4))
+        .add_modifier(Modifier::BOLD),
+};
