@@ -48,6 +48,19 @@ impl Stage {
         }
     }
 
+    /// A short title for narrow stage bars.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Stage::Tokens => "Tokens",
+            Stage::Ast => "AST",
+            Stage::Bytecode => "Bytecode",
+            Stage::Specialized => "Spec.",
+            Stage::Uops => "µops",
+            Stage::MachineCode => "Mach.",
+            Stage::Trampolines => "Tramp.",
+        }
+    }
+
     /// The name used on the command line (`cpyviz dump NAME`, `--stage NAME`).
     pub fn cli_name(self) -> &'static str {
         match self {

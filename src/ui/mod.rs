@@ -24,7 +24,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Widget, Wrap};
 use theme::THEME;
 use unicode_width::UnicodeWidthChar;
 
@@ -58,7 +58,7 @@ pub fn layout_in(area: Rect) -> Areas {
     .areas(area);
     let [source, stage] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(main);
-    let inner = |r: Rect| Block::bordered().inner(r);
+    let inner = |r: Rect| pane_block(String::new(), false).inner(r);
     Areas {
         header,
         stage_bar,
@@ -152,6 +152,7 @@ fn pane_block(title: String, focused: bool) -> Block<'static> {
     Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(Style::new().fg(border))
+        .padding(Padding::horizontal(1))
         .title(Span::styled(format!(" {title} "), THEME.title))
 }
 
@@ -185,11 +186,25 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// Stage bar items with their x ranges, for drawing and for mouse hits.
 fn stage_bar_items(app: &App, area: Rect) -> Vec<(Stage, Rect, String, Style)> {
+    let full = stage_bar_items_with(app, area, Stage::title);
+    match full.last() {
+        Some((_, r, ..)) if r.right() > area.right() => {
+            stage_bar_items_with(app, area, Stage::short_title)
+        }
+        _ => full,
+    }
+}
+
+fn stage_bar_items_with(
+    app: &App,
+    area: Rect,
+    title: fn(Stage) -> &'static str,
+) -> Vec<(Stage, Rect, String, Style)> {
     let mut x = area.x + 1;
     let mut out = Vec::new();
     for stage in Stage::all() {
         let status = app.capture().status(stage);
-        let mut label = format!(" {} {} ", stage as usize + 1, stage.title());
+        let mut label = format!(" {} {} ", stage as usize + 1, title(stage));
         let style = if stage == app.stage {
             THEME.stage_current
         } else {
@@ -657,7 +672,7 @@ fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
-    let width = 64.min(area.width.saturating_sub(4));
+    let width = 78.min(area.width.saturating_sub(4));
     let height = (KEYMAP.len() as u16 + 14).min(area.height.saturating_sub(2));
     let rect = Rect::new(
         area.x + (area.width - width) / 2,
@@ -691,7 +706,7 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
         .collect();
     lines.push(Line::styled(
         format!(
-            "Showing the {} for CPython {}. Stages with data: {}.",
+            "Showing the {} for CPython {}. Stages this engine builds: {}.",
             cap.engine.label(),
             cap.version,
             built.join(", ")

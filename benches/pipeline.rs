@@ -1,0 +1,195 @@
+//! Benchmarks (run with `cargo bench`):
+//!
+//! 1. tokens + AST of a generated 10,000-line module, against reference CPython 3.15's
+//!    `tokenize` + `ast.parse` of the same text timed inside that interpreter; prints the ratio
+//!    (target ≤ 1.0: cpyviz at most as slow as CPython).
+//! 2. rendering one viewer frame at 200×60 (target ≤ 2 ms).
+//!
+//! The reference CPython is found as `$CPYVIZ_REFPY` (a command such as
+//! `../shared/refpy/python 3.15`), else `../shared/refpy/python 3.15` if it exists. Without one the
+//! ratio is reported as not measured.
+
+use cpyviz::app::App;
+use cpyviz::capture::Stage;
+use cpyviz::pipeline;
+use cpyviz::source::Source;
+use cpyviz::version::PyVersion;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// A module of about `lines` lines of typical code: functions, classes, loops, f-strings,
+/// comprehensions, dicts and comments.
+fn generate_module(lines: usize) -> String {
+    let mut out = String::from("\"\"\"A generated module for benchmarking.\"\"\"\nimport math\n\n");
+    let mut i = 0;
+    while out.lines().count() < lines {
+        out.push_str(&format!(
+            r#"
+# Block {i}: a function, a class and a loop.
+def compute_{i}(a: int, b: int = {i}, *args, scale=1.5, **kwargs) -> float:
+    """Return a value computed from a and b."""
+    total = 0
+    for k in range(a, b + {i}):
+        if k % 3 == 0 and k > 2:
+            total += k * scale
+        elif k in (1, 2, 5):
+            total -= math.sqrt(k) / 2
+        else:
+            total = total ** 0.5 if total > 0 else -total
+    squares = [x * x for x in range(10) if x % 2]
+    table = {{"key_{i}": squares, 'other': {{k: v for k, v in kwargs.items()}}}}
+    return f"{{total:>{{a}}.2f}} {{table['key_{i}']!r}} {{b=}}"
+
+
+class Point{i}(object):
+    scale = {i}.25e-3
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def norm(self):
+        return (self.x ** 2 + self.y ** 2) ** 0.5 * self.scale
+
+    @property
+    def pair(self):
+        return [self.x, self.y][::-1]
+
+
+value_{i} = compute_{i}(1, 2, 3, 4, scale=0.5, extra=0x{i:x}) if {i} else None
+"#
+        ));
+        i += 1;
+    }
+    out
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
+    f(); // warm up
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn reference_command() -> Option<Vec<String>> {
+    if let Ok(cmd) = std::env::var("CPYVIZ_REFPY") {
+        return Some(cmd.split_whitespace().map(String::from).collect());
+    }
+    let default = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/refpy/python");
+    let root = std::env::var("REFPY_ROOT").unwrap_or_else(|_| "/opt/cpython-ref".into());
+    (std::path::Path::new(default).exists()
+        && std::path::Path::new(&format!("{root}/usr/bin/python3.15")).exists())
+    .then(|| vec![default.to_string(), "3.15".to_string()])
+}
+
+/// Median seconds CPython takes for tokenize + ast.parse of `path`, timed in-process.
+fn reference_seconds(cmd: &[String], path: &std::path::Path, runs: usize) -> Result<f64, String> {
+    let script = format!(
+        r#"
+import ast, io, time, tokenize
+src = open({path:?}, encoding="utf-8").read()
+def once():
+    list(tokenize.generate_tokens(io.StringIO(src).readline))
+    ast.parse(src)
+once()
+times = []
+for _ in range({runs}):
+    t = time.perf_counter(); once(); times.append(time.perf_counter() - t)
+times.sort()
+print(times[len(times) // 2])
+"#,
+        path = path.display().to_string()
+    );
+    let out = std::process::Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .arg("-c")
+        .arg(script)
+        .output()
+        .map_err(|e| format!("could not run {}: {e}", cmd[0]))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|e| format!("unexpected output from the reference CPython: {e}"))
+}
+
+fn bench_tokens_ast() {
+    let text = generate_module(10_000);
+    let lines = text.lines().count();
+    let source = Source::from_text("bench_module.py", text.clone());
+    let runs = 7;
+    let ours = time(runs, || {
+        let tokens = pipeline::tokens::tokenize(black_box(&source));
+        let ast = pipeline::ast::parse(black_box(&source), PyVersion::V3_15);
+        black_box((tokens, ast));
+    });
+    let check = pipeline::capture(source.clone(), PyVersion::V3_15);
+    let ok = check.tokens.is_ok() && check.ast.is_ok();
+    println!(
+        "tokens+ast  {lines} lines: cpyviz {:.1} ms{}",
+        ours.as_secs_f64() * 1e3,
+        if ok { "" } else { "  (WARNING: a stage failed on the generated module)" }
+    );
+    match reference_command() {
+        None => println!(
+            "tokens+ast  reference CPython 3.15 not found (set CPYVIZ_REFPY or run ../shared/refpy/install): ratio not measured"
+        ),
+        Some(cmd) => {
+            let path = std::env::temp_dir().join("cpyviz_bench_module.py");
+            if let Err(e) = std::fs::write(&path, &text) {
+                println!("tokens+ast  could not write {}: {e}", path.display());
+                return;
+            }
+            match reference_seconds(&cmd, &path, runs) {
+                Ok(secs) => println!(
+                    "tokens+ast  CPython 3.15 tokenize+ast.parse {:.1} ms  ratio cpyviz/CPython = {:.2} (target <= 1.0)",
+                    secs * 1e3,
+                    ours.as_secs_f64() / secs
+                ),
+                Err(e) => println!("tokens+ast  reference CPython failed: {e}"),
+            }
+        }
+    }
+}
+
+fn bench_frame() {
+    let text = include_str!("../samples/abs.py");
+    let source = Source::from_text("samples/abs.py", text);
+    let captures: Vec<_> = PyVersion::ALL
+        .iter()
+        .map(|&v| pipeline::capture(source.clone(), v))
+        .collect();
+    for stage in [Stage::Tokens, Stage::Ast] {
+        let mut app = App::new(captures.clone(), PyVersion::V3_14, stage);
+        app.update(cpyviz::app::Action::Down);
+        let t = time(200, || {
+            black_box(cpyviz::ui::render_to_buffer(&mut app, 200, 60));
+        });
+        println!(
+            "frame       200x60 {:<6} {:.3} ms (target <= 2 ms)",
+            stage.cli_name(),
+            t.as_secs_f64() * 1e3
+        );
+    }
+}
+
+fn main() {
+    // `cargo test --benches` runs bench targets with --test-ish args; only measure under `cargo bench`.
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+    bench_tokens_ast();
+    bench_frame();
+}
