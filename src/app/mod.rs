@@ -112,7 +112,8 @@ impl App {
         }
     }
 
-    fn set_selected_row(&mut self, row: usize) {
+    /// Selects a row of the current stage's list (clamped) and moves the cursor to it.
+    pub fn set_selected_row(&mut self, row: usize) {
         let n = self.row_count();
         if n == 0 {
             return;

@@ -107,6 +107,26 @@ pub fn render_to_buffer(app: &mut App, width: u16, height: u16) -> Buffer {
     buf
 }
 
+/// Export settings matching the theme (cells with no colour of their own get the theme's).
+pub fn export_options(app: &App) -> crate::export::ExportOptions {
+    let rgb = |c| match c {
+        ratatui::style::Color::Rgb(r, g, b) => (r, g, b),
+        _ => (0, 0, 0),
+    };
+    let cap = app.capture();
+    crate::export::ExportOptions {
+        default_fg: rgb(THEME.fg),
+        default_bg: rgb(THEME.bg),
+        title: Some(format!(
+            "cpyviz · {} · {} · {} · CPython {}",
+            cap.source.path,
+            app.stage.title(),
+            cap.engine.label(),
+            cap.version
+        )),
+    }
+}
+
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
         buf.set_style(area, Style::new().bg(THEME.bg).fg(THEME.fg));

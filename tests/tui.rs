@@ -1,0 +1,186 @@
+//! Drives the real viewer with key events on an in-memory terminal and checks what it shows.
+
+use cpyviz::app::{action_for_key, App};
+use cpyviz::capture::Stage;
+use cpyviz::cli::builtin_captures;
+use cpyviz::ui::theme::THEME;
+use cpyviz::version::PyVersion;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use std::path::Path;
+
+fn open(path: &str, stage: Stage) -> App {
+    let captures = builtin_captures(Path::new(path)).expect("sample opens");
+    App::new(captures, PyVersion::V3_14, stage)
+}
+
+/// Presses keys: single characters, or names in angle brackets (`<Tab>`, `<Down>`, …).
+fn press(app: &mut App, keys: &str) {
+    let mut rest = keys;
+    while let Some(c) = rest.chars().next() {
+        let (code, len) = if c == '<' {
+            let end = rest.find('>').expect("closing >");
+            let code = match &rest[1..end] {
+                "Tab" => KeyCode::Tab,
+                "BackTab" => KeyCode::BackTab,
+                "Down" => KeyCode::Down,
+                "Up" => KeyCode::Up,
+                "Left" => KeyCode::Left,
+                "Right" => KeyCode::Right,
+                "Enter" => KeyCode::Enter,
+                "Esc" => KeyCode::Esc,
+                "End" => KeyCode::End,
+                "PageDown" => KeyCode::PageDown,
+                other => panic!("unknown key {other}"),
+            };
+            (code, end + 1)
+        } else {
+            (KeyCode::Char(c), c.len_utf8())
+        };
+        if let Some(action) = action_for_key(KeyEvent::new(code, KeyModifiers::NONE)) {
+            app.update(action);
+        }
+        rest = &rest[len..];
+    }
+}
+
+fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+    app.size = (width, height);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| frame.render_widget(&*app, frame.area()))
+        .unwrap();
+    terminal
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The source-pane cells drawn with the selection background, as text.
+fn highlighted_source(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        for x in 0..area.width / 2 {
+            let cell = &buffer[(x, y)];
+            if cell.bg == THEME.source_selection {
+                out.push_str(cell.symbol());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn opens_on_tokens_with_engine_and_version_on_screen() {
+    let mut app = open("samples/abs.py", Stage::Tokens);
+    let terminal = draw(&mut app, 100, 30);
+    let screen = text(terminal.backend().buffer());
+    assert!(screen.contains("builtin model"), "{screen}");
+    assert!(screen.contains("CPython 3.14"), "{screen}");
+    assert!(screen.contains("ENCODING"), "{screen}");
+    insta::assert_snapshot!("abs_tokens", screen);
+}
+
+#[test]
+fn selecting_a_token_highlights_its_source_span() {
+    let mut app = open("samples/abs.py", Stage::Tokens);
+    // Find the token row of the `abs` name and select it with the arrow keys.
+    let index = app
+        .capture()
+        .tokens
+        .as_ref()
+        .unwrap()
+        .iter()
+        .position(|t| t.text == "abs")
+        .expect("abs.py has an `abs` token");
+    for _ in 0..index {
+        press(&mut app, "<Down>");
+    }
+    let terminal = draw(&mut app, 100, 30);
+    assert_eq!(highlighted_source(terminal.backend().buffer()), "abs");
+    let screen = text(terminal.backend().buffer());
+    assert!(screen.contains("NAME 'abs'"), "{screen}");
+}
+
+#[test]
+fn moving_in_the_source_selects_the_token_under_the_cursor() {
+    let mut app = open("samples/abs.py", Stage::Tokens);
+    press(&mut app, "f");
+    // Walk the cursor to the first `def` keyword's line, then right onto the name.
+    let src = &app.capture().source;
+    let def_line = (1..=src.line_count())
+        .find(|&l| src.line_text(l).starts_with("def abs"))
+        .expect("abs.py defines abs");
+    for _ in 1..def_line {
+        press(&mut app, "<Down>");
+    }
+    press(&mut app, "<Right><Right><Right><Right><Right>");
+    let tokens = app.capture().tokens.as_ref().unwrap();
+    assert_eq!(tokens[app.token_sel].text, "abs");
+}
+
+#[test]
+fn stage_and_version_keys_switch_what_is_shown() {
+    let mut app = open("samples/abs.py", Stage::Tokens);
+    press(&mut app, "<Tab>");
+    assert_eq!(app.stage, Stage::Ast);
+    let screen = text(draw(&mut app, 100, 30).backend().buffer());
+    assert!(screen.contains("FunctionDef"), "{screen}");
+    insta::assert_snapshot!("abs_ast", screen);
+    press(&mut app, "v");
+    assert_eq!(app.capture().version, PyVersion::V3_15);
+    let screen = text(draw(&mut app, 100, 30).backend().buffer());
+    assert!(screen.contains("CPython 3.15"), "{screen}");
+    press(&mut app, "3");
+    let screen = text(draw(&mut app, 100, 30).backend().buffer());
+    assert!(screen.contains("not built yet"), "{screen}");
+}
+
+#[test]
+fn ast_nodes_fold_and_unfold() {
+    let mut app = open("samples/abs.py", Stage::Ast);
+    let all = app.ast_rows().len();
+    press(&mut app, "<Down>"); // the first statement
+    press(&mut app, "<Enter>");
+    let folded = app.ast_rows().len();
+    assert!(folded < all, "folding hides rows ({folded} < {all})");
+    press(&mut app, "<Enter>");
+    assert_eq!(app.ast_rows().len(), all);
+}
+
+#[test]
+fn help_overlay_opens_and_closes() {
+    let mut app = open("samples/abs.py", Stage::Tokens);
+    press(&mut app, "?");
+    let screen = text(draw(&mut app, 100, 30).backend().buffer());
+    assert!(
+        screen.contains("switch CPython version profile"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("help", screen);
+    press(&mut app, "<Esc>");
+    assert!(!app.quit && !app.show_help);
+    press(&mut app, "q");
+    assert!(app.quit);
+}
+
+#[test]
+fn a_tiny_terminal_gets_a_message() {
+    let mut app = open("samples/abs.py", Stage::Tokens);
+    let screen = text(draw(&mut app, 40, 10).backend().buffer());
+    assert!(screen.contains("at least 60×16"), "{screen}");
+}
