@@ -25,6 +25,7 @@ pub mod capture;
 pub mod cli;
 pub mod dump;
 pub mod error;
+pub mod export;
 pub mod pipeline;
 pub mod pyrepr;
 pub mod source;
