@@ -89,11 +89,7 @@ pub(super) fn html_page(buf: &Buffer, opts: &ExportOptions, font_css: &str) -> S
     for row in &grid.rows {
         // Drop trailing default blanks.
         let default_blank = |c: &GridCell| {
-            c.width == 0
-                || (!c.has_glyph()
-                    && c.bg == opts.default_bg
-                    && !c.underline
-                    && !c.strike)
+            c.width == 0 || (!c.has_glyph() && c.bg == opts.default_bg && !c.underline && !c.strike)
         };
         let len = row.len() - row.iter().rev().take_while(|c| default_blank(c)).count();
         let mut open: Option<SpanStyle> = None;
@@ -118,9 +114,18 @@ pub(super) fn html_page(buf: &Buffer, opts: &ExportOptions, font_css: &str) -> S
                 }
                 open = style;
             }
-            let symbol = if cell.hidden { " " } else { cell.symbol.as_str() };
+            let symbol = if cell.hidden {
+                " "
+            } else {
+                cell.symbol.as_str()
+            };
             if cell.width > 1 {
-                let _ = write!(body, "<span class=\"w{}\">{}</span>", cell.width, escape(symbol));
+                let _ = write!(
+                    body,
+                    "<span class=\"w{}\">{}</span>",
+                    cell.width,
+                    escape(symbol)
+                );
             } else {
                 body.push_str(&escape(symbol));
             }
@@ -153,12 +158,12 @@ pub(super) fn html_page(buf: &Buffer, opts: &ExportOptions, font_css: &str) -> S
         "body {{ margin: 0; padding: 16px; background: {bg}; }}\n\
          pre.cpyviz {{ display: inline-block; margin: 0; padding: 0; \
          font-family: \"{EMBEDDED_FAMILY}\", \"DejaVu Sans Mono\", monospace; \
-         font-size: {size}px; line-height: {lh}; font-variant-ligatures: none; \
+         font-size: {size}px; line-height: {lh:.4}; font-variant-ligatures: none; \
          font-kerning: none; color: {fg}; background: {bg}; }}",
         bg = hex(opts.default_bg),
         fg = hex(opts.default_fg),
         size = num(FONT_SIZE),
-        lh = num(ASCENT + DESCENT),
+        lh = ASCENT + DESCENT,
     );
     for w in &widths {
         // Wide characters (often from a fallback font) take exactly `w` cells.

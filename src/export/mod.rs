@@ -310,9 +310,10 @@ impl Grid {
                 let cell = content.get(y * width + x).unwrap_or(&blank);
                 if covered > 0 {
                     covered -= 1;
-                    let mut c = row.last().cloned().unwrap_or_else(|| {
-                        resolve_cell(&blank, "", 0, default_fg, default_bg)
-                    });
+                    let mut c = row
+                        .last()
+                        .cloned()
+                        .unwrap_or_else(|| resolve_cell(&blank, "", 0, default_fg, default_bg));
                     c.symbol.clear();
                     c.width = 0;
                     row.push(c);

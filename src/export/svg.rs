@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use ratatui::buffer::Buffer;
 
 use super::{
-    canvas_size, escape, hex, num, ExportOptions, Grid, GridCell, TextStyle, ASCENT,
-    CELL_HEIGHT, CELL_WIDTH, FONT_SIZE, STRIKE_POS, STRIKE_SIZE, UNDERLINE_POS, UNDERLINE_SIZE,
+    canvas_size, escape, hex, num, ExportOptions, Grid, GridCell, TextStyle, ASCENT, CELL_HEIGHT,
+    CELL_WIDTH, FONT_SIZE, STRIKE_POS, STRIKE_SIZE, UNDERLINE_POS, UNDERLINE_SIZE,
 };
 
 /// Background rects reach this far into the next row, and into the next run to the right when
@@ -132,7 +132,10 @@ pub fn to_svg(buf: &Buffer, opts: &ExportOptions) -> String {
 }
 
 /// Maximal runs `(start, end, key)` of consecutive cells with equal `key`.
-fn runs<K: PartialEq + Copy>(row: &[GridCell], key: impl Fn(&GridCell) -> K) -> Vec<(usize, usize, K)> {
+fn runs<K: PartialEq + Copy>(
+    row: &[GridCell],
+    key: impl Fn(&GridCell) -> K,
+) -> Vec<(usize, usize, K)> {
     let mut out: Vec<(usize, usize, K)> = Vec::new();
     for (x, cell) in row.iter().enumerate() {
         let k = key(cell);
@@ -191,9 +194,8 @@ fn write_text(out: &mut String, run: &TextRun, baseline: f64) {
     let mut text = String::new();
     for (col, symbol) in &run.glyphs {
         let x = num(*col as f64 * CELL_WIDTH);
-        if symbol.chars().count() == 1 {
-            xs.push(x);
-        } else if xs.is_empty() {
+        // One x per char; a multi-char symbol (always alone in its run) gets one x.
+        if symbol.chars().count() == 1 || xs.is_empty() {
             xs.push(x);
         }
         text.push_str(&escape(symbol));

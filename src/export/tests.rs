@@ -51,7 +51,12 @@ fn sample() -> Buffer {
         "x",
         Style::default().add_modifier(Modifier::CROSSED_OUT),
     );
-    buf.set_string(1, 4, "  ", Style::default().bg(Color::Rgb(RED_BG.0, RED_BG.1, RED_BG.2)));
+    buf.set_string(
+        1,
+        4,
+        "  ",
+        Style::default().bg(Color::Rgb(RED_BG.0, RED_BG.1, RED_BG.2)),
+    );
     buf.set_string(4, 4, "hid", Style::default().add_modifier(Modifier::HIDDEN));
     buf
 }
@@ -73,10 +78,7 @@ fn format_from_path() {
     assert_eq!(Format::from_path(Path::new("x.txt")), Ok(Format::Txt));
     for bad in ["x.jpg", "x", "dir.svg/x"] {
         let err = Format::from_path(Path::new(bad)).unwrap_err();
-        assert!(
-            err.contains(".svg, .png, .html or .txt"),
-            "{bad}: {err}"
-        );
+        assert!(err.contains(".svg, .png, .html or .txt"), "{bad}: {err}");
     }
 }
 
@@ -202,7 +204,10 @@ fn png_size_and_colours() {
         // The vertical border line (cyan) runs through the whole cell height of row 4.
         for frac in [0.02, 0.5, 0.98] {
             let (r, g, b, _) = at(0.5, 4.0 + frac);
-            assert!(g > 120 && b > 120 && r < 60, "border at {frac}: {r},{g},{b}");
+            assert!(
+                g > 120 && b > 120 && r < 60,
+                "border at {frac}: {r},{g},{b}"
+            );
         }
     }
 }
@@ -227,6 +232,93 @@ fn export_dispatch() {
     assert_eq!(&png[1..4], b"PNG");
 }
 
+/// A TUI-like screen: panels with their own backgrounds, several border styles, a highlighted
+/// row and a status bar, to check seams and joins.
+fn panels() -> Buffer {
+    use ratatui::widgets::{BorderType, Paragraph};
+    let area = Rect::new(0, 0, 60, 14);
+    let mut buf = Buffer::empty(area);
+    Block::bordered()
+        .border_type(BorderType::Rounded)
+        .title(" cpyviz — bytecode ")
+        .render(Rect::new(0, 0, 60, 13), &mut buf);
+    let left = Rect::new(1, 1, 28, 11);
+    let panel = Style::default().bg(Color::Rgb(32, 36, 48));
+    Block::bordered()
+        .border_type(BorderType::Thick)
+        .title(" Instructions ")
+        .style(panel)
+        .render(left, &mut buf);
+    for (i, (off, op, arg)) in [
+        (0, "RESUME", "0"),
+        (2, "LOAD_CONST", "1 (42)"),
+        (4, "STORE_NAME", "0 (x)"),
+        (6, "LOAD_NAME", "0 (x)"),
+        (8, "BINARY_OP", "0 (+)"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let y = 2 + i as u16;
+        let row = if i == 3 {
+            Style::default().bg(Color::Rgb(70, 80, 120))
+        } else {
+            panel
+        };
+        buf.set_style(Rect::new(2, y, 26, 1), row);
+        buf.set_string(3, y, format!("{off:>2}"), row.fg(Color::DarkGray));
+        buf.set_string(
+            6,
+            y,
+            *op,
+            row.fg(Color::LightCyan).add_modifier(Modifier::BOLD),
+        );
+        buf.set_string(18, y, *arg, row.fg(Color::Indexed(214)));
+    }
+    buf.set_string(2, 8, "├────┬──────┼─────┤", panel.fg(Color::Gray));
+    buf.set_string(2, 9, "│ ab │ 字符 │ <&> │", panel.fg(Color::Gray));
+    buf.set_string(2, 10, "╘════╧══════╧═════╛", panel.fg(Color::Gray));
+    let right = Rect::new(29, 1, 30, 11);
+    Block::bordered()
+        .border_type(BorderType::Double)
+        .title(" Source ")
+        .style(Style::default().bg(Color::Rgb(40, 30, 30)))
+        .render(right, &mut buf);
+    Paragraph::new("x = 42\nprint(x + 1)  # ▲ ░▒▓█")
+        .style(Style::default().fg(Color::LightYellow))
+        .render(Rect::new(30, 2, 28, 3), &mut buf);
+    buf.set_style(
+        Rect::new(30, 5, 28, 3),
+        Style::default().bg(Color::Rgb(90, 40, 40)),
+    );
+    buf.set_string(31, 6, "block of colour", Style::default().fg(Color::White));
+    let status = Rect::new(0, 13, 60, 1);
+    buf.set_style(status, Style::default().bg(Color::Blue).fg(Color::White));
+    buf.set_string(
+        0,
+        13,
+        " q quit  ←/→ step  e export",
+        Style::default().add_modifier(Modifier::BOLD),
+    );
+    buf
+}
+
+#[test]
+fn panels_render() {
+    let buf = panels();
+    let png = to_png(&buf, &opts(), 2.0).expect("renders");
+    // Inside the highlighted row, between two words: the highlight colour, no seams.
+    let s = 2.0;
+    let at = |col: f64, row: f64| pixel(&png, col * CELL_WIDTH * s, row * CELL_HEIGHT * s);
+    assert_eq!(at(16.5, 5.5), (70, 80, 120, 255));
+    // Row boundaries between two panel-coloured rows carry the panel colour.
+    for col in [5.5, 16.5, 27.5] {
+        assert_eq!(at(col, 7.0), (32, 36, 48, 255), "col {col}");
+    }
+    assert_eq!(at(40.5, 6.0), (90, 40, 40, 255));
+    assert_eq!(at(59.5, 13.5), (0, 0, 238, 255));
+}
+
 /// Writes sample files for a visual check: `CPYVIZ_EXPORT_DIR=/tmp/x cargo test --lib
 /// export::tests::write_samples -- --ignored`.
 #[test]
@@ -244,6 +336,12 @@ fn write_samples() {
     write("sample@1x.png", to_png(&buf, &o, 1.0).unwrap());
     write("sample@2x.png", to_png(&buf, &o, 2.0).unwrap());
     write("sample@4x.png", to_png(&buf, &o, 4.0).unwrap());
+    let buf = panels();
+    write("panels.svg", to_svg(&buf, &o).into_bytes());
+    write("panels.html", to_html(&buf, &o).into_bytes());
+    write("panels.txt", to_txt(&buf).into_bytes());
+    write("panels@1x.png", to_png(&buf, &o, 1.0).unwrap());
+    write("panels@2x.png", to_png(&buf, &o, 2.0).unwrap());
 }
 
 #[test]
