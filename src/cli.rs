@@ -163,7 +163,7 @@ pub fn main() -> ExitCode {
                 output,
                 scale,
             };
-            match shot.run() {
+            match shot.render().and_then(|bytes| shot.write(&bytes)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(msg) => {
                     eprint!("{}", if msg.ends_with('\n') { msg } else { msg + "\n" });

@@ -27,6 +27,7 @@ pub mod cli;
 pub mod dump;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod pipeline;
 pub mod pyrepr;
 pub mod source;
