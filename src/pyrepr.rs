@@ -56,6 +56,105 @@ pub fn is_printable(c: char) -> bool {
         | 0xf0000..=0x10ffff)
 }
 
+/// `repr(b)` of a Python `bytes`.
+pub fn bytes_repr(b: &[u8]) -> String {
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        b'"'
+    } else {
+        b'\''
+    };
+    let mut out = String::with_capacity(b.len() + 3);
+    out.push('b');
+    out.push(quote as char);
+    for &c in b {
+        match c {
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c as char);
+            }
+            0x20..=0x7e => out.push(c as char),
+            c => out.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    out.push(quote as char);
+    out
+}
+
+/// The shortest round-trip digits and decimal exponent of a finite, non-negative `f`:
+/// `f == 0.d1d2d3… × 10^(exp+1)`, i.e. `d1.d2d3… × 10^exp`.
+fn shortest_digits(f: f64) -> (String, i32) {
+    let sci = format!("{f:e}");
+    let (mant, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    (digits, exp.parse().unwrap_or(0))
+}
+
+/// Python's `float.__repr__` core (format code `'r'`), with or without a forced `.0`.
+fn float_repr_impl(f: f64, add_dot_zero: bool) -> String {
+    if f.is_nan() {
+        return "nan".to_string();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    let a = f.abs();
+    if a == 0.0 {
+        return format!("{sign}{}", if add_dot_zero { "0.0" } else { "0" });
+    }
+    let (digits, exp) = shortest_digits(a);
+    let body = if (-4..16).contains(&exp) {
+        if exp < 0 {
+            format!("0.{}{}", "0".repeat((-exp - 1) as usize), digits)
+        } else {
+            let point = exp as usize + 1;
+            if digits.len() > point {
+                format!("{}.{}", &digits[..point], &digits[point..])
+            } else {
+                let int = format!("{digits}{}", "0".repeat(point - digits.len()));
+                if add_dot_zero {
+                    format!("{int}.0")
+                } else {
+                    int
+                }
+            }
+        }
+    } else {
+        let mant = if digits.len() > 1 {
+            format!("{}.{}", &digits[..1], &digits[1..])
+        } else {
+            digits.clone()
+        };
+        let esign = if exp < 0 { '-' } else { '+' };
+        format!("{mant}e{esign}{:02}", exp.abs())
+    };
+    format!("{sign}{body}")
+}
+
+/// `repr(f)` of a Python `float`.
+pub fn float_repr(f: f64) -> String {
+    float_repr_impl(f, true)
+}
+
+/// `repr(complex(real, imag))` of a Python `complex`.
+pub fn complex_repr(real: f64, imag: f64) -> String {
+    if real == 0.0 && real.is_sign_positive() {
+        return format!("{}j", float_repr_impl(imag, false));
+    }
+    let re = float_repr_impl(real, false);
+    let im = float_repr_impl(imag, false);
+    let im = if im.starts_with('-') || imag.is_nan() {
+        im
+    } else {
+        format!("+{im}")
+    };
+    format!("({re}{im}j)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +167,26 @@ mod tests {
         assert_eq!(str_repr("a\nb\t\\"), "'a\\nb\\t\\\\'");
         assert_eq!(str_repr("\x00\x7f é"), "'\\x00\\x7f é'");
         assert_eq!(str_repr("\u{a0}\u{200b}"), "'\\xa0\\u200b'");
+    }
+
+    #[test]
+    fn number_and_bytes_reprs_match_python() {
+        assert_eq!(float_repr(1.0), "1.0");
+        assert_eq!(float_repr(1e16), "1e+16");
+        assert_eq!(float_repr(1e15), "1000000000000000.0");
+        assert_eq!(float_repr(1e-5), "1e-05");
+        assert_eq!(float_repr(0.0001), "0.0001");
+        assert_eq!(float_repr(0.1), "0.1");
+        assert_eq!(float_repr(1.5e300), "1.5e+300");
+        assert_eq!(float_repr(123.456), "123.456");
+        assert_eq!(float_repr(f64::INFINITY), "inf");
+        assert_eq!(float_repr(0.0), "0.0");
+        assert_eq!(complex_repr(0.0, 1.0), "1j");
+        assert_eq!(complex_repr(0.0, 1.5), "1.5j");
+        assert_eq!(complex_repr(0.0, 0.0), "0j");
+        assert_eq!(complex_repr(0.0, 1e16), "1e+16j");
+        assert_eq!(complex_repr(1.0, 2.0), "(1+2j)");
+        assert_eq!(bytes_repr(b"ab'c"), "b\"ab'c\"");
+        assert_eq!(bytes_repr(b"\x00\xff\n\\'\""), "b'\\x00\\xff\\n\\\\\\'\"'");
     }
 }

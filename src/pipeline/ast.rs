@@ -50,20 +50,76 @@ pub enum Constant {
     Bytes(Vec<u8>),
 }
 
+mod convert;
+mod dump;
+mod errors;
+
+pub use dump::constant_repr;
+
+/// The stack the parser, the converter and the dumper run on: deep (but legal) nesting must
+/// never overflow the caller's stack.
+const BIG_STACK: usize = 1 << 30;
+
+/// Runs `f` on a thread with a big stack; a panic becomes `None`.
+fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    std::thread::Builder::new()
+        .name("cpyviz-ast".into())
+        .stack_size(BIG_STACK)
+        .spawn(f)
+        .ok()?
+        .join()
+        .ok()
+}
+
 /// Parses `src` into CPython's AST shape for `version`.
 pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
-    let _ = version;
-    Err(PyError::new(
-        PyErrorKind::Unsupported,
-        "the AST stage is not built yet",
-        src.path.clone(),
-    ))
+    if let Some(err) = errors::prescan(src) {
+        return Err(err);
+    }
+    let text = src.text.clone();
+    let path = src.path.clone();
+    let result = on_big_stack(move || -> Result<AstNode, ParseFailure> {
+        let suite = rustpython_parser::parse(&text, rustpython_parser::Mode::Module, &path)
+            .map_err(ParseFailure::Parse)?;
+        let body = match &suite {
+            rustpython_parser::ast::Mod::Module(m) => &m.body,
+            _ => return Err(ParseFailure::Internal),
+        };
+        convert::Converter::new(version)
+            .module(body)
+            .map_err(ParseFailure::Convert)
+    });
+    match result {
+        Some(Ok(tree)) => Ok(tree),
+        Some(Err(ParseFailure::Parse(e))) => Err(errors::from_parse_error(src, version, &e)),
+        Some(Err(ParseFailure::Convert(convert::ConvertError::TooDeep(span)))) => {
+            let (line, _) = src.line_col(span.start as usize);
+            Err(PyError::new(
+                PyErrorKind::Unsupported,
+                format!(
+                    "line {line}: the expression nests too deeply: CPython's `ast.dump` raises \
+                     RecursionError here; try --engine cpython"
+                ),
+                src.path.clone(),
+            ))
+        }
+        Some(Err(ParseFailure::Internal)) | None => Err(PyError::new(
+            PyErrorKind::Unsupported,
+            "the built-in parser failed on this file; try --engine cpython",
+            src.path.clone(),
+        )),
+    }
+}
+
+enum ParseFailure {
+    Parse(rustpython_parser::ParseError),
+    Convert(convert::ConvertError),
+    Internal,
 }
 
 /// The text `python3.V -m ast FILE` prints for `node`.
 pub fn dump(node: &AstNode, version: PyVersion) -> String {
-    let _ = (node, version);
-    String::new()
+    dump::dump(node, version)
 }
 
 /// What `python -m ast FILE` prints (the end of its traceback) when the file cannot be decoded.

@@ -1,6 +1,8 @@
 //! Stage 1 — tokens, exactly as CPython's `tokenize` module produces them (`python -m tokenize -e`).
 //!
-//! STUB: the tokenizer is being written; see the interface below.
+//! The scanner itself lives in [`lexer`].
+
+mod lexer;
 
 use crate::error::PyError;
 use crate::source::{Source, Span};
@@ -97,13 +99,12 @@ pub struct Token {
 }
 
 /// Tokenizes `src` as `tokenize.generate_tokens` with `-e` does, ENCODING first.
+///
+/// On failure the error carries exactly the line and column `tokenize -e` prints.
 pub fn tokenize(src: &Source) -> Result<Vec<Token>, PyError> {
-    let _ = src;
-    Err(PyError::new(
-        crate::error::PyErrorKind::Unsupported,
-        "the tokenizer is not built yet",
-        src.path.clone(),
-    ))
+    let mut lexer = lexer::Lexer::new(src);
+    lexer.run()?;
+    Ok(lexer.tokens)
 }
 
 /// The text `python -m tokenize -e FILE` prints for `tokens`.

@@ -1,0 +1,28 @@
+# Properties: computed attributes with a getter and a validating setter.
+class Temperature:
+    def __init__(self, celsius):
+        self._celsius = celsius
+
+    @property
+    def celsius(self):
+        return self._celsius
+
+    @celsius.setter
+    def celsius(self, value):
+        if value < -273.15:
+            raise ValueError("below absolute zero")
+        self._celsius = value
+
+    @property
+    def fahrenheit(self):
+        return self._celsius * 9 / 5 + 32
+
+
+t = Temperature(20)
+print(t.celsius, t.fahrenheit)
+t.celsius = 100
+print(t.fahrenheit)
+try:
+    t.celsius = -300
+except ValueError as err:
+    print("error:", err)
