@@ -692,19 +692,6 @@ fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
-    let width = 78.min(area.width.saturating_sub(4));
-    let height = (KEYMAP.len() as u16 + 14).min(area.height.saturating_sub(2));
-    let rect = Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    );
-    Clear.render(rect, buf);
-    buf.set_style(rect, Style::new().bg(THEME.bg));
-    let block = pane_block("Help".into(), true);
-    let inner = block.inner(rect);
-    block.render(rect, buf);
     let mut lines = vec![
         Line::styled(
             "cpyviz steps one snippet through CPython's pipeline.",
@@ -737,6 +724,24 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
         "Press ? or Esc to close.",
         Style::new().fg(THEME.dim),
     ));
+    let width = 78.min(area.width.saturating_sub(4));
+    let text_width = width.saturating_sub(4).max(1) as usize;
+    let wrapped: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(text_width))
+        .sum();
+    let height = (wrapped as u16 + 2).min(area.height.saturating_sub(2));
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    Clear.render(rect, buf);
+    buf.set_style(rect, Style::new().bg(THEME.bg));
+    let block = pane_block("Help".into(), true);
+    let inner = block.inner(rect);
+    block.render(rect, buf);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .render(inner, buf);

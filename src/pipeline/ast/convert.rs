@@ -488,9 +488,11 @@ impl Converter {
                         ("bound", self.opt_expr(t.bound.as_deref())?),
                     ],
                 ),
-                ast::TypeParam::ParamSpec(t) => {
-                    node("ParamSpec", span(t.range), vec![("name", s(t.name.as_str()))])
-                }
+                ast::TypeParam::ParamSpec(t) => node(
+                    "ParamSpec",
+                    span(t.range),
+                    vec![("name", s(t.name.as_str()))],
+                ),
                 ast::TypeParam::TypeVarTuple(t) => node(
                     "TypeVarTuple",
                     span(t.range),
@@ -638,7 +640,11 @@ impl Converter {
                     vec![("pattern", pat), ("name", opt_s(x.name.as_ref()))],
                 )
             }
-            P::MatchOr(x) => node("MatchOr", sp, vec![("patterns", self.patterns(&x.patterns)?)]),
+            P::MatchOr(x) => node(
+                "MatchOr",
+                sp,
+                vec![("patterns", self.patterns(&x.patterns)?)],
+            ),
         })
     }
 

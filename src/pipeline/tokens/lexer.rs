@@ -290,7 +290,14 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn push_at(&mut self, kind: TokenKind, s: usize, e: usize, start: (usize, usize), end: (usize, usize)) {
+    fn push_at(
+        &mut self,
+        kind: TokenKind,
+        s: usize,
+        e: usize,
+        start: (usize, usize),
+        end: (usize, usize),
+    ) {
         let n = self.src.text.len();
         let text = self.slice_text(s, e);
         self.tokens.push(Token {
@@ -329,7 +336,13 @@ impl<'a> Lexer<'a> {
         PyError::new(PyErrorKind::TokenError, msg, self.src.path.clone()).at(line, col, None, text)
     }
 
-    fn error_at(&self, kind: PyErrorKind, msg: impl Into<String>, line: usize, offset: usize) -> PyError {
+    fn error_at(
+        &self,
+        kind: PyErrorKind,
+        msg: impl Into<String>,
+        line: usize,
+        offset: usize,
+    ) -> PyError {
         let text = self.line_text(line);
         PyError::new(kind, msg, self.src.path.clone()).at(line, offset, None, text)
     }
@@ -658,11 +671,13 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 if let Some(opening) = self.parens.pop() {
-                    let matched = matches!((opening, c), (b'(', b')') | (b'[', b']') | (b'{', b'}'));
+                    let matched =
+                        matches!((opening, c), (b'(', b')') | (b'[', b']') | (b'{', b'}'));
                     if !matched && opening == b'{' {
                         if let Some(m) = self.modes.last() {
                             if m.curly_depth - 1 == m.expr_start_depth {
-                                let msg = format!("{}-string: unmatched '{}'", m.letter(), c as char);
+                                let msg =
+                                    format!("{}-string: unmatched '{}'", m.letter(), c as char);
                                 return Err(self.syntax_error(msg, self.pos));
                             }
                         }
@@ -752,7 +767,12 @@ impl<'a> Lexer<'a> {
     }
 
     /// Digits of a `0x`/`0o`/`0b` literal; `self.pos` is after the base letter.
-    fn radix_digits(&mut self, kind: &str, ok: fn(u8) -> bool, digit_error: bool) -> Result<(), PyError> {
+    fn radix_digits(
+        &mut self,
+        kind: &str,
+        ok: fn(u8) -> bool,
+        digit_error: bool,
+    ) -> Result<(), PyError> {
         loop {
             if self.cur() == Some(b'_') {
                 self.pos += 1;
@@ -890,7 +910,13 @@ impl<'a> Lexer<'a> {
                     Some(_) => self.line_of(self.pos),
                     None => self.last_lineno(),
                 };
-                return Err(self.unterminated_string(start, quote, quote_size, escaped_quote, detected));
+                return Err(self.unterminated_string(
+                    start,
+                    quote,
+                    quote_size,
+                    escaped_quote,
+                    detected,
+                ));
             }
             self.pos += 1;
             let c = c.unwrap_or(0);
@@ -943,7 +969,10 @@ impl<'a> Lexer<'a> {
                 ),
             )
         } else {
-            err(self, format!("unterminated string literal (detected at line {detected})"))
+            err(
+                self,
+                format!("unterminated string literal (detected at line {detected})"),
+            )
         }
     }
 
