@@ -365,6 +365,7 @@ fn render_source(app: &App, areas: &Areas, buf: &mut Buffer) {
         buf.set_stringn(inner.x, y, format!("{line:>4} │"), width, gutter_style);
         let start = src.line_start(line);
         let text = src.line_text(line);
+        let indent_end = start + text.len() - text.trim_start().len();
         let mut cells = line_cells(text, start);
         // A cell for the line ending, so NEWLINE tokens and zero-width tokens at the end show.
         let end_col = cells.last().map_or(0, |c| c.1 + c.2);
@@ -385,8 +386,11 @@ fn render_source(app: &App, areas: &Areas, buf: &mut Buffer) {
             };
             let mut style =
                 Style::new().fg(app.highlight.color_at(line - 1, off).unwrap_or(THEME.fg));
-            let selected =
-                sel.is_some_and(|s| s.contains(off) || (s.is_empty() && s.start as usize == off));
+            // A multi-line selection skips the indentation of its later lines.
+            let in_indent = off < indent_end && off > sel.map_or(0, |s| s.start as usize);
+            let selected = !in_indent
+                && sel
+                    .is_some_and(|s| s.contains(off) || (s.is_empty() && s.start as usize == off));
             if selected {
                 style = style
                     .bg(THEME.source_selection)
