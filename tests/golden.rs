@@ -1,0 +1,139 @@
+//! Conformance: `cpyviz dump STAGE FILE` against the outputs recorded from the reference CPythons
+//! (`tests/golden/<version>/<stage>/<name>.txt`, format in `tests/golden/README.md`). Runs offline.
+//!
+//! Every golden file must match, except the files listed in `tests/golden/known-gaps.txt`: for
+//! those the built-in engine must refuse clearly (a `cpyviz: unsupported` message naming the
+//! construct) rather than print something wrong.
+
+use cpyviz::capture::Stage;
+use cpyviz::dump::{dump_file, DumpOutput};
+use cpyviz::version::PyVersion;
+use std::path::{Path, PathBuf};
+
+/// `samples__abs` → `samples/abs.py`; `corpus__01_functions` → `tests/corpus/01_functions.py`.
+fn source_for(golden_name: &str) -> PathBuf {
+    let rel = golden_name.replace("__", "/");
+    if rel.starts_with("samples/") {
+        PathBuf::from(format!("{rel}.py"))
+    } else {
+        PathBuf::from(format!("tests/{rel}.py"))
+    }
+}
+
+/// The golden file text for a dump: `# exit N`, stdout, then `# stderr` and stderr if any.
+fn as_golden(out: &DumpOutput) -> String {
+    let mut text = format!("# exit {}\n{}", out.code, out.stdout);
+    if out.code != 0 || !out.stderr.is_empty() {
+        text.push_str("# stderr\n");
+        text.push_str(&out.stderr);
+    }
+    text
+}
+
+fn known_gaps() -> Vec<String> {
+    std::fs::read_to_string("tests/golden/known-gaps.txt")
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+fn first_difference(expected: &str, actual: &str) -> String {
+    for (i, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
+        if e != a {
+            return format!("line {}:\n    expected: {e:?}\n    actual:   {a:?}", i + 1);
+        }
+    }
+    format!(
+        "lengths differ: expected {} lines, got {}",
+        expected.lines().count(),
+        actual.lines().count()
+    )
+}
+
+fn check(stage: Stage, version: PyVersion) {
+    let dir = Path::new("tests/golden")
+        .join(version.label())
+        .join(stage.cli_name());
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    entries.sort();
+    assert!(entries.len() >= 40, "{}: too few goldens", dir.display());
+    let gaps = known_gaps();
+    let (mut matched, mut refused) = (0, 0);
+    let mut failures = Vec::new();
+    for golden in &entries {
+        let name = golden.file_stem().unwrap().to_string_lossy().to_string();
+        let source = source_for(&name);
+        let bytes = std::fs::read(&source)
+            .unwrap_or_else(|e| panic!("{}: {e} (golden {})", source.display(), golden.display()));
+        let expected = std::fs::read_to_string(golden).unwrap();
+        let out = dump_file(stage, &source.to_string_lossy(), &bytes, version);
+        let actual = as_golden(&out);
+        let gap_key = format!(
+            "{} {} {}",
+            version.label(),
+            stage.cli_name(),
+            source.display()
+        );
+        if actual == expected {
+            matched += 1;
+        } else if gaps.contains(&gap_key) {
+            if out.stderr.contains("cpyviz: unsupported") || out.stderr.contains("--engine cpython")
+            {
+                refused += 1;
+            } else {
+                failures.push(format!(
+                    "{} is a known gap but was not refused clearly:\n{}",
+                    source.display(),
+                    out.stderr
+                ));
+            }
+        } else {
+            failures.push(format!(
+                "{}: {}",
+                source.display(),
+                first_difference(&expected, &actual)
+            ));
+        }
+    }
+    println!(
+        "conformance {} {}: {matched}/{} match, {refused} refused as known gaps",
+        version.label(),
+        stage.cli_name(),
+        entries.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} {} {} goldens differ:\n{}",
+        failures.len(),
+        entries.len(),
+        version.label(),
+        stage.cli_name(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn tokens_3_14() {
+    check(Stage::Tokens, PyVersion::V3_14);
+}
+
+#[test]
+fn tokens_3_15() {
+    check(Stage::Tokens, PyVersion::V3_15);
+}
+
+#[test]
+fn ast_3_14() {
+    check(Stage::Ast, PyVersion::V3_14);
+}
+
+#[test]
+fn ast_3_15() {
+    check(Stage::Ast, PyVersion::V3_15);
+}
