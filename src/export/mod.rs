@@ -350,13 +350,15 @@ impl Grid {
 }
 
 /// The drawable part of a symbol: terminal escape sequences (such as OSC 8 hyperlinks, which
-/// come with `CellDiffOption::ForcedWidth`) are removed, other control characters become spaces.
+/// come with `CellDiffOption::ForcedWidth`) and other control characters are removed.
 fn printable(symbol: &str) -> String {
     let mut out = String::with_capacity(symbol.len());
     let mut chars = symbol.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '\u{1b}' {
-            out.push(if c.is_control() { ' ' } else { c });
+            if !c.is_control() {
+                out.push(c);
+            }
             continue;
         }
         match chars.next() {
