@@ -126,6 +126,15 @@ fn wide_char_covers_next_cell() {
 }
 
 #[test]
+fn box_drawing_stays_upright() {
+    let mut buf = Buffer::empty(Rect::new(0, 0, 3, 1));
+    buf.set_string(0, 0, "─a█", Style::default().add_modifier(Modifier::ITALIC));
+    let grid = Grid::new(&buf, (1, 1, 1), (2, 2, 2));
+    let italic: Vec<bool> = grid.rows[0].iter().map(|c| c.text.italic).collect();
+    assert_eq!(italic, [false, true, false]);
+}
+
+#[test]
 fn txt_exact() {
     assert_eq!(
         to_txt(&sample()),
