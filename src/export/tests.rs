@@ -451,3 +451,19 @@ fn stress_buffer() -> Buffer {
     }
     buf
 }
+
+#[test]
+fn only_bundled_fonts() {
+    let db = png::font_db();
+    let faces: Vec<(String, u16)> = db
+        .faces()
+        .map(|f| (f.families[0].0.clone(), f.weight.0))
+        .collect();
+    assert_eq!(
+        faces,
+        [
+            (FONT_FAMILY.to_string(), 400),
+            (FONT_FAMILY.to_string(), 700)
+        ]
+    );
+}
