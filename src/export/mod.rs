@@ -1,19 +1,22 @@
 //! Screenshot exporter: turns a rendered [`Buffer`] (the same buffer the TUI draws, rendered
 //! headless) into deterministic `.svg`, `.png`, `.html` and `.txt` files.
 //!
-//! All four writers read the buffer through one cell model ([`Grid`]), so they agree on colours,
+//! All four writers read the buffer through one cell model (`Grid`), so they agree on colours,
 //! modifiers and wide characters:
 //!
 //! - Colours: `Color::Rgb` is used as is, `Color::Reset` maps to [`ExportOptions::default_fg`] /
 //!   [`ExportOptions::default_bg`], and named / indexed colours go through the fixed xterm
 //!   palette in [`xterm_rgb`], so the output never depends on a terminal's theme.
-//! - Modifiers: `REVERSED` swaps fg/bg, `DIM` moves the fg a third of the way toward the bg, `BOLD` uses
-//!   the bold face, `ITALIC` slants (a synthetic 12° oblique in SVG/PNG, since only the regular
-//!   and bold faces are bundled), `UNDERLINED` and `CROSSED_OUT` draw lines in the fg colour,
-//!   `HIDDEN` paints only the background. Blinking is ignored.
-//! - Wide characters: a symbol `n` columns wide covers the next `n - 1` cells, which are skipped
-//!   (they take the wide character's background). Cells with `skip` set paint their background
-//!   but no glyph.
+//! - Modifiers: `REVERSED` swaps fg/bg; `DIM` moves the fg a third of the way toward the bg;
+//!   `BOLD` uses the bold face; `ITALIC` slants (a synthetic 12° oblique in SVG/PNG, since only
+//!   the regular and bold faces are bundled; box-drawing and block characters stay upright);
+//!   `UNDERLINED` and `CROSSED_OUT` draw lines in the fg colour; `HIDDEN` paints only the
+//!   background. Blinking is ignored.
+//! - Wide characters: a symbol `n` columns wide (`CellWidth`, which honours
+//!   `CellDiffOption::ForcedWidth`) covers the next `n - 1` cells, which are skipped (they take
+//!   the wide character's background). Cells marked `CellDiffOption::Skip` (or the deprecated
+//!   `skip`) paint their background but no glyph. Terminal escape sequences in symbols (OSC 8
+//!   hyperlinks) and control characters are dropped.
 //!
 //! ## Fonts
 //! DejaVu Sans Mono regular and bold are bundled in `assets/fonts/` (Bitstream Vera / DejaVu
@@ -350,13 +353,15 @@ impl Grid {
 }
 
 /// The drawable part of a symbol: terminal escape sequences (such as OSC 8 hyperlinks, which
-/// come with `CellDiffOption::ForcedWidth`) are removed, other control characters become spaces.
+/// come with `CellDiffOption::ForcedWidth`) and other control characters are removed.
 fn printable(symbol: &str) -> String {
     let mut out = String::with_capacity(symbol.len());
     let mut chars = symbol.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '\u{1b}' {
-            out.push(if c.is_control() { ' ' } else { c });
+            if !c.is_control() {
+                out.push(c);
+            }
             continue;
         }
         match chars.next() {
@@ -413,7 +418,12 @@ fn resolve_cell(
         text: TextStyle {
             fg,
             bold: m.contains(Modifier::BOLD),
-            italic: m.contains(Modifier::ITALIC),
+            // Box-drawing and block glyphs stay upright (as in real oblique fonts) so borders
+            // keep joining.
+            italic: m.contains(Modifier::ITALIC)
+                && !symbol
+                    .chars()
+                    .all(|c| ('\u{2500}'..='\u{259f}').contains(&c)),
         },
         underline: m.contains(Modifier::UNDERLINED),
         strike: m.contains(Modifier::CROSSED_OUT),

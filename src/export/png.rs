@@ -12,7 +12,7 @@ use super::{canvas_size, to_svg, ExportOptions, FONT_BOLD, FONT_FAMILY, FONT_REG
 const MAX_SIDE: f64 = 16384.0;
 
 /// A font database holding only the two bundled DejaVu Sans Mono faces (never system fonts).
-fn font_db() -> Arc<fontdb::Database> {
+pub(super) fn font_db() -> Arc<fontdb::Database> {
     static DB: OnceLock<Arc<fontdb::Database>> = OnceLock::new();
     DB.get_or_init(|| {
         let mut db = fontdb::Database::new();

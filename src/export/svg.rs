@@ -21,7 +21,7 @@ const ITALIC_SKEW: f64 = -12.0;
 pub fn to_svg(buf: &Buffer, opts: &ExportOptions) -> String {
     let grid = Grid::new(buf, opts.default_fg, opts.default_bg);
     let (w, h) = canvas_size(grid.width, grid.height);
-    let mut out = String::new();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">"#

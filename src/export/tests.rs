@@ -126,6 +126,15 @@ fn wide_char_covers_next_cell() {
 }
 
 #[test]
+fn box_drawing_stays_upright() {
+    let mut buf = Buffer::empty(Rect::new(0, 0, 3, 1));
+    buf.set_string(0, 0, "─a█", Style::default().add_modifier(Modifier::ITALIC));
+    let grid = Grid::new(&buf, (1, 1, 1), (2, 2, 2));
+    let italic: Vec<bool> = grid.rows[0].iter().map(|c| c.text.italic).collect();
+    assert_eq!(italic, [false, true, false]);
+}
+
+#[test]
 fn txt_exact() {
     assert_eq!(
         to_txt(&sample()),
@@ -342,6 +351,7 @@ fn write_samples() {
     write("panels.txt", to_txt(&buf).into_bytes());
     write("panels@1x.png", to_png(&buf, &o, 1.0).unwrap());
     write("panels@2x.png", to_png(&buf, &o, 2.0).unwrap());
+    write("stress@2x.png", to_png(&stress_buffer(), &o, 2.0).unwrap());
 }
 
 #[test]
@@ -351,5 +361,109 @@ fn escape_sequences_are_stripped() {
         super::printable("\u{1b}]8;;https://x.org\u{1b}\\link\u{1b}]8;;\u{7}"),
         "link"
     );
-    assert_eq!(super::printable("a\tb"), "a b");
+    assert_eq!(super::printable("a\tb\u{7f}"), "ab");
+}
+
+#[test]
+fn odd_cells() {
+    use ratatui::buffer::CellDiffOption;
+    let mut buf = Buffer::empty(Rect::new(3, 7, 6, 1));
+    buf[(3, 7)].set_symbol("").set_bg(Color::Red);
+    buf[(4, 7)].set_symbol("a\u{1}");
+    buf[(5, 7)]
+        .set_symbol("\u{1b}]8;;https://x.org\u{1b}\\L\u{1b}]8;;\u{1b}\\")
+        .set_diff_option(CellDiffOption::ForcedWidth(
+            std::num::NonZeroU16::new(1).unwrap(),
+        ));
+    buf[(6, 7)]
+        .set_symbol("q")
+        .set_diff_option(CellDiffOption::Skip);
+    // A wide char in the last column cannot spill out of the row.
+    buf[(8, 7)].set_symbol("字");
+    assert_eq!(to_txt(&buf), " aL  字\n");
+    let grid = Grid::new(&buf, (1, 1, 1), (2, 2, 2));
+    assert_eq!(grid.rows[0][0].bg, (205, 0, 0));
+    assert!(grid.rows[0][3].hidden);
+    assert_eq!(grid.rows[0][5].width, 1);
+    let svg = to_svg(&buf, &opts());
+    assert!(!svg.contains('\u{1b}') && !svg.contains('\u{1}'));
+    assert!(to_png(&buf, &opts(), 1.0).is_ok());
+}
+
+/// Every colour and modifier combination on a larger screen: nothing panics, SVG parses, and the
+/// output is stable.
+#[test]
+fn stress() {
+    let buf = stress_buffer();
+    let svg = to_svg(&buf, &opts());
+    assert_eq!(svg, to_svg(&buf, &opts()));
+    assert!(resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default()).is_ok());
+    let html = html::html_page(&buf, &opts(), "");
+    assert_eq!(
+        html.matches("<span").count(),
+        html.matches("</span>").count()
+    );
+    assert_eq!(to_txt(&buf).lines().count(), 24);
+    let png = to_png(&buf, &opts(), 1.0).expect("renders");
+    assert_eq!(png, to_png(&buf, &opts(), 1.0).unwrap());
+}
+
+fn stress_buffer() -> Buffer {
+    let area = Rect::new(0, 0, 80, 24);
+    let mut buf = Buffer::empty(area);
+    let symbols = [
+        "a", "<", "&", "\"", " ", "─", "│", "┼", "字", "🦀", "é", "e\u{301}", "█",
+    ];
+    let mods = [
+        Modifier::BOLD,
+        Modifier::DIM,
+        Modifier::ITALIC,
+        Modifier::UNDERLINED,
+        Modifier::REVERSED,
+        Modifier::HIDDEN,
+        Modifier::CROSSED_OUT,
+        Modifier::SLOW_BLINK,
+    ];
+    let mut seed: u32 = 12345;
+    let mut next = || {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        seed >> 8
+    };
+    for y in 0..area.height {
+        let mut x = 0;
+        while x < area.width {
+            let sym = symbols[next() as usize % symbols.len()];
+            let color = |n: u32| match n % 4 {
+                0 => Color::Reset,
+                1 => Color::Indexed((n / 4) as u8),
+                2 => Color::Rgb(n as u8, (n >> 8) as u8, (n >> 16) as u8),
+                _ => Color::LightMagenta,
+            };
+            let mut style = Style::default().fg(color(next())).bg(color(next()));
+            for m in mods {
+                if next() % 5 == 0 {
+                    style = style.add_modifier(m);
+                }
+            }
+            let (nx, _) = buf.set_stringn(x, y, sym, usize::from(area.width - x), style);
+            x = if nx > x { nx } else { x + 1 };
+        }
+    }
+    buf
+}
+
+#[test]
+fn only_bundled_fonts() {
+    let db = png::font_db();
+    let faces: Vec<(String, u16)> = db
+        .faces()
+        .map(|f| (f.families[0].0.clone(), f.weight.0))
+        .collect();
+    assert_eq!(
+        faces,
+        [
+            (FONT_FAMILY.to_string(), 400),
+            (FONT_FAMILY.to_string(), 700)
+        ]
+    );
 }
