@@ -27,6 +27,4 @@ def hello(name):
 def ping():
     return "ping"
 
-
-print(hello("ada"), hello.__name__)
-print(ping())
+print(hello("ada"), hello.__name__, ping())

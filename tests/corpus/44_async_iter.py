@@ -24,11 +24,7 @@ async def collect():
         return [tick async for tick in ticker]
 
 
-def run(coro):
-    try:
-        coro.send(None)
-    except StopIteration as stop:
-        return stop.value
-
-
-print(run(collect()))
+try:
+    collect().send(None)
+except StopIteration as stop:
+    print(stop.value)

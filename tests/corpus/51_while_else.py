@@ -13,13 +13,6 @@ def find_divisor(n):
 for n in [15, 17, 49, 97]:
     print(n, find_divisor(n))
 
-for word in ["alpha", "beta"]:
-    if word.startswith("z"):
-        print("found", word)
-        break
-else:
-    print("no word starts with z")
-
 primes = 0
 for n in range(2, 3000):
     for d in range(2, n):

@@ -1,0 +1,5 @@
+def f():
+    """Docstring that never ends.
+    return 1
+
+print(f())

@@ -1,0 +1,2 @@
+price = 5 €
+print(price)

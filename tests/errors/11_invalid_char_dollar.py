@@ -1,0 +1,2 @@
+name = "ada"
+$greeting = "hi " + name

@@ -1,0 +1,4 @@
+def f(flag):
+    if flag:
+        return 1
+	return 0

@@ -1,0 +1,3 @@
+# Only comments here.
+
+# Nothing else, but still a valid module.

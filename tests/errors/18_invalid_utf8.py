@@ -1,0 +1,2 @@
+text = "café"
+print(text)
