@@ -33,8 +33,8 @@ impl Span {
 /// Why a file's bytes could not be read as Python source (before any tokenizing).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DecodeError {
-    /// The bytes contain a NUL byte.
-    NullBytes,
+    /// The bytes contain a NUL byte, first on 1-based `line`.
+    NullBytes { line: usize },
     /// The bytes are not valid UTF-8 and no other encoding was declared.
     /// `line` is 1-based, `byte` the first offending byte.
     NonUtf8 { line: usize, byte: u8 },
@@ -96,8 +96,9 @@ impl Source {
                 })
             }
         };
-        if text.contains('\0') {
-            return Err(DecodeError::NullBytes);
+        if let Some(at) = text.find('\0') {
+            let line = 1 + text[..at].matches('\n').count();
+            return Err(DecodeError::NullBytes { line });
         }
         Ok(Source {
             path,
@@ -177,8 +178,9 @@ fn decode_utf8(body: &[u8]) -> Result<String, DecodeError> {
         Ok(s) => Ok(s.to_string()),
         Err(e) => {
             let at = e.valid_up_to();
-            if body[..at].contains(&0) {
-                return Err(DecodeError::NullBytes);
+            if let Some(nul) = body[..at].iter().position(|&b| b == 0) {
+                let line = 1 + body[..nul].iter().filter(|&&b| b == b'\n').count();
+                return Err(DecodeError::NullBytes { line });
             }
             let line = 1 + body[..at].iter().filter(|&&b| b == b'\n').count();
             Err(DecodeError::NonUtf8 {
@@ -261,7 +263,7 @@ mod tests {
         );
         assert_eq!(
             Source::decode("t.py", b"x = 1\0\n"),
-            Err(DecodeError::NullBytes)
+            Err(DecodeError::NullBytes { line: 1 })
         );
         let bom = Source::decode("t.py", b"\xef\xbb\xbfx = 1\n").unwrap();
         assert_eq!(bom.encoding, "utf-8-sig");

@@ -126,7 +126,7 @@ pub fn dump(node: &AstNode, version: PyVersion) -> String {
 pub fn render_decode_error(path: &str, err: &crate::source::DecodeError) -> String {
     use crate::source::DecodeError::*;
     match err {
-        NullBytes => "SyntaxError: source code string cannot contain null bytes\n".to_string(),
+        NullBytes { .. } => "SyntaxError: source code string cannot contain null bytes\n".to_string(),
         NonUtf8 { line, byte } => format!(
             "  File \"{path}\", line {line}\nSyntaxError: Non-UTF-8 code starting with '\\x{byte:02x}' on line {line}, but no encoding declared; see https://peps.python.org/pep-0263/ for details\n"
         ),

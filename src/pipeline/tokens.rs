@@ -135,7 +135,11 @@ pub fn render_error(err: &PyError) -> String {
 pub fn render_decode_error(path: &str, err: &crate::source::DecodeError) -> String {
     use crate::source::DecodeError::*;
     match err {
-        NullBytes => format!("{path}: error: source code cannot contain null bytes\n"),
+        // tokenize reports no position for a NUL on line 1, and column 0 on later lines.
+        NullBytes { line: 1 } => format!("{path}: error: source code cannot contain null bytes\n"),
+        NullBytes { line } => {
+            format!("{path}:{line}:0: error: source code cannot contain null bytes\n")
+        }
         NonUtf8 { .. } | UnknownEncoding { .. } => {
             format!("{path}: error: invalid or missing encoding declaration for '{path}'\n")
         }
