@@ -29,9 +29,7 @@
 
 use crate::version::PyVersion;
 
-#[allow(clippy::all)]
 mod v3_14;
-#[allow(clippy::all)]
 mod v3_15;
 
 /// The tables of `version`.
@@ -67,7 +65,8 @@ pub enum OpKind {
     Base,
     /// A specialized form (`_PyOpcode_Deopt[op] != op`).
     Specialized,
-    /// `INSTRUMENTED_*` and friends, `>= MIN_INSTRUMENTED_OPCODE` and `< 256`.
+    /// `INSTRUMENTED_*` (`>= MIN_INSTRUMENTED_OPCODE`; `ENTER_EXECUTOR` and 3.15's
+    /// `TRACE_RECORD` share the range but count as [`OpKind::Base`]).
     Instrumented,
     /// Compiler-only pseudo instruction (`IS_PSEUDO_INSTR`, numbers `>= 256`).
     Pseudo,
@@ -337,6 +336,11 @@ pub struct Tables {
     pub special_method_names: &'static [&'static str],
     /// `opcode._cache_format`: per base opcode, its named cache fields and their sizes.
     pub cache_format: &'static [(&'static str, &'static [(&'static str, u8)])],
+    /// The predicates of `pycore_opcode_utils.h` that are plain lists of opcodes
+    /// (`IS_BLOCK_PUSH_OPCODE`, `IS_SCOPE_EXIT_OPCODE`, ...). The ones defined through other
+    /// macros (`HAS_TARGET`, `IS_TERMINATOR_OPCODE`, `IS_WITHIN_OPCODE_RANGE`) are left out:
+    /// compose them from [`OpcodeInfo::has_jump`] and these.
+    pub opcode_sets: &'static [(&'static str, &'static [u16])],
 }
 
 impl Tables {
@@ -446,6 +450,15 @@ impl Tables {
             .map(|&(_, v)| v)
     }
 
+    /// Whether `code` is in the `pycore_opcode_utils.h` predicate `set`
+    /// (e.g. `"IS_SCOPE_EXIT_OPCODE"`); `None` for an unknown predicate.
+    pub fn in_opcode_set(&self, set: &str, code: u16) -> Option<bool> {
+        self.opcode_sets
+            .iter()
+            .find(|(n, _)| *n == set)
+            .map(|(_, ops)| ops.contains(&code))
+    }
+
     /// `opcode._cache_format[name]`.
     pub fn cache_format(&self, name: &str) -> Option<&'static [(&'static str, u8)]> {
         self.cache_format
@@ -544,6 +557,23 @@ mod tests {
             assert!(t.opcode_by_name("LOAD_FAST").unwrap().has_local());
             assert!(!t.opcode_by_name("NOP").unwrap().has_arg());
             assert_eq!(t.flag("HAS_ARG_FLAG"), Some(flags::HAS_ARG));
+            assert_eq!(
+                t.opcode_by_name("ENTER_EXECUTOR").unwrap().kind,
+                OpKind::Base
+            );
+            assert_eq!(
+                t.in_opcode_set("IS_SCOPE_EXIT_OPCODE", op(t, "RERAISE")),
+                Some(true)
+            );
+            assert_eq!(
+                t.in_opcode_set("IS_BLOCK_PUSH_OPCODE", op(t, "SETUP_WITH")),
+                Some(true)
+            );
+            assert_eq!(
+                t.in_opcode_set("IS_BLOCK_PUSH_OPCODE", op(t, "NOP")),
+                Some(false)
+            );
+            assert_eq!(t.in_opcode_set("HAS_TARGET", op(t, "NOP")), None);
         }
         assert_eq!(t14().flag("HAS_PASSTHROUGH_FLAG"), Some(4096));
         assert_eq!(t15().flag("HAS_SYNC_SP_FLAG"), Some(4096));

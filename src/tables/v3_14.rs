@@ -121,6 +121,24 @@ pub static TABLES: Tables = Tables {
     ],
     special_method_names: &["__enter__", "__exit__", "__aenter__", "__aexit__"],
     cache_format: CACHE_FORMAT,
+    opcode_sets: &[
+        // SETUP_FINALLY, SETUP_WITH, SETUP_CLEANUP
+        ("IS_BLOCK_PUSH_OPCODE", &[264, 265, 263]),
+        // JUMP_FORWARD, JUMP_BACKWARD, JUMP_BACKWARD_NO_INTERRUPT
+        ("IS_ASSEMBLER_OPCODE", &[77, 75, 76]),
+        // JUMP_BACKWARD, JUMP_BACKWARD_NO_INTERRUPT
+        ("IS_BACKWARDS_JUMP_OPCODE", &[75, 76]),
+        // JUMP, JUMP_NO_INTERRUPT, JUMP_FORWARD, JUMP_BACKWARD, JUMP_BACKWARD_NO_INTERRUPT
+        ("IS_UNCONDITIONAL_JUMP_OPCODE", &[257, 260, 77, 75, 76]),
+        // POP_JUMP_IF_FALSE, POP_JUMP_IF_TRUE, POP_JUMP_IF_NONE, POP_JUMP_IF_NOT_NONE
+        ("IS_CONDITIONAL_JUMP_OPCODE", &[100, 103, 101, 102]),
+        // RETURN_VALUE, RAISE_VARARGS, RERAISE
+        ("IS_SCOPE_EXIT_OPCODE", &[35, 104, 105]),
+        // RETURN_VALUE
+        ("IS_RETURN_OPCODE", &[35]),
+        // RAISE_VARARGS, RERAISE
+        ("IS_RAISE_OPCODE", &[104, 105]),
+    ],
 };
 
 // The distinct `return` expressions of `_PyOpcode_num_popped/pushed` and `_PyUop_num_popped`.
@@ -259,7 +277,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1952,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_0),
         // _GUARD_TOS_UNICODE, _GUARD_NOS_UNICODE, _BINARY_OP_INPLACE_ADD_UNICODE
@@ -1935,7 +1953,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1280,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_FLOAT, _GUARD_NOS_FLOAT, _BINARY_OP_ADD_FLOAT
@@ -1953,7 +1971,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1792,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_INT, _BINARY_OP_ADD_INT
@@ -1971,7 +1989,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1280,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_UNICODE, _GUARD_NOS_UNICODE, _BINARY_OP_ADD_UNICODE
@@ -1989,7 +2007,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 896,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_BINARY_OP_EXTEND, _BINARY_OP_EXTEND
@@ -2006,7 +2024,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1280,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_FLOAT, _GUARD_NOS_FLOAT, _BINARY_OP_MULTIPLY_FLOAT
@@ -2024,7 +2042,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1792,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_INT, _BINARY_OP_MULTIPLY_INT
@@ -2042,7 +2060,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1792,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_NOS_DICT, _BINARY_OP_SUBSCR_DICT
@@ -2059,7 +2077,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 128,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_0),
         // _CHECK_PEP_523, _BINARY_OP_SUBSCR_CHECK_FUNC, _BINARY_OP_SUBSCR_INIT_CALL, _PUSH_FRAME
@@ -2078,7 +2096,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1664,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_LIST, _BINARY_OP_SUBSCR_LIST_INT
@@ -2096,7 +2114,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1792,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_SLICE, _GUARD_NOS_LIST, _BINARY_OP_SUBSCR_LIST_SLICE
@@ -2114,7 +2132,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1664,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_UNICODE, _BINARY_OP_SUBSCR_STR_INT
@@ -2132,7 +2150,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1152,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_TUPLE, _BINARY_OP_SUBSCR_TUPLE_INT
@@ -2150,7 +2168,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1280,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_FLOAT, _GUARD_NOS_FLOAT, _BINARY_OP_SUBTRACT_FLOAT
@@ -2168,7 +2186,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1792,
         cache_entries: 0,
-        deopt: 44,
+        deopt: 44, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_INT, _BINARY_OP_SUBTRACT_INT
@@ -2186,7 +2204,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 17281,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_0),
         // _CHECK_PEP_523, _CHECK_AND_ALLOCATE_OBJECT, _CREATE_INIT_FRAME, _PUSH_FRAME
@@ -2205,7 +2223,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1665,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_0),
         // _CHECK_PEP_523, _CHECK_CALL_BOUND_METHOD_EXACT_ARGS, _INIT_CALL_BOUND_METHOD_EXACT_ARGS, _CHECK_FUNCTION_VERSION, _CHECK_FUNCTION_EXACT_ARGS, _CHECK_STACK_SPACE, _CHECK_RECURSION_REMAINING, _INIT_CALL_PY_EXACT_ARGS, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2230,7 +2248,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 18305,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_0),
         // _CHECK_PEP_523, _CHECK_METHOD_VERSION, _EXPAND_METHOD, _CHECK_RECURSION_REMAINING, _PY_FRAME_GENERAL, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2252,7 +2270,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 961,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _CALL_BUILTIN_CLASS, _CHECK_PERIODIC
@@ -2269,7 +2287,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 961,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _CALL_BUILTIN_FAST, _CHECK_PERIODIC
@@ -2286,7 +2304,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 961,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _CALL_BUILTIN_FAST_WITH_KEYWORDS, _CHECK_PERIODIC
@@ -2303,7 +2321,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1857,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _CALL_BUILTIN_O, _CHECK_PERIODIC
@@ -2320,7 +2338,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 17281,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _CALL_ISINSTANCE
@@ -2334,7 +2352,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1921,
         cache_entries: 0,
-        deopt: 55,
+        deopt: 55, // CALL_KW
         popped: Some(E_3_PLUS_OPARG),
         pushed: Some(E_0),
         // _CHECK_PEP_523, _CHECK_METHOD_VERSION_KW, _EXPAND_METHOD_KW, _PY_FRAME_KW, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2355,7 +2373,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1857,
         cache_entries: 0,
-        deopt: 55,
+        deopt: 55, // CALL_KW
         popped: Some(E_3_PLUS_OPARG),
         pushed: Some(E_1),
         // _CHECK_IS_NOT_PY_CALLABLE_KW, _CALL_KW_NON_PY, _CHECK_PERIODIC
@@ -2373,7 +2391,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1921,
         cache_entries: 0,
-        deopt: 55,
+        deopt: 55, // CALL_KW
         popped: Some(E_3_PLUS_OPARG),
         pushed: Some(E_0),
         // _CHECK_PEP_523, _CHECK_FUNCTION_VERSION_KW, _CHECK_RECURSION_REMAINING, _PY_FRAME_KW, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2394,7 +2412,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 17280,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_3),
         pushed: Some(E_1),
         // _GUARD_NOS_NULL, _GUARD_CALLABLE_LEN, _CALL_LEN
@@ -2412,7 +2430,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 897,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_3),
         pushed: Some(E_0),
         // _CALL_LIST_APPEND
@@ -2426,7 +2444,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1857,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _CALL_METHOD_DESCRIPTOR_FAST, _CHECK_PERIODIC
@@ -2443,7 +2461,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1857,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS, _CHECK_PERIODIC
@@ -2460,7 +2478,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1857,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _CALL_METHOD_DESCRIPTOR_NOARGS, _CHECK_PERIODIC
@@ -2477,7 +2495,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1857,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _CALL_METHOD_DESCRIPTOR_O, _CHECK_PERIODIC
@@ -2494,7 +2512,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1857,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _CHECK_IS_NOT_PY_CALLABLE, _CALL_NON_PY_GENERAL, _CHECK_PERIODIC
@@ -2512,7 +2530,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1153,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_0),
         // _CHECK_PEP_523, _CHECK_FUNCTION_VERSION, _CHECK_FUNCTION_EXACT_ARGS, _CHECK_STACK_SPACE, _CHECK_RECURSION_REMAINING, _INIT_CALL_PY_EXACT_ARGS, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2535,7 +2553,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 18305,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_0),
         // _CHECK_PEP_523, _CHECK_FUNCTION_VERSION, _CHECK_RECURSION_REMAINING, _PY_FRAME_GENERAL, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2556,7 +2574,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 961,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_3),
         pushed: Some(E_1),
         // _GUARD_NOS_NULL, _GUARD_CALLABLE_STR_1, _CALL_STR_1, _CHECK_PERIODIC
@@ -2575,7 +2593,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 961,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_3),
         pushed: Some(E_1),
         // _GUARD_NOS_NULL, _GUARD_CALLABLE_TUPLE_1, _CALL_TUPLE_1, _CHECK_PERIODIC
@@ -2594,7 +2612,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 641,
         cache_entries: 0,
-        deopt: 52,
+        deopt: 52, // CALL
         popped: Some(E_3),
         pushed: Some(E_1),
         // _GUARD_NOS_NULL, _GUARD_CALLABLE_TYPE_1, _CALL_TYPE_1
@@ -2612,7 +2630,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1025,
         cache_entries: 0,
-        deopt: 56,
+        deopt: 56, // COMPARE_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_FLOAT, _GUARD_NOS_FLOAT, _COMPARE_OP_FLOAT
@@ -2630,7 +2648,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1153,
         cache_entries: 0,
-        deopt: 56,
+        deopt: 56, // COMPARE_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_INT, _COMPARE_OP_INT
@@ -2648,7 +2666,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1025,
         cache_entries: 0,
-        deopt: 56,
+        deopt: 56, // COMPARE_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_UNICODE, _GUARD_NOS_UNICODE, _COMPARE_OP_STR
@@ -2666,7 +2684,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1793,
         cache_entries: 0,
-        deopt: 57,
+        deopt: 57, // CONTAINS_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_DICT, _CONTAINS_OP_DICT
@@ -2683,7 +2701,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 897,
         cache_entries: 0,
-        deopt: 57,
+        deopt: 57, // CONTAINS_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_ANY_SET, _CONTAINS_OP_SET
@@ -2700,7 +2718,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 129,
         cache_entries: 0,
-        deopt: 70,
+        deopt: 70, // FOR_ITER
         popped: Some(E_1),
         pushed: Some(E_1),
         // _CHECK_PEP_523, _FOR_ITER_GEN_FRAME, _PUSH_FRAME
@@ -2718,7 +2736,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1673,
         cache_entries: 0,
-        deopt: 70,
+        deopt: 70, // FOR_ITER
         popped: Some(E_1),
         pushed: Some(E_2),
         // _ITER_CHECK_LIST, _ITER_JUMP_LIST, _ITER_NEXT_LIST
@@ -2736,7 +2754,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1289,
         cache_entries: 0,
-        deopt: 70,
+        deopt: 70, // FOR_ITER
         popped: Some(E_1),
         pushed: Some(E_2),
         // _ITER_CHECK_RANGE, _ITER_JUMP_RANGE, _ITER_NEXT_RANGE
@@ -2754,7 +2772,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1545,
         cache_entries: 0,
-        deopt: 70,
+        deopt: 70, // FOR_ITER
         popped: Some(E_1),
         pushed: Some(E_2),
         // _ITER_CHECK_TUPLE, _ITER_JUMP_TUPLE, _ITER_NEXT_TUPLE
@@ -2772,7 +2790,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 841,
         cache_entries: 0,
-        deopt: 75,
+        deopt: 75, // JUMP_BACKWARD
         popped: Some(E_0),
         pushed: Some(E_0),
         expansion: &[],
@@ -2785,7 +2803,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 841,
         cache_entries: 0,
-        deopt: 75,
+        deopt: 75, // JUMP_BACKWARD
         popped: Some(E_0),
         pushed: Some(E_0),
         expansion: &[],
@@ -2798,7 +2816,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1025,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _CHECK_ATTR_CLASS, _LOAD_ATTR_CLASS, _PUSH_NULL_CONDITIONAL
@@ -2816,7 +2834,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1025,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _CHECK_ATTR_CLASS, _GUARD_TYPE_VERSION, _LOAD_ATTR_CLASS, _PUSH_NULL_CONDITIONAL
@@ -2835,7 +2853,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 133,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1),
         expansion: &[],
@@ -2848,7 +2866,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1665,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _GUARD_TYPE_VERSION, _CHECK_MANAGED_OBJECT_HAS_VALUES, _LOAD_ATTR_INSTANCE_VALUE, _PUSH_NULL_CONDITIONAL
@@ -2867,7 +2885,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1153,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_2),
         // _GUARD_TYPE_VERSION, _CHECK_ATTR_METHOD_LAZY_DICT, _LOAD_ATTR_METHOD_LAZY_DICT
@@ -2885,7 +2903,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1025,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_2),
         // _GUARD_TYPE_VERSION, _LOAD_ATTR_METHOD_NO_DICT
@@ -2902,7 +2920,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1153,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_2),
         // _GUARD_TYPE_VERSION, _GUARD_DORV_VALUES_INST_ATTR_FROM_DICT, _GUARD_KEYS_VERSION, _LOAD_ATTR_METHOD_WITH_VALUES
@@ -2921,7 +2939,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 641,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _LOAD_ATTR_MODULE, _LOAD_ATTR_MODULE, _PUSH_NULL_CONDITIONAL
@@ -2939,7 +2957,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1537,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1),
         // _GUARD_TYPE_VERSION, _LOAD_ATTR_NONDESCRIPTOR_NO_DICT
@@ -2956,7 +2974,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1665,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1),
         // _GUARD_TYPE_VERSION, _GUARD_DORV_VALUES_INST_ATTR_FROM_DICT, _GUARD_KEYS_VERSION, _LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES
@@ -2975,7 +2993,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1153,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_0),
         // _CHECK_PEP_523, _GUARD_TYPE_VERSION, _LOAD_ATTR_PROPERTY_FRAME, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2995,7 +3013,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1153,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _GUARD_TYPE_VERSION, _LOAD_ATTR_SLOT, _PUSH_NULL_CONDITIONAL
@@ -3013,7 +3031,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1669,
         cache_entries: 0,
-        deopt: 80,
+        deopt: 80, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _GUARD_TYPE_VERSION, _LOAD_ATTR_WITH_HINT, _PUSH_NULL_CONDITIONAL
@@ -3031,7 +3049,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IB",
         flags: 3,
         cache_entries: 0,
-        deopt: 82,
+        deopt: 82, // LOAD_CONST
         popped: Some(E_0),
         pushed: Some(E_1),
         // _LOAD_CONST_IMMORTAL
@@ -3045,7 +3063,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IB",
         flags: 3,
         cache_entries: 0,
-        deopt: 82,
+        deopt: 82, // LOAD_CONST
         popped: Some(E_0),
         pushed: Some(E_1),
         // _LOAD_CONST_MORTAL
@@ -3059,7 +3077,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC000",
         flags: 129,
         cache_entries: 0,
-        deopt: 92,
+        deopt: 92, // LOAD_GLOBAL
         popped: Some(E_0),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _GUARD_GLOBALS_VERSION, _LOAD_GLOBAL_BUILTINS, _LOAD_GLOBAL_BUILTINS, _PUSH_NULL_CONDITIONAL
@@ -3078,7 +3096,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC000",
         flags: 129,
         cache_entries: 0,
-        deopt: 92,
+        deopt: 92, // LOAD_GLOBAL
         popped: Some(E_0),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _NOP, _LOAD_GLOBAL_MODULE, _LOAD_GLOBAL_MODULE, _PUSH_NULL_CONDITIONAL
@@ -3097,7 +3115,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 901,
         cache_entries: 0,
-        deopt: 96,
+        deopt: 96, // LOAD_SUPER_ATTR
         popped: Some(E_3),
         pushed: Some(E_1),
         // _LOAD_SUPER_ATTR_ATTR
@@ -3111,7 +3129,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 17285,
         cache_entries: 0,
-        deopt: 96,
+        deopt: 96, // LOAD_SUPER_ATTR
         popped: Some(E_3),
         pushed: Some(E_2),
         // _LOAD_SUPER_ATTR_METHOD
@@ -3125,7 +3143,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IX",
         flags: 128,
         cache_entries: 0,
-        deopt: 128,
+        deopt: 128, // RESUME
         popped: Some(E_0),
         pushed: Some(E_0),
         // _RESUME_CHECK
@@ -3139,7 +3157,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 129,
         cache_entries: 0,
-        deopt: 106,
+        deopt: 106, // SEND
         popped: Some(E_2),
         pushed: Some(E_1),
         // _CHECK_PEP_523, _SEND_GEN_FRAME, _PUSH_FRAME
@@ -3157,7 +3175,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC000",
         flags: 1536,
         cache_entries: 0,
-        deopt: 110,
+        deopt: 110, // STORE_ATTR
         popped: Some(E_2),
         pushed: Some(E_0),
         // _GUARD_TYPE_VERSION_AND_LOCK, _GUARD_DORV_NO_DICT, _STORE_ATTR_INSTANCE_VALUE
@@ -3175,7 +3193,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC000",
         flags: 1664,
         cache_entries: 0,
-        deopt: 110,
+        deopt: 110, // STORE_ATTR
         popped: Some(E_2),
         pushed: Some(E_0),
         // _GUARD_TYPE_VERSION, _STORE_ATTR_SLOT
@@ -3192,7 +3210,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC000",
         flags: 1669,
         cache_entries: 0,
-        deopt: 110,
+        deopt: 110, // STORE_ATTR
         popped: Some(E_2),
         pushed: Some(E_0),
         // _GUARD_TYPE_VERSION, _STORE_ATTR_WITH_HINT
@@ -3209,7 +3227,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC",
         flags: 1792,
         cache_entries: 0,
-        deopt: 38,
+        deopt: 38, // STORE_SUBSCR
         popped: Some(E_3),
         pushed: Some(E_0),
         // _GUARD_NOS_DICT, _STORE_SUBSCR_DICT
@@ -3226,7 +3244,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC",
         flags: 1664,
         cache_entries: 0,
-        deopt: 38,
+        deopt: 38, // STORE_SUBSCR
         popped: Some(E_3),
         pushed: Some(E_0),
         // _GUARD_TOS_INT, _GUARD_NOS_LIST, _STORE_SUBSCR_LIST_INT
@@ -3244,7 +3262,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 1536,
         cache_entries: 0,
-        deopt: 39,
+        deopt: 39, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _GUARD_TYPE_VERSION, _REPLACE_WITH_TRUE
@@ -3261,7 +3279,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 1024,
         cache_entries: 0,
-        deopt: 39,
+        deopt: 39, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _TO_BOOL_BOOL
@@ -3275,7 +3293,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 1536,
         cache_entries: 0,
-        deopt: 39,
+        deopt: 39, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _TO_BOOL_INT
@@ -3289,7 +3307,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 1024,
         cache_entries: 0,
-        deopt: 39,
+        deopt: 39, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _GUARD_TOS_LIST, _TO_BOOL_LIST
@@ -3306,7 +3324,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 1024,
         cache_entries: 0,
-        deopt: 39,
+        deopt: 39, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _TO_BOOL_NONE
@@ -3320,7 +3338,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 1536,
         cache_entries: 0,
-        deopt: 39,
+        deopt: 39, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _GUARD_TOS_UNICODE, _TO_BOOL_STR
@@ -3337,7 +3355,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1153,
         cache_entries: 0,
-        deopt: 119,
+        deopt: 119, // UNPACK_SEQUENCE
         popped: Some(E_1),
         pushed: Some(E_OPARG),
         // _GUARD_TOS_LIST, _UNPACK_SEQUENCE_LIST
@@ -3354,7 +3372,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1153,
         cache_entries: 0,
-        deopt: 119,
+        deopt: 119, // UNPACK_SEQUENCE
         popped: Some(E_1),
         pushed: Some(E_OPARG),
         // _GUARD_TOS_TUPLE, _UNPACK_SEQUENCE_TUPLE
@@ -3371,7 +3389,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1665,
         cache_entries: 0,
-        deopt: 119,
+        deopt: 119, // UNPACK_SEQUENCE
         popped: Some(E_1),
         pushed: Some(E_2),
         // _GUARD_TOS_TUPLE, _UNPACK_SEQUENCE_TWO_TUPLE
@@ -3656,7 +3674,7 @@ static OPCODES: &[OpcodeInfo] = &[
     OpcodeInfo {
         code: 255,
         name: "ENTER_EXECUTOR",
-        kind: OpKind::Instrumented,
+        kind: OpKind::Base,
         in_metadata: true,
         format: "INSTR_FMT_IB",
         flags: 1,
@@ -3812,12 +3830,14 @@ static OPCODES: &[OpcodeInfo] = &[
 ];
 
 static FAMILIES: &[Family] = &[
+    // BINARY_OP: BINARY_OP_MULTIPLY_INT, BINARY_OP_ADD_INT, BINARY_OP_SUBTRACT_INT, BINARY_OP_MULTIPLY_FLOAT, BINARY_OP_ADD_FLOAT, BINARY_OP_SUBTRACT_FLOAT, BINARY_OP_ADD_UNICODE, BINARY_OP_SUBSCR_LIST_INT, BINARY_OP_SUBSCR_LIST_SLICE, BINARY_OP_SUBSCR_TUPLE_INT, BINARY_OP_SUBSCR_STR_INT, BINARY_OP_SUBSCR_DICT, BINARY_OP_SUBSCR_GETITEM, BINARY_OP_EXTEND, BINARY_OP_INPLACE_ADD_UNICODE
     Family {
         base: 44,
         members: &[
             134, 130, 142, 133, 129, 141, 131, 137, 138, 140, 139, 135, 136, 132, 3,
         ],
     },
+    // CALL: CALL_BOUND_METHOD_EXACT_ARGS, CALL_PY_EXACT_ARGS, CALL_TYPE_1, CALL_STR_1, CALL_TUPLE_1, CALL_BUILTIN_CLASS, CALL_BUILTIN_O, CALL_BUILTIN_FAST, CALL_BUILTIN_FAST_WITH_KEYWORDS, CALL_LEN, CALL_ISINSTANCE, CALL_LIST_APPEND, CALL_METHOD_DESCRIPTOR_O, CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS, CALL_METHOD_DESCRIPTOR_NOARGS, CALL_METHOD_DESCRIPTOR_FAST, CALL_ALLOC_AND_ENTER_INIT, CALL_PY_GENERAL, CALL_BOUND_METHOD_GENERAL, CALL_NON_PY_GENERAL
     Family {
         base: 52,
         members: &[
@@ -3825,64 +3845,79 @@ static FAMILIES: &[Family] = &[
             162, 145, 160,
         ],
     },
+    // CALL_KW: CALL_KW_BOUND_METHOD, CALL_KW_PY, CALL_KW_NON_PY
     Family {
         base: 55,
         members: &[151, 153, 152],
     },
+    // COMPARE_OP: COMPARE_OP_FLOAT, COMPARE_OP_INT, COMPARE_OP_STR
     Family {
         base: 56,
         members: &[166, 167, 168],
     },
+    // CONTAINS_OP: CONTAINS_OP_SET, CONTAINS_OP_DICT
     Family {
         base: 57,
         members: &[170, 169],
     },
+    // FOR_ITER: FOR_ITER_LIST, FOR_ITER_TUPLE, FOR_ITER_RANGE, FOR_ITER_GEN
     Family {
         base: 70,
         members: &[172, 174, 173, 171],
     },
+    // JUMP_BACKWARD: JUMP_BACKWARD_NO_JIT, JUMP_BACKWARD_JIT
     Family {
         base: 75,
         members: &[176, 175],
     },
+    // LOAD_ATTR: LOAD_ATTR_INSTANCE_VALUE, LOAD_ATTR_MODULE, LOAD_ATTR_WITH_HINT, LOAD_ATTR_SLOT, LOAD_ATTR_CLASS, LOAD_ATTR_CLASS_WITH_METACLASS_CHECK, LOAD_ATTR_PROPERTY, LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN, LOAD_ATTR_METHOD_WITH_VALUES, LOAD_ATTR_METHOD_NO_DICT, LOAD_ATTR_METHOD_LAZY_DICT, LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES, LOAD_ATTR_NONDESCRIPTOR_NO_DICT
     Family {
         base: 80,
         members: &[
             180, 184, 189, 188, 177, 178, 187, 179, 183, 182, 181, 186, 185,
         ],
     },
+    // LOAD_CONST: LOAD_CONST_MORTAL, LOAD_CONST_IMMORTAL
     Family {
         base: 82,
         members: &[191, 190],
     },
+    // LOAD_GLOBAL: LOAD_GLOBAL_MODULE, LOAD_GLOBAL_BUILTIN
     Family {
         base: 92,
         members: &[193, 192],
     },
+    // LOAD_SUPER_ATTR: LOAD_SUPER_ATTR_ATTR, LOAD_SUPER_ATTR_METHOD
     Family {
         base: 96,
         members: &[194, 195],
     },
+    // RESUME: RESUME_CHECK
     Family {
         base: 128,
         members: &[196],
     },
+    // SEND: SEND_GEN
     Family {
         base: 106,
         members: &[197],
     },
+    // STORE_ATTR: STORE_ATTR_INSTANCE_VALUE, STORE_ATTR_SLOT, STORE_ATTR_WITH_HINT
     Family {
         base: 110,
         members: &[198, 199, 200],
     },
+    // STORE_SUBSCR: STORE_SUBSCR_DICT, STORE_SUBSCR_LIST_INT
     Family {
         base: 38,
         members: &[201, 202],
     },
+    // TO_BOOL: TO_BOOL_ALWAYS_TRUE, TO_BOOL_BOOL, TO_BOOL_INT, TO_BOOL_LIST, TO_BOOL_NONE, TO_BOOL_STR
     Family {
         base: 39,
         members: &[203, 204, 205, 206, 207, 208],
     },
+    // UNPACK_SEQUENCE: UNPACK_SEQUENCE_TWO_TUPLE, UNPACK_SEQUENCE_TUPLE, UNPACK_SEQUENCE_LIST
     Family {
         base: 119,
         members: &[211, 210, 209],
@@ -3890,56 +3925,67 @@ static FAMILIES: &[Family] = &[
 ];
 
 static PSEUDO_TARGETS: &[PseudoTargets] = &[
+    // ANNOTATIONS_PLACEHOLDER -> NOP
     PseudoTargets {
         pseudo: 256,
         as_sequence: false,
         targets: &[27],
     },
+    // JUMP -> JUMP_FORWARD, JUMP_BACKWARD
     PseudoTargets {
         pseudo: 257,
         as_sequence: false,
         targets: &[77, 75],
     },
+    // JUMP_IF_FALSE -> COPY, TO_BOOL, POP_JUMP_IF_FALSE
     PseudoTargets {
         pseudo: 258,
         as_sequence: true,
         targets: &[59, 39, 100],
     },
+    // JUMP_IF_TRUE -> COPY, TO_BOOL, POP_JUMP_IF_TRUE
     PseudoTargets {
         pseudo: 259,
         as_sequence: true,
         targets: &[59, 39, 103],
     },
+    // JUMP_NO_INTERRUPT -> JUMP_FORWARD, JUMP_BACKWARD_NO_INTERRUPT
     PseudoTargets {
         pseudo: 260,
         as_sequence: false,
         targets: &[77, 76],
     },
+    // LOAD_CLOSURE -> LOAD_FAST
     PseudoTargets {
         pseudo: 261,
         as_sequence: false,
         targets: &[84],
     },
+    // POP_BLOCK -> NOP
     PseudoTargets {
         pseudo: 262,
         as_sequence: false,
         targets: &[27],
     },
+    // SETUP_CLEANUP -> NOP
     PseudoTargets {
         pseudo: 263,
         as_sequence: false,
         targets: &[27],
     },
+    // SETUP_FINALLY -> NOP
     PseudoTargets {
         pseudo: 264,
         as_sequence: false,
         targets: &[27],
     },
+    // SETUP_WITH -> NOP
     PseudoTargets {
         pseudo: 265,
         as_sequence: false,
         targets: &[27],
     },
+    // STORE_FAST_MAYBE_NULL -> STORE_FAST
     PseudoTargets {
         pseudo: 266,
         as_sequence: false,

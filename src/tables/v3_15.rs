@@ -133,6 +133,24 @@ pub static TABLES: Tables = Tables {
     ],
     special_method_names: &["__enter__", "__exit__", "__aenter__", "__aexit__"],
     cache_format: CACHE_FORMAT,
+    opcode_sets: &[
+        // SETUP_FINALLY, SETUP_WITH, SETUP_CLEANUP
+        ("IS_BLOCK_PUSH_OPCODE", &[264, 265, 263]),
+        // JUMP_FORWARD, JUMP_BACKWARD, JUMP_BACKWARD_NO_INTERRUPT
+        ("IS_ASSEMBLER_OPCODE", &[76, 74, 75]),
+        // JUMP_BACKWARD, JUMP_BACKWARD_NO_INTERRUPT
+        ("IS_BACKWARDS_JUMP_OPCODE", &[74, 75]),
+        // JUMP, JUMP_NO_INTERRUPT, JUMP_FORWARD, JUMP_BACKWARD, JUMP_BACKWARD_NO_INTERRUPT
+        ("IS_UNCONDITIONAL_JUMP_OPCODE", &[257, 260, 76, 74, 75]),
+        // POP_JUMP_IF_FALSE, POP_JUMP_IF_TRUE, POP_JUMP_IF_NONE, POP_JUMP_IF_NOT_NONE
+        ("IS_CONDITIONAL_JUMP_OPCODE", &[99, 102, 100, 101]),
+        // RETURN_VALUE, RAISE_VARARGS, RERAISE
+        ("IS_SCOPE_EXIT_OPCODE", &[33, 103, 104]),
+        // RETURN_VALUE
+        ("IS_RETURN_OPCODE", &[33]),
+        // RAISE_VARARGS, RERAISE
+        ("IS_RAISE_OPCODE", &[103, 104]),
+    ],
 };
 
 // The distinct `return` expressions of `_PyOpcode_num_popped/pushed` and `_PyUop_num_popped`.
@@ -271,7 +289,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1824,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_UNICODE, _GUARD_NOS_UNICODE, _BINARY_OP_INPLACE_ADD_UNICODE
@@ -2006,7 +2024,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 9472,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_FLOAT, _GUARD_NOS_FLOAT, _BINARY_OP_ADD_FLOAT, _POP_TOP_FLOAT, _POP_TOP_FLOAT
@@ -2026,7 +2044,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1024,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_INT, _BINARY_OP_ADD_INT, _POP_TOP_INT, _POP_TOP_INT
@@ -2046,7 +2064,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 9472,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_UNICODE, _GUARD_NOS_UNICODE, _BINARY_OP_ADD_UNICODE, _POP_TOP_UNICODE, _POP_TOP_UNICODE
@@ -2066,7 +2084,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 9984,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_BINARY_OP_EXTEND, _BINARY_OP_EXTEND, _POP_TOP, _POP_TOP
@@ -2085,7 +2103,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 9472,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_FLOAT, _GUARD_NOS_FLOAT, _BINARY_OP_MULTIPLY_FLOAT, _POP_TOP_FLOAT, _POP_TOP_FLOAT
@@ -2105,7 +2123,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1024,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_INT, _BINARY_OP_MULTIPLY_INT, _POP_TOP_INT, _POP_TOP_INT
@@ -2125,7 +2143,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 271232,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _RECORD_NOS_TYPE, _GUARD_NOS_DICT_SUBSCRIPT, _BINARY_OP_SUBSCR_DICT, _POP_TOP, _POP_TOP
@@ -2145,7 +2163,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 398464,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_0),
         // _RECORD_NOS, _CHECK_PEP_523, _BINARY_OP_SUBSCR_CHECK_FUNC, _BINARY_OP_SUBSCR_INIT_CALL, _PUSH_FRAME
@@ -2165,7 +2183,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1536,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_LIST, _BINARY_OP_SUBSCR_LIST_INT, _POP_TOP_INT, _POP_TOP
@@ -2185,7 +2203,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 9984,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_SLICE, _GUARD_NOS_LIST, _BINARY_OP_SUBSCR_LIST_SLICE, _POP_TOP, _POP_TOP
@@ -2205,7 +2223,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1024,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_COMPACT_ASCII, _BINARY_OP_SUBSCR_STR_INT, _POP_TOP_INT, _POP_TOP_UNICODE
@@ -2225,7 +2243,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1536,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_TUPLE, _GUARD_BINARY_OP_SUBSCR_TUPLE_INT_BOUNDS, _BINARY_OP_SUBSCR_TUPLE_INT, _POP_TOP_INT, _POP_TOP
@@ -2246,7 +2264,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1024,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_UNICODE, _BINARY_OP_SUBSCR_USTR_INT, _POP_TOP_INT, _POP_TOP_UNICODE
@@ -2266,7 +2284,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 9472,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_FLOAT, _GUARD_NOS_FLOAT, _BINARY_OP_SUBTRACT_FLOAT, _POP_TOP_FLOAT, _POP_TOP_FLOAT
@@ -2286,7 +2304,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC0000",
         flags: 1024,
         cache_entries: 0,
-        deopt: 42,
+        deopt: 42, // BINARY_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_INT, _BINARY_OP_SUBTRACT_INT, _POP_TOP_INT, _POP_TOP_INT
@@ -2306,7 +2324,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 407425,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_0),
         // _RECORD_CALLABLE, _CHECK_PEP_523, _CHECK_OBJECT, _CHECK_RECURSION_REMAINING, _ALLOCATE_OBJECT, _CREATE_INIT_FRAME, _PUSH_FRAME
@@ -2328,7 +2346,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 398977,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_0),
         // _RECORD_BOUND_METHOD, _CHECK_PEP_523, _CHECK_CALL_BOUND_METHOD_EXACT_ARGS, _INIT_CALL_BOUND_METHOD_EXACT_ARGS, _CHECK_FUNCTION_VERSION, _CHECK_FUNCTION_EXACT_ARGS, _CHECK_STACK_SPACE, _CHECK_RECURSION_REMAINING, _INIT_CALL_PY_EXACT_ARGS, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2354,7 +2372,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 407425,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_0),
         // _RECORD_BOUND_METHOD, _CHECK_PEP_523, _CHECK_METHOD_VERSION, _EXPAND_METHOD, _CHECK_RECURSION_REMAINING, _PY_FRAME_GENERAL, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2377,7 +2395,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 272193,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _RECORD_CALLABLE, _GUARD_CALLABLE_BUILTIN_CLASS, _CALL_BUILTIN_CLASS, _POP_TOP_OPARG, _POP_TOP, _CHECK_PERIODIC_AT_END
@@ -2398,7 +2416,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 272193,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _RECORD_CALLABLE, _GUARD_CALLABLE_BUILTIN_FAST, _CALL_BUILTIN_FAST, _POP_TOP_OPARG, _POP_TOP, _CHECK_PERIODIC_AT_END
@@ -2419,7 +2437,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 272193,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _RECORD_CALLABLE, _GUARD_CALLABLE_BUILTIN_FAST_WITH_KEYWORDS, _CALL_BUILTIN_FAST_WITH_KEYWORDS, _POP_TOP_OPARG, _POP_TOP, _CHECK_PERIODIC_AT_END
@@ -2440,7 +2458,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 272193,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _RECORD_CALLABLE, _GUARD_CALLABLE_BUILTIN_O, _CHECK_RECURSION_LIMIT, _CALL_BUILTIN_O, _POP_TOP, _POP_TOP, _CHECK_PERIODIC_AT_END
@@ -2462,7 +2480,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC",
         flags: 10048,
         cache_entries: 0,
-        deopt: 4,
+        deopt: 4, // CALL_FUNCTION_EX
         popped: Some(E_4),
         pushed: Some(E_1),
         // _CHECK_IS_NOT_PY_CALLABLE_EX, _MAKE_CALLARGS_A_TUPLE, _CALL_FUNCTION_EX_NON_PY_GENERAL, _CHECK_PERIODIC_AT_END
@@ -2481,7 +2499,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 407425,
         cache_entries: 0,
-        deopt: 4,
+        deopt: 4, // CALL_FUNCTION_EX
         popped: Some(E_4),
         pushed: Some(E_0),
         // _RECORD_4OS, _CHECK_PEP_523, _MAKE_CALLARGS_A_TUPLE, _CHECK_IS_PY_CALLABLE_EX, _PY_FRAME_EX, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2503,7 +2521,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 9984,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_4),
         pushed: Some(E_1),
         // _GUARD_THIRD_NULL, _GUARD_CALLABLE_ISINSTANCE, _CALL_ISINSTANCE
@@ -2521,7 +2539,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 399233,
         cache_entries: 0,
-        deopt: 53,
+        deopt: 53, // CALL_KW
         popped: Some(E_3_PLUS_OPARG),
         pushed: Some(E_0),
         // _RECORD_CALLABLE_KW, _CHECK_PEP_523, _CHECK_METHOD_VERSION_KW, _EXPAND_METHOD_KW, _PY_FRAME_KW, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2543,7 +2561,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1857,
         cache_entries: 0,
-        deopt: 53,
+        deopt: 53, // CALL_KW
         popped: Some(E_3_PLUS_OPARG),
         pushed: Some(E_1),
         // _CHECK_IS_NOT_PY_CALLABLE_KW, _CALL_KW_NON_PY, _CHECK_PERIODIC_AT_END
@@ -2561,7 +2579,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 399233,
         cache_entries: 0,
-        deopt: 53,
+        deopt: 53, // CALL_KW
         popped: Some(E_3_PLUS_OPARG),
         pushed: Some(E_0),
         // _RECORD_CALLABLE_KW, _CHECK_PEP_523, _CHECK_FUNCTION_VERSION_KW, _CHECK_RECURSION_REMAINING, _PY_FRAME_KW, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2583,7 +2601,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 9984,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_3),
         pushed: Some(E_1),
         // _GUARD_NOS_NULL, _GUARD_CALLABLE_LEN, _CALL_LEN, _POP_TOP, _POP_TOP
@@ -2603,7 +2621,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1921,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_3),
         pushed: Some(E_1),
         // _GUARD_CALLABLE_LIST_APPEND, _GUARD_NOS_NOT_NULL, _GUARD_NOS_LIST, _CALL_LIST_APPEND, _POP_TOP, _POP_TOP
@@ -2624,7 +2642,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 10049,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _GUARD_CALLABLE_METHOD_DESCRIPTOR_FAST, _CALL_METHOD_DESCRIPTOR_FAST, _POP_TOP_OPARG, _POP_TOP, _CHECK_PERIODIC_AT_END
@@ -2644,7 +2662,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 272193,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _RECORD_CALLABLE, _GUARD_CALLABLE_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS, _CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS, _POP_TOP_OPARG, _POP_TOP, _CHECK_PERIODIC_AT_END
@@ -2665,7 +2683,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 272193,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _RECORD_CALLABLE, _GUARD_CALLABLE_METHOD_DESCRIPTOR_NOARGS, _CHECK_RECURSION_LIMIT, _CALL_METHOD_DESCRIPTOR_NOARGS, _POP_TOP, _POP_TOP, _CHECK_PERIODIC_AT_END
@@ -2687,7 +2705,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 272193,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _RECORD_CALLABLE, _GUARD_CALLABLE_METHOD_DESCRIPTOR_O, _CHECK_RECURSION_LIMIT, _CALL_METHOD_DESCRIPTOR_O, _POP_TOP, _POP_TOP, _POP_TOP, _CHECK_PERIODIC_AT_END
@@ -2710,7 +2728,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 264001,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_1),
         // _RECORD_CALLABLE, _CHECK_IS_NOT_PY_CALLABLE, _CALL_NON_PY_GENERAL, _CHECK_PERIODIC_AT_END
@@ -2729,7 +2747,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 398465,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_0),
         // _RECORD_CALLABLE, _CHECK_PEP_523, _CHECK_FUNCTION_VERSION, _CHECK_FUNCTION_EXACT_ARGS, _CHECK_STACK_SPACE, _CHECK_RECURSION_REMAINING, _INIT_CALL_PY_EXACT_ARGS, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2753,7 +2771,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 407425,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_2_PLUS_OPARG),
         pushed: Some(E_0),
         // _RECORD_CALLABLE, _CHECK_PEP_523, _CHECK_FUNCTION_VERSION, _CHECK_RECURSION_REMAINING, _PY_FRAME_GENERAL, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -2775,7 +2793,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 10049,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_3),
         pushed: Some(E_1),
         // _GUARD_NOS_NULL, _GUARD_CALLABLE_STR_1, _CALL_STR_1, _POP_TOP, _CHECK_PERIODIC_AT_END
@@ -2795,7 +2813,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 10049,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_3),
         pushed: Some(E_1),
         // _GUARD_NOS_NULL, _GUARD_CALLABLE_TUPLE_1, _CALL_TUPLE_1, _POP_TOP, _CHECK_PERIODIC_AT_END
@@ -2815,7 +2833,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00",
         flags: 1537,
         cache_entries: 0,
-        deopt: 50,
+        deopt: 50, // CALL
         popped: Some(E_3),
         pushed: Some(E_1),
         // _GUARD_NOS_NULL, _GUARD_CALLABLE_TYPE_1, _CALL_TYPE_1, _POP_TOP
@@ -2834,7 +2852,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1025,
         cache_entries: 0,
-        deopt: 54,
+        deopt: 54, // COMPARE_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_FLOAT, _GUARD_NOS_FLOAT, _COMPARE_OP_FLOAT, _POP_TOP_FLOAT, _POP_TOP_FLOAT
@@ -2854,7 +2872,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1025,
         cache_entries: 0,
-        deopt: 54,
+        deopt: 54, // COMPARE_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _GUARD_NOS_INT, _COMPARE_OP_INT, _POP_TOP_INT, _POP_TOP_INT
@@ -2874,7 +2892,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1025,
         cache_entries: 0,
-        deopt: 54,
+        deopt: 54, // COMPARE_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_UNICODE, _GUARD_NOS_UNICODE, _COMPARE_OP_STR, _POP_TOP_UNICODE, _POP_TOP_UNICODE
@@ -2894,7 +2912,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 9985,
         cache_entries: 0,
-        deopt: 55,
+        deopt: 55, // CONTAINS_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_ANY_DICT, _CONTAINS_OP_DICT, _POP_TOP, _POP_TOP
@@ -2913,7 +2931,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 9985,
         cache_entries: 0,
-        deopt: 55,
+        deopt: 55, // CONTAINS_OP
         popped: Some(E_2),
         pushed: Some(E_1),
         // _GUARD_TOS_ANY_SET, _CONTAINS_OP_SET, _POP_TOP, _POP_TOP
@@ -2932,7 +2950,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 398465,
         cache_entries: 0,
-        deopt: 68,
+        deopt: 68, // FOR_ITER
         popped: Some(E_2),
         pushed: Some(E_2),
         // _RECORD_NOS_GEN_FUNC, _CHECK_PEP_523, _FOR_ITER_GEN_FRAME, _PUSH_FRAME
@@ -2951,7 +2969,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 67209,
         cache_entries: 0,
-        deopt: 68,
+        deopt: 68, // FOR_ITER
         popped: Some(E_2),
         pushed: Some(E_3),
         // _ITER_CHECK_LIST, _ITER_JUMP_LIST, _ITER_NEXT_LIST
@@ -2969,7 +2987,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 66825,
         cache_entries: 0,
-        deopt: 68,
+        deopt: 68, // FOR_ITER
         popped: Some(E_2),
         pushed: Some(E_3),
         // _ITER_CHECK_RANGE, _ITER_JUMP_RANGE, _ITER_NEXT_RANGE
@@ -2987,7 +3005,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 66569,
         cache_entries: 0,
-        deopt: 68,
+        deopt: 68, // FOR_ITER
         popped: Some(E_2),
         pushed: Some(E_3),
         // _ITER_CHECK_TUPLE, _ITER_JUMP_TUPLE, _ITER_NEXT_TUPLE
@@ -3005,7 +3023,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 75529,
         cache_entries: 0,
-        deopt: 68,
+        deopt: 68, // FOR_ITER
         popped: Some(E_2),
         pushed: Some(E_3),
         // _GUARD_TOS_NOT_NULL, _FOR_ITER_VIRTUAL
@@ -3022,7 +3040,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC",
         flags: 263168,
         cache_entries: 0,
-        deopt: 70,
+        deopt: 70, // GET_ITER
         popped: Some(E_1),
         pushed: Some(E_2),
         // _RECORD_TOS_TYPE, _GUARD_ITERATOR, _PUSH_NULL
@@ -3040,7 +3058,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC",
         flags: 263168,
         cache_entries: 0,
-        deopt: 70,
+        deopt: 70, // GET_ITER
         popped: Some(E_1),
         pushed: Some(E_2),
         // _RECORD_TOS_TYPE, _GUARD_ITER_VIRTUAL, _PUSH_TAGGED_ZERO
@@ -3058,7 +3076,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 841,
         cache_entries: 0,
-        deopt: 74,
+        deopt: 74, // JUMP_BACKWARD
         popped: Some(E_0),
         pushed: Some(E_0),
         expansion: &[],
@@ -3071,7 +3089,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 841,
         cache_entries: 0,
-        deopt: 74,
+        deopt: 74, // JUMP_BACKWARD
         popped: Some(E_0),
         pushed: Some(E_0),
         // _CHECK_PERIODIC, _JUMP_BACKWARD_NO_INTERRUPT
@@ -3088,7 +3106,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 263681,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _RECORD_TOS, _CHECK_ATTR_CLASS, _LOAD_ATTR_CLASS, _PUSH_NULL_CONDITIONAL
@@ -3107,7 +3125,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 263681,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _RECORD_TOS, _GUARD_TYPE_VERSION, _CHECK_ATTR_CLASS, _LOAD_ATTR_CLASS, _PUSH_NULL_CONDITIONAL
@@ -3127,7 +3145,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 398469,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_0),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _CHECK_PEP_523, _LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FRAME, _LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FRAME, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -3149,7 +3167,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 263809,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _CHECK_MANAGED_OBJECT_HAS_VALUES, _LOAD_ATTR_INSTANCE_VALUE, _POP_TOP, _PUSH_NULL_CONDITIONAL
@@ -3170,7 +3188,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 263169,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_2),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _CHECK_ATTR_METHOD_LAZY_DICT, _LOAD_ATTR_METHOD_LAZY_DICT
@@ -3189,7 +3207,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 263169,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_2),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _LOAD_ATTR_METHOD_NO_DICT
@@ -3207,7 +3225,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 263169,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_2),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _GUARD_DORV_VALUES_INST_ATTR_FROM_DICT, _GUARD_KEYS_VERSION, _LOAD_ATTR_METHOD_WITH_VALUES
@@ -3227,7 +3245,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 1537,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _LOAD_ATTR_MODULE, _LOAD_ATTR_MODULE, _POP_TOP, _PUSH_NULL_CONDITIONAL
@@ -3246,7 +3264,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 263681,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _LOAD_ATTR_NONDESCRIPTOR_NO_DICT
@@ -3264,7 +3282,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 263681,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _GUARD_DORV_VALUES_INST_ATTR_FROM_DICT, _GUARD_KEYS_VERSION, _LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES
@@ -3284,7 +3302,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 398465,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_0),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _CHECK_PEP_523, _LOAD_ATTR_PROPERTY_FRAME, _LOAD_ATTR_PROPERTY_FRAME, _SAVE_RETURN_OFFSET, _PUSH_FRAME
@@ -3306,7 +3324,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 263681,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _LOAD_ATTR_SLOT, _POP_TOP, _PUSH_NULL_CONDITIONAL
@@ -3326,7 +3344,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC00000000",
         flags: 263685,
         cache_entries: 0,
-        deopt: 79,
+        deopt: 79, // LOAD_ATTR
         popped: Some(E_1),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _LOAD_ATTR_WITH_HINT, _POP_TOP, _PUSH_NULL_CONDITIONAL
@@ -3346,7 +3364,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC000",
         flags: 129,
         cache_entries: 0,
-        deopt: 91,
+        deopt: 91, // LOAD_GLOBAL
         popped: Some(E_0),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _GUARD_GLOBALS_VERSION, _LOAD_GLOBAL_BUILTINS, _LOAD_GLOBAL_BUILTINS, _PUSH_NULL_CONDITIONAL
@@ -3365,7 +3383,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC000",
         flags: 129,
         cache_entries: 0,
-        deopt: 91,
+        deopt: 91, // LOAD_GLOBAL
         popped: Some(E_0),
         pushed: Some(E_1_PLUS_OPARG_AND_1),
         // _NOP, _LOAD_GLOBAL_MODULE, _LOAD_GLOBAL_MODULE, _PUSH_NULL_CONDITIONAL
@@ -3384,7 +3402,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1797,
         cache_entries: 0,
-        deopt: 95,
+        deopt: 95, // LOAD_SUPER_ATTR
         popped: Some(E_3),
         pushed: Some(E_1),
         // _LOAD_SUPER_ATTR_ATTR
@@ -3398,7 +3416,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 272133,
         cache_entries: 0,
-        deopt: 95,
+        deopt: 95, // LOAD_SUPER_ATTR
         popped: Some(E_3),
         pushed: Some(E_2),
         // _RECORD_NOS, _GUARD_LOAD_SUPER_ATTR_METHOD, _LOAD_SUPER_ATTR_METHOD
@@ -3416,7 +3434,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC",
         flags: 128,
         cache_entries: 0,
-        deopt: 128,
+        deopt: 128, // RESUME
         popped: Some(E_0),
         pushed: Some(E_0),
         // _RESUME_CHECK
@@ -3430,7 +3448,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 129,
         cache_entries: 0,
-        deopt: 128,
+        deopt: 128, // RESUME
         popped: Some(E_0),
         pushed: Some(E_0),
         expansion: &[],
@@ -3443,7 +3461,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 75529,
         cache_entries: 0,
-        deopt: 105,
+        deopt: 105, // SEND
         popped: Some(E_3),
         pushed: Some(E_3),
         // _GUARD_3OS_ASYNC_GEN_ASEND, _SEND_ASYNC_GEN
@@ -3460,7 +3478,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 398465,
         cache_entries: 0,
-        deopt: 105,
+        deopt: 105, // SEND
         popped: Some(E_3),
         pushed: Some(E_2),
         // _RECORD_3OS_GEN_FUNC, _CHECK_PEP_523, _SEND_GEN_FRAME, _PUSH_FRAME
@@ -3479,7 +3497,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 75529,
         cache_entries: 0,
-        deopt: 105,
+        deopt: 105, // SEND
         popped: Some(E_3),
         pushed: Some(E_3),
         // _GUARD_TOS_IS_NONE, _GUARD_NOS_NOT_NULL, _SEND_VIRTUAL
@@ -3497,7 +3515,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC000",
         flags: 263808,
         cache_entries: 0,
-        deopt: 109,
+        deopt: 109, // STORE_ATTR
         popped: Some(E_2),
         pushed: Some(E_0),
         // _RECORD_TOS_TYPE, _LOCK_OBJECT, _GUARD_TYPE_VERSION_LOCKED, _GUARD_DORV_NO_DICT, _STORE_ATTR_INSTANCE_VALUE, _POP_TOP
@@ -3518,7 +3536,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC000",
         flags: 263808,
         cache_entries: 0,
-        deopt: 109,
+        deopt: 109, // STORE_ATTR
         popped: Some(E_2),
         pushed: Some(E_0),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _STORE_ATTR_SLOT, _POP_TOP
@@ -3537,7 +3555,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC000",
         flags: 263813,
         cache_entries: 0,
-        deopt: 109,
+        deopt: 109, // STORE_ATTR
         popped: Some(E_2),
         pushed: Some(E_0),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _STORE_ATTR_WITH_HINT, _POP_TOP
@@ -3556,7 +3574,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC",
         flags: 263040,
         cache_entries: 0,
-        deopt: 36,
+        deopt: 36, // STORE_SUBSCR
         popped: Some(E_3),
         pushed: Some(E_0),
         // _RECORD_NOS_TYPE, _GUARD_NOS_DICT_STORE_SUBSCRIPT, _STORE_SUBSCR_DICT, _POP_TOP
@@ -3575,7 +3593,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC",
         flags: 1664,
         cache_entries: 0,
-        deopt: 36,
+        deopt: 36, // STORE_SUBSCR
         popped: Some(E_3),
         pushed: Some(E_0),
         // _GUARD_TOS_INT, _GUARD_NOS_LIST, _STORE_SUBSCR_LIST_INT, _POP_TOP_INT, _POP_TOP
@@ -3595,7 +3613,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 263680,
         cache_entries: 0,
-        deopt: 37,
+        deopt: 37, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _RECORD_TOS_TYPE, _GUARD_TYPE_VERSION, _REPLACE_WITH_TRUE, _POP_TOP
@@ -3614,7 +3632,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 1024,
         cache_entries: 0,
-        deopt: 37,
+        deopt: 37, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _TO_BOOL_BOOL
@@ -3628,7 +3646,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 1024,
         cache_entries: 0,
-        deopt: 37,
+        deopt: 37, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _GUARD_TOS_INT, _TO_BOOL_INT, _POP_TOP_INT
@@ -3646,7 +3664,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 1536,
         cache_entries: 0,
-        deopt: 37,
+        deopt: 37, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _GUARD_TOS_LIST, _TO_BOOL_LIST, _POP_TOP
@@ -3664,7 +3682,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 1024,
         cache_entries: 0,
-        deopt: 37,
+        deopt: 37, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _TO_BOOL_NONE
@@ -3678,7 +3696,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IXC00",
         flags: 1024,
         cache_entries: 0,
-        deopt: 37,
+        deopt: 37, // TO_BOOL
         popped: Some(E_1),
         pushed: Some(E_1),
         // _GUARD_TOS_UNICODE, _TO_BOOL_STR, _POP_TOP_UNICODE
@@ -3696,7 +3714,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1665,
         cache_entries: 0,
-        deopt: 118,
+        deopt: 118, // UNPACK_SEQUENCE
         popped: Some(E_1),
         pushed: Some(E_OPARG),
         // _GUARD_TOS_LIST, _UNPACK_SEQUENCE_LIST
@@ -3713,7 +3731,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1537,
         cache_entries: 0,
-        deopt: 118,
+        deopt: 118, // UNPACK_SEQUENCE
         popped: Some(E_1),
         pushed: Some(E_OPARG),
         // _GUARD_TOS_TUPLE, _UNPACK_SEQUENCE_TUPLE
@@ -3730,7 +3748,7 @@ static OPCODES: &[OpcodeInfo] = &[
         format: "INSTR_FMT_IBC",
         flags: 1537,
         cache_entries: 0,
-        deopt: 118,
+        deopt: 118, // UNPACK_SEQUENCE
         popped: Some(E_1),
         pushed: Some(E_2),
         // _GUARD_TOS_TUPLE, _UNPACK_SEQUENCE_TWO_TUPLE
@@ -4015,7 +4033,7 @@ static OPCODES: &[OpcodeInfo] = &[
     OpcodeInfo {
         code: 254,
         name: "ENTER_EXECUTOR",
-        kind: OpKind::Instrumented,
+        kind: OpKind::Base,
         in_metadata: true,
         format: "INSTR_FMT_IB",
         flags: 1,
@@ -4028,7 +4046,7 @@ static OPCODES: &[OpcodeInfo] = &[
     OpcodeInfo {
         code: 255,
         name: "TRACE_RECORD",
-        kind: OpKind::Instrumented,
+        kind: OpKind::Base,
         in_metadata: true,
         format: "INSTR_FMT_IB",
         flags: 769,
@@ -4184,12 +4202,14 @@ static OPCODES: &[OpcodeInfo] = &[
 ];
 
 static FAMILIES: &[Family] = &[
+    // BINARY_OP: BINARY_OP_MULTIPLY_INT, BINARY_OP_ADD_INT, BINARY_OP_SUBTRACT_INT, BINARY_OP_MULTIPLY_FLOAT, BINARY_OP_ADD_FLOAT, BINARY_OP_SUBTRACT_FLOAT, BINARY_OP_ADD_UNICODE, BINARY_OP_SUBSCR_LIST_INT, BINARY_OP_SUBSCR_LIST_SLICE, BINARY_OP_SUBSCR_TUPLE_INT, BINARY_OP_SUBSCR_STR_INT, BINARY_OP_SUBSCR_USTR_INT, BINARY_OP_SUBSCR_DICT, BINARY_OP_SUBSCR_GETITEM, BINARY_OP_INPLACE_ADD_UNICODE, BINARY_OP_EXTEND
     Family {
         base: 42,
         members: &[
             134, 130, 143, 133, 129, 142, 131, 137, 138, 140, 139, 141, 135, 136, 3, 132,
         ],
     },
+    // CALL: CALL_BOUND_METHOD_EXACT_ARGS, CALL_PY_EXACT_ARGS, CALL_TYPE_1, CALL_STR_1, CALL_TUPLE_1, CALL_BUILTIN_CLASS, CALL_BUILTIN_O, CALL_BUILTIN_FAST, CALL_BUILTIN_FAST_WITH_KEYWORDS, CALL_LEN, CALL_ISINSTANCE, CALL_LIST_APPEND, CALL_METHOD_DESCRIPTOR_O, CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS, CALL_METHOD_DESCRIPTOR_NOARGS, CALL_METHOD_DESCRIPTOR_FAST, CALL_ALLOC_AND_ENTER_INIT, CALL_PY_GENERAL, CALL_BOUND_METHOD_GENERAL, CALL_NON_PY_GENERAL
     Family {
         base: 50,
         members: &[
@@ -4197,68 +4217,84 @@ static FAMILIES: &[Family] = &[
             165, 146, 163,
         ],
     },
+    // CALL_FUNCTION_EX: CALL_EX_PY, CALL_EX_NON_PY_GENERAL
     Family {
         base: 4,
         members: &[152, 151],
     },
+    // CALL_KW: CALL_KW_BOUND_METHOD, CALL_KW_PY, CALL_KW_NON_PY
     Family {
         base: 53,
         members: &[154, 156, 155],
     },
+    // COMPARE_OP: COMPARE_OP_FLOAT, COMPARE_OP_INT, COMPARE_OP_STR
     Family {
         base: 54,
         members: &[169, 170, 171],
     },
+    // CONTAINS_OP: CONTAINS_OP_SET, CONTAINS_OP_DICT
     Family {
         base: 55,
         members: &[173, 172],
     },
+    // FOR_ITER: FOR_ITER_LIST, FOR_ITER_TUPLE, FOR_ITER_RANGE, FOR_ITER_GEN, FOR_ITER_VIRTUAL
     Family {
         base: 68,
         members: &[175, 177, 176, 174, 178],
     },
+    // GET_ITER: GET_ITER_SELF, GET_ITER_VIRTUAL
     Family {
         base: 70,
         members: &[179, 180],
     },
+    // JUMP_BACKWARD: JUMP_BACKWARD_NO_JIT, JUMP_BACKWARD_JIT
     Family {
         base: 74,
         members: &[182, 181],
     },
+    // LOAD_ATTR: LOAD_ATTR_INSTANCE_VALUE, LOAD_ATTR_MODULE, LOAD_ATTR_WITH_HINT, LOAD_ATTR_SLOT, LOAD_ATTR_CLASS, LOAD_ATTR_CLASS_WITH_METACLASS_CHECK, LOAD_ATTR_PROPERTY, LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN, LOAD_ATTR_METHOD_WITH_VALUES, LOAD_ATTR_METHOD_NO_DICT, LOAD_ATTR_METHOD_LAZY_DICT, LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES, LOAD_ATTR_NONDESCRIPTOR_NO_DICT
     Family {
         base: 79,
         members: &[
             186, 190, 195, 194, 183, 184, 193, 185, 189, 188, 187, 192, 191,
         ],
     },
+    // LOAD_GLOBAL: LOAD_GLOBAL_MODULE, LOAD_GLOBAL_BUILTIN
     Family {
         base: 91,
         members: &[197, 196],
     },
+    // LOAD_SUPER_ATTR: LOAD_SUPER_ATTR_ATTR, LOAD_SUPER_ATTR_METHOD
     Family {
         base: 95,
         members: &[198, 199],
     },
+    // RESUME: RESUME_CHECK, RESUME_CHECK_JIT
     Family {
         base: 128,
         members: &[200, 201],
     },
+    // SEND: SEND_GEN, SEND_VIRTUAL, SEND_ASYNC_GEN
     Family {
         base: 105,
         members: &[203, 204, 202],
     },
+    // STORE_ATTR: STORE_ATTR_INSTANCE_VALUE, STORE_ATTR_SLOT, STORE_ATTR_WITH_HINT
     Family {
         base: 109,
         members: &[205, 206, 207],
     },
+    // STORE_SUBSCR: STORE_SUBSCR_DICT, STORE_SUBSCR_LIST_INT
     Family {
         base: 36,
         members: &[208, 209],
     },
+    // TO_BOOL: TO_BOOL_ALWAYS_TRUE, TO_BOOL_BOOL, TO_BOOL_INT, TO_BOOL_LIST, TO_BOOL_NONE, TO_BOOL_STR
     Family {
         base: 37,
         members: &[210, 211, 212, 213, 214, 215],
     },
+    // UNPACK_SEQUENCE: UNPACK_SEQUENCE_TWO_TUPLE, UNPACK_SEQUENCE_TUPLE, UNPACK_SEQUENCE_LIST
     Family {
         base: 118,
         members: &[218, 217, 216],
@@ -4266,56 +4302,67 @@ static FAMILIES: &[Family] = &[
 ];
 
 static PSEUDO_TARGETS: &[PseudoTargets] = &[
+    // ANNOTATIONS_PLACEHOLDER -> NOP
     PseudoTargets {
         pseudo: 256,
         as_sequence: false,
         targets: &[25],
     },
+    // JUMP -> JUMP_FORWARD, JUMP_BACKWARD
     PseudoTargets {
         pseudo: 257,
         as_sequence: false,
         targets: &[76, 74],
     },
+    // JUMP_IF_FALSE -> COPY, TO_BOOL, POP_JUMP_IF_FALSE
     PseudoTargets {
         pseudo: 258,
         as_sequence: true,
         targets: &[57, 37, 99],
     },
+    // JUMP_IF_TRUE -> COPY, TO_BOOL, POP_JUMP_IF_TRUE
     PseudoTargets {
         pseudo: 259,
         as_sequence: true,
         targets: &[57, 37, 102],
     },
+    // JUMP_NO_INTERRUPT -> JUMP_FORWARD, JUMP_BACKWARD_NO_INTERRUPT
     PseudoTargets {
         pseudo: 260,
         as_sequence: false,
         targets: &[76, 75],
     },
+    // LOAD_CLOSURE -> LOAD_FAST
     PseudoTargets {
         pseudo: 261,
         as_sequence: false,
         targets: &[83],
     },
+    // POP_BLOCK -> NOP
     PseudoTargets {
         pseudo: 262,
         as_sequence: false,
         targets: &[25],
     },
+    // SETUP_CLEANUP -> NOP
     PseudoTargets {
         pseudo: 263,
         as_sequence: false,
         targets: &[25],
     },
+    // SETUP_FINALLY -> NOP
     PseudoTargets {
         pseudo: 264,
         as_sequence: false,
         targets: &[25],
     },
+    // SETUP_WITH -> NOP
     PseudoTargets {
         pseudo: 265,
         as_sequence: false,
         targets: &[25],
     },
+    // STORE_FAST_MAYBE_NULL -> STORE_FAST
     PseudoTargets {
         pseudo: 266,
         as_sequence: false,
