@@ -24,6 +24,7 @@
 //!   `FITNESS_*`, bloom filter — build-configuration dependent), `_PyOpcode_uop_name`'s debug
 //!   only entries (none differ from `pycore_uop_ids.h`; the generator checks that), and the
 //!   `EXTRA_CASES` macro (the unused opcode numbers, which are simply absent from `opcodes`).
+//! - Opcode sets: the `pycore_opcode_utils.h` predicates that are plain opcode lists.
 //! - Constants: the integer `#define`s of `pycore_backoff.h` and `pycore_opcode_utils.h`, and
 //!   `ADAPTIVE_WARMUP_*` / `ADAPTIVE_COOLDOWN_*` from `pycore_code.h`; see [`Tables::constant`].
 
@@ -578,6 +579,20 @@ mod tests {
         assert_eq!(t14().flag("HAS_PASSTHROUGH_FLAG"), Some(4096));
         assert_eq!(t15().flag("HAS_SYNC_SP_FLAG"), Some(4096));
         assert_eq!(t15().flag("HAS_PASSTHROUGH_FLAG"), None);
+        // `[BINARY_OP] = { true, INSTR_FMT_IBC0000, HAS_ARG_FLAG | HAS_ERROR_FLAG |
+        //   HAS_ERROR_NO_POP_FLAG | HAS_ESCAPES_FLAG | HAS_RECORDS_VALUE_FLAG }` (3.15)
+        let bo = t15().opcode_by_name("BINARY_OP").unwrap();
+        assert_eq!(bo.format, "INSTR_FMT_IBC0000");
+        assert_eq!(
+            t15().flag_list(bo.flags),
+            [
+                "HAS_ARG_FLAG",
+                "HAS_ERROR_FLAG",
+                "HAS_ESCAPES_FLAG",
+                "HAS_ERROR_NO_POP_FLAG",
+                "HAS_RECORDS_VALUE_FLAG"
+            ]
+        );
     }
 
     #[test]
