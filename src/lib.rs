@@ -35,6 +35,7 @@ pub mod export;
 pub mod pipeline;
 pub mod pyrepr;
 pub mod source;
+pub mod tables;
 pub mod tui;
 pub mod ui;
 pub mod version;
