@@ -9,7 +9,7 @@ while getopts "v:n:" o; do
   case $o in v) versions=$OPTARG ;; n) max=$OPTARG ;; *) exit 2 ;; esac
 done
 shift $((OPTIND - 1))
-bin=${CPYVIZ:-${CARGO_TARGET_DIR:-/work/target}/debug/cpyviz}
+bin=${CPYVIZ:-${CARGO_TARGET_DIR:-/work/target}/debug/cpyviz}  # set CPYVIZ when the target dir is shared
 refpy=${REFPY:-/work/shared/refpy/python}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -101,9 +101,10 @@ pub struct Token {
 /// Tokenizes `src` as `tokenize.generate_tokens` with `-e` does, ENCODING first.
 ///
 /// On failure the error carries exactly the line and column `tokenize -e` prints.
+#[allow(clippy::result_large_err)] // the signature the other stages and the capture use
 pub fn tokenize(src: &Source) -> Result<Vec<Token>, PyError> {
     let mut lexer = lexer::Lexer::new(src);
-    lexer.run()?;
+    lexer.run().map_err(|e| *e)?;
     Ok(lexer.tokens)
 }
 

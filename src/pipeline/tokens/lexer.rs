@@ -12,6 +12,9 @@ use std::borrow::Cow;
 
 /// Columns a tab advances the indentation to (a multiple of).
 const TABSIZE: usize = 8;
+/// Errors are boxed: they are rare and `PyError` is large.
+type LexResult<T> = Result<T, Box<PyError>>;
+
 /// Indentation stack depth CPython refuses to reach.
 const MAXINDENT: usize = 100;
 /// Bracket nesting CPython refuses to exceed.
@@ -204,7 +207,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    pub(super) fn run(&mut self) -> Result<(), PyError> {
+    pub(super) fn run(&mut self) -> LexResult<()> {
         loop {
             let step = match self.modes.last() {
                 Some(m) if !m.regular => self.fstring_mode()?,
@@ -290,7 +293,14 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn push_at(&mut self, kind: TokenKind, s: usize, e: usize, start: (usize, usize), end: (usize, usize)) {
+    fn push_at(
+        &mut self,
+        kind: TokenKind,
+        s: usize,
+        e: usize,
+        start: (usize, usize),
+        end: (usize, usize),
+    ) {
         let n = self.src.text.len();
         let text = self.slice_text(s, e);
         self.tokens.push(Token {
@@ -323,15 +333,24 @@ impl<'a> Lexer<'a> {
 
     /// A `SyntaxError` from the tokenizer (reported by `tokenize` as a `TokenError`) at the
     /// line and character column of byte offset `off`.
-    fn syntax_error(&mut self, msg: impl Into<String>, off: usize) -> PyError {
+    fn syntax_error(&mut self, msg: impl Into<String>, off: usize) -> Box<PyError> {
         let (line, col) = self.loc_end(off);
         let text = self.line_text(line);
-        PyError::new(PyErrorKind::TokenError, msg, self.src.path.clone()).at(line, col, None, text)
+        Box::new(
+            PyError::new(PyErrorKind::TokenError, msg, self.src.path.clone())
+                .at(line, col, None, text),
+        )
     }
 
-    fn error_at(&self, kind: PyErrorKind, msg: impl Into<String>, line: usize, offset: usize) -> PyError {
+    fn error_at(
+        &self,
+        kind: PyErrorKind,
+        msg: impl Into<String>,
+        line: usize,
+        offset: usize,
+    ) -> Box<PyError> {
         let text = self.line_text(line);
-        PyError::new(kind, msg, self.src.path.clone()).at(line, offset, None, text)
+        Box::new(PyError::new(kind, msg, self.src.path.clone()).at(line, offset, None, text))
     }
 
     /// End of the physical line containing byte `off` (past its newline).
@@ -355,7 +374,7 @@ impl<'a> Lexer<'a> {
 
     /// An error located the way `tokenize` locates the tokenizer's state errors: the current
     /// line, and the length in characters of the tokenizer's line buffer.
-    fn state_error(&mut self, kind: PyErrorKind, msg: &str, at: usize) -> PyError {
+    fn state_error(&mut self, kind: PyErrorKind, msg: &str, at: usize) -> Box<PyError> {
         let end = self.line_end(at);
         let from = self.buf_start.min(end);
         let offset = count_chars(&self.buf[from..end]);
@@ -363,7 +382,7 @@ impl<'a> Lexer<'a> {
         self.error_at(kind, msg, line, offset)
     }
 
-    fn eof_error(&mut self) -> PyError {
+    fn eof_error(&mut self) -> Box<PyError> {
         let n = self.buf.len();
         let offset = n - self.buf_start.min(n);
         let line = self.last_lineno().max(1);
@@ -378,7 +397,7 @@ impl<'a> Lexer<'a> {
     // ---------------------------------------------------------------- regular mode
 
     /// After a backslash (at `self.pos - 1`): a newline must follow, and more input after it.
-    fn continuation_line(&mut self) -> Result<(), PyError> {
+    fn continuation_line(&mut self) -> LexResult<()> {
         let mut c = self.cur();
         if c == Some(b'\r') {
             self.pos += 1;
@@ -402,7 +421,7 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
-    fn indentation(&mut self) -> Result<bool, PyError> {
+    fn indentation(&mut self) -> LexResult<bool> {
         let mut col = 0usize;
         let mut altcol = 0usize;
         let mut cont_line_col = 0usize;
@@ -488,7 +507,7 @@ impl<'a> Lexer<'a> {
         Ok(false)
     }
 
-    fn normal_mode(&mut self) -> Result<Step, PyError> {
+    fn normal_mode(&mut self) -> LexResult<Step> {
         let mut blankline = false;
         if self.atbol {
             self.atbol = false;
@@ -508,7 +527,8 @@ impl<'a> Lexer<'a> {
                 }
             } else {
                 self.pendin -= 1;
-                let s = self.buf_start.min(self.pos);
+                let line = self.line_index(self.pos);
+                let s = self.line_starts[line];
                 self.push(TokenKind::INDENT, s, self.pos);
             }
             return Ok(Step::More);
@@ -609,7 +629,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn operator(&mut self, start: usize, c: u8) -> Result<Step, PyError> {
+    fn operator(&mut self, start: usize, c: u8) -> LexResult<Step> {
         // A ':' at the top of a replacement field starts its format spec.
         if c == b':' {
             if let Some(m) = self.modes.last_mut() {
@@ -658,11 +678,13 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 if let Some(opening) = self.parens.pop() {
-                    let matched = matches!((opening, c), (b'(', b')') | (b'[', b']') | (b'{', b'}'));
+                    let matched =
+                        matches!((opening, c), (b'(', b')') | (b'[', b']') | (b'{', b'}'));
                     if !matched && opening == b'{' {
                         if let Some(m) = self.modes.last() {
                             if m.curly_depth - 1 == m.expr_start_depth {
-                                let msg = format!("{}-string: unmatched '{}'", m.letter(), c as char);
+                                let msg =
+                                    format!("{}-string: unmatched '{}'", m.letter(), c as char);
                                 return Err(self.syntax_error(msg, self.pos));
                             }
                         }
@@ -701,10 +723,9 @@ impl<'a> Lexer<'a> {
 
     // ---------------------------------------------------------------- names and prefixes
 
-    fn name_or_string(&mut self, start: usize) -> Result<Step, PyError> {
+    fn name_or_string(&mut self, start: usize) -> LexResult<Step> {
         let (mut b, mut r, mut u, mut f, mut t) = (false, false, false, false, false);
-        loop {
-            let Some(c) = self.cur() else { break };
+        while let Some(c) = self.cur() {
             match c {
                 b'b' | b'B' if !(b || u || f || t) => b = true,
                 b'u' | b'U' if !(b || u || r || f || t) => u = true,
@@ -736,7 +757,7 @@ impl<'a> Lexer<'a> {
         matches!(self.peek(i), Some(c) if c.is_ascii_digit())
     }
 
-    fn decimal_tail(&mut self) -> Result<(), PyError> {
+    fn decimal_tail(&mut self) -> LexResult<()> {
         loop {
             while self.digit_at(self.pos) {
                 self.pos += 1;
@@ -752,7 +773,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Digits of a `0x`/`0o`/`0b` literal; `self.pos` is after the base letter.
-    fn radix_digits(&mut self, kind: &str, ok: fn(u8) -> bool, digit_error: bool) -> Result<(), PyError> {
+    fn radix_digits(&mut self, kind: &str, ok: fn(u8) -> bool, digit_error: bool) -> LexResult<()> {
         loop {
             if self.cur() == Some(b'_') {
                 self.pos += 1;
@@ -784,14 +805,14 @@ impl<'a> Lexer<'a> {
     }
 
     /// After a '.', the digits of a fraction (if any).
-    fn fraction(&mut self) -> Result<(), PyError> {
+    fn fraction(&mut self) -> LexResult<()> {
         if self.digit_at(self.pos) {
             self.decimal_tail()?;
         }
         Ok(())
     }
 
-    fn exponent_and_imaginary(&mut self) -> Result<(), PyError> {
+    fn exponent_and_imaginary(&mut self) -> LexResult<()> {
         if matches!(self.cur(), Some(b'e' | b'E')) {
             let e = self.pos;
             self.pos += 1;
@@ -812,7 +833,7 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
-    fn number(&mut self) -> Result<(), PyError> {
+    fn number(&mut self) -> LexResult<()> {
         if self.cur() == Some(b'0') {
             self.pos += 1;
             match self.cur() {
@@ -868,7 +889,7 @@ impl<'a> Lexer<'a> {
 
     /// A plain (not f/t) string literal; `start` is its first prefix letter (or quote) and
     /// `self.pos` its opening quote.
-    fn string(&mut self, start: usize) -> Result<(), PyError> {
+    fn string(&mut self, start: usize) -> LexResult<()> {
         let quote = self.cur().unwrap_or(b'"');
         self.pos += 1;
         let mut quote_size = 1;
@@ -890,7 +911,13 @@ impl<'a> Lexer<'a> {
                     Some(_) => self.line_of(self.pos),
                     None => self.last_lineno(),
                 };
-                return Err(self.unterminated_string(start, quote, quote_size, escaped_quote, detected));
+                return Err(self.unterminated_string(
+                    start,
+                    quote,
+                    quote_size,
+                    escaped_quote,
+                    detected,
+                ));
             }
             self.pos += 1;
             let c = c.unwrap_or(0);
@@ -923,7 +950,7 @@ impl<'a> Lexer<'a> {
         quote_size: usize,
         escaped_quote: bool,
         detected: usize,
-    ) -> PyError {
+    ) -> Box<PyError> {
         let (line, col) = self.loc(start);
         let offset = col + 1;
         let err = |lx: &Self, msg: String| lx.error_at(PyErrorKind::TokenError, msg, line, offset);
@@ -943,13 +970,16 @@ impl<'a> Lexer<'a> {
                 ),
             )
         } else {
-            err(self, format!("unterminated string literal (detected at line {detected})"))
+            err(
+                self,
+                format!("unterminated string literal (detected at line {detected})"),
+            )
         }
     }
 
     // ---------------------------------------------------------------- f-strings and t-strings
 
-    fn fstring_start(&mut self, start: usize, raw: bool, tstring: bool) -> Result<(), PyError> {
+    fn fstring_start(&mut self, start: usize, raw: bool, tstring: bool) -> LexResult<()> {
         let quote = self.cur().unwrap_or(b'"');
         self.pos += 1;
         let mut quote_size = 1;
@@ -958,9 +988,7 @@ impl<'a> Lexer<'a> {
             quote_size = 3;
         }
         if self.modes.len() + 2 > MAXFSTRINGLEVEL {
-            let letter = if tstring { 't' } else { 'f' };
-            let msg = format!("too many nested {letter}-strings");
-            return Err(self.syntax_error(msg, self.pos));
+            return Err(self.syntax_error("too many nested f-strings or t-strings", self.pos));
         }
         self.modes.push(FMode {
             quote,
@@ -983,20 +1011,20 @@ impl<'a> Lexer<'a> {
     }
 
     /// Enters a replacement field whose '{' is at `self.pos`.
-    fn enter_expr(&mut self) -> Result<(), PyError> {
+    fn enter_expr(&mut self) -> LexResult<()> {
         let Some(m) = self.modes.last_mut() else {
             return Ok(());
         };
         m.expr_start_depth += 1;
         if m.expr_start_depth >= MAX_EXPR_NESTING {
             let msg = format!("{}-string: expressions nested too deeply", m.letter());
-            return Err(self.syntax_error(msg, self.pos + 1));
+            return Err(self.syntax_error(msg, self.pos));
         }
         m.regular = true;
         Ok(())
     }
 
-    fn fstring_mode(&mut self) -> Result<Step, PyError> {
+    fn fstring_mode(&mut self) -> LexResult<Step> {
         let start = self.pos;
         let Some(m) = self.modes.last() else {
             return Ok(Step::More);
