@@ -79,6 +79,9 @@ pub(super) struct Lexer<'a> {
     comment_newline: bool,
     modes: Vec<FMode>,
     pub(super) tokens: Vec<Token>,
+    /// `SyntaxWarning`s CPython's tokenizer issues: (line, brace) for each `\{` or `\}` in a
+    /// non-raw f-/t-string.
+    pub(super) warnings: Vec<(usize, char)>,
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -204,6 +207,7 @@ impl<'a> Lexer<'a> {
             comment_newline: false,
             modes: Vec::new(),
             tokens,
+            warnings: Vec::new(),
         }
     }
 
@@ -726,16 +730,37 @@ impl<'a> Lexer<'a> {
     fn name_or_string(&mut self, start: usize) -> LexResult<Step> {
         let (mut b, mut r, mut u, mut f, mut t) = (false, false, false, false, false);
         while let Some(c) = self.cur() {
-            match c {
-                b'b' | b'B' if !(b || u || f || t) => b = true,
-                b'u' | b'U' if !(b || u || r || f || t) => u = true,
-                b'r' | b'R' if !(r || u) => r = true,
-                b'f' | b'F' if !(f || b || u || t) => f = true,
-                b't' | b'T' if !(t || b || u || f) => t = true,
+            // Each prefix letter once; a repeated letter makes this an identifier.
+            let seen = match c {
+                b'b' | b'B' => &mut b,
+                b'u' | b'U' => &mut u,
+                b'r' | b'R' => &mut r,
+                b'f' | b'F' => &mut f,
+                b't' | b'T' => &mut t,
                 _ => break,
+            };
+            if *seen {
+                break;
             }
+            *seen = true;
             self.pos += 1;
             if matches!(self.cur(), Some(b'"' | b'\'')) {
+                let clash = [
+                    (u && b, "u", "b"),
+                    (u && r, "u", "r"),
+                    (u && f, "u", "f"),
+                    (u && t, "u", "t"),
+                    (b && f, "b", "f"),
+                    (b && t, "b", "t"),
+                    (f && t, "f", "t"),
+                ]
+                .into_iter()
+                .find(|c| c.0);
+                if let Some((_, p1, p2)) = clash {
+                    let (line, col) = self.loc(start);
+                    let msg = format!("'{p1}' and '{p2}' prefixes are incompatible");
+                    return Err(self.error_at(PyErrorKind::TokenError, msg, line, col + 1));
+                }
                 if f || t {
                     self.fstring_start(start, r, t)?;
                 } else {
@@ -1131,8 +1156,12 @@ impl<'a> Lexer<'a> {
                             self.pos += 1;
                         }
                     }
-                    if matches!(p, Some(b'{' | b'}')) {
+                    if let Some(brace @ (b'{' | b'}')) = p {
                         self.pos -= 1;
+                        if !raw {
+                            let line = self.line_of(self.pos);
+                            self.warnings.push((line, brace as char));
+                        }
                         continue;
                     }
                     if !raw && p == Some(b'N') && self.cur() == Some(b'{') {
