@@ -401,7 +401,9 @@ impl<'a> Lexer<'a> {
     // ---------------------------------------------------------------- regular mode
 
     /// After a backslash (at `self.pos - 1`): a newline must follow, and more input after it.
-    fn continuation_line(&mut self) -> LexResult<()> {
+    /// `fresh_buffer`: no token has started yet (indentation), so CPython's line buffer
+    /// restarts at the next line.
+    fn continuation_line(&mut self, fresh_buffer: bool) -> LexResult<()> {
         let mut c = self.cur();
         if c == Some(b'\r') {
             self.pos += 1;
@@ -419,6 +421,9 @@ impl<'a> Lexer<'a> {
             ));
         }
         self.pos += 1;
+        if fresh_buffer && self.modes.is_empty() {
+            self.buf_start = self.pos;
+        }
         if self.cur().is_none() {
             return Err(self.eof_error());
         }
@@ -448,7 +453,7 @@ impl<'a> Lexer<'a> {
                         cont_line_col = col;
                     }
                     self.pos += 1;
-                    self.continuation_line()?;
+                    self.continuation_line(true)?;
                     continue;
                 }
                 _ => break,
@@ -625,7 +630,7 @@ impl<'a> Lexer<'a> {
 
             if c == b'\\' {
                 self.pos += 1;
-                self.continuation_line()?;
+                self.continuation_line(false)?;
                 continue;
             }
 
