@@ -20,12 +20,15 @@ for v in $versions; do
   ok=0; total=0
   for f in $files; do
     total=$((total + 1))
-    "$refpy" "$v" -m tokenize -e "$f" >"$tmp/want" 2>&1
+    "$refpy" "$v" -m tokenize -e "$f" >"$tmp/want" 2>"$tmp/want.err"
     if [ -n "${IGNORE_WARNINGS:-}" ]; then
-      grep -v '^<string>:[0-9]*: SyntaxWarning: ' "$tmp/want" >"$tmp/want2"
-      mv "$tmp/want2" "$tmp/want"
+      grep -v '^<string>:[0-9]*: SyntaxWarning: ' "$tmp/want.err" >"$tmp/want2"
+      mv "$tmp/want2" "$tmp/want.err"
     fi
-    "$bin" dump tokens "$f" --python-version "$v" >"$tmp/got" 2>&1
+    "$bin" dump tokens "$f" --python-version "$v" >"$tmp/got" 2>"$tmp/got.err"
+    # stdout, then stderr (tokenize writes its warnings before its output, cpyviz after)
+    cat "$tmp/want.err" >>"$tmp/want"
+    cat "$tmp/got.err" >>"$tmp/got"
     if cmp -s "$tmp/want" "$tmp/got"; then
       ok=$((ok + 1))
     else

@@ -6,6 +6,7 @@ mod lexer;
 
 use crate::error::PyError;
 use crate::source::{Source, Span};
+use crate::version::PyVersion;
 use serde::{Deserialize, Serialize};
 
 /// A token type, named as `tokenize -e` names it (exact operator types, not `OP`).
@@ -102,15 +103,18 @@ pub struct Token {
 ///
 /// On failure the error carries exactly the line and column `tokenize -e` prints.
 #[allow(clippy::result_large_err)] // the signature the other stages and the capture use
-pub fn tokenize(src: &Source) -> Result<Vec<Token>, PyError> {
-    tokenize_with_warnings(src).0
+pub fn tokenize(src: &Source, version: PyVersion) -> Result<Vec<Token>, PyError> {
+    tokenize_with_warnings(src, version).0
 }
 
 /// [`tokenize`], plus what `python -m tokenize -e FILE` writes to stderr before its output: the
 /// `SyntaxWarning`s CPython's tokenizer emits (one line each, for `\{` / `\}` in a non-raw
 /// f-string or t-string). They are printed whether or not tokenizing then fails.
-pub fn tokenize_with_warnings(src: &Source) -> (Result<Vec<Token>, PyError>, String) {
-    let mut lexer = lexer::Lexer::new(src);
+pub fn tokenize_with_warnings(
+    src: &Source,
+    version: PyVersion,
+) -> (Result<Vec<Token>, PyError>, String) {
+    let mut lexer = lexer::Lexer::new(src, version);
     let result = lexer.run().map_err(|e| *e);
     let mut warnings = String::new();
     for (line, brace) in &lexer.warnings {
@@ -158,6 +162,159 @@ pub fn render_decode_error(path: &str, err: &crate::source::DecodeError) -> Stri
     }
 }
 
+/// Decodes a file's bytes exactly as `tokenize.tokenize` does before tokenizing: a UTF-8 BOM,
+/// then `detect_encoding` (a PEP 263 cookie on line 1, or on line 2 when line 1 is blank or a
+/// comment; those lines must be valid UTF-8), then the rest decoded with invalid bytes
+/// replaced by U+FFFD, as CPython's tokenizer does. `Source::encoding` is the name the
+/// ENCODING token shows (`tokenize` reports a BOM file as `utf-8`, a cookie as written, e.g.
+/// `latin1`). `Err` is the complete stderr text `tokenize -e` prints.
+///
+/// This differs from [`Source::decode`] (which the other stages use, like `compile()`): the
+/// `tokenize` module tolerates bytes `compile()` rejects, and rejects a few it accepts.
+pub fn decode_for_tokenize(path: &str, bytes: &[u8]) -> Result<Source, String> {
+    let fail = |msg: String| Err(format!("{path}: error: {msg}\n"));
+    let name = crate::pyrepr::str_repr(path);
+    let (body, bom) = match bytes.strip_prefix(b"\xef\xbb\xbf") {
+        Some(rest) => (rest, true),
+        None => (bytes, false),
+    };
+    let mut lines = body.split_inclusive(|&b| b == b'\n');
+    let mut declared: Option<String> = None;
+    for (i, line) in lines.by_ref().take(2).enumerate() {
+        let Ok(text) = std::str::from_utf8(line) else {
+            return fail(format!(
+                "invalid or missing encoding declaration for {name}"
+            ));
+        };
+        if let Some(cookie) = coding_cookie(text) {
+            declared = Some(cookie);
+            break;
+        }
+        let blank = text.trim_start_matches([' ', '\t', '\x0c']);
+        if i == 0 && !(blank.is_empty() || blank.starts_with(['#', '\r', '\n'])) {
+            break;
+        }
+    }
+    let (encoding, latin1) = match declared {
+        None => ("utf-8".to_string(), false),
+        Some(cookie) => {
+            let normal = normal_encoding_name(&cookie);
+            let latin1 = match codec_family(&normal) {
+                Some(latin1) => latin1,
+                // An ASCII-compatible codec reads ASCII text as UTF-8 does.
+                None if known_python_codec(&normal)
+                    && !codec_key(&normal).starts_with("utf_")
+                    && body.is_ascii() =>
+                {
+                    false
+                }
+                None if known_python_codec(&normal) => {
+                    return fail(format!("cpyviz: cannot decode the '{normal}' encoding"));
+                }
+                None => return fail(format!("unknown encoding for {name}: {normal}")),
+            };
+            if bom && normal != "utf-8" {
+                return fail(format!("encoding problem for {name}: utf-8"));
+            }
+            (normal, latin1)
+        }
+    };
+    let text = if latin1 {
+        body.iter().map(|&b| b as char).collect::<String>()
+    } else {
+        String::from_utf8_lossy(body).into_owned()
+    };
+    if text.contains('\0') {
+        return fail("source code cannot contain null bytes".to_string());
+    }
+    let mut source = Source::from_text(path, text);
+    source.encoding = encoding;
+    Ok(source)
+}
+
+/// The encoding a `coding[:=]` comment names (`tokenize`'s `cookie_re`), if `line` has one.
+fn coding_cookie(line: &str) -> Option<String> {
+    let rest = line
+        .trim_start_matches([' ', '\t', '\x0c'])
+        .strip_prefix('#')?;
+    let mut search = rest;
+    while let Some(i) = search.find("coding") {
+        let after = &search[i + 6..];
+        if let Some(value) = after.strip_prefix([':', '=']) {
+            let value = value.trim_start_matches([' ', '\t']);
+            let name: String = value
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                .collect();
+            if !name.is_empty() {
+                return Some(name);
+            }
+        }
+        search = after;
+    }
+    None
+}
+
+/// `tokenize._get_normal_name`.
+fn normal_encoding_name(orig: &str) -> String {
+    let enc: String = orig
+        .chars()
+        .take(12)
+        .collect::<String>()
+        .to_lowercase()
+        .replace('_', "-");
+    if enc == "utf-8" || enc.starts_with("utf-8-") {
+        return "utf-8".into();
+    }
+    let latin = ["latin-1", "iso-8859-1", "iso-latin-1"];
+    if latin.contains(&enc.as_str()) || latin.iter().any(|l| enc.starts_with(&format!("{l}-"))) {
+        return "iso-8859-1".into();
+    }
+    orig.to_string()
+}
+
+/// Python's codec-name normalization (lowercase, spaces and hyphens to underscores).
+fn codec_key(name: &str) -> String {
+    name.to_lowercase().replace([' ', '-'], "_")
+}
+
+/// For a codec name Python resolves to UTF-8 (`Some(false)`) or Latin-1 (`Some(true)`).
+fn codec_family(name: &str) -> Option<bool> {
+    match codec_key(name).as_str() {
+        "utf_8" | "utf8" | "u8" | "utf" | "utf8_ucs2" | "utf8_ucs4" | "cp65001" => Some(false),
+        "iso_8859_1" | "latin_1" | "latin1" | "latin" | "l1" | "iso8859_1" | "8859" | "cp819"
+        | "iso_ir_100" | "csisolatin1" | "iso_8859_1_1987" | "ibm819" | "iso_latin_1" => Some(true),
+        _ => None,
+    }
+}
+
+/// Common codecs CPython has but cpyviz does not decode (reported as unsupported, not as an
+/// unknown encoding).
+fn known_python_codec(name: &str) -> bool {
+    let key = codec_key(name);
+    let k = key.as_str();
+    matches!(
+        k,
+        "ascii"
+            | "us_ascii"
+            | "646"
+            | "utf_16"
+            | "utf_32"
+            | "euc_jp"
+            | "shift_jis"
+            | "gbk"
+            | "gb2312"
+            | "big5"
+            | "koi8_r"
+            | "mac_roman"
+            | "utf_7"
+    ) || k.starts_with("cp")
+        || k.starts_with("iso8859")
+        || k.starts_with("iso_8859")
+        || k.starts_with("latin")
+        || k.starts_with("windows_")
+}
+
 #[cfg(test)]
 mod tests {
     //! Expected texts are what `python3.14 -m tokenize -e t.py` (identical with 3.15) printed.
@@ -165,7 +322,7 @@ mod tests {
 
     fn dump_of(src: &str) -> Result<String, String> {
         let source = Source::from_text("t.py", src);
-        tokenize(&source)
+        tokenize(&source, PyVersion::V3_14)
             .map(|t| dump(&t))
             .map_err(|e| render_error(&e))
     }
@@ -190,9 +347,60 @@ mod tests {
     }
 
     #[test]
+    fn expecting_brace_names_the_brace_line_in_3_15() {
+        // Both messages as printed by 3.14 and 3.15 for the same file.
+        let src = Source::from_text("t.py", "x = f\"\"\"{a:\n{b\n\"\"\"\n");
+        let render = |v| render_error(&tokenize(&src, v).unwrap_err());
+        assert_eq!(
+            render(PyVersion::V3_14),
+            "t.py:3:1: error: f-string: expecting '}'\n"
+        );
+        assert_eq!(
+            render(PyVersion::V3_15),
+            "t.py:3:1: error: f-string: expecting '}' to close '{' on line 2\n"
+        );
+        let same_line = Source::from_text("t.py", "x = f\"{a\"\n");
+        assert_eq!(
+            render_error(&tokenize(&same_line, PyVersion::V3_15).unwrap_err()),
+            "t.py:1:9: error: f-string: expecting '}'\n"
+        );
+    }
+
+    #[test]
+    fn decoding_like_tokenize() {
+        let enc = |bytes: &[u8]| decode_for_tokenize("t.py", bytes).map(|s| s.encoding);
+        assert_eq!(enc(b"\xef\xbb\xbfx = 1\n"), Ok("utf-8".into()));
+        assert_eq!(enc(b"# coding: latin1\nx = '\xe9'\n"), Ok("latin1".into()));
+        assert_eq!(
+            enc(b"\n# vim: fileencoding=Latin-1 :\n"),
+            Ok("iso-8859-1".into())
+        );
+        assert_eq!(
+            enc(b"# coding: uft-8\n"),
+            Err("t.py: error: unknown encoding for 't.py': uft-8\n".into())
+        );
+        assert_eq!(
+            enc(b"\xef\xbb\xbf#coding: utf8\n"),
+            Err("t.py: error: encoding problem for 't.py': utf-8\n".into())
+        );
+        assert_eq!(
+            enc(b"#\n\xff = 1\n"),
+            Err("t.py: error: invalid or missing encoding declaration for 't.py'\n".into())
+        );
+        // Past the lines `detect_encoding` reads, bad bytes become U+FFFD.
+        let s = decode_for_tokenize("t.py", b"x = 1\n\xff\n").unwrap();
+        assert_eq!(
+            dump(&tokenize(&s, PyVersion::V3_14).unwrap())
+                .lines()
+                .nth(5),
+            Some("2,0-2,1:            NAME           '\u{fffd}'            ")
+        );
+    }
+
+    #[test]
     fn spans_index_the_source_text() {
         let src = Source::from_text("t.py", "é = f\"{x}ü\"\r\ny");
-        for t in tokenize(&src).unwrap() {
+        for t in tokenize(&src, PyVersion::V3_14).unwrap() {
             let s = &src.text[t.span.start as usize..t.span.end as usize];
             if t.kind != TokenKind::ENCODING {
                 assert_eq!(s, t.text, "{t:?}");
@@ -203,7 +411,7 @@ mod tests {
     #[test]
     fn fstring_brace_escape_warnings() {
         let src = Source::from_text("t.py", "x = f\"\\{a}\" + t\"\\}}\"\ny = rf\"\\{c}\"\n");
-        let (tokens, warnings) = tokenize_with_warnings(&src);
+        let (tokens, warnings) = tokenize_with_warnings(&src, PyVersion::V3_14);
         assert!(tokens.is_ok());
         assert_eq!(
             warnings,
@@ -227,7 +435,7 @@ mod tests {
                     .wrapping_add(1442695040888963407);
                 s.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
             }
-            let _ = tokenize(&Source::from_text("t.py", s));
+            let _ = tokenize(&Source::from_text("t.py", s), PyVersion::V3_15);
         }
     }
 

@@ -8,6 +8,7 @@
 use super::{Token, TokenKind};
 use crate::error::{PyError, PyErrorKind};
 use crate::source::{Source, Span};
+use crate::version::PyVersion;
 use std::borrow::Cow;
 
 /// Columns a tab advances the indentation to (a multiple of).
@@ -37,6 +38,9 @@ struct FMode {
     curly_depth: i32,
     expr_start_depth: i32,
     in_format_spec: bool,
+    /// Lines of the '{' of each replacement field open in this literal (at most
+    /// MAX_EXPR_NESTING).
+    expr_lines: Vec<usize>,
 }
 
 impl FMode {
@@ -60,6 +64,7 @@ enum Step {
 
 pub(super) struct Lexer<'a> {
     src: &'a Source,
+    version: PyVersion,
     /// The text, with the newline CPython appends to a last line lacking one.
     buf: Cow<'a, [u8]>,
     pos: usize,
@@ -166,7 +171,7 @@ fn three_chars(c1: u8, c2: u8, c3: u8) -> Option<TokenKind> {
 }
 
 impl<'a> Lexer<'a> {
-    pub(super) fn new(src: &'a Source) -> Lexer<'a> {
+    pub(super) fn new(src: &'a Source, version: PyVersion) -> Lexer<'a> {
         let text = src.text.as_bytes();
         let buf: Cow<'a, [u8]> = if text.is_empty() || text.ends_with(b"\n") {
             Cow::Borrowed(text)
@@ -185,13 +190,18 @@ impl<'a> Lexer<'a> {
         let mut tokens = Vec::with_capacity(src.text.len() / 4 + 8);
         tokens.push(Token {
             kind: TokenKind::ENCODING,
-            text: src.encoding.clone(),
+            // `tokenize` reports a file with a UTF-8 BOM as plain 'utf-8'.
+            text: match src.encoding.as_str() {
+                "utf-8-sig" => "utf-8".to_string(),
+                other => other.to_string(),
+            },
             start: (0, 0),
             end: (0, 0),
             span: Span::default(),
         });
         Lexer {
             src,
+            version,
             buf,
             pos: 0,
             line_starts,
@@ -707,6 +717,7 @@ impl<'a> Lexer<'a> {
                     }
                     if c == b'}' && m.curly_depth == m.expr_start_depth {
                         m.expr_start_depth -= 1;
+                        m.expr_lines.pop();
                         m.regular = false;
                         m.in_format_spec = false;
                     }
@@ -986,7 +997,15 @@ impl<'a> Lexer<'a> {
         let err = |lx: &Self, msg: String| lx.error_at(PyErrorKind::TokenError, msg, line, offset);
         if let Some(m) = self.modes.last() {
             if m.quote == quote && m.quote_size == quote_size {
-                return err(self, format!("{}-string: expecting '}}'", m.letter()));
+                let mut msg = format!("{}-string: expecting '}}'", m.letter());
+                // 3.15 names the line of the replacement field's '{' when it is elsewhere.
+                match m.expr_lines.last() {
+                    Some(&brace_line) if self.version >= PyVersion::V3_15 && brace_line != line => {
+                        msg.push_str(&format!(" to close '{{' on line {brace_line}"));
+                    }
+                    _ => {}
+                }
+                return err(self, msg);
             }
         }
         if quote_size == 3 {
@@ -1030,6 +1049,7 @@ impl<'a> Lexer<'a> {
             curly_depth: 0,
             expr_start_depth: -1,
             in_format_spec: false,
+            expr_lines: Vec::new(),
         });
         let kind = if tstring {
             TokenKind::TSTRING_START
@@ -1042,6 +1062,7 @@ impl<'a> Lexer<'a> {
 
     /// Enters a replacement field whose '{' is at `self.pos`.
     fn enter_expr(&mut self) -> LexResult<()> {
+        let line = self.line_of(self.pos);
         let Some(m) = self.modes.last_mut() else {
             return Ok(());
         };
@@ -1051,6 +1072,7 @@ impl<'a> Lexer<'a> {
             return Err(self.syntax_error(msg, self.pos));
         }
         m.regular = true;
+        m.expr_lines.push(line);
         Ok(())
     }
 
