@@ -398,6 +398,12 @@ mod tests {
     }
 
     #[test]
+    fn unmatched_brackets_are_not_tokenize_errors() {
+        // `tokenize` leaves bracket matching to the parser.
+        check_ok(")\n(]\n", "0,0-0,0:            ENCODING       'utf-8'        \n1,0-1,1:            RPAR           ')'            \n1,1-1,2:            NEWLINE        '\\n'           \n2,0-2,1:            LPAR           '('            \n2,1-2,2:            RSQB           ']'            \n2,2-2,3:            NEWLINE        '\\n'           \n3,0-3,0:            ENDMARKER      ''             \n");
+    }
+
+    #[test]
     fn spans_index_the_source_text() {
         let src = Source::from_text("t.py", "é = f\"{x}ü\"\r\ny");
         for t in tokenize(&src, PyVersion::V3_14).unwrap() {
