@@ -1,6 +1,13 @@
 //! Stage 1 — tokens, exactly as CPython's `tokenize` module produces them (`python -m tokenize -e`).
 //!
-//! The scanner itself lives in [`lexer`].
+//! The scanner itself lives in [`lexer`]. Entry points:
+//! - [`tokenize`] — the tokens (ENCODING first) or the error `tokenize -e` reports;
+//! - [`tokenize_with_warnings`] — the same plus the `SyntaxWarning` lines it writes to stderr;
+//! - [`decode_for_tokenize`] — file bytes to [`Source`] by `tokenize`'s own rules
+//!   (`detect_encoding`), which differ a little from `compile()`'s ([`Source::decode`]);
+//! - [`dump`], [`render_error`] — the exact output text.
+//!
+//! `scripts/check-tokens.sh` compares `cpyviz dump tokens` with the reference CPythons.
 
 mod lexer;
 
