@@ -131,9 +131,9 @@ fn bench_tokens_ast() {
     let source = Source::from_text("bench_module.py", text.clone());
     let runs = 7;
     let ours = time(runs, || {
-        let tokens = pipeline::tokens::tokenize(black_box(&source));
+        let tokens = pipeline::tokens::tokenize(black_box(&source), PyVersion::V3_15);
         let ast = pipeline::ast::parse(black_box(&source), PyVersion::V3_15);
-        black_box((tokens, ast));
+        let _ = black_box((tokens, ast));
     });
     let check = pipeline::capture(source.clone(), PyVersion::V3_15);
     let ok = check.tokens.is_ok() && check.ast.is_ok();

@@ -33,14 +33,25 @@ impl DumpOutput {
 
 /// Dumps `stage` of the file `path` with contents `bytes` through the built-in engine.
 pub fn dump_file(stage: Stage, path: &str, bytes: &[u8], version: PyVersion) -> DumpOutput {
+    if stage == Stage::Tokens {
+        // `tokenize` decodes by its own rules and prints SyntaxWarnings before the tokens.
+        let source = match pipeline::tokens::decode_for_tokenize(path, bytes) {
+            Ok(s) => s,
+            Err(e) => return DumpOutput::fail(e),
+        };
+        let (tokens, warnings) = pipeline::tokens::tokenize_with_warnings(&source, version);
+        return match tokens {
+            Ok(t) => DumpOutput {
+                stdout: pipeline::tokens::dump(&t),
+                stderr: warnings,
+                code: 0,
+            },
+            Err(e) => DumpOutput::fail(warnings + &pipeline::tokens::render_error(&e)),
+        };
+    }
     let source = match Source::decode(path, bytes) {
         Ok(s) => s,
-        Err(e) => {
-            return DumpOutput::fail(match stage {
-                Stage::Tokens => pipeline::tokens::render_decode_error(path, &e),
-                _ => pipeline::ast::render_decode_error(path, &e),
-            })
-        }
+        Err(e) => return DumpOutput::fail(pipeline::ast::render_decode_error(path, &e)),
     };
     dump_capture(stage, &pipeline::capture(source, version))
 }

@@ -14,7 +14,7 @@ use crate::version::PyVersion;
 
 /// Runs every stage the built-in engine has on `source` for `version`.
 pub fn capture(source: Source, version: PyVersion) -> Capture {
-    let tokens = tokens::tokenize(&source);
+    let tokens = tokens::tokenize(&source, version);
     let ast = ast::parse(&source, version);
     Capture {
         format: CAPTURE_FORMAT,

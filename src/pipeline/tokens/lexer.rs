@@ -8,10 +8,14 @@
 use super::{Token, TokenKind};
 use crate::error::{PyError, PyErrorKind};
 use crate::source::{Source, Span};
+use crate::version::PyVersion;
 use std::borrow::Cow;
 
 /// Columns a tab advances the indentation to (a multiple of).
 const TABSIZE: usize = 8;
+/// Errors are boxed: they are rare and `PyError` is large.
+type LexResult<T> = Result<T, Box<PyError>>;
+
 /// Indentation stack depth CPython refuses to reach.
 const MAXINDENT: usize = 100;
 /// Bracket nesting CPython refuses to exceed.
@@ -34,6 +38,9 @@ struct FMode {
     curly_depth: i32,
     expr_start_depth: i32,
     in_format_spec: bool,
+    /// Lines of the '{' of each replacement field open in this literal (at most
+    /// MAX_EXPR_NESTING).
+    expr_lines: Vec<usize>,
 }
 
 impl FMode {
@@ -57,6 +64,7 @@ enum Step {
 
 pub(super) struct Lexer<'a> {
     src: &'a Source,
+    version: PyVersion,
     /// The text, with the newline CPython appends to a last line lacking one.
     buf: Cow<'a, [u8]>,
     pos: usize,
@@ -76,6 +84,9 @@ pub(super) struct Lexer<'a> {
     comment_newline: bool,
     modes: Vec<FMode>,
     pub(super) tokens: Vec<Token>,
+    /// `SyntaxWarning`s CPython's tokenizer issues: (line, brace) for each `\{` or `\}` in a
+    /// non-raw f-/t-string.
+    pub(super) warnings: Vec<(usize, char)>,
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -160,7 +171,7 @@ fn three_chars(c1: u8, c2: u8, c3: u8) -> Option<TokenKind> {
 }
 
 impl<'a> Lexer<'a> {
-    pub(super) fn new(src: &'a Source) -> Lexer<'a> {
+    pub(super) fn new(src: &'a Source, version: PyVersion) -> Lexer<'a> {
         let text = src.text.as_bytes();
         let buf: Cow<'a, [u8]> = if text.is_empty() || text.ends_with(b"\n") {
             Cow::Borrowed(text)
@@ -179,13 +190,18 @@ impl<'a> Lexer<'a> {
         let mut tokens = Vec::with_capacity(src.text.len() / 4 + 8);
         tokens.push(Token {
             kind: TokenKind::ENCODING,
-            text: src.encoding.clone(),
+            // `tokenize` reports a file with a UTF-8 BOM as plain 'utf-8'.
+            text: match src.encoding.as_str() {
+                "utf-8-sig" => "utf-8".to_string(),
+                other => other.to_string(),
+            },
             start: (0, 0),
             end: (0, 0),
             span: Span::default(),
         });
         Lexer {
             src,
+            version,
             buf,
             pos: 0,
             line_starts,
@@ -201,10 +217,11 @@ impl<'a> Lexer<'a> {
             comment_newline: false,
             modes: Vec::new(),
             tokens,
+            warnings: Vec::new(),
         }
     }
 
-    pub(super) fn run(&mut self) -> Result<(), PyError> {
+    pub(super) fn run(&mut self) -> LexResult<()> {
         loop {
             let step = match self.modes.last() {
                 Some(m) if !m.regular => self.fstring_mode()?,
@@ -330,10 +347,13 @@ impl<'a> Lexer<'a> {
 
     /// A `SyntaxError` from the tokenizer (reported by `tokenize` as a `TokenError`) at the
     /// line and character column of byte offset `off`.
-    fn syntax_error(&mut self, msg: impl Into<String>, off: usize) -> PyError {
+    fn syntax_error(&mut self, msg: impl Into<String>, off: usize) -> Box<PyError> {
         let (line, col) = self.loc_end(off);
         let text = self.line_text(line);
-        PyError::new(PyErrorKind::TokenError, msg, self.src.path.clone()).at(line, col, None, text)
+        Box::new(
+            PyError::new(PyErrorKind::TokenError, msg, self.src.path.clone())
+                .at(line, col, None, text),
+        )
     }
 
     fn error_at(
@@ -342,9 +362,9 @@ impl<'a> Lexer<'a> {
         msg: impl Into<String>,
         line: usize,
         offset: usize,
-    ) -> PyError {
+    ) -> Box<PyError> {
         let text = self.line_text(line);
-        PyError::new(kind, msg, self.src.path.clone()).at(line, offset, None, text)
+        Box::new(PyError::new(kind, msg, self.src.path.clone()).at(line, offset, None, text))
     }
 
     /// End of the physical line containing byte `off` (past its newline).
@@ -368,7 +388,7 @@ impl<'a> Lexer<'a> {
 
     /// An error located the way `tokenize` locates the tokenizer's state errors: the current
     /// line, and the length in characters of the tokenizer's line buffer.
-    fn state_error(&mut self, kind: PyErrorKind, msg: &str, at: usize) -> PyError {
+    fn state_error(&mut self, kind: PyErrorKind, msg: &str, at: usize) -> Box<PyError> {
         let end = self.line_end(at);
         let from = self.buf_start.min(end);
         let offset = count_chars(&self.buf[from..end]);
@@ -376,7 +396,7 @@ impl<'a> Lexer<'a> {
         self.error_at(kind, msg, line, offset)
     }
 
-    fn eof_error(&mut self) -> PyError {
+    fn eof_error(&mut self) -> Box<PyError> {
         let n = self.buf.len();
         let offset = n - self.buf_start.min(n);
         let line = self.last_lineno().max(1);
@@ -391,7 +411,9 @@ impl<'a> Lexer<'a> {
     // ---------------------------------------------------------------- regular mode
 
     /// After a backslash (at `self.pos - 1`): a newline must follow, and more input after it.
-    fn continuation_line(&mut self) -> Result<(), PyError> {
+    /// `fresh_buffer`: no token has started yet (indentation), so CPython's line buffer
+    /// restarts at the next line.
+    fn continuation_line(&mut self, fresh_buffer: bool) -> LexResult<()> {
         let mut c = self.cur();
         if c == Some(b'\r') {
             self.pos += 1;
@@ -409,13 +431,16 @@ impl<'a> Lexer<'a> {
             ));
         }
         self.pos += 1;
+        if fresh_buffer && self.modes.is_empty() {
+            self.buf_start = self.pos;
+        }
         if self.cur().is_none() {
             return Err(self.eof_error());
         }
         Ok(())
     }
 
-    fn indentation(&mut self) -> Result<bool, PyError> {
+    fn indentation(&mut self) -> LexResult<bool> {
         let mut col = 0usize;
         let mut altcol = 0usize;
         let mut cont_line_col = 0usize;
@@ -438,7 +463,7 @@ impl<'a> Lexer<'a> {
                         cont_line_col = col;
                     }
                     self.pos += 1;
-                    self.continuation_line()?;
+                    self.continuation_line(true)?;
                     continue;
                 }
                 _ => break,
@@ -501,7 +526,7 @@ impl<'a> Lexer<'a> {
         Ok(false)
     }
 
-    fn normal_mode(&mut self) -> Result<Step, PyError> {
+    fn normal_mode(&mut self) -> LexResult<Step> {
         let mut blankline = false;
         if self.atbol {
             self.atbol = false;
@@ -521,7 +546,8 @@ impl<'a> Lexer<'a> {
                 }
             } else {
                 self.pendin -= 1;
-                let s = self.buf_start.min(self.pos);
+                let line = self.line_index(self.pos);
+                let s = self.line_starts[line];
                 self.push(TokenKind::INDENT, s, self.pos);
             }
             return Ok(Step::More);
@@ -614,7 +640,7 @@ impl<'a> Lexer<'a> {
 
             if c == b'\\' {
                 self.pos += 1;
-                self.continuation_line()?;
+                self.continuation_line(false)?;
                 continue;
             }
 
@@ -622,7 +648,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn operator(&mut self, start: usize, c: u8) -> Result<Step, PyError> {
+    fn operator(&mut self, start: usize, c: u8) -> LexResult<Step> {
         // A ':' at the top of a replacement field starts its format spec.
         if c == b':' {
             if let Some(m) = self.modes.last_mut() {
@@ -691,6 +717,7 @@ impl<'a> Lexer<'a> {
                     }
                     if c == b'}' && m.curly_depth == m.expr_start_depth {
                         m.expr_start_depth -= 1;
+                        m.expr_lines.pop();
                         m.regular = false;
                         m.in_format_spec = false;
                     }
@@ -716,20 +743,40 @@ impl<'a> Lexer<'a> {
 
     // ---------------------------------------------------------------- names and prefixes
 
-    fn name_or_string(&mut self, start: usize) -> Result<Step, PyError> {
+    fn name_or_string(&mut self, start: usize) -> LexResult<Step> {
         let (mut b, mut r, mut u, mut f, mut t) = (false, false, false, false, false);
-        loop {
-            let Some(c) = self.cur() else { break };
-            match c {
-                b'b' | b'B' if !(b || u || f || t) => b = true,
-                b'u' | b'U' if !(b || u || r || f || t) => u = true,
-                b'r' | b'R' if !(r || u) => r = true,
-                b'f' | b'F' if !(f || b || u || t) => f = true,
-                b't' | b'T' if !(t || b || u || f) => t = true,
+        while let Some(c) = self.cur() {
+            // Each prefix letter once; a repeated letter makes this an identifier.
+            let seen = match c {
+                b'b' | b'B' => &mut b,
+                b'u' | b'U' => &mut u,
+                b'r' | b'R' => &mut r,
+                b'f' | b'F' => &mut f,
+                b't' | b'T' => &mut t,
                 _ => break,
+            };
+            if *seen {
+                break;
             }
+            *seen = true;
             self.pos += 1;
             if matches!(self.cur(), Some(b'"' | b'\'')) {
+                let clash = [
+                    (u && b, "u", "b"),
+                    (u && r, "u", "r"),
+                    (u && f, "u", "f"),
+                    (u && t, "u", "t"),
+                    (b && f, "b", "f"),
+                    (b && t, "b", "t"),
+                    (f && t, "f", "t"),
+                ]
+                .into_iter()
+                .find(|c| c.0);
+                if let Some((_, p1, p2)) = clash {
+                    let (line, col) = self.loc(start);
+                    let msg = format!("'{p1}' and '{p2}' prefixes are incompatible");
+                    return Err(self.error_at(PyErrorKind::TokenError, msg, line, col + 1));
+                }
                 if f || t {
                     self.fstring_start(start, r, t)?;
                 } else {
@@ -751,7 +798,7 @@ impl<'a> Lexer<'a> {
         matches!(self.peek(i), Some(c) if c.is_ascii_digit())
     }
 
-    fn decimal_tail(&mut self) -> Result<(), PyError> {
+    fn decimal_tail(&mut self) -> LexResult<()> {
         loop {
             while self.digit_at(self.pos) {
                 self.pos += 1;
@@ -767,12 +814,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Digits of a `0x`/`0o`/`0b` literal; `self.pos` is after the base letter.
-    fn radix_digits(
-        &mut self,
-        kind: &str,
-        ok: fn(u8) -> bool,
-        digit_error: bool,
-    ) -> Result<(), PyError> {
+    fn radix_digits(&mut self, kind: &str, ok: fn(u8) -> bool, digit_error: bool) -> LexResult<()> {
         loop {
             if self.cur() == Some(b'_') {
                 self.pos += 1;
@@ -804,14 +846,14 @@ impl<'a> Lexer<'a> {
     }
 
     /// After a '.', the digits of a fraction (if any).
-    fn fraction(&mut self) -> Result<(), PyError> {
+    fn fraction(&mut self) -> LexResult<()> {
         if self.digit_at(self.pos) {
             self.decimal_tail()?;
         }
         Ok(())
     }
 
-    fn exponent_and_imaginary(&mut self) -> Result<(), PyError> {
+    fn exponent_and_imaginary(&mut self) -> LexResult<()> {
         if matches!(self.cur(), Some(b'e' | b'E')) {
             let e = self.pos;
             self.pos += 1;
@@ -832,7 +874,7 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
-    fn number(&mut self) -> Result<(), PyError> {
+    fn number(&mut self) -> LexResult<()> {
         if self.cur() == Some(b'0') {
             self.pos += 1;
             match self.cur() {
@@ -888,7 +930,7 @@ impl<'a> Lexer<'a> {
 
     /// A plain (not f/t) string literal; `start` is its first prefix letter (or quote) and
     /// `self.pos` its opening quote.
-    fn string(&mut self, start: usize) -> Result<(), PyError> {
+    fn string(&mut self, start: usize) -> LexResult<()> {
         let quote = self.cur().unwrap_or(b'"');
         self.pos += 1;
         let mut quote_size = 1;
@@ -949,13 +991,21 @@ impl<'a> Lexer<'a> {
         quote_size: usize,
         escaped_quote: bool,
         detected: usize,
-    ) -> PyError {
+    ) -> Box<PyError> {
         let (line, col) = self.loc(start);
         let offset = col + 1;
         let err = |lx: &Self, msg: String| lx.error_at(PyErrorKind::TokenError, msg, line, offset);
         if let Some(m) = self.modes.last() {
             if m.quote == quote && m.quote_size == quote_size {
-                return err(self, format!("{}-string: expecting '}}'", m.letter()));
+                let mut msg = format!("{}-string: expecting '}}'", m.letter());
+                // 3.15 names the line of the replacement field's '{' when it is elsewhere.
+                match m.expr_lines.last() {
+                    Some(&brace_line) if self.version >= PyVersion::V3_15 && brace_line != line => {
+                        msg.push_str(&format!(" to close '{{' on line {brace_line}"));
+                    }
+                    _ => {}
+                }
+                return err(self, msg);
             }
         }
         if quote_size == 3 {
@@ -978,7 +1028,7 @@ impl<'a> Lexer<'a> {
 
     // ---------------------------------------------------------------- f-strings and t-strings
 
-    fn fstring_start(&mut self, start: usize, raw: bool, tstring: bool) -> Result<(), PyError> {
+    fn fstring_start(&mut self, start: usize, raw: bool, tstring: bool) -> LexResult<()> {
         let quote = self.cur().unwrap_or(b'"');
         self.pos += 1;
         let mut quote_size = 1;
@@ -987,9 +1037,7 @@ impl<'a> Lexer<'a> {
             quote_size = 3;
         }
         if self.modes.len() + 2 > MAXFSTRINGLEVEL {
-            let letter = if tstring { 't' } else { 'f' };
-            let msg = format!("too many nested {letter}-strings");
-            return Err(self.syntax_error(msg, self.pos));
+            return Err(self.syntax_error("too many nested f-strings or t-strings", self.pos));
         }
         self.modes.push(FMode {
             quote,
@@ -1001,6 +1049,7 @@ impl<'a> Lexer<'a> {
             curly_depth: 0,
             expr_start_depth: -1,
             in_format_spec: false,
+            expr_lines: Vec::new(),
         });
         let kind = if tstring {
             TokenKind::TSTRING_START
@@ -1012,20 +1061,22 @@ impl<'a> Lexer<'a> {
     }
 
     /// Enters a replacement field whose '{' is at `self.pos`.
-    fn enter_expr(&mut self) -> Result<(), PyError> {
+    fn enter_expr(&mut self) -> LexResult<()> {
+        let line = self.line_of(self.pos);
         let Some(m) = self.modes.last_mut() else {
             return Ok(());
         };
         m.expr_start_depth += 1;
         if m.expr_start_depth >= MAX_EXPR_NESTING {
             let msg = format!("{}-string: expressions nested too deeply", m.letter());
-            return Err(self.syntax_error(msg, self.pos + 1));
+            return Err(self.syntax_error(msg, self.pos));
         }
         m.regular = true;
+        m.expr_lines.push(line);
         Ok(())
     }
 
-    fn fstring_mode(&mut self) -> Result<Step, PyError> {
+    fn fstring_mode(&mut self) -> LexResult<Step> {
         let start = self.pos;
         let Some(m) = self.modes.last() else {
             return Ok(Step::More);
@@ -1132,8 +1183,12 @@ impl<'a> Lexer<'a> {
                             self.pos += 1;
                         }
                     }
-                    if matches!(p, Some(b'{' | b'}')) {
+                    if let Some(brace @ (b'{' | b'}')) = p {
                         self.pos -= 1;
+                        if !raw {
+                            let line = self.line_of(self.pos);
+                            self.warnings.push((line, brace as char));
+                        }
                         continue;
                     }
                     if !raw && p == Some(b'N') && self.cur() == Some(b'{') {
