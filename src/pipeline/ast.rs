@@ -53,6 +53,7 @@ pub enum Constant {
 mod convert;
 mod dump;
 mod errors;
+mod scan;
 
 pub use dump::constant_repr;
 
@@ -73,26 +74,54 @@ fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Op
 
 /// Parses `src` into CPython's AST shape for `version`.
 pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
-    if let Some(err) = errors::prescan(src) {
-        return Err(err);
-    }
     let text = src.text.clone();
     let path = src.path.clone();
-    let result = on_big_stack(move || -> Result<AstNode, ParseFailure> {
-        let suite = rustpython_parser::parse(&text, rustpython_parser::Mode::Module, &path)
-            .map_err(ParseFailure::Parse)?;
+    let result = on_big_stack(move || -> (scan::Scan, Result<AstNode, ParseFailure>) {
+        let sc = scan::scan(&text);
+        if sc.limit.is_some() {
+            return (sc, Err(ParseFailure::Internal));
+        }
+        let parsed = rustpython_parser::parse(&text, rustpython_parser::Mode::Module, &path);
+        let suite = match parsed {
+            Ok(s) => s,
+            Err(e) => return (sc, Err(ParseFailure::Parse(e))),
+        };
         let body = match &suite {
             rustpython_parser::ast::Mod::Module(m) => &m.body,
-            _ => return Err(ParseFailure::Internal),
+            _ => return (sc, Err(ParseFailure::Internal)),
         };
-        convert::Converter::new(version)
-            .module(body)
-            .map_err(ParseFailure::Convert)
+        let (type_comments, ignores) = errors::type_comments(&text, &sc.comments);
+        let comments = sc.comments.iter().map(|c| (c.start, c.end)).collect();
+        let mut conv = convert::Converter::new(version, text.clone(), comments, type_comments);
+        let tree = conv.module(body).map_err(ParseFailure::Convert);
+        let tree = tree.and_then(|mut t| {
+            if let Some(tc) = conv.type_comments.iter().find(|c| !c.claimed) {
+                return Err(ParseFailure::StrayTypeComment(tc.value));
+            }
+            if let Some((_, AstValue::List(items))) =
+                t.fields.iter_mut().find(|(k, _)| k == "type_ignores")
+            {
+                *items = ignores;
+            }
+            Ok(t)
+        });
+        (sc, tree)
     });
+    let Some((sc, result)) = result else {
+        return Err(PyError::new(
+            PyErrorKind::Unsupported,
+            "the built-in parser failed on this file; try --engine cpython",
+            src.path.clone(),
+        ));
+    };
+    if let Some(limit) = sc.limit {
+        return Err(errors::limit_error(src, limit));
+    }
     match result {
-        Some(Ok(tree)) => Ok(tree),
-        Some(Err(ParseFailure::Parse(e))) => Err(errors::from_parse_error(src, version, &e)),
-        Some(Err(ParseFailure::Convert(convert::ConvertError::TooDeep(span)))) => {
+        Ok(tree) => Ok(tree),
+        Err(ParseFailure::Parse(e)) => Err(errors::from_parse_error(src, version, &sc, &e)),
+        Err(ParseFailure::StrayTypeComment((a, b))) => Err(errors::invalid_syntax_at(src, a, b)),
+        Err(ParseFailure::Convert(convert::ConvertError::TooDeep(span))) => {
             let (line, _) = src.line_col(span.start as usize);
             Err(PyError::new(
                 PyErrorKind::Unsupported,
@@ -103,7 +132,7 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
                 src.path.clone(),
             ))
         }
-        Some(Err(ParseFailure::Internal)) | None => Err(PyError::new(
+        Err(ParseFailure::Internal) => Err(PyError::new(
             PyErrorKind::Unsupported,
             "the built-in parser failed on this file; try --engine cpython",
             src.path.clone(),
@@ -114,6 +143,8 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
 enum ParseFailure {
     Parse(rustpython_parser::ParseError),
     Convert(convert::ConvertError),
+    /// A `# type:` comment where CPython's grammar allows none (byte range of its value).
+    StrayTypeComment((usize, usize)),
     Internal,
 }
 

@@ -19,6 +19,22 @@ const MAX_DEPTH: usize = 3000;
 pub struct Converter {
     version: PyVersion,
     depth: usize,
+    text: String,
+    /// Every comment (sorted), to step over them.
+    comments: Vec<(usize, usize)>,
+    /// `# type: …` comments (sorted by start), claimed by the nodes CPython's grammar gives
+    /// them to.
+    pub type_comments: Vec<TypeComment>,
+}
+
+/// A `# type: X` comment (not `# type: ignore`).
+#[derive(Debug, Clone)]
+pub struct TypeComment {
+    /// Offset of the `#`.
+    pub start: usize,
+    /// Byte range of `X`.
+    pub value: (usize, usize),
+    pub claimed: bool,
 }
 
 type R<T> = Result<T, ConvertError>;
@@ -123,8 +139,79 @@ pub fn constant(c: &ast::Constant) -> Constant {
 }
 
 impl Converter {
-    pub fn new(version: PyVersion) -> Converter {
-        Converter { version, depth: 0 }
+    pub fn new(
+        version: PyVersion,
+        text: String,
+        comments: Vec<(usize, usize)>,
+        type_comments: Vec<TypeComment>,
+    ) -> Converter {
+        Converter {
+            version,
+            depth: 0,
+            text,
+            comments,
+            type_comments,
+        }
+    }
+
+    /// Claims the type comment that follows offset `end` with only blanks and `extra`
+    /// characters in between.
+    fn claim_after(&mut self, end: usize, extra: &[u8]) -> AstValue {
+        if self.type_comments.is_empty() {
+            return AstValue::None;
+        }
+        let i = self.type_comments.partition_point(|c| c.start < end);
+        let Some(tc) = self.type_comments.get(i) else {
+            return AstValue::None;
+        };
+        let between = self.text.as_bytes().get(end..tc.start).unwrap_or(b"x");
+        if tc.claimed
+            || !between
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\x0c') || extra.contains(b))
+        {
+            return AstValue::None;
+        }
+        let (a, b) = tc.value;
+        let value = self.text.get(a..b).unwrap_or("").to_string();
+        self.type_comments[i].claimed = true;
+        AstValue::Str(value)
+    }
+
+    /// A function's type comment: after the header's `:`, on that line or alone on the next.
+    fn claim_func(&mut self, body: &[ast::Stmt]) -> AstValue {
+        if self.type_comments.is_empty() {
+            return AstValue::None;
+        }
+        let Some(first) = body.first() else {
+            return AstValue::None;
+        };
+        let body_start = first.range().start().to_usize();
+        let b = self.text.as_bytes();
+        let mut j = body_start.min(b.len());
+        loop {
+            while j > 0 && matches!(b[j - 1], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
+                j -= 1;
+            }
+            let k = self.comments.partition_point(|c| c.1 < j);
+            match self.comments.get(k) {
+                Some(&(cs, ce)) if ce == j && cs < j => j = cs,
+                _ => break,
+            }
+        }
+        if j == 0 || b[j - 1] != b':' {
+            return AstValue::None;
+        }
+        let i = self.type_comments.partition_point(|c| c.start < j);
+        match self.type_comments.get(i) {
+            Some(tc) if tc.start < body_start && !tc.claimed => {
+                let (x, y) = tc.value;
+                let value = self.text.get(x..y).unwrap_or("").to_string();
+                self.type_comments[i].claimed = true;
+                AstValue::Str(value)
+            }
+            _ => AstValue::None,
+        }
     }
 
     fn enter(&mut self, r: TextRange) -> R<()> {
@@ -183,34 +270,41 @@ impl Converter {
     fn stmt_inner(&mut self, st: &ast::Stmt) -> R<AstNode> {
         use ast::Stmt as S;
         let sp = span(st.range());
-        let tc = AstValue::None;
         Ok(match st {
-            S::FunctionDef(f) => node(
-                "FunctionDef",
-                sp,
-                vec![
-                    ("name", s(f.name.as_str())),
-                    ("args", v(self.arguments(&f.args)?)),
-                    ("body", self.stmts(&f.body)?),
-                    ("decorator_list", self.exprs(&f.decorator_list)?),
-                    ("returns", self.opt_expr(f.returns.as_deref())?),
-                    ("type_comment", tc),
-                    ("type_params", self.type_params(&f.type_params)?),
-                ],
-            ),
-            S::AsyncFunctionDef(f) => node(
-                "AsyncFunctionDef",
-                sp,
-                vec![
-                    ("name", s(f.name.as_str())),
-                    ("args", v(self.arguments(&f.args)?)),
-                    ("body", self.stmts(&f.body)?),
-                    ("decorator_list", self.exprs(&f.decorator_list)?),
-                    ("returns", self.opt_expr(f.returns.as_deref())?),
-                    ("type_comment", tc),
-                    ("type_params", self.type_params(&f.type_params)?),
-                ],
-            ),
+            S::FunctionDef(f) => {
+                let args = v(self.function_arguments(&f.args)?);
+                let tc = self.claim_func(&f.body);
+                node(
+                    "FunctionDef",
+                    sp,
+                    vec![
+                        ("name", s(f.name.as_str())),
+                        ("args", args),
+                        ("body", self.stmts(&f.body)?),
+                        ("decorator_list", self.exprs(&f.decorator_list)?),
+                        ("returns", self.opt_expr(f.returns.as_deref())?),
+                        ("type_comment", tc),
+                        ("type_params", self.type_params(&f.type_params)?),
+                    ],
+                )
+            }
+            S::AsyncFunctionDef(f) => {
+                let args = v(self.function_arguments(&f.args)?);
+                let tc = self.claim_func(&f.body);
+                node(
+                    "AsyncFunctionDef",
+                    sp,
+                    vec![
+                        ("name", s(f.name.as_str())),
+                        ("args", args),
+                        ("body", self.stmts(&f.body)?),
+                        ("decorator_list", self.exprs(&f.decorator_list)?),
+                        ("returns", self.opt_expr(f.returns.as_deref())?),
+                        ("type_comment", tc),
+                        ("type_params", self.type_params(&f.type_params)?),
+                    ],
+                )
+            }
             S::ClassDef(c) => node(
                 "ClassDef",
                 sp,
@@ -229,15 +323,18 @@ impl Converter {
                 vec![("value", self.opt_expr(x.value.as_deref())?)],
             ),
             S::Delete(x) => node("Delete", sp, vec![("targets", self.exprs(&x.targets)?)]),
-            S::Assign(x) => node(
-                "Assign",
-                sp,
-                vec![
-                    ("targets", self.exprs(&x.targets)?),
-                    ("value", self.expr_v(&x.value)?),
-                    ("type_comment", tc),
-                ],
-            ),
+            S::Assign(x) => {
+                let tc = self.claim_after(x.range.end().to_usize(), b"");
+                node(
+                    "Assign",
+                    sp,
+                    vec![
+                        ("targets", self.exprs(&x.targets)?),
+                        ("value", self.expr_v(&x.value)?),
+                        ("type_comment", tc),
+                    ],
+                )
+            }
             S::TypeAlias(x) => node(
                 "TypeAlias",
                 sp,
@@ -266,28 +363,34 @@ impl Converter {
                     ("simple", AstValue::Int(x.simple as i64)),
                 ],
             ),
-            S::For(x) => node(
+            S::For(x) => type_comment_last(node(
                 "For",
                 sp,
                 vec![
+                    (
+                        "type_comment",
+                        self.claim_after(x.iter.range().end().to_usize(), b":"),
+                    ),
                     ("target", self.expr_v(&x.target)?),
                     ("iter", self.expr_v(&x.iter)?),
                     ("body", self.stmts(&x.body)?),
                     ("orelse", self.stmts(&x.orelse)?),
-                    ("type_comment", tc),
                 ],
-            ),
-            S::AsyncFor(x) => node(
+            )),
+            S::AsyncFor(x) => type_comment_last(node(
                 "AsyncFor",
                 sp,
                 vec![
+                    (
+                        "type_comment",
+                        self.claim_after(x.iter.range().end().to_usize(), b":"),
+                    ),
                     ("target", self.expr_v(&x.target)?),
                     ("iter", self.expr_v(&x.iter)?),
                     ("body", self.stmts(&x.body)?),
                     ("orelse", self.stmts(&x.orelse)?),
-                    ("type_comment", tc),
                 ],
-            ),
+            )),
             S::While(x) => node(
                 "While",
                 sp,
@@ -306,24 +409,24 @@ impl Converter {
                     ("orelse", self.stmts(&x.orelse)?),
                 ],
             ),
-            S::With(x) => node(
+            S::With(x) => type_comment_last(node(
                 "With",
                 sp,
                 vec![
+                    ("type_comment", self.claim_with(&x.items)),
                     ("items", self.withitems(&x.items)?),
                     ("body", self.stmts(&x.body)?),
-                    ("type_comment", tc),
                 ],
-            ),
-            S::AsyncWith(x) => node(
+            )),
+            S::AsyncWith(x) => type_comment_last(node(
                 "AsyncWith",
                 sp,
                 vec![
+                    ("type_comment", self.claim_with(&x.items)),
                     ("items", self.withitems(&x.items)?),
                     ("body", self.stmts(&x.body)?),
-                    ("type_comment", tc),
                 ],
-            ),
+            )),
             S::Match(x) => {
                 let mut cases = Vec::new();
                 for c in &x.cases {
@@ -461,6 +564,19 @@ impl Converter {
         Ok(AstValue::List(out))
     }
 
+    fn claim_with(&mut self, items: &[ast::WithItem]) -> AstValue {
+        match items.last() {
+            Some(it) => {
+                let end = match &it.optional_vars {
+                    Some(o) => o.range().end(),
+                    None => it.context_expr.range().end(),
+                };
+                self.claim_after(end.to_usize(), b":),")
+            }
+            None => AstValue::None,
+        }
+    }
+
     fn keywords(&mut self, ks: &[ast::Keyword]) -> R<AstValue> {
         let mut out = Vec::new();
         for k in ks {
@@ -488,9 +604,11 @@ impl Converter {
                         ("bound", self.opt_expr(t.bound.as_deref())?),
                     ],
                 ),
-                ast::TypeParam::ParamSpec(t) => {
-                    node("ParamSpec", span(t.range), vec![("name", s(t.name.as_str()))])
-                }
+                ast::TypeParam::ParamSpec(t) => node(
+                    "ParamSpec",
+                    span(t.range),
+                    vec![("name", s(t.name.as_str()))],
+                ),
                 ast::TypeParam::TypeVarTuple(t) => node(
                     "TypeVarTuple",
                     span(t.range),
@@ -511,6 +629,56 @@ impl Converter {
                 ("type_comment", AstValue::None),
             ],
         ))
+    }
+
+    /// A `def`'s arguments: each parameter may carry a type comment after its comma.
+    fn function_arguments(&mut self, a: &ast::Arguments) -> R<AstNode> {
+        let mut n = self.arguments(a)?;
+        if self.type_comments.is_empty() {
+            return Ok(n);
+        }
+        let ends = |p: &ast::ArgWithDefault| match &p.default {
+            Some(d) => d.range().end().to_usize(),
+            None => p.def.range.end().to_usize(),
+        };
+        let mut claims: Vec<(&str, usize, usize)> = Vec::new();
+        for (field, list) in [
+            ("posonlyargs", &a.posonlyargs),
+            ("args", &a.args),
+            ("kwonlyargs", &a.kwonlyargs),
+        ] {
+            for (i, p) in list.iter().enumerate() {
+                claims.push((field, i, ends(p)));
+            }
+        }
+        if let Some(x) = &a.vararg {
+            claims.push(("vararg", 0, x.range.end().to_usize()));
+        }
+        if let Some(x) = &a.kwarg {
+            claims.push(("kwarg", 0, x.range.end().to_usize()));
+        }
+        for (field, i, end) in claims {
+            let tc = self.claim_after(end, b",");
+            if matches!(tc, AstValue::None) {
+                continue;
+            }
+            let slot = n
+                .fields
+                .iter_mut()
+                .find(|(k, _)| k == field)
+                .map(|(_, v)| v);
+            let target = match slot {
+                Some(AstValue::List(items)) => items.get_mut(i),
+                Some(other) => Some(other),
+                None => None,
+            };
+            if let Some(AstValue::Node(argn)) = target {
+                if let Some((_, v)) = argn.fields.iter_mut().find(|(k, _)| k == "type_comment") {
+                    *v = tc;
+                }
+            }
+        }
+        Ok(n)
     }
 
     fn opt_arg(&mut self, a: Option<&ast::Arg>) -> R<AstValue> {
@@ -638,7 +806,11 @@ impl Converter {
                     vec![("pattern", pat), ("name", opt_s(x.name.as_ref()))],
                 )
             }
-            P::MatchOr(x) => node("MatchOr", sp, vec![("patterns", self.patterns(&x.patterns)?)]),
+            P::MatchOr(x) => node(
+                "MatchOr",
+                sp,
+                vec![("patterns", self.patterns(&x.patterns)?)],
+            ),
         })
     }
 
@@ -906,6 +1078,15 @@ impl Converter {
         flush(&mut pending, &mut out);
         Ok(node("JoinedStr", sp, vec![("values", AstValue::List(out))]))
     }
+}
+
+/// Moves the `type_comment` field (computed first) to its place at the end.
+fn type_comment_last(mut n: AstNode) -> AstNode {
+    if let Some(i) = n.fields.iter().position(|(k, _)| k == "type_comment") {
+        let f = n.fields.remove(i);
+        n.fields.push(f);
+    }
+    n
 }
 
 fn flush(pending: &mut Option<(String, Option<Span>)>, out: &mut Vec<AstValue>) {

@@ -56,11 +56,7 @@ fn format_node(node: &AstNode, level: usize, omit_load: bool) -> (String, bool) 
     }
     let pad = INDENT.repeat(level);
     (
-        format!(
-            "{}(\n{pad}{})",
-            node.kind,
-            args.join(&format!(",\n{pad}"))
-        ),
+        format!("{}(\n{pad}{})", node.kind, args.join(&format!(",\n{pad}"))),
         false,
     )
 }
@@ -78,7 +74,10 @@ fn format_value(value: &AstValue, level: usize, omit_load: bool) -> (String, boo
                 .iter()
                 .map(|x| format_value(x, level, omit_load).0)
                 .collect();
-            (format!("[\n{pad}{}]", parts.join(&format!(",\n{pad}"))), false)
+            (
+                format!("[\n{pad}{}]", parts.join(&format!(",\n{pad}"))),
+                false,
+            )
         }
         AstValue::Str(s) => (str_repr(s), true),
         AstValue::Int(i) => (i.to_string(), true),

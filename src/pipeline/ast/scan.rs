@@ -1,0 +1,459 @@
+//! A light pass over the source that rustpython-parser does not make: comments (for type
+//! comments), CPython's nesting limits, and syntax rustpython-parser 0.4 predates (PEP 701
+//! f-strings, t-strings, …), so such files are reported as unsupported, never mis-parsed.
+
+/// A comment: byte range of its text from `#` to the end of the line (newline excluded).
+#[derive(Debug, Clone, Copy)]
+pub struct Comment {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A construct rustpython-parser cannot parse the way CPython does.
+#[derive(Debug, Clone)]
+pub struct Unsupported {
+    pub offset: usize,
+    pub what: &'static str,
+}
+
+/// A nesting limit CPython's tokenizer enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// `too many nested parentheses`, at the offending bracket.
+    Parens(usize),
+    /// `too many levels of indentation`, at the start of the offending line.
+    Indent(usize),
+}
+
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub comments: Vec<Comment>,
+    pub unsupported: Vec<Unsupported>,
+    pub limit: Option<Limit>,
+}
+
+const MAX_PARENS: usize = 200;
+const MAX_INDENT: usize = 100;
+/// Deeper f-string nesting is reported as unsupported (CPython limits it too).
+const MAX_FSTRING_NESTING: usize = 150;
+
+struct Lexer<'a> {
+    b: &'a [u8],
+    i: usize,
+    out: Scan,
+    /// Quotes of the enclosing f-strings: (quote byte, triple).
+    fstack: Vec<(u8, bool)>,
+    /// Replacement fields currently open.
+    nest: usize,
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+pub fn scan(text: &str) -> Scan {
+    let mut lx = Lexer {
+        b: text.as_bytes(),
+        i: 0,
+        out: Scan::default(),
+        fstack: Vec::new(),
+        nest: 0,
+    };
+    lx.code();
+    lx.out
+}
+
+impl Lexer<'_> {
+    fn peek(&self, k: usize) -> u8 {
+        self.b.get(self.i + k).copied().unwrap_or(0)
+    }
+
+    fn unsupported(&mut self, offset: usize, what: &'static str) {
+        self.out.unsupported.push(Unsupported { offset, what });
+    }
+
+    fn words_at(&self, at: usize) -> (&str, usize) {
+        let mut j = at;
+        while j < self.b.len() && is_ident(self.b[j]) {
+            j += 1;
+        }
+        (std::str::from_utf8(&self.b[at..j]).unwrap_or(""), j)
+    }
+
+    fn skip_blanks(&self, mut j: usize) -> usize {
+        while j < self.b.len() && matches!(self.b[j], b' ' | b'\t' | b'\x0c') {
+            j += 1;
+        }
+        j
+    }
+
+    /// Top-level code: lines, indentation, brackets.
+    fn code(&mut self) {
+        let mut indents: Vec<usize> = vec![0];
+        let mut depth = 0usize;
+        let mut at_line_start = true;
+        // Statement keywords seen at the start of the current logical line.
+        while self.i < self.b.len() {
+            if at_line_start && depth == 0 {
+                at_line_start = false;
+                let line_start = self.i;
+                let mut col = 0usize;
+                while self.i < self.b.len() {
+                    match self.b[self.i] {
+                        b' ' => col += 1,
+                        b'\t' => col = (col / 8 + 1) * 8,
+                        b'\x0c' => col = 0,
+                        _ => break,
+                    }
+                    self.i += 1;
+                }
+                let c = self.peek(0);
+                if !(c == b'#' || c == b'\n' || c == b'\r' || c == b'\\' || c == 0) {
+                    if col > *indents.last().unwrap_or(&0) {
+                        indents.push(col);
+                        if indents.len() > MAX_INDENT && self.out.limit.is_none() {
+                            self.out.limit = Some(Limit::Indent(line_start));
+                        }
+                    } else {
+                        while indents.len() > 1 && col < *indents.last().unwrap_or(&0) {
+                            indents.pop();
+                        }
+                    }
+                    self.statement_start();
+                }
+                continue;
+            }
+            let c = self.b[self.i];
+            match c {
+                b'#' => self.comment(),
+                b'\n' => {
+                    self.i += 1;
+                    if depth == 0 {
+                        at_line_start = true;
+                    }
+                }
+                b'\\' => self.i += 2,
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_PARENS && self.out.limit.is_none() {
+                        self.out.limit = Some(Limit::Parens(self.i));
+                    }
+                    self.i += 1;
+                    if c != b'(' {
+                        self.star_comprehension();
+                    }
+                }
+                b')' | b']' | b'}' => {
+                    depth = depth.saturating_sub(1);
+                    self.i += 1;
+                }
+                b'\'' | b'"' => self.string(self.i),
+                c if is_ident(c) => {
+                    let start = self.i;
+                    let (_, end) = self.words_at(start);
+                    self.i = end;
+                    if matches!(self.peek(0), b'\'' | b'"') && end - start <= 2 {
+                        self.string(start);
+                    }
+                }
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    fn comment(&mut self) {
+        let start = self.i;
+        while self.i < self.b.len() && self.b[self.i] != b'\n' {
+            self.i += 1;
+        }
+        let mut end = self.i;
+        if end > start && self.b[end - 1] == b'\r' {
+            end -= 1;
+        }
+        self.out.comments.push(Comment { start, end });
+    }
+
+    /// Checks the statement beginning at `self.i` for syntax newer than rustpython-parser's.
+    fn statement_start(&mut self) {
+        let at = self.i;
+        let (word, end) = self.words_at(at);
+        match word {
+            "except" => {
+                // PEP 758: `except A, B:` without parentheses.
+                let mut j = end;
+                if self.b.get(self.skip_blanks(j)) == Some(&b'*') {
+                    j = self.skip_blanks(j) + 1;
+                }
+                let mut depth = 0i32;
+                while j < self.b.len() {
+                    match self.b[j] {
+                        b'(' | b'[' | b'{' => depth += 1,
+                        b')' | b']' | b'}' => depth -= 1,
+                        b',' if depth == 0 => {
+                            self.unsupported(at, "`except` with several exception types without parentheses (PEP 758)");
+                            break;
+                        }
+                        b':' | b'\n' | b'#' | b'\'' | b'"' if depth <= 0 => break,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+            }
+            "lazy" => {
+                let (next, _) = self.words_at(self.skip_blanks(end));
+                if (next == "import" || next == "from") && self.skip_blanks(end) > end {
+                    self.unsupported(at, "`lazy import` (PEP 810)");
+                }
+            }
+            "def" | "class" | "type" => {
+                // PEP 696: type parameter defaults `[T = int]`.
+                let j = self.skip_blanks(end);
+                let (_, nend) = self.words_at(j);
+                if nend > j && self.b.get(self.skip_blanks(nend)) == Some(&b'[') {
+                    let mut k = self.skip_blanks(nend) + 1;
+                    let mut depth = 1i32;
+                    while k < self.b.len() && depth > 0 {
+                        match self.b[k] {
+                            b'(' | b'[' | b'{' => depth += 1,
+                            b')' | b']' | b'}' => depth -= 1,
+                            b'=' if depth == 1 => {
+                                self.unsupported(at, "a type parameter default (PEP 696)");
+                                break;
+                            }
+                            b'\n' | b':' if depth == 1 => break,
+                            _ => {}
+                        }
+                        k += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// PEP 798 (3.15): `[*x for x in y]`, `{**d for d in ds}`.
+    fn star_comprehension(&mut self) {
+        let j = self.skip_blanks(self.i);
+        if self.b.get(j) != Some(&b'*') {
+            return;
+        }
+        let mut k = j;
+        let mut depth = 0i32;
+        while k < self.b.len() {
+            match self.b[k] {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => {
+                    if depth == 0 {
+                        return;
+                    }
+                    depth -= 1
+                }
+                b',' | b'#' | b'\'' | b'"' if depth == 0 => return,
+                b'f' if depth == 0
+                    && k > 0
+                    && !is_ident(self.b[k - 1])
+                    && self.b[k..].starts_with(b"for")
+                    && !is_ident(self.b.get(k + 3).copied().unwrap_or(b'(')) =>
+                {
+                    self.unsupported(j, "unpacking in a comprehension (PEP 798)");
+                    return;
+                }
+                _ => {}
+            }
+            k += 1;
+        }
+    }
+
+    /// A string literal whose prefix starts at `start` and whose quote is at `self.i`.
+    fn string(&mut self, start: usize) {
+        let prefix = std::str::from_utf8(&self.b[start..self.i])
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !prefix.chars().all(|c| "rbuft".contains(c)) {
+            // An identifier directly followed by a string: not a prefix (a syntax error).
+            self.plain_string(false);
+            return;
+        }
+        let raw = prefix.contains('r');
+        if prefix.contains('t') {
+            self.unsupported(start, "a template string literal t\"…\" (PEP 750)");
+        }
+        if prefix.contains('f') || prefix.contains('t') {
+            self.fstring(raw);
+        } else {
+            self.plain_string(raw);
+        }
+    }
+
+    fn quote_at(&self) -> (u8, bool) {
+        let q = self.peek(0);
+        (q, self.peek(1) == q && self.peek(2) == q)
+    }
+
+    /// The quote `(q, triple)` reuses the quote of an enclosing f-string (PEP 701).
+    fn check_reuse(&mut self, q: u8, triple: bool) {
+        if let Some(&(oq, otriple)) = self.fstack.last() {
+            if oq == q && (!otriple || triple) {
+                self.unsupported(self.i, "an f-string reusing its enclosing quotes (PEP 701)");
+            }
+        }
+    }
+
+    fn plain_string(&mut self, _raw: bool) {
+        let (q, triple) = self.quote_at();
+        self.check_reuse(q, triple);
+        self.i += if triple { 3 } else { 1 };
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            if c == b'\\' {
+                self.i += 2;
+                continue;
+            }
+            if c == q {
+                if !triple {
+                    self.i += 1;
+                    return;
+                }
+                if self.peek(1) == q && self.peek(2) == q {
+                    self.i += 3;
+                    return;
+                }
+            }
+            if c == b'\n' && !triple {
+                return;
+            }
+            self.i += 1;
+        }
+    }
+
+    fn fstring(&mut self, raw: bool) {
+        let (q, triple) = self.quote_at();
+        self.check_reuse(q, triple);
+        if self.fstack.len() >= MAX_FSTRING_NESTING {
+            self.unsupported(self.i, "f-strings nested this deeply");
+            self.plain_string(raw);
+            return;
+        }
+        self.i += if triple { 3 } else { 1 };
+        self.fstack.push((q, triple));
+        self.fstring_body(q, triple, raw, false);
+        self.fstack.pop();
+    }
+
+    /// The literal part of an f-string (or of a format spec when `spec`); returns at the
+    /// closing quote (consumed) or, for a spec, at the `}` closing the field (not consumed).
+    fn fstring_body(&mut self, q: u8, triple: bool, raw: bool, spec: bool) {
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            match c {
+                b'\\' if !raw => self.i += 2,
+                b'\\' => self.i += 1,
+                b'{' if self.peek(1) == b'{' && !spec => self.i += 2,
+                b'{' => {
+                    self.i += 1;
+                    self.replacement_field(q, triple);
+                }
+                b'}' if spec => return,
+                b'}' if self.peek(1) == b'}' => self.i += 2,
+                b'\n' if !triple => return,
+                c if c == q => {
+                    if !triple {
+                        if !spec {
+                            self.i += 1;
+                        }
+                        return;
+                    }
+                    if self.peek(1) == q && self.peek(2) == q {
+                        if !spec {
+                            self.i += 3;
+                        }
+                        return;
+                    }
+                    self.i += 1;
+                }
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    /// After `{` in an f-string: the expression, `=`, `!conv`, `:spec`, up to `}`.
+    fn replacement_field(&mut self, q: u8, triple: bool) {
+        self.nest += 1;
+        if self.nest > MAX_FSTRING_NESTING {
+            self.unsupported(self.i, "f-strings nested this deeply");
+            self.i = self.b.len();
+        }
+        self.field(q, triple);
+        self.nest -= 1;
+    }
+
+    fn field(&mut self, q: u8, triple: bool) {
+        let mut depth = 0usize;
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            match c {
+                b'#' => {
+                    self.unsupported(self.i, "a comment inside an f-string (PEP 701)");
+                    self.comment();
+                }
+                b'\\' => {
+                    self.unsupported(
+                        self.i,
+                        "a backslash inside an f-string expression (PEP 701)",
+                    );
+                    self.i += 2;
+                }
+                b'\n' => {
+                    if !triple {
+                        self.unsupported(
+                            self.i,
+                            "a line break inside a single-quoted f-string (PEP 701)",
+                        );
+                    }
+                    self.i += 1;
+                }
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    self.i += 1;
+                }
+                b')' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    self.i += 1;
+                }
+                b'}' => {
+                    self.i += 1;
+                    if depth == 0 {
+                        return;
+                    }
+                    depth -= 1;
+                }
+                b'!' if depth == 0 && self.peek(1) != b'=' => self.i += 1,
+                b':' if depth == 0 => {
+                    self.i += 1;
+                    self.fstring_body(q, triple, false, true);
+                    if self.peek(0) == b'}' {
+                        self.i += 1;
+                    }
+                    return;
+                }
+                b'\'' | b'"' => {
+                    // The end of the enclosing f-string (unterminated field) or a nested string.
+                    // Under PEP 701 a reused quote starts a nested string (flagged there).
+                    self.string(self.i);
+                }
+                c if is_ident(c) => {
+                    let start = self.i;
+                    let (_, end) = self.words_at(start);
+                    self.i = end;
+                    if matches!(self.peek(0), b'\'' | b'"') && end - start <= 2 {
+                        self.string(start);
+                    }
+                }
+                _ => self.i += 1,
+            }
+            if self.out.unsupported.len() > 1000 {
+                self.i = self.b.len();
+            }
+        }
+    }
+}
