@@ -1,7 +1,7 @@
 //! rustpython-parser's errors → the `SyntaxError`s CPython reports.
 
 use super::convert::TypeComment;
-use super::scan::{Comment, Limit, Scan};
+use super::scan::{Comment, Limit, Scan, TokError};
 use super::{AstNode, AstValue};
 use crate::error::{PyError, PyErrorKind};
 use crate::source::Source;
@@ -114,23 +114,622 @@ pub fn type_comments(text: &str, comments: &[Comment]) -> (Vec<TypeComment>, Vec
     (tcs, ignores)
 }
 
-pub fn from_parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> PyError {
-    let _ = version;
-    let off = e.offset.to_usize().min(src.text.len());
-    if let Some(u) = sc.unsupported.first() {
-        let (uline, _) = pos(src, u.offset);
-        let (eline, _) = pos(src, off);
-        if uline <= eline {
-            return PyError::new(
-                PyErrorKind::Unsupported,
-                format!(
-                    "line {uline}: {} is newer than the built-in parser; try --engine cpython",
-                    u.what
-                ),
-                src.path.clone(),
-            );
+/// The byte range of the token starting at `at` (an approximation of CPython's tokenizer).
+pub fn token_at(text: &str, at: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    if at >= b.len() {
+        return (at, at + 1);
+    }
+    let c = b[at];
+    let ident = |x: u8| x.is_ascii_alphanumeric() || x == b'_' || x >= 0x80;
+    let mut j = at;
+    if c == b'\'' || c == b'"' || (ident(c) && !c.is_ascii_digit()) {
+        while j < b.len() && ident(b[j]) {
+            j += 1;
+        }
+        let prefix = &text[at..j];
+        if j < b.len()
+            && (b[j] == b'\'' || b[j] == b'"')
+            && prefix.len() <= 2
+            && prefix.chars().all(|ch| "rRbBuUfFtT".contains(ch))
+        {
+            let q = b[j];
+            let triple = b.get(j + 1) == Some(&q) && b.get(j + 2) == Some(&q);
+            j += if triple { 3 } else { 1 };
+            while j < b.len() {
+                if b[j] == b'\\' {
+                    j += 2;
+                    continue;
+                }
+                if b[j] == q && (!triple || (b.get(j + 1) == Some(&q) && b.get(j + 2) == Some(&q)))
+                {
+                    j += if triple { 3 } else { 1 };
+                    break;
+                }
+                if b[j] == b'\n' && !triple {
+                    break;
+                }
+                j += 1;
+            }
+        }
+        return (at, j.min(b.len()).max(at + 1));
+    }
+    if c.is_ascii_digit() || (c == b'.' && b.get(at + 1).is_some_and(|x| x.is_ascii_digit())) {
+        while j < b.len() {
+            let x = b[j];
+            if ident(x) || x == b'.' {
+                j += 1;
+            } else if (x == b'+' || x == b'-') && matches!(b[j - 1], b'e' | b'E') {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        return (at, j);
+    }
+    for op in [
+        "**=", "//=", ">>=", "<<=", "...", "!=", "%=", "&=", "**", "*=", "+=", "-=", "->", "//",
+        "/=", ":=", "<<", "<=", "==", ">=", ">>", "@=", "^=", "|=",
+    ] {
+        if text[at..].starts_with(op) {
+            return (at, at + op.len());
         }
     }
-    let _ = &e.error as &ParseErrorType;
-    invalid_syntax_at(src, off, off + 1)
+    let len = text[at..].chars().next().map_or(1, char::len_utf8);
+    (at, at + len)
+}
+
+/// The first token at or after `at` (skipping blanks).
+fn skip_blanks(text: &str, mut at: usize) -> usize {
+    let b = text.as_bytes();
+    while at < b.len() && matches!(b[at], b' ' | b'\t' | b'\x0c') {
+        at += 1;
+    }
+    at
+}
+
+/// The start of the token ending right before `at` (skipping blanks backwards).
+fn prev_token_end(text: &str, at: usize) -> usize {
+    let b = text.as_bytes();
+    let mut j = at.min(b.len());
+    while j > 0 && matches!(b[j - 1], b' ' | b'\t' | b'\x0c') {
+        j -= 1;
+    }
+    j
+}
+
+/// The block-opening statement whose header ends before `at`: its description in
+/// `expected an indented block after …` and its line.
+fn block_header(src: &Source, at: usize) -> Option<(String, usize)> {
+    let (line, _) = src.line_col(at.min(src.text.len()));
+    for l in (1..=line).rev() {
+        let t = src.line_text(l).trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if l == line && !t.trim_end().ends_with(':') && l != src.line_count() + 1 {
+            // The failing line itself: the header is above unless this line ends with `:`.
+            let before = &src.text[src.line_start(l)..at.min(src.text.len())];
+            if before.trim().is_empty() {
+                continue;
+            }
+        }
+        let word: String = t
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let rest = t[word.len()..].trim_start();
+        let word = if word == "async" {
+            rest.chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        } else {
+            word
+        };
+        let what = match word.as_str() {
+            "def" => "function definition".to_string(),
+            "class" => "class definition".to_string(),
+            "except" if rest.starts_with('*') => "'except*' statement".to_string(),
+            "if" | "elif" | "else" | "for" | "while" | "with" | "try" | "except" | "finally"
+            | "match" | "case" => format!("'{word}' statement"),
+            _ => return None,
+        };
+        return Some((what, l));
+    }
+    None
+}
+
+fn starts_expression(text: &str, at: usize) -> bool {
+    let Some(c) = text[at.min(text.len())..].chars().next() else {
+        return false;
+    };
+    if c.is_alphanumeric() || c == '_' || matches!(c, '\'' | '"' | '(' | '[' | '{' | '.') {
+        let (s, e) = token_at(text, at);
+        let w = &text[s..e];
+        return !matches!(
+            w,
+            "and"
+                | "or"
+                | "if"
+                | "else"
+                | "for"
+                | "in"
+                | "is"
+                | "as"
+                | "from"
+                | "async"
+                | "await"
+                | "import"
+                | "while"
+                | "with"
+                | "return"
+                | "yield"
+                | "del"
+                | "pass"
+                | "break"
+                | "continue"
+                | "raise"
+                | "global"
+                | "nonlocal"
+                | "assert"
+                | "class"
+                | "def"
+                | "try"
+                | "except"
+                | "finally"
+                | "elif"
+        ) && !(c == '.' && !w.starts_with(|x: char| x == '.' && w.len() > 1));
+    }
+    false
+}
+
+fn ends_expression(text: &str, end: usize) -> Option<usize> {
+    // Returns the start of the token that ends at `end`, if it can end an expression.
+    let b = text.as_bytes();
+    if end == 0 {
+        return None;
+    }
+    let last = b[end - 1];
+    if matches!(last, b')' | b']' | b'}') {
+        return Some(end - 1);
+    }
+    if last.is_ascii_alphanumeric() || last == b'_' || last >= 0x80 || last == b'\'' || last == b'"'
+    {
+        // Walk back to the token start: find a token starting at some j with end == `end`.
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let mut j = line_start;
+        while j < end {
+            j = skip_blanks(text, j);
+            let (s, e) = token_at(text, j);
+            if e >= end {
+                let w = &text[s..e.min(text.len())];
+                let kw = matches!(
+                    w,
+                    "and"
+                        | "or"
+                        | "not"
+                        | "if"
+                        | "else"
+                        | "for"
+                        | "in"
+                        | "is"
+                        | "as"
+                        | "from"
+                        | "import"
+                        | "return"
+                        | "yield"
+                        | "lambda"
+                        | "del"
+                        | "assert"
+                        | "raise"
+                        | "while"
+                        | "with"
+                        | "def"
+                        | "class"
+                        | "elif"
+                        | "except"
+                        | "await"
+                        | "print"
+                        | "exec"
+                );
+                return (e == end && !kw).then_some(s);
+            }
+            j = e.max(j + 1);
+        }
+    }
+    None
+}
+
+/// The start of the expression (`disjunction`) ending at the token starting at `tok_start`,
+/// scanning back at the same bracket depth.
+fn expression_start(text: &str, tok_start: usize, limit: usize) -> usize {
+    let b = text.as_bytes();
+    let mut j = tok_start;
+    let mut depth = 0i32;
+    let mut start = tok_start;
+    while j > limit {
+        let c = b[j - 1];
+        match c {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' | b'[' | b'{' if depth > 0 => depth -= 1,
+            b'(' | b'[' | b'{' | b',' | b'=' | b':' | b';' if depth == 0 => break,
+            b'\n' if depth == 0 => break,
+            _ => {}
+        }
+        j -= 1;
+        if !matches!(c, b' ' | b'\t') {
+            start = j;
+        }
+    }
+    start
+}
+
+/// The end of the expression starting at `at`, scanning forward at the same bracket depth.
+fn expression_end(text: &str, at: usize) -> usize {
+    let b = text.as_bytes();
+    let mut j = at;
+    let mut depth = 0i32;
+    let mut end = at;
+    while j < b.len() {
+        let c = b[j];
+        match c {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' if depth > 0 => depth -= 1,
+            b')' | b']' | b'}' | b',' | b'=' | b':' | b';' | b'\n' | b'#' if depth == 0 => break,
+            b'\'' | b'"' => {
+                let (_, e) = token_at(text, j);
+                j = e;
+                end = e;
+                continue;
+            }
+            _ => {}
+        }
+        j += 1;
+        if !matches!(c, b' ' | b'\t') {
+            end = j;
+        }
+    }
+    end
+}
+
+fn tok_error(src: &Source, te: TokError) -> PyError {
+    let text = &src.text;
+    match te {
+        TokError::Unmatched(at) => error_at(
+            src,
+            PyErrorKind::SyntaxError,
+            format!("unmatched '{}'", &text[at..at + 1]),
+            at,
+            at + 1,
+        ),
+        TokError::Mismatch { open, close } => {
+            let (ol, _) = pos(src, open);
+            let (cl, _) = pos(src, close);
+            let on = if ol != cl {
+                format!(" on line {ol}")
+            } else {
+                String::new()
+            };
+            error_at(
+                src,
+                PyErrorKind::SyntaxError,
+                format!(
+                    "closing parenthesis '{}' does not match opening parenthesis '{}'{on}",
+                    &text[close..close + 1],
+                    &text[open..open + 1]
+                ),
+                close,
+                close + 1,
+            )
+        }
+        TokError::Unterminated {
+            start,
+            triple,
+            fstring,
+            detected,
+        } => {
+            let dl = if triple {
+                src.line_count().max(1)
+            } else {
+                pos(src, detected).0
+            };
+            let what = match (triple, fstring) {
+                (false, false) => "unterminated string literal",
+                (true, false) => "unterminated triple-quoted string literal",
+                (false, true) => "unterminated f-string literal",
+                (true, true) => "unterminated triple-quoted f-string literal",
+            };
+            error_at(
+                src,
+                PyErrorKind::SyntaxError,
+                format!("{what} (detected at line {dl})"),
+                start,
+                start + 1,
+            )
+        }
+        TokError::InvalidChar(at) => {
+            let c = text[at..].chars().next().unwrap_or('\u{fffd}');
+            error_at(
+                src,
+                PyErrorKind::SyntaxError,
+                format!("invalid character '{c}' (U+{:04X})", c as u32),
+                at,
+                at + c.len_utf8(),
+            )
+        }
+    }
+}
+
+fn unsupported(src: &Source, line: usize, what: &str) -> PyError {
+    PyError::new(
+        PyErrorKind::Unsupported,
+        format!("line {line}: {what} is newer than the built-in parser; try --engine cpython"),
+        src.path.clone(),
+    )
+}
+
+pub fn from_parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> PyError {
+    use rustpython_parser::lexer::LexicalErrorType as L;
+    use rustpython_parser::Tok;
+    let text = &src.text;
+    let off = e.offset.to_usize().min(text.len());
+    if std::env::var_os("CPYVIZ_DEBUG_PARSE").is_some() {
+        eprintln!("DEBUG {:?} at {off}", e.error);
+    }
+    let (eline, _) = pos(src, off);
+    for u in &sc.unsupported {
+        if u.what.starts_with("`lazy import`") && version < PyVersion::V3_15 {
+            continue;
+        }
+        let (uline, _) = pos(src, u.offset);
+        if uline <= eline {
+            return unsupported(src, uline, u.what);
+        }
+        break;
+    }
+    if let Some(te) = sc.tok_error {
+        return tok_error(src, te);
+    }
+    let syntax = |msg: &str, s: usize, e: usize| {
+        error_at(src, PyErrorKind::SyntaxError, msg.to_string(), s, e)
+    };
+    let at_eof = text[off..].trim().is_empty();
+    match &e.error {
+        ParseErrorType::Lexical(l) => match l {
+            L::IndentationError if at_eof => {
+                if let Some((what, line)) = block_header(src, off) {
+                    let end = src.line_start(line) + src.line_text(line).len();
+                    return error_at(
+                        src,
+                        PyErrorKind::IndentationError,
+                        format!("expected an indented block after {what} on line {line}"),
+                        end,
+                        end + 1,
+                    );
+                }
+                syntax("invalid syntax", off, off + 1)
+            }
+            L::IndentationError => {
+                let (line, _) = pos(src, off);
+                let end = src.line_start(line) + src.line_text(line).len();
+                error_at(
+                    src,
+                    PyErrorKind::IndentationError,
+                    "unindent does not match any outer indentation level".into(),
+                    end,
+                    end + 1,
+                )
+            }
+            L::TabError | L::TabsAfterSpaces => {
+                let (line, _) = pos(src, off);
+                let mut err = PyError::new(
+                    PyErrorKind::TabError,
+                    "inconsistent use of tabs and spaces in indentation",
+                    src.path.clone(),
+                );
+                err.lineno = Some(line);
+                err.text = Some(src.line_text(line).to_string());
+                err
+            }
+            L::DefaultArgumentError => {
+                let (s, e) = token_at(text, off);
+                syntax(
+                    "parameter without a default follows parameter with a default",
+                    s,
+                    e,
+                )
+            }
+            L::PositionalArgumentError | L::UnpackedArgumentError => {
+                let msg = if matches!(l, L::PositionalArgumentError) {
+                    "positional argument follows keyword argument"
+                } else {
+                    "iterable argument unpacking follows keyword argument unpacking"
+                };
+                let close = sc.enclosing(off).map_or(off, |(_, c)| c.min(text.len()));
+                syntax(msg, close, close + 1)
+            }
+            L::DuplicateArgumentError(_) | L::DuplicateKeywordArgumentError(_) => PyError::new(
+                PyErrorKind::Unsupported,
+                format!(
+                    "line {eline}: the built-in parser rejects a repeated argument name that \
+                     CPython's parser accepts; try --engine cpython"
+                ),
+                src.path.clone(),
+            ),
+            L::LineContinuationError => syntax(
+                "unexpected character after line continuation character",
+                off,
+                off + 1,
+            ),
+            L::UnrecognizedToken { tok } => {
+                let at = off.saturating_sub(tok.len_utf8());
+                let at = if text.is_char_boundary(at) { at } else { off };
+                if tok.is_ascii() {
+                    syntax("invalid syntax", at, at + 1)
+                } else {
+                    syntax(
+                        &format!("invalid character '{tok}' (U+{:04X})", *tok as u32),
+                        at,
+                        at + tok.len_utf8(),
+                    )
+                }
+            }
+            L::OtherError(m) if m == "bytes can only contain ASCII literal characters" => {
+                // The string token around `off`.
+                let line_start = src.line_start(eline);
+                let mut j = line_start;
+                let mut range = (off, off + 1);
+                while j < text.len() && j <= off {
+                    j = skip_blanks(text, j);
+                    let (s, e) = token_at(text, j);
+                    if s <= off && off < e {
+                        range = (s, e);
+                        break;
+                    }
+                    j = e.max(j + 1);
+                }
+                syntax(m, range.0, range.1)
+            }
+            L::OtherError(m) if m == "cannot mix bytes and nonbytes literals" => {
+                let mut j = off;
+                let mut end = off;
+                while j < text.len()
+                    && matches!(text.as_bytes()[j], b'\'' | b'"' | b'a'..=b'z' | b'A'..=b'Z')
+                {
+                    let (_, e) = token_at(text, j);
+                    end = e;
+                    j = skip_blanks(text, e);
+                }
+                syntax(m, end, end + 1)
+            }
+            L::OtherError(m) if m == "Invalid Token" => {
+                // A number such as `012`: find its start.
+                let mut s = off;
+                while s > 0
+                    && (text.as_bytes()[s - 1].is_ascii_alphanumeric()
+                        || text.as_bytes()[s - 1] == b'_')
+                {
+                    s -= 1;
+                }
+                if text[s..].starts_with('0') {
+                    syntax(
+                        "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
+                        s,
+                        s + 1,
+                    )
+                } else {
+                    syntax("invalid syntax", s, s + 1)
+                }
+            }
+            L::Eof => {
+                never_closed(src, sc, off).unwrap_or_else(|| syntax("invalid syntax", off, off + 1))
+            }
+            _ => syntax("invalid syntax", off, off + 1),
+        },
+        ParseErrorType::UnrecognizedToken(Tok::Indent, _) => {
+            let (line, _) = pos(src, off);
+            let mut err = PyError::new(
+                PyErrorKind::IndentationError,
+                "unexpected indent",
+                src.path.clone(),
+            );
+            err.lineno = Some(line);
+            err.text = Some(src.line_text(line).to_string());
+            err
+        }
+        ParseErrorType::UnrecognizedToken(tok, expected) => {
+            if let Some(err) = never_closed(src, sc, off) {
+                return err;
+            }
+            let (ts, te) = if matches!(tok, Tok::Newline) {
+                (off, off + 1)
+            } else {
+                token_at(text, off)
+            };
+            if expected.as_deref() == Some("Indent") {
+                if let Some((what, line)) = block_header(src, off) {
+                    return error_at(
+                        src,
+                        PyErrorKind::IndentationError,
+                        format!("expected an indented block after {what} on line {line}"),
+                        ts,
+                        te,
+                    );
+                }
+            }
+            if matches!(tok, Tok::Newline) {
+                let line_text = src.line_text(eline).trim_start();
+                let first: String = line_text
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if expected.as_deref() == Some("\":\"")
+                    || matches!(
+                        first.as_str(),
+                        "if" | "elif"
+                            | "else"
+                            | "while"
+                            | "for"
+                            | "def"
+                            | "class"
+                            | "with"
+                            | "try"
+                            | "except"
+                            | "finally"
+                    )
+                {
+                    return syntax("expected ':'", off, off + 1);
+                }
+            }
+            // `print x`: a Python 2 print statement.
+            let pe = prev_token_end(text, off);
+            if let Some(ps) = ends_expression(text, pe) {
+                let prev = &text[ps..pe];
+                let stmt_start = text[src.line_start(eline)..ps].trim().is_empty();
+                if (prev == "print" || prev == "exec") && stmt_start && starts_expression(text, off)
+                {
+                    let end = expression_end(text, off);
+                    return syntax(
+                        &format!(
+                            "Missing parentheses in call to '{prev}'. Did you mean {prev}(...)?"
+                        ),
+                        ps,
+                        end,
+                    );
+                }
+                // `[1 2]`: a missing comma between two expressions inside brackets.
+                let name_then_string = text.as_bytes()[pe - 1].is_ascii_alphanumeric()
+                    && matches!(tok, Tok::String { .. });
+                if let Some((open, _)) = sc.enclosing(off) {
+                    if starts_expression(text, off) && !name_then_string && open < ps {
+                        let s = expression_start(text, ps, open + 1);
+                        let e = expression_end(text, off);
+                        return syntax("invalid syntax. Perhaps you forgot a comma?", s, e);
+                    }
+                }
+            }
+            syntax("invalid syntax", ts, te)
+        }
+        ParseErrorType::Eof => {
+            never_closed(src, sc, off).unwrap_or_else(|| syntax("invalid syntax", off, off + 1))
+        }
+        _ => syntax("invalid syntax", off, off + 1),
+    }
+}
+
+/// `'(' was never closed` when the failure lies inside a bracket that never closes.
+fn never_closed(src: &Source, sc: &Scan, off: usize) -> Option<PyError> {
+    let innermost_open = sc.brackets.iter().rev().find(|&&(_, c)| c == usize::MAX)?;
+    let (open, _) = *innermost_open;
+    if open >= off.max(1) && off < src.text.len() {
+        return None;
+    }
+    let ch = &src.text[open..open + 1];
+    Some(error_at(
+        src,
+        PyErrorKind::SyntaxError,
+        format!("'{ch}' was never closed"),
+        open,
+        open + 1,
+    ))
 }

@@ -25,11 +25,44 @@ pub enum Limit {
     Indent(usize),
 }
 
+/// An error CPython's tokenizer reports (the first one in the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokError {
+    /// A closing bracket with no opening one (its offset).
+    Unmatched(usize),
+    /// A closing bracket (`close`) that does not match the opening one (`open`).
+    Mismatch { open: usize, close: usize },
+    /// A string that does not end: offset of its prefix, triple-quoted, an f-string.
+    Unterminated {
+        start: usize,
+        triple: bool,
+        fstring: bool,
+        /// Where the tokenizer noticed (the newline or the end of the text).
+        detected: usize,
+    },
+    /// A character that cannot start a token (its offset).
+    InvalidChar(usize),
+}
+
 #[derive(Debug, Default)]
 pub struct Scan {
     pub comments: Vec<Comment>,
     pub unsupported: Vec<Unsupported>,
     pub limit: Option<Limit>,
+    pub tok_error: Option<TokError>,
+    /// Top-level bracket pairs: (open offset, close offset or `usize::MAX` if never closed).
+    pub brackets: Vec<(usize, usize)>,
+}
+
+impl Scan {
+    /// The innermost bracket pair around `offset`.
+    pub fn enclosing(&self, offset: usize) -> Option<(usize, usize)> {
+        self.brackets
+            .iter()
+            .filter(|&&(o, c)| o < offset && offset <= c)
+            .max_by_key(|&&(o, _)| o)
+            .copied()
+    }
 }
 
 const MAX_PARENS: usize = 200;
@@ -64,8 +97,26 @@ pub fn scan(text: &str) -> Scan {
 }
 
 impl Lexer<'_> {
+    fn char_at(&self, i: usize) -> char {
+        std::str::from_utf8(&self.b[i..self.b.len().min(i + 4)])
+            .ok()
+            .or_else(|| {
+                (1..4)
+                    .rev()
+                    .find_map(|n| std::str::from_utf8(self.b.get(i..i + n)?).ok())
+            })
+            .and_then(|s| s.chars().next())
+            .unwrap_or('\u{fffd}')
+    }
+
     fn peek(&self, k: usize) -> u8 {
         self.b.get(self.i + k).copied().unwrap_or(0)
+    }
+
+    fn tok_error(&mut self, e: TokError) {
+        if self.out.tok_error.is_none() {
+            self.out.tok_error = Some(e);
+        }
     }
 
     fn unsupported(&mut self, offset: usize, what: &'static str) {
@@ -91,6 +142,8 @@ impl Lexer<'_> {
     fn code(&mut self) {
         let mut indents: Vec<usize> = vec![0];
         let mut depth = 0usize;
+        // Open brackets: (byte, index in `self.out.brackets`).
+        let mut stack: Vec<(u8, usize)> = Vec::new();
         let mut at_line_start = true;
         // Statement keywords seen at the start of the current logical line.
         while self.i < self.b.len() {
@@ -138,6 +191,8 @@ impl Lexer<'_> {
                     if depth > MAX_PARENS && self.out.limit.is_none() {
                         self.out.limit = Some(Limit::Parens(self.i));
                     }
+                    stack.push((c, self.out.brackets.len()));
+                    self.out.brackets.push((self.i, usize::MAX));
                     self.i += 1;
                     if c != b'(' {
                         self.star_comprehension();
@@ -145,7 +200,34 @@ impl Lexer<'_> {
                 }
                 b')' | b']' | b'}' => {
                     depth = depth.saturating_sub(1);
+                    match stack.pop() {
+                        None => self.tok_error(TokError::Unmatched(self.i)),
+                        Some((open, k)) => {
+                            let want = match open {
+                                b'(' => b')',
+                                b'[' => b']',
+                                _ => b'}',
+                            };
+                            if want != c {
+                                let open = self.out.brackets[k].0;
+                                self.tok_error(TokError::Mismatch {
+                                    open,
+                                    close: self.i,
+                                });
+                            }
+                            self.out.brackets[k].1 = self.i;
+                        }
+                    }
                     self.i += 1;
+                }
+                c if c >= 0x80 => {
+                    let ch = self.char_at(self.i);
+                    if !(ch.is_alphanumeric() || ch == '_') {
+                        self.tok_error(TokError::InvalidChar(self.i));
+                    }
+                    let start = self.i;
+                    let (_, end) = self.words_at(start);
+                    self.i = end.max(start + 1);
                 }
                 b'\'' | b'"' => self.string(self.i),
                 c if is_ident(c) => {
@@ -271,17 +353,16 @@ impl Lexer<'_> {
             .to_ascii_lowercase();
         if !prefix.chars().all(|c| "rbuft".contains(c)) {
             // An identifier directly followed by a string: not a prefix (a syntax error).
-            self.plain_string(false);
+            self.plain_string(self.i);
             return;
         }
-        let raw = prefix.contains('r');
         if prefix.contains('t') {
             self.unsupported(start, "a template string literal t\"…\" (PEP 750)");
         }
         if prefix.contains('f') || prefix.contains('t') {
-            self.fstring(raw);
+            self.fstring(start);
         } else {
-            self.plain_string(raw);
+            self.plain_string(start);
         }
     }
 
@@ -299,7 +380,7 @@ impl Lexer<'_> {
         }
     }
 
-    fn plain_string(&mut self, _raw: bool) {
+    fn plain_string(&mut self, start: usize) {
         let (q, triple) = self.quote_at();
         self.check_reuse(q, triple);
         self.i += if triple { 3 } else { 1 };
@@ -320,29 +401,47 @@ impl Lexer<'_> {
                 }
             }
             if c == b'\n' && !triple {
+                self.unterminated(start, false, false);
                 return;
             }
             self.i += 1;
         }
+        self.unterminated(start, triple, false);
     }
 
-    fn fstring(&mut self, raw: bool) {
+    fn unterminated(&mut self, start: usize, triple: bool, fstring: bool) {
+        let detected = self.i.min(self.b.len());
+        self.tok_error(TokError::Unterminated {
+            start,
+            triple,
+            fstring,
+            detected,
+        });
+    }
+
+    fn fstring(&mut self, start: usize) {
+        let raw = self.b[start..self.i]
+            .iter()
+            .any(|c| matches!(c, b'r' | b'R'));
         let (q, triple) = self.quote_at();
         self.check_reuse(q, triple);
         if self.fstack.len() >= MAX_FSTRING_NESTING {
             self.unsupported(self.i, "f-strings nested this deeply");
-            self.plain_string(raw);
+            self.plain_string(start);
             return;
         }
         self.i += if triple { 3 } else { 1 };
         self.fstack.push((q, triple));
-        self.fstring_body(q, triple, raw, false);
+        if !self.fstring_body(q, triple, raw, false) {
+            self.unterminated(start, triple, true);
+        }
         self.fstack.pop();
     }
 
     /// The literal part of an f-string (or of a format spec when `spec`); returns at the
     /// closing quote (consumed) or, for a spec, at the `}` closing the field (not consumed).
-    fn fstring_body(&mut self, q: u8, triple: bool, raw: bool, spec: bool) {
+    /// False when the string does not end.
+    fn fstring_body(&mut self, q: u8, triple: bool, raw: bool, spec: bool) -> bool {
         while self.i < self.b.len() {
             let c = self.b[self.i];
             match c {
@@ -353,27 +452,28 @@ impl Lexer<'_> {
                     self.i += 1;
                     self.replacement_field(q, triple);
                 }
-                b'}' if spec => return,
+                b'}' if spec => return true,
                 b'}' if self.peek(1) == b'}' => self.i += 2,
-                b'\n' if !triple => return,
+                b'\n' if !triple => return false,
                 c if c == q => {
                     if !triple {
                         if !spec {
                             self.i += 1;
                         }
-                        return;
+                        return true;
                     }
                     if self.peek(1) == q && self.peek(2) == q {
                         if !spec {
                             self.i += 3;
                         }
-                        return;
+                        return true;
                     }
                     self.i += 1;
                 }
                 _ => self.i += 1,
             }
         }
+        false
     }
 
     /// After `{` in an f-string: the expression, `=`, `!conv`, `:spec`, up to `}`.
@@ -430,7 +530,7 @@ impl Lexer<'_> {
                 b'!' if depth == 0 && self.peek(1) != b'=' => self.i += 1,
                 b':' if depth == 0 => {
                     self.i += 1;
-                    self.fstring_body(q, triple, false, true);
+                    let _ = self.fstring_body(q, triple, false, true);
                     if self.peek(0) == b'}' {
                         self.i += 1;
                     }
