@@ -54,6 +54,7 @@ mod convert;
 mod dump;
 mod errors;
 mod scan;
+mod validate;
 
 pub use dump::constant_repr;
 
@@ -95,6 +96,9 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
         let mut conv = convert::Converter::new(version, text.clone(), comments, type_comments);
         let tree = conv.module(body).map_err(ParseFailure::Convert);
         let tree = tree.and_then(|mut t| {
+            if let Some(bad) = validate::validate(&t) {
+                return Err(ParseFailure::Invalid(bad));
+            }
             if let Some(tc) = conv.type_comments.iter().find(|c| !c.claimed) {
                 return Err(ParseFailure::StrayTypeComment(tc.value));
             }
@@ -121,6 +125,7 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
         Ok(tree) => Ok(tree),
         Err(ParseFailure::Parse(e)) => Err(errors::from_parse_error(src, version, &sc, &e)),
         Err(ParseFailure::StrayTypeComment((a, b))) => Err(errors::invalid_syntax_at(src, a, b)),
+        Err(ParseFailure::Invalid(bad)) => Err(errors::invalid_target(src, &sc, bad)),
         Err(ParseFailure::Convert(convert::ConvertError::TooDeep(span))) => {
             let (line, _) = src.line_col(span.start as usize);
             Err(PyError::new(
@@ -145,6 +150,8 @@ enum ParseFailure {
     Convert(convert::ConvertError),
     /// A `# type:` comment where CPython's grammar allows none (byte range of its value).
     StrayTypeComment((usize, usize)),
+    /// A target CPython's grammar rejects.
+    Invalid(validate::Invalid),
     Internal,
 }
 

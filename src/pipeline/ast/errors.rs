@@ -114,6 +114,17 @@ pub fn type_comments(text: &str, comments: &[Comment]) -> (Vec<TypeComment>, Vec
     (tcs, ignores)
 }
 
+/// A target the grammar rejects (tokenizer errors anywhere in the file come first).
+pub fn invalid_target(src: &Source, sc: &Scan, bad: super::validate::Invalid) -> PyError {
+    if let Some(te) = sc.tok_error {
+        return tok_error(src, te);
+    }
+    let (s, e) = bad
+        .span
+        .map_or((0, 1), |sp| (sp.start as usize, sp.end as usize));
+    error_at(src, PyErrorKind::SyntaxError, bad.msg, s, e)
+}
+
 /// The byte range of the token starting at `at` (an approximation of CPython's tokenizer).
 pub fn token_at(text: &str, at: usize) -> (usize, usize) {
     let b = text.as_bytes();
@@ -329,8 +340,6 @@ fn ends_expression(text: &str, end: usize) -> Option<usize> {
                         | "elif"
                         | "except"
                         | "await"
-                        | "print"
-                        | "exec"
                 );
                 return (e == end && !kw).then_some(s);
             }
@@ -469,6 +478,25 @@ fn unsupported(src: &Source, line: usize, what: &str) -> PyError {
 }
 
 pub fn from_parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> PyError {
+    let err = parse_error(src, version, sc, e);
+    // CPython then tokenizes the rest of the file: a bracket left open on an earlier line than
+    // the error wins.
+    if err.kind != PyErrorKind::Unsupported && sc.tok_error.is_none() {
+        if let (Some(line), Some(&(open, _))) = (
+            err.lineno,
+            sc.brackets.iter().rev().find(|&&(_, c)| c == usize::MAX),
+        ) {
+            if pos(src, open).0 < line {
+                if let Some(e) = never_closed(src, sc, src.text.len()) {
+                    return e;
+                }
+            }
+        }
+    }
+    err
+}
+
+fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> PyError {
     use rustpython_parser::lexer::LexicalErrorType as L;
     use rustpython_parser::Tok;
     let text = &src.text;
@@ -638,14 +666,34 @@ pub fn from_parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseEr
             err
         }
         ParseErrorType::UnrecognizedToken(tok, expected) => {
-            if let Some(err) = never_closed(src, sc, off) {
-                return err;
+            if at_eof {
+                if let Some(err) = never_closed(src, sc, off) {
+                    return err;
+                }
             }
             let (ts, te) = if matches!(tok, Tok::Newline) {
                 (off, off + 1)
             } else {
                 token_at(text, off)
             };
+            if expected.as_deref() == Some("Indent") && at_eof {
+                if let Some((what, line)) = block_header(src, off) {
+                    let end = src.line_start(line) + src.line_text(line).len();
+                    return error_at(
+                        src,
+                        PyErrorKind::IndentationError,
+                        format!("expected an indented block after {what} on line {line}"),
+                        end,
+                        end + 1,
+                    );
+                }
+            }
+            if let Some(err) = number_error(src, off) {
+                return err;
+            }
+            if let Some(err) = missing_except(src, off, ts, te) {
+                return err;
+            }
             if expected.as_deref() == Some("Indent") {
                 if let Some((what, line)) = block_header(src, off) {
                     return error_at(
@@ -700,11 +748,68 @@ pub fn from_parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseEr
                 // `[1 2]`: a missing comma between two expressions inside brackets.
                 let name_then_string = text.as_bytes()[pe - 1].is_ascii_alphanumeric()
                     && matches!(tok, Tok::String { .. });
-                if let Some((open, _)) = sc.enclosing(off) {
+                if let Some((open, close)) = sc.enclosing(off) {
                     if starts_expression(text, off) && !name_then_string && open < ps {
+                        if close == usize::MAX {
+                            if let Some(err) = never_closed(src, sc, text.len()) {
+                                return err;
+                            }
+                        }
                         let s = expression_start(text, ps, open + 1);
                         let e = expression_end(text, off);
                         return syntax("invalid syntax. Perhaps you forgot a comma?", s, e);
+                    }
+                }
+                // `if x = 1:`: `=` where an expression continues.
+                if matches!(tok, Tok::Equal) {
+                    let rhs = skip_blanks(text, te);
+                    let in_expr = sc.enclosing(off).is_some() || {
+                        let line_start = src.line_start(eline);
+                        let first = text[line_start..].trim_start();
+                        ["if ", "elif ", "while ", "assert ", "return "]
+                            .iter()
+                            .any(|k| first.starts_with(k))
+                    };
+                    if in_expr && starts_expression(text, rhs) {
+                        let prev_tok = &text[ps..pe];
+                        let is_name = prev_tok.chars().all(|c| c.is_alphanumeric() || c == '_')
+                            && !prev_tok.starts_with(|c: char| c.is_ascii_digit())
+                            && !matches!(prev_tok, "True" | "False" | "None");
+                        let limit = sc
+                            .enclosing(off)
+                            .map_or(src.line_start(eline), |(o, _)| o + 1);
+                        let before = text[limit.min(ps)..ps].trim_end();
+                        let s = if before.is_empty()
+                            || before.ends_with([',', '(', '['])
+                            || [
+                                "if", "elif", "while", "assert", "return", "and", "or", "not",
+                            ]
+                            .iter()
+                            .any(|k| {
+                                before.ends_with(k)
+                                    && !before[..before.len() - k.len()]
+                                        .ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                            }) {
+                            ps
+                        } else {
+                            expression_start(text, ps, limit)
+                        };
+                        if is_name && s == ps {
+                            let e = expression_end(text, rhs);
+                            return syntax(
+                                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?",
+                                ps,
+                                e,
+                            );
+                        }
+                        let first = text[ps..].chars().next().unwrap_or(' ');
+                        if s == ps && (first.is_ascii_digit() || first == '"' || first == '\'') {
+                            return syntax(
+                                "cannot assign to literal here. Maybe you meant '==' instead of '='?",
+                                ps,
+                                pe,
+                            );
+                        }
                     }
                 }
             }
@@ -715,6 +820,82 @@ pub fn from_parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseEr
         }
         _ => syntax("invalid syntax", off, off + 1),
     }
+}
+
+/// `1a`, `0_`, `1.5j1`: a number running into a name.
+fn number_error(src: &Source, off: usize) -> Option<PyError> {
+    let text = &src.text;
+    let b = text.as_bytes();
+    if off == 0 || off >= b.len() {
+        return None;
+    }
+    let c = b[off];
+    if !(c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80) {
+        return None;
+    }
+    // The number token just before `off`, with no blank in between.
+    let mut s = off;
+    while s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_' || b[s - 1] == b'.') {
+        s -= 1;
+    }
+    if s == off || !(b[s].is_ascii_digit() || (b[s] == b'.' && s + 1 < off)) {
+        return None;
+    }
+    if s > 0 && (b[s - 1] >= 0x80) {
+        return None;
+    }
+    let lower = text[s..off].to_ascii_lowercase();
+    let kind = if lower.starts_with("0x") {
+        "hexadecimal"
+    } else if lower.starts_with("0o") {
+        "octal"
+    } else if lower.starts_with("0b") {
+        "binary"
+    } else if lower.ends_with('j') {
+        "imaginary"
+    } else {
+        "decimal"
+    };
+    let at = if c == b'_' { off } else { off - 1 };
+    Some(error_at(
+        src,
+        PyErrorKind::SyntaxError,
+        format!("invalid {kind} literal"),
+        at,
+        at + 1,
+    ))
+}
+
+/// A `try:` block followed by something other than `except` or `finally`.
+fn missing_except(src: &Source, off: usize, ts: usize, te: usize) -> Option<PyError> {
+    let (line, col) = src.line_col(off.min(src.text.len()));
+    let this = src.line_text(line);
+    if !this[..col.min(this.len())].trim().is_empty() {
+        return None;
+    }
+    let indent = |t: &str| t.len() - t.trim_start().len();
+    let my = indent(this);
+    for l in (1..line).rev() {
+        let t = src.line_text(l);
+        let tt = t.trim();
+        if tt.is_empty() || tt.starts_with('#') || indent(t) > my {
+            continue;
+        }
+        if indent(t) < my {
+            return None;
+        }
+        if tt.starts_with("try") && tt[3..].trim_start().starts_with(':') {
+            return Some(error_at(
+                src,
+                PyErrorKind::SyntaxError,
+                "expected 'except' or 'finally' block".into(),
+                ts,
+                te,
+            ));
+        }
+        return None;
+    }
+    None
 }
 
 /// `'(' was never closed` when the failure lies inside a bracket that never closes.
