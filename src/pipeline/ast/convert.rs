@@ -360,7 +360,15 @@ impl Converter {
                     ("target", self.expr_v(&x.target)?),
                     ("annotation", self.expr_v(&x.annotation)?),
                     ("value", self.opt_expr(x.value.as_deref())?),
-                    ("simple", AstValue::Int(x.simple as i64)),
+                    (
+                        "simple",
+                        AstValue::Int(
+                            (x.simple
+                                && x.target.is_name_expr()
+                                && self.text.as_bytes().get(x.range.start().to_usize())
+                                    != Some(&b'(')) as i64,
+                        ),
+                    ),
                 ],
             ),
             S::For(x) => type_comment_last(node(
@@ -987,15 +995,30 @@ impl Converter {
                     ("ctx", ctx(&x.ctx)),
                 ],
             ),
-            E::Subscript(x) => node(
-                "Subscript",
-                sp,
-                vec![
-                    ("value", self.expr_v(&x.value)?),
-                    ("slice", self.expr_v(&x.slice)?),
-                    ("ctx", ctx(&x.ctx)),
-                ],
-            ),
+            E::Subscript(x) => {
+                let mut slice = self.expr(&x.slice)?;
+                if slice.kind == "Starred" {
+                    // `a[*b]` is a one-element tuple in CPython.
+                    let sspan = slice.span;
+                    slice = node(
+                        "Tuple",
+                        sspan,
+                        vec![
+                            ("elts", AstValue::List(vec![v(slice)])),
+                            ("ctx", bare("Load")),
+                        ],
+                    );
+                }
+                node(
+                    "Subscript",
+                    sp,
+                    vec![
+                        ("value", self.expr_v(&x.value)?),
+                        ("slice", v(slice)),
+                        ("ctx", ctx(&x.ctx)),
+                    ],
+                )
+            }
             E::Starred(x) => node(
                 "Starred",
                 sp,

@@ -649,6 +649,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                     syntax("invalid syntax", s, s + 1)
                 }
             }
+            L::FStringError(fe) => fstring_error(src, off, fe),
             L::Eof => {
                 never_closed(src, sc, off).unwrap_or_else(|| syntax("invalid syntax", off, off + 1))
             }
@@ -819,6 +820,112 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
             never_closed(src, sc, off).unwrap_or_else(|| syntax("invalid syntax", off, off + 1))
         }
         _ => syntax("invalid syntax", off, off + 1),
+    }
+}
+
+/// An error inside an f-string, located the way CPython's f-string tokenizer does.
+fn fstring_error(src: &Source, off: usize, fe: &rustpython_parser::FStringErrorType) -> PyError {
+    use rustpython_parser::FStringErrorType as F;
+    let text = &src.text;
+    let (line, _) = pos(src, off);
+    // The f-string token around `off` (or the last one starting before it on the line).
+    let mut j = src.line_start(line);
+    let mut tok = None;
+    while j < text.len() && j <= off {
+        j = skip_blanks(text, j);
+        if j >= text.len() || text.as_bytes()[j] == b'\n' {
+            break;
+        }
+        let (s, e) = token_at(text, j);
+        let lit = &text[s..e.min(text.len())];
+        if lit.contains(['\'', '"'])
+            && lit[..lit.find(['\'', '"']).unwrap_or(0)].contains(['f', 'F'])
+        {
+            tok = Some((s, e.min(text.len())));
+        }
+        j = e.max(j + 1);
+    }
+    let unsupported = || {
+        PyError::new(
+            PyErrorKind::Unsupported,
+            format!(
+                "line {line}: this f-string is beyond the built-in parser (it predates PEP 701); \
+                 try --engine cpython"
+            ),
+            src.path.clone(),
+        )
+    };
+    let Some((s, e)) = tok else {
+        return unsupported();
+    };
+    let body = &text[s..e];
+    let b = body.as_bytes();
+    let syntax =
+        |msg: String, at: usize| error_at(src, PyErrorKind::SyntaxError, msg, s + at, s + at + 1);
+    match fe {
+        F::SingleRbrace => {
+            let mut k = 0;
+            let mut depth = 0;
+            while k < b.len() {
+                match b[k] {
+                    b'{' if depth == 0 && b.get(k + 1) == Some(&b'{') => k += 1,
+                    b'{' => depth += 1,
+                    b'}' if depth > 0 => depth -= 1,
+                    b'}' if b.get(k + 1) == Some(&b'}') => k += 1,
+                    b'}' => return syntax("f-string: single '}' is not allowed".into(), k),
+                    _ => {}
+                }
+                k += 1;
+            }
+            unsupported()
+        }
+        F::EmptyExpression => {
+            let mut k = 0;
+            while k < b.len() {
+                if b[k] == b'{' && b.get(k + 1) == Some(&b'{') {
+                    k += 2;
+                    continue;
+                }
+                if b[k] == b'{' {
+                    let mut m = k + 1;
+                    while m < b.len() && b[m] == b' ' {
+                        m += 1;
+                    }
+                    if let Some(&c) = b.get(m) {
+                        if matches!(c, b'}' | b'!' | b':' | b'=') {
+                            return syntax(
+                                format!(
+                                    "f-string: valid expression required before '{}'",
+                                    c as char
+                                ),
+                                m,
+                            );
+                        }
+                    }
+                }
+                k += 1;
+            }
+            unsupported()
+        }
+        F::InvalidConversionFlag => {
+            let Some(k) = body.find('!').filter(|&k| b.get(k + 1) != Some(&b'=')) else {
+                return unsupported();
+            };
+            match body[k + 1..].chars().next() {
+                Some(c) if c == '}' || c == ':' => {
+                    syntax("f-string: missing conversion character".into(), k + 1)
+                }
+                Some(c) => syntax(
+                    format!(
+                        "f-string: invalid conversion character '{c}': expected 's', 'r', or 'a'"
+                    ),
+                    k + 1,
+                ),
+                None => unsupported(),
+            }
+        }
+        F::UnclosedLbrace => syntax("f-string: expecting '}'".into(), body.len() - 1),
+        _ => unsupported(),
     }
 }
 

@@ -234,7 +234,10 @@ impl Lexer<'_> {
                     let start = self.i;
                     let (_, end) = self.words_at(start);
                     self.i = end;
-                    if matches!(self.peek(0), b'\'' | b'"') && end - start <= 2 {
+                    if matches!(self.peek(0), b'\'' | b'"')
+                        && end - start <= 2
+                        && self.b[start..end].iter().all(|c| b"rRbBuUfFtT".contains(c))
+                    {
                         self.string(start);
                     }
                 }
@@ -538,14 +541,25 @@ impl Lexer<'_> {
                 }
                 b'\'' | b'"' => {
                     // The end of the enclosing f-string (unterminated field) or a nested string.
-                    // Under PEP 701 a reused quote starts a nested string (flagged there).
+                    // Under PEP 701 a reused quote starts a nested string (flagged there),
+                    // unless no string could end on this line: then the f-string ends here.
+                    if c == q && !triple {
+                        let rest = &self.b[self.i + 1..];
+                        let eol = rest.iter().position(|&x| x == b'\n').unwrap_or(rest.len());
+                        if !rest[..eol].contains(&q) {
+                            return;
+                        }
+                    }
                     self.string(self.i);
                 }
                 c if is_ident(c) => {
                     let start = self.i;
                     let (_, end) = self.words_at(start);
                     self.i = end;
-                    if matches!(self.peek(0), b'\'' | b'"') && end - start <= 2 {
+                    if matches!(self.peek(0), b'\'' | b'"')
+                        && end - start <= 2
+                        && self.b[start..end].iter().all(|c| b"rRbBuUfFtT".contains(c))
+                    {
                         self.string(start);
                     }
                 }
