@@ -74,6 +74,7 @@ fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Op
 }
 
 /// Parses `src` into CPython's AST shape for `version`.
+#[allow(clippy::result_large_err)]
 pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
     let text = src.text.clone();
     let path = src.path.clone();

@@ -168,9 +168,10 @@ pub fn token_at(text: &str, at: usize) -> (usize, usize) {
     if c.is_ascii_digit() || (c == b'.' && b.get(at + 1).is_some_and(|x| x.is_ascii_digit())) {
         while j < b.len() {
             let x = b[j];
-            if ident(x) || x == b'.' {
-                j += 1;
-            } else if (x == b'+' || x == b'-') && matches!(b[j - 1], b'e' | b'E') {
+            if ident(x)
+                || x == b'.'
+                || ((x == b'+' || x == b'-') && matches!(b[j - 1], b'e' | b'E'))
+            {
                 j += 1;
             } else {
                 break;
@@ -289,7 +290,7 @@ fn starts_expression(text: &str, at: usize) -> bool {
                 | "except"
                 | "finally"
                 | "elif"
-        ) && !(c == '.' && !w.starts_with(|x: char| x == '.' && w.len() > 1));
+        ) && (c != '.' || w.starts_with(|x: char| x == '.' && w.len() > 1));
     }
     false
 }
