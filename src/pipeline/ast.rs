@@ -172,3 +172,767 @@ pub fn render_decode_error(path: &str, err: &crate::source::DecodeError) -> Stri
         UnknownEncoding { name } => format!("SyntaxError: unknown encoding: {name}\n"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(src: &str, version: PyVersion, expected: &str) {
+        let source = Source::from_text("t.py", src);
+        let tree = parse(&source, version).unwrap_or_else(|e| panic!("{}", e.render()));
+        assert_eq!(dump(&tree, version), expected);
+    }
+
+    fn check_err(src: &str, expected: &str) {
+        for version in PyVersion::ALL {
+            let source = Source::from_text("t.py", src);
+            let err = parse(&source, version).expect_err("should fail");
+            assert_eq!(err.render(), expected);
+        }
+    }
+
+    #[test]
+    fn unsupported_constructs_are_reported_not_misparsed() {
+        for src in [
+            "x = f'{a['k']}'\n",
+            "t'{x}'\n",
+            "try:\n    pass\nexcept A, B:\n    pass\n",
+            "def f[T = int](): pass\n",
+        ] {
+            let source = Source::from_text("t.py", src);
+            for version in PyVersion::ALL {
+                let err = parse(&source, version).expect_err(src);
+                assert_eq!(err.kind, PyErrorKind::Unsupported, "{src}");
+                assert!(err.msg.contains("--engine cpython"));
+            }
+        }
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let deep_add = format!("x = {}\n", vec!["1"; 100_000].join("+"));
+        let deep_neg = format!("x = {}1\n", "-".repeat(100_000));
+        let deep_fstring = format!("f'{}'\n", "{a:".repeat(50_000));
+        for src in [deep_add, deep_neg, deep_fstring] {
+            let source = Source::from_text("t.py", src);
+            assert!(parse(&source, PyVersion::V3_14).is_err());
+        }
+    }
+
+    #[test]
+    fn ast_fstring_merge() {
+        check(
+            "y = f\"a{x!r:>{w}}b\" \"c\"\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      Assign(
+         targets=[
+            Name(id='y', ctx=Store())],
+         value=JoinedStr(
+            values=[
+               Constant(value='a'),
+               FormattedValue(
+                  value=Name(id='x', ctx=Load()),
+                  conversion=114,
+                  format_spec=JoinedStr(
+                     values=[
+                        Constant(value='>'),
+                        FormattedValue(
+                           value=Name(id='w', ctx=Load()),
+                           conversion=-1)])),
+               Constant(value='bc')]))])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_fstring_merge_315() {
+        check(
+            "y = f\"a{x!r:>{w}}b\" \"c\"\n",
+            PyVersion::V3_15,
+            r#"Module(
+   body=[
+      Assign(
+         targets=[
+            Name(id='y', ctx=Store())],
+         value=JoinedStr(
+            values=[
+               Constant(value='a'),
+               FormattedValue(
+                  value=Name(id='x'),
+                  conversion=114,
+                  format_spec=JoinedStr(
+                     values=[
+                        Constant(value='>'),
+                        FormattedValue(
+                           value=Name(id='w'),
+                           conversion=-1)])),
+               Constant(value='bc')]))])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_fstring_debug() {
+        check(
+            "f\"{x = }\" f\"{y=:>4}\"\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      Expr(
+         value=JoinedStr(
+            values=[
+               Constant(value='x = '),
+               FormattedValue(
+                  value=Name(id='x', ctx=Load()),
+                  conversion=114),
+               Constant(value='y='),
+               FormattedValue(
+                  value=Name(id='y', ctx=Load()),
+                  conversion=-1,
+                  format_spec=JoinedStr(
+                     values=[
+                        Constant(value='>4')]))]))])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_constants() {
+        check("a = (-1, 1.5, 1e16, 1e-05, 0.0001, 1j, 1.5j, 0j, 10**100, 123456789012345678901234567890, 1e999)\nb = (True, False, None, ..., b\"it's\\x00\", u\"u\")\n", PyVersion::V3_14, r#"Module(
+   body=[
+      Assign(
+         targets=[
+            Name(id='a', ctx=Store())],
+         value=Tuple(
+            elts=[
+               UnaryOp(
+                  op=USub(),
+                  operand=Constant(value=1)),
+               Constant(value=1.5),
+               Constant(value=1e+16),
+               Constant(value=1e-05),
+               Constant(value=0.0001),
+               Constant(value=1j),
+               Constant(value=1.5j),
+               Constant(value=0j),
+               BinOp(
+                  left=Constant(value=10),
+                  op=Pow(),
+                  right=Constant(value=100)),
+               Constant(value=123456789012345678901234567890),
+               Constant(value=inf)],
+            ctx=Load())),
+      Assign(
+         targets=[
+            Name(id='b', ctx=Store())],
+         value=Tuple(
+            elts=[
+               Constant(value=True),
+               Constant(value=False),
+               Constant(value=None),
+               Constant(value=Ellipsis),
+               Constant(value=b"it's\x00"),
+               Constant(value='u', kind='u')],
+            ctx=Load()))])
+"#);
+    }
+
+    #[test]
+    fn ast_imports_315() {
+        check(
+            "import os\nfrom ..a import b as c\n",
+            PyVersion::V3_15,
+            r#"Module(
+   body=[
+      Import(
+         names=[
+            alias(name='os')],
+         is_lazy=0),
+      ImportFrom(
+         module='a',
+         names=[
+            alias(name='b', asname='c')],
+         level=2,
+         is_lazy=0)])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_function() {
+        check("async def f(a, /, b=1, *args, c, d=2, **kw) -> int:\n    \"\"\"doc\"\"\"\n    return [x async for x in y if x]\n", PyVersion::V3_14, r#"Module(
+   body=[
+      AsyncFunctionDef(
+         name='f',
+         args=arguments(
+            posonlyargs=[
+               arg(arg='a')],
+            args=[
+               arg(arg='b')],
+            vararg=arg(arg='args'),
+            kwonlyargs=[
+               arg(arg='c'),
+               arg(arg='d')],
+            kw_defaults=[
+               None,
+               Constant(value=2)],
+            kwarg=arg(arg='kw'),
+            defaults=[
+               Constant(value=1)]),
+         body=[
+            Expr(
+               value=Constant(value='doc')),
+            Return(
+               value=ListComp(
+                  elt=Name(id='x', ctx=Load()),
+                  generators=[
+                     comprehension(
+                        target=Name(id='x', ctx=Store()),
+                        iter=Name(id='y', ctx=Load()),
+                        ifs=[
+                           Name(id='x', ctx=Load())],
+                        is_async=1)]))],
+         returns=Name(id='int', ctx=Load()))])
+"#);
+    }
+
+    #[test]
+    fn ast_lambda_dict_set() {
+        check(
+            "f = lambda *, a=1: {**a, 1: {2}}\n",
+            PyVersion::V3_15,
+            r#"Module(
+   body=[
+      Assign(
+         targets=[
+            Name(id='f', ctx=Store())],
+         value=Lambda(
+            args=arguments(
+               kwonlyargs=[
+                  arg(arg='a')],
+               kw_defaults=[
+                  Constant(value=1)]),
+            body=Dict(
+               keys=[
+                  None,
+                  Constant(value=1)],
+               values=[
+                  Name(id='a'),
+                  Set(
+                     elts=[
+                        Constant(value=2)])])))])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_match() {
+        check("match p:\n    case [1, *r] | {\"k\": v, **kw} if v:\n        pass\n    case Point(x=0) as pt:\n        pass\n    case None:\n        pass\n", PyVersion::V3_14, r#"Module(
+   body=[
+      Match(
+         subject=Name(id='p', ctx=Load()),
+         cases=[
+            match_case(
+               pattern=MatchOr(
+                  patterns=[
+                     MatchSequence(
+                        patterns=[
+                           MatchValue(
+                              value=Constant(value=1)),
+                           MatchStar(name='r')]),
+                     MatchMapping(
+                        keys=[
+                           Constant(value='k')],
+                        patterns=[
+                           MatchAs(name='v')],
+                        rest='kw')]),
+               guard=Name(id='v', ctx=Load()),
+               body=[
+                  Pass()]),
+            match_case(
+               pattern=MatchAs(
+                  pattern=MatchClass(
+                     cls=Name(id='Point', ctx=Load()),
+                     kwd_attrs=[
+                        'x'],
+                     kwd_patterns=[
+                        MatchValue(
+                           value=Constant(value=0))]),
+                  name='pt'),
+               body=[
+                  Pass()]),
+            match_case(
+               pattern=MatchSingleton(value=None),
+               body=[
+                  Pass()])])])
+"#);
+    }
+
+    #[test]
+    fn ast_try_star_with() {
+        check(
+            "try:\n    pass\nexcept* E as e:\n    pass\nwith a as b, c:\n    pass\n",
+            PyVersion::V3_15,
+            r#"Module(
+   body=[
+      TryStar(
+         body=[
+            Pass()],
+         handlers=[
+            ExceptHandler(
+               type=Name(id='E'),
+               name='e',
+               body=[
+                  Pass()])]),
+      With(
+         items=[
+            withitem(
+               context_expr=Name(id='a'),
+               optional_vars=Name(id='b', ctx=Store())),
+            withitem(
+               context_expr=Name(id='c'))],
+         body=[
+            Pass()])])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_annassign() {
+        check(
+            "x: int = 1\n(y): int\na.b: str\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      AnnAssign(
+         target=Name(id='x', ctx=Store()),
+         annotation=Name(id='int', ctx=Load()),
+         value=Constant(value=1),
+         simple=1),
+      AnnAssign(
+         target=Name(id='y', ctx=Store()),
+         annotation=Name(id='int', ctx=Load()),
+         simple=0),
+      AnnAssign(
+         target=Attribute(
+            value=Name(id='a', ctx=Load()),
+            attr='b',
+            ctx=Store()),
+         annotation=Name(id='str', ctx=Load()),
+         simple=0)])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_type_comments() {
+        check(
+            "x = []  # type: list[int]\n# type: ignore[misc]\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      Assign(
+         targets=[
+            Name(id='x', ctx=Store())],
+         value=List(ctx=Load()),
+         type_comment='list[int]')],
+   type_ignores=[
+      TypeIgnore(lineno=2, tag='[misc]\n')])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_empty() {
+        check(
+            "",
+            PyVersion::V3_14,
+            r#"Module()
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_only_comments() {
+        check(
+            "# a\n# b\n",
+            PyVersion::V3_15,
+            r#"Module()
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_star_index() {
+        check(
+            "a[*b]\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      Expr(
+         value=Subscript(
+            value=Name(id='a', ctx=Load()),
+            slice=Tuple(
+               elts=[
+                  Starred(
+                     value=Name(id='b', ctx=Load()),
+                     ctx=Load())],
+               ctx=Load()),
+            ctx=Load()))])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_generics() {
+        check(
+            "def f[T: int, *Ts, **P](x: T) -> T: ...\ntype A[T] = list[T]\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      FunctionDef(
+         name='f',
+         args=arguments(
+            args=[
+               arg(
+                  arg='x',
+                  annotation=Name(id='T', ctx=Load()))]),
+         body=[
+            Expr(
+               value=Constant(value=Ellipsis))],
+         returns=Name(id='T', ctx=Load()),
+         type_params=[
+            TypeVar(
+               name='T',
+               bound=Name(id='int', ctx=Load())),
+            TypeVarTuple(name='Ts'),
+            ParamSpec(name='P')]),
+      TypeAlias(
+         name=Name(id='A', ctx=Store()),
+         type_params=[
+            TypeVar(name='T')],
+         value=Subscript(
+            value=Name(id='list', ctx=Load()),
+            slice=Name(id='T', ctx=Load()),
+            ctx=Load()))])
+"#,
+        );
+    }
+
+    #[test]
+    fn error_never_closed() {
+        check_err(
+            "x = (1, 2\ny = 3\n",
+            r#"  File "t.py", line 1
+    x = (1, 2
+        ^
+SyntaxError: '(' was never closed
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unmatched() {
+        check_err(
+            "x = 1)\n",
+            r#"  File "t.py", line 1
+    x = 1)
+         ^
+SyntaxError: unmatched ')'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_mismatch() {
+        check_err(
+            "x = (1,\n2]\n",
+            r#"  File "t.py", line 2
+    2]
+     ^
+SyntaxError: closing parenthesis ']' does not match opening parenthesis '(' on line 1
+"#,
+        );
+    }
+
+    #[test]
+    fn error_expected_colon() {
+        check_err(
+            "def f()\n    pass\n",
+            r#"  File "t.py", line 1
+    def f()
+           ^
+SyntaxError: expected ':'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unterminated() {
+        check_err(
+            "x = \"abc\n",
+            r#"  File "t.py", line 1
+    x = "abc
+        ^
+SyntaxError: unterminated string literal (detected at line 1)
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unterminated_triple() {
+        check_err(
+            "x = \"\"\"abc\n\ny\n",
+            r#"  File "t.py", line 1
+    x = """abc
+        ^
+SyntaxError: unterminated triple-quoted string literal (detected at line 3)
+"#,
+        );
+    }
+
+    #[test]
+    fn error_forgot_comma() {
+        check_err(
+            "print(\"a\" \"b\" x)\n",
+            r#"  File "t.py", line 1
+    print("a" "b" x)
+          ^^^^^^^^^
+SyntaxError: invalid syntax. Perhaps you forgot a comma?
+"#,
+        );
+    }
+
+    #[test]
+    fn error_indented_block() {
+        check_err(
+            "if x:\npass\n",
+            r#"  File "t.py", line 2
+    pass
+    ^^^^
+IndentationError: expected an indented block after 'if' statement on line 1
+"#,
+        );
+    }
+
+    #[test]
+    fn error_indented_block_eof() {
+        check_err(
+            "class A:\n",
+            r#"  File "t.py", line 1
+    class A:
+            ^
+IndentationError: expected an indented block after class definition on line 1
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unexpected_indent() {
+        check_err(
+            "x = 1\n    y = 2\n",
+            r#"  File "t.py", line 2
+    y = 2
+IndentationError: unexpected indent
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unindent() {
+        check_err(
+            "if x:\n        a\n    b\n",
+            r#"  File "t.py", line 3
+    b
+     ^
+IndentationError: unindent does not match any outer indentation level
+"#,
+        );
+    }
+
+    #[test]
+    fn error_invalid_character() {
+        check_err(
+            "x = 1 € 2\n",
+            r#"  File "t.py", line 1
+    x = 1 € 2
+          ^
+SyntaxError: invalid character '€' (U+20AC)
+"#,
+        );
+    }
+
+    #[test]
+    fn error_assign_literal() {
+        check_err(
+            "1 = x\n",
+            r#"  File "t.py", line 1
+    1 = x
+    ^
+SyntaxError: cannot assign to literal here. Maybe you meant '==' instead of '='?
+"#,
+        );
+    }
+
+    #[test]
+    fn error_assign_call() {
+        check_err(
+            "f() = 1\n",
+            r#"  File "t.py", line 1
+    f() = 1
+    ^^^
+SyntaxError: cannot assign to function call here. Maybe you meant '==' instead of '='?
+"#,
+        );
+    }
+
+    #[test]
+    fn error_augassign_tuple() {
+        check_err(
+            "a, b += 1\n",
+            r#"  File "t.py", line 1
+    a, b += 1
+    ^^^^
+SyntaxError: 'tuple' is an illegal expression for augmented assignment
+"#,
+        );
+    }
+
+    #[test]
+    fn error_delete_call() {
+        check_err(
+            "del f()\n",
+            r#"  File "t.py", line 1
+    del f()
+        ^^^
+SyntaxError: cannot delete function call
+"#,
+        );
+    }
+
+    #[test]
+    fn error_print_statement() {
+        check_err(
+            "print \"hello\"\n",
+            r#"  File "t.py", line 1
+    print "hello"
+    ^^^^^^^^^^^^^
+SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?
+"#,
+        );
+    }
+
+    #[test]
+    fn error_missing_except() {
+        check_err(
+            "try:\n  pass\nx = 1\n",
+            r#"  File "t.py", line 3
+    x = 1
+    ^
+SyntaxError: expected 'except' or 'finally' block
+"#,
+        );
+    }
+
+    #[test]
+    fn error_walrus_eq() {
+        check_err(
+            "if x = 1:\n  pass\n",
+            r#"  File "t.py", line 1
+    if x = 1:
+       ^^^^^
+SyntaxError: invalid syntax. Maybe you meant '==' or ':=' instead of '='?
+"#,
+        );
+    }
+
+    #[test]
+    fn error_invalid_decimal() {
+        check_err(
+            "x = 12a\n",
+            r#"  File "t.py", line 1
+    x = 12a
+         ^
+SyntaxError: invalid decimal literal
+"#,
+        );
+    }
+
+    #[test]
+    fn error_leading_zeros() {
+        check_err(
+            "x = 012\n",
+            r#"  File "t.py", line 1
+    x = 012
+        ^
+SyntaxError: leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers
+"#,
+        );
+    }
+
+    #[test]
+    fn error_too_many_parens() {
+        check_err("x = (((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))\n", r#"  File "t.py", line 1
+    x = (((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+                                                                                                                                                                                                                ^
+SyntaxError: too many nested parentheses
+"#);
+    }
+
+    #[test]
+    fn error_too_many_indents() {
+        check_err("if x:\n if x:\n  if x:\n   if x:\n    if x:\n     if x:\n      if x:\n       if x:\n        if x:\n         if x:\n          if x:\n           if x:\n            if x:\n             if x:\n              if x:\n               if x:\n                if x:\n                 if x:\n                  if x:\n                   if x:\n                    if x:\n                     if x:\n                      if x:\n                       if x:\n                        if x:\n                         if x:\n                          if x:\n                           if x:\n                            if x:\n                             if x:\n                              if x:\n                               if x:\n                                if x:\n                                 if x:\n                                  if x:\n                                   if x:\n                                    if x:\n                                     if x:\n                                      if x:\n                                       if x:\n                                        if x:\n                                         if x:\n                                          if x:\n                                           if x:\n                                            if x:\n                                             if x:\n                                              if x:\n                                               if x:\n                                                if x:\n                                                 if x:\n                                                  if x:\n                                                   if x:\n                                                    if x:\n                                                     if x:\n                                                      if x:\n                                                       if x:\n                                                        if x:\n                                                         if x:\n                                                          if x:\n                                                           if x:\n                                                            if x:\n                                                             if x:\n                                                              if x:\n                                                               if x:\n                                                                if x:\n                                                                 if x:\n                                                                  if x:\n                                                                   if x:\n                                                                    if x:\n                                                                     if x:\n                                                                      if x:\n                                                                       if x:\n                                                                        if x:\n                                                                         if x:\n                                                                          if x:\n                                                                           if x:\n                                                                            if x:\n                                                                             if x:\n                                                                              if x:\n                                                                               if x:\n                                                                                if x:\n                                                                                 if x:\n                                                                                  if x:\n                                                                                   if x:\n                                                                                    if x:\n                                                                                     if x:\n                                                                                      if x:\n                                                                                       if x:\n                                                                                        if x:\n                                                                                         if x:\n                                                                                          if x:\n                                                                                           if x:\n                                                                                            if x:\n                                                                                             if x:\n                                                                                              if x:\n                                                                                               if x:\n                                                                                                if x:\n                                                                                                 if x:\n                                                                                                  if x:\n                                                                                                   if x:\n                                                                                                    pass\n", r#"  File "t.py", line 101
+    pass
+IndentationError: too many levels of indentation
+"#);
+    }
+
+    #[test]
+    fn error_tab_error() {
+        check_err(
+            "if x:\n\tif y:\n        pass\n",
+            r#"  File "t.py", line 3
+    pass
+TabError: inconsistent use of tabs and spaces in indentation
+"#,
+        );
+    }
+
+    #[test]
+    fn error_fstring_single_brace() {
+        check_err(
+            "x = f\"}\"\n",
+            r#"  File "t.py", line 1
+    x = f"}"
+          ^
+SyntaxError: f-string: single '}' is not allowed
+"#,
+        );
+    }
+
+    #[test]
+    fn error_fstring_conversion() {
+        check_err(
+            "x = f\"{x!z}\"\n",
+            r#"  File "t.py", line 1
+    x = f"{x!z}"
+             ^
+SyntaxError: f-string: invalid conversion character 'z': expected 's', 'r', or 'a'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_stray_type_comment() {
+        check_err(
+            "x=1\n# type: int\n",
+            r#"  File "t.py", line 2
+    # type: int
+            ^^^
+SyntaxError: invalid syntax
+"#,
+        );
+    }
+}

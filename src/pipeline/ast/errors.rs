@@ -94,7 +94,14 @@ pub fn type_comments(text: &str, comments: &[Comment]) -> (Vec<TypeComment>, Vec
                 .is_none_or(|&ch| ch < 0x80 && !ch.is_ascii_alphanumeric());
         if is_ignore {
             let line = 1 + b[..c.start].iter().filter(|&&x| x == b'\n').count();
-            let tag = text.get(p + 6..c.end).unwrap_or("").to_string();
+            let mut tag = text.get(p + 6..c.end).unwrap_or("").to_string();
+            // Alone on its line, the comment takes the newline with it.
+            let line_start = text[..c.start].rfind('\n').map_or(0, |i| i + 1);
+            if text[line_start..c.start].trim().is_empty()
+                && text[c.end..].starts_with(['\n', '\r'])
+            {
+                tag.push('\n');
+            }
             ignores.push(AstValue::Node(Box::new(AstNode {
                 kind: "TypeIgnore".into(),
                 fields: vec![
