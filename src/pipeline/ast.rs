@@ -108,6 +108,12 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
             {
                 *items = ignores;
             }
+            if dump::format_depth(&t) >= dump::RECURSION_LIMIT_DEPTH {
+                return Err(ParseFailure::Convert(convert::ConvertError::TooDeep(
+                    Default::default(),
+                )));
+            }
+
             Ok(t)
         });
         (sc, tree)
@@ -128,13 +134,12 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
         Err(ParseFailure::StrayTypeComment((a, b))) => Err(errors::invalid_syntax_at(src, a, b)),
         Err(ParseFailure::Invalid(bad)) => Err(errors::invalid_target(src, &sc, bad)),
         Err(ParseFailure::Convert(convert::ConvertError::TooDeep(span))) => {
-            let (line, _) = src.line_col(span.start as usize);
+            let _ = span;
             Err(PyError::new(
                 PyErrorKind::Unsupported,
-                format!(
-                    "line {line}: the expression nests too deeply: CPython's `ast.dump` raises \
-                     RecursionError here; try --engine cpython"
-                ),
+                "the tree nests too deeply: CPython's `ast.dump` raises RecursionError \
+                 (maximum recursion depth exceeded) or its parser runs out of stack here; \
+                 try --engine cpython",
                 src.path.clone(),
             ))
         }
