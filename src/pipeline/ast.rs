@@ -56,7 +56,7 @@ mod errors;
 mod scan;
 mod validate;
 
-pub use dump::constant_repr;
+pub use dump::{constant_repr, dump_with_positions};
 
 /// The stack the parser, the converter and the dumper run on: deep (but legal) nesting must
 /// never overflow the caller's stack.
@@ -211,6 +211,44 @@ mod tests {
                 assert!(err.msg.contains("--engine cpython"));
             }
         }
+    }
+
+    /// Dev check of spans against `python3.V -m ast -a`: set `CPYVIZ_POS_FILES` to a list of
+    /// files and run `cargo test --lib positions -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn positions_match_reference() {
+        let files = std::env::var("CPYVIZ_POS_FILES").unwrap_or_default();
+        let (mut ok, mut bad) = (0, 0);
+        for f in files.split_whitespace() {
+            let bytes = std::fs::read(f).unwrap();
+            let Ok(source) = Source::decode(f, &bytes) else {
+                continue;
+            };
+            let Ok(tree) = parse(&source, PyVersion::V3_14) else {
+                continue;
+            };
+            let ours = dump_with_positions(&tree, &source, PyVersion::V3_14);
+            let out = std::process::Command::new("/work/shared/refpy/python")
+                .args(["3.14", "-P", "-m", "ast", "-a", f])
+                .output()
+                .unwrap();
+            let theirs = String::from_utf8_lossy(&out.stdout);
+            if ours == theirs {
+                ok += 1;
+            } else {
+                bad += 1;
+                let o: Vec<&str> = ours.lines().collect();
+                let t: Vec<&str> = theirs.lines().collect();
+                if let Some(i) = (0..o.len().min(t.len())).find(|&i| o[i] != t[i]) {
+                    println!("{f}:\n  ref:  {}\n  ours: {}", t[i], o[i]);
+                    for k in i.saturating_sub(8)..i {
+                        println!("     | {}", t[k]);
+                    }
+                }
+            }
+        }
+        println!("positions: {ok} match, {bad} differ");
     }
 
     #[test]

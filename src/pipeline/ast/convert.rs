@@ -325,6 +325,20 @@ impl Converter {
             S::Delete(x) => node("Delete", sp, vec![("targets", self.exprs(&x.targets)?)]),
             S::Assign(x) => {
                 let tc = self.claim_after(x.range.end().to_usize(), b"");
+                // CPython's Assign ends where its type comment ends.
+                let sp = match (&tc, sp) {
+                    (AstValue::Str(t), Some(mut span)) => {
+                        if let Some(c) = self.type_comments.iter().find(|c| {
+                            c.claimed
+                                && c.start >= span.end as usize
+                                && c.value.1 - c.value.0 == t.len()
+                        }) {
+                            span.end = c.value.1 as u32;
+                        }
+                        Some(span)
+                    }
+                    _ => sp,
+                };
                 node(
                     "Assign",
                     sp,
@@ -961,15 +975,32 @@ impl Converter {
                     ("comparators", self.exprs(&x.comparators)?),
                 ],
             ),
-            E::Call(x) => node(
-                "Call",
-                sp,
-                vec![
-                    ("func", self.expr_v(&x.func)?),
-                    ("args", self.exprs(&x.args)?),
-                    ("keywords", self.keywords(&x.keywords)?),
-                ],
-            ),
+            E::Call(x) => {
+                let mut args = self.exprs(&x.args)?;
+                // `f(x for x in y)`: CPython's generator spans the call's parentheses.
+                if let (AstValue::List(items), true) = (&mut args, x.keywords.is_empty()) {
+                    if let [AstValue::Node(g)] = items.as_mut_slice() {
+                        if g.kind == "GeneratorExp" {
+                            let func_end = x.func.range().end().to_usize();
+                            let open = self.text[func_end..].find('(').map(|i| func_end + i);
+                            if let (Some(open), Some(gs), Some(cs)) = (open, g.span, sp) {
+                                if open <= gs.start as usize {
+                                    g.span = Some(Span::new(open, cs.end as usize));
+                                }
+                            }
+                        }
+                    }
+                }
+                node(
+                    "Call",
+                    sp,
+                    vec![
+                        ("func", self.expr_v(&x.func)?),
+                        ("args", args),
+                        ("keywords", self.keywords(&x.keywords)?),
+                    ],
+                )
+            }
             E::FormattedValue(x) => self.formatted_value(x)?,
             E::JoinedStr(x) => self.joined_str(&x.values, sp, false)?,
             E::Constant(x) => node(

@@ -2,16 +2,38 @@
 
 use super::{AstNode, AstValue, Constant};
 use crate::pyrepr::{bytes_repr, complex_repr, float_repr, str_repr};
+use crate::source::Source;
 use crate::version::PyVersion;
 
 const INDENT: &str = "   ";
 
 pub fn dump(node: &AstNode, version: PyVersion) -> String {
-    let omit_load = version.profile().ast_dump_omits_default_ctx;
+    let cx = Cx {
+        omit_load: version.profile().ast_dump_omits_default_ctx,
+        src: None,
+    };
     let mut out = String::new();
-    write_node(&mut out, node, 0, omit_load);
+    write_node(&mut out, node, 0, &cx);
     out.push('\n');
     out
+}
+
+/// `python -m ast -a FILE`: the dump with each node's `lineno`, `col_offset`, `end_lineno`
+/// and `end_col_offset` (from its span; columns in UTF-8 bytes, as CPython counts them).
+pub fn dump_with_positions(node: &AstNode, src: &Source, version: PyVersion) -> String {
+    let cx = Cx {
+        omit_load: version.profile().ast_dump_omits_default_ctx,
+        src: Some(src),
+    };
+    let mut out = String::new();
+    write_node(&mut out, node, 0, &cx);
+    out.push('\n');
+    out
+}
+
+struct Cx<'a> {
+    omit_load: bool,
+    src: Option<&'a Source>,
 }
 
 /// How deep `ast.dump`'s recursive `_format` goes for `root` (one level per node, list and
@@ -81,13 +103,29 @@ fn is_simple(value: &AstValue, omit_load: bool) -> bool {
 }
 
 /// Writes `node` as `_format(node, level)` returns it (`level` is the caller's level).
-fn write_node(out: &mut String, node: &AstNode, level: usize, omit_load: bool) {
+fn write_node(out: &mut String, node: &AstNode, level: usize, cx: &Cx) {
+    let omit_load = cx.omit_load;
     let level = level + 1;
-    let shown: Vec<&(String, AstValue)> = node
+    let mut shown: Vec<(&str, &AstValue)> = node
         .fields
         .iter()
         .filter(|(name, v)| !omitted(name, v, omit_load))
+        .map(|(k, v)| (k.as_str(), v))
         .collect();
+    let attrs: Vec<(&str, AstValue)> = match (cx.src, node.span) {
+        (Some(src), Some(span)) => {
+            let (l, c) = src.line_col((span.start as usize).min(src.text.len()));
+            let (el, ec) = src.line_col((span.end as usize).min(src.text.len()));
+            vec![
+                ("lineno", AstValue::Int(l as i64)),
+                ("col_offset", AstValue::Int(c as i64)),
+                ("end_lineno", AstValue::Int(el as i64)),
+                ("end_col_offset", AstValue::Int(ec as i64)),
+            ]
+        }
+        _ => Vec::new(),
+    };
+    shown.extend(attrs.iter().map(|(k, v)| (*k, v)));
     let one_line = shown.len() <= 3 && shown.iter().all(|(_, v)| is_simple(v, omit_load));
     out.push_str(&node.kind);
     out.push('(');
@@ -102,7 +140,7 @@ fn write_node(out: &mut String, node: &AstNode, level: usize, omit_load: bool) {
         }
         out.push_str(name);
         out.push('=');
-        write_value(out, value, level, omit_load);
+        write_value(out, value, level, cx);
     }
     out.push(')');
 }
@@ -113,9 +151,9 @@ fn push_indent(out: &mut String, level: usize) {
     }
 }
 
-fn write_value(out: &mut String, value: &AstValue, level: usize, omit_load: bool) {
+fn write_value(out: &mut String, value: &AstValue, level: usize, cx: &Cx) {
     match value {
-        AstValue::Node(n) => write_node(out, n, level, omit_load),
+        AstValue::Node(n) => write_node(out, n, level, cx),
         AstValue::List(items) => {
             if items.is_empty() {
                 out.push_str("[]");
@@ -126,7 +164,7 @@ fn write_value(out: &mut String, value: &AstValue, level: usize, omit_load: bool
             for (i, it) in items.iter().enumerate() {
                 out.push_str(if i > 0 { ",\n" } else { "\n" });
                 push_indent(out, level);
-                write_value(out, it, level, omit_load);
+                write_value(out, it, level, cx);
             }
             out.push(']');
         }
