@@ -83,6 +83,31 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
         if sc.limit.is_some() {
             return (sc, Err(ParseFailure::Internal));
         }
+        // 3.15's `lazy import`: parse the import without the soft keyword, then mark it.
+        let mut lazy = std::collections::HashMap::new();
+        let mut text = text;
+        if version >= PyVersion::V3_15 && !sc.lazy_imports.is_empty() {
+            let mut bytes = std::mem::take(&mut text).into_bytes();
+            for &at in &sc.lazy_imports {
+                // `lazy   import` → `import   ` (the names keep their offsets).
+                let mut k = at + 4;
+                while k < bytes.len() && matches!(bytes[k], b' ' | b'\t' | b'\x0c') {
+                    k += 1;
+                }
+                let kw: &[u8] = if bytes[k..].starts_with(b"import") {
+                    b"import"
+                } else {
+                    b"from"
+                };
+                let end = k + kw.len();
+                bytes[at..at + kw.len()].copy_from_slice(kw);
+                for b in &mut bytes[at + kw.len()..end] {
+                    *b = b' ';
+                }
+                lazy.insert(at, at);
+            }
+            text = String::from_utf8(bytes).unwrap_or_default();
+        }
         let parsed = rustpython_parser::parse(&text, rustpython_parser::Mode::Module, &path);
         let suite = match parsed {
             Ok(s) => s,
@@ -95,6 +120,7 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
         let (type_comments, ignores) = errors::type_comments(&text, &sc.comments);
         let comments = sc.comments.iter().map(|c| (c.start, c.end)).collect();
         let mut conv = convert::Converter::new(version, text.clone(), comments, type_comments);
+        conv.lazy_imports = lazy;
         let tree = conv.module(body).map_err(ParseFailure::Convert);
         let tree = tree.and_then(|mut t| {
             if let Some(bad) = validate::validate(&t) {
@@ -129,6 +155,19 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
         return Err(errors::limit_error(src, limit));
     }
     match result {
+        // Syntax the built-in parser predates but accepted anyway: its tree cannot be trusted.
+        Ok(_) if !sc.unsupported.is_empty() => {
+            let u = &sc.unsupported[0];
+            let (line, _) = src.line_col(u.offset.min(src.text.len()));
+            Err(PyError::new(
+                PyErrorKind::Unsupported,
+                format!(
+                    "line {line}: {} is beyond the built-in parser; try --engine cpython",
+                    u.what
+                ),
+                src.path.clone(),
+            ))
+        }
         Ok(tree) => Ok(tree),
         Err(ParseFailure::Parse(e)) => Err(errors::from_parse_error(src, version, &sc, &e)),
         Err(ParseFailure::StrayTypeComment((a, b))) => Err(errors::invalid_syntax_at(src, a, b)),

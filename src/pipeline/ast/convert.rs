@@ -25,6 +25,8 @@ pub struct Converter {
     /// `# type: …` comments (sorted by start), claimed by the nodes CPython's grammar gives
     /// them to.
     pub type_comments: Vec<TypeComment>,
+    /// `import` offset → `lazy` offset, for 3.15's `lazy import` statements.
+    pub lazy_imports: std::collections::HashMap<usize, usize>,
 }
 
 /// A `# type: X` comment (not `# type: ignore`).
@@ -151,6 +153,7 @@ impl Converter {
             text,
             comments,
             type_comments,
+            lazy_imports: Default::default(),
         }
     }
 
@@ -509,8 +512,9 @@ impl Converter {
             ),
             S::Import(x) => {
                 let mut f = vec![("names", self.aliases(&x.names))];
+                let (lazy, sp) = self.lazy(sp);
                 if self.version >= PyVersion::V3_15 {
-                    f.push(("is_lazy", AstValue::Int(0)));
+                    f.push(("is_lazy", AstValue::Int(lazy)));
                 }
                 node("Import", sp, f)
             }
@@ -523,8 +527,9 @@ impl Converter {
                         AstValue::Int(x.level.as_ref().map_or(0, |l| l.to_u32()) as i64),
                     ),
                 ];
+                let (lazy, sp) = self.lazy(sp);
                 if self.version >= PyVersion::V3_15 {
-                    f.push(("is_lazy", AstValue::Int(0)));
+                    f.push(("is_lazy", AstValue::Int(lazy)));
                 }
                 node("ImportFrom", sp, f)
             }
@@ -535,6 +540,14 @@ impl Converter {
             S::Break(_) => node("Break", sp, vec![]),
             S::Continue(_) => node("Continue", sp, vec![]),
         })
+    }
+
+    /// Whether the import at `sp` was `lazy`, and its span including the keyword.
+    fn lazy(&self, sp: Option<Span>) -> (i64, Option<Span>) {
+        match sp.and_then(|s| Some((s, *self.lazy_imports.get(&(s.start as usize))?))) {
+            Some((s, at)) => (1, Some(Span::new(at, s.end as usize))),
+            None => (0, sp),
+        }
     }
 
     fn aliases(&mut self, xs: &[ast::Alias]) -> AstValue {

@@ -480,7 +480,7 @@ fn tok_error(src: &Source, te: TokError) -> PyError {
 fn unsupported(src: &Source, line: usize, what: &str) -> PyError {
     PyError::new(
         PyErrorKind::Unsupported,
-        format!("line {line}: {what} is newer than the built-in parser; try --engine cpython"),
+        format!("line {line}: {what} is beyond the built-in parser; try --engine cpython"),
         src.path.clone(),
     )
 }

@@ -52,6 +52,8 @@ pub struct Scan {
     pub tok_error: Option<TokError>,
     /// Top-level bracket pairs: (open offset, close offset or `usize::MAX` if never closed).
     pub brackets: Vec<(usize, usize)>,
+    /// Offsets of `lazy` in `lazy import …` / `lazy from …` (PEP 810, 3.15).
+    pub lazy_imports: Vec<usize>,
 }
 
 impl Scan {
@@ -287,7 +289,7 @@ impl Lexer<'_> {
             "lazy" => {
                 let (next, _) = self.words_at(self.skip_blanks(end));
                 if (next == "import" || next == "from") && self.skip_blanks(end) > end {
-                    self.unsupported(at, "`lazy import` (PEP 810)");
+                    self.out.lazy_imports.push(at);
                 }
             }
             "def" | "class" | "type" => {
@@ -383,13 +385,35 @@ impl Lexer<'_> {
         }
     }
 
+    /// `\uD800`…`\uDFFF` (or `\U0000D800`…): a lone surrogate, which a Rust string cannot
+    /// hold.
+    fn surrogate_escape(&mut self) {
+        let rest = &self.b[self.i + 1..];
+        let hex = match rest.first() {
+            Some(b'u') => rest.get(1..5),
+            Some(b'U') => rest.get(1..9),
+            _ => None,
+        };
+        if let Some(h) = hex.and_then(|h| std::str::from_utf8(h).ok()) {
+            if let Ok(n) = u32::from_str_radix(h, 16) {
+                if (0xd800..0xe000).contains(&n) {
+                    self.unsupported(self.i, "a lone surrogate in a string literal");
+                }
+            }
+        }
+    }
+
     fn plain_string(&mut self, start: usize) {
+        let plain = !self.b[start..self.i].iter().any(|c| b"rRbB".contains(c));
         let (q, triple) = self.quote_at();
         self.check_reuse(q, triple);
         self.i += if triple { 3 } else { 1 };
         while self.i < self.b.len() {
             let c = self.b[self.i];
             if c == b'\\' {
+                if plain {
+                    self.surrogate_escape();
+                }
                 self.i += 2;
                 continue;
             }
@@ -448,7 +472,10 @@ impl Lexer<'_> {
         while self.i < self.b.len() {
             let c = self.b[self.i];
             match c {
-                b'\\' if !raw => self.i += 2,
+                b'\\' if !raw => {
+                    self.surrogate_escape();
+                    self.i += 2;
+                }
                 b'\\' => self.i += 1,
                 b'{' if self.peek(1) == b'{' && !spec => self.i += 2,
                 b'{' => {
