@@ -1015,7 +1015,20 @@ impl Converter {
                 )
             }
             E::FormattedValue(x) => self.formatted_value(x)?,
-            E::JoinedStr(x) => self.joined_str(&x.values, sp, false)?,
+            E::JoinedStr(x) => {
+                let mut j = self.joined_str(&x.values, sp, false)?;
+                let r = x.range;
+                if let Some(pieces) =
+                    fstring_pieces(&self.text, r.start().to_usize(), r.end().to_usize())
+                {
+                    if let Some((_, AstValue::List(items))) =
+                        j.fields.iter_mut().find(|(k, _)| k == "values")
+                    {
+                        assign_fstring_spans(items, &pieces);
+                    }
+                }
+                j
+            }
             E::Constant(x) => node(
                 "Constant",
                 sp,
@@ -1164,6 +1177,252 @@ fn flush(pending: &mut Option<(String, Option<Span>)>, out: &mut Vec<AstValue>) 
                 sp,
                 vec![("value", AstValue::Const(Constant::Str(t)))],
             )));
+        }
+    }
+}
+
+/// A part of an f-string's source: a literal run or a `{…}` replacement field.
+#[derive(Debug)]
+enum Piece {
+    /// A literal run (or a whole plain string token); `empty` when it adds no text.
+    Lit {
+        start: usize,
+        end: usize,
+        empty: bool,
+    },
+    /// A replacement field `{…}`; its format spec (`:` up to the closing `}`) and pieces.
+    Field {
+        start: usize,
+        end: usize,
+        spec: Option<(usize, usize, Vec<Piece>)>,
+    },
+}
+
+/// Skips a string token (prefix at `i`); returns its end.
+fn skip_string(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_alphabetic() {
+        i += 1;
+    }
+    let Some(&q) = b.get(i) else { return i };
+    let triple = b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q);
+    i += if triple { 3 } else { 1 };
+    while i < b.len() {
+        if b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == q && (!triple || (b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q))) {
+            return i + if triple { 3 } else { 1 };
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The pieces of the string tokens in `text[start..end]` (an implicit concatenation).
+fn fstring_pieces(text: &str, start: usize, end: usize) -> Option<Vec<Piece>> {
+    let b = text.as_bytes();
+    let end = end.min(b.len());
+    let mut i = start;
+    let mut out = Vec::new();
+    let mut guard = 0;
+    while i < end {
+        guard += 1;
+        if guard > 100_000 {
+            return None;
+        }
+        match b[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'\\' | b'(' | b')' => i += 1,
+            b'#' => {
+                while i < end && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => {
+                let ts = i;
+                let mut p = i;
+                while p < end && b[p].is_ascii_alphabetic() {
+                    p += 1;
+                }
+                let prefix = text.get(ts..p)?.to_ascii_lowercase();
+                let q = *b.get(p)?;
+                if q != b'\'' && q != b'"' {
+                    return None;
+                }
+                let triple = b.get(p + 1) == Some(&q) && b.get(p + 2) == Some(&q);
+                let qlen = if triple { 3 } else { 1 };
+                let te = skip_string(b, ts);
+                if !prefix.contains('f') {
+                    out.push(Piece::Lit {
+                        start: ts,
+                        end: te,
+                        empty: te - ts == p - ts + 2 * qlen,
+                    });
+                } else {
+                    let raw = prefix.contains('r');
+                    let (pieces, _) = fbody(b, p + qlen, te - qlen, raw, false)?;
+                    out.extend(pieces);
+                }
+                i = te;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Pieces of an f-string body `b[i..end]`; in a spec, stops at the `}` closing the field.
+fn fbody(b: &[u8], mut i: usize, end: usize, raw: bool, spec: bool) -> Option<(Vec<Piece>, usize)> {
+    let mut out = Vec::new();
+    let mut lit = i;
+    while i < end {
+        match b[i] {
+            b'\\' if !raw => i += 2,
+            b'{' if b.get(i + 1) == Some(&b'{') && !spec => i += 2,
+            b'}' if spec => break,
+            b'}' if b.get(i + 1) == Some(&b'}') => i += 2,
+            b'{' => {
+                if i > lit {
+                    out.push(Piece::Lit {
+                        start: lit,
+                        end: i,
+                        empty: false,
+                    });
+                }
+                let (field, debug, next) = ffield(b, i, end)?;
+                if let Some((ds, de)) = debug {
+                    out.push(Piece::Lit {
+                        start: ds,
+                        end: de,
+                        empty: false,
+                    });
+                }
+                out.push(field);
+                i = next;
+                lit = i;
+            }
+            _ => i += 1,
+        }
+    }
+    let i = i.min(end);
+    if i > lit {
+        out.push(Piece::Lit {
+            start: lit,
+            end: i,
+            empty: false,
+        });
+    }
+    Some((out, i))
+}
+
+/// The replacement field starting at `b[open] == b'{'`: the piece, the debug text range
+/// (`{x = }`) and the offset after the closing `}`.
+#[allow(clippy::type_complexity)]
+fn ffield(b: &[u8], open: usize, end: usize) -> Option<(Piece, Option<(usize, usize)>, usize)> {
+    let mut i = open + 1;
+    let mut depth = 0i32;
+    let mut debug_end = None;
+    while i < end {
+        match b[i] {
+            b'\'' | b'"' => {
+                i = skip_string(b, i);
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' if depth > 0 => depth -= 1,
+            b'=' if depth == 0
+                && !matches!(b.get(i + 1), Some(b'='))
+                && !matches!(b[i - 1], b'=' | b'!' | b'<' | b'>') =>
+            {
+                let mut k = i + 1;
+                while k < end && b[k] == b' ' {
+                    k += 1;
+                }
+                if matches!(b.get(k), Some(b'}' | b'!' | b':')) {
+                    debug_end = Some(k);
+                }
+            }
+            b'!' if depth == 0 && b.get(i + 1) != Some(&b'=') => {
+                i += 2;
+                continue;
+            }
+            b':' if depth == 0 => {
+                let (pieces, close) = fbody(b, i + 1, end, false, true)?;
+                let debug = debug_end.map(|d| (open + 1, d.min(i)));
+                return Some((
+                    Piece::Field {
+                        start: open,
+                        end: close + 1,
+                        spec: Some((i, close, pieces)),
+                    },
+                    debug,
+                    close + 1,
+                ));
+            }
+            b'}' if depth == 0 => {
+                let debug = debug_end.map(|d| (open + 1, d.min(i)));
+                return Some((
+                    Piece::Field {
+                        start: open,
+                        end: i + 1,
+                        spec: None,
+                    },
+                    debug,
+                    i + 1,
+                ));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Gives the values of a `JoinedStr` the spans CPython gives them, from `pieces`.
+fn assign_fstring_spans(values: &mut [AstValue], pieces: &[Piece]) {
+    // Group consecutive literal pieces the way the values merged them.
+    enum G<'a> {
+        Lit(usize, usize),
+        Field(&'a Piece),
+    }
+    let mut groups: Vec<G> = Vec::new();
+    for p in pieces {
+        match p {
+            Piece::Lit { empty: true, .. } => {}
+            Piece::Lit { start, end, .. } => match groups.last_mut() {
+                Some(G::Lit(_, e)) => *e = *end,
+                _ => groups.push(G::Lit(*start, *end)),
+            },
+            f @ Piece::Field { .. } => groups.push(G::Field(f)),
+        }
+    }
+    if groups.len() != values.len() {
+        return;
+    }
+    for (v, g) in values.iter_mut().zip(groups) {
+        let AstValue::Node(n) = v else { return };
+        match (n.kind.as_str(), g) {
+            ("Constant", G::Lit(s, e)) => n.span = Some(Span::new(s, e)),
+            (
+                "FormattedValue",
+                G::Field(Piece::Field {
+                    start, end, spec, ..
+                }),
+            ) => {
+                n.span = Some(Span::new(*start, *end));
+                if let Some((ss, se, sp)) = spec {
+                    if let Some((_, AstValue::Node(j))) =
+                        n.fields.iter_mut().find(|(k, _)| k == "format_spec")
+                    {
+                        j.span = Some(Span::new(*ss, *se));
+                        if let Some((_, AstValue::List(items))) =
+                            j.fields.iter_mut().find(|(k, _)| k == "values")
+                        {
+                            assign_fstring_spans(items, sp);
+                        }
+                    }
+                }
+            }
+            _ => return,
         }
     }
 }
