@@ -997,7 +997,8 @@ impl Converter {
                             let func_end = x.func.range().end().to_usize();
                             let open = self.text[func_end..].find('(').map(|i| func_end + i);
                             if let (Some(open), Some(gs), Some(cs)) = (open, g.span, sp) {
-                                if open <= gs.start as usize {
+                                if open <= gs.start as usize && !self_parenthesized(&self.text, gs)
+                                {
                                     g.span = Some(Span::new(open, cs.end as usize));
                                 }
                             }
@@ -1179,6 +1180,35 @@ fn flush(pending: &mut Option<(String, Option<Span>)>, out: &mut Vec<AstValue>) 
             )));
         }
     }
+}
+
+/// Whether `span` is `( … )` with its own matching parentheses.
+fn self_parenthesized(text: &str, span: Span) -> bool {
+    let b = text.as_bytes();
+    let (s, e) = (span.start as usize, span.end as usize);
+    if b.get(s) != Some(&b'(') || e == 0 || b.get(e - 1) != Some(&b')') {
+        return false;
+    }
+    let mut depth = 0;
+    let mut i = s;
+    while i < e {
+        match b[i] {
+            b'\'' | b'"' => {
+                i = skip_string(b, i);
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == e - 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// A part of an f-string's source: a literal run or a `{…}` replacement field.
