@@ -123,6 +123,12 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
         conv.lazy_imports = lazy;
         let tree = conv.module(body).map_err(ParseFailure::Convert);
         let tree = tree.and_then(|mut t| {
+            if let Some(gs) = conv.bare_generator {
+                return Err(ParseFailure::Invalid(validate::Invalid {
+                    msg: "Generator expression must be parenthesized".into(),
+                    span: Some(gs),
+                }));
+            }
             if let Some(bad) = validate::validate(&t) {
                 return Err(ParseFailure::Invalid(bad));
             }

@@ -25,6 +25,8 @@ pub struct Converter {
     /// `# type: …` comments (sorted by start), claimed by the nodes CPython's grammar gives
     /// them to.
     pub type_comments: Vec<TypeComment>,
+    /// The first unparenthesized generator among several call arguments (CPython rejects it).
+    pub bare_generator: Option<Span>,
     /// `import` offset → `lazy` offset, for 3.15's `lazy import` statements.
     pub lazy_imports: std::collections::HashMap<usize, usize>,
 }
@@ -154,6 +156,7 @@ impl Converter {
             comments,
             type_comments,
             lazy_imports: Default::default(),
+            bare_generator: None,
         }
     }
 
@@ -990,6 +993,17 @@ impl Converter {
             ),
             E::Call(x) => {
                 let mut args = self.exprs(&x.args)?;
+                if x.args.len() + x.keywords.len() > 1 && self.bare_generator.is_none() {
+                    for a in &x.args {
+                        if let ast::Expr::GeneratorExp(g) = a {
+                            let gs = span(g.range).unwrap_or_default();
+                            if !self_parenthesized(&self.text, gs) {
+                                self.bare_generator = Some(gs);
+                                break;
+                            }
+                        }
+                    }
+                }
                 // `f(x for x in y)`: CPython's generator spans the call's parentheses.
                 if let (AstValue::List(items), true) = (&mut args, x.keywords.is_empty()) {
                     if let [AstValue::Node(g)] = items.as_mut_slice() {

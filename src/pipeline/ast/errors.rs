@@ -638,6 +638,35 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                 }
                 syntax(m, end, end + 1)
             }
+            L::OtherError(m) if m == "named arguments must follow bare *" => {
+                // rustpython points at the `*`; CPython at the token after it.
+                let at = skip_blanks(text, (off + 1).min(text.len()));
+                let (s, e) = token_at(text, at);
+                let msg = if version >= PyVersion::V3_15 {
+                    "named parameters must follow bare *"
+                } else {
+                    "named arguments must follow bare *"
+                };
+                syntax(msg, s, e)
+            }
+            L::OtherError(m) if m.starts_with("ParseBigIntError") => {
+                // `0b2`, `0o8`: a digit out of range right after the prefix.
+                let b = text.as_bytes();
+                let kind = match b.get(off + 1).map(u8::to_ascii_lowercase) {
+                    Some(b'b') => "binary",
+                    Some(b'o') => "octal",
+                    _ => "hexadecimal",
+                };
+                let d = off + 2;
+                match b.get(d) {
+                    Some(c) if c.is_ascii_alphanumeric() && kind != "hexadecimal" => syntax(
+                        &format!("invalid digit '{}' in {kind} literal", *c as char),
+                        d,
+                        d + 1,
+                    ),
+                    _ => syntax(&format!("invalid {kind} literal"), off, off + 1),
+                }
+            }
             L::OtherError(m) if m == "Invalid Token" => {
                 // A number such as `012`: find its start.
                 let mut s = off;
@@ -698,6 +727,11 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                 }
             }
             if let Some(err) = number_error(src, off) {
+                return err;
+            }
+            if let Some(err) =
+                grammar_hints(src, version, sc, off, ts, te, matches!(tok, Tok::Newline))
+            {
                 return err;
             }
             if let Some(err) = missing_except(src, off, ts, te) {
@@ -935,6 +969,138 @@ fn fstring_error(src: &Source, off: usize, fe: &rustpython_parser::FStringErrorT
         F::UnclosedLbrace => syntax("f-string: expecting '}'".into(), body.len() - 1),
         _ => unsupported(),
     }
+}
+
+/// Messages from CPython's `invalid_*` grammar rules, recognized from the tokens around the
+/// failure at `off` (its token is `ts..te`).
+fn grammar_hints(
+    src: &Source,
+    version: PyVersion,
+    sc: &Scan,
+    off: usize,
+    ts: usize,
+    te: usize,
+    newline: bool,
+) -> Option<PyError> {
+    let text = &src.text;
+    let syntax = |msg: &str, s: usize, e: usize| {
+        Some(error_at(
+            src,
+            PyErrorKind::SyntaxError,
+            msg.to_string(),
+            s,
+            e,
+        ))
+    };
+    let pe = prev_token_end(text, off);
+    let (line, _) = pos(src, off);
+    let line_start = src.line_start(line);
+    let before = text[line_start..pe.max(line_start)].trim();
+    // `else if x:`
+    if before == "else" || before.ends_with(" else") && before.starts_with("else") {
+        return syntax("expected ':'", ts, te);
+    }
+    // `import` alone.
+    if newline && (before == "import" || before.ends_with(" import") && before.starts_with("from"))
+    {
+        return syntax("Expected one or more names after 'import'", ts, te);
+    }
+    // `def f(*):`, `lambda *: 0`
+    let prev = text[..pe].trim_end();
+    if prev.ends_with('*') && !prev.ends_with("**") {
+        let before_star = text[..pe - 1].trim_end();
+        let in_params = before.starts_with("def ")
+            || before.starts_with("async def ")
+            || before.contains("lambda");
+        let next = &text[ts..te];
+        if in_params
+            && (before_star.ends_with('(')
+                || before_star.ends_with(',')
+                || before_star.ends_with("lambda"))
+            && matches!(next, ")" | ":" | ",")
+        {
+            let msg = if version >= PyVersion::V3_15 {
+                "named parameters must follow bare *"
+            } else {
+                "named arguments must follow bare *"
+            };
+            return syntax(msg, ts, te);
+        }
+    }
+    // `{"a": 1, "b" 2}`: a dict key without its `:`.
+    if let Some((open, _)) = sc.enclosing(off) {
+        if text.as_bytes()[open] == b'{' && pe > open {
+            let inner = &text.as_bytes()[open + 1..pe];
+            let mut depth = 0;
+            let mut item_colon = false;
+            let mut any_colon = false;
+            let mut i = 0;
+            while i < inner.len() {
+                match inner[i] {
+                    b'\'' | b'"' => {
+                        let (_, e) = token_at(text, open + 1 + i);
+                        i = e - open - 1;
+                        continue;
+                    }
+                    b'(' | b'[' | b'{' => depth += 1,
+                    b')' | b']' | b'}' => depth -= 1,
+                    b':' if depth == 0 => {
+                        item_colon = true;
+                        any_colon = true;
+                    }
+                    b',' if depth == 0 => item_colon = false,
+                    _ => {}
+                }
+                i += 1;
+            }
+            let tok = &text[ts..te];
+            let after_expr = ends_expression(text, pe).is_some();
+            let key_done = tok == "}"
+                || tok == ","
+                || (version < PyVersion::V3_15 && starts_expression(text, off));
+            if any_colon && !item_colon && after_expr && key_done {
+                return syntax("':' expected after dictionary key", pe - 1, pe);
+            }
+        }
+    }
+    // `x = 1 if y`: a conditional expression without `else`.
+    if ends_expression(text, pe).is_some() {
+        let seg = &text[line_start..pe];
+        let bytes = seg.as_bytes();
+        let mut depth = 0i32;
+        let mut found = None;
+        let mut k = bytes.len();
+        while k > 0 {
+            k -= 1;
+            match bytes[k] {
+                b')' | b']' | b'}' => depth += 1,
+                b'(' | b'[' | b'{' => {
+                    if depth == 0 {
+                        break;
+                    }
+                    depth -= 1
+                }
+                b'=' | b',' if depth == 0 => break,
+                _ => {}
+            }
+            if depth == 0 && seg[k..].starts_with("if ") && k > 0 && bytes[k - 1] == b' ' {
+                found = Some(k);
+                break;
+            }
+        }
+        if let Some(k) = found {
+            let if_at = line_start + k;
+            let head = text[line_start..if_at].trim_end();
+            let starts = head.trim_start();
+            let limit = sc.enclosing(off).map_or(line_start, |(o, _)| o + 1);
+            let body = expression_start(text, prev_token_end(text, if_at), limit.max(line_start));
+            let has_for = text[body..if_at].contains(" for ");
+            if !starts.is_empty() && !has_for && !text[if_at..pe].contains(" else ") {
+                return syntax("expected 'else' after 'if' expression", body, pe);
+            }
+        }
+    }
+    None
 }
 
 /// `1a`, `0_`, `1.5j1`: a number running into a name.

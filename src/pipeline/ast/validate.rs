@@ -135,7 +135,17 @@ fn check(n: &AstNode) -> Option<Invalid> {
                     let here = top
                         && i == last
                         && !matches!(name, "True" | "False" | "None")
-                        && !matches!(t.kind.as_str(), "GeneratorExp");
+                        && !matches!(
+                            t.kind.as_str(),
+                            "GeneratorExp"
+                                | "Compare"
+                                | "BoolOp"
+                                | "IfExp"
+                                | "Lambda"
+                                | "NamedExpr"
+                        )
+                        && !(t.kind == "UnaryOp"
+                            && matches!(node_field(t, "op"), Some(op) if op.kind == "Not"));
                     let msg = if here {
                         format!(
                             "cannot assign to {name} here. Maybe you meant '==' instead of '='?"
