@@ -287,8 +287,8 @@ mod tests {
                 let t: Vec<&str> = theirs.lines().collect();
                 if let Some(i) = (0..o.len().min(t.len())).find(|&i| o[i] != t[i]) {
                     println!("{f}:\n  ref:  {}\n  ours: {}", t[i], o[i]);
-                    for k in i.saturating_sub(8)..i {
-                        println!("     | {}", t[k]);
+                    for line in &t[i.saturating_sub(8)..i] {
+                        println!("     | {line}");
                     }
                 }
             }
