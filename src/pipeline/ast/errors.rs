@@ -639,9 +639,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                 syntax(m, end, end + 1)
             }
             L::OtherError(m) if m == "named arguments must follow bare *" => {
-                // rustpython points at the `*`; CPython at the token after it.
-                let at = skip_blanks(text, (off + 1).min(text.len()));
-                let (s, e) = token_at(text, at);
+                let (s, e) = (off, off + 1);
                 let msg = if version >= PyVersion::V3_15 {
                     "named parameters must follow bare *"
                 } else {
@@ -754,6 +752,14 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
+                // `with x as f()`: CPython's hint needs valid `as` targets.
+                let bad_with_target = first == "with"
+                    && line_text.rsplit_once(" as ").is_some_and(|(_, t)| {
+                        t.contains(['(', '[', '.']) && t.trim_end().ends_with([')', ']'])
+                    });
+                if bad_with_target {
+                    return syntax("invalid syntax", ts, te);
+                }
                 if expected.as_deref() == Some("\":\"")
                     || matches!(
                         first.as_str(),
