@@ -1023,4 +1023,119 @@ SyntaxError: invalid syntax
 "#,
         );
     }
+    #[test]
+    fn error_bare_generator() {
+        check_err(
+            "f(x for x in y, 1)\n",
+            r#"  File "t.py", line 1
+    f(x for x in y, 1)
+      ^^^^^^^^^^^^
+SyntaxError: Generator expression must be parenthesized
+"#,
+        );
+    }
+
+    #[test]
+    fn error_expected_else() {
+        check_err(
+            "x = 1 if y\n",
+            r#"  File "t.py", line 1
+    x = 1 if y
+        ^^^^^^
+SyntaxError: expected 'else' after 'if' expression
+"#,
+        );
+    }
+
+    #[test]
+    fn error_else_if() {
+        check_err(
+            "if x:\n    pass\nelse if y:\n    pass\n",
+            r#"  File "t.py", line 3
+    else if y:
+         ^^
+SyntaxError: expected ':'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_import_alone() {
+        check_err(
+            "import\n",
+            r#"  File "t.py", line 1
+    import
+          ^
+SyntaxError: Expected one or more names after 'import'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_dict_key_colon() {
+        check_err(
+            "x = {1: 2, 3}\n",
+            r#"  File "t.py", line 1
+    x = {1: 2, 3}
+               ^
+SyntaxError: ':' expected after dictionary key
+"#,
+        );
+    }
+
+    #[test]
+    fn error_invalid_binary_digit() {
+        check_err(
+            "x = 0b2\n",
+            r#"  File "t.py", line 1
+    x = 0b2
+          ^
+SyntaxError: invalid digit '2' in binary literal
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unterminated_fstring_field() {
+        check_err(
+            "x = f\"{x\"\n",
+            r#"  File "t.py", line 1
+    x = f"{x"
+            ^
+SyntaxError: f-string: expecting '}'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_assign_comparison() {
+        check_err(
+            "x == 1 = y\n",
+            r#"  File "t.py", line 1
+    x == 1 = y
+    ^^^^^^
+SyntaxError: cannot assign to comparison
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_lazy_import_315() {
+        check(
+            "lazy import os\nlazy from . import a\n",
+            PyVersion::V3_15,
+            r#"Module(
+   body=[
+      Import(
+         names=[
+            alias(name='os')],
+         is_lazy=1),
+      ImportFrom(
+         names=[
+            alias(name='a')],
+         level=1,
+         is_lazy=1)])
+"#,
+        );
+    }
 }
