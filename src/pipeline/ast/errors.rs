@@ -8,6 +8,19 @@ use crate::source::Source;
 use crate::version::PyVersion;
 use rustpython_parser::{ParseError, ParseErrorType};
 
+/// `text[a..b]`, clamped to the text and to character boundaries (never panics).
+fn sub(text: &str, a: usize, b: usize) -> &str {
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let (a, b) = (floor(a), floor(b));
+    text.get(a..b.max(a)).unwrap_or("")
+}
+
 /// 1-based line and 1-based character column of byte `offset`.
 fn pos(src: &Source, offset: usize) -> (usize, usize) {
     let offset = offset.min(src.text.len());
@@ -96,9 +109,9 @@ pub fn type_comments(text: &str, comments: &[Comment]) -> (Vec<TypeComment>, Vec
             let line = 1 + b[..c.start].iter().filter(|&&x| x == b'\n').count();
             let mut tag = text.get(p + 6..c.end).unwrap_or("").to_string();
             // Alone on its line, the comment takes the newline with it.
-            let line_start = text[..c.start].rfind('\n').map_or(0, |i| i + 1);
-            if text[line_start..c.start].trim().is_empty()
-                && text[c.end..].starts_with(['\n', '\r'])
+            let line_start = sub(&text, 0, c.start).rfind('\n').map_or(0, |i| i + 1);
+            if sub(&text, line_start, c.start).trim().is_empty()
+                && sub(&text, c.end, usize::MAX).starts_with(['\n', '\r'])
             {
                 tag.push('\n');
             }
@@ -145,7 +158,7 @@ pub fn token_at(text: &str, at: usize) -> (usize, usize) {
         while j < b.len() && ident(b[j]) {
             j += 1;
         }
-        let prefix = &text[at..j];
+        let prefix = sub(&text, at, j);
         if j < b.len()
             && (b[j] == b'\'' || b[j] == b'"')
             && prefix.len() <= 2
@@ -190,11 +203,14 @@ pub fn token_at(text: &str, at: usize) -> (usize, usize) {
         "**=", "//=", ">>=", "<<=", "...", "!=", "%=", "&=", "**", "*=", "+=", "-=", "->", "//",
         "/=", ":=", "<<", "<=", "==", ">=", ">>", "@=", "^=", "|=",
     ] {
-        if text[at..].starts_with(op) {
+        if sub(&text, at, usize::MAX).starts_with(op) {
             return (at, at + op.len());
         }
     }
-    let len = text[at..].chars().next().map_or(1, char::len_utf8);
+    let len = sub(&text, at, usize::MAX)
+        .chars()
+        .next()
+        .map_or(1, char::len_utf8);
     (at, at + len)
 }
 
@@ -228,7 +244,7 @@ fn block_header(src: &Source, at: usize) -> Option<(String, usize)> {
         }
         if l == line && !t.trim_end().ends_with(':') && l != src.line_count() + 1 {
             // The failing line itself: the header is above unless this line ends with `:`.
-            let before = &src.text[src.line_start(l)..at.min(src.text.len())];
+            let before = sub(&src.text, src.line_start(l), at.min(src.text.len()));
             if before.trim().is_empty() {
                 continue;
             }
@@ -259,12 +275,12 @@ fn block_header(src: &Source, at: usize) -> Option<(String, usize)> {
 }
 
 fn starts_expression(text: &str, at: usize) -> bool {
-    let Some(c) = text[at.min(text.len())..].chars().next() else {
+    let Some(c) = sub(&text, at.min(text.len()), usize::MAX).chars().next() else {
         return false;
     };
     if c.is_alphanumeric() || c == '_' || matches!(c, '\'' | '"' | '(' | '[' | '{' | '.') {
         let (s, e) = token_at(text, at);
-        let w = &text[s..e];
+        let w = sub(&text, s, e);
         return !matches!(
             w,
             "and"
@@ -315,13 +331,13 @@ fn ends_expression(text: &str, end: usize) -> Option<usize> {
     if last.is_ascii_alphanumeric() || last == b'_' || last >= 0x80 || last == b'\'' || last == b'"'
     {
         // Walk back to the token start: find a token starting at some j with end == `end`.
-        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = sub(&text, 0, end).rfind('\n').map_or(0, |i| i + 1);
         let mut j = line_start;
         while j < end {
             j = skip_blanks(text, j);
             let (s, e) = token_at(text, j);
             if e >= end {
-                let w = &text[s..e.min(text.len())];
+                let w = sub(&text, s, e.min(text.len()));
                 let kw = matches!(
                     w,
                     "and"
@@ -415,7 +431,7 @@ fn tok_error(src: &Source, te: TokError) -> PyError {
         TokError::Unmatched(at) => error_at(
             src,
             PyErrorKind::SyntaxError,
-            format!("unmatched '{}'", &text[at..at + 1]),
+            format!("unmatched '{}'", sub(&text, at, at + 1)),
             at,
             at + 1,
         ),
@@ -432,8 +448,8 @@ fn tok_error(src: &Source, te: TokError) -> PyError {
                 PyErrorKind::SyntaxError,
                 format!(
                     "closing parenthesis '{}' does not match opening parenthesis '{}'{on}",
-                    &text[close..close + 1],
-                    &text[open..open + 1]
+                    sub(&text, close, close + 1),
+                    sub(&text, open, open + 1)
                 ),
                 close,
                 close + 1,
@@ -465,7 +481,10 @@ fn tok_error(src: &Source, te: TokError) -> PyError {
             )
         }
         TokError::InvalidChar(at) => {
-            let c = text[at..].chars().next().unwrap_or('\u{fffd}');
+            let c = sub(&text, at, usize::MAX)
+                .chars()
+                .next()
+                .unwrap_or('\u{fffd}');
             error_at(
                 src,
                 PyErrorKind::SyntaxError,
@@ -529,7 +548,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
     let syntax = |msg: &str, s: usize, e: usize| {
         error_at(src, PyErrorKind::SyntaxError, msg.to_string(), s, e)
     };
-    let at_eof = text[off..].trim().is_empty();
+    let at_eof = sub(&text, off, usize::MAX).trim().is_empty();
     match &e.error {
         ParseErrorType::Lexical(l) => match l {
             L::IndentationError if at_eof => {
@@ -674,7 +693,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                 {
                     s -= 1;
                 }
-                if text[s..].starts_with('0') {
+                if sub(&text, s, usize::MAX).starts_with('0') {
                     syntax(
                         "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
                         s,
@@ -781,8 +800,8 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
             // `print x`: a Python 2 print statement.
             let pe = prev_token_end(text, off);
             if let Some(ps) = ends_expression(text, pe) {
-                let prev = &text[ps..pe];
-                let stmt_start = text[src.line_start(eline)..ps].trim().is_empty();
+                let prev = sub(&text, ps, pe);
+                let stmt_start = sub(&text, src.line_start(eline), ps).trim().is_empty();
                 if (prev == "print" || prev == "exec") && stmt_start && starts_expression(text, off)
                 {
                     let end = expression_end(text, off);
@@ -814,20 +833,20 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                     let rhs = skip_blanks(text, te);
                     let in_expr = sc.enclosing(off).is_some() || {
                         let line_start = src.line_start(eline);
-                        let first = text[line_start..].trim_start();
+                        let first = sub(&text, line_start, usize::MAX).trim_start();
                         ["if ", "elif ", "while ", "assert ", "return "]
                             .iter()
                             .any(|k| first.starts_with(k))
                     };
                     if in_expr && starts_expression(text, rhs) {
-                        let prev_tok = &text[ps..pe];
+                        let prev_tok = sub(&text, ps, pe);
                         let is_name = prev_tok.chars().all(|c| c.is_alphanumeric() || c == '_')
                             && !prev_tok.starts_with(|c: char| c.is_ascii_digit())
                             && !matches!(prev_tok, "True" | "False" | "None");
                         let limit = sc
                             .enclosing(off)
                             .map_or(src.line_start(eline), |(o, _)| o + 1);
-                        let before = text[limit.min(ps)..ps].trim_end();
+                        let before = sub(&text, limit.min(ps), ps).trim_end();
                         let s = if before.is_empty()
                             || before.ends_with([',', '(', '['])
                             || [
@@ -851,7 +870,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                                 e,
                             );
                         }
-                        let first = text[ps..].chars().next().unwrap_or(' ');
+                        let first = sub(&text, ps, usize::MAX).chars().next().unwrap_or(' ');
                         if s == ps && (first.is_ascii_digit() || first == '"' || first == '\'') {
                             return syntax(
                                 "cannot assign to literal here. Maybe you meant '==' instead of '='?",
@@ -885,7 +904,7 @@ fn fstring_error(src: &Source, off: usize, fe: &rustpython_parser::FStringErrorT
             break;
         }
         let (s, e) = token_at(text, j);
-        let lit = &text[s..e.min(text.len())];
+        let lit = sub(&text, s, e.min(text.len()));
         if lit.contains(['\'', '"'])
             && lit[..lit.find(['\'', '"']).unwrap_or(0)].contains(['f', 'F'])
         {
@@ -906,7 +925,7 @@ fn fstring_error(src: &Source, off: usize, fe: &rustpython_parser::FStringErrorT
     let Some((s, e)) = tok else {
         return unsupported();
     };
-    let body = &text[s..e];
+    let body = sub(&text, s, e);
     let b = body.as_bytes();
     let syntax =
         |msg: String, at: usize| error_at(src, PyErrorKind::SyntaxError, msg, s + at, s + at + 1);
@@ -1001,7 +1020,7 @@ fn grammar_hints(
     let pe = prev_token_end(text, off);
     let (line, _) = pos(src, off);
     let line_start = src.line_start(line);
-    let before = text[line_start..pe.max(line_start)].trim();
+    let before = sub(&text, line_start, pe.max(line_start)).trim();
     // `else if x:`
     if before == "else" || before.ends_with(" else") && before.starts_with("else") {
         return syntax("expected ':'", ts, te);
@@ -1012,13 +1031,13 @@ fn grammar_hints(
         return syntax("Expected one or more names after 'import'", ts, te);
     }
     // `def f(*):`, `lambda *: 0`
-    let prev = text[..pe].trim_end();
+    let prev = sub(&text, 0, pe).trim_end();
     if prev.ends_with('*') && !prev.ends_with("**") {
-        let before_star = text[..pe - 1].trim_end();
+        let before_star = sub(&text, 0, pe - 1).trim_end();
         let in_params = before.starts_with("def ")
             || before.starts_with("async def ")
             || before.contains("lambda");
-        let next = &text[ts..te];
+        let next = sub(&text, ts, te);
         if in_params
             && (before_star.ends_with('(')
                 || before_star.ends_with(',')
@@ -1059,7 +1078,7 @@ fn grammar_hints(
                 }
                 i += 1;
             }
-            let tok = &text[ts..te];
+            let tok = sub(&text, ts, te);
             let after_expr = ends_expression(text, pe).is_some();
             let key_done = tok == "}"
                 || tok == ","
@@ -1071,7 +1090,7 @@ fn grammar_hints(
     }
     // `x = 1 if y`: a conditional expression without `else`.
     if ends_expression(text, pe).is_some() {
-        let seg = &text[line_start..pe];
+        let seg = sub(&text, line_start, pe);
         let bytes = seg.as_bytes();
         let mut depth = 0i32;
         let mut found = None;
@@ -1089,19 +1108,19 @@ fn grammar_hints(
                 b'=' | b',' if depth == 0 => break,
                 _ => {}
             }
-            if depth == 0 && seg[k..].starts_with("if ") && k > 0 && bytes[k - 1] == b' ' {
+            if depth == 0 && bytes[k..].starts_with(b"if ") && k > 0 && bytes[k - 1] == b' ' {
                 found = Some(k);
                 break;
             }
         }
         if let Some(k) = found {
             let if_at = line_start + k;
-            let head = text[line_start..if_at].trim_end();
+            let head = sub(&text, line_start, if_at).trim_end();
             let starts = head.trim_start();
             let limit = sc.enclosing(off).map_or(line_start, |(o, _)| o + 1);
             let body = expression_start(text, prev_token_end(text, if_at), limit.max(line_start));
-            let has_for = text[body..if_at].contains(" for ");
-            if !starts.is_empty() && !has_for && !text[if_at..pe].contains(" else ") {
+            let has_for = sub(&text, body, if_at).contains(" for ");
+            if !starts.is_empty() && !has_for && !sub(&text, if_at, pe).contains(" else ") {
                 return syntax("expected 'else' after 'if' expression", body, pe);
             }
         }
@@ -1131,7 +1150,7 @@ fn number_error(src: &Source, off: usize) -> Option<PyError> {
     if s > 0 && (b[s - 1] >= 0x80) {
         return None;
     }
-    let lower = text[s..off].to_ascii_lowercase();
+    let lower = sub(&text, s, off).to_ascii_lowercase();
     let kind = if lower.starts_with("0x") {
         "hexadecimal"
     } else if lower.starts_with("0o") {
@@ -1192,7 +1211,7 @@ fn never_closed(src: &Source, sc: &Scan, off: usize) -> Option<PyError> {
     if open >= off.max(1) && off < src.text.len() {
         return None;
     }
-    let ch = &src.text[open..open + 1];
+    let ch = sub(&src.text, open, open + 1);
     Some(error_at(
         src,
         PyErrorKind::SyntaxError,
