@@ -1211,6 +1211,12 @@ fn self_parenthesized(text: &str, span: Span) -> bool {
                 i = skip_string(b, i);
                 continue;
             }
+            b'#' => {
+                while i < e && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => {
                 depth -= 1;

@@ -109,9 +109,9 @@ pub fn type_comments(text: &str, comments: &[Comment]) -> (Vec<TypeComment>, Vec
             let line = 1 + b[..c.start].iter().filter(|&&x| x == b'\n').count();
             let mut tag = text.get(p + 6..c.end).unwrap_or("").to_string();
             // Alone on its line, the comment takes the newline with it.
-            let line_start = sub(&text, 0, c.start).rfind('\n').map_or(0, |i| i + 1);
-            if sub(&text, line_start, c.start).trim().is_empty()
-                && sub(&text, c.end, usize::MAX).starts_with(['\n', '\r'])
+            let line_start = sub(text, 0, c.start).rfind('\n').map_or(0, |i| i + 1);
+            if sub(text, line_start, c.start).trim().is_empty()
+                && sub(text, c.end, usize::MAX).starts_with(['\n', '\r'])
             {
                 tag.push('\n');
             }
@@ -158,7 +158,7 @@ pub fn token_at(text: &str, at: usize) -> (usize, usize) {
         while j < b.len() && ident(b[j]) {
             j += 1;
         }
-        let prefix = sub(&text, at, j);
+        let prefix = sub(text, at, j);
         if j < b.len()
             && (b[j] == b'\'' || b[j] == b'"')
             && prefix.len() <= 2
@@ -203,11 +203,11 @@ pub fn token_at(text: &str, at: usize) -> (usize, usize) {
         "**=", "//=", ">>=", "<<=", "...", "!=", "%=", "&=", "**", "*=", "+=", "-=", "->", "//",
         "/=", ":=", "<<", "<=", "==", ">=", ">>", "@=", "^=", "|=",
     ] {
-        if sub(&text, at, usize::MAX).starts_with(op) {
+        if sub(text, at, usize::MAX).starts_with(op) {
             return (at, at + op.len());
         }
     }
-    let len = sub(&text, at, usize::MAX)
+    let len = sub(text, at, usize::MAX)
         .chars()
         .next()
         .map_or(1, char::len_utf8);
@@ -275,12 +275,12 @@ fn block_header(src: &Source, at: usize) -> Option<(String, usize)> {
 }
 
 fn starts_expression(text: &str, at: usize) -> bool {
-    let Some(c) = sub(&text, at.min(text.len()), usize::MAX).chars().next() else {
+    let Some(c) = sub(text, at.min(text.len()), usize::MAX).chars().next() else {
         return false;
     };
     if c.is_alphanumeric() || c == '_' || matches!(c, '\'' | '"' | '(' | '[' | '{' | '.') {
         let (s, e) = token_at(text, at);
-        let w = sub(&text, s, e);
+        let w = sub(text, s, e);
         return !matches!(
             w,
             "and"
@@ -331,13 +331,13 @@ fn ends_expression(text: &str, end: usize) -> Option<usize> {
     if last.is_ascii_alphanumeric() || last == b'_' || last >= 0x80 || last == b'\'' || last == b'"'
     {
         // Walk back to the token start: find a token starting at some j with end == `end`.
-        let line_start = sub(&text, 0, end).rfind('\n').map_or(0, |i| i + 1);
+        let line_start = sub(text, 0, end).rfind('\n').map_or(0, |i| i + 1);
         let mut j = line_start;
         while j < end {
             j = skip_blanks(text, j);
             let (s, e) = token_at(text, j);
             if e >= end {
-                let w = sub(&text, s, e.min(text.len()));
+                let w = sub(text, s, e.min(text.len()));
                 let kw = matches!(
                     w,
                     "and"
@@ -431,7 +431,7 @@ fn tok_error(src: &Source, te: TokError) -> PyError {
         TokError::Unmatched(at) => error_at(
             src,
             PyErrorKind::SyntaxError,
-            format!("unmatched '{}'", sub(&text, at, at + 1)),
+            format!("unmatched '{}'", sub(text, at, at + 1)),
             at,
             at + 1,
         ),
@@ -448,8 +448,8 @@ fn tok_error(src: &Source, te: TokError) -> PyError {
                 PyErrorKind::SyntaxError,
                 format!(
                     "closing parenthesis '{}' does not match opening parenthesis '{}'{on}",
-                    sub(&text, close, close + 1),
-                    sub(&text, open, open + 1)
+                    sub(text, close, close + 1),
+                    sub(text, open, open + 1)
                 ),
                 close,
                 close + 1,
@@ -481,7 +481,7 @@ fn tok_error(src: &Source, te: TokError) -> PyError {
             )
         }
         TokError::InvalidChar(at) => {
-            let c = sub(&text, at, usize::MAX)
+            let c = sub(text, at, usize::MAX)
                 .chars()
                 .next()
                 .unwrap_or('\u{fffd}');
@@ -548,7 +548,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
     let syntax = |msg: &str, s: usize, e: usize| {
         error_at(src, PyErrorKind::SyntaxError, msg.to_string(), s, e)
     };
-    let at_eof = sub(&text, off, usize::MAX).trim().is_empty();
+    let at_eof = sub(text, off, usize::MAX).trim().is_empty();
     match &e.error {
         ParseErrorType::Lexical(l) => match l {
             L::IndentationError if at_eof => {
@@ -693,7 +693,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                 {
                     s -= 1;
                 }
-                if sub(&text, s, usize::MAX).starts_with('0') {
+                if sub(text, s, usize::MAX).starts_with('0') {
                     syntax(
                         "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
                         s,
@@ -800,8 +800,8 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
             // `print x`: a Python 2 print statement.
             let pe = prev_token_end(text, off);
             if let Some(ps) = ends_expression(text, pe) {
-                let prev = sub(&text, ps, pe);
-                let stmt_start = sub(&text, src.line_start(eline), ps).trim().is_empty();
+                let prev = sub(text, ps, pe);
+                let stmt_start = sub(text, src.line_start(eline), ps).trim().is_empty();
                 if (prev == "print" || prev == "exec") && stmt_start && starts_expression(text, off)
                 {
                     let end = expression_end(text, off);
@@ -833,20 +833,20 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                     let rhs = skip_blanks(text, te);
                     let in_expr = sc.enclosing(off).is_some() || {
                         let line_start = src.line_start(eline);
-                        let first = sub(&text, line_start, usize::MAX).trim_start();
+                        let first = sub(text, line_start, usize::MAX).trim_start();
                         ["if ", "elif ", "while ", "assert ", "return "]
                             .iter()
                             .any(|k| first.starts_with(k))
                     };
                     if in_expr && starts_expression(text, rhs) {
-                        let prev_tok = sub(&text, ps, pe);
+                        let prev_tok = sub(text, ps, pe);
                         let is_name = prev_tok.chars().all(|c| c.is_alphanumeric() || c == '_')
                             && !prev_tok.starts_with(|c: char| c.is_ascii_digit())
                             && !matches!(prev_tok, "True" | "False" | "None");
                         let limit = sc
                             .enclosing(off)
                             .map_or(src.line_start(eline), |(o, _)| o + 1);
-                        let before = sub(&text, limit.min(ps), ps).trim_end();
+                        let before = sub(text, limit.min(ps), ps).trim_end();
                         let s = if before.is_empty()
                             || before.ends_with([',', '(', '['])
                             || [
@@ -870,7 +870,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                                 e,
                             );
                         }
-                        let first = sub(&text, ps, usize::MAX).chars().next().unwrap_or(' ');
+                        let first = sub(text, ps, usize::MAX).chars().next().unwrap_or(' ');
                         if s == ps && (first.is_ascii_digit() || first == '"' || first == '\'') {
                             return syntax(
                                 "cannot assign to literal here. Maybe you meant '==' instead of '='?",
@@ -904,7 +904,7 @@ fn fstring_error(src: &Source, off: usize, fe: &rustpython_parser::FStringErrorT
             break;
         }
         let (s, e) = token_at(text, j);
-        let lit = sub(&text, s, e.min(text.len()));
+        let lit = sub(text, s, e.min(text.len()));
         if lit.contains(['\'', '"'])
             && lit[..lit.find(['\'', '"']).unwrap_or(0)].contains(['f', 'F'])
         {
@@ -925,7 +925,7 @@ fn fstring_error(src: &Source, off: usize, fe: &rustpython_parser::FStringErrorT
     let Some((s, e)) = tok else {
         return unsupported();
     };
-    let body = sub(&text, s, e);
+    let body = sub(text, s, e);
     let b = body.as_bytes();
     let syntax =
         |msg: String, at: usize| error_at(src, PyErrorKind::SyntaxError, msg, s + at, s + at + 1);
@@ -1020,7 +1020,7 @@ fn grammar_hints(
     let pe = prev_token_end(text, off);
     let (line, _) = pos(src, off);
     let line_start = src.line_start(line);
-    let before = sub(&text, line_start, pe.max(line_start)).trim();
+    let before = sub(text, line_start, pe.max(line_start)).trim();
     // `else if x:`
     if before == "else" || before.ends_with(" else") && before.starts_with("else") {
         return syntax("expected ':'", ts, te);
@@ -1031,13 +1031,13 @@ fn grammar_hints(
         return syntax("Expected one or more names after 'import'", ts, te);
     }
     // `def f(*):`, `lambda *: 0`
-    let prev = sub(&text, 0, pe).trim_end();
+    let prev = sub(text, 0, pe).trim_end();
     if prev.ends_with('*') && !prev.ends_with("**") {
-        let before_star = sub(&text, 0, pe - 1).trim_end();
+        let before_star = sub(text, 0, pe - 1).trim_end();
         let in_params = before.starts_with("def ")
             || before.starts_with("async def ")
             || before.contains("lambda");
-        let next = sub(&text, ts, te);
+        let next = sub(text, ts, te);
         if in_params
             && (before_star.ends_with('(')
                 || before_star.ends_with(',')
@@ -1078,7 +1078,7 @@ fn grammar_hints(
                 }
                 i += 1;
             }
-            let tok = sub(&text, ts, te);
+            let tok = sub(text, ts, te);
             let after_expr = ends_expression(text, pe).is_some();
             let key_done = tok == "}"
                 || tok == ","
@@ -1090,7 +1090,7 @@ fn grammar_hints(
     }
     // `x = 1 if y`: a conditional expression without `else`.
     if ends_expression(text, pe).is_some() {
-        let seg = sub(&text, line_start, pe);
+        let seg = sub(text, line_start, pe);
         let bytes = seg.as_bytes();
         let mut depth = 0i32;
         let mut found = None;
@@ -1115,12 +1115,12 @@ fn grammar_hints(
         }
         if let Some(k) = found {
             let if_at = line_start + k;
-            let head = sub(&text, line_start, if_at).trim_end();
+            let head = sub(text, line_start, if_at).trim_end();
             let starts = head.trim_start();
             let limit = sc.enclosing(off).map_or(line_start, |(o, _)| o + 1);
             let body = expression_start(text, prev_token_end(text, if_at), limit.max(line_start));
-            let has_for = sub(&text, body, if_at).contains(" for ");
-            if !starts.is_empty() && !has_for && !sub(&text, if_at, pe).contains(" else ") {
+            let has_for = sub(text, body, if_at).contains(" for ");
+            if !starts.is_empty() && !has_for && !sub(text, if_at, pe).contains(" else ") {
                 return syntax("expected 'else' after 'if' expression", body, pe);
             }
         }
@@ -1150,7 +1150,7 @@ fn number_error(src: &Source, off: usize) -> Option<PyError> {
     if s > 0 && (b[s - 1] >= 0x80) {
         return None;
     }
-    let lower = sub(&text, s, off).to_ascii_lowercase();
+    let lower = sub(text, s, off).to_ascii_lowercase();
     let kind = if lower.starts_with("0x") {
         "hexadecimal"
     } else if lower.starts_with("0o") {
