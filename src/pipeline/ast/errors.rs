@@ -550,165 +550,181 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
     };
     let at_eof = sub(text, off, usize::MAX).trim().is_empty();
     match &e.error {
-        ParseErrorType::Lexical(l) => match l {
-            L::IndentationError if at_eof => {
-                if let Some((what, line)) = block_header(src, off) {
+        ParseErrorType::Lexical(l) => {
+            match l {
+                L::IndentationError if at_eof => {
+                    if let Some((what, line)) = block_header(src, off) {
+                        let end = src.line_start(line) + src.line_text(line).len();
+                        return error_at(
+                            src,
+                            PyErrorKind::IndentationError,
+                            format!("expected an indented block after {what} on line {line}"),
+                            end,
+                            end + 1,
+                        );
+                    }
+                    syntax("invalid syntax", off, off + 1)
+                }
+                L::IndentationError => {
+                    let (line, _) = pos(src, off);
                     let end = src.line_start(line) + src.line_text(line).len();
-                    return error_at(
+                    error_at(
                         src,
                         PyErrorKind::IndentationError,
-                        format!("expected an indented block after {what} on line {line}"),
+                        "unindent does not match any outer indentation level".into(),
                         end,
                         end + 1,
-                    );
-                }
-                syntax("invalid syntax", off, off + 1)
-            }
-            L::IndentationError => {
-                let (line, _) = pos(src, off);
-                let end = src.line_start(line) + src.line_text(line).len();
-                error_at(
-                    src,
-                    PyErrorKind::IndentationError,
-                    "unindent does not match any outer indentation level".into(),
-                    end,
-                    end + 1,
-                )
-            }
-            L::TabError | L::TabsAfterSpaces => {
-                let (line, _) = pos(src, off);
-                let mut err = PyError::new(
-                    PyErrorKind::TabError,
-                    "inconsistent use of tabs and spaces in indentation",
-                    src.path.clone(),
-                );
-                err.lineno = Some(line);
-                err.text = Some(src.line_text(line).to_string());
-                err
-            }
-            L::DefaultArgumentError => {
-                let (s, e) = token_at(text, off);
-                syntax(
-                    "parameter without a default follows parameter with a default",
-                    s,
-                    e,
-                )
-            }
-            L::PositionalArgumentError | L::UnpackedArgumentError => {
-                let msg = if matches!(l, L::PositionalArgumentError) {
-                    "positional argument follows keyword argument"
-                } else {
-                    "iterable argument unpacking follows keyword argument unpacking"
-                };
-                let close = sc.enclosing(off).map_or(off, |(_, c)| c.min(text.len()));
-                syntax(msg, close, close + 1)
-            }
-            L::DuplicateArgumentError(_) | L::DuplicateKeywordArgumentError(_) => PyError::new(
-                PyErrorKind::Unsupported,
-                format!(
-                    "line {eline}: the built-in parser rejects a repeated argument name that \
-                     CPython's parser accepts; try --engine cpython"
-                ),
-                src.path.clone(),
-            ),
-            L::LineContinuationError => syntax(
-                "unexpected character after line continuation character",
-                off,
-                off + 1,
-            ),
-            L::UnrecognizedToken { tok } => {
-                let at = off.saturating_sub(tok.len_utf8());
-                let at = if text.is_char_boundary(at) { at } else { off };
-                if tok.is_ascii() {
-                    syntax("invalid syntax", at, at + 1)
-                } else {
-                    syntax(
-                        &format!("invalid character '{tok}' (U+{:04X})", *tok as u32),
-                        at,
-                        at + tok.len_utf8(),
                     )
                 }
-            }
-            L::OtherError(m) if m == "bytes can only contain ASCII literal characters" => {
-                // The string token around `off`.
-                let line_start = src.line_start(eline);
-                let mut j = line_start;
-                let mut range = (off, off + 1);
-                while j < text.len() && j <= off {
-                    j = skip_blanks(text, j);
-                    let (s, e) = token_at(text, j);
-                    if s <= off && off < e {
-                        range = (s, e);
-                        break;
-                    }
-                    j = e.max(j + 1);
+                L::TabError | L::TabsAfterSpaces => {
+                    let (line, _) = pos(src, off);
+                    let mut err = PyError::new(
+                        PyErrorKind::TabError,
+                        "inconsistent use of tabs and spaces in indentation",
+                        src.path.clone(),
+                    );
+                    err.lineno = Some(line);
+                    err.text = Some(src.line_text(line).to_string());
+                    err
                 }
-                syntax(m, range.0, range.1)
-            }
-            L::OtherError(m) if m == "cannot mix bytes and nonbytes literals" => {
-                let mut j = off;
-                let mut end = off;
-                while j < text.len()
-                    && matches!(text.as_bytes()[j], b'\'' | b'"' | b'a'..=b'z' | b'A'..=b'Z')
-                {
-                    let (_, e) = token_at(text, j);
-                    end = e;
-                    j = skip_blanks(text, e);
-                }
-                syntax(m, end, end + 1)
-            }
-            L::OtherError(m) if m == "named arguments must follow bare *" => {
-                let (s, e) = (off, off + 1);
-                let msg = if version >= PyVersion::V3_15 {
-                    "named parameters must follow bare *"
-                } else {
-                    "named arguments must follow bare *"
-                };
-                syntax(msg, s, e)
-            }
-            L::OtherError(m) if m.starts_with("ParseBigIntError") => {
-                // `0b2`, `0o8`: a digit out of range right after the prefix.
-                let b = text.as_bytes();
-                let kind = match b.get(off + 1).map(u8::to_ascii_lowercase) {
-                    Some(b'b') => "binary",
-                    Some(b'o') => "octal",
-                    _ => "hexadecimal",
-                };
-                let d = off + 2;
-                match b.get(d) {
-                    Some(c) if c.is_ascii_alphanumeric() && kind != "hexadecimal" => syntax(
-                        &format!("invalid digit '{}' in {kind} literal", *c as char),
-                        d,
-                        d + 1,
-                    ),
-                    _ => syntax(&format!("invalid {kind} literal"), off, off + 1),
-                }
-            }
-            L::OtherError(m) if m == "Invalid Token" => {
-                // A number such as `012`: find its start.
-                let mut s = off;
-                while s > 0
-                    && (text.as_bytes()[s - 1].is_ascii_alphanumeric()
-                        || text.as_bytes()[s - 1] == b'_')
-                {
-                    s -= 1;
-                }
-                if sub(text, s, usize::MAX).starts_with('0') {
+                L::DefaultArgumentError => {
+                    let (s, e) = token_at(text, off);
                     syntax(
+                        "parameter without a default follows parameter with a default",
+                        s,
+                        e,
+                    )
+                }
+                L::PositionalArgumentError | L::UnpackedArgumentError => {
+                    let msg = if matches!(l, L::PositionalArgumentError) {
+                        "positional argument follows keyword argument"
+                    } else {
+                        "iterable argument unpacking follows keyword argument unpacking"
+                    };
+                    let (open, close) = sc
+                        .enclosing(off)
+                        .map_or((off, off), |(o, c)| (o, c.min(text.len())));
+                    if matches!(l, L::UnpackedArgumentError) {
+                        // From the comma before the last `*arg` to its end.
+                        let inner = sub(text, open, close);
+                        let star = inner.match_indices('*').map(|(i, _)| i).rfind(|&i| {
+                            !inner[..i].ends_with('*') && !inner[i + 1..].starts_with('*')
+                        });
+                        if let Some(st) = star {
+                            if let Some(comma) = inner[..st].rfind(',') {
+                                let end = open + inner.trim_end().len();
+                                return syntax(msg, open + comma, end);
+                            }
+                        }
+                    }
+                    syntax(msg, close, close + 1)
+                }
+                L::DuplicateArgumentError(_) | L::DuplicateKeywordArgumentError(_) => PyError::new(
+                    PyErrorKind::Unsupported,
+                    format!(
+                        "line {eline}: the built-in parser rejects a repeated argument name that \
+                     CPython's parser accepts; try --engine cpython"
+                    ),
+                    src.path.clone(),
+                ),
+                L::LineContinuationError => syntax(
+                    "unexpected character after line continuation character",
+                    off,
+                    off + 1,
+                ),
+                L::UnrecognizedToken { tok } => {
+                    let at = off.saturating_sub(tok.len_utf8());
+                    let at = if text.is_char_boundary(at) { at } else { off };
+                    if tok.is_ascii() {
+                        syntax("invalid syntax", at, at + 1)
+                    } else {
+                        syntax(
+                            &format!("invalid character '{tok}' (U+{:04X})", *tok as u32),
+                            at,
+                            at + tok.len_utf8(),
+                        )
+                    }
+                }
+                L::OtherError(m) if m == "bytes can only contain ASCII literal characters" => {
+                    // The string token around `off`.
+                    let line_start = src.line_start(eline);
+                    let mut j = line_start;
+                    let mut range = (off, off + 1);
+                    while j < text.len() && j <= off {
+                        j = skip_blanks(text, j);
+                        let (s, e) = token_at(text, j);
+                        if s <= off && off < e {
+                            range = (s, e);
+                            break;
+                        }
+                        j = e.max(j + 1);
+                    }
+                    syntax(m, range.0, range.1)
+                }
+                L::OtherError(m) if m == "cannot mix bytes and nonbytes literals" => {
+                    let mut j = off;
+                    let mut end = off;
+                    while j < text.len()
+                        && matches!(text.as_bytes()[j], b'\'' | b'"' | b'a'..=b'z' | b'A'..=b'Z')
+                    {
+                        let (_, e) = token_at(text, j);
+                        end = e;
+                        j = skip_blanks(text, e);
+                    }
+                    syntax(m, end, end + 1)
+                }
+                L::OtherError(m) if m == "named arguments must follow bare *" => {
+                    let (s, e) = (off, off + 1);
+                    let msg = if version >= PyVersion::V3_15 {
+                        "named parameters must follow bare *"
+                    } else {
+                        "named arguments must follow bare *"
+                    };
+                    syntax(msg, s, e)
+                }
+                L::OtherError(m) if m.starts_with("ParseBigIntError") => {
+                    // `0b2`, `0o8`: a digit out of range right after the prefix.
+                    let b = text.as_bytes();
+                    let kind = match b.get(off + 1).map(u8::to_ascii_lowercase) {
+                        Some(b'b') => "binary",
+                        Some(b'o') => "octal",
+                        _ => "hexadecimal",
+                    };
+                    let d = off + 2;
+                    match b.get(d) {
+                        Some(c) if c.is_ascii_alphanumeric() && kind != "hexadecimal" => syntax(
+                            &format!("invalid digit '{}' in {kind} literal", *c as char),
+                            d,
+                            d + 1,
+                        ),
+                        _ => syntax(&format!("invalid {kind} literal"), off, off + 1),
+                    }
+                }
+                L::OtherError(m) if m == "Invalid Token" => {
+                    // A number such as `012`: find its start.
+                    let mut s = off;
+                    while s > 0
+                        && (text.as_bytes()[s - 1].is_ascii_alphanumeric()
+                            || text.as_bytes()[s - 1] == b'_')
+                    {
+                        s -= 1;
+                    }
+                    if sub(text, s, usize::MAX).starts_with('0') {
+                        syntax(
                         "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
                         s,
                         s + 1,
                     )
-                } else {
-                    syntax("invalid syntax", s, s + 1)
+                    } else {
+                        syntax("invalid syntax", s, s + 1)
+                    }
                 }
+                L::FStringError(fe) => fstring_error(src, off, fe),
+                L::Eof => never_closed(src, sc, off)
+                    .unwrap_or_else(|| syntax("invalid syntax", off, off + 1)),
+                _ => syntax("invalid syntax", off, off + 1),
             }
-            L::FStringError(fe) => fstring_error(src, off, fe),
-            L::Eof => {
-                never_closed(src, sc, off).unwrap_or_else(|| syntax("invalid syntax", off, off + 1))
-            }
-            _ => syntax("invalid syntax", off, off + 1),
-        },
+        }
         ParseErrorType::UnrecognizedToken(Tok::Indent, _) => {
             let (line, _) = pos(src, off);
             let mut err = PyError::new(
