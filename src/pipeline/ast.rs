@@ -1,7 +1,18 @@
 //! Stage 2 — the abstract syntax tree, parsed with rustpython-parser and converted into CPython's
 //! `ast` node shapes, printed exactly as `python -m ast` prints it.
 //!
-//! STUB: the conversion is being written; see the interface below.
+//! ```text
+//! Source ─scan─▶ comments, nesting limits, unsupported syntax, tokenizer errors   (scan.rs)
+//!    └──rustpython_parser::parse──▶ rustpython AST ─convert─▶ AstNode             (convert.rs)
+//!                     │ error                      └─validate─▶ invalid targets   (validate.rs)
+//!                     └──────────▶ CPython's SyntaxError message and location     (errors.rs)
+//! AstNode ─dump─▶ `python -m ast` text (`-a` too)                                 (dump.rs)
+//! ```
+//!
+//! Parsing, conversion and the checks run on a thread with a 1 GiB (reserved, lazily used)
+//! stack, so deep nesting cannot overflow the caller's stack. Syntax that rustpython-parser 0.4
+//! predates (PEP 701 f-strings, t-strings, `except A, B:`, type parameter defaults, lone
+//! surrogates, …) is reported as `Unsupported`, never as a wrong tree.
 
 use crate::error::{PyError, PyErrorKind};
 use crate::source::{Source, Span};
