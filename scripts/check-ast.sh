@@ -31,7 +31,7 @@ trap 'rm -rf "$tmp"' EXIT
 for V in 3.14 3.15; do
   ok=0; bad=0; unsup=0
   for f in "${files[@]}"; do
-    timeout 60 "$REF" "$V" -m ast "$f" >"$tmp/ref.out" 2>"$tmp/ref.err"; rc=$?
+    timeout 60 "$REF" "$V" -P -m ast "$f" >"$tmp/ref.out" 2>"$tmp/ref.err"; rc=$?
     timeout 60 "$BIN" dump ast "$f" --python-version "$V" >"$tmp/our.out" 2>"$tmp/our.err"
     if [ $rc -ne 0 ]; then
       # The tail of the traceback, from the last `  File "FILE"` line.

@@ -78,36 +78,67 @@ impl PyError {
     }
 
     /// The last lines of CPython's traceback for this error: `File "…", line N`, the offending
-    /// line, the caret line and `SyntaxError: msg` (as `traceback` formats a `SyntaxError`).
+    /// line, the caret line and `SyntaxError: msg` (the rules of `traceback`'s
+    /// `_format_syntax_error`).
     pub fn render(&self) -> String {
         let mut out = String::new();
+        let mut suffix = String::new();
         if let Some(lineno) = self.lineno {
             out.push_str(&format!("  File \"{}\", line {}\n", self.filename, lineno));
-            if let Some(text) = &self.text {
-                let rtext = text.trim_end_matches(['\n', '\r']);
-                let ltext = rtext.trim_start_matches([' ', '\t', '\x0c']);
-                let spaces = rtext.chars().count() - ltext.chars().count();
-                out.push_str(&format!("    {ltext}\n"));
-                if let Some(offset) = self.offset {
-                    let len = ltext.chars().count();
-                    let start = offset.saturating_sub(1).saturating_sub(spaces).min(len);
-                    let end = match (self.end_lineno, self.end_offset) {
-                        (Some(el), Some(eo)) if el == lineno && eo > offset => {
-                            eo.saturating_sub(1).saturating_sub(spaces).min(len + 1)
+        } else if self.kind != PyErrorKind::Unsupported {
+            suffix = format!(" ({})", self.filename);
+        }
+        if let Some(text) = &self.text {
+            // `text` is stored without its newline; CPython's has one.
+            let rtext = text.trim_end_matches('\n');
+            let ltext = rtext.trim_start_matches([' ', '\n', '\x0c']);
+            let rlen = rtext.chars().count() as i64;
+            let tlen = rlen + 1;
+            let spaces = rlen - ltext.chars().count() as i64;
+            match self.offset {
+                None => out.push_str(&format!("    {ltext}\n")),
+                Some(offset) => {
+                    let mut offset = offset as i64;
+                    let mut end_offset = if self.lineno == self.end_lineno {
+                        match self.end_offset {
+                            Some(e) if e != 0 => e as i64,
+                            _ => offset,
                         }
-                        _ => start + 1,
+                    } else {
+                        rlen + 1
                     };
-                    let end = end.max(start + 1);
-                    let indent: String = ltext
-                        .chars()
-                        .take(start)
-                        .map(|c| if c.is_whitespace() { c } else { ' ' })
-                        .collect();
-                    out.push_str(&format!("    {indent}{}\n", "^".repeat(end - start)));
+                    if offset > tlen {
+                        offset = rlen + 1;
+                    }
+                    if end_offset > tlen {
+                        end_offset = rlen + 1;
+                    }
+                    if offset >= end_offset || end_offset < 0 {
+                        end_offset = offset + 1;
+                    }
+                    let colno = offset - 1 - spaces;
+                    let end_colno = end_offset - 1 - spaces;
+                    out.push_str(&format!("    {ltext}\n"));
+                    if colno >= 0 {
+                        let caretspace: String = ltext
+                            .chars()
+                            .take(colno as usize)
+                            .map(|c| if c.is_whitespace() { c } else { ' ' })
+                            .collect();
+                        out.push_str(&format!(
+                            "    {caretspace}{}\n",
+                            "^".repeat((end_colno - colno).max(0) as usize)
+                        ));
+                    }
                 }
             }
         }
-        out.push_str(&format!("{}: {}\n", self.kind.name(), self.msg));
+        let msg = if self.msg.is_empty() {
+            "<no detail available>"
+        } else {
+            &self.msg
+        };
+        out.push_str(&format!("{}: {}{}\n", self.kind.name(), msg, suffix));
         out
     }
 }

@@ -1,7 +1,18 @@
 //! Stage 2 — the abstract syntax tree, parsed with rustpython-parser and converted into CPython's
 //! `ast` node shapes, printed exactly as `python -m ast` prints it.
 //!
-//! STUB: the conversion is being written; see the interface below.
+//! ```text
+//! Source ─scan─▶ comments, nesting limits, unsupported syntax, tokenizer errors   (scan.rs)
+//!    └──rustpython_parser::parse──▶ rustpython AST ─convert─▶ AstNode             (convert.rs)
+//!                     │ error                      └─validate─▶ invalid targets   (validate.rs)
+//!                     └──────────▶ CPython's SyntaxError message and location     (errors.rs)
+//! AstNode ─dump─▶ `python -m ast` text (`-a` too)                                 (dump.rs)
+//! ```
+//!
+//! Parsing, conversion and the checks run on a thread with a 1 GiB (reserved, lazily used)
+//! stack, so deep nesting cannot overflow the caller's stack. Syntax that rustpython-parser 0.4
+//! predates (PEP 701 f-strings, t-strings, `except A, B:`, type parameter defaults, lone
+//! surrogates, …) is reported as `Unsupported`, never as a wrong tree.
 
 use crate::error::{PyError, PyErrorKind};
 use crate::source::{Source, Span};
@@ -53,8 +64,10 @@ pub enum Constant {
 mod convert;
 mod dump;
 mod errors;
+mod scan;
+mod validate;
 
-pub use dump::constant_repr;
+pub use dump::{constant_repr, dump_with_positions};
 
 /// The stack the parser, the converter and the dumper run on: deep (but legal) nesting must
 /// never overflow the caller's stack.
@@ -72,38 +85,121 @@ fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Op
 }
 
 /// Parses `src` into CPython's AST shape for `version`.
+#[allow(clippy::result_large_err)]
 pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
-    if let Some(err) = errors::prescan(src) {
-        return Err(err);
-    }
     let text = src.text.clone();
     let path = src.path.clone();
-    let result = on_big_stack(move || -> Result<AstNode, ParseFailure> {
-        let suite = rustpython_parser::parse(&text, rustpython_parser::Mode::Module, &path)
-            .map_err(ParseFailure::Parse)?;
+    let result = on_big_stack(move || -> (scan::Scan, Result<AstNode, ParseFailure>) {
+        let sc = scan::scan(&text);
+        if sc.limit.is_some() {
+            return (sc, Err(ParseFailure::Internal));
+        }
+        // 3.15's `lazy import`: parse the import without the soft keyword, then mark it.
+        let mut lazy = std::collections::HashMap::new();
+        let mut text = text;
+        if version >= PyVersion::V3_15 && !sc.lazy_imports.is_empty() {
+            let mut bytes = std::mem::take(&mut text).into_bytes();
+            for &at in &sc.lazy_imports {
+                // `lazy   import` → `import   ` (the names keep their offsets).
+                let mut k = at + 4;
+                while k < bytes.len() && matches!(bytes[k], b' ' | b'\t' | b'\x0c') {
+                    k += 1;
+                }
+                let kw: &[u8] = if bytes[k..].starts_with(b"import") {
+                    b"import"
+                } else {
+                    b"from"
+                };
+                let end = k + kw.len();
+                bytes[at..at + kw.len()].copy_from_slice(kw);
+                for b in &mut bytes[at + kw.len()..end] {
+                    *b = b' ';
+                }
+                lazy.insert(at, at);
+            }
+            text = String::from_utf8(bytes).unwrap_or_default();
+        }
+        let parsed = rustpython_parser::parse(&text, rustpython_parser::Mode::Module, &path);
+        let suite = match parsed {
+            Ok(s) => s,
+            Err(e) => return (sc, Err(ParseFailure::Parse(e))),
+        };
         let body = match &suite {
             rustpython_parser::ast::Mod::Module(m) => &m.body,
-            _ => return Err(ParseFailure::Internal),
+            _ => return (sc, Err(ParseFailure::Internal)),
         };
-        convert::Converter::new(version)
-            .module(body)
-            .map_err(ParseFailure::Convert)
+        let (type_comments, ignores) = errors::type_comments(&text, &sc.comments);
+        let comments = sc.comments.iter().map(|c| (c.start, c.end)).collect();
+        let mut conv = convert::Converter::new(version, text.clone(), comments, type_comments);
+        conv.lazy_imports = lazy;
+        let tree = conv.module(body).map_err(ParseFailure::Convert);
+        let tree = tree.and_then(|mut t| {
+            if let Some(gs) = conv.bare_generator {
+                return Err(ParseFailure::Invalid(validate::Invalid {
+                    msg: "Generator expression must be parenthesized".into(),
+                    span: Some(gs),
+                }));
+            }
+            if let Some(bad) = validate::validate(&t) {
+                return Err(ParseFailure::Invalid(bad));
+            }
+            if let Some(tc) = conv.type_comments.iter().find(|c| !c.claimed) {
+                return Err(ParseFailure::StrayTypeComment(tc.value));
+            }
+            if let Some((_, AstValue::List(items))) =
+                t.fields.iter_mut().find(|(k, _)| k == "type_ignores")
+            {
+                *items = ignores;
+            }
+            if dump::format_depth(&t) >= dump::RECURSION_LIMIT_DEPTH {
+                return Err(ParseFailure::Convert(convert::ConvertError::TooDeep(
+                    Default::default(),
+                )));
+            }
+
+            Ok(t)
+        });
+        (sc, tree)
     });
+    let Some((sc, result)) = result else {
+        return Err(PyError::new(
+            PyErrorKind::Unsupported,
+            "the built-in parser failed on this file; try --engine cpython",
+            src.path.clone(),
+        ));
+    };
+    if let Some(limit) = sc.limit {
+        return Err(errors::limit_error(src, limit));
+    }
     match result {
-        Some(Ok(tree)) => Ok(tree),
-        Some(Err(ParseFailure::Parse(e))) => Err(errors::from_parse_error(src, version, &e)),
-        Some(Err(ParseFailure::Convert(convert::ConvertError::TooDeep(span)))) => {
-            let (line, _) = src.line_col(span.start as usize);
+        // Syntax the built-in parser predates but accepted anyway: its tree cannot be trusted.
+        Ok(_) if !sc.unsupported.is_empty() => {
+            let u = &sc.unsupported[0];
+            let (line, _) = src.line_col(u.offset.min(src.text.len()));
             Err(PyError::new(
                 PyErrorKind::Unsupported,
                 format!(
-                    "line {line}: the expression nests too deeply: CPython's `ast.dump` raises \
-                     RecursionError here; try --engine cpython"
+                    "line {line}: {} is beyond the built-in parser; try --engine cpython",
+                    u.what
                 ),
                 src.path.clone(),
             ))
         }
-        Some(Err(ParseFailure::Internal)) | None => Err(PyError::new(
+        Ok(tree) => Ok(tree),
+        Err(ParseFailure::Parse(e)) => Err(errors::from_parse_error(src, version, &sc, &e)),
+        Err(ParseFailure::StrayTypeComment((a, b))) => Err(errors::invalid_syntax_at(src, a, b)),
+        Err(ParseFailure::Invalid(bad)) => Err(errors::invalid_target(src, &sc, bad)),
+        Err(ParseFailure::Convert(convert::ConvertError::TooDeep(span))) => {
+            let _ = span;
+            Err(PyError::new(
+                PyErrorKind::Unsupported,
+                "the tree nests too deeply: CPython's `ast.dump` raises RecursionError \
+                 (maximum recursion depth exceeded) or its parser runs out of stack here; \
+                 try --engine cpython",
+                src.path.clone(),
+            ))
+        }
+        Err(ParseFailure::Internal) => Err(PyError::new(
             PyErrorKind::Unsupported,
             "the built-in parser failed on this file; try --engine cpython",
             src.path.clone(),
@@ -114,6 +210,10 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
 enum ParseFailure {
     Parse(rustpython_parser::ParseError),
     Convert(convert::ConvertError),
+    /// A `# type:` comment where CPython's grammar allows none (byte range of its value).
+    StrayTypeComment((usize, usize)),
+    /// A target CPython's grammar rejects.
+    Invalid(validate::Invalid),
     Internal,
 }
 
@@ -131,5 +231,922 @@ pub fn render_decode_error(path: &str, err: &crate::source::DecodeError) -> Stri
             "  File \"{path}\", line {line}\nSyntaxError: Non-UTF-8 code starting with '\\x{byte:02x}' on line {line}, but no encoding declared; see https://peps.python.org/pep-0263/ for details\n"
         ),
         UnknownEncoding { name } => format!("SyntaxError: unknown encoding: {name}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(src: &str, version: PyVersion, expected: &str) {
+        let source = Source::from_text("t.py", src);
+        let tree = parse(&source, version).unwrap_or_else(|e| panic!("{}", e.render()));
+        assert_eq!(dump(&tree, version), expected);
+    }
+
+    fn check_err(src: &str, expected: &str) {
+        for version in PyVersion::ALL {
+            let source = Source::from_text("t.py", src);
+            let err = parse(&source, version).expect_err("should fail");
+            assert_eq!(err.render(), expected);
+        }
+    }
+
+    #[test]
+    fn unsupported_constructs_are_reported_not_misparsed() {
+        for src in [
+            "x = f'{a['k']}'\n",
+            "t'{x}'\n",
+            "try:\n    pass\nexcept A, B:\n    pass\n",
+            "def f[T = int](): pass\n",
+        ] {
+            let source = Source::from_text("t.py", src);
+            for version in PyVersion::ALL {
+                let err = parse(&source, version).expect_err(src);
+                assert_eq!(err.kind, PyErrorKind::Unsupported, "{src}");
+                assert!(err.msg.contains("--engine cpython"));
+            }
+        }
+    }
+
+    /// Dev check of spans against `python3.V -m ast -a`: set `CPYVIZ_POS_FILES` to a list of
+    /// files and run `cargo test --lib positions -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn positions_match_reference() {
+        let files = std::env::var("CPYVIZ_POS_FILES").unwrap_or_default();
+        let (mut ok, mut bad) = (0, 0);
+        for f in files.split_whitespace() {
+            let bytes = std::fs::read(f).unwrap();
+            let Ok(source) = Source::decode(f, &bytes) else {
+                continue;
+            };
+            let Ok(tree) = parse(&source, PyVersion::V3_14) else {
+                continue;
+            };
+            let ours = dump_with_positions(&tree, &source, PyVersion::V3_14);
+            let out = std::process::Command::new("/work/shared/refpy/python")
+                .args(["3.14", "-P", "-m", "ast", "-a", f])
+                .output()
+                .unwrap();
+            let theirs = String::from_utf8_lossy(&out.stdout);
+            if ours == theirs {
+                ok += 1;
+            } else {
+                bad += 1;
+                let o: Vec<&str> = ours.lines().collect();
+                let t: Vec<&str> = theirs.lines().collect();
+                if let Some(i) = (0..o.len().min(t.len())).find(|&i| o[i] != t[i]) {
+                    println!("{f}:\n  ref:  {}\n  ours: {}", t[i], o[i]);
+                    for line in &t[i.saturating_sub(8)..i] {
+                        println!("     | {line}");
+                    }
+                }
+            }
+        }
+        println!("positions: {ok} match, {bad} differ");
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let deep_add = format!("x = {}\n", vec!["1"; 100_000].join("+"));
+        let deep_neg = format!("x = {}1\n", "-".repeat(100_000));
+        let deep_fstring = format!("f'{}'\n", "{a:".repeat(50_000));
+        for src in [deep_add, deep_neg, deep_fstring] {
+            let source = Source::from_text("t.py", src);
+            assert!(parse(&source, PyVersion::V3_14).is_err());
+        }
+    }
+
+    #[test]
+    fn ast_fstring_merge() {
+        check(
+            "y = f\"a{x!r:>{w}}b\" \"c\"\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      Assign(
+         targets=[
+            Name(id='y', ctx=Store())],
+         value=JoinedStr(
+            values=[
+               Constant(value='a'),
+               FormattedValue(
+                  value=Name(id='x', ctx=Load()),
+                  conversion=114,
+                  format_spec=JoinedStr(
+                     values=[
+                        Constant(value='>'),
+                        FormattedValue(
+                           value=Name(id='w', ctx=Load()),
+                           conversion=-1)])),
+               Constant(value='bc')]))])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_fstring_merge_315() {
+        check(
+            "y = f\"a{x!r:>{w}}b\" \"c\"\n",
+            PyVersion::V3_15,
+            r#"Module(
+   body=[
+      Assign(
+         targets=[
+            Name(id='y', ctx=Store())],
+         value=JoinedStr(
+            values=[
+               Constant(value='a'),
+               FormattedValue(
+                  value=Name(id='x'),
+                  conversion=114,
+                  format_spec=JoinedStr(
+                     values=[
+                        Constant(value='>'),
+                        FormattedValue(
+                           value=Name(id='w'),
+                           conversion=-1)])),
+               Constant(value='bc')]))])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_fstring_debug() {
+        check(
+            "f\"{x = }\" f\"{y=:>4}\"\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      Expr(
+         value=JoinedStr(
+            values=[
+               Constant(value='x = '),
+               FormattedValue(
+                  value=Name(id='x', ctx=Load()),
+                  conversion=114),
+               Constant(value='y='),
+               FormattedValue(
+                  value=Name(id='y', ctx=Load()),
+                  conversion=-1,
+                  format_spec=JoinedStr(
+                     values=[
+                        Constant(value='>4')]))]))])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_constants() {
+        check("a = (-1, 1.5, 1e16, 1e-05, 0.0001, 1j, 1.5j, 0j, 10**100, 123456789012345678901234567890, 1e999)\nb = (True, False, None, ..., b\"it's\\x00\", u\"u\")\n", PyVersion::V3_14, r#"Module(
+   body=[
+      Assign(
+         targets=[
+            Name(id='a', ctx=Store())],
+         value=Tuple(
+            elts=[
+               UnaryOp(
+                  op=USub(),
+                  operand=Constant(value=1)),
+               Constant(value=1.5),
+               Constant(value=1e+16),
+               Constant(value=1e-05),
+               Constant(value=0.0001),
+               Constant(value=1j),
+               Constant(value=1.5j),
+               Constant(value=0j),
+               BinOp(
+                  left=Constant(value=10),
+                  op=Pow(),
+                  right=Constant(value=100)),
+               Constant(value=123456789012345678901234567890),
+               Constant(value=inf)],
+            ctx=Load())),
+      Assign(
+         targets=[
+            Name(id='b', ctx=Store())],
+         value=Tuple(
+            elts=[
+               Constant(value=True),
+               Constant(value=False),
+               Constant(value=None),
+               Constant(value=Ellipsis),
+               Constant(value=b"it's\x00"),
+               Constant(value='u', kind='u')],
+            ctx=Load()))])
+"#);
+    }
+
+    #[test]
+    fn ast_imports_315() {
+        check(
+            "import os\nfrom ..a import b as c\n",
+            PyVersion::V3_15,
+            r#"Module(
+   body=[
+      Import(
+         names=[
+            alias(name='os')],
+         is_lazy=0),
+      ImportFrom(
+         module='a',
+         names=[
+            alias(name='b', asname='c')],
+         level=2,
+         is_lazy=0)])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_function() {
+        check("async def f(a, /, b=1, *args, c, d=2, **kw) -> int:\n    \"\"\"doc\"\"\"\n    return [x async for x in y if x]\n", PyVersion::V3_14, r#"Module(
+   body=[
+      AsyncFunctionDef(
+         name='f',
+         args=arguments(
+            posonlyargs=[
+               arg(arg='a')],
+            args=[
+               arg(arg='b')],
+            vararg=arg(arg='args'),
+            kwonlyargs=[
+               arg(arg='c'),
+               arg(arg='d')],
+            kw_defaults=[
+               None,
+               Constant(value=2)],
+            kwarg=arg(arg='kw'),
+            defaults=[
+               Constant(value=1)]),
+         body=[
+            Expr(
+               value=Constant(value='doc')),
+            Return(
+               value=ListComp(
+                  elt=Name(id='x', ctx=Load()),
+                  generators=[
+                     comprehension(
+                        target=Name(id='x', ctx=Store()),
+                        iter=Name(id='y', ctx=Load()),
+                        ifs=[
+                           Name(id='x', ctx=Load())],
+                        is_async=1)]))],
+         returns=Name(id='int', ctx=Load()))])
+"#);
+    }
+
+    #[test]
+    fn ast_lambda_dict_set() {
+        check(
+            "f = lambda *, a=1: {**a, 1: {2}}\n",
+            PyVersion::V3_15,
+            r#"Module(
+   body=[
+      Assign(
+         targets=[
+            Name(id='f', ctx=Store())],
+         value=Lambda(
+            args=arguments(
+               kwonlyargs=[
+                  arg(arg='a')],
+               kw_defaults=[
+                  Constant(value=1)]),
+            body=Dict(
+               keys=[
+                  None,
+                  Constant(value=1)],
+               values=[
+                  Name(id='a'),
+                  Set(
+                     elts=[
+                        Constant(value=2)])])))])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_match() {
+        check("match p:\n    case [1, *r] | {\"k\": v, **kw} if v:\n        pass\n    case Point(x=0) as pt:\n        pass\n    case None:\n        pass\n", PyVersion::V3_14, r#"Module(
+   body=[
+      Match(
+         subject=Name(id='p', ctx=Load()),
+         cases=[
+            match_case(
+               pattern=MatchOr(
+                  patterns=[
+                     MatchSequence(
+                        patterns=[
+                           MatchValue(
+                              value=Constant(value=1)),
+                           MatchStar(name='r')]),
+                     MatchMapping(
+                        keys=[
+                           Constant(value='k')],
+                        patterns=[
+                           MatchAs(name='v')],
+                        rest='kw')]),
+               guard=Name(id='v', ctx=Load()),
+               body=[
+                  Pass()]),
+            match_case(
+               pattern=MatchAs(
+                  pattern=MatchClass(
+                     cls=Name(id='Point', ctx=Load()),
+                     kwd_attrs=[
+                        'x'],
+                     kwd_patterns=[
+                        MatchValue(
+                           value=Constant(value=0))]),
+                  name='pt'),
+               body=[
+                  Pass()]),
+            match_case(
+               pattern=MatchSingleton(value=None),
+               body=[
+                  Pass()])])])
+"#);
+    }
+
+    #[test]
+    fn ast_try_star_with() {
+        check(
+            "try:\n    pass\nexcept* E as e:\n    pass\nwith a as b, c:\n    pass\n",
+            PyVersion::V3_15,
+            r#"Module(
+   body=[
+      TryStar(
+         body=[
+            Pass()],
+         handlers=[
+            ExceptHandler(
+               type=Name(id='E'),
+               name='e',
+               body=[
+                  Pass()])]),
+      With(
+         items=[
+            withitem(
+               context_expr=Name(id='a'),
+               optional_vars=Name(id='b', ctx=Store())),
+            withitem(
+               context_expr=Name(id='c'))],
+         body=[
+            Pass()])])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_annassign() {
+        check(
+            "x: int = 1\n(y): int\na.b: str\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      AnnAssign(
+         target=Name(id='x', ctx=Store()),
+         annotation=Name(id='int', ctx=Load()),
+         value=Constant(value=1),
+         simple=1),
+      AnnAssign(
+         target=Name(id='y', ctx=Store()),
+         annotation=Name(id='int', ctx=Load()),
+         simple=0),
+      AnnAssign(
+         target=Attribute(
+            value=Name(id='a', ctx=Load()),
+            attr='b',
+            ctx=Store()),
+         annotation=Name(id='str', ctx=Load()),
+         simple=0)])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_type_comments() {
+        check(
+            "x = []  # type: list[int]\n# type: ignore[misc]\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      Assign(
+         targets=[
+            Name(id='x', ctx=Store())],
+         value=List(ctx=Load()),
+         type_comment='list[int]')],
+   type_ignores=[
+      TypeIgnore(lineno=2, tag='[misc]\n')])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_empty() {
+        check(
+            "",
+            PyVersion::V3_14,
+            r#"Module()
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_only_comments() {
+        check(
+            "# a\n# b\n",
+            PyVersion::V3_15,
+            r#"Module()
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_star_index() {
+        check(
+            "a[*b]\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      Expr(
+         value=Subscript(
+            value=Name(id='a', ctx=Load()),
+            slice=Tuple(
+               elts=[
+                  Starred(
+                     value=Name(id='b', ctx=Load()),
+                     ctx=Load())],
+               ctx=Load()),
+            ctx=Load()))])
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_generics() {
+        check(
+            "def f[T: int, *Ts, **P](x: T) -> T: ...\ntype A[T] = list[T]\n",
+            PyVersion::V3_14,
+            r#"Module(
+   body=[
+      FunctionDef(
+         name='f',
+         args=arguments(
+            args=[
+               arg(
+                  arg='x',
+                  annotation=Name(id='T', ctx=Load()))]),
+         body=[
+            Expr(
+               value=Constant(value=Ellipsis))],
+         returns=Name(id='T', ctx=Load()),
+         type_params=[
+            TypeVar(
+               name='T',
+               bound=Name(id='int', ctx=Load())),
+            TypeVarTuple(name='Ts'),
+            ParamSpec(name='P')]),
+      TypeAlias(
+         name=Name(id='A', ctx=Store()),
+         type_params=[
+            TypeVar(name='T')],
+         value=Subscript(
+            value=Name(id='list', ctx=Load()),
+            slice=Name(id='T', ctx=Load()),
+            ctx=Load()))])
+"#,
+        );
+    }
+
+    #[test]
+    fn error_never_closed() {
+        check_err(
+            "x = (1, 2\ny = 3\n",
+            r#"  File "t.py", line 1
+    x = (1, 2
+        ^
+SyntaxError: '(' was never closed
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unmatched() {
+        check_err(
+            "x = 1)\n",
+            r#"  File "t.py", line 1
+    x = 1)
+         ^
+SyntaxError: unmatched ')'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_mismatch() {
+        check_err(
+            "x = (1,\n2]\n",
+            r#"  File "t.py", line 2
+    2]
+     ^
+SyntaxError: closing parenthesis ']' does not match opening parenthesis '(' on line 1
+"#,
+        );
+    }
+
+    #[test]
+    fn error_expected_colon() {
+        check_err(
+            "def f()\n    pass\n",
+            r#"  File "t.py", line 1
+    def f()
+           ^
+SyntaxError: expected ':'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unterminated() {
+        check_err(
+            "x = \"abc\n",
+            r#"  File "t.py", line 1
+    x = "abc
+        ^
+SyntaxError: unterminated string literal (detected at line 1)
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unterminated_triple() {
+        check_err(
+            "x = \"\"\"abc\n\ny\n",
+            r#"  File "t.py", line 1
+    x = """abc
+        ^
+SyntaxError: unterminated triple-quoted string literal (detected at line 3)
+"#,
+        );
+    }
+
+    #[test]
+    fn error_forgot_comma() {
+        check_err(
+            "print(\"a\" \"b\" x)\n",
+            r#"  File "t.py", line 1
+    print("a" "b" x)
+          ^^^^^^^^^
+SyntaxError: invalid syntax. Perhaps you forgot a comma?
+"#,
+        );
+    }
+
+    #[test]
+    fn error_indented_block() {
+        check_err(
+            "if x:\npass\n",
+            r#"  File "t.py", line 2
+    pass
+    ^^^^
+IndentationError: expected an indented block after 'if' statement on line 1
+"#,
+        );
+    }
+
+    #[test]
+    fn error_indented_block_eof() {
+        check_err(
+            "class A:\n",
+            r#"  File "t.py", line 1
+    class A:
+            ^
+IndentationError: expected an indented block after class definition on line 1
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unexpected_indent() {
+        check_err(
+            "x = 1\n    y = 2\n",
+            r#"  File "t.py", line 2
+    y = 2
+IndentationError: unexpected indent
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unindent() {
+        check_err(
+            "if x:\n        a\n    b\n",
+            r#"  File "t.py", line 3
+    b
+     ^
+IndentationError: unindent does not match any outer indentation level
+"#,
+        );
+    }
+
+    #[test]
+    fn error_invalid_character() {
+        check_err(
+            "x = 1 € 2\n",
+            r#"  File "t.py", line 1
+    x = 1 € 2
+          ^
+SyntaxError: invalid character '€' (U+20AC)
+"#,
+        );
+    }
+
+    #[test]
+    fn error_assign_literal() {
+        check_err(
+            "1 = x\n",
+            r#"  File "t.py", line 1
+    1 = x
+    ^
+SyntaxError: cannot assign to literal here. Maybe you meant '==' instead of '='?
+"#,
+        );
+    }
+
+    #[test]
+    fn error_assign_call() {
+        check_err(
+            "f() = 1\n",
+            r#"  File "t.py", line 1
+    f() = 1
+    ^^^
+SyntaxError: cannot assign to function call here. Maybe you meant '==' instead of '='?
+"#,
+        );
+    }
+
+    #[test]
+    fn error_augassign_tuple() {
+        check_err(
+            "a, b += 1\n",
+            r#"  File "t.py", line 1
+    a, b += 1
+    ^^^^
+SyntaxError: 'tuple' is an illegal expression for augmented assignment
+"#,
+        );
+    }
+
+    #[test]
+    fn error_delete_call() {
+        check_err(
+            "del f()\n",
+            r#"  File "t.py", line 1
+    del f()
+        ^^^
+SyntaxError: cannot delete function call
+"#,
+        );
+    }
+
+    #[test]
+    fn error_print_statement() {
+        check_err(
+            "print \"hello\"\n",
+            r#"  File "t.py", line 1
+    print "hello"
+    ^^^^^^^^^^^^^
+SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?
+"#,
+        );
+    }
+
+    #[test]
+    fn error_missing_except() {
+        check_err(
+            "try:\n  pass\nx = 1\n",
+            r#"  File "t.py", line 3
+    x = 1
+    ^
+SyntaxError: expected 'except' or 'finally' block
+"#,
+        );
+    }
+
+    #[test]
+    fn error_walrus_eq() {
+        check_err(
+            "if x = 1:\n  pass\n",
+            r#"  File "t.py", line 1
+    if x = 1:
+       ^^^^^
+SyntaxError: invalid syntax. Maybe you meant '==' or ':=' instead of '='?
+"#,
+        );
+    }
+
+    #[test]
+    fn error_invalid_decimal() {
+        check_err(
+            "x = 12a\n",
+            r#"  File "t.py", line 1
+    x = 12a
+         ^
+SyntaxError: invalid decimal literal
+"#,
+        );
+    }
+
+    #[test]
+    fn error_leading_zeros() {
+        check_err(
+            "x = 012\n",
+            r#"  File "t.py", line 1
+    x = 012
+        ^
+SyntaxError: leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers
+"#,
+        );
+    }
+
+    #[test]
+    fn error_too_many_parens() {
+        check_err("x = (((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))\n", r#"  File "t.py", line 1
+    x = (((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))
+                                                                                                                                                                                                                ^
+SyntaxError: too many nested parentheses
+"#);
+    }
+
+    #[test]
+    fn error_too_many_indents() {
+        check_err("if x:\n if x:\n  if x:\n   if x:\n    if x:\n     if x:\n      if x:\n       if x:\n        if x:\n         if x:\n          if x:\n           if x:\n            if x:\n             if x:\n              if x:\n               if x:\n                if x:\n                 if x:\n                  if x:\n                   if x:\n                    if x:\n                     if x:\n                      if x:\n                       if x:\n                        if x:\n                         if x:\n                          if x:\n                           if x:\n                            if x:\n                             if x:\n                              if x:\n                               if x:\n                                if x:\n                                 if x:\n                                  if x:\n                                   if x:\n                                    if x:\n                                     if x:\n                                      if x:\n                                       if x:\n                                        if x:\n                                         if x:\n                                          if x:\n                                           if x:\n                                            if x:\n                                             if x:\n                                              if x:\n                                               if x:\n                                                if x:\n                                                 if x:\n                                                  if x:\n                                                   if x:\n                                                    if x:\n                                                     if x:\n                                                      if x:\n                                                       if x:\n                                                        if x:\n                                                         if x:\n                                                          if x:\n                                                           if x:\n                                                            if x:\n                                                             if x:\n                                                              if x:\n                                                               if x:\n                                                                if x:\n                                                                 if x:\n                                                                  if x:\n                                                                   if x:\n                                                                    if x:\n                                                                     if x:\n                                                                      if x:\n                                                                       if x:\n                                                                        if x:\n                                                                         if x:\n                                                                          if x:\n                                                                           if x:\n                                                                            if x:\n                                                                             if x:\n                                                                              if x:\n                                                                               if x:\n                                                                                if x:\n                                                                                 if x:\n                                                                                  if x:\n                                                                                   if x:\n                                                                                    if x:\n                                                                                     if x:\n                                                                                      if x:\n                                                                                       if x:\n                                                                                        if x:\n                                                                                         if x:\n                                                                                          if x:\n                                                                                           if x:\n                                                                                            if x:\n                                                                                             if x:\n                                                                                              if x:\n                                                                                               if x:\n                                                                                                if x:\n                                                                                                 if x:\n                                                                                                  if x:\n                                                                                                   if x:\n                                                                                                    pass\n", r#"  File "t.py", line 101
+    pass
+IndentationError: too many levels of indentation
+"#);
+    }
+
+    #[test]
+    fn error_tab_error() {
+        check_err(
+            "if x:\n\tif y:\n        pass\n",
+            r#"  File "t.py", line 3
+    pass
+TabError: inconsistent use of tabs and spaces in indentation
+"#,
+        );
+    }
+
+    #[test]
+    fn error_fstring_single_brace() {
+        check_err(
+            "x = f\"}\"\n",
+            r#"  File "t.py", line 1
+    x = f"}"
+          ^
+SyntaxError: f-string: single '}' is not allowed
+"#,
+        );
+    }
+
+    #[test]
+    fn error_fstring_conversion() {
+        check_err(
+            "x = f\"{x!z}\"\n",
+            r#"  File "t.py", line 1
+    x = f"{x!z}"
+             ^
+SyntaxError: f-string: invalid conversion character 'z': expected 's', 'r', or 'a'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_stray_type_comment() {
+        check_err(
+            "x=1\n# type: int\n",
+            r#"  File "t.py", line 2
+    # type: int
+            ^^^
+SyntaxError: invalid syntax
+"#,
+        );
+    }
+    #[test]
+    fn error_bare_generator() {
+        check_err(
+            "f(x for x in y, 1)\n",
+            r#"  File "t.py", line 1
+    f(x for x in y, 1)
+      ^^^^^^^^^^^^
+SyntaxError: Generator expression must be parenthesized
+"#,
+        );
+    }
+
+    #[test]
+    fn error_expected_else() {
+        check_err(
+            "x = 1 if y\n",
+            r#"  File "t.py", line 1
+    x = 1 if y
+        ^^^^^^
+SyntaxError: expected 'else' after 'if' expression
+"#,
+        );
+    }
+
+    #[test]
+    fn error_else_if() {
+        check_err(
+            "if x:\n    pass\nelse if y:\n    pass\n",
+            r#"  File "t.py", line 3
+    else if y:
+         ^^
+SyntaxError: expected ':'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_import_alone() {
+        check_err(
+            "import\n",
+            r#"  File "t.py", line 1
+    import
+          ^
+SyntaxError: Expected one or more names after 'import'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_dict_key_colon() {
+        check_err(
+            "x = {1: 2, 3}\n",
+            r#"  File "t.py", line 1
+    x = {1: 2, 3}
+               ^
+SyntaxError: ':' expected after dictionary key
+"#,
+        );
+    }
+
+    #[test]
+    fn error_invalid_binary_digit() {
+        check_err(
+            "x = 0b2\n",
+            r#"  File "t.py", line 1
+    x = 0b2
+          ^
+SyntaxError: invalid digit '2' in binary literal
+"#,
+        );
+    }
+
+    #[test]
+    fn error_unterminated_fstring_field() {
+        check_err(
+            "x = f\"{x\"\n",
+            r#"  File "t.py", line 1
+    x = f"{x"
+            ^
+SyntaxError: f-string: expecting '}'
+"#,
+        );
+    }
+
+    #[test]
+    fn error_assign_comparison() {
+        check_err(
+            "x == 1 = y\n",
+            r#"  File "t.py", line 1
+    x == 1 = y
+    ^^^^^^
+SyntaxError: cannot assign to comparison
+"#,
+        );
+    }
+
+    #[test]
+    fn ast_lazy_import_315() {
+        check(
+            "lazy import os\nlazy from . import a\n",
+            PyVersion::V3_15,
+            r#"Module(
+   body=[
+      Import(
+         names=[
+            alias(name='os')],
+         is_lazy=1),
+      ImportFrom(
+         names=[
+            alias(name='a')],
+         level=1,
+         is_lazy=1)])
+"#,
+        );
     }
 }

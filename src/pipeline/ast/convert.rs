@@ -19,6 +19,26 @@ const MAX_DEPTH: usize = 3000;
 pub struct Converter {
     version: PyVersion,
     depth: usize,
+    text: String,
+    /// Every comment (sorted), to step over them.
+    comments: Vec<(usize, usize)>,
+    /// `# type: …` comments (sorted by start), claimed by the nodes CPython's grammar gives
+    /// them to.
+    pub type_comments: Vec<TypeComment>,
+    /// The first unparenthesized generator among several call arguments (CPython rejects it).
+    pub bare_generator: Option<Span>,
+    /// `import` offset → `lazy` offset, for 3.15's `lazy import` statements.
+    pub lazy_imports: std::collections::HashMap<usize, usize>,
+}
+
+/// A `# type: X` comment (not `# type: ignore`).
+#[derive(Debug, Clone)]
+pub struct TypeComment {
+    /// Offset of the `#`.
+    pub start: usize,
+    /// Byte range of `X`.
+    pub value: (usize, usize),
+    pub claimed: bool,
 }
 
 type R<T> = Result<T, ConvertError>;
@@ -123,8 +143,81 @@ pub fn constant(c: &ast::Constant) -> Constant {
 }
 
 impl Converter {
-    pub fn new(version: PyVersion) -> Converter {
-        Converter { version, depth: 0 }
+    pub fn new(
+        version: PyVersion,
+        text: String,
+        comments: Vec<(usize, usize)>,
+        type_comments: Vec<TypeComment>,
+    ) -> Converter {
+        Converter {
+            version,
+            depth: 0,
+            text,
+            comments,
+            type_comments,
+            lazy_imports: Default::default(),
+            bare_generator: None,
+        }
+    }
+
+    /// Claims the type comment that follows offset `end` with only blanks and `extra`
+    /// characters in between.
+    fn claim_after(&mut self, end: usize, extra: &[u8]) -> AstValue {
+        if self.type_comments.is_empty() {
+            return AstValue::None;
+        }
+        let i = self.type_comments.partition_point(|c| c.start < end);
+        let Some(tc) = self.type_comments.get(i) else {
+            return AstValue::None;
+        };
+        let between = self.text.as_bytes().get(end..tc.start).unwrap_or(b"x");
+        if tc.claimed
+            || !between
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\x0c') || extra.contains(b))
+        {
+            return AstValue::None;
+        }
+        let (a, b) = tc.value;
+        let value = self.text.get(a..b).unwrap_or("").to_string();
+        self.type_comments[i].claimed = true;
+        AstValue::Str(value)
+    }
+
+    /// A function's type comment: after the header's `:`, on that line or alone on the next.
+    fn claim_func(&mut self, body: &[ast::Stmt]) -> AstValue {
+        if self.type_comments.is_empty() {
+            return AstValue::None;
+        }
+        let Some(first) = body.first() else {
+            return AstValue::None;
+        };
+        let body_start = first.range().start().to_usize();
+        let b = self.text.as_bytes();
+        let mut j = body_start.min(b.len());
+        loop {
+            while j > 0 && matches!(b[j - 1], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
+                j -= 1;
+            }
+            let k = self.comments.partition_point(|c| c.1 < j);
+            match self.comments.get(k) {
+                Some(&(cs, ce)) if ce == j && cs < j => j = cs,
+                _ => break,
+            }
+        }
+        if j == 0 || b[j - 1] != b':' {
+            return AstValue::None;
+        }
+        let i = self.type_comments.partition_point(|c| c.start < j);
+        match self.type_comments.get(i) {
+            Some(tc) if tc.start < body_start && !tc.claimed => {
+                let (x, y) = tc.value;
+                let value = self.text.get(x..y).unwrap_or("").to_string();
+                self.type_comments[i].claimed = true;
+                AstValue::Str(value)
+            }
+            _ => AstValue::None,
+        }
     }
 
     fn enter(&mut self, r: TextRange) -> R<()> {
@@ -183,34 +276,41 @@ impl Converter {
     fn stmt_inner(&mut self, st: &ast::Stmt) -> R<AstNode> {
         use ast::Stmt as S;
         let sp = span(st.range());
-        let tc = AstValue::None;
         Ok(match st {
-            S::FunctionDef(f) => node(
-                "FunctionDef",
-                sp,
-                vec![
-                    ("name", s(f.name.as_str())),
-                    ("args", v(self.arguments(&f.args)?)),
-                    ("body", self.stmts(&f.body)?),
-                    ("decorator_list", self.exprs(&f.decorator_list)?),
-                    ("returns", self.opt_expr(f.returns.as_deref())?),
-                    ("type_comment", tc),
-                    ("type_params", self.type_params(&f.type_params)?),
-                ],
-            ),
-            S::AsyncFunctionDef(f) => node(
-                "AsyncFunctionDef",
-                sp,
-                vec![
-                    ("name", s(f.name.as_str())),
-                    ("args", v(self.arguments(&f.args)?)),
-                    ("body", self.stmts(&f.body)?),
-                    ("decorator_list", self.exprs(&f.decorator_list)?),
-                    ("returns", self.opt_expr(f.returns.as_deref())?),
-                    ("type_comment", tc),
-                    ("type_params", self.type_params(&f.type_params)?),
-                ],
-            ),
+            S::FunctionDef(f) => {
+                let args = v(self.function_arguments(&f.args)?);
+                let tc = self.claim_func(&f.body);
+                node(
+                    "FunctionDef",
+                    sp,
+                    vec![
+                        ("name", s(f.name.as_str())),
+                        ("args", args),
+                        ("body", self.stmts(&f.body)?),
+                        ("decorator_list", self.exprs(&f.decorator_list)?),
+                        ("returns", self.opt_expr(f.returns.as_deref())?),
+                        ("type_comment", tc),
+                        ("type_params", self.type_params(&f.type_params)?),
+                    ],
+                )
+            }
+            S::AsyncFunctionDef(f) => {
+                let args = v(self.function_arguments(&f.args)?);
+                let tc = self.claim_func(&f.body);
+                node(
+                    "AsyncFunctionDef",
+                    sp,
+                    vec![
+                        ("name", s(f.name.as_str())),
+                        ("args", args),
+                        ("body", self.stmts(&f.body)?),
+                        ("decorator_list", self.exprs(&f.decorator_list)?),
+                        ("returns", self.opt_expr(f.returns.as_deref())?),
+                        ("type_comment", tc),
+                        ("type_params", self.type_params(&f.type_params)?),
+                    ],
+                )
+            }
             S::ClassDef(c) => node(
                 "ClassDef",
                 sp,
@@ -229,15 +329,32 @@ impl Converter {
                 vec![("value", self.opt_expr(x.value.as_deref())?)],
             ),
             S::Delete(x) => node("Delete", sp, vec![("targets", self.exprs(&x.targets)?)]),
-            S::Assign(x) => node(
-                "Assign",
-                sp,
-                vec![
-                    ("targets", self.exprs(&x.targets)?),
-                    ("value", self.expr_v(&x.value)?),
-                    ("type_comment", tc),
-                ],
-            ),
+            S::Assign(x) => {
+                let tc = self.claim_after(x.range.end().to_usize(), b"");
+                // CPython's Assign ends where its type comment ends.
+                let sp = match (&tc, sp) {
+                    (AstValue::Str(t), Some(mut span)) => {
+                        if let Some(c) = self.type_comments.iter().find(|c| {
+                            c.claimed
+                                && c.start >= span.end as usize
+                                && c.value.1 - c.value.0 == t.len()
+                        }) {
+                            span.end = c.value.1 as u32;
+                        }
+                        Some(span)
+                    }
+                    _ => sp,
+                };
+                node(
+                    "Assign",
+                    sp,
+                    vec![
+                        ("targets", self.exprs(&x.targets)?),
+                        ("value", self.expr_v(&x.value)?),
+                        ("type_comment", tc),
+                    ],
+                )
+            }
             S::TypeAlias(x) => node(
                 "TypeAlias",
                 sp,
@@ -263,31 +380,45 @@ impl Converter {
                     ("target", self.expr_v(&x.target)?),
                     ("annotation", self.expr_v(&x.annotation)?),
                     ("value", self.opt_expr(x.value.as_deref())?),
-                    ("simple", AstValue::Int(x.simple as i64)),
+                    (
+                        "simple",
+                        AstValue::Int(
+                            (x.simple
+                                && x.target.is_name_expr()
+                                && self.text.as_bytes().get(x.range.start().to_usize())
+                                    != Some(&b'(')) as i64,
+                        ),
+                    ),
                 ],
             ),
-            S::For(x) => node(
+            S::For(x) => type_comment_last(node(
                 "For",
                 sp,
                 vec![
+                    (
+                        "type_comment",
+                        self.claim_after(x.iter.range().end().to_usize(), b":"),
+                    ),
                     ("target", self.expr_v(&x.target)?),
                     ("iter", self.expr_v(&x.iter)?),
                     ("body", self.stmts(&x.body)?),
                     ("orelse", self.stmts(&x.orelse)?),
-                    ("type_comment", tc),
                 ],
-            ),
-            S::AsyncFor(x) => node(
+            )),
+            S::AsyncFor(x) => type_comment_last(node(
                 "AsyncFor",
                 sp,
                 vec![
+                    (
+                        "type_comment",
+                        self.claim_after(x.iter.range().end().to_usize(), b":"),
+                    ),
                     ("target", self.expr_v(&x.target)?),
                     ("iter", self.expr_v(&x.iter)?),
                     ("body", self.stmts(&x.body)?),
                     ("orelse", self.stmts(&x.orelse)?),
-                    ("type_comment", tc),
                 ],
-            ),
+            )),
             S::While(x) => node(
                 "While",
                 sp,
@@ -306,24 +437,24 @@ impl Converter {
                     ("orelse", self.stmts(&x.orelse)?),
                 ],
             ),
-            S::With(x) => node(
+            S::With(x) => type_comment_last(node(
                 "With",
                 sp,
                 vec![
+                    ("type_comment", self.claim_with(&x.items)),
                     ("items", self.withitems(&x.items)?),
                     ("body", self.stmts(&x.body)?),
-                    ("type_comment", tc),
                 ],
-            ),
-            S::AsyncWith(x) => node(
+            )),
+            S::AsyncWith(x) => type_comment_last(node(
                 "AsyncWith",
                 sp,
                 vec![
+                    ("type_comment", self.claim_with(&x.items)),
                     ("items", self.withitems(&x.items)?),
                     ("body", self.stmts(&x.body)?),
-                    ("type_comment", tc),
                 ],
-            ),
+            )),
             S::Match(x) => {
                 let mut cases = Vec::new();
                 for c in &x.cases {
@@ -384,8 +515,9 @@ impl Converter {
             ),
             S::Import(x) => {
                 let mut f = vec![("names", self.aliases(&x.names))];
+                let (lazy, sp) = self.lazy(sp);
                 if self.version >= PyVersion::V3_15 {
-                    f.push(("is_lazy", AstValue::Int(0)));
+                    f.push(("is_lazy", AstValue::Int(lazy)));
                 }
                 node("Import", sp, f)
             }
@@ -398,8 +530,9 @@ impl Converter {
                         AstValue::Int(x.level.as_ref().map_or(0, |l| l.to_u32()) as i64),
                     ),
                 ];
+                let (lazy, sp) = self.lazy(sp);
                 if self.version >= PyVersion::V3_15 {
-                    f.push(("is_lazy", AstValue::Int(0)));
+                    f.push(("is_lazy", AstValue::Int(lazy)));
                 }
                 node("ImportFrom", sp, f)
             }
@@ -410,6 +543,14 @@ impl Converter {
             S::Break(_) => node("Break", sp, vec![]),
             S::Continue(_) => node("Continue", sp, vec![]),
         })
+    }
+
+    /// Whether the import at `sp` was `lazy`, and its span including the keyword.
+    fn lazy(&self, sp: Option<Span>) -> (i64, Option<Span>) {
+        match sp.and_then(|s| Some((s, *self.lazy_imports.get(&(s.start as usize))?))) {
+            Some((s, at)) => (1, Some(Span::new(at, s.end as usize))),
+            None => (0, sp),
+        }
     }
 
     fn aliases(&mut self, xs: &[ast::Alias]) -> AstValue {
@@ -459,6 +600,19 @@ impl Converter {
             )));
         }
         Ok(AstValue::List(out))
+    }
+
+    fn claim_with(&mut self, items: &[ast::WithItem]) -> AstValue {
+        match items.last() {
+            Some(it) => {
+                let end = match &it.optional_vars {
+                    Some(o) => o.range().end(),
+                    None => it.context_expr.range().end(),
+                };
+                self.claim_after(end.to_usize(), b":),")
+            }
+            None => AstValue::None,
+        }
     }
 
     fn keywords(&mut self, ks: &[ast::Keyword]) -> R<AstValue> {
@@ -513,6 +667,56 @@ impl Converter {
                 ("type_comment", AstValue::None),
             ],
         ))
+    }
+
+    /// A `def`'s arguments: each parameter may carry a type comment after its comma.
+    fn function_arguments(&mut self, a: &ast::Arguments) -> R<AstNode> {
+        let mut n = self.arguments(a)?;
+        if self.type_comments.is_empty() {
+            return Ok(n);
+        }
+        let ends = |p: &ast::ArgWithDefault| match &p.default {
+            Some(d) => d.range().end().to_usize(),
+            None => p.def.range.end().to_usize(),
+        };
+        let mut claims: Vec<(&str, usize, usize)> = Vec::new();
+        for (field, list) in [
+            ("posonlyargs", &a.posonlyargs),
+            ("args", &a.args),
+            ("kwonlyargs", &a.kwonlyargs),
+        ] {
+            for (i, p) in list.iter().enumerate() {
+                claims.push((field, i, ends(p)));
+            }
+        }
+        if let Some(x) = &a.vararg {
+            claims.push(("vararg", 0, x.range.end().to_usize()));
+        }
+        if let Some(x) = &a.kwarg {
+            claims.push(("kwarg", 0, x.range.end().to_usize()));
+        }
+        for (field, i, end) in claims {
+            let tc = self.claim_after(end, b",");
+            if matches!(tc, AstValue::None) {
+                continue;
+            }
+            let slot = n
+                .fields
+                .iter_mut()
+                .find(|(k, _)| k == field)
+                .map(|(_, v)| v);
+            let target = match slot {
+                Some(AstValue::List(items)) => items.get_mut(i),
+                Some(other) => Some(other),
+                None => None,
+            };
+            if let Some(AstValue::Node(argn)) = target {
+                if let Some((_, v)) = argn.fields.iter_mut().find(|(k, _)| k == "type_comment") {
+                    *v = tc;
+                }
+            }
+        }
+        Ok(n)
     }
 
     fn opt_arg(&mut self, a: Option<&ast::Arg>) -> R<AstValue> {
@@ -787,17 +991,59 @@ impl Converter {
                     ("comparators", self.exprs(&x.comparators)?),
                 ],
             ),
-            E::Call(x) => node(
-                "Call",
-                sp,
-                vec![
-                    ("func", self.expr_v(&x.func)?),
-                    ("args", self.exprs(&x.args)?),
-                    ("keywords", self.keywords(&x.keywords)?),
-                ],
-            ),
+            E::Call(x) => {
+                let mut args = self.exprs(&x.args)?;
+                if x.args.len() + x.keywords.len() > 1 && self.bare_generator.is_none() {
+                    for a in &x.args {
+                        if let ast::Expr::GeneratorExp(g) = a {
+                            let gs = span(g.range).unwrap_or_default();
+                            if !self_parenthesized(&self.text, gs) {
+                                self.bare_generator = Some(gs);
+                                break;
+                            }
+                        }
+                    }
+                }
+                // `f(x for x in y)`: CPython's generator spans the call's parentheses.
+                if let (AstValue::List(items), true) = (&mut args, x.keywords.is_empty()) {
+                    if let [AstValue::Node(g)] = items.as_mut_slice() {
+                        if g.kind == "GeneratorExp" {
+                            let func_end = x.func.range().end().to_usize();
+                            let open = self.text[func_end..].find('(').map(|i| func_end + i);
+                            if let (Some(open), Some(gs), Some(cs)) = (open, g.span, sp) {
+                                if open <= gs.start as usize && !self_parenthesized(&self.text, gs)
+                                {
+                                    g.span = Some(Span::new(open, cs.end as usize));
+                                }
+                            }
+                        }
+                    }
+                }
+                node(
+                    "Call",
+                    sp,
+                    vec![
+                        ("func", self.expr_v(&x.func)?),
+                        ("args", args),
+                        ("keywords", self.keywords(&x.keywords)?),
+                    ],
+                )
+            }
             E::FormattedValue(x) => self.formatted_value(x)?,
-            E::JoinedStr(x) => self.joined_str(&x.values, sp, false)?,
+            E::JoinedStr(x) => {
+                let mut j = self.joined_str(&x.values, sp, false)?;
+                let r = x.range;
+                if let Some(pieces) =
+                    fstring_pieces(&self.text, r.start().to_usize(), r.end().to_usize())
+                {
+                    if let Some((_, AstValue::List(items))) =
+                        j.fields.iter_mut().find(|(k, _)| k == "values")
+                    {
+                        assign_fstring_spans(items, &pieces);
+                    }
+                }
+                j
+            }
             E::Constant(x) => node(
                 "Constant",
                 sp,
@@ -821,15 +1067,30 @@ impl Converter {
                     ("ctx", ctx(&x.ctx)),
                 ],
             ),
-            E::Subscript(x) => node(
-                "Subscript",
-                sp,
-                vec![
-                    ("value", self.expr_v(&x.value)?),
-                    ("slice", self.expr_v(&x.slice)?),
-                    ("ctx", ctx(&x.ctx)),
-                ],
-            ),
+            E::Subscript(x) => {
+                let mut slice = self.expr(&x.slice)?;
+                if slice.kind == "Starred" {
+                    // `a[*b]` is a one-element tuple in CPython.
+                    let sspan = slice.span;
+                    slice = node(
+                        "Tuple",
+                        sspan,
+                        vec![
+                            ("elts", AstValue::List(vec![v(slice)])),
+                            ("ctx", bare("Load")),
+                        ],
+                    );
+                }
+                node(
+                    "Subscript",
+                    sp,
+                    vec![
+                        ("value", self.expr_v(&x.value)?),
+                        ("slice", v(slice)),
+                        ("ctx", ctx(&x.ctx)),
+                    ],
+                )
+            }
             E::Starred(x) => node(
                 "Starred",
                 sp,
@@ -914,6 +1175,15 @@ impl Converter {
     }
 }
 
+/// Moves the `type_comment` field (computed first) to its place at the end.
+fn type_comment_last(mut n: AstNode) -> AstNode {
+    if let Some(i) = n.fields.iter().position(|(k, _)| k == "type_comment") {
+        let f = n.fields.remove(i);
+        n.fields.push(f);
+    }
+    n
+}
+
 fn flush(pending: &mut Option<(String, Option<Span>)>, out: &mut Vec<AstValue>) {
     if let Some((t, sp)) = pending.take() {
         if !t.is_empty() {
@@ -922,6 +1192,287 @@ fn flush(pending: &mut Option<(String, Option<Span>)>, out: &mut Vec<AstValue>) 
                 sp,
                 vec![("value", AstValue::Const(Constant::Str(t)))],
             )));
+        }
+    }
+}
+
+/// Whether `span` is `( … )` with its own matching parentheses.
+fn self_parenthesized(text: &str, span: Span) -> bool {
+    let b = text.as_bytes();
+    let (s, e) = (span.start as usize, span.end as usize);
+    if b.get(s) != Some(&b'(') || e == 0 || b.get(e - 1) != Some(&b')') {
+        return false;
+    }
+    let mut depth = 0;
+    let mut i = s;
+    while i < e {
+        match b[i] {
+            b'\'' | b'"' => {
+                i = skip_string(b, i);
+                continue;
+            }
+            b'#' => {
+                while i < e && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == e - 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// A part of an f-string's source: a literal run or a `{…}` replacement field.
+#[derive(Debug)]
+enum Piece {
+    /// A literal run (or a whole plain string token); `empty` when it adds no text.
+    Lit {
+        start: usize,
+        end: usize,
+        empty: bool,
+    },
+    /// A replacement field `{…}`; its format spec (`:` up to the closing `}`) and pieces.
+    Field {
+        start: usize,
+        end: usize,
+        spec: Option<(usize, usize, Vec<Piece>)>,
+    },
+}
+
+/// Skips a string token (prefix at `i`); returns its end.
+fn skip_string(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_alphabetic() {
+        i += 1;
+    }
+    let Some(&q) = b.get(i) else { return i };
+    let triple = b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q);
+    i += if triple { 3 } else { 1 };
+    while i < b.len() {
+        if b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == q && (!triple || (b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q))) {
+            return i + if triple { 3 } else { 1 };
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The pieces of the string tokens in `text[start..end]` (an implicit concatenation).
+fn fstring_pieces(text: &str, start: usize, end: usize) -> Option<Vec<Piece>> {
+    let b = text.as_bytes();
+    let end = end.min(b.len());
+    let mut i = start;
+    let mut out = Vec::new();
+    let mut guard = 0;
+    while i < end {
+        guard += 1;
+        if guard > 100_000 {
+            return None;
+        }
+        match b[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'\\' | b'(' | b')' => i += 1,
+            b'#' => {
+                while i < end && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => {
+                let ts = i;
+                let mut p = i;
+                while p < end && b[p].is_ascii_alphabetic() {
+                    p += 1;
+                }
+                let prefix = text.get(ts..p)?.to_ascii_lowercase();
+                let q = *b.get(p)?;
+                if q != b'\'' && q != b'"' {
+                    return None;
+                }
+                let triple = b.get(p + 1) == Some(&q) && b.get(p + 2) == Some(&q);
+                let qlen = if triple { 3 } else { 1 };
+                let te = skip_string(b, ts);
+                if !prefix.contains('f') {
+                    out.push(Piece::Lit {
+                        start: ts,
+                        end: te,
+                        empty: te - ts == p - ts + 2 * qlen,
+                    });
+                } else {
+                    let raw = prefix.contains('r');
+                    let (pieces, _) = fbody(b, p + qlen, te - qlen, raw, false)?;
+                    out.extend(pieces);
+                }
+                i = te;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Pieces of an f-string body `b[i..end]`; in a spec, stops at the `}` closing the field.
+fn fbody(b: &[u8], mut i: usize, end: usize, raw: bool, spec: bool) -> Option<(Vec<Piece>, usize)> {
+    let mut out = Vec::new();
+    let mut lit = i;
+    while i < end {
+        match b[i] {
+            b'\\' if !raw => i += 2,
+            b'{' if b.get(i + 1) == Some(&b'{') && !spec => i += 2,
+            b'}' if spec => break,
+            b'}' if b.get(i + 1) == Some(&b'}') => i += 2,
+            b'{' => {
+                if i > lit {
+                    out.push(Piece::Lit {
+                        start: lit,
+                        end: i,
+                        empty: false,
+                    });
+                }
+                let (field, debug, next) = ffield(b, i, end)?;
+                if let Some((ds, de)) = debug {
+                    out.push(Piece::Lit {
+                        start: ds,
+                        end: de,
+                        empty: false,
+                    });
+                }
+                out.push(field);
+                i = next;
+                lit = i;
+            }
+            _ => i += 1,
+        }
+    }
+    let i = i.min(end);
+    if i > lit {
+        out.push(Piece::Lit {
+            start: lit,
+            end: i,
+            empty: false,
+        });
+    }
+    Some((out, i))
+}
+
+/// The replacement field starting at `b[open] == b'{'`: the piece, the debug text range
+/// (`{x = }`) and the offset after the closing `}`.
+#[allow(clippy::type_complexity)]
+fn ffield(b: &[u8], open: usize, end: usize) -> Option<(Piece, Option<(usize, usize)>, usize)> {
+    let mut i = open + 1;
+    let mut depth = 0i32;
+    let mut debug_end = None;
+    while i < end {
+        match b[i] {
+            b'\'' | b'"' => {
+                i = skip_string(b, i);
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' if depth > 0 => depth -= 1,
+            b'=' if depth == 0
+                && !matches!(b.get(i + 1), Some(b'='))
+                && !matches!(b[i - 1], b'=' | b'!' | b'<' | b'>') =>
+            {
+                let mut k = i + 1;
+                while k < end && b[k] == b' ' {
+                    k += 1;
+                }
+                if matches!(b.get(k), Some(b'}' | b'!' | b':')) {
+                    debug_end = Some(k);
+                }
+            }
+            b'!' if depth == 0 && b.get(i + 1) != Some(&b'=') => {
+                i += 2;
+                continue;
+            }
+            b':' if depth == 0 => {
+                let (pieces, close) = fbody(b, i + 1, end, false, true)?;
+                let debug = debug_end.map(|d| (open + 1, d.min(i)));
+                return Some((
+                    Piece::Field {
+                        start: open,
+                        end: close + 1,
+                        spec: Some((i, close, pieces)),
+                    },
+                    debug,
+                    close + 1,
+                ));
+            }
+            b'}' if depth == 0 => {
+                let debug = debug_end.map(|d| (open + 1, d.min(i)));
+                return Some((
+                    Piece::Field {
+                        start: open,
+                        end: i + 1,
+                        spec: None,
+                    },
+                    debug,
+                    i + 1,
+                ));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Gives the values of a `JoinedStr` the spans CPython gives them, from `pieces`.
+fn assign_fstring_spans(values: &mut [AstValue], pieces: &[Piece]) {
+    // Group consecutive literal pieces the way the values merged them.
+    enum G<'a> {
+        Lit(usize, usize),
+        Field(&'a Piece),
+    }
+    let mut groups: Vec<G> = Vec::new();
+    for p in pieces {
+        match p {
+            Piece::Lit { empty: true, .. } => {}
+            Piece::Lit { start, end, .. } => match groups.last_mut() {
+                Some(G::Lit(_, e)) => *e = *end,
+                _ => groups.push(G::Lit(*start, *end)),
+            },
+            f @ Piece::Field { .. } => groups.push(G::Field(f)),
+        }
+    }
+    if groups.len() != values.len() {
+        return;
+    }
+    for (v, g) in values.iter_mut().zip(groups) {
+        let AstValue::Node(n) = v else { return };
+        match (n.kind.as_str(), g) {
+            ("Constant", G::Lit(s, e)) => n.span = Some(Span::new(s, e)),
+            (
+                "FormattedValue",
+                G::Field(Piece::Field {
+                    start, end, spec, ..
+                }),
+            ) => {
+                n.span = Some(Span::new(*start, *end));
+                if let Some((ss, se, sp)) = spec {
+                    if let Some((_, AstValue::Node(j))) =
+                        n.fields.iter_mut().find(|(k, _)| k == "format_spec")
+                    {
+                        j.span = Some(Span::new(*ss, *se));
+                        if let Some((_, AstValue::List(items))) =
+                            j.fields.iter_mut().find(|(k, _)| k == "values")
+                        {
+                            assign_fstring_spans(items, sp);
+                        }
+                    }
+                }
+            }
+            _ => return,
         }
     }
 }

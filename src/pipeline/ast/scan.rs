@@ -1,0 +1,600 @@
+//! A light pass over the source that rustpython-parser does not make: comments (for type
+//! comments), CPython's nesting limits, and syntax rustpython-parser 0.4 predates (PEP 701
+//! f-strings, t-strings, …), so such files are reported as unsupported, never mis-parsed.
+
+/// A comment: byte range of its text from `#` to the end of the line (newline excluded).
+#[derive(Debug, Clone, Copy)]
+pub struct Comment {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A construct rustpython-parser cannot parse the way CPython does.
+#[derive(Debug, Clone)]
+pub struct Unsupported {
+    pub offset: usize,
+    pub what: &'static str,
+}
+
+/// A nesting limit CPython's tokenizer enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// `too many nested parentheses`, at the offending bracket.
+    Parens(usize),
+    /// `too many levels of indentation`, at the start of the offending line.
+    Indent(usize),
+}
+
+/// An error CPython's tokenizer reports (the first one in the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokError {
+    /// A closing bracket with no opening one (its offset).
+    Unmatched(usize),
+    /// A closing bracket (`close`) that does not match the opening one (`open`).
+    Mismatch { open: usize, close: usize },
+    /// A string that does not end: offset of its prefix, triple-quoted, an f-string.
+    Unterminated {
+        start: usize,
+        triple: bool,
+        fstring: bool,
+        /// Where the tokenizer noticed (the newline or the end of the text).
+        detected: usize,
+    },
+    /// A character that cannot start a token (its offset).
+    InvalidChar(usize),
+}
+
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub comments: Vec<Comment>,
+    pub unsupported: Vec<Unsupported>,
+    pub limit: Option<Limit>,
+    pub tok_error: Option<TokError>,
+    /// Top-level bracket pairs: (open offset, close offset or `usize::MAX` if never closed).
+    pub brackets: Vec<(usize, usize)>,
+    /// Offsets of `lazy` in `lazy import …` / `lazy from …` (PEP 810, 3.15).
+    pub lazy_imports: Vec<usize>,
+}
+
+impl Scan {
+    /// The innermost bracket pair around `offset`.
+    pub fn enclosing(&self, offset: usize) -> Option<(usize, usize)> {
+        self.brackets
+            .iter()
+            .filter(|&&(o, c)| o < offset && offset <= c)
+            .max_by_key(|&&(o, _)| o)
+            .copied()
+    }
+}
+
+const MAX_PARENS: usize = 200;
+const MAX_INDENT: usize = 100;
+/// Deeper f-string nesting is reported as unsupported (CPython limits it too).
+const MAX_FSTRING_NESTING: usize = 150;
+
+struct Lexer<'a> {
+    b: &'a [u8],
+    i: usize,
+    out: Scan,
+    /// Quotes of the enclosing f-strings: (quote byte, triple).
+    fstack: Vec<(u8, bool)>,
+    /// Replacement fields currently open.
+    nest: usize,
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+pub fn scan(text: &str) -> Scan {
+    let mut lx = Lexer {
+        b: text.as_bytes(),
+        i: 0,
+        out: Scan::default(),
+        fstack: Vec::new(),
+        nest: 0,
+    };
+    lx.code();
+    lx.out
+}
+
+impl Lexer<'_> {
+    fn char_at(&self, i: usize) -> char {
+        std::str::from_utf8(&self.b[i..self.b.len().min(i + 4)])
+            .ok()
+            .or_else(|| {
+                (1..4)
+                    .rev()
+                    .find_map(|n| std::str::from_utf8(self.b.get(i..i + n)?).ok())
+            })
+            .and_then(|s| s.chars().next())
+            .unwrap_or('\u{fffd}')
+    }
+
+    fn peek(&self, k: usize) -> u8 {
+        self.b.get(self.i + k).copied().unwrap_or(0)
+    }
+
+    fn tok_error(&mut self, e: TokError) {
+        if self.out.tok_error.is_none() {
+            self.out.tok_error = Some(e);
+        }
+    }
+
+    fn unsupported(&mut self, offset: usize, what: &'static str) {
+        self.out.unsupported.push(Unsupported { offset, what });
+    }
+
+    fn words_at(&self, at: usize) -> (&str, usize) {
+        let mut j = at;
+        while j < self.b.len() && is_ident(self.b[j]) {
+            j += 1;
+        }
+        (std::str::from_utf8(&self.b[at..j]).unwrap_or(""), j)
+    }
+
+    fn skip_blanks(&self, mut j: usize) -> usize {
+        while j < self.b.len() && matches!(self.b[j], b' ' | b'\t' | b'\x0c') {
+            j += 1;
+        }
+        j
+    }
+
+    /// Top-level code: lines, indentation, brackets.
+    fn code(&mut self) {
+        let mut indents: Vec<usize> = vec![0];
+        let mut depth = 0usize;
+        // Open brackets: (byte, index in `self.out.brackets`).
+        let mut stack: Vec<(u8, usize)> = Vec::new();
+        let mut at_line_start = true;
+        // Statement keywords seen at the start of the current logical line.
+        while self.i < self.b.len() {
+            if at_line_start && depth == 0 {
+                at_line_start = false;
+                let line_start = self.i;
+                let mut col = 0usize;
+                while self.i < self.b.len() {
+                    match self.b[self.i] {
+                        b' ' => col += 1,
+                        b'\t' => col = (col / 8 + 1) * 8,
+                        b'\x0c' => col = 0,
+                        _ => break,
+                    }
+                    self.i += 1;
+                }
+                let c = self.peek(0);
+                if !(c == b'#' || c == b'\n' || c == b'\r' || c == b'\\' || c == 0) {
+                    if col > *indents.last().unwrap_or(&0) {
+                        indents.push(col);
+                        if indents.len() > MAX_INDENT && self.out.limit.is_none() {
+                            self.out.limit = Some(Limit::Indent(line_start));
+                        }
+                    } else {
+                        while indents.len() > 1 && col < *indents.last().unwrap_or(&0) {
+                            indents.pop();
+                        }
+                    }
+                    self.statement_start();
+                }
+                continue;
+            }
+            let c = self.b[self.i];
+            match c {
+                b'#' => self.comment(),
+                b'\n' => {
+                    self.i += 1;
+                    if depth == 0 {
+                        at_line_start = true;
+                    }
+                }
+                b'\\' => self.i += 2,
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_PARENS && self.out.limit.is_none() {
+                        self.out.limit = Some(Limit::Parens(self.i));
+                    }
+                    stack.push((c, self.out.brackets.len()));
+                    self.out.brackets.push((self.i, usize::MAX));
+                    self.i += 1;
+                    if c != b'(' {
+                        self.star_comprehension();
+                    }
+                }
+                b')' | b']' | b'}' => {
+                    depth = depth.saturating_sub(1);
+                    match stack.pop() {
+                        None => self.tok_error(TokError::Unmatched(self.i)),
+                        Some((open, k)) => {
+                            let want = match open {
+                                b'(' => b')',
+                                b'[' => b']',
+                                _ => b'}',
+                            };
+                            if want != c {
+                                let open = self.out.brackets[k].0;
+                                self.tok_error(TokError::Mismatch {
+                                    open,
+                                    close: self.i,
+                                });
+                            }
+                            self.out.brackets[k].1 = self.i;
+                        }
+                    }
+                    self.i += 1;
+                }
+                c if c >= 0x80 => {
+                    let ch = self.char_at(self.i);
+                    if !(ch.is_alphanumeric() || ch == '_') {
+                        self.tok_error(TokError::InvalidChar(self.i));
+                    }
+                    let start = self.i;
+                    let (_, end) = self.words_at(start);
+                    self.i = end.max(start + 1);
+                }
+                b'\'' | b'"' => self.string(self.i),
+                c if is_ident(c) => {
+                    let start = self.i;
+                    let (_, end) = self.words_at(start);
+                    self.i = end;
+                    if matches!(self.peek(0), b'\'' | b'"')
+                        && end - start <= 2
+                        && self.b[start..end].iter().all(|c| b"rRbBuUfFtT".contains(c))
+                    {
+                        self.string(start);
+                    }
+                }
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    fn comment(&mut self) {
+        let start = self.i;
+        while self.i < self.b.len() && self.b[self.i] != b'\n' {
+            self.i += 1;
+        }
+        let mut end = self.i;
+        if end > start && self.b[end - 1] == b'\r' {
+            end -= 1;
+        }
+        self.out.comments.push(Comment { start, end });
+    }
+
+    /// Checks the statement beginning at `self.i` for syntax newer than rustpython-parser's.
+    fn statement_start(&mut self) {
+        let at = self.i;
+        let (word, end) = self.words_at(at);
+        match word {
+            "except" => {
+                // PEP 758: `except A, B:` without parentheses.
+                let mut j = end;
+                if self.b.get(self.skip_blanks(j)) == Some(&b'*') {
+                    j = self.skip_blanks(j) + 1;
+                }
+                let mut depth = 0i32;
+                while j < self.b.len() {
+                    match self.b[j] {
+                        b'(' | b'[' | b'{' => depth += 1,
+                        b')' | b']' | b'}' => depth -= 1,
+                        b',' if depth == 0 => {
+                            self.unsupported(at, "`except` with several exception types without parentheses (PEP 758)");
+                            break;
+                        }
+                        b':' | b'\n' | b'#' | b'\'' | b'"' if depth <= 0 => break,
+                        _ => {}
+                    }
+                    j += 1;
+                }
+            }
+            "lazy" => {
+                let (next, _) = self.words_at(self.skip_blanks(end));
+                if (next == "import" || next == "from") && self.skip_blanks(end) > end {
+                    self.out.lazy_imports.push(at);
+                }
+            }
+            "def" | "class" | "type" => {
+                // PEP 696: type parameter defaults `[T = int]`.
+                let j = self.skip_blanks(end);
+                let (_, nend) = self.words_at(j);
+                if nend > j && self.b.get(self.skip_blanks(nend)) == Some(&b'[') {
+                    let mut k = self.skip_blanks(nend) + 1;
+                    let mut depth = 1i32;
+                    while k < self.b.len() && depth > 0 {
+                        match self.b[k] {
+                            b'(' | b'[' | b'{' => depth += 1,
+                            b')' | b']' | b'}' => depth -= 1,
+                            b'=' if depth == 1 => {
+                                self.unsupported(at, "a type parameter default (PEP 696)");
+                                break;
+                            }
+                            b'\n' | b':' if depth == 1 => break,
+                            _ => {}
+                        }
+                        k += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// PEP 798 (3.15): `[*x for x in y]`, `{**d for d in ds}`.
+    fn star_comprehension(&mut self) {
+        let j = self.skip_blanks(self.i);
+        if self.b.get(j) != Some(&b'*') {
+            return;
+        }
+        let mut k = j;
+        let mut depth = 0i32;
+        while k < self.b.len() {
+            match self.b[k] {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => {
+                    if depth == 0 {
+                        return;
+                    }
+                    depth -= 1
+                }
+                b',' | b'#' | b'\'' | b'"' if depth == 0 => return,
+                b'f' if depth == 0
+                    && k > 0
+                    && !is_ident(self.b[k - 1])
+                    && self.b[k..].starts_with(b"for")
+                    && !is_ident(self.b.get(k + 3).copied().unwrap_or(b'(')) =>
+                {
+                    self.unsupported(j, "unpacking in a comprehension (PEP 798)");
+                    return;
+                }
+                _ => {}
+            }
+            k += 1;
+        }
+    }
+
+    /// A string literal whose prefix starts at `start` and whose quote is at `self.i`.
+    fn string(&mut self, start: usize) {
+        let prefix = std::str::from_utf8(&self.b[start..self.i])
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !prefix.chars().all(|c| "rbuft".contains(c)) {
+            // An identifier directly followed by a string: not a prefix (a syntax error).
+            self.plain_string(self.i);
+            return;
+        }
+        if prefix.contains('t') {
+            self.unsupported(start, "a template string literal t\"…\" (PEP 750)");
+        }
+        if prefix.contains('f') || prefix.contains('t') {
+            self.fstring(start);
+        } else {
+            self.plain_string(start);
+        }
+    }
+
+    fn quote_at(&self) -> (u8, bool) {
+        let q = self.peek(0);
+        (q, self.peek(1) == q && self.peek(2) == q)
+    }
+
+    /// The quote `(q, triple)` reuses the quote of an enclosing f-string (PEP 701).
+    fn check_reuse(&mut self, q: u8, triple: bool) {
+        if let Some(&(oq, otriple)) = self.fstack.last() {
+            if oq == q && (!otriple || triple) {
+                self.unsupported(self.i, "an f-string reusing its enclosing quotes (PEP 701)");
+            }
+        }
+    }
+
+    /// `\uD800`…`\uDFFF` (or `\U0000D800`…): a lone surrogate, which a Rust string cannot
+    /// hold.
+    fn surrogate_escape(&mut self) {
+        let rest = &self.b[self.i + 1..];
+        let hex = match rest.first() {
+            Some(b'u') => rest.get(1..5),
+            Some(b'U') => rest.get(1..9),
+            _ => None,
+        };
+        if let Some(h) = hex.and_then(|h| std::str::from_utf8(h).ok()) {
+            if let Ok(n) = u32::from_str_radix(h, 16) {
+                if (0xd800..0xe000).contains(&n) {
+                    self.unsupported(self.i, "a lone surrogate in a string literal");
+                }
+            }
+        }
+    }
+
+    fn plain_string(&mut self, start: usize) {
+        let plain = !self.b[start..self.i].iter().any(|c| b"rRbB".contains(c));
+        let (q, triple) = self.quote_at();
+        self.check_reuse(q, triple);
+        self.i += if triple { 3 } else { 1 };
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            if c == b'\\' {
+                if plain {
+                    self.surrogate_escape();
+                }
+                self.i += 2;
+                continue;
+            }
+            if c == q {
+                if !triple {
+                    self.i += 1;
+                    return;
+                }
+                if self.peek(1) == q && self.peek(2) == q {
+                    self.i += 3;
+                    return;
+                }
+            }
+            if c == b'\n' && !triple {
+                self.unterminated(start, false, false);
+                return;
+            }
+            self.i += 1;
+        }
+        self.unterminated(start, triple, false);
+    }
+
+    fn unterminated(&mut self, start: usize, triple: bool, fstring: bool) {
+        let detected = self.i.min(self.b.len());
+        self.tok_error(TokError::Unterminated {
+            start,
+            triple,
+            fstring,
+            detected,
+        });
+    }
+
+    fn fstring(&mut self, start: usize) {
+        let raw = self.b[start..self.i]
+            .iter()
+            .any(|c| matches!(c, b'r' | b'R'));
+        let (q, triple) = self.quote_at();
+        self.check_reuse(q, triple);
+        if self.fstack.len() >= MAX_FSTRING_NESTING {
+            self.unsupported(self.i, "f-strings nested this deeply");
+            self.plain_string(start);
+            return;
+        }
+        self.i += if triple { 3 } else { 1 };
+        self.fstack.push((q, triple));
+        if !self.fstring_body(q, triple, raw, false) {
+            self.unterminated(start, triple, true);
+        }
+        self.fstack.pop();
+    }
+
+    /// The literal part of an f-string (or of a format spec when `spec`); returns at the
+    /// closing quote (consumed) or, for a spec, at the `}` closing the field (not consumed).
+    /// False when the string does not end.
+    fn fstring_body(&mut self, q: u8, triple: bool, raw: bool, spec: bool) -> bool {
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            match c {
+                b'\\' if !raw => {
+                    self.surrogate_escape();
+                    self.i += 2;
+                }
+                b'\\' => self.i += 1,
+                b'{' if self.peek(1) == b'{' && !spec => self.i += 2,
+                b'{' => {
+                    self.i += 1;
+                    self.replacement_field(q, triple);
+                }
+                b'}' if spec => return true,
+                b'}' if self.peek(1) == b'}' => self.i += 2,
+                b'\n' if !triple => return false,
+                c if c == q => {
+                    if !triple {
+                        if !spec {
+                            self.i += 1;
+                        }
+                        return true;
+                    }
+                    if self.peek(1) == q && self.peek(2) == q {
+                        if !spec {
+                            self.i += 3;
+                        }
+                        return true;
+                    }
+                    self.i += 1;
+                }
+                _ => self.i += 1,
+            }
+        }
+        false
+    }
+
+    /// After `{` in an f-string: the expression, `=`, `!conv`, `:spec`, up to `}`.
+    fn replacement_field(&mut self, q: u8, triple: bool) {
+        self.nest += 1;
+        if self.nest > MAX_FSTRING_NESTING {
+            self.unsupported(self.i, "f-strings nested this deeply");
+            self.i = self.b.len();
+        }
+        self.field(q, triple);
+        self.nest -= 1;
+    }
+
+    fn field(&mut self, q: u8, triple: bool) {
+        let mut depth = 0usize;
+        while self.i < self.b.len() {
+            let c = self.b[self.i];
+            match c {
+                b'#' => {
+                    self.unsupported(self.i, "a comment inside an f-string (PEP 701)");
+                    self.comment();
+                }
+                b'\\' => {
+                    self.unsupported(
+                        self.i,
+                        "a backslash inside an f-string expression (PEP 701)",
+                    );
+                    self.i += 2;
+                }
+                b'\n' => {
+                    if !triple {
+                        self.unsupported(
+                            self.i,
+                            "a line break inside a single-quoted f-string (PEP 701)",
+                        );
+                    }
+                    self.i += 1;
+                }
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    self.i += 1;
+                }
+                b')' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    self.i += 1;
+                }
+                b'}' => {
+                    self.i += 1;
+                    if depth == 0 {
+                        return;
+                    }
+                    depth -= 1;
+                }
+                b'!' if depth == 0 && self.peek(1) != b'=' => self.i += 1,
+                b':' if depth == 0 => {
+                    self.i += 1;
+                    let _ = self.fstring_body(q, triple, false, true);
+                    if self.peek(0) == b'}' {
+                        self.i += 1;
+                    }
+                    return;
+                }
+                b'\'' | b'"' => {
+                    // The end of the enclosing f-string (unterminated field) or a nested string.
+                    // Under PEP 701 a reused quote starts a nested string (flagged there),
+                    // unless no string could end on this line: then the f-string ends here.
+                    if c == q && !triple {
+                        let rest = &self.b[self.i + 1..];
+                        let eol = rest.iter().position(|&x| x == b'\n').unwrap_or(rest.len());
+                        if !rest[..eol].contains(&q) {
+                            return;
+                        }
+                    }
+                    self.string(self.i);
+                }
+                c if is_ident(c) => {
+                    let start = self.i;
+                    let (_, end) = self.words_at(start);
+                    self.i = end;
+                    if matches!(self.peek(0), b'\'' | b'"')
+                        && end - start <= 2
+                        && self.b[start..end].iter().all(|c| b"rRbBuUfFtT".contains(c))
+                    {
+                        self.string(start);
+                    }
+                }
+                _ => self.i += 1,
+            }
+            if self.out.unsupported.len() > 1000 {
+                self.i = self.b.len();
+            }
+        }
+    }
+}
