@@ -36,8 +36,14 @@ pub enum DecodeError {
     /// The bytes contain a NUL byte, first on 1-based `line`.
     NullBytes { line: usize },
     /// The bytes are not valid UTF-8 and no other encoding was declared.
-    /// `line` is 1-based, `byte` the first offending byte.
-    NonUtf8 { line: usize, byte: u8 },
+    /// `line` is 1-based, `byte` the first offending byte, `text` that line decoded with
+    /// replacement characters and `col` the 0-based character column of the offending byte.
+    NonUtf8 {
+        line: usize,
+        byte: u8,
+        text: String,
+        col: usize,
+    },
     /// A coding cookie names an encoding cpyviz cannot decode.
     UnknownEncoding { name: String },
 }
@@ -183,9 +189,23 @@ fn decode_utf8(body: &[u8]) -> Result<String, DecodeError> {
                 return Err(DecodeError::NullBytes { line });
             }
             let line = 1 + body[..at].iter().filter(|&&b| b == b'\n').count();
+            let start = body[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let end = body[at..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(body.len(), |i| at + i);
+            let text = String::from_utf8_lossy(&body[start..end])
+                .trim_end_matches('\r')
+                .to_string();
+            let col = String::from_utf8_lossy(&body[start..at]).chars().count();
             Err(DecodeError::NonUtf8 {
                 line,
                 byte: body[at],
+                text,
+                col,
             })
         }
     }
@@ -258,7 +278,9 @@ mod tests {
             Source::decode("t.py", b"x = 1\n\xff\n"),
             Err(DecodeError::NonUtf8 {
                 line: 2,
-                byte: 0xff
+                byte: 0xff,
+                text: "\u{fffd}".into(),
+                col: 0
             })
         );
         assert_eq!(

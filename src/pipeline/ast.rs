@@ -227,9 +227,20 @@ pub fn render_decode_error(path: &str, err: &crate::source::DecodeError) -> Stri
     use crate::source::DecodeError::*;
     match err {
         NullBytes { .. } => "SyntaxError: source code string cannot contain null bytes\n".to_string(),
-        NonUtf8 { line, byte } => format!(
-            "  File \"{path}\", line {line}\nSyntaxError: Non-UTF-8 code starting with '\\x{byte:02x}' on line {line}, but no encoding declared; see https://peps.python.org/pep-0263/ for details\n"
-        ),
+        NonUtf8 {
+            line,
+            byte,
+            text,
+            col,
+        } => PyError::new(
+            PyErrorKind::SyntaxError,
+            format!(
+                "Non-UTF-8 code starting with '\\x{byte:02x}' on line {line}, but no encoding declared; see https://peps.python.org/pep-0263/ for details"
+            ),
+            path,
+        )
+        .at(*line, col + 1, Some((*line, col + 2)), text.clone())
+        .render(),
         UnknownEncoding { name } => format!("SyntaxError: unknown encoding: {name}\n"),
     }
 }

@@ -584,6 +584,9 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                         src.path.clone(),
                     );
                     err.lineno = Some(line);
+                    err.offset = Some(1);
+                    err.end_lineno = Some(line);
+                    err.end_offset = Some(2);
                     err.text = Some(src.line_text(line).to_string());
                     err
                 }
@@ -690,14 +693,24 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                         Some(b'o') => "octal",
                         _ => "hexadecimal",
                     };
-                    let d = off + 2;
+                    // CPython points at the first bad digit, else at the last character
+                    // it consumed (the base letter, or a trailing `_`).
+                    let valid = |c: u8| match kind {
+                        "binary" => matches!(c, b'0' | b'1' | b'_'),
+                        "octal" => matches!(c, b'0'..=b'7' | b'_'),
+                        _ => c.is_ascii_hexdigit() || c == b'_',
+                    };
+                    let mut d = off + 2;
+                    while b.get(d).is_some_and(|&c| valid(c)) {
+                        d += 1;
+                    }
                     match b.get(d) {
-                        Some(c) if c.is_ascii_alphanumeric() && kind != "hexadecimal" => syntax(
+                        Some(c) if c.is_ascii_digit() && kind != "hexadecimal" => syntax(
                             &format!("invalid digit '{}' in {kind} literal", *c as char),
                             d,
                             d + 1,
                         ),
-                        _ => syntax(&format!("invalid {kind} literal"), off, off + 1),
+                        _ => syntax(&format!("invalid {kind} literal"), d - 1, d),
                     }
                 }
                 L::OtherError(m) if m == "Invalid Token" => {
@@ -1178,6 +1191,15 @@ fn number_error(src: &Source, off: usize) -> Option<PyError> {
     } else {
         "decimal"
     };
+    if matches!(kind, "binary" | "octal") && c.is_ascii_digit() {
+        return Some(error_at(
+            src,
+            PyErrorKind::SyntaxError,
+            format!("invalid digit '{}' in {kind} literal", c as char),
+            off,
+            off + 1,
+        ));
+    }
     let at = if c == b'_' { off } else { off - 1 };
     Some(error_at(
         src,
