@@ -106,7 +106,7 @@ pub fn ast_node(kind: &str) -> &'static str {
         "JoinedStr" => "JoinedStr: an f-string: literal parts and formatted values joined at run time (BUILD_STRING).",
         "TemplateStr" => "TemplateStr: a t-string (PEP 750, 3.14+), evaluating to a Template object.",
         "Constant" => "Constant: a literal value. The compiler stores it in the code object's constants (small ints use LOAD_SMALL_INT).",
-        "Attribute" => "Attribute: `value.attr`. Compiled to LOAD_ATTR, one of the most specialized instructions (instance values, slots, methods, modules…).",
+        "Attribute" => "Attribute: `value.attr`. Read (ctx=Load) it compiles to LOAD_ATTR, one of the most specialized instructions (instance values, slots, methods, modules…); assigned (ctx=Store) to STORE_ATTR.",
         "Subscript" => "Subscript: `value[slice]`.",
         "Starred" => "Starred: `*value` in a call, display or assignment target.",
         "Name" => "Name: a variable. `ctx` says whether it is read (Load), written (Store) or deleted (Del); the compiler picks LOAD_FAST, LOAD_GLOBAL, LOAD_DEREF… from its scope.",

@@ -187,3 +187,33 @@ fn a_tiny_terminal_gets_a_message() {
         "{screen}"
     );
 }
+
+#[test]
+fn clicking_the_source_selects_the_token_there() {
+    use cpyviz::app::Action;
+    let mut app = open("samples/abs.py", Stage::Tokens);
+    let terminal = draw(&mut app, 100, 30);
+    // Find where `return` of line 4 is drawn, and click on it.
+    let buffer = terminal.backend().buffer();
+    let screen = text(buffer);
+    let (row, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("   4 │"))
+        .expect("line 4 is on screen");
+    let column = line.find("return").expect("line 4 has return");
+    let column = line[..column].chars().count() as u16;
+    app.update(Action::Click {
+        column,
+        row: row as u16,
+    });
+    let tokens = app.capture().tokens.as_ref().unwrap();
+    assert_eq!(tokens[app.token_sel].text, "return");
+    assert_eq!(tokens[app.token_sel].start.0, 4);
+    // A click on the stage bar switches stage.
+    let bar = text(draw(&mut app, 100, 30).backend().buffer());
+    let bar_line = bar.lines().nth(1).unwrap();
+    let at = bar_line[..bar_line.find("AST").unwrap()].chars().count() as u16;
+    app.update(Action::Click { column: at, row: 1 });
+    assert_eq!(app.stage, Stage::Ast);
+}
