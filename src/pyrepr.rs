@@ -37,23 +37,25 @@ pub fn str_repr(s: &str) -> String {
     out
 }
 
-/// Python's `str.isprintable()` for one character (approximated for non-ASCII: control,
-/// format, separator and unassigned characters other than the space are not printable).
+/// Python's `str.isprintable()` for one character: every character but the space whose
+/// general category is "Other" (Cc, Cf, Cs, Co, Cn) or "Separator" (Zs, Zl, Zp) is not printable.
+/// (The crate's Unicode version may lag CPython's for characters assigned very recently.)
 pub fn is_printable(c: char) -> bool {
-    let n = c as u32;
-    if n < 0x80 {
-        return (0x20..0x7f).contains(&n);
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+    if c == ' ' {
+        return true;
     }
-    if c.is_control() {
-        return false;
-    }
-    // Separators other than ' ' (Zs, Zl, Zp) and common format characters (Cf).
-    !matches!(n,
-        0xa0 | 0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x1680 | 0x180e
-        | 0x2000..=0x200f | 0x2028..=0x202f | 0x205f..=0x2064 | 0x2066..=0x206f
-        | 0x3000 | 0xd800..=0xdfff | 0xe000..=0xf8ff | 0xfeff | 0xfff9..=0xfffb
-        | 0x110bd | 0x1d173..=0x1d17a | 0xe0001 | 0xe0020..=0xe007f
-        | 0xf0000..=0x10ffff)
+    !matches!(
+        get_general_category(c),
+        G::Control
+            | G::Format
+            | G::Surrogate
+            | G::PrivateUse
+            | G::Unassigned
+            | G::LineSeparator
+            | G::ParagraphSeparator
+            | G::SpaceSeparator
+    )
 }
 
 /// `repr(b)` of a Python `bytes`.
@@ -167,6 +169,8 @@ mod tests {
         assert_eq!(str_repr("a\nb\t\\"), "'a\\nb\\t\\\\'");
         assert_eq!(str_repr("\x00\x7f é"), "'\\x00\\x7f é'");
         assert_eq!(str_repr("\u{a0}\u{200b}"), "'\\xa0\\u200b'");
+        // Unassigned code points and private use are escaped too.
+        assert_eq!(str_repr("\u{378}\u{e000}\u{1f600}"), "'\\u0378\\ue000\u{1f600}'");
     }
 
     #[test]
