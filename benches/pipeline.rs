@@ -140,7 +140,11 @@ fn bench_tokens_ast() {
     println!(
         "tokens+ast  {lines} lines: cpyviz {:.1} ms{}",
         ours.as_secs_f64() * 1e3,
-        if ok { "" } else { "  (WARNING: a stage failed on the generated module)" }
+        if ok {
+            ""
+        } else {
+            "  (WARNING: a stage failed on the generated module)"
+        }
     );
     match reference_command() {
         None => println!(

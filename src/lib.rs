@@ -22,9 +22,13 @@
 //! - `cli.rs` — the command line.
 
 pub mod app;
+pub mod bytecode;
 pub mod capture;
+pub mod capture_file;
 pub mod cli;
+pub mod dis;
 pub mod dump;
+pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod pipeline;
@@ -32,4 +36,5 @@ pub mod pyrepr;
 pub mod source;
 pub mod tui;
 pub mod ui;
+pub mod uops;
 pub mod version;

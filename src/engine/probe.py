@@ -1,0 +1,501 @@
+# cpyviz live probe: records what this CPython does with one snippet, as one JSON document.
+#
+# usage: python -s -P -c PROBE DISPLAY_NAME ABS_PATH
+#
+# DISPLAY_NAME is the file name as the user gave it (used for compile() and messages, like
+# `python -m dis NAME` does); ABS_PATH is where to read it. The snippet is EXECUTED as
+# __main__ (its stdout/stderr are captured at the file-descriptor level and put in the JSON).
+# The document goes to the real stdout at the end. Keep this file runnable on 3.8+ so that a
+# too-old interpreter gets a clear message rather than a SyntaxError.
+import sys
+import os
+
+PROBE_FORMAT = 1
+
+
+def _text(s):
+    """A str JSON (and Rust) can carry: lone surrogates become U+FFFD."""
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in s)
+
+
+def _unavailable(what, why):
+    return {"unavailable": "%s: %s" % (what, why)}
+
+
+def _exc_info(e, display):
+    """A SyntaxError-like exception as data."""
+    d = {"type": type(e).__name__, "msg": _text(str(e))}
+    if isinstance(e, SyntaxError):
+        d["msg"] = _text(e.msg if e.msg is not None else str(e))
+        d["filename"] = _text(e.filename if e.filename is not None else display)
+        d["lineno"] = e.lineno
+        d["offset"] = e.offset
+        d["end_lineno"] = getattr(e, "end_lineno", None)
+        d["end_offset"] = getattr(e, "end_offset", None)
+        d["text"] = _text(e.text) if e.text is not None else None
+    return d
+
+
+# -- interpreter facts --------------------------------------------------------------------------
+
+
+def interpreter_facts():
+    jit = {"available": None, "enabled": None, "note": None}
+    j = getattr(sys, "_jit", None)
+    if j is None:
+        jit["note"] = "sys._jit is not available before CPython 3.14"
+    else:
+        try:
+            jit["available"] = bool(j.is_available())
+            jit["enabled"] = bool(j.is_enabled())
+        except Exception as e:  # pragma: no cover - defensive
+            jit["note"] = "sys._jit failed: %r" % (e,)
+    vi = sys.version_info
+    return {
+        "version": sys.version,
+        "version_info": [vi.major, vi.minor, vi.micro, vi.releaselevel, vi.serial],
+        "executable": sys.executable,
+        "implementation": sys.implementation.name,
+        "platform": sys.platform,
+        "byteorder": sys.byteorder,
+        "jit": jit,
+    }
+
+
+# -- source ---------------------------------------------------------------------------------------
+
+
+def decode_source(data):
+    import tokenize
+    import io
+
+    enc, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(enc)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return {"text": _text(text), "encoding": enc}
+
+
+# -- tokens (python -m tokenize -e) -----------------------------------------------------------
+
+
+def tokens_stage(abs_path, display):
+    import tokenize
+
+    try:
+        with open(abs_path, "rb") as f:
+            toks = list(tokenize.tokenize(f.readline))
+    except IndentationError as err:  # includes TabError
+        line, column = err.args[1][1:3]
+        return {"error": {"type": type(err).__name__, "msg": _text(str(err.args[0])),
+                          "filename": display, "lineno": line, "offset": column}}
+    except tokenize.TokenError as err:
+        line, column = err.args[1]
+        return {"error": {"type": "TokenError", "msg": _text(str(err.args[0])),
+                          "filename": display, "lineno": line, "offset": column}}
+    except SyntaxError as err:
+        return {"error": {"type": "SyntaxError", "msg": _text(str(err)), "filename": display,
+                          "lineno": None, "offset": None}}
+    out = []
+    for t in toks:
+        out.append({
+            "type": tokenize.tok_name[t.exact_type],
+            "string": _text(t.string),
+            "start": list(t.start),
+            "end": list(t.end),
+        })
+    return {"ok": out}
+
+
+# -- AST (python -m ast) ----------------------------------------------------------------------
+
+
+def ast_stage(data, display):
+    import ast
+
+    try:
+        tree = ast.parse(data, display, "exec", type_comments=True)
+    except SyntaxError as e:
+        return {"error": _exc_info(e, display)}
+    except (ValueError, UnicodeError) as e:
+        return {"error": {"type": "SyntaxError", "msg": _text(str(e)), "filename": display}}
+
+    def const(v):
+        if v is None:
+            return {"c": "none"}
+        if v is Ellipsis:
+            return {"c": "ellipsis"}
+        if isinstance(v, bool):
+            return {"c": "bool", "v": v}
+        if isinstance(v, int):
+            return {"c": "int", "v": str(v)}
+        if isinstance(v, float):
+            return {"c": "float", "v": repr(v)}
+        if isinstance(v, complex):
+            return {"c": "complex", "v": [repr(v.real), repr(v.imag)]}
+        if isinstance(v, str):
+            return {"c": "str", "v": _text(v)}
+        if isinstance(v, bytes):
+            return {"c": "bytes", "v": v.hex()}
+        return {"c": "other", "v": _text(repr(v))}
+
+    def value(v, is_const):
+        if isinstance(v, ast.AST):
+            return node(v)
+        if isinstance(v, list):
+            return {"l": [value(x, False) for x in v]}
+        if is_const:
+            return const(v)
+        if v is None:
+            return None
+        if isinstance(v, bool):
+            return {"c": "bool", "v": v}
+        if isinstance(v, int):
+            return {"i": v}
+        if isinstance(v, str):
+            return {"s": _text(v)}
+        return const(v)
+
+    def node(n):
+        kind = type(n).__name__
+        fields = []
+        for name in n._fields:
+            try:
+                v = getattr(n, name)
+            except AttributeError:
+                continue
+            is_const = (kind == "Constant" and name == "value") or (
+                kind == "MatchSingleton" and name == "value")
+            fields.append([name, value(v, is_const)])
+        pos = None
+        if "lineno" in getattr(n, "_attributes", ()) and hasattr(n, "lineno"):
+            pos = [n.lineno, n.col_offset, getattr(n, "end_lineno", None),
+                   getattr(n, "end_col_offset", None)]
+        return {"k": kind, "f": fields, "p": pos}
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+    return {"ok": node(tree)}
+
+
+# -- code objects (dis) ---------------------------------------------------------------------------
+
+
+def walk_code(co):
+    import types
+
+    yield co
+    for c in co.co_consts:
+        if isinstance(c, types.CodeType):
+            for x in walk_code(c):
+                yield x
+
+
+def instructions(co, adaptive):
+    import dis
+
+    out = []
+    if adaptive:
+        it = dis.get_instructions(co, adaptive=True)
+    else:
+        it = dis.get_instructions(co)
+    for i in it:
+        pos = getattr(i, "positions", None)
+        starts = getattr(i, "starts_line", None)
+        line_number = getattr(i, "line_number", None)
+        if isinstance(starts, int) and not isinstance(starts, bool):  # 3.12: starts_line is a line
+            line_number, starts = starts, True
+        cache = getattr(i, "cache_info", None)
+        jt = None
+        try:
+            jt = i.jump_target
+        except Exception:
+            pass
+        out.append({
+            "offset": i.offset,
+            "start_offset": getattr(i, "start_offset", i.offset),
+            "opname": i.opname,
+            "opcode": i.opcode,
+            "arg": i.arg,
+            "argval": _text(repr(i.argval)),
+            "argrepr": _text(i.argrepr),
+            "starts_line": bool(starts),
+            "line_number": line_number,
+            "label": getattr(i, "label", None),
+            "is_jump_target": bool(getattr(i, "is_jump_target", False)),
+            "jump_target": jt,
+            "positions": None if pos is None else [pos.lineno, pos.end_lineno, pos.col_offset,
+                                                   pos.end_col_offset],
+            "cache_info": None if not cache else [[n, s, bytes(d).hex()] for (n, s, d) in cache],
+        })
+    return out
+
+
+def code_object(co, adaptive):
+    import dis
+
+    notes = []
+    entries = []
+    try:
+        raw = dis.Bytecode(co).exception_entries
+        labels = {}
+        try:
+            labels = dis._make_labels_map(co.co_code, exception_entries=raw)
+        except Exception:
+            notes.append("exception-table labels unavailable in this version")
+        for e in raw:
+            entries.append({
+                "start": e.start, "end": e.end, "target": e.target, "depth": e.depth,
+                "lasti": bool(e.lasti),
+                "start_label": getattr(e, "start_label", labels.get(e.start)),
+                "end_label": getattr(e, "end_label", labels.get(e.end)),
+                "target_label": getattr(e, "target_label", labels.get(e.target)),
+            })
+    except Exception as ex:
+        notes.append("exception table unavailable: %r" % (ex,))
+    import types
+
+    return {
+        "repr": _text(repr(co)),
+        "name": co.co_name,
+        "qualname": getattr(co, "co_qualname", co.co_name),
+        "filename": _text(co.co_filename),
+        "firstlineno": co.co_firstlineno,
+        "flags": co.co_flags,
+        "argcount": co.co_argcount,
+        "posonlyargcount": co.co_posonlyargcount,
+        "kwonlyargcount": co.co_kwonlyargcount,
+        "nlocals": co.co_nlocals,
+        "stacksize": co.co_stacksize,
+        "code_len": len(co.co_code),
+        "consts": [_text(repr(c)) for c in co.co_consts],
+        "names": list(co.co_names),
+        "varnames": list(co.co_varnames),
+        "cellvars": list(co.co_cellvars),
+        "freevars": list(co.co_freevars),
+        "linestarts": [[o, l] for (o, l) in dis.findlinestarts(co)],
+        "exception_table": entries,
+        "instructions": instructions(co, adaptive),
+        "children": [code_object(c, adaptive) for c in co.co_consts
+                     if isinstance(c, types.CodeType)],
+        "notes": notes,
+    }
+
+
+# -- execution --------------------------------------------------------------------------------
+
+
+def run_snippet(code, display):
+    import tempfile
+    import traceback
+
+    result = {"exception": None, "exit_code": 0}
+    out_f = tempfile.TemporaryFile()
+    err_f = tempfile.TemporaryFile()
+    for s in (sys.stdout, sys.stderr):
+        s.flush()
+    saved_fds = (os.dup(1), os.dup(2))
+    saved_objs = (sys.stdout, sys.stderr, sys.argv)
+    os.dup2(out_f.fileno(), 1)
+    os.dup2(err_f.fileno(), 2)
+    sys.argv = [display]
+    ns = {"__name__": "__main__", "__file__": display, "__builtins__": __builtins__}
+    try:
+        exec(code, ns)
+    except SystemExit as e:
+        c = e.code
+        if c is None:
+            ec = 0
+        elif isinstance(c, int):
+            ec = c
+        else:
+            ec = 1
+            try:
+                sys.stderr.write("%s\n" % (c,))
+            except Exception:
+                pass
+        result["exception"] = {"type": "SystemExit", "msg": _text(str(e)), "traceback": ""}
+        result["exit_code"] = ec
+    except BaseException as e:
+        tb = e.__traceback__
+        tb = tb.tb_next if tb is not None else None  # drop the probe's own frame
+        text = "".join(traceback.format_exception(type(e), e, tb))
+        result["exception"] = {"type": type(e).__name__, "msg": _text(str(e)),
+                               "traceback": _text(text)}
+        result["exit_code"] = 1
+    finally:
+        for s in (sys.stdout, sys.stderr):
+            try:
+                s.flush()
+            except Exception:
+                pass
+        sys.stdout, sys.stderr, sys.argv = saved_objs
+        for s in (sys.stdout, sys.stderr):
+            try:
+                s.flush()
+            except Exception:
+                pass
+        os.dup2(saved_fds[0], 1)
+        os.dup2(saved_fds[1], 2)
+        os.close(saved_fds[0])
+        os.close(saved_fds[1])
+    out_f.seek(0)
+    err_f.seek(0)
+    result["stdout"] = out_f.read().decode("utf-8", "replace")
+    result["stderr"] = err_f.read().decode("utf-8", "replace")
+    return result
+
+
+def jit_region_address(ex, machine_code):
+    """Where the executor's machine code lives: found by reading the executor object through
+    /proc/self/mem (a read of unmapped memory fails cleanly there) and checking the bytes."""
+    import struct
+
+    if not machine_code:
+        return None, "no machine code"
+    if not sys.platform.startswith("linux"):
+        return None, "address lookup needs /proc/self/mem (Linux)"
+    try:
+        size = sys.getsizeof(ex)
+        n = len(machine_code)
+        with open("/proc/self/mem", "rb", buffering=0) as mem:
+            mem.seek(id(ex))
+            raw = mem.read(min(size, 1 << 16))
+            for i in range(0, len(raw) - 15, 8):
+                word, ptr = struct.unpack_from("=QQ", raw, i)
+                if word != n or ptr == 0:
+                    continue
+                try:
+                    mem.seek(ptr)
+                    if mem.read(n) == machine_code:
+                        return ptr, None
+                except (OSError, ValueError, OverflowError):
+                    continue
+    except (OSError, ValueError, OverflowError) as e:
+        return None, "address lookup failed: %s" % (e,)
+    return None, "address not found in the executor object"
+
+
+def executors_stage(code):
+    try:
+        import _opcode
+    except ImportError:
+        return _unavailable("executors", "no _opcode module")
+    if not hasattr(_opcode, "get_executor"):
+        return _unavailable("executors", "_opcode.get_executor is not available in %d.%d"
+                            % sys.version_info[:2])
+    jit = getattr(sys, "_jit", None)
+    jit_on = bool(jit is not None and jit.is_enabled())
+    out = []
+    for path_index, co in enumerate(walk_code(code)):
+        for off in range(0, len(co.co_code), 2):
+            try:
+                ex = _opcode.get_executor(co, off)
+            except (ValueError, RuntimeError):
+                continue
+            uops = []
+            for u in ex:
+                u = tuple(u)
+                uops.append({
+                    "name": u[0] if len(u) > 0 else "?",
+                    "oparg": u[1] if len(u) > 1 else None,
+                    "target": u[2] if len(u) > 2 else None,
+                    "operand": u[3] if len(u) > 3 else None,
+                })
+            rec = {
+                "code_index": path_index,
+                "qualname": getattr(co, "co_qualname", co.co_name),
+                "offset": off,
+                "valid": None,
+                "opcode": None,
+                "oparg": None,
+                "uops": uops,
+                "jit_code": None,
+                "jit_address": None,
+                "jit_note": None,
+            }
+            for key, meth in (("valid", "is_valid"), ("opcode", "get_opcode"),
+                              ("oparg", "get_oparg")):
+                try:
+                    rec[key] = getattr(ex, meth)()
+                except Exception:
+                    pass
+            if not hasattr(ex, "get_jit_code"):
+                rec["jit_note"] = "get_jit_code() is not available in %d.%d" % sys.version_info[:2]
+            elif not jit_on:
+                rec["jit_note"] = "the JIT is off"
+            else:
+                try:
+                    mc = ex.get_jit_code()
+                    rec["jit_code"] = bytes(mc).hex()
+                    rec["jit_address"], rec["jit_note"] = jit_region_address(ex, bytes(mc))
+                except Exception as e:
+                    rec["jit_note"] = "get_jit_code() failed: %s" % (e,)
+            out.append(rec)
+    return {"ok": out}
+
+
+def main():
+    display, abs_path = sys.argv[1], sys.argv[2]
+    doc = {"probe": PROBE_FORMAT, "python": interpreter_facts()}
+    vi = sys.version_info
+    if vi < (3, 12):
+        doc["fatal"] = "CPython %d.%d is too old: cpyviz needs 3.12 or newer" % (vi[0], vi[1])
+        emit(doc)
+        return
+    try:
+        with open(abs_path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        doc["fatal"] = "can't open file '%s': [Errno %s] %s" % (display, e.errno, e.strerror)
+        emit(doc)
+        return
+    try:
+        doc["source"] = decode_source(data)
+    except (SyntaxError, UnicodeError, LookupError) as e:
+        doc["source"] = {"error": _text(str(e))}
+    import dis  # noqa: F401  (imported before the run, as stage.py does)
+    import types  # noqa: F401
+
+    try:
+        code = compile(data, display, "exec")
+        compile_error = None
+    except SyntaxError as e:
+        code, compile_error = None, {"error": _exc_info(e, display)}
+    except (ValueError, UnicodeError) as e:
+        code = None
+        compile_error = {"error": {"type": "SyntaxError", "msg": _text(str(e)),
+                                   "filename": display}}
+    if code is not None:
+        # Run first and snapshot right away, so the probe's own work cannot disturb the
+        # snippet's specializations and executors.
+        doc["run"] = {"ok": run_snippet(code, display)}
+        try:
+            doc["specialized"] = {"ok": code_object(code, True)}
+        except Exception as e:
+            doc["specialized"] = _unavailable("specialized bytecode", repr(e))
+        try:
+            doc["executors"] = executors_stage(code)
+        except Exception as e:
+            doc["executors"] = _unavailable("executors", repr(e))
+        doc["bytecode"] = {"ok": code_object(code, False)}
+    else:
+        for k in ("run", "specialized", "executors", "bytecode"):
+            doc[k] = compile_error
+    doc["tokens"] = tokens_stage(abs_path, display)
+    doc["ast"] = ast_stage(data, display)
+    emit(doc)
+
+
+def emit(doc):
+    import json
+
+    sys.stdout.write(json.dumps(doc))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+main()
