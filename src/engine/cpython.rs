@@ -3,8 +3,10 @@
 //!
 //! The probe runs as `PYTHON -s -P -c PROBE NAME ABS_PATH` (never through a shell) with
 //! `PYTHONHASHSEED=0`, `PYTHON_JIT=1` when the build has a JIT, stdin from `/dev/null`, in the
-//! temp directory (not the snippet's), in its own process group that is killed when the probe
-//! ends or times out. `-I`/`-E` are not used: they would make CPython ignore `PYTHON_JIT`.
+//! user's working directory (like `python FILE`, so relative paths in the snippet work; `-P` keeps
+//! that directory and the snippet's off `sys.path`), in its own process group that is killed when
+//! the probe ends or times out. `-I`/`-E` are not used: they would make CPython ignore
+//! `PYTHON_JIT`.
 
 #![allow(clippy::result_large_err)] // `PyError` is the shared error-as-data type.
 
@@ -56,8 +58,7 @@ pub fn capture(path: &Path, opts: &LiveOptions) -> Result<Capture, String> {
         .arg(PROBE)
         .arg(&display)
         .arg(&abs)
-        .env("PYTHONHASHSEED", "0")
-        .current_dir(std::env::temp_dir());
+        .env("PYTHONHASHSEED", "0");
     if jit_available {
         cmd.env("PYTHON_JIT", "1");
     } else {

@@ -2,8 +2,10 @@
 #
 # usage: python -s -P -c PROBE DISPLAY_NAME ABS_PATH
 #
-# DISPLAY_NAME is the file name as the user gave it (used for compile() and messages, like
-# `python -m dis NAME` does); ABS_PATH is where to read it. The snippet is EXECUTED as
+# DISPLAY_NAME is the file name as the user gave it (used for compile(), __file__ and messages,
+# like `python FILE` and `python -m dis FILE` do); ABS_PATH is where to read it. It runs in the
+# user's working directory (as `python FILE` would); -P keeps that directory (and the snippet's)
+# off sys.path, so nothing there can shadow the modules the probe imports. The snippet is EXECUTED as
 # __main__ (its stdout/stderr are captured at the file-descriptor level and put in the JSON).
 # The document goes to the real stdout at the end. Keep this file runnable on 3.8+ so that a
 # too-old interpreter gets a clear message rather than a SyntaxError.
@@ -194,15 +196,11 @@ def walk_code(co):
                 yield x
 
 
-def instructions(co, adaptive):
-    import dis
-
+def instructions(bc):
+    """The instructions of a `dis.Bytecode` (labels as `dis.dis` prints them: jump targets and
+    exception-table boundaries)."""
     out = []
-    if adaptive:
-        it = dis.get_instructions(co, adaptive=True)
-    else:
-        it = dis.get_instructions(co)
-    for i in it:
+    for i in bc:
         pos = getattr(i, "positions", None)
         starts = getattr(i, "starts_line", None)
         line_number = getattr(i, "line_number", None)
@@ -236,28 +234,24 @@ def instructions(co, adaptive):
 
 def code_object(co, adaptive):
     import dis
-
-    notes = []
-    entries = []
-    try:
-        raw = dis.Bytecode(co).exception_entries
-        labels = {}
-        try:
-            labels = dis._make_labels_map(co.co_code, exception_entries=raw)
-        except Exception:
-            notes.append("exception-table labels unavailable in this version")
-        for e in raw:
-            entries.append({
-                "start": e.start, "end": e.end, "target": e.target, "depth": e.depth,
-                "lasti": bool(e.lasti),
-                "start_label": getattr(e, "start_label", labels.get(e.start)),
-                "end_label": getattr(e, "end_label", labels.get(e.end)),
-                "target_label": getattr(e, "target_label", labels.get(e.target)),
-            })
-    except Exception as ex:
-        notes.append("exception table unavailable: %r" % (ex,))
     import types
 
+    notes = []
+    try:
+        bc = dis.Bytecode(co, adaptive=adaptive)
+    except TypeError:  # no adaptive= before 3.12
+        bc = dis.Bytecode(co)
+        notes.append("adaptive bytecode unavailable in this version")
+    instrs = instructions(bc)  # iterating sets the exception entries' labels (3.13+)
+    entries = []
+    for e in getattr(bc, "exception_entries", ()):
+        entries.append({
+            "start": e.start, "end": e.end, "target": e.target, "depth": e.depth,
+            "lasti": bool(e.lasti),
+            "start_label": getattr(e, "start_label", None),
+            "end_label": getattr(e, "end_label", None),
+            "target_label": getattr(e, "target_label", None),
+        })
     return {
         "repr": _text(repr(co)),
         "name": co.co_name,
@@ -278,7 +272,7 @@ def code_object(co, adaptive):
         "freevars": list(co.co_freevars),
         "linestarts": [[o, l] for (o, l) in dis.findlinestarts(co)],
         "exception_table": entries,
-        "instructions": instructions(co, adaptive),
+        "instructions": instrs,
         "children": [code_object(c, adaptive) for c in co.co_consts
                      if isinstance(c, types.CodeType)],
         "notes": notes,
