@@ -1,7 +1,7 @@
 //! The live engine: run a real CPython with the embedded probe (`probe.py`) and turn its JSON
 //! report into a [`Capture`].
 //!
-//! The probe runs as `PYTHON -s -P -c PROBE NAME ABS_PATH` (never through a shell) with
+//! The probe runs as `PYTHON -s -P -c BOOT NAME ABS_PATH PROBE` (never through a shell) with
 //! `PYTHONHASHSEED=0`, `PYTHON_JIT=1` when the build has a JIT, stdin from `/dev/null`, in the
 //! user's working directory (like `python FILE`, so relative paths in the snippet work; `-P` keeps
 //! that directory and the snippet's off `sys.path`), in its own process group that is killed when
@@ -30,7 +30,9 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The probe script, embedded in the binary.
+/// The probe's first stage (run with `-c`): compiles and runs the snippet.
+pub const BOOT: &str = include_str!("boot.py");
+/// The probe's analysis stage, handed to the boot script as an argument.
 pub const PROBE: &str = include_str!("probe.py");
 
 /// The probe's report format this cpyviz reads.
@@ -55,9 +57,10 @@ pub fn capture(path: &Path, opts: &LiveOptions) -> Result<Capture, String> {
     cmd.arg("-s")
         .arg("-P")
         .arg("-c")
-        .arg(PROBE)
+        .arg(BOOT)
         .arg(&display)
         .arg(&abs)
+        .arg(PROBE)
         .env("PYTHONHASHSEED", "0");
     if jit_available {
         cmd.env("PYTHON_JIT", "1");

@@ -1,14 +1,9 @@
-# cpyviz live probe: records what this CPython does with one snippet, as one JSON document.
-#
-# usage: python -s -P -c PROBE DISPLAY_NAME ABS_PATH
-#
-# DISPLAY_NAME is the file name as the user gave it (used for compile(), __file__ and messages,
-# like `python FILE` and `python -m dis FILE` do); ABS_PATH is where to read it. It runs in the
-# user's working directory (as `python FILE` would); -P keeps that directory (and the snippet's)
-# off sys.path, so nothing there can shadow the modules the probe imports. The snippet is EXECUTED as
-# __main__ (its stdout/stderr are captured at the file-descriptor level and put in the JSON).
-# The document goes to the real stdout at the end. Keep this file runnable on 3.8+ so that a
-# too-old interpreter gets a clear message rather than a SyntaxError.
+# cpyviz live probe, stage 2: the analysis. boot.py has compiled and run the snippet and
+# execs this with BOOT = (NAME, DATA, CODE, RESULT): NAME as the user gave it (used for compile()
+# and __file__, like `python FILE`), DATA the file's bytes (or the path when it could not be read),
+# CODE the module's code object (or None), RESULT the compile error, or [stdout_fd, stderr_fd,
+# exception-or-None, snapshot] of the run (snapshot: per code object [code, adaptive bytes,
+# executors]). It prints one JSON document on stdout.
 import sys
 import os
 
@@ -85,12 +80,12 @@ def decode_source(data):
 # -- tokens (python -m tokenize -e) -----------------------------------------------------------
 
 
-def tokens_stage(abs_path, display):
+def tokens_stage(data, display):
+    import io
     import tokenize
 
     try:
-        with open(abs_path, "rb") as f:
-            toks = list(tokenize.tokenize(f.readline))
+        toks = list(tokenize.tokenize(io.BytesIO(data).readline))
     except IndentationError as err:  # includes TabError
         line, column = err.args[1][1:3]
         return {"error": {"type": type(err).__name__, "msg": _text(str(err.args[0])),
@@ -282,24 +277,26 @@ def code_object(co, adaptive):
 # -- execution --------------------------------------------------------------------------------
 
 
-def run_snippet(code, display):
-    import tempfile
+def collect_run(result):
+    """The snippet's run, from boot.py's [stdout_fd, stderr_fd, exception]."""
     import traceback
 
-    result = {"exception": None, "exit_code": 0}
-    out_f = tempfile.TemporaryFile()
-    err_f = tempfile.TemporaryFile()
-    for s in (sys.stdout, sys.stderr):
-        s.flush()
-    saved_fds = (os.dup(1), os.dup(2))
-    saved_objs = (sys.stdout, sys.stderr, sys.argv)
-    os.dup2(out_f.fileno(), 1)
-    os.dup2(err_f.fileno(), 2)
-    sys.argv = [display]
-    ns = {"__name__": "__main__", "__file__": display, "__builtins__": __builtins__}
-    try:
-        exec(code, ns)
-    except SystemExit as e:
+    out_fd, err_fd, e = result
+    rec = {"exception": None, "exit_code": 0}
+
+    def read(fd):
+        os.lseek(fd, 0, 0)
+        chunks = []
+        while True:
+            b = os.read(fd, 1 << 16)
+            if not b:
+                break
+            chunks.append(b)
+        os.close(fd)
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    extra = ""
+    if isinstance(e, SystemExit):
         c = e.code
         if c is None:
             ec = 0
@@ -307,40 +304,19 @@ def run_snippet(code, display):
             ec = c
         else:
             ec = 1
-            try:
-                sys.stderr.write("%s\n" % (c,))
-            except Exception:
-                pass
-        result["exception"] = {"type": "SystemExit", "msg": _text(str(e)), "traceback": ""}
-        result["exit_code"] = ec
-    except BaseException as e:
+            extra = "%s\n" % (c,)
+        rec["exception"] = {"type": "SystemExit", "msg": _text(str(e)), "traceback": ""}
+        rec["exit_code"] = ec
+    elif e is not None:
         tb = e.__traceback__
-        tb = tb.tb_next if tb is not None else None  # drop the probe's own frame
+        tb = tb.tb_next if tb is not None else None  # drop boot.py's own frame
         text = "".join(traceback.format_exception(type(e), e, tb))
-        result["exception"] = {"type": type(e).__name__, "msg": _text(str(e)),
-                               "traceback": _text(text)}
-        result["exit_code"] = 1
-    finally:
-        for s in (sys.stdout, sys.stderr):
-            try:
-                s.flush()
-            except Exception:
-                pass
-        sys.stdout, sys.stderr, sys.argv = saved_objs
-        for s in (sys.stdout, sys.stderr):
-            try:
-                s.flush()
-            except Exception:
-                pass
-        os.dup2(saved_fds[0], 1)
-        os.dup2(saved_fds[1], 2)
-        os.close(saved_fds[0])
-        os.close(saved_fds[1])
-    out_f.seek(0)
-    err_f.seek(0)
-    result["stdout"] = out_f.read().decode("utf-8", "replace")
-    result["stderr"] = err_f.read().decode("utf-8", "replace")
-    return result
+        rec["exception"] = {"type": type(e).__name__, "msg": _text(str(e)),
+                            "traceback": _text(text)}
+        rec["exit_code"] = 1
+    rec["stdout"] = read(out_fd)
+    rec["stderr"] = read(err_fd) + extra
+    return rec
 
 
 def jit_region_address(ex, machine_code):
@@ -373,7 +349,9 @@ def jit_region_address(ex, machine_code):
     return None, "address not found in the executor object"
 
 
-def executors_stage(code):
+def executors_stage(snapshot):
+    """The executors boot.py found right after the run: per code object (dis order), entries
+    [offset, executor, uops-or-error, is_valid, get_opcode, get_oparg, get_jit_code]."""
     try:
         import _opcode
     except ImportError:
@@ -383,15 +361,15 @@ def executors_stage(code):
                             % sys.version_info[:2])
     jit = getattr(sys, "_jit", None)
     jit_on = bool(jit is not None and jit.is_enabled())
+
+    def ok(v):
+        return None if isinstance(v, BaseException) else v
+
     out = []
-    for path_index, co in enumerate(walk_code(code)):
-        for off in range(0, len(co.co_code), 2):
-            try:
-                ex = _opcode.get_executor(co, off)
-            except (ValueError, RuntimeError):
-                continue
+    for index, (co, _adaptive, found) in enumerate(snapshot):
+        for off, ex, uop_list, valid, opcode, oparg, mc in found:
             uops = []
-            for u in ex:
+            for u in ok(uop_list) or ():
                 u = tuple(u)
                 uops.append({
                     "name": u[0] if len(u) > 0 else "?",
@@ -400,86 +378,101 @@ def executors_stage(code):
                     "operand": u[3] if len(u) > 3 else None,
                 })
             rec = {
-                "code_index": path_index,
+                "code_index": index,
                 "qualname": getattr(co, "co_qualname", co.co_name),
                 "offset": off,
-                "valid": None,
-                "opcode": None,
-                "oparg": None,
+                "valid": ok(valid),
+                "opcode": ok(opcode),
+                "oparg": ok(oparg),
                 "uops": uops,
                 "jit_code": None,
                 "jit_address": None,
                 "jit_note": None,
             }
-            for key, meth in (("valid", "is_valid"), ("opcode", "get_opcode"),
-                              ("oparg", "get_oparg")):
-                try:
-                    rec[key] = getattr(ex, meth)()
-                except Exception:
-                    pass
-            if not hasattr(ex, "get_jit_code"):
+            if isinstance(mc, AttributeError):
                 rec["jit_note"] = "get_jit_code() is not available in %d.%d" % sys.version_info[:2]
             elif not jit_on:
                 rec["jit_note"] = "the JIT is off"
+            elif isinstance(mc, BaseException) or mc is None:
+                rec["jit_note"] = "get_jit_code() failed: %s" % (mc,)
             else:
-                try:
-                    mc = ex.get_jit_code()
-                    rec["jit_code"] = bytes(mc).hex()
-                    rec["jit_address"], rec["jit_note"] = jit_region_address(ex, bytes(mc))
-                except Exception as e:
-                    rec["jit_note"] = "get_jit_code() failed: %s" % (e,)
+                mc = bytes(mc)
+                rec["jit_code"] = mc.hex()
+                rec["jit_address"], rec["jit_note"] = jit_region_address(ex, mc)
             out.append(rec)
     return {"ok": out}
 
 
+def specialized_stage(code, snapshot):
+    """The adaptive bytecode boot.py saved right after the run, decoded by dis itself: dis reads
+    `co._co_code_adaptive` through `dis._get_code_array`, which is pointed at the snapshot (with
+    ENTER_EXECUTOR replaced by the executor's opcode and oparg, as dis does)."""
+    import dis
+
+    saved = {id(co): (adaptive, {e[0]: e for e in found}) for co, adaptive, found in snapshot}
+    original = getattr(dis, "_get_code_array", None)
+    enter = dis.opmap.get("ENTER_EXECUTOR")
+    if original is None:
+        return {"ok": code_object(code, True)}
+
+    def from_snapshot(co, adaptive):
+        if not adaptive or id(co) not in saved:
+            return original(co, adaptive)
+        raw, execs = saved[id(co)]
+        res = bytearray(raw)
+        for i in range(0, len(res), 2):
+            if res[i] == enter and i in execs:
+                op, arg = execs[i][4], execs[i][5]
+                if isinstance(op, int) and isinstance(arg, int):
+                    res[i], res[i + 1] = op, arg & 0xFF
+        return bytes(res)
+
+    dis._get_code_array = from_snapshot
+    try:
+        return {"ok": code_object(code, True)}
+    finally:
+        dis._get_code_array = original
+
+
 def main():
-    display, abs_path = sys.argv[1], sys.argv[2]
+    display, data, code, result = BOOT  # noqa: F821 (set by boot.py)
     doc = {"probe": PROBE_FORMAT, "python": interpreter_facts()}
     vi = sys.version_info
     if vi < (3, 12):
         doc["fatal"] = "CPython %d.%d is too old: cpyviz needs 3.12 or newer" % (vi[0], vi[1])
         emit(doc)
         return
-    try:
-        with open(abs_path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        doc["fatal"] = "can't open file '%s': [Errno %s] %s" % (display, e.errno, e.strerror)
+    if isinstance(result, OSError):
+        doc["fatal"] = "can't open file '%s': [Errno %s] %s" % (display, result.errno,
+                                                                 result.strerror)
         emit(doc)
         return
+    if code is not None:
+        # boot.py took the snapshot right after the run; decode it.
+        out_fd, err_fd, exc, snapshot = result
+        try:
+            doc["specialized"] = specialized_stage(code, snapshot)
+        except Exception as e:
+            doc["specialized"] = _unavailable("specialized bytecode", repr(e))
+        try:
+            doc["executors"] = executors_stage(snapshot)
+        except Exception as e:
+            doc["executors"] = _unavailable("executors", repr(e))
+        doc["run"] = {"ok": collect_run((out_fd, err_fd, exc))}
+        doc["bytecode"] = {"ok": code_object(code, False)}
+    else:
+        if isinstance(result, SyntaxError):
+            err = {"error": _exc_info(result, display)}
+        else:
+            err = {"error": {"type": "SyntaxError", "msg": _text(str(result)),
+                             "filename": display}}
+        for k in ("run", "specialized", "executors", "bytecode"):
+            doc[k] = err
     try:
         doc["source"] = decode_source(data)
     except (SyntaxError, UnicodeError, LookupError) as e:
         doc["source"] = {"error": _text(str(e))}
-    import dis  # noqa: F401  (imported before the run, as stage.py does)
-    import types  # noqa: F401
-
-    try:
-        code = compile(data, display, "exec")
-        compile_error = None
-    except SyntaxError as e:
-        code, compile_error = None, {"error": _exc_info(e, display)}
-    except (ValueError, UnicodeError) as e:
-        code = None
-        compile_error = {"error": {"type": "SyntaxError", "msg": _text(str(e)),
-                                   "filename": display}}
-    if code is not None:
-        # Run first and snapshot right away, so the probe's own work cannot disturb the
-        # snippet's specializations and executors.
-        doc["run"] = {"ok": run_snippet(code, display)}
-        try:
-            doc["specialized"] = {"ok": code_object(code, True)}
-        except Exception as e:
-            doc["specialized"] = _unavailable("specialized bytecode", repr(e))
-        try:
-            doc["executors"] = executors_stage(code)
-        except Exception as e:
-            doc["executors"] = _unavailable("executors", repr(e))
-        doc["bytecode"] = {"ok": code_object(code, False)}
-    else:
-        for k in ("run", "specialized", "executors", "bytecode"):
-            doc[k] = compile_error
-    doc["tokens"] = tokens_stage(abs_path, display)
+    doc["tokens"] = tokens_stage(data, display)
     doc["ast"] = ast_stage(data, display)
     emit(doc)
 
