@@ -61,7 +61,13 @@ fn interpreter(refpy: &Path, v: &str) -> Result<PathBuf, String> {
 
 fn python_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in ["samples", "tests/corpus", "tests/live-fixtures"] {
+    for dir in [
+        "samples",
+        "tests/corpus",
+        "tests/corpus-new-syntax",
+        "tests/errors",
+        "tests/live-fixtures",
+    ] {
         let Ok(entries) = std::fs::read_dir(dir) else {
             continue;
         };
