@@ -215,3 +215,61 @@ fn ast_value_from_json(v: &Value) -> Result<AstValue, String> {
     };
     Ok(AstValue::Const(constant))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Engine;
+    use crate::source::{Source, Span};
+    use crate::version::PyVersion;
+
+    fn capture_with_float(f: f64) -> Capture {
+        let node = AstNode {
+            kind: "Constant".into(),
+            fields: vec![
+                ("value".into(), AstValue::Const(Constant::Float(f))),
+                ("kind".into(), AstValue::None),
+            ],
+            span: Some(Span::new(0, 5)),
+        };
+        Capture {
+            format: CAPTURE_FORMAT,
+            engine: Engine::Builtin,
+            version: PyVersion::V3_15,
+            source: Source::from_text("t.py", "1e999\n"),
+            tokens: Ok(vec![]),
+            ast: Ok(node),
+            later: Default::default(),
+        }
+    }
+
+    #[test]
+    fn infinite_floats_survive_a_round_trip() {
+        for f in [f64::INFINITY, f64::NEG_INFINITY, 1e300, 0.1, -0.0] {
+            let c = capture_with_float(f);
+            let back = from_json("t", &to_json(std::slice::from_ref(&c))).unwrap();
+            assert_eq!(back, vec![c]);
+        }
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_a_reason() {
+        let newer = to_json(&[capture_with_float(1.0)]).replacen(
+            &format!("\"format\": {CAPTURE_FORMAT}"),
+            &format!("\"format\": {}", CAPTURE_FORMAT + 1),
+            1,
+        );
+        assert!(from_json("x", &newer)
+            .unwrap_err()
+            .contains("upgrade cpyviz"));
+        assert!(from_json("x", "[1, 2").unwrap_err().contains("not JSON"));
+        assert!(from_json("x", "{}")
+            .unwrap_err()
+            .contains("not a cpyviz capture"));
+        let empty =
+            "{\"kind\": \"cpyviz-capture\", \"format\": 1, \"generator\": \"\", \"captures\": []}";
+        assert!(from_json("x", empty).unwrap_err().contains("no capture"));
+        let broken = "{\"kind\": \"cpyviz-capture\", \"format\": 1, \"generator\": \"\", \"captures\": [{\"ast\": 3}]}";
+        assert!(from_json("x", broken).unwrap_err().contains("malformed"));
+    }
+}

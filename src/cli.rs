@@ -79,7 +79,8 @@ impl EngineArgs {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Print one stage exactly as CPython's own tool prints it
-    /// (tokens: `python -m tokenize -e`; ast: `python -m ast`).
+    /// (tokens: `python -m tokenize -e`; ast: `python -m ast`; bytecode: `python -m dis`;
+    /// specialized, uops: shared/refpy/stage.py; jit: machine code, hex and Intel syntax).
     ///
     /// With `--engine cpython` the stages come from a real CPython, which EXECUTES the snippet;
     /// `specialized` and `uops` then print the snippet's own output first (it runs before the

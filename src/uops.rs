@@ -103,3 +103,20 @@ pub fn dump_machine_code(executors: &[Executor]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_code_dump_survives_any_bytes() {
+        let ex = Executor {
+            qualname: "<module>".into(),
+            jit_code: Some(vec![0x0f, 0xff, 0xff, 0x48]),
+            ..Default::default()
+        };
+        let text = dump_machine_code(&[ex, Executor::default()]);
+        assert!(text.contains("4 bytes of machine code"));
+        assert!(text.contains("no machine code"));
+    }
+}

@@ -770,3 +770,34 @@ pub fn from_report(
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_reports_are_errors_not_panics() {
+        let py = Path::new("python3");
+        for doc in [
+            serde_json::json!(null),
+            serde_json::json!({}),
+            serde_json::json!({"probe": 99}),
+            serde_json::json!({"probe": 1}),
+            serde_json::json!({"probe": 1, "python": {"version": "3.14", "version_info": [3, 14, 0, "final", 0], "executable": "", "platform": "linux", "jit": {}}}),
+            serde_json::json!({"probe": 1, "python": {"version": "3.9", "version_info": [3, 9, 0, "final", 0], "executable": "", "platform": "linux", "jit": {}}, "tokens": {"ok": []}}),
+        ] {
+            assert!(from_report(doc, py, "t.py", b"x = 1\n").is_err());
+        }
+    }
+
+    #[test]
+    fn hex_and_floats_parse_like_python_prints_them() {
+        assert_eq!(hex_bytes("00ff10"), Some(vec![0, 255, 16]));
+        assert_eq!(hex_bytes("0"), None);
+        assert_eq!(hex_bytes("zz"), None);
+        assert_eq!(py_float("inf"), Some(f64::INFINITY));
+        assert_eq!(py_float("-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(py_float("1e+300"), Some(1e300));
+        assert!(py_float("nan").is_some_and(f64::is_nan));
+    }
+}
