@@ -72,7 +72,7 @@ pub fn capture(path: &Path, opts: &LiveOptions) -> Result<Capture, String> {
         Ok(v) => v,
         Err(_) => {
             return Err(format!(
-                "cpyviz: the live engine got no report from {} ({}){}",
+                "cpyviz: {} ended without a report ({}): the snippet crashed the interpreter or left it with os._exit(){}",
                 python.display(),
                 out.status,
                 stderr_tail(&out.stderr)
