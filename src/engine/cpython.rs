@@ -568,7 +568,7 @@ fn tokens(toks: Vec<ProbeToken>, src: &Source) -> Result<Vec<Token>, PyError> {
         .collect()
 }
 
-fn ast_node(v: &Value, src: &Source) -> Result<AstNode, String> {
+fn ast_node(v: &Value, src: &Source, src_matches: bool) -> Result<AstNode, String> {
     let kind = v
         .get("k")
         .and_then(Value::as_str)
@@ -585,10 +585,17 @@ fn ast_node(v: &Value, src: &Source) -> Result<AstNode, String> {
             .ok_or_else(|| bad("ast", "field without a name"))?;
         fields.push((
             name.to_string(),
-            ast_value(f.get(1).unwrap_or(&Value::Null), src)?,
+            ast_value(f.get(1).unwrap_or(&Value::Null), src, src_matches)?,
         ));
     }
+    // The probe's absolute byte span when its text is ours, else from line/column.
+    let probe_span = v.get("s").and_then(Value::as_array).and_then(|s| {
+        let start = usize::try_from(s.first()?.as_u64()?).ok()?;
+        let end = usize::try_from(s.get(1)?.as_u64()?).ok()?;
+        (src_matches && end <= src.text.len() && start <= end).then(|| Span::new(start, end))
+    });
     let span = match v.get("p").and_then(Value::as_array) {
+        _ if probe_span.is_some() => probe_span,
         Some(p) => {
             let n = |i: usize| p.get(i).and_then(Value::as_u64).map(|n| n as usize);
             match (n(0), n(1)) {
@@ -612,17 +619,17 @@ fn ast_node(v: &Value, src: &Source) -> Result<AstNode, String> {
     })
 }
 
-fn ast_value(v: &Value, src: &Source) -> Result<AstValue, String> {
+fn ast_value(v: &Value, src: &Source, src_matches: bool) -> Result<AstValue, String> {
     if v.is_null() {
         return Ok(AstValue::None);
     }
     if v.get("k").is_some() {
-        return Ok(AstValue::Node(Box::new(ast_node(v, src)?)));
+        return Ok(AstValue::Node(Box::new(ast_node(v, src, src_matches)?)));
     }
     if let Some(items) = v.get("l").and_then(Value::as_array) {
         return items
             .iter()
-            .map(|x| ast_value(x, src))
+            .map(|x| ast_value(x, src, src_matches))
             .collect::<Result<_, _>>()
             .map(AstValue::List);
     }
@@ -719,7 +726,11 @@ pub fn from_report(
         Err(e) => Err(e),
     };
     let ast = match doc.get("ast").and_then(|a| a.get("ok")) {
-        Some(node) => Ok(ast_node(node, &source)?),
+        Some(node) => {
+            let same_text =
+                doc.pointer("/source/text").and_then(Value::as_str) == Some(source.text.as_str());
+            Ok(ast_node(node, &source, same_text)?)
+        }
         None => match stage::<Value>(&doc, "ast", display)? {
             Some(Err(e)) => Err(e),
             _ => return Err(bad("ast", "missing")),

@@ -111,8 +111,20 @@ def tokens_stage(data, display):
 # -- AST (python -m ast) ----------------------------------------------------------------------
 
 
-def ast_stage(data, display):
+def ast_stage(data, display, text):
+    """`text`: the decoded source; spans are absolute UTF-8 byte offsets into it (CPython's
+    col_offset are UTF-8 byte offsets within the line)."""
     import ast
+
+    starts = [0]
+    if text is not None:
+        for line in text.encode("utf-8", "surrogatepass").split(b"\n")[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+
+    def offset(line, col):
+        if line is None or col is None or not 1 <= line <= len(starts):
+            return None
+        return starts[line - 1] + col
 
     try:
         tree = ast.parse(data, display, "exec", type_comments=True)
@@ -168,11 +180,15 @@ def ast_stage(data, display):
             is_const = (kind == "Constant" and name == "value") or (
                 kind == "MatchSingleton" and name == "value")
             fields.append([name, value(v, is_const)])
-        pos = None
+        pos = span = None
         if "lineno" in getattr(n, "_attributes", ()) and hasattr(n, "lineno"):
             pos = [n.lineno, n.col_offset, getattr(n, "end_lineno", None),
                    getattr(n, "end_col_offset", None)]
-        return {"k": kind, "f": fields, "p": pos}
+            start = offset(pos[0], pos[1])
+            end = offset(pos[2], pos[3])
+            if start is not None:
+                span = [start, max(start, end if end is not None else start)]
+        return {"k": kind, "f": fields, "p": pos, "s": span}
 
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
     return {"ok": node(tree)}
@@ -473,7 +489,7 @@ def main():
     except (SyntaxError, UnicodeError, LookupError) as e:
         doc["source"] = {"error": _text(str(e))}
     doc["tokens"] = tokens_stage(data, display)
-    doc["ast"] = ast_stage(data, display)
+    doc["ast"] = ast_stage(data, display, doc["source"].get("text"))
     emit(doc)
 
 
