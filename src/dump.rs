@@ -73,6 +73,23 @@ pub fn dump_capture(stage: Stage, capture: &Capture) -> DumpOutput {
             Stage::Bytecode | Stage::Specialized | Stage::Uops | Stage::MachineCode,
             StageStatus::Ready,
         ) => dump_later(stage, capture),
+        (Stage::MachineCode, StageStatus::NotBuilt) if capture.later.executors.is_some() => {
+            let why = capture
+                .later
+                .interpreter
+                .as_ref()
+                .map(|i| match (i.jit_available, &i.jit_note) {
+                    (_, Some(note)) => note.clone(),
+                    (Some(false), _) => "this CPython was built without the JIT".to_string(),
+                    _ => "the JIT was off in this run".to_string(),
+                })
+                .unwrap_or_else(|| "the JIT was off in this run".to_string());
+            DumpOutput {
+                stdout: String::new(),
+                stderr: format!("cpyviz: no machine code: {why}\n"),
+                code: 2,
+            }
+        }
         (_, StageStatus::Failed(e)) => DumpOutput::fail(e.render()),
         (_, StageStatus::NotBuilt | StageStatus::Ready) => DumpOutput {
             stdout: String::new(),
