@@ -1,10 +1,12 @@
 //! The data model: a [`Capture`] holds every stage's result for one snippet, whichever engine
 //! produced it. The UI and the exporters only ever read a `Capture`.
 
+use crate::bytecode::CodeObject;
 use crate::error::PyError;
 use crate::pipeline::ast::AstNode;
 use crate::pipeline::tokens::Token;
 use crate::source::Source;
+use crate::uops::Executor;
 use crate::version::PyVersion;
 use serde::{Deserialize, Serialize};
 
@@ -140,9 +142,79 @@ pub struct Capture {
     pub source: Source,
     pub tokens: Result<Vec<Token>, PyError>,
     pub ast: Result<AstNode, PyError>,
+    /// The stages after the AST (absent = not built by this engine).
+    #[serde(default)]
+    pub later: LaterStages,
+}
+
+/// The stages after the AST, each `None` when the engine does not build it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LaterStages {
+    /// The module's code object (nested code objects inside), as `dis` sees it.
+    #[serde(default)]
+    pub bytecode: Option<Result<CodeObject, PyError>>,
+    /// The same code objects after running the snippet, with adaptive (specialized) instructions.
+    #[serde(default)]
+    pub specialized: Option<Result<CodeObject, PyError>>,
+    /// Every executor (micro-op trace, and machine code when the JIT is on) after the run.
+    #[serde(default)]
+    pub executors: Option<Result<Vec<Executor>, PyError>>,
+    /// What running the snippet printed and raised (live engine only).
+    #[serde(default)]
+    pub run: Option<Result<RunRecord, PyError>>,
+    /// Facts about the interpreter that made the capture (live engine only).
+    #[serde(default)]
+    pub interpreter: Option<Interpreter>,
+}
+
+/// The outcome of executing the snippet as `__main__`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub stdout: String,
+    pub stderr: String,
+    /// The exception that ended the run, if any.
+    pub exception: Option<RunException>,
+    /// The exit status `python FILE` would have had.
+    pub exit_code: i32,
+}
+
+/// An exception raised by the snippet.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunException {
+    /// The class name (`ZeroDivisionError`, `SystemExit`, …).
+    pub kind: String,
+    pub msg: String,
+    /// The formatted traceback (the probe's own frame left out; empty for `SystemExit`).
+    pub traceback: String,
+}
+
+/// The interpreter a live capture was recorded with.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interpreter {
+    /// `sys.version`.
+    pub version: String,
+    /// `sys.version_info[:3]`.
+    pub version_info: (u32, u32, u32),
+    pub releaselevel: String,
+    /// `sys.executable`.
+    pub executable: String,
+    pub platform: String,
+    pub jit_available: Option<bool>,
+    pub jit_enabled: Option<bool>,
+    /// Why JIT facts are missing, if they are.
+    pub jit_note: Option<String>,
 }
 
 impl Capture {
+    /// Whether the capture's interpreter ran with the JIT on (live engine).
+    pub fn jit_enabled(&self) -> bool {
+        self.later
+            .interpreter
+            .as_ref()
+            .and_then(|i| i.jit_enabled)
+            .unwrap_or(false)
+    }
+
     pub fn status(&self, stage: Stage) -> StageStatus<'_> {
         fn of<T>(r: &Result<T, PyError>) -> StageStatus<'_> {
             match r {
@@ -153,6 +225,26 @@ impl Capture {
         match stage {
             Stage::Tokens => of(&self.tokens),
             Stage::Ast => of(&self.ast),
+            Stage::Bytecode => self
+                .later
+                .bytecode
+                .as_ref()
+                .map_or(StageStatus::NotBuilt, of),
+            Stage::Specialized => self
+                .later
+                .specialized
+                .as_ref()
+                .map_or(StageStatus::NotBuilt, of),
+            Stage::Uops => self
+                .later
+                .executors
+                .as_ref()
+                .map_or(StageStatus::NotBuilt, of),
+            Stage::MachineCode => match &self.later.executors {
+                Some(Err(e)) => StageStatus::Failed(e),
+                Some(Ok(_)) if self.jit_enabled() => StageStatus::Ready,
+                _ => StageStatus::NotBuilt,
+            },
             _ => StageStatus::NotBuilt,
         }
     }

@@ -1,15 +1,22 @@
 //! The command line: `cpyviz FILE` opens the viewer; `dump`, `shot` print or export one stage.
 
-use crate::capture::Stage;
+use crate::capture::{Capture, Stage};
 use crate::dump;
+use crate::engine::{EngineKind, LiveOptions};
 use crate::version::PyVersion;
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Step a Python snippet through CPython's pipeline: tokens, AST, bytecode, specialized
 /// instructions, micro-op traces, JIT machine code and trampolines.
+///
+/// Two engines: `builtin` (default) is cpyviz's own model and never runs your code;
+/// `cpython` (`--engine cpython`, `--python PATH`, `cpyviz record`) runs a real CPython
+/// 3.12–3.15 that EXECUTES the snippet (as `python FILE` would: it can read and write files,
+/// use the network, …) and reports what it really did. Only use it on code you trust.
 #[derive(Parser, Debug)]
 #[command(name = "cpyviz", version, args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -30,6 +37,43 @@ pub struct OpenArgs {
     /// The stage to open on.
     #[arg(long, default_value = "tokens", value_parser = parse_stage)]
     pub stage: Stage,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// Which engine makes the stages (shared by the viewer and `dump`).
+#[derive(Args, Debug, Clone)]
+pub struct EngineArgs {
+    /// builtin: cpyviz's own model (never runs the snippet). cpython: a real CPython 3.12–3.15
+    /// that compiles and EXECUTES the snippet, then reports tokens, AST, bytecode, specialized
+    /// instructions, micro-ops and JIT code. Default: cpython when --python is given, else builtin.
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineKind>,
+    /// The CPython to run for the live engine: any executable (a wrapper script too).
+    /// Default: the first of python3.15, python3.14, python3 on PATH.
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// Stop the live interpreter (killing its whole process group) after SECS seconds.
+    #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_timeout)]
+    pub timeout: Duration,
+}
+
+impl EngineArgs {
+    /// The engine asked for (`--python` alone means the live engine).
+    pub fn kind(&self) -> EngineKind {
+        self.engine.unwrap_or(if self.python.is_some() {
+            EngineKind::Cpython
+        } else {
+            EngineKind::Builtin
+        })
+    }
+
+    pub fn live(&self) -> LiveOptions {
+        LiveOptions {
+            python: self.python.clone(),
+            timeout: self.timeout,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -56,15 +100,57 @@ pub enum Command {
         scale: f32,
     },
     /// Print one stage exactly as CPython's own tool prints it
-    /// (tokens: `python -m tokenize -e`; ast: `python -m ast`).
+    /// (tokens: `python -m tokenize -e`; ast: `python -m ast`; bytecode: `python -m dis`;
+    /// specialized, uops: shared/refpy/stage.py; jit: machine code, hex and Intel syntax).
+    ///
+    /// With `--engine cpython` the stages come from a real CPython, which EXECUTES the snippet;
+    /// `specialized` and `uops` then print the snippet's own output first (it runs before the
+    /// snapshot), like `stage.py` does.
     Dump {
-        /// tokens | ast
+        /// tokens | ast | bytecode | specialized | uops | jit
         #[arg(value_parser = parse_stage)]
         stage: Stage,
-        file: PathBuf,
+        /// The Python file (not needed with --capture).
+        #[arg(required_unless_present = "capture")]
+        file: Option<PathBuf>,
+        /// The version profile of the built-in engine (the live engine uses the interpreter's).
         #[arg(long = "python-version", default_value = "3.14", value_parser = parse_version)]
         python_version: PyVersion,
+        #[command(flatten)]
+        engine: EngineArgs,
+        /// Dump from a capture file made by `cpyviz record` instead of a Python file.
+        #[arg(long, value_name = "NAME.capture.json", conflicts_with_all = ["file", "engine", "python"])]
+        capture: Option<PathBuf>,
     },
+    /// Run FILE with a real CPython (it EXECUTES the snippet) and save every stage it reports
+    /// to a capture file, to replay later without Python.
+    Record {
+        file: PathBuf,
+        /// Where to write the capture (NAME.capture.json).
+        #[arg(short, long, value_name = "NAME.capture.json")]
+        output: PathBuf,
+        /// The CPython to run: any executable (a wrapper script too).
+        /// Default: the first of python3.15, python3.14, python3 on PATH.
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// Stop the interpreter (killing its whole process group) after SECS seconds.
+        #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_timeout)]
+        timeout: Duration,
+    },
+    /// Open the viewer on a capture file made by `cpyviz record` (no Python needed).
+    Replay {
+        capture: PathBuf,
+        /// The stage to open on.
+        #[arg(long, default_value = "tokens", value_parser = parse_stage)]
+        stage: Stage,
+    },
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t > 0.0 && t.is_finite() && t < 1e9 => Ok(Duration::from_secs_f64(t)),
+        _ => Err(format!("'{s}' is not a positive number of seconds")),
+    }
 }
 
 fn parse_version(s: &str) -> Result<PyVersion, String> {
@@ -132,18 +218,34 @@ pub fn main() -> ExitCode {
             stage,
             file,
             python_version,
+            engine,
+            capture,
         }) => {
-            let bytes = match read_file(&file) {
-                Ok(b) => b,
-                Err(msg) => {
-                    eprintln!("{msg}");
-                    return ExitCode::from(2);
-                }
+            let out = match (capture, file) {
+                (Some(path), _) => match crate::capture_file::read(&path) {
+                    Ok(captures) => dump::dump_capture(stage, pick(&captures, python_version)),
+                    Err(msg) => return fail(msg, 2),
+                },
+                (None, Some(file)) => match engine.kind() {
+                    EngineKind::Builtin => {
+                        let bytes = match read_file(&file) {
+                            Ok(b) => b,
+                            Err(msg) => return fail(msg, 2),
+                        };
+                        dump::dump_file(stage, &file.to_string_lossy(), &bytes, python_version)
+                    }
+                    EngineKind::Cpython => {
+                        match crate::engine::cpython::capture(&file, &engine.live()) {
+                            Ok(c) => dump::dump_capture(stage, &c),
+                            Err(msg) => return fail(msg, 2),
+                        }
+                    }
+                },
+                (None, None) => return fail("cpyviz: give a FILE or --capture".into(), 2),
             };
-            let out = dump::dump_file(stage, &file.to_string_lossy(), &bytes, python_version);
             let _ = std::io::stdout().write_all(out.stdout.as_bytes());
             let _ = std::io::stderr().write_all(out.stderr.as_bytes());
-            ExitCode::from(out.code as u8)
+            ExitCode::from(out.code.clamp(0, 255) as u8)
         }
         Some(Command::Shot {
             file,
@@ -171,8 +273,50 @@ pub fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Record {
+            file,
+            output,
+            python,
+            timeout,
+        }) => {
+            let opts = LiveOptions { python, timeout };
+            let capture = match crate::engine::cpython::capture(&file, &opts) {
+                Ok(c) => c,
+                Err(msg) => return fail(msg, 2),
+            };
+            if let Err(msg) = crate::capture_file::write(&output, std::slice::from_ref(&capture)) {
+                return fail(msg, 1);
+            }
+            eprintln!(
+                "cpyviz: recorded {} with {} into {}",
+                file.display(),
+                capture.engine.label(),
+                output.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Some(Command::Replay { capture, stage }) => match crate::capture_file::read(&capture) {
+            Ok(captures) => {
+                let version = captures[0].version;
+                run_viewer(captures, version, stage)
+            }
+            Err(msg) => fail(msg, 2),
+        },
         None => open_viewer(cli.open),
     }
+}
+
+fn fail(msg: String, code: u8) -> ExitCode {
+    eprint!("{}", if msg.ends_with('\n') { msg } else { msg + "\n" });
+    ExitCode::from(code)
+}
+
+/// The capture of `version` among `captures`, else the first.
+fn pick(captures: &[Capture], version: PyVersion) -> &Capture {
+    captures
+        .iter()
+        .find(|c| c.version == version)
+        .unwrap_or(&captures[0])
 }
 
 /// Builds the built-in engine's captures of a file for every version profile, or the message
@@ -189,25 +333,30 @@ pub fn builtin_captures(path: &std::path::Path) -> Result<Vec<crate::capture::Ca
 }
 
 fn open_viewer(args: OpenArgs) -> ExitCode {
-    use std::io::IsTerminal;
     let Some(file) = args.file else {
         eprintln!("cpyviz: give a Python file to open, e.g. `cpyviz samples/abs.py` (see --help)");
         return ExitCode::from(2);
     };
-    let captures = match builtin_captures(&file) {
+    let captures = match crate::engine::captures(&file, args.engine.kind(), &args.engine.live()) {
         Ok(c) => c,
-        Err(msg) => {
-            eprint!("{}", if msg.ends_with('\n') { msg } else { msg + "\n" });
-            return ExitCode::from(1);
-        }
+        Err(msg) => return fail(msg, 1),
     };
+    run_viewer(captures, args.python_version, args.stage)
+}
+
+/// Opens the interactive viewer on ready captures (the CLI's one entry point to the TUI).
+pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> ExitCode {
+    use std::io::IsTerminal;
+    if captures.is_empty() {
+        return fail("cpyviz: nothing to show".into(), 1);
+    }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "cpyviz: the viewer needs a terminal; use `cpyviz dump` or `cpyviz shot` to write a stage to a file or pipe"
         );
         return ExitCode::from(2);
     }
-    let app = crate::app::App::new(captures, args.python_version, args.stage);
+    let app = crate::app::App::new(captures, version, stage);
     match crate::tui::run(app) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

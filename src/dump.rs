@@ -69,6 +69,27 @@ pub fn dump_capture(stage: Stage, capture: &Capture) -> DumpOutput {
             capture.ast.as_ref().unwrap(),
             capture.version,
         )),
+        (
+            Stage::Bytecode | Stage::Specialized | Stage::Uops | Stage::MachineCode,
+            StageStatus::Ready,
+        ) => dump_later(stage, capture),
+        (Stage::MachineCode, StageStatus::NotBuilt) if capture.later.executors.is_some() => {
+            let why = capture
+                .later
+                .interpreter
+                .as_ref()
+                .map(|i| match (i.jit_available, &i.jit_note) {
+                    (_, Some(note)) => note.clone(),
+                    (Some(false), _) => "this CPython was built without the JIT".to_string(),
+                    _ => "the JIT was off in this run".to_string(),
+                })
+                .unwrap_or_else(|| "the JIT was off in this run".to_string());
+            DumpOutput {
+                stdout: String::new(),
+                stderr: format!("cpyviz: no machine code: {why}\n"),
+                code: 2,
+            }
+        }
         (_, StageStatus::Failed(e)) => DumpOutput::fail(e.render()),
         (_, StageStatus::NotBuilt | StageStatus::Ready) => DumpOutput {
             stdout: String::new(),
@@ -79,5 +100,63 @@ pub fn dump_capture(stage: Stage, capture: &Capture) -> DumpOutput {
             ),
             code: 2,
         },
+    }
+}
+
+/// The CPython version whose tools' formats a capture's dumps follow: the interpreter's for a
+/// live capture, the profile's for the built-in engine.
+pub fn python_version(capture: &Capture) -> (u32, u32) {
+    match &capture.later.interpreter {
+        Some(i) => (i.version_info.0, i.version_info.1),
+        None => match capture.version {
+            PyVersion::V3_14 => (3, 14),
+            PyVersion::V3_15 => (3, 15),
+        },
+    }
+}
+
+/// The stages after the AST. `specialized` and `uops` print what `stage.py` prints: the
+/// snippet's own output first (it runs before the snapshot), then the stage; when the run
+/// raised, the traceback and its exit status instead of the stage.
+fn dump_later(stage: Stage, capture: &Capture) -> DumpOutput {
+    let later = &capture.later;
+    let py = python_version(capture);
+    let body = match stage {
+        Stage::Bytecode => match &later.bytecode {
+            Some(Ok(code)) => return DumpOutput::ok(crate::dis::dis(code, py)),
+            _ => String::new(),
+        },
+        Stage::Specialized => match &later.specialized {
+            Some(Ok(code)) => crate::dis::dis(code, py),
+            _ => String::new(),
+        },
+        Stage::Uops => match &later.executors {
+            Some(Ok(ex)) => crate::uops::dump(ex),
+            _ => String::new(),
+        },
+        Stage::MachineCode => match &later.executors {
+            Some(Ok(ex)) => return DumpOutput::ok(crate::uops::dump_machine_code(ex)),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    };
+    match &later.run {
+        Some(Ok(run)) => {
+            let mut out = DumpOutput {
+                stdout: run.stdout.clone(),
+                stderr: run.stderr.clone(),
+                code: 0,
+            };
+            match &run.exception {
+                Some(exc) => {
+                    out.stderr.push_str(&exc.traceback);
+                    out.code = run.exit_code;
+                }
+                None => out.stdout.push_str(&body),
+            }
+            out
+        }
+        Some(Err(e)) => DumpOutput::fail(e.render()),
+        None => DumpOutput::ok(body),
     }
 }

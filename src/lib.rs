@@ -26,9 +26,13 @@
 #![allow(clippy::result_large_err)]
 
 pub mod app;
+pub mod bytecode;
 pub mod capture;
+pub mod capture_file;
 pub mod cli;
+pub mod dis;
 pub mod dump;
+pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod export;
@@ -38,4 +42,5 @@ pub mod source;
 pub mod tables;
 pub mod tui;
 pub mod ui;
+pub mod uops;
 pub mod version;

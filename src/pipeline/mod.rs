@@ -23,5 +23,6 @@ pub fn capture(source: Source, version: PyVersion) -> Capture {
         source,
         tokens,
         ast,
+        later: Default::default(),
     }
 }

@@ -1,0 +1,3 @@
+def broken(x):
+    return (x +
+print("never")
