@@ -170,7 +170,10 @@ mod tests {
         assert_eq!(str_repr("\x00\x7f é"), "'\\x00\\x7f é'");
         assert_eq!(str_repr("\u{a0}\u{200b}"), "'\\xa0\\u200b'");
         // Unassigned code points and private use are escaped too.
-        assert_eq!(str_repr("\u{378}\u{e000}\u{1f600}"), "'\\u0378\\ue000\u{1f600}'");
+        assert_eq!(
+            str_repr("\u{378}\u{e000}\u{1f600}"),
+            "'\\u0378\\ue000\u{1f600}'"
+        );
     }
 
     #[test]

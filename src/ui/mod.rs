@@ -12,6 +12,7 @@
 //! ```
 
 pub mod highlight;
+mod stages;
 pub mod theme;
 
 use crate::app::action::KEYMAP;
@@ -479,7 +480,7 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
         StageStatus::Ready => match app.stage {
             Stage::Tokens => render_tokens(app, areas, buf),
             Stage::Ast => render_ast(app, areas, buf),
-            _ => {}
+            _ => stages::render(app, areas, buf),
         },
     }
 }
@@ -646,6 +647,7 @@ fn selection_lines(app: &App) -> Vec<Line<'static>> {
             format!("{}: {}", e.kind.name(), e.msg),
             THEME.error,
         )],
+        (_, StageStatus::Ready) => stages::selection_lines(app),
         _ => vec![],
     }
 }
