@@ -42,7 +42,10 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                     marker,
                     Span::raw("  ".repeat(*depth)),
                     Span::styled(fold, THEME.field),
-                    Span::styled(format!("Disassembly of {}", c.repr), THEME.node),
+                    Span::styled(
+                        format!("Disassembly of {}", short_repr(&c.repr)),
+                        THEME.node,
+                    ),
                 ];
                 if *folded {
                     spans.push(Span::styled(
@@ -89,6 +92,17 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
             }
         }
     });
+}
+
+/// `repr(code)` without its file name (every code object of a capture has the same one; the
+/// explain panel shows the whole repr).
+fn short_repr(repr: &str) -> String {
+    if let Some(start) = repr.find(", file \"") {
+        if let Some(end) = repr[start..].find("\", line ") {
+            return format!("{}{}", &repr[..start], &repr[start + end + 1..]);
+        }
+    }
+    repr.to_string()
 }
 
 /// The opcode number of an instruction in `tables` (by name, which both engines record).
@@ -200,6 +214,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                     dim(),
                 ),
             ]),
+            Line::styled(c.repr.clone(), dim()),
             Line::styled(
                 "A code object: bytecode plus its constants, names, line table and exception table. Enter folds or unfolds it.",
                 THEME.text,

@@ -33,7 +33,7 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 Line::from(vec![
                     marker,
                     Span::styled(
-                        format!("Executor for {} at offset {}", ex.qualname, ex.offset),
+                        format!(" Executor for {} at offset {}", ex.qualname, ex.offset),
                         THEME.node,
                     ),
                     Span::styled(format!(" · {} uops{size}", ex.uops.len()), dim()),

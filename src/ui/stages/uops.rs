@@ -66,7 +66,7 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 Line::from(vec![
                     marker,
                     Span::styled(
-                        format!("Executor for {} at offset {}", ex.qualname, ex.offset),
+                        format!(" Executor for {} at offset {}", ex.qualname, ex.offset),
                         THEME.node,
                     ),
                     Span::styled(
@@ -81,9 +81,9 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 };
                 let mut spans = vec![
                     marker,
-                    Span::styled(format!(" {uop:>3} "), THEME.gutter),
-                    Span::styled(format!("{:<30}", u.name), THEME.opname),
-                    Span::styled(format!(" {:>5}", u.oparg), THEME.token_number),
+                    Span::styled(format!("{uop:>4} "), THEME.gutter),
+                    Span::styled(format!("{:<27}", u.name), THEME.opname),
+                    Span::styled(format!(" {:>4}", u.oparg), THEME.token_number),
                     Span::styled(format!(" {:>8}", u.target), dim()),
                 ];
                 if let Some((name, offset)) = target.and_then(|t| instr_name(cap, t.code, t.instr))
