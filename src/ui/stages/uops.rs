@@ -184,6 +184,21 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                     THEME.text,
                 ));
             }
+            // Uops that can exit, deoptimize or raise hold two stub indices in `target`.
+            if f.is_some_and(|f| f & (flags::HAS_DEOPT | flags::HAS_EXIT | flags::HAS_ERROR) != 0)
+                && target.is_none()
+                && u.target >= 0
+            {
+                let t = u.target as u64;
+                lines.push(Line::styled(
+                    format!(
+                        "Its target field holds stub uops instead of an instruction: jump target #{}, error target #{}.",
+                        t & 0xffff,
+                        (t >> 16) & 0xffff
+                    ),
+                    THEME.text,
+                ));
+            }
             match target.and_then(|t| instr_name(cap, t.code, t.instr)) {
                 Some((name, offset)) => lines.push(Line::styled(
                     format!(
