@@ -277,6 +277,21 @@ fn stages_without_data_say_not_built() {
 }
 
 #[test]
+fn machine_code_without_the_jit_says_not_recorded() {
+    let mut captures =
+        capture_file::read(Path::new("tests/captures/abs-3.14.capture.json")).unwrap();
+    if let Some(i) = &mut captures[0].later.interpreter {
+        i.jit_enabled = Some(false);
+        i.jit_note = None;
+    }
+    let mut app = App::new(captures, PyVersion::V3_14, Stage::MachineCode);
+    let screen = text(&draw(&mut app, 120, 36));
+    assert!(screen.contains("Not recorded"), "{screen}");
+    assert!(screen.contains("ran without the JIT"), "{screen}");
+    assert!(!screen.contains("mov "), "{screen}");
+}
+
+#[test]
 fn odd_captures_do_not_panic() {
     let mut captures =
         capture_file::read(Path::new("tests/captures/abs-3.15.capture.json")).unwrap();

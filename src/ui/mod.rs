@@ -443,15 +443,24 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
     let cap = app.capture();
     match cap.status(app.stage) {
         StageStatus::NotBuilt => {
-            let text = vec![
-                Line::styled(
-                    format!(
-                        "{} is not built yet in the {}.",
-                        app.stage.title(),
-                        cap.engine.label()
-                    ),
-                    THEME.emphasis,
+            let headline = match (app.stage, &cap.later.interpreter) {
+                // A live run with tier 2 but without the JIT: nothing was compiled to record.
+                (Stage::MachineCode, Some(i)) if cap.later.executors.is_some() => format!(
+                    "Not recorded: {} ran without the JIT ({}), so no machine code exists.",
+                    cap.engine.label(),
+                    i.jit_note.as_deref().unwrap_or(match i.jit_available {
+                        Some(false) => "this build has no JIT",
+                        _ => "JIT off",
+                    })
                 ),
+                _ => format!(
+                    "{} is not built yet in the {}.",
+                    app.stage.title(),
+                    cap.engine.label()
+                ),
+            };
+            let text = vec![
+                Line::styled(headline, THEME.emphasis),
                 Line::raw(""),
                 Line::styled(explain::stage(app.stage), THEME.text),
                 Line::raw(""),
