@@ -57,7 +57,6 @@ pub fn dump(executors: &[Executor]) -> String {
 
 /// The `jit` dump: each executor's machine code as hex and Intel-syntax disassembly.
 pub fn dump_machine_code(executors: &[Executor]) -> String {
-    use iced_x86::{Decoder, DecoderOptions, Formatter, Instruction, IntelFormatter};
     let mut out = String::new();
     for ex in executors {
         out.push_str(&format!(
@@ -85,21 +84,44 @@ pub fn dump_machine_code(executors: &[Executor]) -> String {
                 ex.jit_note.as_deref().unwrap_or("not recorded")
             )),
         }
-        let mut decoder = Decoder::with_ip(64, code, base, DecoderOptions::NONE);
-        let mut formatter = IntelFormatter::new();
-        let mut instr = Instruction::default();
-        let mut text = String::new();
-        while decoder.can_decode() {
-            decoder.decode_out(&mut instr);
-            text.clear();
-            formatter.format(&instr, &mut text);
-            let start = (instr.ip() - base) as usize;
-            let end = (start + instr.len()).min(code.len());
-            let bytes = code.get(start..end).unwrap_or(&[]);
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            out.push_str(&format!("  {:016x}  {hex:<30} {text}\n", instr.ip()));
+        for l in disassemble(code, base) {
+            out.push_str(&format!("  {:016x}  {:<30} {}\n", l.address, l.hex, l.text));
         }
         out.push('\n');
+    }
+    out
+}
+
+/// One decoded machine instruction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AsmLine {
+    pub address: u64,
+    /// The instruction's bytes in hex (`4889c7`).
+    pub hex: String,
+    /// Intel syntax, as iced-x86 formats it.
+    pub text: String,
+}
+
+/// Disassembles x86-64 machine code loaded at `base` (Intel syntax). Never fails: bytes that do
+/// not decode come out as iced-x86's `(bad)` instructions.
+pub fn disassemble(code: &[u8], base: u64) -> Vec<AsmLine> {
+    use iced_x86::{Decoder, DecoderOptions, Formatter, Instruction, IntelFormatter};
+    let mut decoder = Decoder::with_ip(64, code, base, DecoderOptions::NONE);
+    let mut formatter = IntelFormatter::new();
+    let mut instr = Instruction::default();
+    let mut out = Vec::new();
+    while decoder.can_decode() {
+        decoder.decode_out(&mut instr);
+        let mut text = String::new();
+        formatter.format(&instr, &mut text);
+        let start = instr.ip().wrapping_sub(base) as usize;
+        let end = (start + instr.len()).min(code.len());
+        let bytes = code.get(start..end).unwrap_or(&[]);
+        out.push(AsmLine {
+            address: instr.ip(),
+            hex: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            text,
+        });
     }
     out
 }

@@ -67,11 +67,11 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "← →  h l",
-        help: "AST: fold / unfold · source: move the cursor",
+        help: "AST, bytecode: fold / unfold · source: move the cursor",
     },
     Binding {
         keys: "Enter  Space",
-        help: "fold or unfold the selected AST node",
+        help: "fold or unfold the selected AST node or code object",
     },
     Binding {
         keys: "PgUp PgDn Home End",

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod ast_view;
+pub mod stages;
 
 pub use action::{action_for_key, Action};
 
@@ -11,6 +12,7 @@ use crate::source::Span;
 use crate::ui;
 use crate::version::PyVersion;
 use ast_view::AstRow;
+use stages::LaterRows;
 use std::collections::HashSet;
 
 /// Which pane the arrow keys move in.
@@ -34,6 +36,8 @@ pub struct App {
     pub ast_sel: usize,
     folded: HashSet<Vec<u32>>,
     ast_rows: Vec<AstRow>,
+    /// Rows and selections of the bytecode, specialized, micro-ops and machine-code panes.
+    later: LaterRows,
     /// The source cursor: a byte offset into the source text.
     pub cursor: usize,
     /// A one-line message for the status bar (e.g. why a key did nothing).
@@ -64,12 +68,14 @@ impl App {
             ast_sel: 0,
             folded: HashSet::new(),
             ast_rows: Vec::new(),
+            later: LaterRows::default(),
             cursor: 0,
             status: None,
             size: (120, 36),
             highlight,
         };
         app.rebuild_ast_rows();
+        app.later.rebuild(&app.captures[app.current]);
         app
     }
 
@@ -83,6 +89,11 @@ impl App {
 
     pub fn ast_rows(&self) -> &[AstRow] {
         &self.ast_rows
+    }
+
+    /// Rows of the bytecode, specialized, micro-ops and machine-code panes.
+    pub fn later_rows(&self) -> &LaterRows {
+        &self.later
     }
 
     fn rebuild_ast_rows(&mut self) {
@@ -100,6 +111,7 @@ impl App {
                 self.capture().tokens.as_ref().map_or(0, |t| t.len())
             }
             (Stage::Ast, StageStatus::Ready) => self.ast_rows.len(),
+            (_, StageStatus::Ready) => self.later.len(self.stage),
             _ => 0,
         }
     }
@@ -108,7 +120,8 @@ impl App {
     pub fn selected_row(&self) -> usize {
         match self.stage {
             Stage::Ast => self.ast_sel,
-            _ => self.token_sel,
+            Stage::Tokens => self.token_sel,
+            _ => self.later.selected(self.stage),
         }
     }
 
@@ -122,7 +135,11 @@ impl App {
         match self.stage {
             Stage::Tokens => self.token_sel = row,
             Stage::Ast => self.ast_sel = row,
-            _ => return,
+            _ => {
+                if !self.later.select(self.stage, row) {
+                    return;
+                }
+            }
         }
         if let Some(span) = self.selected_span() {
             self.cursor = span.start as usize;
@@ -142,6 +159,7 @@ impl App {
             (Stage::Ast, StageStatus::Ready) => {
                 self.ast_rows.get(self.ast_sel).and_then(|r| r.span)
             }
+            (_, StageStatus::Ready) => self.later.selected_span(self.stage),
             (_, StageStatus::Failed(e)) => {
                 let line = e.lineno?;
                 if line == 0 || line > cap.source.line_count() + 1 {
@@ -193,7 +211,7 @@ impl App {
                     self.ast_sel = i;
                 }
             }
-            _ => {}
+            stage => self.later.select_at(stage, cursor),
         }
     }
 
@@ -246,16 +264,18 @@ impl App {
             Action::Left => match (self.focus, self.stage) {
                 (Focus::Source, _) => self.move_cursor_chars(-1),
                 (Focus::Stage, Stage::Ast) => self.fold_selected(Some(true)),
-                _ => {}
+                (Focus::Stage, stage) => self.fold_code(stage, Some(true)),
             },
             Action::Right => match (self.focus, self.stage) {
                 (Focus::Source, _) => self.move_cursor_chars(1),
                 (Focus::Stage, Stage::Ast) => self.fold_selected(Some(false)),
-                _ => {}
+                (Focus::Stage, stage) => self.fold_code(stage, Some(false)),
             },
             Action::ToggleFold => {
                 if self.stage == Stage::Ast {
                     self.fold_selected(None)
+                } else {
+                    self.fold_code(self.stage, None)
                 }
             }
             Action::Click { column, row } => self.click(column, row),
@@ -275,6 +295,7 @@ impl App {
             Some(i) => {
                 self.current = i;
                 self.rebuild_ast_rows();
+                self.later.rebuild(&self.captures[self.current]);
                 self.select_from_cursor();
             }
             None => {
@@ -353,6 +374,13 @@ impl App {
             self.folded.remove(&path);
         }
         self.rebuild_ast_rows();
+    }
+
+    /// Folds or unfolds the code object of the selected bytecode / specialized row.
+    fn fold_code(&mut self, stage: Stage, fold: Option<bool>) {
+        if self.later.fold(stage, fold) {
+            self.later.rebuild(&self.captures[self.current]);
+        }
     }
 
     fn click(&mut self, column: u16, row: u16) {

@@ -12,6 +12,7 @@
 //! ```
 
 pub mod highlight;
+mod stages;
 pub mod theme;
 
 use crate::app::action::KEYMAP;
@@ -442,15 +443,24 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
     let cap = app.capture();
     match cap.status(app.stage) {
         StageStatus::NotBuilt => {
-            let text = vec![
-                Line::styled(
-                    format!(
-                        "{} is not built yet in the {}.",
-                        app.stage.title(),
-                        cap.engine.label()
-                    ),
-                    THEME.emphasis,
+            let headline = match (app.stage, &cap.later.interpreter) {
+                // A live run with tier 2 but without the JIT: nothing was compiled to record.
+                (Stage::MachineCode, Some(i)) if cap.later.executors.is_some() => format!(
+                    "Not recorded: {} ran without the JIT ({}), so no machine code exists.",
+                    cap.engine.label(),
+                    i.jit_note.as_deref().unwrap_or(match i.jit_available {
+                        Some(false) => "this build has no JIT",
+                        _ => "JIT off",
+                    })
                 ),
+                _ => format!(
+                    "{} is not built yet in the {}.",
+                    app.stage.title(),
+                    cap.engine.label()
+                ),
+            };
+            let text = vec![
+                Line::styled(headline, THEME.emphasis),
                 Line::raw(""),
                 Line::styled(explain::stage(app.stage), THEME.text),
                 Line::raw(""),
@@ -479,7 +489,7 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
         StageStatus::Ready => match app.stage {
             Stage::Tokens => render_tokens(app, areas, buf),
             Stage::Ast => render_ast(app, areas, buf),
-            _ => {}
+            _ => stages::render(app, areas, buf),
         },
     }
 }
@@ -646,6 +656,7 @@ fn selection_lines(app: &App) -> Vec<Line<'static>> {
             format!("{}: {}", e.kind.name(), e.msg),
             THEME.error,
         )],
+        (_, StageStatus::Ready) => stages::selection_lines(app),
         _ => vec![],
     }
 }

@@ -32,6 +32,10 @@ pub struct Theme {
     pub key: Style,
     pub text: Style,
     pub emphasis: Style,
+    /// Bytecode: an instruction's name, a specialized form's name, jump labels.
+    pub opname: Style,
+    pub specialized: Style,
+    pub label: Style,
 }
 
 const fn rgb(r: u8, g: u8, b: u8) -> Color {
@@ -93,4 +97,9 @@ pub const THEME: Theme = Theme {
     emphasis: Style::new()
         .fg(rgb(0xec, 0xef, 0xf4))
         .add_modifier(Modifier::BOLD),
+    opname: fg(rgb(0x88, 0xc0, 0xd0)),
+    specialized: Style::new()
+        .fg(rgb(0xd0, 0x87, 0x70))
+        .add_modifier(Modifier::BOLD),
+    label: fg(rgb(0xeb, 0xcb, 0x8b)),
 };

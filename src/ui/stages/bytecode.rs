@@ -1,0 +1,280 @@
+//! The bytecode and specialized panes: instructions grouped by source line, with line numbers,
+//! jump labels, opargs and argreprs, and a header row per code object.
+
+use super::{dim, render_rows};
+use crate::app::stages::{code_of, walk_with_depth, CodeRow};
+use crate::app::App;
+use crate::bytecode::{CodeObject, Instruction};
+use crate::capture::Stage;
+use crate::explain;
+use crate::tables::{for_version, Tables};
+use crate::ui::theme::THEME;
+use crate::ui::Areas;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+const OPNAME_WIDTH: usize = 22;
+
+pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let cap = app.capture();
+    let Some(root) = code_of(cap, app.stage) else {
+        return;
+    };
+    let codes: Vec<(&CodeObject, usize)> = walk_with_depth(root);
+    let rows = app.later_rows().code_rows(app.stage);
+    let tables = for_version(cap.version);
+    let sel_span = app.selected_span();
+    let specialized = app.stage == Stage::Specialized;
+    render_rows(app, areas, buf, |i, selected| {
+        let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
+        match &rows[i] {
+            CodeRow::Header {
+                code,
+                depth,
+                folded,
+            } => {
+                let Some((c, _)) = codes.get(*code) else {
+                    return Line::raw("");
+                };
+                let fold = if *folded { "▸ " } else { "▾ " };
+                let mut spans = vec![
+                    marker,
+                    Span::raw("  ".repeat(*depth)),
+                    Span::styled(fold, THEME.field),
+                    Span::styled(
+                        format!("Disassembly of {}", short_repr(&c.repr)),
+                        THEME.node,
+                    ),
+                ];
+                if *folded {
+                    spans.push(Span::styled(
+                        format!("  ({} instructions)", c.instructions.len()),
+                        dim(),
+                    ));
+                }
+                Line::from(spans)
+            }
+            CodeRow::Instr { code, instr, span } => {
+                let Some(ins) = codes
+                    .get(*code)
+                    .and_then(|(c, _)| c.instructions.get(*instr))
+                else {
+                    return Line::raw("");
+                };
+                // Other instructions of the selected instruction's source range.
+                let same = !selected && span.is_some() && *span == sel_span;
+                let line = match (ins.starts_line, ins.line_number) {
+                    (true, Some(l)) => format!("{l:>4}"),
+                    (true, None) => "  --".to_string(),
+                    _ => "    ".to_string(),
+                };
+                let label = ins.label.map_or(String::new(), |l| format!("L{l}:"));
+                let op_style = if specialized && is_specialized(tables, ins) {
+                    THEME.specialized
+                } else {
+                    THEME.opname
+                };
+                let mut spans = vec![
+                    marker,
+                    Span::styled(if same { "•" } else { " " }, THEME.key),
+                    Span::styled(line, THEME.gutter),
+                    Span::styled(format!(" {label:>5} "), THEME.label),
+                    Span::styled(format!("{:<OPNAME_WIDTH$}", ins.opname), op_style),
+                ];
+                if let Some(arg) = ins.arg {
+                    spans.push(Span::styled(format!(" {arg:>4}"), THEME.token_number));
+                    if !ins.argrepr.is_empty() {
+                        spans.push(Span::styled(format!("  ({})", ins.argrepr), THEME.detail));
+                    }
+                }
+                Line::from(spans)
+            }
+        }
+    });
+}
+
+/// `repr(code)` without its file name (every code object of a capture has the same one; the
+/// explain panel shows the whole repr).
+fn short_repr(repr: &str) -> String {
+    if let Some(start) = repr.find(", file \"") {
+        if let Some(end) = repr[start..].find("\", line ") {
+            return format!("{}{}", &repr[..start], &repr[start + end + 1..]);
+        }
+    }
+    repr.to_string()
+}
+
+/// The opcode number of an instruction in `tables` (by name, which both engines record).
+fn opcode(tables: &Tables, ins: &Instruction) -> Option<u16> {
+    tables.opcode_number(&ins.opname).or_else(|| {
+        u16::try_from(ins.opcode)
+            .ok()
+            .filter(|&o| tables.opcode(o).is_some())
+    })
+}
+
+/// The base instruction of a specialized form (`None` when `ins` is a base instruction).
+fn base_name(tables: &Tables, ins: &Instruction) -> Option<&'static str> {
+    let op = opcode(tables, ins)?;
+    let base = tables.deopt(op)?;
+    (base != op).then(|| tables.opcode_name(base)).flatten()
+}
+
+fn is_specialized(tables: &Tables, ins: &Instruction) -> bool {
+    base_name(tables, ins).is_some()
+}
+
+/// What the oparg means, from the opcode tables and the instruction's argrepr.
+fn oparg_meaning(tables: &Tables, base: &str, ins: &Instruction) -> Option<String> {
+    let arg = ins.arg?;
+    let info = tables.opcode_by_name(base);
+    let repr = if ins.argrepr.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", ins.argrepr)
+    };
+    Some(match base {
+        "COMPARE_OP" => {
+            let cmp = tables
+                .cmp_op
+                .get((arg >> 5) as usize)
+                .copied()
+                .unwrap_or("?");
+            let to_bool = if arg & 16 != 0 {
+                ", bit 16 set: the result is converted to bool"
+            } else {
+                ", bit 16 clear: the result is pushed as is"
+            };
+            format!(
+                "oparg {arg}: {arg} >> 5 = {} selects `{cmp}`{to_bool}.",
+                arg >> 5
+            )
+        }
+        "BINARY_OP" => match tables.nb_ops.get(arg as usize) {
+            Some((name, sym)) => format!("oparg {arg}: operator {name} (`{sym}`)."),
+            None => format!("oparg {arg}{repr}."),
+        },
+        "LOAD_GLOBAL" | "LOAD_ATTR" => format!(
+            "oparg {arg}: name index {} (co_names){repr}; bit 0 = {}.",
+            arg >> 1,
+            arg & 1
+        ),
+        "LOAD_SMALL_INT" => format!("oparg {arg}: the value pushed."),
+        "CALL" | "CALL_KW" => format!("oparg {arg}: number of arguments."),
+        b if b.starts_with("BUILD_") => format!("oparg {arg}: number of items."),
+        _ => match info {
+            Some(o) if o.has_const() => format!("oparg {arg}: index into co_consts{repr}."),
+            Some(o) if o.has_local() => format!("oparg {arg}: local variable{repr}."),
+            Some(o) if o.has_name() => format!("oparg {arg}: index into co_names{repr}."),
+            Some(o) if o.has_jump() => format!("oparg {arg}: jump distance in code units{repr}."),
+            Some(o) if o.has_free() => format!("oparg {arg}: cell / free variable{repr}."),
+            _ => format!("oparg {arg}{repr}."),
+        },
+    })
+}
+
+/// The selected instruction of the pane, if a row with one is selected.
+fn selected_instr(app: &App) -> Option<(&CodeObject, &Instruction)> {
+    let root = code_of(app.capture(), app.stage)?;
+    let row = app
+        .later_rows()
+        .code_rows(app.stage)
+        .get(app.selected_row())?;
+    let CodeRow::Instr { code, instr, .. } = row else {
+        return None;
+    };
+    let c = root.walk().into_iter().nth(*code)?;
+    Some((c, c.instructions.get(*instr)?))
+}
+
+pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
+    let cap = app.capture();
+    let tables = for_version(cap.version);
+    if let Some(CodeRow::Header { code, .. }) = app
+        .later_rows()
+        .code_rows(app.stage)
+        .get(app.selected_row())
+    {
+        let Some(c) = code_of(cap, app.stage).and_then(|r| r.walk().into_iter().nth(*code)) else {
+            return vec![];
+        };
+        return vec![
+            Line::from(vec![
+                Span::styled(c.qualname.clone(), THEME.node),
+                Span::styled(
+                    format!(
+                        "  · line {} · {} instructions · {} bytes of code · stack size {} · {} locals",
+                        c.firstlineno,
+                        c.instructions.len(),
+                        c.code_len,
+                        c.stacksize,
+                        c.nlocals
+                    ),
+                    dim(),
+                ),
+            ]),
+            Line::styled(c.repr.clone(), dim()),
+            Line::styled(
+                "A code object: bytecode plus its constants, names, line table and exception table. Enter folds or unfolds it.",
+                THEME.text,
+            ),
+        ];
+    }
+    let Some((_, ins)) = selected_instr(app) else {
+        return vec![];
+    };
+    let base = base_name(tables, ins);
+    let base_op = base.unwrap_or(ins.opname.as_str()).to_string();
+    let op = opcode(tables, ins);
+    let mut head = vec![Span::styled(
+        ins.opname.clone(),
+        if base.is_some() {
+            THEME.specialized
+        } else {
+            THEME.opname.add_modifier(Modifier::BOLD)
+        },
+    )];
+    let caches = op.map_or(0, |o| tables.cache_entries(o));
+    let cache_text = match caches {
+        0 => "no cache entries".to_string(),
+        1 => "1 cache entry".to_string(),
+        n => format!("{n} cache entries"),
+    };
+    match base {
+        Some(b) => head.push(Span::styled(
+            format!(" — specialized form of {b} ({cache_text})"),
+            THEME.text,
+        )),
+        None => head.push(Span::styled(format!(" — {cache_text}"), THEME.text)),
+    }
+    if let Some((pops, pushes)) =
+        op.and_then(|o| tables.stack_effect(o, ins.arg.map_or(0, |a| a as i32)))
+    {
+        head.push(Span::styled(
+            format!("; pops {pops}, pushes {pushes}"),
+            THEME.text,
+        ));
+    }
+    let at = match ins.line_number {
+        Some(l) => format!("  · offset {} · line {l}", ins.offset),
+        None => format!("  · offset {}", ins.offset),
+    };
+    head.push(Span::styled(at, dim()));
+    let mut lines = vec![Line::from(head)];
+    if let Some(m) = oparg_meaning(tables, &base_op, ins) {
+        lines.push(Line::styled(m, Style::new().fg(THEME.fg)));
+    }
+    match explain::opcode(&base_op) {
+        Some(text) => lines.push(Line::styled(text, THEME.text)),
+        None if op.is_none() => lines.push(Line::styled(
+            format!(
+                "{} is not in cpyviz's opcode tables for CPython {}.",
+                ins.opname, cap.version
+            ),
+            dim(),
+        )),
+        None => {}
+    }
+    lines
+}

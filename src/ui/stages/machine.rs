@@ -1,0 +1,130 @@
+//! The machine-code pane: each executor's JIT code, disassembled (Intel syntax) once when the
+//! capture is loaded, with addresses and bytes.
+
+use super::{dim, render_empty, render_rows};
+use crate::app::stages::{executors, MachineRow};
+use crate::app::App;
+use crate::ui::theme::THEME;
+use crate::ui::Areas;
+use ratatui::buffer::Buffer;
+use ratatui::text::{Line, Span};
+
+const HEX_WIDTH: usize = 22;
+
+pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let exs = executors(app.capture()).unwrap_or(&[]);
+    let rows = &app.later_rows().machine;
+    if rows.is_empty() {
+        render_empty(areas, buf, super::uops::no_executors(app));
+        return;
+    }
+    render_rows(app, areas, buf, |i, selected| {
+        let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
+        match &rows[i] {
+            MachineRow::Header { exec, .. } => {
+                let Some(ex) = exs.get(*exec) else {
+                    return Line::raw("");
+                };
+                let size = match (&ex.jit_code, ex.jit_address) {
+                    (Some(c), Some(a)) => format!(" · {} bytes at {a:#x}", c.len()),
+                    (Some(c), None) => format!(" · {} bytes (address unknown)", c.len()),
+                    (None, _) => String::new(),
+                };
+                Line::from(vec![
+                    marker,
+                    Span::styled(
+                        format!(" Executor for {} at offset {}", ex.qualname, ex.offset),
+                        THEME.node,
+                    ),
+                    Span::styled(format!(" · {} uops{size}", ex.uops.len()), dim()),
+                ])
+            }
+            MachineRow::Note { text, .. } => {
+                Line::from(vec![marker, Span::styled(format!("  {text}"), dim())])
+            }
+            MachineRow::Asm { line, .. } => {
+                let hex = if line.hex.len() > HEX_WIDTH {
+                    format!("{}…", &line.hex[..HEX_WIDTH - 1])
+                } else {
+                    line.hex.clone()
+                };
+                let (mnemonic, operands) = line
+                    .text
+                    .split_once(' ')
+                    .unwrap_or((line.text.as_str(), ""));
+                Line::from(vec![
+                    marker,
+                    Span::styled(format!(" {:012x} ", line.address), THEME.gutter),
+                    Span::styled(format!("{hex:<HEX_WIDTH$} "), dim()),
+                    Span::styled(format!("{mnemonic} "), THEME.opname),
+                    Span::styled(operands.to_string(), THEME.text),
+                ])
+            }
+        }
+    });
+}
+
+pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
+    let exs = executors(app.capture()).unwrap_or(&[]);
+    match app.later_rows().machine.get(app.selected_row()) {
+        Some(MachineRow::Header { exec, .. }) | Some(MachineRow::Note { exec, .. }) => {
+            let Some(ex) = exs.get(*exec) else {
+                return vec![];
+            };
+            let what = match (&ex.jit_code, ex.jit_address) {
+                (Some(c), Some(a)) => format!("{} bytes of machine code at {a:#x}", c.len()),
+                (Some(c), None) => format!(
+                    "{} bytes of machine code; its address was not recorded ({}), so addresses count from 0",
+                    c.len(),
+                    ex.jit_note.as_deref().unwrap_or("no reason given")
+                ),
+                (None, _) => format!(
+                    "no machine code ({})",
+                    ex.jit_note.as_deref().unwrap_or("none recorded")
+                ),
+            };
+            vec![
+                Line::from(vec![
+                    Span::styled(format!("Executor for {}", ex.qualname), THEME.node),
+                    Span::styled(
+                        format!(
+                            "  · offset {} · {} uops · {}",
+                            ex.offset,
+                            ex.uops.len(),
+                            super::uops::validity(ex)
+                        ),
+                        dim(),
+                    ),
+                ]),
+                Line::styled(
+                    format!("The JIT stitched this trace's stencils into {what}."),
+                    THEME.text,
+                ),
+            ]
+        }
+        Some(MachineRow::Asm { exec, line }) => {
+            let owner = exs
+                .get(*exec)
+                .map_or(String::new(), |e| format!(" · executor for {}", e.qualname));
+            vec![
+                Line::from(vec![
+                    Span::styled(line.text.clone(), THEME.opname),
+                    Span::styled(
+                        format!(
+                            "  · {:#x} · {} bytes: {}{owner}",
+                            line.address,
+                            line.hex.len() / 2,
+                            line.hex
+                        ),
+                        dim(),
+                    ),
+                ]),
+                Line::styled(
+                    "x86-64 machine code in Intel syntax (decoded with iced-x86). Which uop a machine instruction belongs to is not recorded, so no source is highlighted.",
+                    THEME.text,
+                ),
+            ]
+        }
+        None => vec![],
+    }
+}

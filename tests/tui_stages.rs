@@ -1,0 +1,357 @@
+//! The later-stage panes (bytecode, specialized, micro-ops, machine code) on captures recorded
+//! from the reference CPythons (`tests/captures/`), so these tests run without Python.
+
+use cpyviz::app::{action_for_key, App};
+use cpyviz::capture::Stage;
+use cpyviz::capture_file;
+use cpyviz::cli::builtin_captures;
+use cpyviz::ui::theme::THEME;
+use cpyviz::version::PyVersion;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use std::path::Path;
+
+fn open(version: &str, stage: Stage) -> App {
+    let path = format!("tests/captures/abs-{version}.capture.json");
+    let captures = capture_file::read(Path::new(&path)).expect("committed capture reads");
+    let v = captures[0].version;
+    App::new(captures, v, stage)
+}
+
+/// Presses keys: single characters, or names in angle brackets (`<Tab>`, `<Down>`, …).
+fn press(app: &mut App, keys: &str) {
+    let mut rest = keys;
+    while let Some(c) = rest.chars().next() {
+        let (code, len) = if c == '<' {
+            let end = rest.find('>').expect("closing >");
+            let code = match &rest[1..end] {
+                "Tab" => KeyCode::Tab,
+                "Down" => KeyCode::Down,
+                "Up" => KeyCode::Up,
+                "Left" => KeyCode::Left,
+                "Right" => KeyCode::Right,
+                "Enter" => KeyCode::Enter,
+                "End" => KeyCode::End,
+                "Home" => KeyCode::Home,
+                "PageDown" => KeyCode::PageDown,
+                other => panic!("unknown key {other}"),
+            };
+            (code, end + 1)
+        } else {
+            (KeyCode::Char(c), c.len_utf8())
+        };
+        if let Some(action) = action_for_key(KeyEvent::new(code, KeyModifiers::NONE)) {
+            app.update(action);
+        }
+        rest = &rest[len..];
+    }
+}
+
+fn draw(app: &mut App, width: u16, height: u16) -> Buffer {
+    app.size = (width, height);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| frame.render_widget(&*app, frame.area()))
+        .unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The source-pane cells drawn with the selection background, as text.
+fn highlighted_source(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        for x in 0..area.width / 2 {
+            let cell = &buffer[(x, y)];
+            if cell.bg == THEME.source_selection {
+                out.push_str(cell.symbol());
+            }
+        }
+    }
+    out
+}
+
+/// Moves the stage selection down until `pred` holds for the screen (at most `max` rows).
+fn select_row_showing(app: &mut App, needle: &str) -> Buffer {
+    for _ in 0..400 {
+        let buf = draw(app, 140, 40);
+        let screen = text(&buf);
+        if screen
+            .lines()
+            .any(|l| l.contains('▶') && l.contains(needle))
+        {
+            return buf;
+        }
+        press(app, "<Down>");
+    }
+    panic!("no row shows {needle}");
+}
+
+/// The selected row of the stage pane, as text.
+fn selected_line(buf: &Buffer) -> String {
+    text(buf)
+        .lines()
+        .find(|l| l.contains('▶'))
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn bytecode_pane_shows_instructions_by_line_with_labels() {
+    for v in ["3.14", "3.15"] {
+        let mut app = open(v, Stage::Bytecode);
+        let buf = draw(&mut app, 140, 40);
+        let screen = text(&buf);
+        assert!(screen.contains(&format!("CPython {v}")), "{screen}");
+        assert!(screen.contains("(live)"), "{screen}");
+        assert!(
+            screen.contains("Disassembly of <code object <module>"),
+            "{screen}"
+        );
+        assert!(screen.contains("L1: FOR_ITER"), "{screen}");
+        assert!(screen.contains("(to L1)"), "{screen}");
+        assert!(
+            screen.lines().any(|l| l.contains("  10       LOAD_NAME")),
+            "{screen}"
+        );
+        // The function's code object follows, with its header; COMPARE_OP is in it.
+        // `a > b` in abs (`__annotate__` has a COMPARE_OP too, on `format > 2`).
+        let buf = select_row_showing(&mut app, "bool(>)");
+        let line = selected_line(&buf);
+        assert!(line.contains("COMPARE_OP"), "{line}");
+        assert_eq!(highlighted_source(&buf), "a > b");
+        let screen = text(&buf);
+        assert!(
+            screen.contains("Disassembly of <code object abs"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("COMPARE_OP — 1 cache entry; pops 2, pushes 1"),
+            "{screen}"
+        );
+        assert!(screen.contains("selects `>`"), "{screen}");
+    }
+}
+
+#[test]
+fn specialized_pane_shows_specialized_forms_distinctly() {
+    let mut app = open("3.15", Stage::Specialized);
+    let buf = select_row_showing(&mut app, "BINARY_OP_SUBTRACT_INT");
+    let screen = text(&buf);
+    assert!(
+        screen.contains(
+            "BINARY_OP_SUBTRACT_INT — specialized form of BINARY_OP (5 cache entries); pops 2, pushes 1"
+        ),
+        "{screen}"
+    );
+    assert!(screen.contains("operator NB_SUBTRACT"), "{screen}");
+    assert_eq!(highlighted_source(&buf), "a - b");
+    // The specialized name is coloured differently from a base instruction's.
+    let y = (0..buf.area.height)
+        .find(|&y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .contains("▶")
+        })
+        .unwrap();
+    let x = (buf.area.width / 2..buf.area.width)
+        .find(|&x| buf[(x, y)].symbol() == "B")
+        .unwrap();
+    assert_eq!(buf[(x, y)].fg, THEME.specialized.fg.unwrap());
+    assert!(screen.contains("COMPARE_OP_INT"), "{screen}");
+}
+
+#[test]
+fn moving_in_the_source_selects_the_instruction_there() {
+    let mut app = open("3.15", Stage::Specialized);
+    press(&mut app, "f");
+    // Line 4 is `        return a - b`: put the cursor on the minus sign.
+    press(&mut app, "<Down><Down><Down>");
+    for _ in 0.."        return a ".len() {
+        press(&mut app, "<Right>");
+    }
+    let buf = draw(&mut app, 140, 40);
+    let line = selected_line(&buf);
+    assert!(line.contains("BINARY_OP_SUBTRACT_INT"), "{line}");
+}
+
+#[test]
+fn code_objects_fold_and_unfold() {
+    let mut app = open("3.15", Stage::Bytecode);
+    let rows = app.row_count();
+    press(&mut app, "<Enter>");
+    // The module's 34 instructions are hidden under its header.
+    assert_eq!(app.row_count(), rows - 34);
+    let buf = draw(&mut app, 140, 40);
+    assert!(
+        selected_line(&buf).contains("▸ Disassembly of"),
+        "{}",
+        text(&buf)
+    );
+    assert!(text(&buf).contains("34 instructions"), "{}", text(&buf));
+    press(&mut app, "<Enter>");
+    assert_eq!(app.row_count(), rows);
+}
+
+#[test]
+fn uops_pane_lists_executors_and_highlights_determined_targets() {
+    let mut app = open("3.15", Stage::Uops);
+    let buf = draw(&mut app, 140, 40);
+    let screen = text(&buf);
+    assert!(
+        screen.contains("Executor for <module> at offset 76 · 81 uops · valid"),
+        "{screen}"
+    );
+    assert!(screen.contains("_START_EXECUTOR"), "{screen}");
+    // `_POP_TOP_INT` after the call returned targets BINARY_OP_ADD_INT at offset 62.
+    let buf = select_row_showing(&mut app, "_POP_TOP_INT");
+    assert!(
+        selected_line(&buf).contains("→ 62 BINARY_OP_ADD"),
+        "{}",
+        selected_line(&buf)
+    );
+    assert_eq!(highlighted_source(&buf), "total += abs(i, 10_000)");
+    // Inside the inlined call the capture does not say which code object runs: nothing.
+    let mut app = open("3.15", Stage::Uops);
+    let buf = select_row_showing(&mut app, "_COMPARE_OP_INT");
+    assert!(
+        !selected_line(&buf).contains('→'),
+        "{}",
+        selected_line(&buf)
+    );
+    assert_eq!(highlighted_source(&buf), "");
+    assert!(
+        text(&buf).contains("cannot be told from the capture"),
+        "{}",
+        text(&buf)
+    );
+}
+
+#[test]
+fn machine_code_pane_shows_disassembly() {
+    for v in ["3.14", "3.15"] {
+        let mut app = open(v, Stage::MachineCode);
+        let buf = draw(&mut app, 140, 40);
+        let screen = text(&buf);
+        assert!(screen.contains("bytes at 0x"), "{screen}");
+        assert!(screen.contains(" mov "), "{screen}");
+        press(&mut app, "<Down>");
+        let buf = draw(&mut app, 140, 40);
+        assert!(
+            text(&buf).contains("decoded with iced-x86"),
+            "{}",
+            text(&buf)
+        );
+    }
+}
+
+#[test]
+fn stages_without_data_say_not_built() {
+    let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
+    let mut app = App::new(captures, PyVersion::V3_14, Stage::Bytecode);
+    for s in ["3", "4", "5", "6"] {
+        press(&mut app, s);
+        let screen = text(&draw(&mut app, 120, 36));
+        assert!(
+            screen.contains("is not built yet in the builtin model"),
+            "{screen}"
+        );
+    }
+}
+
+#[test]
+fn machine_code_without_the_jit_says_not_recorded() {
+    let mut captures =
+        capture_file::read(Path::new("tests/captures/abs-3.14.capture.json")).unwrap();
+    if let Some(i) = &mut captures[0].later.interpreter {
+        i.jit_enabled = Some(false);
+        i.jit_note = None;
+    }
+    let mut app = App::new(captures, PyVersion::V3_14, Stage::MachineCode);
+    let screen = text(&draw(&mut app, 120, 36));
+    assert!(screen.contains("Not recorded"), "{screen}");
+    assert!(screen.contains("ran without the JIT"), "{screen}");
+    assert!(!screen.contains("mov "), "{screen}");
+}
+
+#[test]
+fn odd_captures_do_not_panic() {
+    let mut captures =
+        capture_file::read(Path::new("tests/captures/abs-3.15.capture.json")).unwrap();
+    let cap = &mut captures[0];
+    // Positions missing or out of range, an executor with no code and no uops, a bogus index.
+    if let Some(Ok(code)) = &mut cap.later.specialized {
+        for (k, i) in code.children[1].instructions.iter_mut().enumerate() {
+            if k % 2 == 0 {
+                i.positions = None;
+            } else if let Some(p) = &mut i.positions {
+                p.lineno = Some(999);
+                p.end_lineno = Some(999);
+            }
+        }
+    }
+    if let Some(Ok(exs)) = &mut cap.later.executors {
+        exs.push(cpyviz::uops::Executor {
+            code_index: 77,
+            ..Default::default()
+        });
+        exs[0].uops.truncate(3);
+    }
+    let mut app = App::new(captures.clone(), PyVersion::V3_15, Stage::Bytecode);
+    for s in ["3", "4", "5", "6"] {
+        press(&mut app, s);
+        for _ in 0..120 {
+            press(&mut app, "<Down>");
+            draw(&mut app, 100, 24);
+        }
+        press(&mut app, "<End>");
+        draw(&mut app, 60, 16);
+    }
+    // No executors at all.
+    if let Some(Ok(exs)) = &mut captures[0].later.executors {
+        exs.clear();
+    }
+    let mut app = App::new(captures, PyVersion::V3_15, Stage::Uops);
+    let screen = text(&draw(&mut app, 120, 36));
+    assert!(screen.contains("No executor"), "{screen}");
+    press(&mut app, "6<Down>");
+    let screen = text(&draw(&mut app, 120, 36));
+    assert!(screen.contains("No executor"), "{screen}");
+}
+
+#[test]
+fn snapshots_per_stage() {
+    for (stage, name, keys) in [
+        (Stage::Bytecode, "abs315_bytecode", ""),
+        (Stage::Specialized, "abs315_specialized", ""),
+        (Stage::Uops, "abs315_uops", ""),
+        (Stage::MachineCode, "abs315_machine_code", ""),
+    ] {
+        let mut app = open("3.15", stage);
+        press(&mut app, keys);
+        let screen = text(&draw(&mut app, 120, 36));
+        insta::assert_snapshot!(name, screen);
+    }
+    // The function's code object, an instruction selected.
+    let mut app = open("3.15", Stage::Specialized);
+    select_row_showing(&mut app, "BINARY_OP_SUBTRACT_INT");
+    let screen = text(&draw(&mut app, 120, 36));
+    insta::assert_snapshot!("abs315_specialized_abs", screen);
+}
