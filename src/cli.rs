@@ -78,6 +78,23 @@ impl EngineArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Measure the builtin model against a live CPython: run both engines on each file and print,
+    /// per stage, whether their dumps match (and the first differing line). This EXECUTES the
+    /// files with the live interpreter.
+    Conformance {
+        /// Python files (default: every samples/*.py).
+        files: Vec<PathBuf>,
+        /// The CPython to compare with (default: python3.V for --python-version V, else the first
+        /// of python3.15, python3.14, python3 on PATH).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// Which CPython to look for on PATH when --python is not given.
+        #[arg(long = "python-version", value_parser = parse_version)]
+        python_version: Option<PyVersion>,
+        /// Per-file time limit for the live interpreter.
+        #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_timeout)]
+        timeout: Duration,
+    },
     /// Render the viewer headless into an image or text file (same view as the terminal).
     Shot {
         file: PathBuf,
@@ -273,6 +290,12 @@ pub fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Conformance {
+            files,
+            python,
+            python_version,
+            timeout,
+        }) => run_conformance(files, python, python_version, timeout),
         Some(Command::Record {
             file,
             output,
@@ -449,4 +472,52 @@ impl Shot {
             )
         })
     }
+}
+
+fn run_conformance(
+    mut files: Vec<PathBuf>,
+    python: Option<PathBuf>,
+    version: Option<PyVersion>,
+    timeout: Duration,
+) -> ExitCode {
+    if files.is_empty() {
+        let mut samples: Vec<PathBuf> = std::fs::read_dir("samples")
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "py"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        samples.sort();
+        if samples.is_empty() {
+            return fail(
+                "cpyviz: give the Python files to compare (no samples/*.py here)".into(),
+                2,
+            );
+        }
+        files = samples;
+    }
+    let python = python.or_else(|| version.map(|v| PathBuf::from(format!("python{v}"))));
+    let opts = LiveOptions { python, timeout };
+    let mut label = String::new();
+    let mut rows = Vec::new();
+    for file in &files {
+        let name = file.to_string_lossy().to_string();
+        let result = read_file(file).and_then(|bytes| {
+            let live = crate::engine::cpython::capture(file, &opts)?;
+            if label.is_empty() {
+                label = live.engine.label();
+            }
+            Ok(crate::conformance::compare(&name, &bytes, &live))
+        });
+        if let Err(msg) = &result {
+            // A missing or unusable interpreter fails every file the same way: stop at once.
+            if msg.contains("not found") || msg.contains("needs CPython") {
+                return fail(msg.clone(), 2);
+            }
+        }
+        rows.push((name, result));
+    }
+    print!("{}", crate::conformance::report(&label, &rows));
+    ExitCode::SUCCESS
 }
