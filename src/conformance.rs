@@ -95,11 +95,11 @@ pub fn compare(path: &str, bytes: &[u8], live: &Capture) -> Vec<(Stage, Verdict)
         .collect()
 }
 
+/// One file's verdicts per stage, or why the live engine could not record it.
+pub type FileResult = Result<Vec<(Stage, Verdict)>, String>;
+
 /// The table `cpyviz conformance` prints for `(file, verdicts)` rows.
-pub fn report(
-    engine_label: &str,
-    rows: &[(String, Result<Vec<(Stage, Verdict)>, String>)],
-) -> String {
+pub fn report(engine_label: &str, rows: &[(String, FileResult)]) -> String {
     let width = rows.iter().map(|(f, _)| f.len()).max().unwrap_or(4).max(4) + 2;
     let mut out = format!("conformance: builtin model vs {engine_label}\n\n");
     out.push_str(&format!("{:<width$}", "FILE"));
