@@ -96,26 +96,7 @@ pub enum Command {
         timeout: Duration,
     },
     /// Render the viewer headless into an image or text file (same view as the terminal).
-    Shot {
-        file: PathBuf,
-        /// The stage to show.
-        #[arg(long, default_value = "tokens", value_parser = parse_stage)]
-        stage: Stage,
-        /// Select row N of the stage pane (0-based: token N, AST row N).
-        #[arg(long)]
-        select: Option<usize>,
-        /// Screen size in cells, WIDTHxHEIGHT.
-        #[arg(long, default_value = "120x36", value_parser = parse_size)]
-        size: (u16, u16),
-        #[arg(long = "python-version", default_value = "3.14", value_parser = parse_version)]
-        python_version: PyVersion,
-        /// Output file: .svg, .png, .html or .txt.
-        #[arg(short, long)]
-        output: PathBuf,
-        /// PNG pixel scale (2 for high-DPI screens).
-        #[arg(long, default_value_t = 2.0)]
-        scale: f32,
-    },
+    Shot(Shot),
     /// Print one stage exactly as CPython's own tool prints it
     /// (tokens: `python -m tokenize -e`; ast: `python -m ast`; bytecode: `python -m dis`;
     /// specialized, uops: shared/refpy/stage.py; jit: machine code, hex and Intel syntax).
@@ -264,32 +245,13 @@ pub fn main() -> ExitCode {
             let _ = std::io::stderr().write_all(out.stderr.as_bytes());
             ExitCode::from(out.code.clamp(0, 255) as u8)
         }
-        Some(Command::Shot {
-            file,
-            stage,
-            select,
-            size,
-            python_version,
-            output,
-            scale,
-        }) => {
-            let shot = Shot {
-                file,
-                stage,
-                select,
-                size,
-                python_version,
-                output,
-                scale,
-            };
-            match shot.render().and_then(|bytes| shot.write(&bytes)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(msg) => {
-                    eprint!("{}", if msg.ends_with('\n') { msg } else { msg + "\n" });
-                    ExitCode::from(1)
-                }
+        Some(Command::Shot(shot)) => match shot.render().and_then(|bytes| shot.write(&bytes)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprint!("{}", if msg.ends_with('\n') { msg } else { msg + "\n" });
+                ExitCode::from(1)
             }
-        }
+        },
         Some(Command::Conformance {
             files,
             python,
@@ -390,14 +352,27 @@ pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> E
 }
 
 /// `cpyviz shot`: the viewer rendered headless and exported.
-#[derive(Debug, Clone)]
+#[derive(Args, Debug, Clone)]
 pub struct Shot {
+    /// The Python file to show.
     pub file: PathBuf,
+    /// The stage to show.
+    #[arg(long, default_value = "tokens", value_parser = parse_stage)]
     pub stage: Stage,
+    /// Select row N of the stage pane (0-based: token N, AST row N).
+    #[arg(long)]
     pub select: Option<usize>,
+    /// Screen size in cells, WIDTHxHEIGHT.
+    #[arg(long, default_value = "120x36", value_parser = parse_size)]
     pub size: (u16, u16),
+    /// The CPython version profile to model.
+    #[arg(long = "python-version", default_value = "3.14", value_parser = parse_version)]
     pub python_version: PyVersion,
+    /// Output file: .svg, .png, .html or .txt.
+    #[arg(short, long)]
     pub output: PathBuf,
+    /// PNG pixel scale (2 for high-DPI screens).
+    #[arg(long, default_value_t = 2.0)]
     pub scale: f32,
 }
 
@@ -412,23 +387,7 @@ impl Shot {
             .map_err(|e| e.to_string())?
             .command
         {
-            Some(Command::Shot {
-                file,
-                stage,
-                select,
-                size,
-                python_version,
-                output,
-                scale,
-            }) => Ok(Shot {
-                file,
-                stage,
-                select,
-                size,
-                python_version,
-                output,
-                scale,
-            }),
+            Some(Command::Shot(shot)) => Ok(shot),
             _ => Err("not a `cpyviz shot` command line".to_string()),
         }
     }

@@ -1,49 +1,19 @@
 //! Drives the real viewer with key events on an in-memory terminal and checks what it shows.
 
-use cpyviz::app::{action_for_key, App};
+mod common;
+use common::{highlighted_source, press, text};
+
+use cpyviz::app::App;
 use cpyviz::capture::Stage;
 use cpyviz::cli::builtin_captures;
-use cpyviz::ui::theme::THEME;
 use cpyviz::version::PyVersion;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use std::path::Path;
 
 fn open(path: &str, stage: Stage) -> App {
     let captures = builtin_captures(Path::new(path)).expect("sample opens");
     App::new(captures, PyVersion::V3_14, stage)
-}
-
-/// Presses keys: single characters, or names in angle brackets (`<Tab>`, `<Down>`, …).
-fn press(app: &mut App, keys: &str) {
-    let mut rest = keys;
-    while let Some(c) = rest.chars().next() {
-        let (code, len) = if c == '<' {
-            let end = rest.find('>').expect("closing >");
-            let code = match &rest[1..end] {
-                "Tab" => KeyCode::Tab,
-                "BackTab" => KeyCode::BackTab,
-                "Down" => KeyCode::Down,
-                "Up" => KeyCode::Up,
-                "Left" => KeyCode::Left,
-                "Right" => KeyCode::Right,
-                "Enter" => KeyCode::Enter,
-                "Esc" => KeyCode::Esc,
-                "End" => KeyCode::End,
-                "PageDown" => KeyCode::PageDown,
-                other => panic!("unknown key {other}"),
-            };
-            (code, end + 1)
-        } else {
-            (KeyCode::Char(c), c.len_utf8())
-        };
-        if let Some(action) = action_for_key(KeyEvent::new(code, KeyModifiers::NONE)) {
-            app.update(action);
-        }
-        rest = &rest[len..];
-    }
 }
 
 fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
@@ -53,35 +23,6 @@ fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
         .draw(|frame| frame.render_widget(&*app, frame.area()))
         .unwrap();
     terminal
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    let mut out = String::new();
-    for y in 0..area.height {
-        let mut line = String::new();
-        for x in 0..area.width {
-            line.push_str(buffer[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// The source-pane cells drawn with the selection background, as text.
-fn highlighted_source(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    let mut out = String::new();
-    for y in 0..area.height {
-        for x in 0..area.width / 2 {
-            let cell = &buffer[(x, y)];
-            if cell.bg == THEME.source_selection {
-                out.push_str(cell.symbol());
-            }
-        }
-    }
-    out
 }
 
 #[test]

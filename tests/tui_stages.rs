@@ -1,7 +1,10 @@
 //! The later-stage panes (bytecode, specialized, micro-ops, machine code) on captures recorded
 //! from the reference CPythons (`tests/captures/`), so these tests run without Python.
 
-use cpyviz::app::{action_for_key, App};
+mod common;
+use common::{highlighted_source, press, text};
+
+use cpyviz::app::App;
 use cpyviz::capture::Stage;
 use cpyviz::capture_file;
 use cpyviz::cli::builtin_captures;
@@ -9,7 +12,6 @@ use cpyviz::ui::theme::THEME;
 use cpyviz::version::PyVersion;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use std::path::Path;
 
@@ -20,35 +22,6 @@ fn open(version: &str, stage: Stage) -> App {
     App::new(captures, v, stage)
 }
 
-/// Presses keys: single characters, or names in angle brackets (`<Tab>`, `<Down>`, …).
-fn press(app: &mut App, keys: &str) {
-    let mut rest = keys;
-    while let Some(c) = rest.chars().next() {
-        let (code, len) = if c == '<' {
-            let end = rest.find('>').expect("closing >");
-            let code = match &rest[1..end] {
-                "Tab" => KeyCode::Tab,
-                "Down" => KeyCode::Down,
-                "Up" => KeyCode::Up,
-                "Left" => KeyCode::Left,
-                "Right" => KeyCode::Right,
-                "Enter" => KeyCode::Enter,
-                "End" => KeyCode::End,
-                "Home" => KeyCode::Home,
-                "PageDown" => KeyCode::PageDown,
-                other => panic!("unknown key {other}"),
-            };
-            (code, end + 1)
-        } else {
-            (KeyCode::Char(c), c.len_utf8())
-        };
-        if let Some(action) = action_for_key(KeyEvent::new(code, KeyModifiers::NONE)) {
-            app.update(action);
-        }
-        rest = &rest[len..];
-    }
-}
-
 fn draw(app: &mut App, width: u16, height: u16) -> Buffer {
     app.size = (width, height);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -56,35 +29,6 @@ fn draw(app: &mut App, width: u16, height: u16) -> Buffer {
         .draw(|frame| frame.render_widget(&*app, frame.area()))
         .unwrap();
     terminal.backend().buffer().clone()
-}
-
-fn text(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    let mut out = String::new();
-    for y in 0..area.height {
-        let mut line = String::new();
-        for x in 0..area.width {
-            line.push_str(buffer[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// The source-pane cells drawn with the selection background, as text.
-fn highlighted_source(buffer: &Buffer) -> String {
-    let area = buffer.area;
-    let mut out = String::new();
-    for y in 0..area.height {
-        for x in 0..area.width / 2 {
-            let cell = &buffer[(x, y)];
-            if cell.bg == THEME.source_selection {
-                out.push_str(cell.symbol());
-            }
-        }
-    }
-    out
 }
 
 /// Moves the stage selection down until `pred` holds for the screen (at most `max` rows).

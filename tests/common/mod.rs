@@ -1,0 +1,67 @@
+//! Helpers shared by the viewer tests: pressing keys and reading the rendered screen.
+#![allow(dead_code)]
+
+use cpyviz::app::{action_for_key, App};
+use cpyviz::ui::theme::THEME;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Presses keys: single characters, or names in angle brackets (`<Tab>`, `<Down>`, …).
+pub fn press(app: &mut App, keys: &str) {
+    let mut rest = keys;
+    while let Some(c) = rest.chars().next() {
+        let (code, len) = if c == '<' {
+            let end = rest.find('>').expect("closing >");
+            let code = match &rest[1..end] {
+                "Tab" => KeyCode::Tab,
+                "BackTab" => KeyCode::BackTab,
+                "Home" => KeyCode::Home,
+                "Down" => KeyCode::Down,
+                "Up" => KeyCode::Up,
+                "Left" => KeyCode::Left,
+                "Right" => KeyCode::Right,
+                "Enter" => KeyCode::Enter,
+                "Esc" => KeyCode::Esc,
+                "End" => KeyCode::End,
+                "PageDown" => KeyCode::PageDown,
+                other => panic!("unknown key {other}"),
+            };
+            (code, end + 1)
+        } else {
+            (KeyCode::Char(c), c.len_utf8())
+        };
+        if let Some(action) = action_for_key(KeyEvent::new(code, KeyModifiers::NONE)) {
+            app.update(action);
+        }
+        rest = &rest[len..];
+    }
+}
+
+pub fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The source-pane cells drawn with the selection background, as text.
+pub fn highlighted_source(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        for x in 0..area.width / 2 {
+            let cell = &buffer[(x, y)];
+            if cell.bg == THEME.source_selection {
+                out.push_str(cell.symbol());
+            }
+        }
+    }
+    out
+}
