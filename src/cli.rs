@@ -354,8 +354,12 @@ pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> E
 /// `cpyviz shot`: the viewer rendered headless and exported.
 #[derive(Args, Debug, Clone)]
 pub struct Shot {
-    /// The Python file to show.
-    pub file: PathBuf,
+    /// The Python file to show (builtin engine; not needed with --capture).
+    #[arg(required_unless_present = "capture")]
+    pub file: Option<PathBuf>,
+    /// Render from a capture file made by `cpyviz record` (e.g. a live CPython's JIT code).
+    #[arg(long, value_name = "NAME.capture.json", conflicts_with = "file")]
+    pub capture: Option<PathBuf>,
     /// The stage to show.
     #[arg(long, default_value = "tokens", value_parser = parse_stage)]
     pub stage: Stage,
@@ -401,7 +405,11 @@ impl Shot {
                 self.scale
             ));
         }
-        let captures = builtin_captures(&self.file)?;
+        let captures = match (&self.capture, &self.file) {
+            (Some(path), _) => crate::capture_file::read(path)?,
+            (None, Some(file)) => builtin_captures(file)?,
+            (None, None) => return Err("cpyviz: give a FILE or --capture".into()),
+        };
         let mut app = crate::app::App::new(captures, self.python_version, self.stage);
         if let Some(row) = self.select {
             let rows = app.row_count();

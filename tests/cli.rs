@@ -195,3 +195,26 @@ fn shot_writes_each_format_and_rejects_bad_arguments() {
     let bad = cpyviz(&["shot", "samples/abs.py", "--size", "10x5", "-o", "x.txt"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn shot_renders_a_recorded_live_capture() {
+    let out_path =
+        std::env::temp_dir().join(format!("cpyviz-shot-capture-{}.txt", std::process::id()));
+    let out = cpyviz(&[
+        "shot",
+        "--capture",
+        "tests/captures/abs-3.15.capture.json",
+        "--stage",
+        "specialized",
+        "--python-version",
+        "3.15",
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let txt = std::fs::read_to_string(&out_path).unwrap();
+    assert!(
+        txt.contains("(live)") && txt.contains("RESUME_CHECK_JIT"),
+        "{txt}"
+    );
+}
