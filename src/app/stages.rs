@@ -314,8 +314,16 @@ impl LaterRows {
             }
             self.machine.push(MachineRow::Header { exec: e, span });
             match &ex.jit_code {
-                Some(bytes) => {
-                    for line in crate::uops::disassemble(bytes, ex.jit_address.unwrap_or(0)) {
+                Some(_) => {
+                    let listing = crate::uops::annotate(ex);
+                    let mut section = None;
+                    for line in listing.lines.iter().cloned() {
+                        if section != Some(line.section) {
+                            section = Some(line.section);
+                            if let Some(text) = listing.label(line.section) {
+                                self.machine.push(MachineRow::Note { exec: e, text });
+                            }
+                        }
                         self.machine.push(MachineRow::Asm { exec: e, line });
                     }
                 }

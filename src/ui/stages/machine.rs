@@ -10,6 +10,8 @@ use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
 
 const HEX_WIDTH: usize = 22;
+/// Where annotations start, counted from the mnemonic.
+const NOTE_COLUMN: usize = 34;
 
 pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let exs = executors(app.capture()).unwrap_or(&[]);
@@ -52,13 +54,20 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                     .text
                     .split_once(' ')
                     .unwrap_or((line.text.as_str(), ""));
-                Line::from(vec![
+                let mut spans = vec![
                     marker,
                     Span::styled(format!(" {:012x} ", line.address), THEME.gutter),
                     Span::styled(format!("{hex:<HEX_WIDTH$} "), dim()),
                     Span::styled(format!("{mnemonic} "), THEME.opname),
-                    Span::styled(operands.to_string(), THEME.text),
-                ])
+                ];
+                if line.note.is_empty() {
+                    spans.push(Span::styled(operands.to_string(), THEME.text));
+                } else {
+                    let width = NOTE_COLUMN.saturating_sub(mnemonic.chars().count() + 1);
+                    spans.push(Span::styled(format!("{operands:<width$}"), THEME.text));
+                    spans.push(Span::styled(format!(" ; {}", line.note), dim()));
+                }
+                Line::from(spans)
             }
         }
     });
@@ -106,7 +115,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
             let owner = exs
                 .get(*exec)
                 .map_or(String::new(), |e| format!(" · executor for {}", e.qualname));
-            vec![
+            let mut lines = vec![
                 Line::from(vec![
                     Span::styled(line.text.clone(), THEME.opname),
                     Span::styled(
@@ -123,7 +132,17 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                     "x86-64 machine code in Intel syntax (decoded with iced-x86). Which uop a machine instruction belongs to is not recorded, so no source is highlighted.",
                     THEME.text,
                 ),
-            ]
+            ];
+            if !line.note.is_empty() {
+                lines.insert(
+                    1,
+                    Line::styled(
+                        format!("; {} (as the recording process resolved it)", line.note),
+                        dim(),
+                    ),
+                );
+            }
+            lines
         }
         None => vec![],
     }
