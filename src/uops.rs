@@ -427,6 +427,107 @@ pub fn disassemble(code: &[u8], base: u64) -> Vec<AsmLine> {
 mod tests {
     use super::*;
 
+    fn sym(address: u64, name: &str) -> JitSymbol {
+        JitSymbol {
+            address,
+            kind: "symbol".into(),
+            name: name.into(),
+        }
+    }
+
+    /// call [rip→data+0], mov rax imm64 (a uop's operand), call to a known and to an unknown
+    /// function, ret, nops; data: a known and an unknown address; zero padding.
+    fn synthetic() -> Executor {
+        let mut code = vec![0xff, 0x15];
+        code.extend(0x1a_i32.to_le_bytes()); // 0x00: call [rip+0x1a] → +0x20
+        code.extend([0x48, 0xb8]);
+        code.extend(0x7777_u64.to_le_bytes()); // 0x06: mov rax, 0x7777
+        code.push(0xe8);
+        code.extend((0x5000_i32 - 0x1015).to_le_bytes()); // 0x10: call 0x5000
+        code.push(0xe8);
+        code.extend((0x6000_i32 - 0x101a).to_le_bytes()); // 0x15: call 0x6000 (unknown)
+        code.push(0xc3); // 0x1a: ret
+        code.extend([0x90; 5]); // 0x1b..0x20
+        code.extend(0xdead_0000_u64.to_le_bytes()); // data+0x0
+        code.extend(0xbeef_u64.to_le_bytes()); // data+0x8
+        code.extend([0; 8]);
+        Executor {
+            qualname: "f".into(),
+            uops: vec![Uop {
+                name: "_LOAD_CONST_INLINE".into(),
+                operand: 0x7777,
+                ..Default::default()
+            }],
+            jit_code: Some(code),
+            jit_address: Some(0x1000),
+            jit_symbols: vec![
+                sym(0xdead_0000, "PyLong_Type"),
+                sym(0x5000, "_PyLong_Add"),
+                sym(0x12345, "_Decoy"),
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn annotations_appear_where_resolved_and_nowhere_else() {
+        let l = annotate(&synthetic());
+        assert_eq!(l.data_start, Some(0x20));
+        assert_eq!(l.padding_start, 0x30);
+        let note = |addr: u64| {
+            l.lines
+                .iter()
+                .find(|x| x.address == addr)
+                .map(|x| x.note.as_str())
+                .unwrap()
+        };
+        assert_eq!(note(0x1000), "data+0x0 → PyLong_Type");
+        assert_eq!(note(0x1006), "operand of #0 _LOAD_CONST_INLINE");
+        assert_eq!(note(0x1010), "→ _PyLong_Add");
+        assert_eq!(note(0x1015), ""); // call to an address nobody resolved
+        assert_eq!(note(0x101a), "");
+        assert_eq!(note(0x1020), "data+0x0 → PyLong_Type");
+        assert_eq!(note(0x1028), "data+0x8"); // 0xbeef: not a known value
+        let sections: Vec<Section> = l.lines.iter().map(|x| x.section).collect();
+        assert_eq!(sections.iter().filter(|s| **s == Section::Data).count(), 2);
+        assert_eq!(sections.last(), Some(&Section::Padding));
+        assert!(l.lines.iter().all(|x| !x.note.contains("_Decoy")));
+        let dump = dump_machine_code(&[synthetic()]);
+        assert!(dump.contains("; → _PyLong_Add"), "{dump}");
+        assert!(dump.contains("; data: +0x20..+0x30"), "{dump}");
+    }
+
+    #[test]
+    fn without_an_address_symbols_are_not_used() {
+        let mut ex = synthetic();
+        ex.jit_address = None;
+        ex.jit_symbols = vec![sym(0xdead_0000, "PyLong_Type"), sym(0x4000, "_X")];
+        let l = annotate(&ex);
+        assert!(l.lines.iter().all(|x| !x.note.contains("PyLong_Type")));
+        assert!(l.lines.iter().all(|x| !x.note.contains("_X")));
+        // the uop operand still matches: it does not depend on the address
+        assert!(l.lines.iter().any(|x| x.note.contains("operand of #0")));
+    }
+
+    #[test]
+    fn odd_regions_do_not_panic() {
+        for code in [
+            vec![],
+            vec![0xff, 0x15, 0, 0, 0, 0],
+            vec![0x48, 0xb8, 1],
+            vec![0; 3],
+        ] {
+            let ex = Executor {
+                jit_code: Some(code),
+                jit_address: Some(u64::MAX - 2),
+                jit_symbols: vec![sym(0, "zero")],
+                ..Default::default()
+            };
+            let _ = annotate(&ex);
+            let _ = dump_machine_code(&[ex]);
+        }
+    }
+
     #[test]
     fn machine_code_dump_survives_any_bytes() {
         let ex = Executor {
