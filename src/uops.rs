@@ -171,15 +171,13 @@ impl Listing {
     pub fn label(&self, section: Section) -> Option<String> {
         let ds = self.data_start?;
         Some(match section {
-            Section::Code => format!(
-                "code: +0x0..+{ds:#x} (ends where the data starts; stencils, _FATAL_ERROR and any trampolines or alignment padding)"
-            ),
+            Section::Code => format!("code +0x0..+{ds:#x} · up to the first data address the code uses"),
             Section::Data => format!(
-                "data: +{ds:#x}..+{:#x} (starts at the lowest region address an instruction loads from rip-relative or holds as a 64-bit immediate)",
+                "data +{ds:#x}..+{:#x} · from the lowest address the code loads (rip-relative) or holds as imm64",
                 self.padding_start.max(ds)
             ),
             Section::Padding => format!(
-                "padding: +{:#x}..+{:#x}, {} zero bytes",
+                "padding +{:#x}..+{:#x} · {} zero bytes",
                 self.padding_start,
                 self.len,
                 self.len - self.padding_start
@@ -494,7 +492,7 @@ mod tests {
         assert!(l.lines.iter().all(|x| !x.note.contains("_Decoy")));
         let dump = dump_machine_code(&[synthetic()]);
         assert!(dump.contains("; → _PyLong_Add"), "{dump}");
-        assert!(dump.contains("; data: +0x20..+0x30"), "{dump}");
+        assert!(dump.contains("; data +0x20..+0x30"), "{dump}");
     }
 
     #[test]

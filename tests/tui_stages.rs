@@ -252,12 +252,22 @@ fn machine_code_pane_shows_disassembly() {
         let screen = text(&buf);
         assert!(screen.contains("bytes at 0x"), "{screen}");
         assert!(screen.contains(" mov "), "{screen}");
+        // row 1 labels the code part of the region; row 2 is the first instruction
+        assert!(screen.contains("code +0x0..+0x"), "{screen}");
+        press(&mut app, "<Down>");
         press(&mut app, "<Down>");
         let buf = draw(&mut app, 140, 40);
         assert!(
             text(&buf).contains("decoded with iced-x86"),
             "{}",
             text(&buf)
+        );
+        // a call through the data part, annotated with what the recording process resolved
+        let buf = select_row_showing(&mut app, "; data+0x");
+        let screen = text(&buf);
+        assert!(
+            screen.contains("→ _Py") && screen.contains("as the recording process resolved it"),
+            "{screen}"
         );
     }
 }

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 
 const HEX_WIDTH: usize = 22;
 /// Where annotations start, counted from the mnemonic.
-const NOTE_COLUMN: usize = 34;
+const NOTE_COLUMN: usize = 26;
 
 pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let exs = executors(app.capture()).unwrap_or(&[]);
@@ -20,6 +20,9 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
         render_empty(areas, buf, super::uops::no_executors(app));
         return;
     }
+    // A narrow pane drops the bytes column (the Explain pane shows them) so that the
+    // annotations stay visible.
+    let show_hex = areas.stage_inner.width >= 100;
     render_rows(app, areas, buf, |i, selected| {
         let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
         match &rows[i] {
@@ -57,7 +60,14 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 let mut spans = vec![
                     marker,
                     Span::styled(format!(" {:012x} ", line.address), THEME.gutter),
-                    Span::styled(format!("{hex:<HEX_WIDTH$} "), dim()),
+                    Span::styled(
+                        if show_hex {
+                            format!("{hex:<HEX_WIDTH$} ")
+                        } else {
+                            String::new()
+                        },
+                        dim(),
+                    ),
                     Span::styled(format!("{mnemonic} "), THEME.opname),
                 ];
                 if line.note.is_empty() {
