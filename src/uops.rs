@@ -139,6 +139,10 @@ pub struct AsmLine {
     pub section: Section,
     /// What the instruction refers to, when the capture tells (empty otherwise).
     pub note: String,
+    /// The uop whose stencil this instruction is part of, when the data proves it: the
+    /// instruction holds, as a 64-bit immediate, an operand that exactly one uop has (the JIT
+    /// patches a stencil's operand holes with its own uop's operand). `None`: unassigned.
+    pub uop: Option<usize>,
 }
 
 /// A part of an executor's JIT region.
@@ -288,6 +292,7 @@ pub fn annotate(ex: &Executor) -> Listing {
                 text: format!(".byte ({} bytes before the data)", bytes.len()),
                 section: Section::Code,
                 note: String::new(),
+                uop: None,
             });
             break;
         }
@@ -332,6 +337,7 @@ pub fn annotate(ex: &Executor) -> Listing {
             text,
             section: Section::Code,
             note: notes.join("; "),
+            uop: None,
         });
     }
     if let Some(ds) = data_start {
@@ -356,6 +362,7 @@ pub fn annotate(ex: &Executor) -> Listing {
                 note: format!("data+{:#x} {note}", off - ds)
                     .trim_end()
                     .to_string(),
+                uop: None,
             });
             off = end;
         }
@@ -366,14 +373,54 @@ pub fn annotate(ex: &Executor) -> Listing {
                 text: format!("({} zero bytes)", len - padding_start),
                 section: Section::Padding,
                 note: String::new(),
+                uop: None,
             });
         }
     }
+    assign_uops(ex, &decoded, &mut lines, &symbols);
     Listing {
         lines,
         data_start,
         padding_start,
         len,
+    }
+}
+
+/// Ties instructions to uops where the data proves it (see `AsmLine::uop`): a `mov r64, imm64`
+/// whose value is the operand of exactly one uop, at least 0x10000 (small values recur by
+/// chance) and not an address the recording process resolved (a symbol can be hard-coded in
+/// other stencils too). Stencils are laid out in trace order, so these anchors must come in
+/// non-decreasing uop order; if they do not, none is kept.
+fn assign_uops(
+    ex: &Executor,
+    decoded: &[iced_x86::Instruction],
+    lines: &mut [AsmLine],
+    symbols: &std::collections::HashMap<u64, &JitSymbol>,
+) {
+    let mut anchors = Vec::new();
+    for instr in decoded {
+        if instr.code() != iced_x86::Code::Mov_r64_imm64 {
+            continue;
+        }
+        let v = instr.immediate64();
+        if v < 0x10000 || symbols.contains_key(&v) {
+            continue;
+        }
+        let mut owners = ex.uops.iter().enumerate().filter(|(_, u)| u.operand == v);
+        if let (Some((i, _)), None) = (owners.next(), owners.next()) {
+            anchors.push((instr.ip(), i));
+        }
+    }
+    if anchors.windows(2).any(|w| w[1].1 < w[0].1) {
+        return;
+    }
+    for (ip, u) in anchors {
+        if let Some(l) = lines
+            .iter_mut()
+            .find(|l| l.address == ip && l.section == Section::Code)
+        {
+            l.uop = Some(u);
+        }
     }
 }
 
@@ -416,6 +463,7 @@ pub fn disassemble(code: &[u8], base: u64) -> Vec<AsmLine> {
             text,
             section: Section::Code,
             note: String::new(),
+            uop: None,
         });
     }
     out
@@ -481,6 +529,9 @@ mod tests {
         };
         assert_eq!(note(0x1000), "data+0x0 → PyLong_Type");
         assert_eq!(note(0x1006), "operand of #0 _LOAD_CONST_INLINE");
+        let uop = |addr: u64| l.lines.iter().find(|x| x.address == addr).unwrap().uop;
+        assert_eq!(uop(0x1006), None); // 0x7777 < 0x10000: too small to prove anything
+        assert_eq!(uop(0x1000), None);
         assert_eq!(note(0x1010), "→ _PyLong_Add");
         assert_eq!(note(0x1015), ""); // call to an address nobody resolved
         assert_eq!(note(0x101a), "");
@@ -505,6 +556,40 @@ mod tests {
         assert!(l.lines.iter().all(|x| !x.note.contains("_X")));
         // the uop operand still matches: it does not depend on the address
         assert!(l.lines.iter().any(|x| x.note.contains("operand of #0")));
+    }
+
+    #[test]
+    fn instructions_are_tied_to_uops_only_by_unique_operands_in_order() {
+        let mov = |v: u64| {
+            let mut b = vec![0x48, 0xb8];
+            b.extend(v.to_le_bytes());
+            b
+        };
+        let uop = |name: &str, operand: u64| Uop {
+            name: name.into(),
+            operand,
+            ..Default::default()
+        };
+        let mut code = mov(0x5555_0000);
+        code.extend(mov(0x6666_0000));
+        code.extend(mov(0x7777_0000)); // operand of two uops: proves nothing
+        let mut ex = Executor {
+            uops: vec![
+                uop("_SET_IP", 0x5555_0000),
+                uop("_SET_IP", 0x6666_0000),
+                uop("_A", 0x7777_0000),
+                uop("_B", 0x7777_0000),
+            ],
+            jit_code: Some(code),
+            jit_address: Some(0x1000),
+            ..Default::default()
+        };
+        let got: Vec<_> = annotate(&ex).lines.iter().map(|l| l.uop).collect();
+        assert_eq!(got, vec![Some(0), Some(1), None]);
+        // out of trace order: the assumption fails, so nothing is assigned
+        ex.uops.swap(0, 1);
+        let got: Vec<_> = annotate(&ex).lines.iter().map(|l| l.uop).collect();
+        assert_eq!(got, vec![None, None, None]);
     }
 
     #[test]

@@ -121,7 +121,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                 ),
             ]
         }
-        Some(MachineRow::Asm { exec, line }) => {
+        Some(MachineRow::Asm { exec, line, .. }) => {
             let owner = exs
                 .get(*exec)
                 .map_or(String::new(), |e| format!(" · executor for {}", e.qualname));
@@ -139,9 +139,22 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                     ),
                 ]),
                 Line::styled(
-                    "x86-64 machine code in Intel syntax (decoded with iced-x86). Which uop a machine instruction belongs to is not recorded, so no source is highlighted.",
+                    "x86-64 machine code in Intel syntax (decoded with iced-x86).",
                     THEME.text,
                 ),
+                match line.uop.and_then(|u| Some((u, exs.get(*exec)?.uops.get(u)?))) {
+                    Some((u, uop)) => Line::styled(
+                        format!(
+                            "Part of the stencil of uop #{u} {}: the JIT patched that uop's operand into this instruction.",
+                            uop.name
+                        ),
+                        THEME.text,
+                    ),
+                    None => Line::styled(
+                        "Uop: unassigned (only an instruction holding an operand unique to one uop can be tied to it; stencil boundaries are not recorded).",
+                        dim(),
+                    ),
+                },
             ];
             if !line.note.is_empty() {
                 lines.insert(
