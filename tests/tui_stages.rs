@@ -189,6 +189,22 @@ fn uops_pane_lists_executors_and_highlights_determined_targets() {
 }
 
 #[test]
+fn machine_code_tied_to_a_uop_only_where_its_operand_proves_it() {
+    let mut app = open("3.15", Stage::MachineCode);
+    let buf = select_row_showing(&mut app, "operand of #2 _SET");
+    let screen = text(&buf);
+    assert!(
+        screen.contains("Part of the stencil of uop #2 _SET_IP"),
+        "{screen}"
+    );
+    // the uop's target instruction, as the Micro-ops pane shows it for that uop
+    assert!(!highlighted_source(&buf).is_empty());
+    let buf = select_row_showing(&mut app, "mov [r13+38h],rax");
+    assert!(text(&buf).contains("Uop: unassigned"), "{}", text(&buf));
+    assert_eq!(highlighted_source(&buf), "");
+}
+
+#[test]
 fn machine_code_pane_shows_disassembly() {
     for v in ["3.14", "3.15"] {
         let mut app = open(v, Stage::MachineCode);
@@ -196,12 +212,22 @@ fn machine_code_pane_shows_disassembly() {
         let screen = text(&buf);
         assert!(screen.contains("bytes at 0x"), "{screen}");
         assert!(screen.contains(" mov "), "{screen}");
+        // row 1 labels the code part of the region; row 2 is the first instruction
+        assert!(screen.contains("code +0x0..+0x"), "{screen}");
+        press(&mut app, "<Down>");
         press(&mut app, "<Down>");
         let buf = draw(&mut app, 140, 40);
         assert!(
             text(&buf).contains("decoded with iced-x86"),
             "{}",
             text(&buf)
+        );
+        // a call through the data part, annotated with what the recording process resolved
+        let buf = select_row_showing(&mut app, "; data+0x");
+        let screen = text(&buf);
+        assert!(
+            screen.contains("→ _Py") && screen.contains("as the recording process resolved it"),
+            "{screen}"
         );
     }
 }

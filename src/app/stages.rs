@@ -64,6 +64,9 @@ pub enum MachineRow {
     Asm {
         exec: usize,
         line: AsmLine,
+        /// The source of the instruction the uop it is tied to (`AsmLine::uop`) targets, when
+        /// both are determined.
+        span: Option<Span>,
     },
 }
 
@@ -305,6 +308,8 @@ impl LaterRows {
             let span = attach_span(ex, code, src);
             self.uops.push(UopRow::Header { exec: e, span });
             let targets = uop_targets(ex, code, src, cap.version);
+            let uop_spans: Vec<Option<Span>> =
+                targets.iter().map(|t| t.and_then(|t| t.span)).collect();
             for (u, target) in targets.into_iter().enumerate() {
                 self.uops.push(UopRow::Uop {
                     exec: e,
@@ -314,9 +319,22 @@ impl LaterRows {
             }
             self.machine.push(MachineRow::Header { exec: e, span });
             match &ex.jit_code {
-                Some(bytes) => {
-                    for line in crate::uops::disassemble(bytes, ex.jit_address.unwrap_or(0)) {
-                        self.machine.push(MachineRow::Asm { exec: e, line });
+                Some(_) => {
+                    let listing = crate::uops::annotate(ex);
+                    let mut section = None;
+                    for line in listing.lines.iter().cloned() {
+                        if section != Some(line.section) {
+                            section = Some(line.section);
+                            if let Some(text) = listing.label(line.section) {
+                                self.machine.push(MachineRow::Note { exec: e, text });
+                            }
+                        }
+                        let span = line.uop.and_then(|u| uop_spans.get(u).copied().flatten());
+                        self.machine.push(MachineRow::Asm {
+                            exec: e,
+                            line,
+                            span,
+                        });
                     }
                 }
                 None => self.machine.push(MachineRow::Note {
@@ -388,8 +406,8 @@ impl LaterRows {
                 UopRow::Uop { target, .. } => target.and_then(|t| t.span),
             },
             Stage::MachineCode => match self.machine.get(row)? {
-                MachineRow::Header { span, .. } => *span,
-                _ => None,
+                MachineRow::Header { span, .. } | MachineRow::Asm { span, .. } => *span,
+                MachineRow::Note { .. } => None,
             },
             _ => None,
         }

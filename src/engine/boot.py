@@ -70,6 +70,6 @@ if isinstance(code, types.CodeType):
                     _cpv_x.append(_cpv_e)
             _cpv_walk[_cpv_i][2].append(_cpv_x)
         _cpv_i += 1
-    _cpv_result = [_cpv_fds[0], _cpv_fds[1], _cpv_result, _cpv_walk]
+    _cpv_result = [_cpv_fds[0], _cpv_fds[1], _cpv_result, _cpv_walk, ns]
 exec(compile(_cpv_probe, "<cpyviz-probe>", "exec"),
      {"__name__": "cpyviz_probe", "BOOT": (path, _cpv_data, code, _cpv_result)})

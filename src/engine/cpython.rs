@@ -368,6 +368,10 @@ struct ProbeExecutor {
     jit_code: Option<String>,
     jit_address: Option<u64>,
     jit_note: Option<String>,
+    #[serde(default)]
+    jit_symbols: Vec<crate::uops::JitSymbol>,
+    #[serde(default)]
+    jit_symbols_note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -541,6 +545,8 @@ fn executor(p: ProbeExecutor) -> Executor {
         jit_code,
         jit_address: p.jit_address,
         jit_note: p.jit_note,
+        jit_symbols: p.jit_symbols,
+        jit_symbols_note: p.jit_symbols_note,
     }
 }
 

@@ -365,7 +365,138 @@ def jit_region_address(ex, machine_code):
     return None, "address not found in the executor object"
 
 
-def executors_stage(snapshot):
+def _mapped_ranges():
+    """Sorted (start, end) of this process's mappings (/proc/self/maps), or [] if unknown."""
+    out = []
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                lo, _, hi = line.split(" ", 1)[0].partition("-")
+                out.append((int(lo, 16), int(hi, 16)))
+    except (OSError, ValueError):
+        return []
+    out.sort()
+    return out
+
+
+def _dladdr():
+    """dladdr(3) through ctypes: address -> (symbol or None, symbol address, file or None)."""
+    import ctypes
+
+    class DlInfo(ctypes.Structure):
+        _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                    ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+    fn = ctypes.CDLL(None).dladdr
+    fn.argtypes = [ctypes.c_void_p, ctypes.POINTER(DlInfo)]
+    fn.restype = ctypes.c_int
+
+    def lookup(addr):
+        info = DlInfo()
+        if not fn(addr, ctypes.byref(info)):
+            return None
+        sname = info.dli_sname.decode("utf-8", "replace") if info.dli_sname else None
+        fname = info.dli_fname.decode("utf-8", "replace") if info.dli_fname else None
+        return sname, info.dli_saddr or 0, info.dli_fbase or 0, fname
+
+    return lookup
+
+
+def _known_objects(snapshot, extra):
+    """id() -> short description, for objects a JIT trace may embed: the snippet's code objects,
+    their constants and names, the module's globals, builtins, small ints and singletons."""
+    import builtins
+    import types
+
+    known = {}
+
+    def add(obj, what):
+        known.setdefault(id(obj), what)
+
+    for co, _adaptive, _found in snapshot:
+        add(co, "code object %s" % getattr(co, "co_qualname", co.co_name))
+        for c in co.co_consts:
+            if not isinstance(c, types.CodeType):
+                add(c, "constant %s" % _text(repr(c))[:40])
+        for n in co.co_names:
+            add(n, "name %r" % n)
+    for k, v in list(extra.items()) if isinstance(extra, dict) else ():
+        if isinstance(k, str) and not k.startswith("__"):
+            add(v, "global %s" % k)
+    for k, v in list(vars(builtins).items()):
+        add(v, "builtins.%s" % k)
+    for v in (None, True, False, Ellipsis, NotImplemented, (), "", b""):
+        add(v, "%r" % (v,))
+    for i in range(-5, 257):
+        add(i, "int %d" % i)
+    return known
+
+
+def jit_symbols(records, regions, snapshot, extra):
+    """For each executor with machine code at a known address: every 8-byte value in its region
+    (at any byte offset: data words and `mov r64, imm64` immediates) and every rel32 call/jump
+    target (E8/E9/0F 8x) that points outside the region into mapped memory, resolved as another
+    executor's region, a known Python object (by id()), or a dladdr symbol. Candidates come from
+    the raw bytes, so some are not real operands: cpyviz only uses the entries whose address an
+    instruction actually references."""
+    import bisect
+    import struct
+
+    maps = _mapped_ranges()
+    starts = [lo for lo, _ in maps]
+    try:
+        lookup = _dladdr()
+    except Exception as e:
+        lookup, why = None, "dladdr unavailable: %r" % (e,)
+    else:
+        why = None
+    known = _known_objects(snapshot, extra)
+
+    def mapped(v):
+        i = bisect.bisect_right(starts, v) - 1
+        return i >= 0 and v < maps[i][1]
+
+    def resolve(v):
+        for addr, n, rec in regions:
+            if addr <= v < addr + n:
+                return "executor", "executor for %s at offset %d +%#x" % (
+                    rec["qualname"], rec["offset"], v - addr)
+        r = lookup(v) if lookup is not None else None
+        sname, saddr, fbase, fname = r if r is not None else (None, 0, 0, None)
+        if v in known:
+            if sname and v == saddr:
+                return "object", "%s (%s)" % (sname, known[v])
+            return "object", known[v]
+        if sname:
+            return "symbol", sname if v == saddr else "%s+%#x" % (sname, v - saddr)
+        if fname:
+            return "file", "%s+%#x" % (os.path.basename(fname), v - fbase)
+        return None
+
+    for addr, n, rec in regions:
+        code = bytes.fromhex(rec["jit_code"])
+        cands = set()
+        for i in range(0, len(code) - 7):
+            cands.add(struct.unpack_from("<Q", code, i)[0])
+        for i in range(0, len(code) - 4):
+            b = code[i]
+            if b in (0xE8, 0xE9):
+                cands.add((addr + i + 5 + struct.unpack_from("<i", code, i + 1)[0]) & (2**64 - 1))
+            elif b == 0x0F and i + 6 <= len(code) and 0x80 <= code[i + 1] <= 0x8F:
+                cands.add((addr + i + 6 + struct.unpack_from("<i", code, i + 2)[0]) & (2**64 - 1))
+        out = []
+        for v in sorted(cands):
+            if addr <= v < addr + n or v < 0x10000 or not mapped(v):
+                continue
+            r = resolve(v)
+            if r is not None:
+                out.append({"address": v, "kind": r[0], "name": _text(r[1])})
+        rec["jit_symbols"] = out
+        if why:
+            rec["jit_symbols_note"] = why
+
+
+def executors_stage(snapshot, extra=None):
     """The executors boot.py found right after the run: per code object (dis order), entries
     [offset, executor, uops-or-error, is_valid, get_opcode, get_oparg, get_jit_code]."""
     try:
@@ -416,6 +547,14 @@ def executors_stage(snapshot):
                 rec["jit_code"] = mc.hex()
                 rec["jit_address"], rec["jit_note"] = jit_region_address(ex, mc)
             out.append(rec)
+    regions = [(r["jit_address"], len(r["jit_code"]) // 2, r) for r in out
+               if r["jit_address"] and r["jit_code"]]
+    try:
+        jit_symbols(out, regions, snapshot, extra)
+    except Exception as e:  # annotations are optional: never lose the executors over them
+        for r in out:
+            r["jit_symbols"] = []
+            r["jit_symbols_note"] = "symbol lookup failed: %r" % (e,)
     return {"ok": out}
 
 
@@ -465,13 +604,14 @@ def main():
         return
     if code is not None:
         # boot.py took the snapshot right after the run; decode it.
-        out_fd, err_fd, exc, snapshot = result
+        out_fd, err_fd, exc, snapshot = result[:4]
+        namespace = result[4] if len(result) > 4 else None
         try:
             doc["specialized"] = specialized_stage(code, snapshot)
         except Exception as e:
             doc["specialized"] = _unavailable("specialized bytecode", repr(e))
         try:
-            doc["executors"] = executors_stage(snapshot)
+            doc["executors"] = executors_stage(snapshot, namespace)
         except Exception as e:
             doc["executors"] = _unavailable("executors", repr(e))
         doc["run"] = {"ok": collect_run((out_fd, err_fd, exc))}

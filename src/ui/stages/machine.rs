@@ -10,6 +10,8 @@ use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
 
 const HEX_WIDTH: usize = 22;
+/// Where annotations start, counted from the mnemonic.
+const NOTE_COLUMN: usize = 26;
 
 pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let exs = executors(app.capture()).unwrap_or(&[]);
@@ -18,6 +20,9 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
         render_empty(areas, buf, super::uops::no_executors(app));
         return;
     }
+    // A narrow pane drops the bytes column (the Explain pane shows them) so that the
+    // annotations stay visible.
+    let show_hex = areas.stage_inner.width >= 100;
     render_rows(app, areas, buf, |i, selected| {
         let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
         match &rows[i] {
@@ -52,13 +57,27 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                     .text
                     .split_once(' ')
                     .unwrap_or((line.text.as_str(), ""));
-                Line::from(vec![
+                let mut spans = vec![
                     marker,
                     Span::styled(format!(" {:012x} ", line.address), THEME.gutter),
-                    Span::styled(format!("{hex:<HEX_WIDTH$} "), dim()),
+                    Span::styled(
+                        if show_hex {
+                            format!("{hex:<HEX_WIDTH$} ")
+                        } else {
+                            String::new()
+                        },
+                        dim(),
+                    ),
                     Span::styled(format!("{mnemonic} "), THEME.opname),
-                    Span::styled(operands.to_string(), THEME.text),
-                ])
+                ];
+                if line.note.is_empty() {
+                    spans.push(Span::styled(operands.to_string(), THEME.text));
+                } else {
+                    let width = NOTE_COLUMN.saturating_sub(mnemonic.chars().count() + 1);
+                    spans.push(Span::styled(format!("{operands:<width$}"), THEME.text));
+                    spans.push(Span::styled(format!(" ; {}", line.note), dim()));
+                }
+                Line::from(spans)
             }
         }
     });
@@ -102,11 +121,11 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                 ),
             ]
         }
-        Some(MachineRow::Asm { exec, line }) => {
+        Some(MachineRow::Asm { exec, line, .. }) => {
             let owner = exs
                 .get(*exec)
                 .map_or(String::new(), |e| format!(" · executor for {}", e.qualname));
-            vec![
+            let mut lines = vec![
                 Line::from(vec![
                     Span::styled(line.text.clone(), THEME.opname),
                     Span::styled(
@@ -120,10 +139,33 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                     ),
                 ]),
                 Line::styled(
-                    "x86-64 machine code in Intel syntax (decoded with iced-x86). Which uop a machine instruction belongs to is not recorded, so no source is highlighted.",
+                    "x86-64 machine code in Intel syntax (decoded with iced-x86).",
                     THEME.text,
                 ),
-            ]
+                match line.uop.and_then(|u| Some((u, exs.get(*exec)?.uops.get(u)?))) {
+                    Some((u, uop)) => Line::styled(
+                        format!(
+                            "Part of the stencil of uop #{u} {}: the JIT patched that uop's operand into this instruction.",
+                            uop.name
+                        ),
+                        THEME.text,
+                    ),
+                    None => Line::styled(
+                        "Uop: unassigned (only an instruction holding an operand unique to one uop can be tied to it; stencil boundaries are not recorded).",
+                        dim(),
+                    ),
+                },
+            ];
+            if !line.note.is_empty() {
+                lines.insert(
+                    1,
+                    Line::styled(
+                        format!("; {} (as the recording process resolved it)", line.note),
+                        dim(),
+                    ),
+                );
+            }
+            lines
         }
         None => vec![],
     }
