@@ -325,3 +325,28 @@ fn snapshots_per_stage() {
     let screen = text(&draw(&mut app, 120, 36));
     insta::assert_snapshot!("abs315_specialized_abs", screen);
 }
+
+#[test]
+fn output_overlay_shows_what_the_live_run_printed() {
+    let mut app = open("3.15", Stage::Bytecode);
+    let printed = match &app.capture().later.run {
+        Some(Ok(run)) => run.stdout.trim().to_string(),
+        other => panic!("the committed capture has a run: {other:?}"),
+    };
+    assert!(!printed.is_empty());
+    press(&mut app, "o");
+    let screen = text(&draw(&mut app, 100, 30));
+    assert!(screen.contains("Output · CPython 3.15"), "{screen}");
+    assert!(screen.contains(&printed), "{screen}");
+    press(&mut app, "o");
+    assert!(!app.show_output);
+    // The builtin model never runs the snippet, and says so.
+    let mut builtin = App::new(
+        builtin_captures(Path::new("samples/abs.py")).unwrap(),
+        PyVersion::V3_14,
+        Stage::Tokens,
+    );
+    press(&mut builtin, "o");
+    let screen = text(&draw(&mut builtin, 100, 30));
+    assert!(screen.contains("does not run the snippet"), "{screen}");
+}

@@ -8,6 +8,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub enum Action {
     Quit,
     ToggleHelp,
+    ToggleOutput,
     NextStage,
     PrevStage,
     GoToStage(usize),
@@ -82,6 +83,10 @@ pub const KEYMAP: &[Binding] = &[
         help: "click to select · wheel to scroll",
     },
     Binding {
+        keys: "o",
+        help: "show or hide what the snippet printed (live engine)",
+    },
+    Binding {
         keys: "?",
         help: "show or hide this help",
     },
@@ -103,6 +108,7 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
     Some(match key.code {
         Char('q') | Esc => Action::Quit,
         Char('?') => Action::ToggleHelp,
+        Char('o') => Action::ToggleOutput,
         Tab => Action::NextStage,
         BackTab => Action::PrevStage,
         Char(c @ '1'..='7') => Action::GoToStage(c as usize - '1' as usize),

@@ -29,6 +29,8 @@ pub struct App {
     pub stage: Stage,
     pub focus: Focus,
     pub show_help: bool,
+    /// The overlay with the snippet's own output (live captures).
+    pub show_output: bool,
     pub quit: bool,
     /// Selected row of the token table.
     pub token_sel: usize,
@@ -63,6 +65,7 @@ impl App {
             stage,
             focus: Focus::Stage,
             show_help: false,
+            show_output: false,
             quit: false,
             token_sel: 0,
             ast_sel: 0,
@@ -229,9 +232,20 @@ impl App {
             }
             return;
         }
+        if self.show_output {
+            match action {
+                Action::Quit | Action::ToggleOutput | Action::Click { .. } => {
+                    self.show_output = false
+                }
+                Action::ToggleHelp => self.show_help = true,
+                _ => {}
+            }
+            return;
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::ToggleHelp => self.show_help = true,
+            Action::ToggleOutput => self.show_output = true,
             Action::NextStage => self.set_stage(self.stage.next()),
             Action::PrevStage => self.set_stage(self.stage.prev()),
             Action::GoToStage(i) => {

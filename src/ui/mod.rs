@@ -142,6 +142,9 @@ impl Widget for &App {
         render_stage(self, &areas, buf);
         render_explain(self, areas.explain, buf);
         render_footer(self, areas.footer, buf);
+        if self.show_output {
+            render_output(self, area, buf);
+        }
         if self.show_help {
             render_help(self, area, buf);
         }
@@ -689,6 +692,7 @@ fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
         ("↑↓", "select"),
         ("f", "focus"),
         ("v", "version"),
+        ("o", "output"),
         ("?", "help"),
         ("q", "quit"),
     ] {
@@ -739,6 +743,11 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
         "Press ? or Esc to close.",
         Style::new().fg(THEME.dim),
     ));
+    render_overlay("Help", lines, area, buf);
+}
+
+/// A bordered box in the middle of the screen, sized to its (wrapped) lines.
+fn render_overlay(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer) {
     let width = 78.min(area.width.saturating_sub(4));
     let text_width = width.saturating_sub(4).max(1) as usize;
     let wrapped: usize = lines
@@ -754,10 +763,75 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
     );
     Clear.render(rect, buf);
     buf.set_style(rect, Style::new().bg(THEME.bg));
-    let block = pane_block("Help".into(), true);
+    let block = pane_block(title.into(), true);
     let inner = block.inner(rect);
     block.render(rect, buf);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .render(inner, buf);
+}
+
+/// Lines of the snippet's output shown in the output overlay, at most.
+const OUTPUT_LINES: usize = 40;
+
+fn render_output(app: &App, area: Rect, buf: &mut Buffer) {
+    let cap = app.capture();
+    let dim = Style::new().fg(THEME.dim);
+    let mut lines = Vec::new();
+    match &cap.later.run {
+        None => {
+            lines.push(Line::styled(
+                format!(
+                    "The {} does not run the snippet, so there is no output to show.",
+                    cap.engine.label()
+                ),
+                THEME.text,
+            ));
+            lines.push(Line::styled(
+                "Run it with a real CPython: --engine cpython (this executes the code).",
+                dim,
+            ));
+        }
+        Some(Err(e)) => {
+            lines.push(Line::styled("The snippet did not run:", THEME.emphasis));
+            for l in e.render().lines() {
+                lines.push(Line::styled(l.to_string(), THEME.error));
+            }
+        }
+        Some(Ok(run)) => {
+            lines.push(Line::styled(
+                format!(
+                    "What the snippet printed when {} ran it (exit status {}):",
+                    cap.engine.label(),
+                    run.exit_code
+                ),
+                THEME.emphasis,
+            ));
+            lines.push(Line::raw(""));
+            let mut push_block = |label: &str, text: &str, style: Style| {
+                if text.is_empty() {
+                    return;
+                }
+                lines.push(Line::styled(label.to_string(), dim));
+                let all: Vec<&str> = text.lines().collect();
+                for l in all.iter().take(OUTPUT_LINES) {
+                    lines.push(Line::styled(l.to_string(), style));
+                }
+                if all.len() > OUTPUT_LINES {
+                    lines.push(Line::styled(
+                        format!("… {} more lines", all.len() - OUTPUT_LINES),
+                        dim,
+                    ));
+                }
+            };
+            push_block("stdout", &run.stdout, THEME.text);
+            push_block("stderr", &run.stderr, THEME.error);
+            if run.stdout.is_empty() && run.stderr.is_empty() {
+                lines.push(Line::styled("(no output)", dim));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Press o or Esc to close.", dim));
+    render_overlay(&format!("Output · {}", provenance(app)), lines, area, buf);
 }
