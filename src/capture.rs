@@ -206,6 +206,21 @@ pub struct Interpreter {
 }
 
 impl Capture {
+    /// The CPython version the capture shows, as `3.14`: the live interpreter's own version when
+    /// there is one (a 3.12 or 3.13 run is modelled with the nearest profile, but it is still a
+    /// 3.12 or 3.13 run), else the profile's.
+    pub fn display_version(&self) -> String {
+        match &self.later.interpreter {
+            Some(i) => format!("{}.{}", i.version_info.0, i.version_info.1),
+            None => self.version.label().to_string(),
+        }
+    }
+
+    /// Whether cpyviz's per-version tables describe the CPython this capture shows.
+    pub fn tables_match(&self) -> bool {
+        self.display_version() == self.version.label()
+    }
+
     /// Whether the capture's interpreter ran with the JIT on (live engine).
     pub fn jit_enabled(&self) -> bool {
         self.later

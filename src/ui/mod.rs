@@ -123,7 +123,7 @@ pub fn export_options(app: &App) -> crate::export::ExportOptions {
             cap.source.path,
             app.stage.title(),
             cap.engine.label(),
-            cap.version
+            cap.display_version()
         )),
     }
 }
@@ -183,14 +183,14 @@ fn pane_block(title: String, focused: bool) -> Block<'static> {
 /// `builtin model · CPython 3.14`: which engine and version a pane shows.
 fn provenance(app: &App) -> String {
     let cap = app.capture();
-    format!("{} · CPython {}", cap.engine.label(), cap.version)
+    format!("{} · CPython {}", cap.engine.label(), cap.display_version())
 }
 
 fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, THEME.header);
     let cap = app.capture();
     let engine = format!(" {} ", cap.engine.label());
-    let version = format!(" CPython {} ", cap.version);
+    let version = format!(" CPython {} ", cap.display_version());
     let line = Line::from(vec![
         Span::styled(" cpyviz ", THEME.header.add_modifier(Modifier::BOLD)),
         Span::styled(format!(" {} ", cap.source.path), THEME.header),
@@ -477,10 +477,12 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
                 .render(inner, buf);
         }
         StageStatus::Failed(err) => {
-            let mut text = vec![Line::styled(
-                format!("CPython {} rejects this source:", cap.version),
-                THEME.emphasis,
-            )];
+            let headline = if err.kind == crate::error::PyErrorKind::Unsupported {
+                format!("The {} cannot show this stage here:", cap.engine.label())
+            } else {
+                format!("CPython {} rejects this source:", cap.display_version())
+            };
+            let mut text = vec![Line::styled(headline, THEME.emphasis)];
             text.push(Line::raw(""));
             for l in err.render().lines() {
                 text.push(Line::styled(l.to_string(), THEME.error));
@@ -668,7 +670,24 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
     let block = pane_block(format!("Explain · {}", app.stage.title()), false);
     let inner = block.inner(area);
     block.render(area, buf);
-    let mut lines = selection_lines(app);
+    let mut lines = Vec::new();
+    let cap = app.capture();
+    if !cap.tables_match()
+        && matches!(
+            app.stage,
+            Stage::Bytecode | Stage::Specialized | Stage::Uops
+        )
+    {
+        lines.push(Line::styled(
+            format!(
+                "Opcode facts here come from cpyviz's CPython {} tables; this run is CPython {}.",
+                cap.version,
+                cap.display_version()
+            ),
+            THEME.key,
+        ));
+    }
+    lines.extend(selection_lines(app));
     if !lines.is_empty() {
         lines.push(Line::raw(""));
     }
@@ -734,7 +753,7 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
         format!(
             "Showing the {} for CPython {}. Stages this engine builds: {}.",
             cap.engine.label(),
-            cap.version,
+            cap.display_version(),
             built.join(", ")
         ),
         Style::new().fg(THEME.dim),

@@ -270,7 +270,8 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
         None if op.is_none() => lines.push(Line::styled(
             format!(
                 "{} is not in cpyviz's opcode tables for CPython {}.",
-                ins.opname, cap.version
+                ins.opname,
+                cap.display_version()
             ),
             dim(),
         )),

@@ -174,7 +174,8 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                 lines.push(Line::styled(
                     format!(
                         "{} is not in cpyviz's uop tables for CPython {}.",
-                        u.name, cap.version
+                        u.name,
+                        cap.display_version()
                     ),
                     dim(),
                 ));
