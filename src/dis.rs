@@ -14,22 +14,80 @@ const NO_LINENO: &str = "  --";
 
 /// `python -m dis` for a module's code object (recursively), for CPython `major.minor`.
 ///
-/// CPython 3.13 and later share this layout; 3.12 printed offsets and `>>` markers instead of
-/// labels, which this formatter does not reproduce (it prints the 3.13 layout).
+/// CPython 3.13 and later share one layout; 3.12 prints offsets and `>>` jump-target markers
+/// instead of labels ([`disassemble_3_12`]).
 pub fn dis(code: &CodeObject, python: (u32, u32)) -> String {
-    // Every version the live engine accepts past 3.12 shares one layout.
-    let _ = python;
     let mut out = String::new();
-    disassemble_recursive(code, &mut out);
+    disassemble_recursive(code, python < (3, 13), &mut out);
     out
 }
 
-fn disassemble_recursive(code: &CodeObject, out: &mut String) {
-    disassemble(code, &code.instructions, out);
+fn disassemble_recursive(code: &CodeObject, legacy: bool, out: &mut String) {
+    if legacy {
+        disassemble_3_12(code, &code.instructions, out);
+    } else {
+        disassemble(code, &code.instructions, out);
+    }
     for child in &code.children {
         out.push('\n');
         out.push_str(&format!("Disassembly of {}:\n", child.repr));
-        disassemble_recursive(child, out);
+        disassemble_recursive(child, legacy, out);
+    }
+}
+
+/// CPython 3.12's `dis` layout: line number (3 wide, wider from line 1000), a 3-column
+/// current-instruction marker, `>>` on jump targets, the byte offset (4 wide, wider past 9998),
+/// then opname, argument and argrepr as in later versions; the exception table in offsets with an
+/// inclusive end.
+pub fn disassemble_3_12(code: &CodeObject, instructions: &[Instruction], out: &mut String) {
+    let max_line = code.linestarts.iter().filter_map(|&(_, l)| l).max();
+    let lineno_width = match max_line {
+        None => 0,
+        Some(m) if m >= 1000 => m.to_string().len(),
+        Some(_) => 3,
+    };
+    let max_offset = code.code_len.saturating_sub(2);
+    let offset_width = if max_offset >= 10000 {
+        max_offset.to_string().len()
+    } else {
+        4
+    };
+    for instr in instructions {
+        if lineno_width > 0 && instr.starts_line && instr.offset > 0 {
+            out.push('\n');
+        }
+        let mut fields: Vec<String> = Vec::new();
+        if lineno_width > 0 {
+            match (instr.starts_line, instr.line_number) {
+                (true, Some(l)) => fields.push(format!("{l:>lineno_width$}")),
+                _ => fields.push(" ".repeat(lineno_width)),
+            }
+        }
+        fields.push("   ".to_string());
+        fields.push(if instr.is_jump_target { ">>" } else { "  " }.to_string());
+        fields.push(format!("{:>offset_width$}", instr.offset));
+        fields.push(format!("{:<OPNAME_WIDTH$}", instr.opname));
+        if let Some(arg) = instr.arg {
+            fields.push(format!("{arg:>OPARG_WIDTH$}"));
+            if !instr.argrepr.is_empty() {
+                fields.push(format!("({})", instr.argrepr));
+            }
+        }
+        out.push_str(fields.join(" ").trim_end());
+        out.push('\n');
+    }
+    if !code.exception_table.is_empty() {
+        out.push_str("ExceptionTable:\n");
+        for e in &code.exception_table {
+            out.push_str(&format!(
+                "  {} to {} -> {} [{}]{}\n",
+                e.start,
+                e.end.saturating_sub(2),
+                e.target,
+                e.depth,
+                if e.lasti { " lasti" } else { "" }
+            ));
+        }
     }
 }
 
