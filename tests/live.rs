@@ -137,6 +137,21 @@ fn cpyviz_bin() -> Option<&'static str> {
     }
 }
 
+/// A wrapper for reference CPython `v`, or `None` after printing why the calling test is skipped.
+fn reference(v: &str) -> Option<PathBuf> {
+    let Some(refpy) = refpy_dir() else {
+        skip("no shared/refpy (reference CPythons) found; set CPYVIZ_REFPY");
+        return None;
+    };
+    match interpreter(&refpy, v) {
+        Ok(python) => Some(python),
+        Err(why) => {
+            skip(&format!("reference CPython {v} is not installed ({why})"));
+            None
+        }
+    }
+}
+
 fn skip(why: &str) {
     println!("SKIPPED: {why}");
     eprintln!("SKIPPED: {why}");
@@ -244,16 +259,8 @@ fn first_difference(a: &str, b: &str) -> (String, String) {
 
 #[test]
 fn cli_live_dump_record_and_replay_dump() {
-    let Some(refpy) = refpy_dir() else {
-        skip("no shared/refpy (reference CPythons) found; set CPYVIZ_REFPY");
+    let Some(python) = reference("3.15") else {
         return;
-    };
-    let python = match interpreter(&refpy, "3.15") {
-        Ok(p) => p,
-        Err(why) => {
-            skip(&format!("reference CPython 3.15 is not installed ({why})"));
-            return;
-        }
     };
     let Some(bin) = cpyviz_bin() else {
         return;
@@ -368,16 +375,8 @@ fn live_engine_errors_are_clear() {
 
 #[test]
 fn live_engine_timeout_kills_the_snippet() {
-    let Some(refpy) = refpy_dir() else {
-        skip("no shared/refpy (reference CPythons) found; set CPYVIZ_REFPY");
+    let Some(python) = reference("3.14") else {
         return;
-    };
-    let python = match interpreter(&refpy, "3.14") {
-        Ok(p) => p,
-        Err(why) => {
-            skip(&format!("reference CPython 3.14 is not installed ({why})"));
-            return;
-        }
     };
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("live-timeout");
     std::fs::create_dir_all(&dir).unwrap();

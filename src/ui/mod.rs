@@ -306,13 +306,11 @@ fn source_scroll(app: &App, areas: &Areas) -> (usize, usize) {
     let width = (areas.source_inner.width as usize).saturating_sub(GUTTER);
     let line_text = src.line_text(line);
     let start = src.line_start(line);
-    let col = line_cells(line_text, start)
+    let cells = line_cells(line_text, start);
+    let col = cells
         .iter()
         .find(|(off, ..)| *off >= target)
-        .map_or_else(
-            || line_cells(line_text, start).last().map_or(0, |c| c.1 + c.2),
-            |c| c.1,
-        );
+        .map_or_else(|| cells.last().map_or(0, |c| c.1 + c.2), |c| c.1);
     let hscroll = if width > 8 && col + 4 > width {
         col + 4 - width / 2
     } else {
@@ -354,13 +352,13 @@ fn render_source(app: &App, areas: &Areas, buf: &mut Buffer) {
     let sel = app.selected_span();
     let line_count = src.line_count().max(1);
     let width = inner.width as usize;
+    let (cur_line, _) = src.line_col(app.cursor.min(src.text.len()));
     for row in 0..inner.height as usize {
         let line = first + row;
         if line > line_count {
             break;
         }
         let y = inner.y + row as u16;
-        let (cur_line, _) = src.line_col(app.cursor.min(src.text.len()));
         let gutter_style = if line == cur_line && app.focus == Focus::Source {
             THEME.emphasis
         } else {
