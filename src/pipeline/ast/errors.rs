@@ -553,15 +553,8 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
         ParseErrorType::Lexical(l) => {
             match l {
                 L::IndentationError if at_eof => {
-                    if let Some((what, line)) = block_header(src, off) {
-                        let end = src.line_start(line) + src.line_text(line).len();
-                        return error_at(
-                            src,
-                            PyErrorKind::IndentationError,
-                            format!("expected an indented block after {what} on line {line}"),
-                            end,
-                            end + 1,
-                        );
+                    if let Some(err) = expected_indented_block(src, off) {
+                        return err;
                     }
                     syntax("invalid syntax", off, off + 1)
                 }
@@ -761,15 +754,8 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                 token_at(text, off)
             };
             if expected.as_deref() == Some("Indent") && at_eof {
-                if let Some((what, line)) = block_header(src, off) {
-                    let end = src.line_start(line) + src.line_text(line).len();
-                    return error_at(
-                        src,
-                        PyErrorKind::IndentationError,
-                        format!("expected an indented block after {what} on line {line}"),
-                        end,
-                        end + 1,
-                    );
+                if let Some(err) = expected_indented_block(src, off) {
+                    return err;
                 }
             }
             if let Some(err) = number_error(src, off) {
@@ -1256,5 +1242,19 @@ fn never_closed(src: &Source, sc: &Scan, off: usize) -> Option<PyError> {
         format!("'{ch}' was never closed"),
         open,
         open + 1,
+    ))
+}
+
+/// `expected an indented block after 'if' statement on line N`, when the file ends right after
+/// a block header (CPython points just past the header line).
+fn expected_indented_block(src: &Source, off: usize) -> Option<PyError> {
+    let (what, line) = block_header(src, off)?;
+    let end = src.line_start(line) + src.line_text(line).len();
+    Some(error_at(
+        src,
+        PyErrorKind::IndentationError,
+        format!("expected an indented block after {what} on line {line}"),
+        end,
+        end + 1,
     ))
 }
