@@ -30,6 +30,7 @@ pub mod bytecode;
 pub mod capture;
 pub mod capture_file;
 pub mod cli;
+pub mod compiler;
 pub mod conformance;
 pub mod dis;
 pub mod dump;

@@ -28,6 +28,68 @@ pub struct AstNode {
     pub span: Option<Span>,
 }
 
+impl AstNode {
+    /// The field called `name`.
+    pub fn field(&self, name: &str) -> Option<&AstValue> {
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+    /// The node in field `name` (`None` if absent or `None`).
+    pub fn node(&self, name: &str) -> Option<&AstNode> {
+        match self.field(name) {
+            Some(AstValue::Node(n)) => Some(n),
+            _ => None,
+        }
+    }
+    /// The list in field `name` (empty if absent).
+    pub fn list(&self, name: &str) -> &[AstValue] {
+        match self.field(name) {
+            Some(AstValue::List(l)) => l,
+            _ => &[],
+        }
+    }
+    /// The nodes of the list in field `name` (`None` entries, as in `Dict.keys`, are skipped;
+    /// use [`AstNode::list`] to see them).
+    pub fn nodes<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a AstNode> + 'a {
+        self.list(name).iter().filter_map(|v| match v {
+            AstValue::Node(n) => Some(&**n),
+            _ => None,
+        })
+    }
+    /// The string in field `name` (identifiers, `Constant.kind`, ...).
+    pub fn str(&self, name: &str) -> Option<&str> {
+        match self.field(name) {
+            Some(AstValue::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+    /// The integer in field `name` (`conversion`, `level`, `is_async`, ...).
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.field(name) {
+            Some(AstValue::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+    /// The value of a `Constant` node.
+    pub fn constant(&self) -> Option<&Constant> {
+        match self.field("value") {
+            Some(AstValue::Const(c)) => Some(c),
+            _ => None,
+        }
+    }
+    pub fn is(&self, kind: &str) -> bool {
+        self.kind == kind
+    }
+}
+
+impl AstValue {
+    pub fn as_node(&self) -> Option<&AstNode> {
+        match self {
+            AstValue::Node(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
 /// The value of one field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum AstValue {

@@ -1,0 +1,62 @@
+//! Stage 3 of the built-in engine — a model of CPython's compiler: the AST of one module becomes
+//! the code objects `python -m dis` shows, instruction for instruction, for one version profile.
+//!
+//! ```text
+//! AstNode ─symtable─▶ scopes and the scope of every name                     (symtable.rs)
+//!    └────codegen───▶ CodeUnit: instruction sequence + metadata per scope      (codegen/)
+//!                        └─flowgraph─▶ basic blocks, CPython's optimizations    (flowgraph.rs)
+//!                                        └─assemble─▶ CodeObject (dis fields)   (assemble.rs)
+//! ```
+//!
+//! Each step follows the CPython file of the same name (`Python/symtable.c`, `codegen.c`,
+//! `flowgraph.c`, `assemble.c`): the same passes in the same order, so the output matches
+//! byte for byte. Opcode numbers, cache sizes and stack effects come from [`crate::tables`]
+//! through [`op::OpTable`]. A construct the model does not handle yet is reported as a
+//! [`PyErrorKind::Unsupported`] error naming it and its line — never as wrong bytecode.
+//!
+//! CPython's own codegen output for the samples and the corpus is recorded in
+//! `tests/codegen/` (`scripts/record-codegen`); [`fixture`] loads it so each step can be tested
+//! alone against the real thing.
+
+pub mod assemble;
+pub mod codegen;
+#[cfg(test)]
+pub mod fixture;
+pub mod flowgraph;
+pub mod ir;
+pub mod op;
+pub mod symtable;
+
+use crate::bytecode::CodeObject;
+use crate::error::{PyError, PyErrorKind};
+use crate::pipeline::ast::AstNode;
+use crate::source::Source;
+use crate::version::PyVersion;
+
+/// Compiles a parsed module (`mode="exec"`) into its code object and the nested ones.
+pub fn compile(module: &AstNode, src: &Source, version: PyVersion) -> Result<CodeObject, PyError> {
+    let table = symtable::SymbolTable::build(module, src, version)?;
+    codegen::compile_module(module, &table, src, version)
+}
+
+/// The error for a construct the built-in compiler does not model yet.
+pub fn unsupported(what: &str, src: &Source, lineno: u32) -> PyError {
+    let line = lineno as usize;
+    let mut err = PyError::new(
+        PyErrorKind::Unsupported,
+        format!(
+            "the built-in compiler does not support {what} yet (line {lineno}); \
+             run with --engine cpython to see CPython's own bytecode"
+        ),
+        src.path.clone(),
+    );
+    if line >= 1 && line <= src.line_count() {
+        let text = src
+            .line_text(line)
+            .trim_end_matches(['\n', '\r'])
+            .to_string();
+        let indent = text.chars().take_while(|c| c.is_whitespace()).count();
+        err = err.at(line, indent + 1, None, text);
+    }
+    err
+}
