@@ -1,0 +1,183 @@
+//! Statement bodies, the statement dispatch and the simple statements (`Expr`, `Assign`,
+//! `AugAssign`, `Delete`, `Pass`, `Global`, `Nonlocal`).
+
+use super::{Compiler, Ctx, R};
+use crate::compiler::ir::{ConstValue, Loc};
+use crate::compiler::op::Op;
+use crate::pipeline::ast::{AstNode, AstValue, Constant};
+
+impl<'a> Compiler<'a> {
+    /// `codegen_body`: the docstring, the statements, then the deferred annotations.
+    pub fn body(&mut self, loc: Loc, stmts: &'a [AstValue]) -> R {
+        if stmts.is_empty() {
+            return Ok(());
+        }
+        let mut first = 0;
+        if self.ste().has_docstring {
+            if let Some(doc) = docstring(stmts) {
+                first = 1;
+                let value = stmts[0].as_node().and_then(|s| s.node("value"));
+                let vloc = value.map_or(loc, |v| self.loc(v));
+                self.load_const(ConstValue::Str(clean_doc(doc)), vloc);
+                self.nameop("__doc__", Ctx::Store, Loc::NONE)?;
+            }
+        }
+        for stmt in &stmts[first..] {
+            if let Some(s) = stmt.as_node() {
+                self.visit_stmt(s)?;
+            }
+        }
+        self.process_deferred_annotations(loc)
+    }
+
+    /// A list of statements.
+    pub fn visit_stmts(&mut self, stmts: &'a [AstValue]) -> R {
+        for stmt in stmts {
+            if let Some(s) = stmt.as_node() {
+                self.visit_stmt(s)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `codegen_visit_stmt`.
+    pub fn visit_stmt(&mut self, s: &'a AstNode) -> R {
+        let loc = self.loc(s);
+        match s.kind.as_str() {
+            "FunctionDef" => self.function_def(s, false),
+            "AsyncFunctionDef" => self.function_def(s, true),
+            "ClassDef" => self.class_def(s),
+            "TypeAlias" => self.type_alias(s),
+            "Return" => self.return_stmt(s),
+            "Delete" => {
+                for t in s.nodes("targets") {
+                    self.visit_expr(t)?;
+                }
+                Ok(())
+            }
+            "Assign" => self.assign(s),
+            "AugAssign" => self.augassign(s),
+            "AnnAssign" => self.annassign(s),
+            "For" => self.for_stmt(s),
+            "While" => self.while_stmt(s),
+            "If" => self.if_stmt(s),
+            "Match" => self.match_stmt(s),
+            "Raise" => self.raise_stmt(s),
+            "Try" => self.try_stmt(s),
+            "TryStar" => self.try_star_stmt(s),
+            "Assert" => self.assert_stmt(s),
+            "Import" => self.import(s),
+            "ImportFrom" => self.import_from(s),
+            "Global" | "Nonlocal" => Ok(()),
+            "Expr" => self.expr_stmt(s),
+            "Pass" => {
+                self.emit(Op::NOP, loc);
+                Ok(())
+            }
+            "Break" => self.break_stmt(s),
+            "Continue" => self.continue_stmt(s),
+            "With" => self.with_stmt(s, 0),
+            "AsyncWith" => self.async_with_stmt(s, 0),
+            "AsyncFor" => self.async_for_stmt(s),
+            other => Err(self.unsupported(&format!("the `{other}` statement"), s)),
+        }
+    }
+
+    /// `codegen_stmt_expr`: an expression statement (its value is discarded).
+    fn expr_stmt(&mut self, s: &'a AstNode) -> R {
+        let loc = self.loc(s);
+        let Some(value) = s.node("value") else {
+            return Ok(());
+        };
+        if value.is("Constant") {
+            // A lone constant compiles to a NOP (keeps the line).
+            self.emit(Op::NOP, loc);
+            return Ok(());
+        }
+        self.visit_expr(value)?;
+        // Artificial: the value's own location stays on the expression.
+        self.emit(Op::POP_TOP, Loc::NONE);
+        Ok(())
+    }
+
+    /// `Assign`: the value once, then a store per target (`COPY 1` before all but the last).
+    fn assign(&mut self, s: &'a AstNode) -> R {
+        let loc = self.loc(s);
+        let targets: Vec<&AstNode> = s.nodes("targets").collect();
+        let Some(value) = s.node("value") else {
+            return Ok(());
+        };
+        self.visit_expr(value)?;
+        for (i, t) in targets.iter().enumerate() {
+            if i + 1 < targets.len() {
+                self.emit_arg(Op::COPY, 1, loc);
+            }
+            self.visit_expr(t)?;
+        }
+        Ok(())
+    }
+}
+
+/// `_PyAST_GetDocString`: the first statement, when it is a string constant expression.
+pub fn docstring(stmts: &[AstValue]) -> Option<&str> {
+    let first = stmts.first()?.as_node()?;
+    if !first.is("Expr") {
+        return None;
+    }
+    let value = first.node("value")?;
+    match value.constant() {
+        Some(Constant::Str(s)) if value.is("Constant") => Some(s),
+        _ => None,
+    }
+}
+
+/// `_PyCompile_CleanDoc`: `inspect.cleandoc` without dropping leading/trailing blank lines
+/// (tabs expanded, the common indentation of the lines after the first removed, the first line's
+/// leading spaces removed).
+pub fn clean_doc(doc: &str) -> String {
+    let doc = expand_tabs(doc);
+    let mut lines = doc.split('\n');
+    let first = lines.next().unwrap_or("");
+    let rest: Vec<&str> = lines.collect();
+    let margin = rest
+        .iter()
+        .filter(|l| l.chars().any(|c| c != ' '))
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::with_capacity(doc.len());
+    out.push_str(first.trim_start_matches(' '));
+    for l in rest {
+        out.push('\n');
+        let strip = margin.min(l.len() - l.trim_start_matches(' ').len());
+        out.push_str(&l[strip..]);
+    }
+    out
+}
+
+/// `str.expandtabs()` with tab size 8.
+fn expand_tabs(s: &str) -> String {
+    if !s.contains('\t') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut col = 0;
+    for ch in s.chars() {
+        match ch {
+            '\t' => {
+                let n = 8 - col % 8;
+                out.extend(std::iter::repeat_n(' ', n));
+                col += n;
+            }
+            '\n' | '\r' => {
+                out.push(ch);
+                col = 0;
+            }
+            _ => {
+                out.push(ch);
+                col += 1;
+            }
+        }
+    }
+    out
+}
