@@ -186,6 +186,7 @@ fn bench_bytecode() {
     let lines = text.lines().count();
     let source = Source::from_text("bench_module.py", text.clone());
     let runs = 7;
+    #[allow(clippy::result_large_err)]
     let compile = || {
         let ast = pipeline::ast::parse(black_box(&source), PyVersion::V3_15)?;
         pipeline::compile(&ast, &source, PyVersion::V3_15)
