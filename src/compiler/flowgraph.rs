@@ -103,6 +103,10 @@ struct Block {
     warm: bool,
     predecessors: i32,
     unsafe_mask: u64,
+    /// The exception handlers left in the C array's slots past the end after the block
+    /// shrank: `basicblock_addop` reuses such a slot without resetting `i_except`, so an
+    /// instruction appended later inherits the old value (fresh slots are zeroed).
+    ghost: Vec<Option<usize>>,
 }
 
 impl Default for Block {
@@ -120,6 +124,7 @@ impl Default for Block {
             warm: false,
             predecessors: 0,
             unsafe_mask: 0,
+            ghost: Vec::new(),
         }
     }
 }
@@ -188,6 +193,35 @@ impl<'a> Cfg<'a> {
     }
     fn exits_scope(&self, b: usize) -> bool {
         self.last(b).is_some_and(|l| is_scope_exit(l.op))
+    }
+    /// Drops the instructions from `len` on, remembering their slots (see `Block::ghost`).
+    fn shrink(&mut self, b: usize, len: usize) {
+        let block = &mut self.blocks[b];
+        if len >= block.instrs.len() {
+            return;
+        }
+        let mut ghost: Vec<Option<usize>> = block.instrs[len..].iter().map(|i| i.except).collect();
+        ghost.append(&mut block.ghost);
+        block.ghost = ghost;
+        block.instrs.truncate(len);
+    }
+    /// `n` slots get overwritten by whole copied instructions.
+    fn take_slots(&mut self, b: usize, n: usize) {
+        let g = &mut self.blocks[b].ghost;
+        let n = n.min(g.len());
+        g.drain(..n);
+    }
+    /// Appends an instruction built by `basicblock_addop`: its handler is whatever the slot
+    /// held before.
+    fn push_new(&mut self, b: usize, mut ins: CInstr) {
+        let g = &mut self.blocks[b].ghost;
+        ins.except = if g.is_empty() { None } else { g.remove(0) };
+        self.blocks[b].instrs.push(ins);
+    }
+    /// Inserts an instruction built from a literal (no handler), taking a slot.
+    fn insert_lit(&mut self, b: usize, pos: usize, ins: CInstr) {
+        self.take_slots(b, 1);
+        self.blocks[b].instrs.insert(pos, ins);
     }
     fn new_block(&mut self) -> usize {
         self.blocks.push(Block::default());
@@ -454,7 +488,7 @@ impl<'a> Cfg<'a> {
         }
         for &b in &order {
             if self.blocks[b].predecessors == 0 {
-                self.blocks[b].instrs.clear();
+                self.shrink(b, 0);
                 self.blocks[b].except_handler = false;
             }
         }
@@ -501,7 +535,7 @@ impl<'a> Cfg<'a> {
             dest += 1;
             prev_lineno = lineno;
         }
-        self.blocks[b].instrs.truncate(dest);
+        self.shrink(b, dest);
         n - dest
     }
 
@@ -620,6 +654,7 @@ impl<'a> Cfg<'a> {
                 l.set0(Op::NOP);
             }
             let copy = self.blocks[target].instrs.clone();
+            self.take_slots(b, copy.len());
             self.blocks[b].instrs.extend(copy);
             if no_lineno {
                 if let Some(l) = self.blocks[b].instrs.last_mut() {
@@ -1128,8 +1163,13 @@ impl<'a> Cfg<'a> {
             self.blocks[b].instrs[i].set0(Op::NOP);
             let mut j = CInstr::new(op, 0, target_ins.loc);
             j.target = target_ins.target;
-            j.except = ins.except;
-            self.blocks[b].instrs.push(j);
+            if self.version >= PyVersion::V3_15 {
+                j.except = ins.except;
+                self.take_slots(b, 1);
+                self.blocks[b].instrs.push(j);
+            } else {
+                self.push_new(b, j);
+            }
             return true;
         }
         false
@@ -1776,8 +1816,10 @@ impl<'a> Cfg<'a> {
                     copy.except = ins.except;
                     let mut to_bool = CInstr::new(Op::TO_BOOL, 0, ins.loc);
                     to_bool.except = ins.except;
+                    self.take_slots(b, 1);
                     self.blocks[b].instrs.insert(i, copy);
                     i += 1;
+                    self.take_slots(b, 1);
                     self.blocks[b].instrs.insert(i, to_bool);
                     i += 1;
                 }
@@ -1864,12 +1906,8 @@ impl<'a> Cfg<'a> {
         if unit.flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR) != 0 {
             let line = unit.firstlineno as i32;
             let loc = Loc::new(line, line, -1, -1);
-            self.blocks[entry]
-                .instrs
-                .insert(0, CInstr::new(Op::RETURN_GENERATOR, 0, loc));
-            self.blocks[entry]
-                .instrs
-                .insert(1, CInstr::new(Op::POP_TOP, 0, loc));
+            self.insert_lit(entry, 0, CInstr::new(Op::RETURN_GENERATOR, 0, loc));
+            self.insert_lit(entry, 1, CInstr::new(Op::POP_TOP, 0, loc));
         }
         if ncells > 0 {
             let nvars = ncells + nlocals;
@@ -1887,16 +1925,20 @@ impl<'a> Cfg<'a> {
                 if s == 0 {
                     continue;
                 }
-                self.blocks[entry]
-                    .instrs
-                    .insert(used, CInstr::new(Op::MAKE_CELL, s as i32 - 1, Loc::NONE));
+                self.insert_lit(
+                    entry,
+                    used,
+                    CInstr::new(Op::MAKE_CELL, s as i32 - 1, Loc::NONE),
+                );
                 used += 1;
             }
         }
         if nfrees > 0 {
-            self.blocks[entry]
-                .instrs
-                .insert(0, CInstr::new(Op::COPY_FREE_VARS, nfrees as i32, Loc::NONE));
+            self.insert_lit(
+                entry,
+                0,
+                CInstr::new(Op::COPY_FREE_VARS, nfrees as i32, Loc::NONE),
+            );
         }
         // Fix the offsets.
         let mut dropped = 0;
@@ -1952,9 +1994,13 @@ impl<'a> Cfg<'a> {
                     let target = last.target.unwrap_or(b);
                     let is_forward = !self.blocks[target].visited;
                     let mut nt = CInstr::new(Op::NOT_TAKEN, 0, last.loc);
-                    nt.except = last.except;
                     if is_forward {
-                        self.blocks[b].instrs.push(nt);
+                        if self.version >= PyVersion::V3_15 {
+                            nt.except = last.except;
+                            self.blocks[b].instrs.push(nt);
+                        } else {
+                            self.push_new(b, nt);
+                        }
                     } else {
                         let reversed = match last.op {
                             Op::POP_JUMP_IF_NOT_NONE => Op::POP_JUMP_IF_NONE,
@@ -1965,7 +2011,10 @@ impl<'a> Cfg<'a> {
                         let bj = self.new_block();
                         let mut j = CInstr::new(Op::JUMP, 0, last.loc);
                         j.target = Some(target);
-                        j.except = last.except;
+                        if self.version >= PyVersion::V3_15 {
+                            nt.except = last.except;
+                            j.except = last.except;
+                        }
                         self.blocks[bj].instrs.push(nt);
                         self.blocks[bj].instrs.push(j);
                         self.blocks[bj].startdepth = self.blocks[target].startdepth;
