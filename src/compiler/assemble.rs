@@ -475,6 +475,16 @@ impl ArgCtx<'_> {
                     }
                     (v, r)
                 }
+                Op::IMPORT_NAME if self.t.tables.version >= PyVersion::V3_15 => {
+                    // 3.15 keeps the lazy/eager import flags in the two low bits.
+                    let (v, mut r) = self.name(arg / 4);
+                    if arg & 1 != 0 && !r.is_empty() {
+                        r = format!("{r} + lazy");
+                    } else if arg & 2 != 0 && !r.is_empty() {
+                        r = format!("{r} + eager");
+                    }
+                    (v, r)
+                }
                 _ => self.name(arg),
             };
         }
