@@ -10,10 +10,6 @@ impl<'a> Compiler<'a> {
         Err(self.unsupported("`return`", s))
     }
 
-    pub fn augassign(&mut self, s: &'a AstNode) -> R {
-        Err(self.unsupported("augmented assignments", s))
-    }
-
     pub fn for_stmt(&mut self, s: &'a AstNode) -> R {
         Err(self.unsupported("`for` loops", s))
     }

@@ -89,7 +89,7 @@ impl<'a> Compiler<'a> {
         let Some(value) = s.node("value") else {
             return Ok(());
         };
-        if value.is("Constant") {
+        if super::expr::is_const_expr(value) {
             // A lone constant compiles to a NOP (keeps the line).
             self.emit(Op::NOP, loc);
             return Ok(());
