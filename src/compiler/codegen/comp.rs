@@ -127,8 +127,8 @@ impl<'a> Compiler<'a> {
         self.emit_arg(Op::CALL, 0, loc);
         if is_async && kind != CompKind::GenExp {
             self.emit_arg(Op::GET_AWAITABLE, 0, loc);
-            self.load_none_for_send(loc);
-            self.add_yield_from(loc, true);
+            self.send_none(loc);
+            self.yield_from_loop(loc, true);
         }
         Ok(())
     }
@@ -243,7 +243,7 @@ impl<'a> Compiler<'a> {
             self.visit_expr(target)?;
         }
         for cond in gen.nodes("ifs") {
-            self.jump_if(loc, cond, if_cleanup, false)?;
+            self.jump_if(cond, if_cleanup, false)?;
         }
         let next = gen_index + 1;
         if next < generators.len() {
@@ -348,15 +348,15 @@ impl<'a> Compiler<'a> {
         )?;
         self.emit_jump(Op::SETUP_FINALLY, except, loc);
         self.emit(Op::GET_ANEXT, loc);
-        self.load_none_for_send(loc);
+        self.send_none(loc);
         self.use_label(send);
-        self.add_yield_from(loc, true);
+        self.yield_from_loop(loc, true);
         self.emit(Op::POP_BLOCK, loc);
         if let Some(target) = gen.node("target") {
             self.visit_expr(target)?;
         }
         for cond in gen.nodes("ifs") {
-            self.jump_if(loc, cond, if_cleanup, false)?;
+            self.jump_if(cond, if_cleanup, false)?;
         }
         depth += 1;
         let next = gen_index + 1;
@@ -528,7 +528,7 @@ impl<'a> Compiler<'a> {
                     self.emit(Op::GET_YIELD_FROM_ITER, loc);
                 }
                 self.load_const(ConstValue::None, loc);
-                self.add_yield_from(loc, false);
+                self.yield_from_loop(loc, false);
             }
             _ => {
                 if !self.ste().is_function_like() {
@@ -544,8 +544,8 @@ impl<'a> Compiler<'a> {
                     self.visit_expr(v)?;
                 }
                 self.emit_arg(Op::GET_AWAITABLE, 0, loc);
-                self.load_none_for_send(loc);
-                self.add_yield_from(loc, true);
+                self.send_none(loc);
+                self.yield_from_loop(loc, true);
             }
         }
         Ok(())
@@ -553,7 +553,7 @@ impl<'a> Compiler<'a> {
 
     /// The `None` sent first into an awaitable (after `GET_AWAITABLE` / `GET_ANEXT`); 3.15
     /// pushes a `NULL` under it.
-    pub fn load_none_for_send(&mut self, loc: Loc) {
+    fn send_none(&mut self, loc: Loc) {
         if self.version >= PyVersion::V3_15 {
             self.emit(Op::PUSH_NULL, loc);
         }
@@ -571,8 +571,8 @@ impl<'a> Compiler<'a> {
         self.emit_arg(Op::RESUME, RESUME_AFTER_YIELD, loc);
     }
 
-    /// `codegen_add_yield_from`: the `SEND` loop of `yield from` / `await`.
-    pub fn add_yield_from(&mut self, loc: Loc, is_await: bool) {
+    /// `codegen_yield_from_loop`: the `SEND` loop of `yield from` / `await`.
+    fn yield_from_loop(&mut self, loc: Loc, is_await: bool) {
         let send = self.new_label();
         let fail = self.new_label();
         let exit = self.new_label();

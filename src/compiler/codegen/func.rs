@@ -25,9 +25,6 @@ pub const MAKE_FUNCTION_ANNOTATE: u32 = 0x10;
 /// `NotImplementedError` for formats above it.
 const ANNOTATE_FORMAT_VALUE_WITH_FAKE_GLOBALS: i64 = 2;
 
-/// `_PY_STACK_USE_GUIDELINE`.
-const STACK_USE_GUIDELINE: usize = 30;
-
 /// The `CALL_INTRINSIC_1` oparg named `name` (`INTRINSIC_*`) in this version's table.
 pub fn intrinsic1(version: PyVersion, name: &str) -> u32 {
     crate::tables::for_version(version)
@@ -468,55 +465,10 @@ impl<'a> Compiler<'a> {
         };
         let loc = self.loc(s);
         self.class_body(s, firstlineno)?;
-        let bases: Vec<&'a AstNode> = s.nodes("bases").collect();
-        let keywords: Vec<&'a AstNode> = s.nodes("keywords").collect();
-        self.class_call(s, loc, &bases, &keywords)?;
+        self.call_helper(loc, 2, s.list("bases"), None, s.list("keywords"))?;
         self.apply_decorators(&decos);
         let name = s.str("name").unwrap_or("");
         self.nameop(name, Ctx::Store, loc)
-    }
-
-    /// The `__build_class__` call with two arguments already pushed (`codegen_call_helper`'s
-    /// simple form: positional bases and named keywords).
-    fn class_call(
-        &mut self,
-        s: &'a AstNode,
-        loc: Loc,
-        bases: &[&'a AstNode],
-        keywords: &[&'a AstNode],
-    ) -> R {
-        for (i, k) in keywords.iter().enumerate() {
-            let Some(arg) = k.str("arg") else { continue };
-            if let Some(other) = keywords[i + 1..].iter().find(|o| o.str("arg") == Some(arg)) {
-                let oloc = self.loc(other);
-                return Err(self.error(oloc, format!("keyword argument repeated: {arg}")));
-            }
-        }
-        let simple = bases.len() + keywords.len() * 2 <= STACK_USE_GUIDELINE
-            && !bases.iter().any(|b| b.is("Starred"))
-            && keywords.iter().all(|k| k.str("arg").is_some());
-        if !simple {
-            return Err(self.unsupported("class bases with `*` or `**` unpacking", s));
-        }
-        for b in bases {
-            self.visit_expr(b)?;
-        }
-        let n = 2 + bases.len() as u32;
-        if keywords.is_empty() {
-            self.emit_arg(Op::CALL, n, loc);
-        } else {
-            let mut names = Vec::new();
-            for k in keywords {
-                if let Some(v) = k.node("value") {
-                    self.visit_expr(v)?;
-                }
-                names.push(ConstValue::Str(k.str("arg").unwrap_or("").to_string()));
-            }
-            let nk = names.len() as u32;
-            self.load_const(ConstValue::Tuple(names), loc);
-            self.emit_arg(Op::CALL_KW, n + nk, loc);
-        }
-        Ok(())
     }
 
     /// `codegen_class_body`: the class body's code unit, then `LOAD_BUILD_CLASS`, the body
@@ -584,28 +536,6 @@ impl<'a> Compiler<'a> {
         self.make_closure(loc, co, 0)?;
         self.load_const(ConstValue::Str(name.to_string()), loc);
         Ok(())
-    }
-
-    /// `_PyCompile_MaybeAddStaticAttributeToClass`: `self.X = …` in a method records `X` on
-    /// the innermost enclosing class (`__static_attributes__`).
-    pub fn maybe_add_static_attribute(&mut self, e: &AstNode) {
-        let is_self_store = Ctx::of(e) == Ctx::Store
-            && e.node("value")
-                .is_some_and(|v| v.is("Name") && v.str("id") == Some("self"));
-        if !is_self_store {
-            return;
-        }
-        let Some(attr) = e.str("attr") else { return };
-        if let Some(u) = self
-            .units
-            .iter_mut()
-            .rev()
-            .find(|u| u.scope_type == ScopeType::Class)
-        {
-            if let Some(set) = u.static_attributes.as_mut() {
-                set.insert(attr.to_string());
-            }
-        }
     }
 
     pub fn type_alias(&mut self, s: &'a AstNode) -> R {
