@@ -23,10 +23,8 @@ enum CompKind {
     Dict,
 }
 
-/// `RESUME` opargs after a suspension point.
+/// `RESUME`'s oparg after a `yield`.
 const RESUME_AFTER_YIELD: u32 = 1;
-const RESUME_AFTER_YIELD_FROM: u32 = 2;
-const RESUME_AFTER_AWAIT: u32 = 3;
 
 /// `_PyCompile_InlinedComprehensionState`.
 #[derive(Default)]
@@ -127,8 +125,7 @@ impl<'a> Compiler<'a> {
         self.emit_arg(Op::CALL, 0, loc);
         if is_async && kind != CompKind::GenExp {
             self.emit_arg(Op::GET_AWAITABLE, 0, loc);
-            self.send_none(loc);
-            self.yield_from_loop(loc, true);
+            self.await_sent_value(loc);
         }
         Ok(())
     }
@@ -348,9 +345,12 @@ impl<'a> Compiler<'a> {
         )?;
         self.emit_jump(Op::SETUP_FINALLY, except, loc);
         self.emit(Op::GET_ANEXT, loc);
-        self.send_none(loc);
+        if self.version >= PyVersion::V3_15 {
+            self.emit(Op::PUSH_NULL, loc);
+        }
+        self.load_const(ConstValue::None, loc);
         self.use_label(send);
-        self.yield_from_loop(loc, true);
+        self.add_yield_from(loc, true);
         self.emit(Op::POP_BLOCK, loc);
         if let Some(target) = gen.node("target") {
             self.visit_expr(target)?;
@@ -528,7 +528,7 @@ impl<'a> Compiler<'a> {
                     self.emit(Op::GET_YIELD_FROM_ITER, loc);
                 }
                 self.load_const(ConstValue::None, loc);
-                self.yield_from_loop(loc, false);
+                self.add_yield_from(loc, false);
             }
             _ => {
                 if !self.ste().is_function_like() {
@@ -544,20 +544,10 @@ impl<'a> Compiler<'a> {
                     self.visit_expr(v)?;
                 }
                 self.emit_arg(Op::GET_AWAITABLE, 0, loc);
-                self.send_none(loc);
-                self.yield_from_loop(loc, true);
+                self.await_sent_value(loc);
             }
         }
         Ok(())
-    }
-
-    /// The `None` sent first into an awaitable (after `GET_AWAITABLE` / `GET_ANEXT`); 3.15
-    /// pushes a `NULL` under it.
-    fn send_none(&mut self, loc: Loc) {
-        if self.version >= PyVersion::V3_15 {
-            self.emit(Op::PUSH_NULL, loc);
-        }
-        self.load_const(ConstValue::None, loc);
     }
 
     /// `codegen_addop_yield`.
@@ -569,28 +559,5 @@ impl<'a> Compiler<'a> {
         }
         self.emit_arg(Op::YIELD_VALUE, 0, loc);
         self.emit_arg(Op::RESUME, RESUME_AFTER_YIELD, loc);
-    }
-
-    /// `codegen_yield_from_loop`: the `SEND` loop of `yield from` / `await`.
-    fn yield_from_loop(&mut self, loc: Loc, is_await: bool) {
-        let send = self.new_label();
-        let fail = self.new_label();
-        let exit = self.new_label();
-        self.use_label(send);
-        self.emit_jump(Op::SEND, exit, loc);
-        self.emit_jump(Op::SETUP_FINALLY, fail, loc);
-        self.emit_arg(Op::YIELD_VALUE, 1, loc);
-        self.emit(Op::POP_BLOCK, Loc::NONE);
-        let resume = if is_await {
-            RESUME_AFTER_AWAIT
-        } else {
-            RESUME_AFTER_YIELD_FROM
-        };
-        self.emit_arg(Op::RESUME, resume, loc);
-        self.emit_jump(Op::JUMP_NO_INTERRUPT, send, loc);
-        self.use_label(fail);
-        self.emit(Op::CLEANUP_THROW, loc);
-        self.use_label(exit);
-        self.emit(Op::END_SEND, loc);
     }
 }

@@ -568,7 +568,7 @@ impl<'a> Compiler<'a> {
             loc = self.loc(s);
             self.emit(Op::NOP, loc);
         }
-        self.unwind_for_return(s, &mut loc, preserve_tos)?;
+        self.unwind_fblock_stack(&mut loc, preserve_tos, false)?;
         match value {
             None => self.load_const(ConstValue::None, loc),
             Some(v) if !preserve_tos => {
@@ -581,51 +581,6 @@ impl<'a> Compiler<'a> {
             Some(_) => {}
         }
         self.emit(Op::RETURN_VALUE, loc);
-        Ok(())
-    }
-
-    /// `codegen_unwind_fblock_stack` for `return` (no loop to stop at), for the frame blocks
-    /// that need no code of their own or only pop values. The others are not modelled here yet.
-    fn unwind_for_return(&mut self, s: &AstNode, loc: &mut Loc, preserve_tos: bool) -> R {
-        let blocks: Vec<FBlockType> = self.u().fblocks.iter().rev().map(|f| f.kind).collect();
-        if blocks.first() == Some(&FBlockType::ExceptionGroupHandler) {
-            return Err(self.error(
-                *loc,
-                "'break', 'continue' and 'return' cannot appear in an except* block",
-            ));
-        }
-        for kind in blocks {
-            match kind {
-                FBlockType::WhileLoop
-                | FBlockType::ExceptionHandler
-                | FBlockType::ExceptionGroupHandler
-                | FBlockType::AsyncComprehensionGenerator
-                | FBlockType::StopIteration => {}
-                FBlockType::ForLoop => {
-                    if preserve_tos {
-                        self.emit_arg(Op::SWAP, 3, *loc);
-                    }
-                    self.emit(Op::POP_TOP, *loc);
-                    self.emit(Op::POP_TOP, *loc);
-                }
-                FBlockType::AsyncForLoop => {
-                    if preserve_tos {
-                        self.emit_arg(Op::SWAP, 2, *loc);
-                    }
-                    self.emit(Op::POP_TOP, *loc);
-                }
-                FBlockType::TryExcept => self.emit(Op::POP_BLOCK, *loc),
-                FBlockType::PopValue => {
-                    if preserve_tos {
-                        self.emit_arg(Op::SWAP, 2, *loc);
-                    }
-                    self.emit(Op::POP_TOP, *loc);
-                }
-                _ => {
-                    return Err(self.unsupported("`return` inside `with`, `finally` or `except`", s));
-                }
-            }
-        }
         Ok(())
     }
 
