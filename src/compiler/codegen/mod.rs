@@ -345,6 +345,7 @@ impl<'a> Compiler<'a> {
             ..Default::default()
         };
         code.varnames = ste.varnames.clone();
+        code.nparams = Some(ste.varnames.len() as u32);
         let varnames = index_of(&code.varnames);
         // Cells: sorted names whose scope is CELL or that carry DEF_COMP_CELL.
         let mut cells: Vec<String> = ste
