@@ -430,11 +430,13 @@ impl<'a> Compiler<'a> {
         let u = &self.units[n - 1];
         let name = u.code.name.clone();
         let mut qualname = name.clone();
-        if n > 1 {
+        // CPython's `c_stack` holds the enclosing units only (`n - 1` of them); a unit directly
+        // inside the module gets its bare name.
+        if n > 2 {
             let mut parent_idx = n - 2;
             let mut done = false;
             if self.units[parent_idx].scope_type == ScopeType::Annotations {
-                if n == 2 {
+                if n == 3 {
                     done = true;
                 } else {
                     parent_idx = n - 3;
