@@ -19,7 +19,8 @@ Output:
 A table's "code" is the code object compiled from it: the module's code for the top table, and
 for a child table a nested code object of the parent's code (from co_consts) with the
 expected co_name: first those whose co_firstlineno is the table's line, then the others in
-order. Tables the compiler makes no code for (the
+order (but never a function's `__annotate__` table: its code, if any, starts on the `def` line). With `from __future__ import annotations` the annotation tables are not children, so
+the `__annotate__` code of functions stays unmatched. Tables the compiler makes no code for (the
 `__annotate__` of a function without annotations, ...) get null; the module table also lists
 nested code objects that matched no table under "unmatched_code" (expected empty).
 """
@@ -61,6 +62,15 @@ def code_info(co):
 unmatched = []
 
 
+def is_function_annotate(children, j):
+    """The `__annotate__` table of a function's parameters: the function's table follows it,
+    on the same line."""
+    if children[j].get_name() != "__annotate__" or j + 1 >= len(children):
+        return False
+    nxt = children[j + 1]
+    return nxt.get_type() == "function" and nxt.get_lineno() == children[j].get_lineno()
+
+
 def table(t, co):
     e = t._table
     out = {
@@ -88,6 +98,10 @@ def table(t, co):
                 if used[i] or c.co_name != want:
                     continue
                 if same_line and c.co_firstlineno != child.get_lineno():
+                    continue
+                if not same_line and is_function_annotate(children, j):
+                    # A function's `__annotate__` code starts on its `def` line (matched
+                    # above); without annotations there is none.
                     continue
                 used[i] = True
                 matches[j] = c
