@@ -239,18 +239,3 @@ fn mangling() {
     assert_eq!(mangle(Some("Ham"), "__a.b"), "__a.b");
     assert_eq!(mangle(None, "__spam"), "__spam");
 }
-
-#[test]
-#[ignore]
-fn debug_dump() {
-    let text = std::env::var("SYMTABLE_SRC").unwrap_or_default();
-    let src = Source::from_text("<dbg>", text);
-    let module = ast::parse(&src, PyVersion::V3_14).unwrap();
-    let t = SymbolTable::build(&module, &src, PyVersion::V3_14).unwrap();
-    for (i, s) in t.scopes.iter().enumerate() {
-        eprintln!(
-            "{i} {} {:?} inl={} kids={:?} {:?}",
-            s.name, s.kind, s.comp_inlined, s.children, s.symbols
-        );
-    }
-}
