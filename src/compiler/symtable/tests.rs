@@ -239,3 +239,26 @@ fn mangling() {
     assert_eq!(mangle(Some("Ham"), "__a.b"), "__a.b");
     assert_eq!(mangle(None, "__spam"), "__spam");
 }
+
+/// Private names are stored mangled; a generic class's type-parameter scope mangles only its
+/// type parameters (`__Mangled[__T]` in tests/symtable/cases/tricky.py).
+#[test]
+fn scope_mangling() {
+    let src = Source::from_text(
+        "<t>",
+        "class __K[__T]:\n    def __m(self, __a: __T): return __b\n",
+    );
+    let module = ast::parse(&src, PyVersion::V3_14).unwrap();
+    let t = SymbolTable::build(&module, &src, PyVersion::V3_14).unwrap();
+    let class_def = module.nodes("body").next().unwrap();
+    let tp = t.scope(t.type_params_scope(class_def).unwrap());
+    assert_eq!(tp.mangled_names.as_deref(), Some(&["__T".to_string()][..]));
+    assert_eq!(tp.mangle("__T"), "_K__T");
+    assert_eq!(tp.mangle("__other"), "__other");
+    let class = t.scope(t.scope_of(class_def).unwrap());
+    assert!(class.symbol("_K__m").is_some());
+    let method = t.scope(class.children[class.children.len() - 1]);
+    assert_eq!(method.varnames, ["self", "_K__a"]);
+    assert_eq!(method.get_scope("_K__b"), Some(NameScope::GlobalImplicit));
+    assert_eq!(method.mangle("__b"), "_K__b");
+}

@@ -71,6 +71,13 @@ pub(super) fn collect(module: &AstNode, src: &Source, version: PyVersion) -> R<S
         b.stmt(s)?;
     }
     b.exit_block();
+    for (scope, extra) in b.scopes.iter_mut().zip(&b.extra) {
+        if let Some(set) = &extra.mangled_names {
+            let mut names: Vec<String> = set.borrow().iter().cloned().collect();
+            names.sort();
+            scope.mangled_names = Some(names);
+        }
+    }
     Ok(SymbolTable {
         scopes: b.scopes,
         by_node: b.by_node,
