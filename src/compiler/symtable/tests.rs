@@ -262,3 +262,69 @@ fn scope_mangling() {
     assert_eq!(method.get_scope("_K__b"), Some(NameScope::GlobalImplicit));
     assert_eq!(method.mangle("__b"), "_K__b");
 }
+
+/// The keys codegen looks scopes up by (see the module doc).
+#[test]
+fn scope_keys() {
+    let text = "\
+x: int = 1
+def f(a: int, d=lambda: 0) -> int:
+    return [i for i in a], (j for j in a)
+class C[T: int]:
+    y: T
+type A[U] = U
+";
+    let src = Source::from_text("<t>", text);
+    let module = ast::parse(&src, PyVersion::V3_14).unwrap();
+    let t = SymbolTable::build(&module, &src, PyVersion::V3_14).unwrap();
+    let body: Vec<&AstNode> = module.nodes("body").collect();
+    let name = |id: Option<ScopeId>| id.map(|i| t.scope(i).name.clone());
+    assert_eq!(t.scope_of(&module), Some(t.top()));
+    let top = t.scope(t.top());
+    assert_eq!(name(top.annotation_block), Some("__annotate__".into()));
+    assert_eq!(
+        t.scope_of_key(&module as *const AstNode as usize + 1),
+        top.annotation_block
+    );
+    assert!(top.has_conditional_annotations);
+    assert_eq!(top.cellvars(), ["__conditional_annotations__"]);
+
+    let f = body[1];
+    assert_eq!(name(t.scope_of(f)), Some("f".into()));
+    let ann = t.function_annotation_scope(f).unwrap();
+    assert_eq!(t.scope(ann).kind, BlockType::Annotation);
+    assert!(t.scope(ann).annotations_used);
+    let lambda = f.node("args").unwrap().nodes("defaults").next().unwrap();
+    assert_eq!(name(t.scope_of(lambda)), Some("lambda".into()));
+    let ret = f.nodes("body").next().unwrap().node("value").unwrap();
+    let elts: Vec<&AstNode> = ret.nodes("elts").collect();
+    let lc = t.scope(t.scope_of(elts[0]).unwrap());
+    assert!(lc.comp_inlined && lc.comprehension == Some(ComprehensionType::List));
+    let ge = t.scope(t.scope_of(elts[1]).unwrap());
+    assert!(!ge.comp_inlined && ge.generator);
+    assert_eq!(ge.varnames, [".0"]);
+
+    let c = body[2];
+    let tp = t.type_params_scope(c).unwrap();
+    assert_eq!(t.scope(tp).kind, BlockType::TypeParameters);
+    let tv = c.nodes("type_params").next().unwrap();
+    assert_eq!(
+        t.scope(t.bound_scope(tv).unwrap()).kind,
+        BlockType::TypeVariable
+    );
+    assert_eq!(t.default_scope(tv), None);
+    let class = t.scope(t.scope_of(c).unwrap());
+    assert_eq!(class.kind, BlockType::Class);
+    assert!(class.needs_classdict);
+    assert_eq!(class.cellvars(), ["__classdict__"]);
+
+    let alias = body[3];
+    assert_eq!(
+        t.scope(t.scope_of(alias).unwrap()).kind,
+        BlockType::TypeAlias
+    );
+    assert_eq!(
+        t.scope(t.type_params_scope(alias).unwrap()).kind,
+        BlockType::TypeParameters
+    );
+}
