@@ -1218,7 +1218,8 @@ impl Builder<'_> {
     }
 }
 
-/// A `SyntaxError` at `loc` (CPython's `SET_ERROR_LOCATION`: the range of the node).
+/// A `SyntaxError` at `loc` (CPython's `SET_ERROR_LOCATION`: the range of the node). As in
+/// CPython, the offsets are the node's UTF-8 byte columns + 1, not character offsets.
 pub(super) fn syntax_error(src: &Source, msg: impl Into<String>, loc: Loc) -> PyError {
     let err = PyError::new(PyErrorKind::SyntaxError, msg, src.path.clone());
     let line = loc.lineno as usize;
@@ -1226,17 +1227,6 @@ pub(super) fn syntax_error(src: &Source, msg: impl Into<String>, loc: Loc) -> Py
         return err;
     }
     let text = src.line_text(line).to_string();
-    let char_col = |line: usize, byte_col: usize| -> usize {
-        let t = src.line_text(line);
-        let b = byte_col.min(t.len());
-        t.get(..b).map_or(b, |s| s.chars().count()) + 1
-    };
-    let offset = char_col(line, loc.col as usize);
-    let end_line = loc.end_lineno as usize;
-    let end = if end_line >= 1 && end_line <= src.line_count() {
-        Some((end_line, char_col(end_line, loc.end_col as usize)))
-    } else {
-        None
-    };
-    err.at(line, offset, end, text)
+    let end = Some((loc.end_lineno as usize, loc.end_col as usize + 1));
+    err.at(line, loc.col as usize + 1, end, text)
 }
