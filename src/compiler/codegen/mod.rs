@@ -499,6 +499,9 @@ impl<'a> Compiler<'a> {
             if ste.has_docstring {
                 f |= CO_HAS_DOCSTRING;
             }
+            if ste.method {
+                f |= CO_METHOD;
+            }
         }
         if ste.coroutine && !ste.generator {
             f |= CO_COROUTINE;
@@ -928,3 +931,4 @@ pub const CO_GENERATOR: u32 = 0x20;
 pub const CO_COROUTINE: u32 = 0x80;
 pub const CO_ASYNC_GENERATOR: u32 = 0x200;
 pub const CO_HAS_DOCSTRING: u32 = 0x4000000;
+pub const CO_METHOD: u32 = 0x8000000;
