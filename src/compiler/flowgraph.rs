@@ -161,6 +161,9 @@ struct Cfg<'a> {
     blocks: Vec<Block>,
     entry: usize,
     consts: Vec<ConstValue>,
+    /// `RESUME_OPARG_LOCATION_MASK` / `RESUME_OPARG_DEPTH1_MASK` of this version.
+    resume_location_mask: i32,
+    resume_depth1_mask: i32,
 }
 
 fn internal(msg: &str) -> PyError {
@@ -268,6 +271,9 @@ impl<'a> Cfg<'a> {
             blocks: vec![Block::default()],
             entry: 0,
             consts: unit.consts.clone(),
+            resume_location_mask: t.tables.constant("RESUME_OPARG_LOCATION_MASK").unwrap_or(3)
+                as i32,
+            resume_depth1_mask: t.tables.constant("RESUME_OPARG_DEPTH1_MASK").unwrap_or(4) as i32,
         };
         let seq = &unit.seq;
         let n = seq.instrs.len();
@@ -293,6 +299,14 @@ impl<'a> Cfg<'a> {
                 continue;
             }
             instrs.push(CInstr::new(ins.op, arg, ins.loc));
+        }
+        // `NEXT_LOCATION`: the location of the instruction that follows.
+        let mut following = Loc::NONE;
+        for ins in instrs.iter_mut().rev() {
+            if ins.loc.lineno == Loc::NEXT.lineno {
+                ins.loc = following;
+            }
+            following = ins.loc;
         }
         let mut cur = 0usize;
         let mut current_label: i32 = -1;
@@ -429,9 +443,9 @@ impl<'a> Cfg<'a> {
                     last_yield_except_depth = stack.len() as i32 - 1;
                 } else if ins.op == Op::RESUME {
                     self.blocks[b].instrs[i].except = handler;
-                    if ins.arg != 0 {
+                    if ins.arg & self.resume_location_mask != 0 {
                         if last_yield_except_depth == 1 {
-                            self.blocks[b].instrs[i].arg |= 4;
+                            self.blocks[b].instrs[i].arg |= self.resume_depth1_mask;
                         }
                         last_yield_except_depth = -1;
                     }
@@ -1903,7 +1917,10 @@ impl<'a> Cfg<'a> {
         }
         // Prefix instructions.
         let entry = self.entry;
-        if unit.flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR) != 0 {
+        // 3.15's codegen emits the generator prefix itself.
+        if unit.flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR) != 0
+            && self.version < PyVersion::V3_15
+        {
             let line = unit.firstlineno as i32;
             let loc = Loc::new(line, line, -1, -1);
             self.insert_lit(entry, 0, CInstr::new(Op::RETURN_GENERATOR, 0, loc));
@@ -2139,7 +2156,8 @@ impl<'a> Cfg<'a> {
                     | Op::MATCH_KEYS
                     | Op::MATCH_MAPPING
                     | Op::MATCH_SEQUENCE
-                    | Op::WITH_EXCEPT_START => {
+                    | Op::WITH_EXCEPT_START
+                    | Op::GET_YIELD_FROM_ITER => {
                         let net = self.stack_effect(op, oparg, false).unwrap_or(0);
                         for k in 0..net.max(0) {
                             // CPython records the loop counter here, not the instruction.
@@ -2160,6 +2178,16 @@ impl<'a> Cfg<'a> {
                         let net = -self.stack_effect(op, oparg, false).unwrap_or(0);
                         for _ in 0..net.max(0) {
                             pop(&mut refs);
+                        }
+                    }
+                    // 3.15's GET_ITER keeps the iterable on the stack under the iterator.
+                    Op::GET_ITER if self.version >= PyVersion::V3_15 => {
+                        let net = self.stack_effect(op, oparg, false).unwrap_or(0);
+                        for k in 0..net.max(0) {
+                            refs.push(Ref {
+                                instr: k,
+                                local: NOT_LOCAL,
+                            });
                         }
                     }
                     Op::CHECK_EXC_MATCH => {
