@@ -1232,10 +1232,10 @@ impl<'a> Cfg<'a> {
                 Op::POP_JUMP_IF_NOT_NONE
                 | Op::POP_JUMP_IF_NONE
                 | Op::POP_JUMP_IF_FALSE
-                | Op::POP_JUMP_IF_TRUE => {
-                    if target.op == Op::JUMP && self.jump_thread(b, iu, target, op) {
-                        i -= 1;
-                    }
+                | Op::POP_JUMP_IF_TRUE
+                    if target.op == Op::JUMP && self.jump_thread(b, iu, target, op) =>
+                {
+                    i -= 1;
                 }
                 Op::JUMP_IF_FALSE | Op::JUMP_IF_TRUE => {
                     let same = op;
@@ -1278,24 +1278,18 @@ impl<'a> Cfg<'a> {
                         }
                     }
                 }
-                Op::SWAP => {
-                    if oparg == 1 {
-                        self.blocks[b].instrs[iu].set0(Op::NOP);
-                    }
+                Op::SWAP if oparg == 1 => {
+                    self.blocks[b].instrs[iu].set0(Op::NOP);
                 }
-                Op::LOAD_GLOBAL => {
-                    if nextop == Some(Op::PUSH_NULL) && (oparg & 1) == 0 {
-                        self.blocks[b].instrs[iu].set1(Op::LOAD_GLOBAL, oparg | 1);
-                        self.blocks[b].instrs[iu + 1].set0(Op::NOP);
-                    }
+                Op::LOAD_GLOBAL if nextop == Some(Op::PUSH_NULL) && (oparg & 1) == 0 => {
+                    self.blocks[b].instrs[iu].set1(Op::LOAD_GLOBAL, oparg | 1);
+                    self.blocks[b].instrs[iu + 1].set0(Op::NOP);
                 }
-                Op::COMPARE_OP => {
-                    if nextop == Some(Op::TO_BOOL) {
-                        self.blocks[b].instrs[iu].set0(Op::NOP);
-                        self.blocks[b].instrs[iu + 1].set1(Op::COMPARE_OP, oparg | 16);
-                        i += 1;
-                        continue;
-                    }
+                Op::COMPARE_OP if nextop == Some(Op::TO_BOOL) => {
+                    self.blocks[b].instrs[iu].set0(Op::NOP);
+                    self.blocks[b].instrs[iu + 1].set1(Op::COMPARE_OP, oparg | 16);
+                    i += 1;
+                    continue;
                 }
                 Op::CONTAINS_OP | Op::IS_OP => {
                     if nextop == Some(Op::TO_BOOL) {
@@ -1311,12 +1305,10 @@ impl<'a> Cfg<'a> {
                         continue;
                     }
                 }
-                Op::TO_BOOL => {
-                    if nextop == Some(Op::TO_BOOL) {
-                        self.blocks[b].instrs[iu].set0(Op::NOP);
-                        i += 1;
-                        continue;
-                    }
+                Op::TO_BOOL if nextop == Some(Op::TO_BOOL) => {
+                    self.blocks[b].instrs[iu].set0(Op::NOP);
+                    i += 1;
+                    continue;
                 }
                 Op::UNARY_NOT => {
                     if nextop == Some(Op::TO_BOOL) {
@@ -2318,6 +2310,29 @@ impl Block {
     }
 }
 
+/// 3.15: a `yield from` (`GET_ITER` with the yield-from bit) outside a coroutine needs no
+/// coroutine check. Observed on the reference interpreter: every such oparg 1 becomes 3.
+fn mark_yield_from_no_check(cfg: &mut Cfg, flags: u32) {
+    const CO_ITERABLE_COROUTINE: u32 = 0x100;
+    let tables = cfg.t.tables;
+    let (Some(yf), Some(nc)) = (
+        tables.constant("GET_ITER_YIELD_FROM"),
+        tables.constant("GET_ITER_YIELD_FROM_NO_CHECK"),
+    ) else {
+        return;
+    };
+    if flags & (CO_COROUTINE | CO_ITERABLE_COROUTINE) != 0 {
+        return;
+    }
+    for b in cfg.order() {
+        for ins in cfg.blocks[b].instrs.iter_mut() {
+            if ins.op == Op::GET_ITER && ins.arg & yf as i32 != 0 {
+                ins.arg |= nc as i32;
+            }
+        }
+    }
+}
+
 /// Runs CPython's flow-graph passes on `unit` and returns the final instruction sequence.
 pub fn optimize(unit: &CodeUnit, version: PyVersion) -> Result<Optimized, PyError> {
     let t = OpTable::for_version(version);
@@ -2350,6 +2365,7 @@ pub fn optimize(unit: &CodeUnit, version: PyVersion) -> Result<Optimized, PyErro
     if t.exists(Op::LOAD_FAST_BORROW) {
         cfg.optimize_load_fast();
     }
+    mark_yield_from_no_check(&mut cfg, unit.flags);
     let instrs = cfg.to_sequence();
     Ok(Optimized {
         instrs,

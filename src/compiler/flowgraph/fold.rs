@@ -365,7 +365,7 @@ fn shift(left: bool, v: &ConstValue, w: &ConstValue) -> Option<ConstValue> {
         Some(ConstValue::Int(a << s))
     } else {
         let s = b.to_u64().unwrap_or(u64::MAX);
-        if s >= num_bits(&a) + 1 {
+        if s > num_bits(&a) {
             return Some(ConstValue::Int(if a.is_negative() {
                 BigInt::from(-1)
             } else {
@@ -560,7 +560,7 @@ pub fn code_repr(name: &str, filename: &str, firstlineno: u32) -> String {
         h ^= b as u64;
         h = h.wrapping_mul(0x100000001b3);
     }
-    let addr = 0x7f00_0000_0000u64 | ((h & 0xff_ffff_fff0) as u64);
+    let addr = 0x7f00_0000_0000u64 | (h & 0xff_ffff_fff0);
     format!("<code object {name} at {addr:#x}, file \"{filename}\", line {firstlineno}>")
 }
 
