@@ -770,6 +770,195 @@ mod tests {
         assert!(ok >= MIN_MATCH_315, "3.15: only {ok}/{total} match");
     }
 
+    use crate::compiler::ir::{InstrSeq, Label};
+
+    fn int(i: i64) -> ConstValue {
+        ConstValue::Int(i.into())
+    }
+
+    /// A code unit from `(op, arg, line, col, end_col)` rows; jump args are label ids placed
+    /// with `Op::NOP` rows whose arg is `u32::MAX - label` (stripped).
+    fn build(rows: &[(Op, u32, i32, i32, i32)], labels: usize) -> InstrSeq {
+        let mut seq = InstrSeq::default();
+        let ls: Vec<Label> = (0..labels).map(|_| seq.new_label()).collect();
+        for &(op, arg, line, col, end) in rows {
+            if op == Op::NOP && arg >= u32::MAX - 100 {
+                seq.use_label(ls[(u32::MAX - arg) as usize]);
+                continue;
+            }
+            let loc = if line < 0 {
+                Loc::NONE
+            } else {
+                Loc::new(line, line, col, end)
+            };
+            seq.push(op, arg, loc);
+        }
+        seq
+    }
+
+    fn listing(co: &CodeObject) -> String {
+        let mut out = String::new();
+        crate::dis::disassemble(co, &co.instructions, &mut out);
+        out
+    }
+
+    /// `x = 1 + 2` / `y = ("a" * 3, -5)`: binop, unary and tuple folding in the CFG, small
+    /// ints, and the unused constants dropped (index 0 kept) — as CPython 3.14 prints it.
+    #[test]
+    fn folds_constants_like_cpython() {
+        use Op::*;
+        let seq = build(
+            &[
+                (RESUME, 0, 0, 0, 0),
+                (LOAD_CONST, 0, 1, 4, 5),
+                (LOAD_CONST, 1, 1, 8, 9),
+                (BINARY_OP, 0, 1, 4, 9),
+                (STORE_NAME, 0, 1, 0, 1),
+                (LOAD_CONST, 2, 2, 5, 8),
+                (LOAD_CONST, 3, 2, 11, 12),
+                (BINARY_OP, 5, 2, 5, 12),
+                (LOAD_CONST, 4, 2, 15, 16),
+                (UNARY_NEGATIVE, 0, 2, 14, 16),
+                (BUILD_TUPLE, 2, 2, 4, 17),
+                (STORE_NAME, 1, 2, 0, 1),
+                (LOAD_CONST, 5, -1, 0, 0),
+                (RETURN_VALUE, 0, -1, 0, 0),
+            ],
+            0,
+        );
+        let unit = CodeUnit {
+            name: "<module>".into(),
+            qualname: "<module>".into(),
+            filename: "f1.py".into(),
+            firstlineno: 1,
+            consts: vec![
+                int(1),
+                int(2),
+                ConstValue::Str("a".into()),
+                int(3),
+                int(5),
+                ConstValue::None,
+            ],
+            names: vec!["x".into(), "y".into()],
+            seq,
+            ..Default::default()
+        };
+        let co = assemble(unit, PyVersion::V3_14).unwrap();
+        let want = "  0           RESUME                   0
+
+  1           LOAD_SMALL_INT           3
+              STORE_NAME               0 (x)
+
+  2           LOAD_CONST               2 (('aaa', -5))
+              STORE_NAME               1 (y)
+              LOAD_CONST               1 (None)
+              RETURN_VALUE
+";
+        assert_eq!(listing(&co), want);
+        assert_eq!(co.consts, ["1", "None", "('aaa', -5)"]);
+    }
+
+    /// `def f(a): if a: b = 1` / `return b + a`: a local that may be unbound gets
+    /// LOAD_FAST_CHECK, the others LOAD_FAST_BORROW; the conditional jump gets NOT_TAKEN.
+    #[test]
+    fn function_locals_checks_and_borrows() {
+        use Op::*;
+        let seq = build(
+            &[
+                (RESUME, 0, 1, 0, 0),
+                (LOAD_FAST, 0, 2, 7, 8),
+                (TO_BOOL, 0, 2, 7, 8),
+                (POP_JUMP_IF_FALSE, 0, 2, 7, 8),
+                (LOAD_CONST, 0, 3, 12, 13),
+                (STORE_FAST, 1, 3, 8, 9),
+                (NOP, u32::MAX, 0, 0, 0),
+                (LOAD_FAST, 1, 4, 11, 12),
+                (LOAD_FAST, 0, 4, 15, 16),
+                (BINARY_OP, 0, 4, 11, 16),
+                (RETURN_VALUE, 0, 4, 4, 16),
+            ],
+            1,
+        );
+        let unit = CodeUnit {
+            name: "f".into(),
+            qualname: "f".into(),
+            filename: "f2.py".into(),
+            firstlineno: 1,
+            flags: 3,
+            argcount: 1,
+            consts: vec![int(1)],
+            varnames: vec!["a".into(), "b".into()],
+            seq,
+            ..Default::default()
+        };
+        let co = assemble(unit, PyVersion::V3_14).unwrap();
+        let want = "  1           RESUME                   0
+
+  2           LOAD_FAST_BORROW         0 (a)
+              TO_BOOL
+              POP_JUMP_IF_FALSE        3 (to L1)
+              NOT_TAKEN
+
+  3           LOAD_SMALL_INT           1
+              STORE_FAST               1 (b)
+
+  4   L1:     LOAD_FAST_CHECK          1 (b)
+              LOAD_FAST_BORROW         0 (a)
+              BINARY_OP                0 (+)
+              RETURN_VALUE
+";
+        assert_eq!(listing(&co), want);
+        assert_eq!(co.nlocals, 2);
+    }
+
+    /// A forward jump over more than 255 code units needs an EXTENDED_ARG prefix; the offsets
+    /// and the jump target stay consistent.
+    #[test]
+    fn long_jumps_get_extended_args() {
+        use Op::*;
+        let mut rows = vec![
+            (RESUME, 0, 1, 0, 0),
+            (LOAD_NAME, 0, 1, 3, 4),
+            (TO_BOOL, 0, 1, 3, 4),
+            (POP_JUMP_IF_FALSE, 0, 1, 3, 4),
+        ];
+        for _ in 0..200 {
+            rows.push((LOAD_NAME, 1, 2, 4, 5));
+            rows.push((STORE_NAME, 2, 2, 0, 1));
+        }
+        rows.push((NOP, u32::MAX, 0, 0, 0));
+        rows.push((LOAD_CONST, 0, -1, 0, 0));
+        rows.push((RETURN_VALUE, 0, -1, 0, 0));
+        let unit = CodeUnit {
+            name: "<module>".into(),
+            qualname: "<module>".into(),
+            filename: "t.py".into(),
+            firstlineno: 1,
+            consts: vec![ConstValue::None],
+            names: vec!["a".into(), "b".into(), "c".into()],
+            seq: build(&rows, 1),
+            ..Default::default()
+        };
+        let co = assemble(unit, PyVersion::V3_14).unwrap();
+        let ext = co
+            .instructions
+            .iter()
+            .position(|i| i.opname == "EXTENDED_ARG")
+            .expect("an EXTENDED_ARG");
+        let jump = &co.instructions[ext + 1];
+        assert_eq!(jump.opname, "POP_JUMP_IF_FALSE");
+        assert_eq!(jump.start_offset, co.instructions[ext].offset);
+        let arg = jump.arg.unwrap();
+        assert!(arg > 255);
+        assert_eq!(co.instructions[ext].arg, Some(arg >> 8));
+        let target = jump.jump_target.unwrap();
+        assert_eq!(target, jump.offset + 2 + 2 * (arg + 1));
+        let landing = co.instructions.iter().find(|i| i.offset == target).unwrap();
+        assert_eq!(landing.opname, "LOAD_CONST");
+        assert_eq!(landing.label, Some(1));
+        assert_eq!(jump.argrepr, "to L1");
+    }
+
     const MIN_MATCH_314: usize = 77;
     const MIN_MATCH_315: usize = 78;
 }
