@@ -1012,7 +1012,7 @@ impl<'a> Cfg<'a> {
                     uniq.push(it);
                 }
             }
-            ConstValue::FrozenSet(uniq)
+            ConstValue::FrozenSet(fold::frozenset_order(uniq))
         } else {
             ConstValue::Tuple(items)
         };
@@ -1374,7 +1374,8 @@ impl<'a> Cfg<'a> {
                 break;
             }
         }
-        if !more {
+        if !more || (0..len).any(|k| instrs[start + k].op == Op::SWAP && instrs[start + k].arg < 1)
+        {
             return;
         }
         let depth = depth.max(0) as usize;
