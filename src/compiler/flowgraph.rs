@@ -161,6 +161,9 @@ struct Cfg<'a> {
     blocks: Vec<Block>,
     entry: usize,
     consts: Vec<ConstValue>,
+    /// `RESUME_OPARG_LOCATION_MASK` / `RESUME_OPARG_DEPTH1_MASK` of this version.
+    resume_location_mask: i32,
+    resume_depth1_mask: i32,
 }
 
 fn internal(msg: &str) -> PyError {
@@ -268,6 +271,9 @@ impl<'a> Cfg<'a> {
             blocks: vec![Block::default()],
             entry: 0,
             consts: unit.consts.clone(),
+            resume_location_mask: t.tables.constant("RESUME_OPARG_LOCATION_MASK").unwrap_or(3)
+                as i32,
+            resume_depth1_mask: t.tables.constant("RESUME_OPARG_DEPTH1_MASK").unwrap_or(4) as i32,
         };
         let seq = &unit.seq;
         let n = seq.instrs.len();
@@ -293,6 +299,14 @@ impl<'a> Cfg<'a> {
                 continue;
             }
             instrs.push(CInstr::new(ins.op, arg, ins.loc));
+        }
+        // `NEXT_LOCATION`: the location of the instruction that follows.
+        let mut following = Loc::NONE;
+        for ins in instrs.iter_mut().rev() {
+            if ins.loc.lineno == Loc::NEXT.lineno {
+                ins.loc = following;
+            }
+            following = ins.loc;
         }
         let mut cur = 0usize;
         let mut current_label: i32 = -1;
@@ -429,9 +443,9 @@ impl<'a> Cfg<'a> {
                     last_yield_except_depth = stack.len() as i32 - 1;
                 } else if ins.op == Op::RESUME {
                     self.blocks[b].instrs[i].except = handler;
-                    if ins.arg != 0 {
+                    if ins.arg & self.resume_location_mask != 0 {
                         if last_yield_except_depth == 1 {
-                            self.blocks[b].instrs[i].arg |= 4;
+                            self.blocks[b].instrs[i].arg |= self.resume_depth1_mask;
                         }
                         last_yield_except_depth = -1;
                     }
@@ -998,7 +1012,7 @@ impl<'a> Cfg<'a> {
                     uniq.push(it);
                 }
             }
-            ConstValue::FrozenSet(uniq)
+            ConstValue::FrozenSet(fold::frozenset_order(uniq))
         } else {
             ConstValue::Tuple(items)
         };
@@ -1218,10 +1232,10 @@ impl<'a> Cfg<'a> {
                 Op::POP_JUMP_IF_NOT_NONE
                 | Op::POP_JUMP_IF_NONE
                 | Op::POP_JUMP_IF_FALSE
-                | Op::POP_JUMP_IF_TRUE => {
-                    if target.op == Op::JUMP && self.jump_thread(b, iu, target, op) {
-                        i -= 1;
-                    }
+                | Op::POP_JUMP_IF_TRUE
+                    if target.op == Op::JUMP && self.jump_thread(b, iu, target, op) =>
+                {
+                    i -= 1;
                 }
                 Op::JUMP_IF_FALSE | Op::JUMP_IF_TRUE => {
                     let same = op;
@@ -1264,24 +1278,18 @@ impl<'a> Cfg<'a> {
                         }
                     }
                 }
-                Op::SWAP => {
-                    if oparg == 1 {
-                        self.blocks[b].instrs[iu].set0(Op::NOP);
-                    }
+                Op::SWAP if oparg == 1 => {
+                    self.blocks[b].instrs[iu].set0(Op::NOP);
                 }
-                Op::LOAD_GLOBAL => {
-                    if nextop == Some(Op::PUSH_NULL) && (oparg & 1) == 0 {
-                        self.blocks[b].instrs[iu].set1(Op::LOAD_GLOBAL, oparg | 1);
-                        self.blocks[b].instrs[iu + 1].set0(Op::NOP);
-                    }
+                Op::LOAD_GLOBAL if nextop == Some(Op::PUSH_NULL) && (oparg & 1) == 0 => {
+                    self.blocks[b].instrs[iu].set1(Op::LOAD_GLOBAL, oparg | 1);
+                    self.blocks[b].instrs[iu + 1].set0(Op::NOP);
                 }
-                Op::COMPARE_OP => {
-                    if nextop == Some(Op::TO_BOOL) {
-                        self.blocks[b].instrs[iu].set0(Op::NOP);
-                        self.blocks[b].instrs[iu + 1].set1(Op::COMPARE_OP, oparg | 16);
-                        i += 1;
-                        continue;
-                    }
+                Op::COMPARE_OP if nextop == Some(Op::TO_BOOL) => {
+                    self.blocks[b].instrs[iu].set0(Op::NOP);
+                    self.blocks[b].instrs[iu + 1].set1(Op::COMPARE_OP, oparg | 16);
+                    i += 1;
+                    continue;
                 }
                 Op::CONTAINS_OP | Op::IS_OP => {
                     if nextop == Some(Op::TO_BOOL) {
@@ -1297,12 +1305,10 @@ impl<'a> Cfg<'a> {
                         continue;
                     }
                 }
-                Op::TO_BOOL => {
-                    if nextop == Some(Op::TO_BOOL) {
-                        self.blocks[b].instrs[iu].set0(Op::NOP);
-                        i += 1;
-                        continue;
-                    }
+                Op::TO_BOOL if nextop == Some(Op::TO_BOOL) => {
+                    self.blocks[b].instrs[iu].set0(Op::NOP);
+                    i += 1;
+                    continue;
                 }
                 Op::UNARY_NOT => {
                     if nextop == Some(Op::TO_BOOL) {
@@ -1368,7 +1374,8 @@ impl<'a> Cfg<'a> {
                 break;
             }
         }
-        if !more {
+        if !more || (0..len).any(|k| instrs[start + k].op == Op::SWAP && instrs[start + k].arg < 1)
+        {
             return;
         }
         let depth = depth.max(0) as usize;
@@ -1903,7 +1910,10 @@ impl<'a> Cfg<'a> {
         }
         // Prefix instructions.
         let entry = self.entry;
-        if unit.flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR) != 0 {
+        // 3.15's codegen emits the generator prefix itself.
+        if unit.flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR) != 0
+            && self.version < PyVersion::V3_15
+        {
             let line = unit.firstlineno as i32;
             let loc = Loc::new(line, line, -1, -1);
             self.insert_lit(entry, 0, CInstr::new(Op::RETURN_GENERATOR, 0, loc));
@@ -2139,7 +2149,8 @@ impl<'a> Cfg<'a> {
                     | Op::MATCH_KEYS
                     | Op::MATCH_MAPPING
                     | Op::MATCH_SEQUENCE
-                    | Op::WITH_EXCEPT_START => {
+                    | Op::WITH_EXCEPT_START
+                    | Op::GET_YIELD_FROM_ITER => {
                         let net = self.stack_effect(op, oparg, false).unwrap_or(0);
                         for k in 0..net.max(0) {
                             // CPython records the loop counter here, not the instruction.
@@ -2160,6 +2171,16 @@ impl<'a> Cfg<'a> {
                         let net = -self.stack_effect(op, oparg, false).unwrap_or(0);
                         for _ in 0..net.max(0) {
                             pop(&mut refs);
+                        }
+                    }
+                    // 3.15's GET_ITER keeps the iterable on the stack under the iterator.
+                    Op::GET_ITER if self.version >= PyVersion::V3_15 => {
+                        let net = self.stack_effect(op, oparg, false).unwrap_or(0);
+                        for k in 0..net.max(0) {
+                            refs.push(Ref {
+                                instr: k,
+                                local: NOT_LOCAL,
+                            });
                         }
                     }
                     Op::CHECK_EXC_MATCH => {
@@ -2290,6 +2311,29 @@ impl Block {
     }
 }
 
+/// 3.15: a `yield from` (`GET_ITER` with the yield-from bit) outside a coroutine needs no
+/// coroutine check. Observed on the reference interpreter: every such oparg 1 becomes 3.
+fn mark_yield_from_no_check(cfg: &mut Cfg, flags: u32) {
+    const CO_ITERABLE_COROUTINE: u32 = 0x100;
+    let tables = cfg.t.tables;
+    let (Some(yf), Some(nc)) = (
+        tables.constant("GET_ITER_YIELD_FROM"),
+        tables.constant("GET_ITER_YIELD_FROM_NO_CHECK"),
+    ) else {
+        return;
+    };
+    if flags & (CO_COROUTINE | CO_ITERABLE_COROUTINE) != 0 {
+        return;
+    }
+    for b in cfg.order() {
+        for ins in cfg.blocks[b].instrs.iter_mut() {
+            if ins.op == Op::GET_ITER && ins.arg & yf as i32 != 0 {
+                ins.arg |= nc as i32;
+            }
+        }
+    }
+}
+
 /// Runs CPython's flow-graph passes on `unit` and returns the final instruction sequence.
 pub fn optimize(unit: &CodeUnit, version: PyVersion) -> Result<Optimized, PyError> {
     let t = OpTable::for_version(version);
@@ -2328,6 +2372,7 @@ pub fn optimize(unit: &CodeUnit, version: PyVersion) -> Result<Optimized, PyErro
     if t.exists(Op::LOAD_FAST_BORROW) {
         cfg.optimize_load_fast();
     }
+    mark_yield_from_no_check(&mut cfg, unit.flags);
     let instrs = cfg.to_sequence();
     Ok(Optimized {
         instrs,

@@ -365,7 +365,7 @@ fn shift(left: bool, v: &ConstValue, w: &ConstValue) -> Option<ConstValue> {
         Some(ConstValue::Int(a << s))
     } else {
         let s = b.to_u64().unwrap_or(u64::MAX);
-        if s >= num_bits(&a) + 1 {
+        if s > num_bits(&a) {
             return Some(ConstValue::Int(if a.is_negative() {
                 BigInt::from(-1)
             } else {
@@ -504,6 +504,83 @@ pub fn unaryop(op: Unary, v: &ConstValue) -> Option<ConstValue> {
     }
 }
 
+/// `hash()` of an `int`/`bool` constant (CPython's modular hash; -1 becomes -2).
+fn int_hash(v: &ConstValue) -> Option<i64> {
+    const MODULUS: i128 = (1 << 61) - 1;
+    let i = as_int(v)?;
+    let n: i128 = i.to_i128()?;
+    let h = (n.abs() % MODULUS) as i64;
+    let h = if n < 0 { -h } else { h };
+    Some(if h == -1 { -2 } else { h })
+}
+
+/// The order a `frozenset` built from `items` (in that order) iterates in, when every item is
+/// an `int`/`bool` whose hash is known: a model of CPython's set table (8 slots to start,
+/// linear probes of 9, perturbed probing, growth to 4× the used count at 60% fill).
+/// Duplicates are dropped; `None` for other item types (their hashes vary between runs).
+pub fn frozenset_order(items: Vec<ConstValue>) -> Vec<ConstValue> {
+    const LINEAR_PROBES: usize = 9;
+    const PERTURB_SHIFT: u32 = 5;
+    let Some(hashes) = items.iter().map(int_hash).collect::<Option<Vec<i64>>>() else {
+        return items;
+    };
+    fn place(table: &mut [Option<(i64, usize)>], h: i64, idx: usize, items: &[ConstValue]) -> bool {
+        let mask = table.len() - 1;
+        let mut perturb = h as u64;
+        let mut i = (h as u64 as usize) & mask;
+        loop {
+            let probes = if i + LINEAR_PROBES <= mask {
+                LINEAR_PROBES
+            } else {
+                0
+            };
+            for j in 0..=probes {
+                match table[i + j] {
+                    None => {
+                        table[i + j] = Some((h, idx));
+                        return true;
+                    }
+                    Some((eh, eidx)) => {
+                        if eh == h && as_int(&items[eidx]) == as_int(&items[idx]) {
+                            return false;
+                        }
+                    }
+                }
+            }
+            perturb >>= PERTURB_SHIFT;
+            i = (i
+                .wrapping_mul(5)
+                .wrapping_add(1)
+                .wrapping_add(perturb as usize))
+                & mask;
+        }
+    }
+    let mut table: Vec<Option<(i64, usize)>> = vec![None; 8];
+    let mut used = 0usize;
+    for (idx, &h) in hashes.iter().enumerate() {
+        if place(&mut table, h, idx, &items) {
+            used += 1;
+            let mask = table.len() - 1;
+            if used * 5 >= mask * 3 {
+                let minused = if used > 50000 { used * 2 } else { used * 4 };
+                let mut size = 8;
+                while size <= minused {
+                    size <<= 1;
+                }
+                let old = std::mem::replace(&mut table, vec![None; size]);
+                for (eh, eidx) in old.into_iter().flatten() {
+                    place(&mut table, eh, eidx, &items);
+                }
+            }
+        }
+    }
+    table
+        .into_iter()
+        .flatten()
+        .map(|(_, idx)| items[idx].clone())
+        .collect()
+}
+
 /// `repr()` of a constant; code objects use their `repr` (or a placeholder built from
 /// `filename` when they have none).
 pub fn const_repr(v: &ConstValue, filename: &str) -> String {
@@ -560,7 +637,7 @@ pub fn code_repr(name: &str, filename: &str, firstlineno: u32) -> String {
         h ^= b as u64;
         h = h.wrapping_mul(0x100000001b3);
     }
-    let addr = 0x7f00_0000_0000u64 | ((h & 0xff_ffff_fff0) as u64);
+    let addr = 0x7f00_0000_0000u64 | (h & 0xff_ffff_fff0);
     format!("<code object {name} at {addr:#x}, file \"{filename}\", line {firstlineno}>")
 }
 
