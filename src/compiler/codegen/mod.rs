@@ -276,19 +276,11 @@ impl<'a> Compiler<'a> {
         if loc.lineno >= 1 && (loc.lineno as usize) <= self.src.line_count() {
             let line = loc.lineno as usize;
             let text = self.src.line_text(line).trim_end_matches(['\n', '\r']);
-            // CPython reports byte offsets + 1; turn them into character offsets.
-            let to_chars = |byte: i32| -> usize {
-                let b = (byte.max(0) as usize).min(text.len());
-                text.get(..b).map_or(b, |s| s.chars().count()) + 1
-            };
-            let end = if loc.end_lineno == loc.lineno {
-                Some((loc.end_lineno as usize, to_chars(loc.end_col)))
-            } else if loc.end_lineno > 0 {
-                Some((loc.end_lineno as usize, 0))
-            } else {
-                None
-            };
-            err = err.at(line, to_chars(loc.col), end, text);
+            // CPython's compiler errors carry UTF-8 byte offsets + 1, unconverted (so its caret
+            // is off on lines with non-ASCII text before it, and so is ours).
+            let offset = |col: i32| -> usize { col.max(0) as usize + 1 };
+            let end = (loc.end_lineno > 0).then(|| (loc.end_lineno as usize, offset(loc.end_col)));
+            err = err.at(line, offset(loc.col), end, text);
         }
         err
     }
@@ -783,6 +775,12 @@ impl<'a> Compiler<'a> {
                                 loc,
                             );
                             Op::LOAD_FROM_DICT_OR_GLOBALS
+                        } else if ste.kind == BlockType::Class && self.u().in_inlined_comp > 0 {
+                            // A comprehension inlined in a class body skips the class
+                            // namespace.
+                            let i = self.add_to(NameDict::Names, &mangled);
+                            self.emit_arg(Op::LOAD_GLOBAL, i << 1, loc);
+                            return Ok(());
                         } else {
                             Op::LOAD_NAME
                         }

@@ -48,7 +48,7 @@ impl<'a> Compiler<'a> {
             "AsyncFunctionDef" => self.function_def(s, true),
             "ClassDef" => self.class_def(s),
             "TypeAlias" => self.type_alias(s),
-            "Return" => self.return_stmt(s),
+            "Return" => self.codegen_return(s),
             "Delete" => {
                 for t in s.nodes("targets") {
                     self.visit_expr(t)?;
