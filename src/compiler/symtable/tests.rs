@@ -2,6 +2,7 @@
 //! `scripts/record-symtable` from the `symtable` module and the compiled code objects).
 
 use super::*;
+use crate::error::PyErrorKind;
 use crate::pipeline::ast;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -192,9 +193,23 @@ fn check_version(version: PyVersion) {
         let src = Source::decode(rel, &bytes).unwrap();
         let module = ast::parse(&src, version).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let mut diffs = Vec::new();
-        match SymbolTable::build(&module, &src, version) {
-            Ok(table) => compare(&table, table.top(), &json["table"], "", &mut diffs),
-            Err(e) => diffs.push(format!("error {}", e.render())),
+        let built = SymbolTable::build(&module, &src, version);
+        match (&built, json.get("error")) {
+            (Ok(table), None) => compare(table, table.top(), &json["table"], "", &mut diffs),
+            (Err(e), None) => diffs.push(format!("error {}", e.render())),
+            (Ok(_), Some(want)) => diffs.push(format!("no error; CPython: {want}")),
+            (Err(e), Some(want)) => {
+                let ours = serde_json::json!({
+                    "msg": e.msg,
+                    "lineno": e.lineno,
+                    "offset": e.offset,
+                    "end_lineno": e.end_lineno,
+                    "end_offset": e.end_offset,
+                });
+                if e.kind != PyErrorKind::SyntaxError || &ours != want {
+                    diffs.push(format!("error: ours {ours}, CPython {want}"));
+                }
+            }
         }
         if !diffs.is_empty() {
             failed.push(format!("{name}:\n  {}", diffs.join("\n  ")));
