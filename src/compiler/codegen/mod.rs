@@ -185,8 +185,11 @@ pub struct Compiler<'a> {
     pub ops: &'static OpTable,
     pub mode: Mode,
     pub units: Vec<Unit<'a>>,
-    /// Counts code objects, so each gets a distinct constant key and fake address.
+    /// The number of the code object finished last: its constant key. Equal code objects get
+    /// the same number (see [`Compiler::number_code`]).
     pub code_counter: usize,
+    /// Finished code objects by content → their number.
+    code_ids: HashMap<String, usize>,
     /// Line starts of the source, for byte offset → (line, column).
     line_starts: Vec<usize>,
 }
@@ -231,6 +234,7 @@ impl<'a> Compiler<'a> {
             mode,
             units: Vec::new(),
             code_counter: 0,
+            code_ids: HashMap::new(),
             line_starts,
         }
     }
@@ -527,14 +531,16 @@ impl<'a> Compiler<'a> {
                 *first = "format".to_string();
             }
         }
-        self.code_counter += 1;
         match self.mode {
             Mode::Assemble => {
                 let code = super::assemble::assemble(unit.code, self.version)?;
+                self.number_code(format!("{code:?}"));
                 Ok(ConstValue::Code(Box::new(code)))
             }
             Mode::Collect => {
+                let id = self.number_code(format!("{:?}", unit.code));
                 let placeholder = CodeObject {
+                    repr: format!("<code #{id}>"),
                     name: unit.code.name.clone(),
                     qualname: unit.code.qualname.clone(),
                     firstlineno: unit.code.firstlineno,
@@ -553,6 +559,17 @@ impl<'a> Compiler<'a> {
                 Ok(ConstValue::Code(Box::new(placeholder)))
             }
         }
+    }
+
+    /// Numbers a finished code object by its content. CPython keys code constants by value
+    /// (`_PyCode_ConstantKey`), so compiling the same node twice — `all(genexp)` compiles the
+    /// generator expression for the inlined loop and again for the normal call — yields one
+    /// constant.
+    fn number_code(&mut self, fingerprint: String) -> usize {
+        let next = self.code_ids.len() + 1;
+        let id = *self.code_ids.entry(fingerprint).or_insert(next);
+        self.code_counter = id;
+        id
     }
 
     /// `_PyCodegen_AddReturnAtEnd`: every path that falls off the end returns (None).
