@@ -187,6 +187,13 @@ pub struct Compiler<'a> {
     pub units: Vec<Unit<'a>>,
     /// Counts code objects, so each gets a distinct constant key and fake address.
     pub code_counter: usize,
+    /// The constant key id of the code object [`Compiler::exit_scope`] returned last: code
+    /// objects that come out identical (a generator expression compiled twice by the
+    /// `all()`/`any()` optimization) share one, as CPython's equal code objects share one
+    /// `co_consts` entry.
+    pub last_code_id: usize,
+    /// Fingerprint of every finished code unit → its constant key id.
+    code_ids: HashMap<String, usize>,
     /// Line starts of the source, for byte offset → (line, column).
     line_starts: Vec<usize>,
 }
@@ -231,6 +238,8 @@ impl<'a> Compiler<'a> {
             mode,
             units: Vec::new(),
             code_counter: 0,
+            last_code_id: 0,
+            code_ids: HashMap::new(),
             line_starts,
         }
     }
@@ -536,6 +545,11 @@ impl<'a> Compiler<'a> {
             }
         }
         self.code_counter += 1;
+        let fingerprint = code_fingerprint(&unit);
+        self.last_code_id = *self
+            .code_ids
+            .entry(fingerprint)
+            .or_insert(self.code_counter);
         match self.mode {
             Mode::Assemble => {
                 let code = super::assemble::assemble(unit.code, self.version)?;
@@ -598,7 +612,7 @@ impl<'a> Compiler<'a> {
 
     /// `_PyCompile_AddConst`: the index of `value` in the unit's constants.
     pub fn add_const(&mut self, value: ConstValue) -> u32 {
-        let id = self.code_counter;
+        let id = self.last_code_id;
         let key = value.key(id);
         let u = self.um();
         if let Some(&i) = u.consts.get(&key) {
@@ -911,6 +925,22 @@ pub fn splice_annotations(ops: &OpTable, seq: &mut InstrSeq, anno: InstrSeq) {
     seq.label_map
         .extend(anno.label_map.iter().map(|l| l.map(|t| t + at)));
     seq.instrs.splice(at..at + 1, moved);
+}
+
+/// What makes two finished code units the same code object: everything but the constants'
+/// values, which enter through their keys.
+fn code_fingerprint(unit: &Unit) -> String {
+    let mut keys: Vec<Option<&ConstKey>> = vec![None; unit.code.consts.len()];
+    for (k, &i) in &unit.consts {
+        if let Some(slot) = keys.get_mut(i as usize) {
+            *slot = Some(k);
+        }
+    }
+    let code = CodeUnit {
+        consts: Vec::new(),
+        ..unit.code.clone()
+    };
+    format!("{code:?} {keys:?}")
 }
 
 fn index_of(names: &[String]) -> HashMap<String, u32> {

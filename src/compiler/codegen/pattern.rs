@@ -115,16 +115,12 @@ fn as_real(c: &Constant) -> Option<f64> {
 fn add_sub(left: &Constant, right: &Constant, add: bool) -> Option<Constant> {
     let sign = if add { 1.0 } else { -1.0 };
     match (left, right) {
-        (
-            Constant::Complex { real: a, imag: b },
-            Constant::Complex {
-                real: c,
-                imag: d,
-            },
-        ) => Some(Constant::Complex {
-            real: if add { a + c } else { a - c },
-            imag: if add { b + d } else { b - d },
-        }),
+        (Constant::Complex { real: a, imag: b }, Constant::Complex { real: c, imag: d }) => {
+            Some(Constant::Complex {
+                real: if add { a + c } else { a - c },
+                imag: if add { b + d } else { b - d },
+            })
+        }
         (l, Constant::Complex { real: c, imag: d }) => {
             let x = as_real(l)?;
             Some(Constant::Complex {
@@ -330,7 +326,10 @@ impl<'a> Compiler<'a> {
         if pc.stores.iter().any(|s| s == name) {
             return Err(self.error(
                 loc,
-                format!("multiple assignments to name {} in pattern", name_repr(name)),
+                format!(
+                    "multiple assignments to name {} in pattern",
+                    name_repr(name)
+                ),
             ));
         }
         // Under the values still in use, above the earlier captures.
@@ -347,9 +346,7 @@ impl<'a> Compiler<'a> {
         for (i, p) in patterns.iter().enumerate() {
             if p.is("MatchStar") {
                 if seen_star {
-                    return Err(
-                        self.error(loc, "multiple starred expressions in sequence pattern")
-                    );
+                    return Err(self.error(loc, "multiple starred expressions in sequence pattern"));
                 }
                 if i >= (1 << 8) || n - i - 1 >= (i32::MAX as usize >> 8) {
                     return Err(self.error(
@@ -678,7 +675,10 @@ impl<'a> Compiler<'a> {
             if pc.stores.contains(&name) {
                 return Err(self.error(
                     loc,
-                    format!("multiple assignments to name {} in pattern", name_repr(&name)),
+                    format!(
+                        "multiple assignments to name {} in pattern",
+                        name_repr(&name)
+                    ),
                 ));
             }
             pc.stores.push(name);
