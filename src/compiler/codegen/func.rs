@@ -346,7 +346,14 @@ impl<'a> Compiler<'a> {
             self.um().code.qualname = format!("{base}{func}.__annotate__");
         }
         let mut count = 0;
-        for field in ["args", "posonlyargs"] {
+        // 3.14 visits the positional parameters before the positional-only ones; 3.15 in
+        // signature order.
+        let positional = if self.version >= PyVersion::V3_15 {
+            ["posonlyargs", "args"]
+        } else {
+            ["args", "posonlyargs"]
+        };
+        for field in positional {
             for a in args.nodes(field) {
                 self.arg_annotation(
                     a.str("arg").unwrap_or(""),
