@@ -337,6 +337,13 @@ impl<'a> Compiler<'a> {
 
     /// `_Py_MaybeMangle` for the current unit.
     pub fn mangle(&self, name: &str) -> String {
+        // A generic class's type-parameter scope mangles only its type parameters
+        // (`ste_mangled_names`).
+        if let Some(names) = &self.ste().mangled_names {
+            if !names.iter().any(|n| n == name) {
+                return name.to_string();
+            }
+        }
         super::symtable::mangle(self.u().private.as_deref(), name)
     }
 
@@ -536,13 +543,6 @@ impl<'a> Compiler<'a> {
             .collect();
         if let Some(anno) = unit.annotations_code.take() {
             splice_annotations(self.ops, &mut unit.code.seq, anno);
-        }
-        if unit.scope_type == ScopeType::Annotations {
-            // `__annotate__`'s parameter is `.format` in the symbol table but `format` in the
-            // signature.
-            if let Some(first) = unit.code.varnames.first_mut() {
-                *first = "format".to_string();
-            }
         }
         self.code_counter += 1;
         let fingerprint = code_fingerprint(&unit);
