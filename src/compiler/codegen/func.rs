@@ -34,6 +34,15 @@ pub fn intrinsic1(version: PyVersion, name: &str) -> u32 {
         .unwrap_or(0) as u32
 }
 
+/// The `CALL_INTRINSIC_2` oparg named `name` in this version's table.
+pub fn intrinsic2(version: PyVersion, name: &str) -> u32 {
+    crate::tables::for_version(version)
+        .intrinsic2
+        .iter()
+        .position(|n| *n == name)
+        .unwrap_or(0) as u32
+}
+
 /// The `LOAD_COMMON_CONSTANT` oparg of `name` in this version's table.
 pub fn common_constant(version: PyVersion, name: &str) -> u32 {
     crate::tables::for_version(version)
@@ -233,9 +242,6 @@ impl<'a> Compiler<'a> {
     /// `codegen_function`: `def` / `async def` — decorators, defaults, `__annotate__`, the body's
     /// code object, the decorator calls and the store.
     pub fn function_def(&mut self, s: &'a AstNode, is_async: bool) -> R {
-        if !s.list("type_params").is_empty() {
-            return Err(self.unsupported("generic functions (PEP 695 type parameters)", s));
-        }
         let decos: Vec<&'a AstNode> = s.nodes("decorator_list").collect();
         self.decorators(&decos)?;
         let firstlineno = match decos.first() {
@@ -244,12 +250,147 @@ impl<'a> Compiler<'a> {
         };
         let loc = self.loc(s);
         let args = s.node("args");
+        let type_params = s.list("type_params");
+        let is_generic = !type_params.is_empty();
         let mut funcflags = self.default_arguments(loc, args)?;
+        let name = s.str("name").unwrap_or("");
+        let mut num_typeparam_args = 0;
+        if is_generic {
+            if funcflags & MAKE_FUNCTION_DEFAULTS != 0 {
+                num_typeparam_args += 1;
+            }
+            if funcflags & MAKE_FUNCTION_KWDEFAULTS != 0 {
+                num_typeparam_args += 1;
+            }
+            if num_typeparam_args == 2 {
+                self.emit_arg(Op::SWAP, 2, loc);
+            }
+            let scope = self.type_params_scope(s)?;
+            self.enter_scope(
+                &format!("<generic parameters of {name}>"),
+                ScopeType::Annotations,
+                scope,
+                firstlineno,
+                None,
+                (num_typeparam_args, 0, 0),
+            )?;
+            self.type_params(type_params)?;
+            for i in 0..num_typeparam_args {
+                self.emit_arg(Op::LOAD_FAST, i, loc);
+            }
+        }
         funcflags |= self.function_annotations(loc, s)?;
         self.function_body(s, is_async, funcflags, firstlineno)?;
+        if is_generic {
+            self.emit_arg(Op::SWAP, 2, loc);
+            let set = intrinsic2(self.version, "INTRINSIC_SET_FUNCTION_TYPE_PARAMS");
+            self.emit_arg(Op::CALL_INTRINSIC_2, set, loc);
+            let co = self.exit_scope(false)?;
+            self.make_closure(loc, co, 0)?;
+            if num_typeparam_args > 0 {
+                self.emit_arg(Op::SWAP, num_typeparam_args + 1, loc);
+                self.emit_arg(Op::CALL, num_typeparam_args - 1, loc);
+            } else {
+                self.emit(Op::PUSH_NULL, loc);
+                self.emit_arg(Op::CALL, 0, loc);
+            }
+        }
         self.apply_decorators(&decos);
-        let name = s.str("name").unwrap_or("");
         self.nameop(name, Ctx::Store, loc)
+    }
+
+    /// The `<generic parameters of X>` scope of a generic function, class or type alias.
+    fn type_params_scope(&self, owner: &AstNode) -> R<ScopeId> {
+        self.table
+            .type_params_scope(owner)
+            .ok_or_else(|| self.unsupported("type parameters without a scope", owner))
+    }
+
+    /// `codegen_type_params`: creates the `TypeVar`, `TypeVarTuple` and `ParamSpec` objects,
+    /// binds each to its name, and leaves their tuple on the stack.
+    fn type_params(&mut self, type_params: &'a [AstValue]) -> R {
+        let mut seen_default = false;
+        let mut first_loc = None;
+        let mut n = 0;
+        for tp in type_params.iter().filter_map(AstValue::as_node) {
+            let loc = self.loc(tp);
+            first_loc.get_or_insert(loc);
+            n += 1;
+            let name = tp.str("name").unwrap_or("");
+            self.load_const(ConstValue::Str(name.to_string()), loc);
+            let default_value = tp.node("default_value");
+            match tp.kind.as_str() {
+                "TypeVar" => {
+                    if let Some(bound) = tp.node("bound") {
+                        let Some(scope) = self.table.bound_scope(tp) else {
+                            return Err(self.unsupported("a type bound without a scope", tp));
+                        };
+                        self.type_param_bound_or_default(bound, name, scope, false)?;
+                        let which = if bound.is("Tuple") {
+                            "INTRINSIC_TYPEVAR_WITH_CONSTRAINTS"
+                        } else {
+                            "INTRINSIC_TYPEVAR_WITH_BOUND"
+                        };
+                        self.emit_arg(Op::CALL_INTRINSIC_2, intrinsic2(self.version, which), loc);
+                    } else {
+                        let tv = intrinsic1(self.version, "INTRINSIC_TYPEVAR");
+                        self.emit_arg(Op::CALL_INTRINSIC_1, tv, loc);
+                    }
+                }
+                "TypeVarTuple" => {
+                    let tv = intrinsic1(self.version, "INTRINSIC_TYPEVARTUPLE");
+                    self.emit_arg(Op::CALL_INTRINSIC_1, tv, loc);
+                }
+                _ => {
+                    let ps = intrinsic1(self.version, "INTRINSIC_PARAMSPEC");
+                    self.emit_arg(Op::CALL_INTRINSIC_1, ps, loc);
+                }
+            }
+            if let Some(default) = default_value {
+                seen_default = true;
+                let Some(scope) = self.table.default_scope(tp) else {
+                    return Err(self.unsupported("a type parameter default without a scope", tp));
+                };
+                let starred = tp.is("TypeVarTuple");
+                self.type_param_bound_or_default(default, name, scope, starred)?;
+                let set = intrinsic2(self.version, "INTRINSIC_SET_TYPEPARAM_DEFAULT");
+                self.emit_arg(Op::CALL_INTRINSIC_2, set, loc);
+            } else if seen_default {
+                return Err(self.error(
+                    loc,
+                    format!("non-default type parameter '{name}' follows default type parameter"),
+                ));
+            }
+            self.emit_arg(Op::COPY, 1, loc);
+            self.nameop(name, Ctx::Store, loc)?;
+        }
+        self.emit_arg(Op::BUILD_TUPLE, n, first_loc.unwrap_or(Loc::NONE));
+        Ok(())
+    }
+
+    /// `codegen_type_param_bound_or_default`: a lazily evaluated bound, constraints or default,
+    /// as a function of `format` whose default is 1.
+    fn type_param_bound_or_default(
+        &mut self,
+        e: &'a AstNode,
+        name: &str,
+        scope: ScopeId,
+        allow_starred: bool,
+    ) -> R {
+        let loc = self.loc(e);
+        let one = ConstValue::Tuple(vec![ConstValue::Int(1.into())]);
+        self.load_const(one, loc);
+        self.setup_annotations_scope(loc, scope, name)?;
+        match e.node("value") {
+            Some(value) if allow_starred && e.is("Starred") => {
+                self.visit_expr(value)?;
+                self.emit_arg(Op::UNPACK_SEQUENCE, 1, loc);
+            }
+            _ => self.visit_expr(e)?,
+        }
+        self.emit(Op::RETURN_VALUE, loc);
+        let co = self.exit_scope(true)?;
+        self.make_closure(loc, co, MAKE_FUNCTION_DEFAULTS)
     }
 
     /// `codegen_function_body`: the function's own code unit, then `MAKE_FUNCTION`.
@@ -346,7 +487,14 @@ impl<'a> Compiler<'a> {
             self.um().code.qualname = format!("{base}{func}.__annotate__");
         }
         let mut count = 0;
-        for field in ["args", "posonlyargs"] {
+        // 3.14 visits the positional parameters before the positional-only ones; 3.15 in
+        // signature order.
+        let positional = if self.version >= PyVersion::V3_15 {
+            ["posonlyargs", "args"]
+        } else {
+            ["args", "posonlyargs"]
+        };
+        for field in positional {
             for a in args.nodes(field) {
                 self.arg_annotation(
                     a.str("arg").unwrap_or(""),
@@ -433,6 +581,11 @@ impl<'a> Compiler<'a> {
     /// `codegen_leave_annotations_scope`: returns the dict and makes the function.
     fn leave_annotations_scope(&mut self, loc: Loc) -> R {
         self.emit(Op::RETURN_VALUE, loc);
+        // The parameter is `.format` in the symbol table (so an annotation naming `format`
+        // is not clobbered) but `format` in the signature.
+        if let Some(first) = self.um().code.varnames.first_mut() {
+            *first = "format".to_string();
+        }
         let co = self.exit_scope(true)?;
         self.make_closure(loc, co, 0)
     }
@@ -474,9 +627,6 @@ impl<'a> Compiler<'a> {
     /// `codegen_class`: decorators, `__build_class__(<body function>, name, *bases, **kw)`,
     /// the decorator calls and the store.
     pub fn class_def(&mut self, s: &'a AstNode) -> R {
-        if !s.list("type_params").is_empty() {
-            return Err(self.unsupported("generic classes (PEP 695 type parameters)", s));
-        }
         let decos: Vec<&'a AstNode> = s.nodes("decorator_list").collect();
         self.decorators(&decos)?;
         let firstlineno = match decos.first() {
@@ -484,10 +634,43 @@ impl<'a> Compiler<'a> {
             None => self.line(s),
         };
         let loc = self.loc(s);
-        self.class_body(s, firstlineno)?;
-        self.call_helper(loc, 2, s.list("bases"), None, s.list("keywords"))?;
-        self.apply_decorators(&decos);
         let name = s.str("name").unwrap_or("");
+        let type_params = s.list("type_params");
+        let is_generic = !type_params.is_empty();
+        if is_generic {
+            let scope = self.type_params_scope(s)?;
+            self.enter_scope(
+                &format!("<generic parameters of {name}>"),
+                ScopeType::Annotations,
+                scope,
+                firstlineno,
+                Some(name.to_string()),
+                (0, 0, 0),
+            )?;
+            self.type_params(type_params)?;
+            self.nameop(".type_params", Ctx::Store, loc)?;
+        }
+        self.class_body(s, firstlineno)?;
+        if is_generic {
+            self.nameop(".type_params", Ctx::Load, loc)?;
+            let sub = intrinsic1(self.version, "INTRINSIC_SUBSCRIPT_GENERIC");
+            self.emit_arg(Op::CALL_INTRINSIC_1, sub, loc);
+            self.nameop(".generic_base", Ctx::Store, loc)?;
+            self.call_helper(
+                loc,
+                2,
+                s.list("bases"),
+                Some(".generic_base"),
+                s.list("keywords"),
+            )?;
+            let co = self.exit_scope(false)?;
+            self.make_closure(loc, co, 0)?;
+            self.emit(Op::PUSH_NULL, loc);
+            self.emit_arg(Op::CALL, 0, loc);
+        } else {
+            self.call_helper(loc, 2, s.list("bases"), None, s.list("keywords"))?;
+        }
+        self.apply_decorators(&decos);
         self.nameop(name, Ctx::Store, loc)
     }
 
@@ -512,6 +695,10 @@ impl<'a> Compiler<'a> {
         self.nameop("__qualname__", Ctx::Store, loc)?;
         self.load_int(self.u().code.firstlineno as i64, loc);
         self.nameop("__firstlineno__", Ctx::Store, loc)?;
+        if !s.list("type_params").is_empty() {
+            self.nameop(".type_params", Ctx::Load, loc)?;
+            self.nameop("__type_params__", Ctx::Store, loc)?;
+        }
         if self.ste().needs_classdict {
             self.emit(Op::LOAD_LOCALS, loc);
             self.emit_raw_name(Op::STORE_DEREF, NameDict::Cellvars, "__classdict__", loc);
@@ -558,8 +745,60 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// `codegen_typealias`: `type X[T] = value`.
     pub fn type_alias(&mut self, s: &'a AstNode) -> R {
-        Err(self.unsupported("type aliases (PEP 695)", s))
+        let loc = self.loc(s);
+        let name = s
+            .node("name")
+            .and_then(|n| n.str("id"))
+            .unwrap_or("")
+            .to_string();
+        let type_params = s.list("type_params");
+        let is_generic = !type_params.is_empty();
+        if is_generic {
+            let scope = self.type_params_scope(s)?;
+            let lineno = loc.lineno.max(0) as u32;
+            self.enter_scope(
+                &format!("<generic parameters of {name}>"),
+                ScopeType::Annotations,
+                scope,
+                lineno,
+                None,
+                (0, 0, 0),
+            )?;
+            self.load_const(ConstValue::Str(name.clone()), loc);
+            self.type_params(type_params)?;
+        } else {
+            self.load_const(ConstValue::Str(name.clone()), loc);
+            self.load_const(ConstValue::None, loc);
+        }
+        self.type_alias_body(s, &name)?;
+        if is_generic {
+            let co = self.exit_scope(false)?;
+            self.make_closure(loc, co, 0)?;
+            self.emit(Op::PUSH_NULL, loc);
+            self.emit_arg(Op::CALL, 0, loc);
+        }
+        self.nameop(&name, Ctx::Store, loc)
+    }
+
+    /// `codegen_typealias_body`: the lazily evaluated value and the `TypeAliasType`.
+    fn type_alias_body(&mut self, s: &'a AstNode, name: &str) -> R {
+        let loc = self.loc(s);
+        let one = ConstValue::Tuple(vec![ConstValue::Int(1.into())]);
+        self.load_const(one, loc);
+        let scope = self.scope_for(s)?;
+        self.setup_annotations_scope(loc, scope, name)?;
+        if let Some(value) = s.node("value") {
+            self.visit_expr(value)?;
+        }
+        self.emit(Op::RETURN_VALUE, loc);
+        let co = self.exit_scope(false)?;
+        self.make_closure(loc, co, MAKE_FUNCTION_DEFAULTS)?;
+        self.emit_arg(Op::BUILD_TUPLE, 3, loc);
+        let alias = intrinsic1(self.version, "INTRINSIC_TYPEALIAS");
+        self.emit_arg(Op::CALL_INTRINSIC_1, alias, loc);
+        Ok(())
     }
 
     // ----- return ------------------------------------------------------------------------------

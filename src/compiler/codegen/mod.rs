@@ -185,10 +185,14 @@ pub struct Compiler<'a> {
     pub ops: &'static OpTable,
     pub mode: Mode,
     pub units: Vec<Unit<'a>>,
-    /// The number of the code object finished last: its constant key. Equal code objects get
-    /// the same number (see [`Compiler::number_code`]).
+    /// Counts code objects, so each gets a distinct constant key and fake address.
     pub code_counter: usize,
-    /// Finished code objects by content → their number.
+    /// The constant key id of the code object [`Compiler::exit_scope`] returned last: code
+    /// objects that come out identical (a generator expression compiled twice by the
+    /// `all()`/`any()` optimization) share one, as CPython's equal code objects share one
+    /// `co_consts` entry.
+    pub last_code_id: usize,
+    /// Fingerprint of every finished code unit → its constant key id.
     code_ids: HashMap<String, usize>,
     /// Line starts of the source, for byte offset → (line, column).
     line_starts: Vec<usize>,
@@ -234,6 +238,7 @@ impl<'a> Compiler<'a> {
             mode,
             units: Vec::new(),
             code_counter: 0,
+            last_code_id: 0,
             code_ids: HashMap::new(),
             line_starts,
         }
@@ -324,6 +329,13 @@ impl<'a> Compiler<'a> {
 
     /// `_Py_MaybeMangle` for the current unit.
     pub fn mangle(&self, name: &str) -> String {
+        // A generic class's type-parameter scope mangles only its type parameters
+        // (`ste_mangled_names`).
+        if let Some(names) = &self.ste().mangled_names {
+            if !names.iter().any(|n| n == name) {
+                return name.to_string();
+            }
+        }
         super::symtable::mangle(self.u().private.as_deref(), name)
     }
 
@@ -524,23 +536,19 @@ impl<'a> Compiler<'a> {
         if let Some(anno) = unit.annotations_code.take() {
             splice_annotations(self.ops, &mut unit.code.seq, anno);
         }
-        if unit.scope_type == ScopeType::Annotations {
-            // `__annotate__`'s parameter is `.format` in the symbol table but `format` in the
-            // signature.
-            if let Some(first) = unit.code.varnames.first_mut() {
-                *first = "format".to_string();
-            }
-        }
+        self.code_counter += 1;
+        let fingerprint = code_fingerprint(&unit);
+        self.last_code_id = *self
+            .code_ids
+            .entry(fingerprint)
+            .or_insert(self.code_counter);
         match self.mode {
             Mode::Assemble => {
                 let code = super::assemble::assemble(unit.code, self.version)?;
-                self.number_code(format!("{code:?}"));
                 Ok(ConstValue::Code(Box::new(code)))
             }
             Mode::Collect => {
-                let id = self.number_code(format!("{:?}", unit.code));
                 let placeholder = CodeObject {
-                    repr: format!("<code #{id}>"),
                     name: unit.code.name.clone(),
                     qualname: unit.code.qualname.clone(),
                     firstlineno: unit.code.firstlineno,
@@ -559,17 +567,6 @@ impl<'a> Compiler<'a> {
                 Ok(ConstValue::Code(Box::new(placeholder)))
             }
         }
-    }
-
-    /// Numbers a finished code object by its content. CPython keys code constants by value
-    /// (`_PyCode_ConstantKey`), so compiling the same node twice — `all(genexp)` compiles the
-    /// generator expression for the inlined loop and again for the normal call — yields one
-    /// constant.
-    fn number_code(&mut self, fingerprint: String) -> usize {
-        let next = self.code_ids.len() + 1;
-        let id = *self.code_ids.entry(fingerprint).or_insert(next);
-        self.code_counter = id;
-        id
     }
 
     /// `_PyCodegen_AddReturnAtEnd`: every path that falls off the end returns (None).
@@ -607,7 +604,7 @@ impl<'a> Compiler<'a> {
 
     /// `_PyCompile_AddConst`: the index of `value` in the unit's constants.
     pub fn add_const(&mut self, value: ConstValue) -> u32 {
-        let id = self.code_counter;
+        let id = self.last_code_id;
         let key = value.key(id);
         let u = self.um();
         if let Some(&i) = u.consts.get(&key) {
@@ -920,6 +917,22 @@ pub fn splice_annotations(ops: &OpTable, seq: &mut InstrSeq, anno: InstrSeq) {
     seq.label_map
         .extend(anno.label_map.iter().map(|l| l.map(|t| t + at)));
     seq.instrs.splice(at..at + 1, moved);
+}
+
+/// What makes two finished code units the same code object: everything but the constants'
+/// values, which enter through their keys.
+fn code_fingerprint(unit: &Unit) -> String {
+    let mut keys: Vec<Option<&ConstKey>> = vec![None; unit.code.consts.len()];
+    for (k, &i) in &unit.consts {
+        if let Some(slot) = keys.get_mut(i as usize) {
+            *slot = Some(k);
+        }
+    }
+    let code = CodeUnit {
+        consts: Vec::new(),
+        ..unit.code.clone()
+    };
+    format!("{code:?} {keys:?}")
 }
 
 fn index_of(names: &[String]) -> HashMap<String, u32> {
