@@ -438,6 +438,10 @@ fn token_style(kind: TokenKind) -> Style {
 }
 
 fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
+    if let Some((stage, rows)) = &app.diff {
+        render_diff(app, *stage, rows, areas, buf);
+        return;
+    }
     let title = format!("{} · {}", app.stage.title(), provenance(app));
     pane_block(title, app.focus == Focus::Stage).render(areas.stage, buf);
     let inner = areas.stage_inner;
@@ -761,6 +765,60 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
         Style::new().fg(THEME.dim),
     ));
     render_overlay("Help", lines, area, buf);
+}
+
+/// The 3.14 ↔ 3.15 comparison in the stage pane: this version's disassembly on the left, the
+/// other's on the right, aligned; changed lines in the theme's diff colors.
+fn render_diff(
+    app: &App,
+    stage: Stage,
+    rows: &[crate::app::diff::DiffRow],
+    areas: &Areas,
+    buf: &mut Buffer,
+) {
+    use crate::app::diff::DiffKind;
+    let cap = app.capture();
+    let other = app
+        .other_capture()
+        .map_or_else(String::new, |c| c.display_version());
+    let changed = rows.iter().filter(|r| r.kind != DiffKind::Same).count();
+    let title = format!(
+        "{} · {} · CPython {} ↔ {other} · {changed} lines differ",
+        stage.title(),
+        cap.engine.label(),
+        cap.display_version()
+    );
+    pane_block(title, true).render(areas.stage, buf);
+    let inner = areas.stage_inner;
+    let half = inner.width.saturating_sub(1) / 2;
+    let first = app.diff_scroll.min(rows.len().saturating_sub(1));
+    for (k, row) in rows
+        .iter()
+        .skip(first)
+        .take(inner.height as usize)
+        .enumerate()
+    {
+        let y = inner.y + k as u16;
+        let (ls, rs) = match row.kind {
+            DiffKind::Same => (Style::new().fg(THEME.dim), Style::new().fg(THEME.dim)),
+            DiffKind::Changed => (THEME.diff_old, THEME.diff_new),
+            DiffKind::Removed => (THEME.diff_old, THEME.diff_old),
+            DiffKind::Added => (THEME.diff_new, THEME.diff_new),
+        };
+        if let Some(l) = &row.left {
+            buf.set_stringn(inner.x, y, l, half as usize, ls);
+        }
+        buf.set_string(inner.x + half, y, "│", Style::new().fg(THEME.dim));
+        if let Some(r) = &row.right {
+            buf.set_stringn(
+                inner.x + half + 1,
+                y,
+                r,
+                inner.width.saturating_sub(half + 1) as usize,
+                rs,
+            );
+        }
+    }
 }
 
 /// A bordered box in the middle of the screen, sized to its (wrapped) lines.

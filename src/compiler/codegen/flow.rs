@@ -38,10 +38,6 @@ impl<'a> Compiler<'a> {
         Err(self.unsupported("`return`", s))
     }
 
-    pub fn augassign(&mut self, s: &'a AstNode) -> R {
-        Err(self.unsupported("augmented assignments", s))
-    }
-
     fn flow_facts(&self) -> &'static FlowFacts {
         match self.version {
             PyVersion::V3_14 => &FACTS_3_14,

@@ -775,6 +775,12 @@ impl<'a> Compiler<'a> {
                                 loc,
                             );
                             Op::LOAD_FROM_DICT_OR_GLOBALS
+                        } else if ste.kind == BlockType::Class && self.u().in_inlined_comp > 0 {
+                            // A comprehension inlined in a class body skips the class
+                            // namespace.
+                            let i = self.add_to(NameDict::Names, &mangled);
+                            self.emit_arg(Op::LOAD_GLOBAL, i << 1, loc);
+                            return Ok(());
                         } else {
                             Op::LOAD_NAME
                         }

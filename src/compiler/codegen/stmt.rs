@@ -48,7 +48,7 @@ impl<'a> Compiler<'a> {
             "AsyncFunctionDef" => self.function_def(s, true),
             "ClassDef" => self.class_def(s),
             "TypeAlias" => self.type_alias(s),
-            "Return" => self.return_stmt(s),
+            "Return" => self.codegen_return(s),
             "Delete" => {
                 for t in s.nodes("targets") {
                     self.visit_expr(t)?;
@@ -89,7 +89,7 @@ impl<'a> Compiler<'a> {
         let Some(value) = s.node("value") else {
             return Ok(());
         };
-        if value.is("Constant") {
+        if super::expr::is_const_expr(value) {
             // A lone constant compiles to a NOP (keeps the line).
             self.emit(Op::NOP, loc);
             return Ok(());

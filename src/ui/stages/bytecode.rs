@@ -15,6 +15,20 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 const OPNAME_WIDTH: usize = 22;
+/// Width of the jump-arrow gutter (one space before it).
+const JUMP_W: usize = crate::app::stages::JUMP_LANES + 2;
+
+/// A cache entry's value: its code units as a little-endian number (they are 16-bit words).
+fn cache_value(data: &[u8]) -> String {
+    if data.len() > 8 {
+        return data.iter().map(|b| format!("{b:02x}")).collect();
+    }
+    let mut v: u64 = 0;
+    for (i, b) in data.iter().enumerate() {
+        v |= (*b as u64) << (8 * i);
+    }
+    v.to_string()
+}
 
 pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let cap = app.capture();
@@ -55,6 +69,38 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 }
                 Line::from(spans)
             }
+            CodeRow::Cache {
+                code, instr, entry, ..
+            } => {
+                let Some(cache) = codes
+                    .get(*code)
+                    .and_then(|(c, _)| c.instructions.get(*instr))
+                    .and_then(|i| i.cache_info.get(*entry))
+                else {
+                    return Line::raw("");
+                };
+                let value = cache_value(&cache.data);
+                Line::from(vec![
+                    marker,
+                    Span::raw(" "),
+                    Span::raw("    "),
+                    Span::styled(
+                        format!("{:<JUMP_W$}", app.later_rows().gutter(app.stage, i)),
+                        THEME.label,
+                    ),
+                    Span::raw("       "),
+                    Span::styled(format!("{:<OPNAME_WIDTH$}", "CACHE"), dim()),
+                    Span::styled(
+                        format!(
+                            " {}: {value} ({} code unit{})",
+                            cache.name,
+                            cache.size,
+                            if cache.size == 1 { "" } else { "s" }
+                        ),
+                        dim(),
+                    ),
+                ])
+            }
             CodeRow::Instr { code, instr, span } => {
                 let Some(ins) = codes
                     .get(*code)
@@ -79,7 +125,11 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                     marker,
                     Span::styled(if same { "•" } else { " " }, THEME.key),
                     Span::styled(line, THEME.gutter),
-                    Span::styled(format!(" {label:>5} "), THEME.label),
+                    Span::styled(
+                        format!("{:<JUMP_W$}", app.later_rows().gutter(app.stage, i)),
+                        THEME.label,
+                    ),
+                    Span::styled(format!("{label:>5} "), THEME.label),
                     Span::styled(format!("{:<OPNAME_WIDTH$}", ins.opname), op_style),
                 ];
                 if let Some(arg) = ins.arg {
@@ -217,6 +267,41 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
             Line::styled(c.repr.clone(), dim()),
             Line::styled(
                 "A code object: bytecode plus its constants, names, line table and exception table. Enter folds or unfolds it.",
+                THEME.text,
+            ),
+        ];
+    }
+    if let Some(CodeRow::Cache {
+        code, instr, entry, ..
+    }) = app
+        .later_rows()
+        .code_rows(app.stage)
+        .get(app.selected_row())
+    {
+        let c = code_of(cap, app.stage).and_then(|r| r.walk().into_iter().nth(*code));
+        let Some(ins) = c.and_then(|c| c.instructions.get(*instr)) else {
+            return vec![];
+        };
+        let Some(cache) = ins.cache_info.get(*entry) else {
+            return vec![];
+        };
+        return vec![
+            Line::from(vec![
+                Span::styled("CACHE", THEME.opname.add_modifier(Modifier::BOLD)),
+                Span::styled(
+                    format!(
+                        " — `{}` of {} ({} code unit{}, value {})",
+                        cache.name,
+                        ins.opname,
+                        cache.size,
+                        if cache.size == 1 { "" } else { "s" },
+                        cache_value(&cache.data)
+                    ),
+                    THEME.text,
+                ),
+            ]),
+            Line::styled(
+                "Inline caches follow their instruction in co_code. The adaptive interpreter keeps a warm-up counter and, once the instruction is specialized, the facts its guards check (type versions, dict keys versions, indexes) here. The built-in engine shows a freshly compiled code object, whose caches are all zero.",
                 THEME.text,
             ),
         ];
