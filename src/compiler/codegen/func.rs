@@ -469,22 +469,10 @@ impl<'a> Compiler<'a> {
         };
         self.setup_annotations_scope(loc, scope, "__annotate__")?;
         if self.version >= PyVersion::V3_15 {
-            // 3.15 names a function's `__annotate__` after the function.
             let func = s.str("name").unwrap_or("");
-            let n = self.units.len();
-            let base = if n >= 2 {
-                let parent = &self.units[n - 2];
-                match parent.scope_type {
-                    ScopeType::Module => String::new(),
-                    ScopeType::Function | ScopeType::AsyncFunction | ScopeType::Lambda => {
-                        format!("{}.<locals>.", parent.code.qualname)
-                    }
-                    _ => format!("{}.", parent.code.qualname),
-                }
-            } else {
-                String::new()
-            };
-            self.um().code.qualname = format!("{base}{func}.__annotate__");
+            if let Some(q) = self.function_annotate_qualname(func) {
+                self.um().code.qualname = q;
+            }
         }
         let mut count = 0;
         // 3.14 visits the positional parameters before the positional-only ones; 3.15 in
@@ -532,6 +520,31 @@ impl<'a> Compiler<'a> {
         self.emit_arg(Op::BUILD_MAP, count, loc);
         self.leave_annotations_scope(loc)?;
         Ok(MAKE_FUNCTION_ANNOTATE)
+    }
+
+    /// 3.15: the qualified name of a function's `__annotate__` (the unit just entered) is the
+    /// function's own qualified name plus `.__annotate__` — except right inside a module-level
+    /// type-parameter scope, where it stays `__annotate__`.
+    fn function_annotate_qualname(&self, func: &str) -> Option<String> {
+        let n = self.units.len();
+        if n < 3 {
+            return Some(format!("{func}.__annotate__"));
+        }
+        let mut p = n - 2;
+        if self.units[p].scope_type == ScopeType::Annotations {
+            if n == 3 {
+                return None;
+            }
+            p = n - 3;
+        }
+        let parent = &self.units[p];
+        let base = match parent.scope_type {
+            ScopeType::Function | ScopeType::AsyncFunction | ScopeType::Lambda => {
+                format!("{}.<locals>", parent.code.qualname)
+            }
+            _ => parent.code.qualname.clone(),
+        };
+        Some(format!("{base}.{func}.__annotate__"))
     }
 
     /// `codegen_argannotation`: the name and the value of one annotation.
@@ -1162,5 +1175,99 @@ impl<'a> Compiler<'a> {
         }
         self.emit(Op::POP_TOP, loc);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compiler::codegen::tests::source_path;
+    use crate::compiler::codegen::{codegen_module, FinishedUnit};
+    use crate::compiler::fixture::{self, FixtureUnit};
+    use crate::compiler::symtable::SymbolTable;
+    use crate::pipeline::ast;
+    use crate::source::Source;
+    use crate::version::PyVersion;
+
+    /// Compares the code-object metadata codegen decides (qualified name, `co_names`,
+    /// `co_varnames`, `co_freevars`) with the code objects CPython compiled, unit by unit.
+    fn metadata_diffs(
+        ours: &FinishedUnit,
+        theirs: &FixtureUnit,
+        path: &str,
+        out: &mut Vec<String>,
+    ) {
+        let code = &theirs.code;
+        let strs = |key: &str| -> Option<Vec<String>> {
+            code.get(key)?.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+        };
+        if code.is_object() {
+            if theirs.qualname != ours.unit.qualname {
+                out.push(format!(
+                    "{path}: qualname {:?}, CPython {:?}",
+                    ours.unit.qualname, theirs.qualname
+                ));
+            }
+            for (key, mine) in [
+                ("names", &ours.unit.names),
+                ("varnames", &ours.unit.varnames),
+                ("freevars", &ours.unit.freevars),
+            ] {
+                if let Some(expected) = strs(key) {
+                    if &expected != mine {
+                        out.push(format!(
+                            "{path} ({}): {key} {mine:?}, CPython {expected:?}",
+                            ours.unit.qualname
+                        ));
+                    }
+                }
+            }
+        }
+        // A unit compiled twice leaves code-less entries and shifts the labels of its
+        // siblings: skip those.
+        if theirs.nested.iter().any(|n| !n.code.is_object()) {
+            return;
+        }
+        for (i, (a, b)) in ours.children.iter().zip(&theirs.nested).enumerate() {
+            metadata_diffs(a, b, &format!("{path}/{i}"), out);
+        }
+    }
+
+    #[test]
+    fn code_metadata_matches_cpython() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for version in [PyVersion::V3_14, PyVersion::V3_15] {
+            let mut diffs = Vec::new();
+            for (name, expected) in fixture::all(version) {
+                let path = source_path(&name);
+                let Ok(bytes) = std::fs::read(root.join(&path)) else {
+                    continue;
+                };
+                let Ok(src) = Source::decode(path.clone(), &bytes) else {
+                    continue;
+                };
+                let Ok(tree) = ast::parse(&src, version) else {
+                    continue;
+                };
+                let Ok(table) = SymbolTable::build(&tree, &src, version) else {
+                    continue;
+                };
+                let Ok(ours) = codegen_module(&tree, &table, &src, version) else {
+                    continue;
+                };
+                metadata_diffs(&ours, &expected, &name, &mut diffs);
+            }
+            for d in &diffs {
+                eprintln!("{version} {d}");
+            }
+            assert!(
+                diffs.is_empty(),
+                "{version}: {} metadata differences",
+                diffs.len()
+            );
+        }
     }
 }

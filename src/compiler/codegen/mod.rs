@@ -453,11 +453,13 @@ impl<'a> Compiler<'a> {
         let u = &self.units[n - 1];
         let name = u.code.name.clone();
         let mut qualname = name.clone();
-        if n > 1 {
+        // CPython counts the parents on its stack (`n - 1` here): a unit directly in the
+        // module keeps its bare name.
+        if n > 2 {
             let mut parent_idx = n - 2;
             let mut done = false;
             if self.units[parent_idx].scope_type == ScopeType::Annotations {
-                if n == 2 {
+                if n == 3 {
                     done = true;
                 } else {
                     parent_idx = n - 3;
