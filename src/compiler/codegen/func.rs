@@ -1270,4 +1270,67 @@ mod tests {
             );
         }
     }
+
+    /// SyntaxErrors of functions, classes, `return`, `yield` and `await`, as CPython reports
+    /// them (message, line, offset, end line, end offset), in both versions.
+    #[test]
+    fn syntax_errors_match_cpython() {
+        let cases: &[(&str, &str, [usize; 4])] = &[
+            ("return 1\n", "'return' outside function", [1, 1, 1, 9]),
+            (
+                "class C:\n    return\n",
+                "'return' outside function",
+                [2, 5, 2, 11],
+            ),
+            ("x = yield 1\n", "'yield' outside function", [1, 5, 1, 12]),
+            (
+                "class C:\n    yield\n",
+                "'yield' outside function",
+                [2, 5, 2, 10],
+            ),
+            (
+                "x = yield from y\n",
+                "'yield from' outside function",
+                [1, 5, 1, 17],
+            ),
+            (
+                "async def f():\n    yield from x\n",
+                "'yield from' inside async function",
+                [2, 5, 2, 17],
+            ),
+            (
+                "async def f():\n    yield 1\n    return 2\n",
+                "'return' with value in async generator",
+                [3, 5, 3, 13],
+            ),
+            ("await x\n", "'await' outside function", [1, 1, 1, 8]),
+            (
+                "def f():\n    await x\n",
+                "'await' outside async function",
+                [2, 5, 2, 12],
+            ),
+            (
+                "f = lambda: await x\n",
+                "'await' outside async function",
+                [1, 13, 1, 20],
+            ),
+        ];
+        for version in [PyVersion::V3_14, PyVersion::V3_15] {
+            for (text, msg, pos) in cases {
+                let src = Source::decode("f.py".to_string(), text.as_bytes()).unwrap();
+                let tree = ast::parse(&src, version).unwrap();
+                let err = SymbolTable::build(&tree, &src, version)
+                    .and_then(|table| codegen_module(&tree, &table, &src, version).map(|_| ()))
+                    .expect_err(text);
+                assert_eq!(err.msg, *msg, "{version} {text:?}");
+                let got = [
+                    err.lineno.unwrap_or(0),
+                    err.offset.unwrap_or(0),
+                    err.end_lineno.unwrap_or(0),
+                    err.end_offset.unwrap_or(0),
+                ];
+                assert_eq!(got, *pos, "{version} {text:?}");
+            }
+        }
+    }
 }
