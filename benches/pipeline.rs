@@ -3,7 +3,10 @@
 //! 1. tokens + AST of a generated 10,000-line module, against reference CPython 3.15's
 //!    `tokenize` + `ast.parse` of the same text timed inside that interpreter; prints the ratio
 //!    (target ≤ 1.0: cpyviz at most as slow as CPython).
-//! 2. rendering one viewer frame at 200×60 (target ≤ 2 ms).
+//! 2. source → bytecode (tokens are not needed: parse + compile) of the same module, against
+//!    CPython 3.15's `compile(src, path, "exec")` timed inside that interpreter; prints the ratio
+//!    (target ≤ 1.0).
+//! 3. rendering one viewer frame at 200×60 (target ≤ 2 ms).
 //!
 //! The reference CPython is found as `$CPYVIZ_REFPY` (a command such as
 //! `../shared/refpy/python 3.15`), else `../shared/refpy/python 3.15` if it exists. Without one the
@@ -92,15 +95,20 @@ fn reference_command() -> Option<Vec<String>> {
     .then(|| vec![default.to_string(), "3.15".to_string()])
 }
 
-/// Median seconds CPython takes for tokenize + ast.parse of `path`, timed in-process.
-fn reference_seconds(cmd: &[String], path: &std::path::Path, runs: usize) -> Result<f64, String> {
+/// Median seconds CPython takes to run `work` (Python statements using `src`, the text of
+/// `path`), timed in-process.
+fn reference_seconds(
+    cmd: &[String],
+    path: &std::path::Path,
+    runs: usize,
+    work: &str,
+) -> Result<f64, String> {
     let script = format!(
         r#"
 import ast, io, time, tokenize
 src = open({path:?}, encoding="utf-8").read()
 def once():
-    list(tokenize.generate_tokens(io.StringIO(src).readline))
-    ast.parse(src)
+{work}
 once()
 times = []
 for _ in range({runs}):
@@ -108,7 +116,11 @@ for _ in range({runs}):
 times.sort()
 print(times[len(times) // 2])
 "#,
-        path = path.display().to_string()
+        path = path.display().to_string(),
+        work = work
+            .lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
     );
     let out = std::process::Command::new(&cmd[0])
         .args(&cmd[1..])
@@ -156,7 +168,8 @@ fn bench_tokens_ast() {
                 println!("tokens+ast  could not write {}: {e}", path.display());
                 return;
             }
-            match reference_seconds(&cmd, &path, runs) {
+            let work = "list(tokenize.generate_tokens(io.StringIO(src).readline))\nast.parse(src)";
+            match reference_seconds(&cmd, &path, runs, work) {
                 Ok(secs) => println!(
                     "tokens+ast  CPython 3.15 tokenize+ast.parse {:.1} ms  ratio cpyviz/CPython = {:.2} (target <= 1.0)",
                     secs * 1e3,
@@ -165,6 +178,46 @@ fn bench_tokens_ast() {
                 Err(e) => println!("tokens+ast  reference CPython failed: {e}"),
             }
         }
+    }
+}
+
+fn bench_bytecode() {
+    let text = generate_module(10_000);
+    let lines = text.lines().count();
+    let source = Source::from_text("bench_module.py", text.clone());
+    let runs = 7;
+    #[allow(clippy::result_large_err)]
+    let compile = || {
+        let ast = pipeline::ast::parse(black_box(&source), PyVersion::V3_15)?;
+        pipeline::compile(&ast, &source, PyVersion::V3_15)
+    };
+    let status = match compile() {
+        Ok(_) => String::new(),
+        Err(e) => format!("  (WARNING: the compiler refused the module: {})", e.msg),
+    };
+    let ours = time(runs, || {
+        let _ = black_box(compile());
+    });
+    println!(
+        "bytecode    {lines} lines: cpyviz parse+compile {:.1} ms{status}",
+        ours.as_secs_f64() * 1e3
+    );
+    let Some(cmd) = reference_command() else {
+        println!("bytecode    reference CPython 3.15 not found: ratio not measured");
+        return;
+    };
+    let path = std::env::temp_dir().join("cpyviz_bench_module.py");
+    if let Err(e) = std::fs::write(&path, &text) {
+        println!("bytecode    could not write {}: {e}", path.display());
+        return;
+    }
+    match reference_seconds(&cmd, &path, runs, "compile(src, 'bench_module.py', 'exec')") {
+        Ok(secs) => println!(
+            "bytecode    CPython 3.15 compile() {:.1} ms  ratio cpyviz/CPython = {:.2} (target <= 1.0)",
+            secs * 1e3,
+            ours.as_secs_f64() / secs
+        ),
+        Err(e) => println!("bytecode    reference CPython failed: {e}"),
     }
 }
 
@@ -195,5 +248,6 @@ fn main() {
         return;
     }
     bench_tokens_ast();
+    bench_bytecode();
     bench_frame();
 }

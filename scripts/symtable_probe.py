@@ -16,10 +16,15 @@ Output:
     CODE  = {"name", "qualname", "firstlineno", "flags", "argcount", "posonlyargcount",
              "kwonlyargcount", "varnames", "cellvars", "freevars"}
 
+For a file under an `errors/` directory CPython must reject, the output is instead
+    {"version": "3.14", "error": {"msg", "lineno", "offset", "end_lineno", "end_offset"}}
+(the SyntaxError the symbol table raises).
+
 A table's "code" is the code object compiled from it: the module's code for the top table, and
 for a child table a nested code object of the parent's code (from co_consts) with the
 expected co_name: first those whose co_firstlineno is the table's line, then the others in
-order. Tables the compiler makes no code for (the
+order (but never a function's `__annotate__` table: its code, if any, starts on the `def` line). With `from __future__ import annotations` the annotation tables are not children, so
+the `__annotate__` code of functions stays unmatched. Tables the compiler makes no code for (the
 `__annotate__` of a function without annotations, ...) get null; the module table also lists
 nested code objects that matched no table under "unmatched_code" (expected empty).
 """
@@ -61,6 +66,15 @@ def code_info(co):
 unmatched = []
 
 
+def is_function_annotate(children, j):
+    """The `__annotate__` table of a function's parameters: the function's table follows it,
+    on the same line."""
+    if children[j].get_name() != "__annotate__" or j + 1 >= len(children):
+        return False
+    nxt = children[j + 1]
+    return nxt.get_type() == "function" and nxt.get_lineno() == children[j].get_lineno()
+
+
 def table(t, co):
     e = t._table
     out = {
@@ -89,6 +103,10 @@ def table(t, co):
                     continue
                 if same_line and c.co_firstlineno != child.get_lineno():
                     continue
+                if not same_line and is_function_annotate(children, j):
+                    # A function's `__annotate__` code starts on its `def` line (matched
+                    # above); without annotations there is none.
+                    continue
                 used[i] = True
                 matches[j] = c
                 break
@@ -104,7 +122,15 @@ def main():
     path = sys.argv[1]
     with open(path, "rb") as f:
         src = f.read()
-    co = compile(src, path, "exec", dont_inherit=True)
+    try:
+        co = compile(src, path, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        if "/errors/" not in path:
+            raise
+        error = {k: getattr(e, k) for k in ("msg", "lineno", "offset", "end_lineno", "end_offset")}
+        json.dump({"version": "%d.%d" % sys.version_info[:2], "error": error}, sys.stdout)
+        sys.stdout.write("\n")
+        return
     top = symtable.symtable(src.decode("utf-8"), path, "exec")
     result = {
         "version": "%d.%d" % sys.version_info[:2],

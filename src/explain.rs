@@ -181,6 +181,64 @@ pub fn opcode(base: &str) -> Option<&'static str> {
         "PUSH_EXC_INFO" | "POP_EXCEPT" | "CHECK_EXC_MATCH" | "RERAISE" | "WITH_EXCEPT_START" => "Exception handling: handlers are found through the exception table, these instructions manage the exception being handled.",
         "IMPORT_NAME" | "IMPORT_FROM" => "Imports a module / a name from a module.",
         "EXTENDED_ARG" => "Prefix that extends the next instruction's oparg beyond 8 bits.",
+        "BINARY_SLICE" => "`container[start:stop]`: pops the container and both bounds and pushes the slice (no slice object is built).",
+        "STORE_SLICE" => "`container[start:stop] = value` without building a slice object.",
+        "STORE_SUBSCR" => "`container[key] = value`: pops the three and stores.",
+        "DELETE_SUBSCR" => "`del container[key]`.",
+        "DELETE_ATTR" => "`del obj.name` (co_names[oparg]).",
+        "DELETE_FAST" => "`del local`: unbinds a local variable.",
+        "DELETE_DEREF" => "`del name` for a variable that lives in a cell.",
+        "DELETE_GLOBAL" => "`del name` for a module global.",
+        "UNPACK_EX" => "Unpacking with a starred target (`a, *rest, b = …`): the oparg packs the counts before (low byte) and after (high byte) the star.",
+        "LOAD_BUILD_CLASS" => "Pushes builtins.__build_class__, which a class statement calls with the class body function, the name and the bases.",
+        "LOAD_LOCALS" => "Pushes the locals dict (inside a class body, before a name lookup that may fall back to a cell).",
+        "LOAD_FROM_DICT_OR_DEREF" => "Looks a name up in the dict on top of the stack (a class namespace) and falls back to a cell: how a class body reads a variable of an enclosing function.",
+        "LOAD_FROM_DICT_OR_GLOBALS" => "Looks a name up in the dict on top of the stack and falls back to globals and builtins (annotation and type-parameter scopes inside classes).",
+        "LOAD_SUPER_ATTR" => "`super().name` in one instruction: pops super, the class and self; bit 0 of the oparg means a method load, bit 1 a two-argument super().",
+        "LOAD_SPECIAL" => "Loads a special method (__enter__, __exit__, __aenter__, __aexit__; the oparg says which) for a with statement, pushing the method and self.",
+        "GET_AWAITABLE" => "Replaces the top of the stack with an awaitable (its __await__ iterator) for an await.",
+        "GET_AITER" => "`async for`: calls __aiter__ on the top of the stack.",
+        "GET_ANEXT" => "`async for`: pushes the awaitable of __anext__ for the next item.",
+        "END_ASYNC_FOR" => "Ends an async for loop when __anext__ raises StopAsyncIteration.",
+        "GET_YIELD_FROM_ITER" => "Prepares the operand of `yield from` (an iterator, or the coroutine itself).",
+        "SEND" => "Sends a value into a sub-generator or awaitable (yield from / await); jumps to END_SEND when it finishes.",
+        "END_SEND" => "Pops the sub-iterator left below the result of a finished yield from / await.",
+        "CLEANUP_THROW" => "Handles an exception thrown into a yield from / await: StopIteration becomes the result, anything else propagates.",
+        "CHECK_EG_MATCH" => "`except*`: splits the exception group into the part this handler matches and the rest.",
+        "GET_LEN" => "Pushes len() of the subject (sequence patterns in match statements).",
+        "MATCH_CLASS" => "A class pattern: checks isinstance and extracts the positional (__match_args__) and keyword attributes; pushes a tuple of them or None.",
+        "MATCH_MAPPING" | "MATCH_SEQUENCE" => "Pushes whether the match subject is a mapping / a sequence, as a bool.",
+        "MATCH_KEYS" => "A mapping pattern: pushes a tuple of the values for the pattern's keys, or None when a key is missing.",
+        "EXIT_INIT_CHECK" => "Checks that __init__ returned None, in the frame the interpreter pushes for a specialized call of a class.",
+        "RESERVED" => "An opcode number kept free; the compiler never emits it.",
+        "INTERPRETER_EXIT" => "Leaves the interpreter loop: it ends the special frames the interpreter runs C-to-Python calls in, never ordinary code.",
+        "SETUP_ANNOTATIONS" => "Creates __annotations__ in the module or class namespace (with `from __future__ import annotations`).",
+        "TRACE_RECORD" => "3.15: records the instructions the interpreter executes while a tier-2 trace is being recorded.",
+        "BUILD_TEMPLATE" | "BUILD_INTERPOLATION" => "t-strings (PEP 750): build the Template and its Interpolation parts.",
+        "SETUP_FINALLY" | "SETUP_CLEANUP" | "SETUP_WITH" | "POP_BLOCK" | "JUMP" | "JUMP_NO_INTERRUPT" | "JUMP_IF_FALSE" | "JUMP_IF_TRUE" | "STORE_FAST_MAYBE_NULL" | "ANNOTATIONS_PLACEHOLDER" => "A pseudo instruction: the compiler uses it while generating code and replaces it (or removes it) before the code object is made.",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod opcode_tests {
+    use crate::tables::{for_version, OpKind};
+    use crate::version::PyVersion;
+
+    /// Every instruction the compiler can emit, in both versions, has an explanation.
+    #[test]
+    fn every_base_and_pseudo_opcode_is_explained() {
+        let mut missing = Vec::new();
+        for v in [PyVersion::V3_14, PyVersion::V3_15] {
+            for o in for_version(v).opcodes {
+                if matches!(o.kind, OpKind::Base | OpKind::Pseudo)
+                    && super::opcode(o.name).is_none()
+                    && !missing.contains(&o.name)
+                {
+                    missing.push(o.name);
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no explanation for {missing:?}");
+    }
 }

@@ -23,6 +23,13 @@ pub enum Action {
     Home,
     End,
     ToggleFold,
+    /// Jump to the next / previous code object (bytecode, specialized).
+    NextCode,
+    PrevCode,
+    /// Show or hide inline cache entries (bytecode, specialized).
+    ToggleCaches,
+    /// Open or close the 3.14 ↔ 3.15 side-by-side comparison.
+    ToggleDiff,
     /// A mouse click at a terminal cell.
     Click {
         column: u16,
@@ -83,6 +90,18 @@ pub const KEYMAP: &[Binding] = &[
         help: "click to select · wheel to scroll",
     },
     Binding {
+        keys: "]  [",
+        help: "bytecode: jump to the next / previous code object",
+    },
+    Binding {
+        keys: "c",
+        help: "bytecode: show or hide each instruction's inline cache entries",
+    },
+    Binding {
+        keys: "d",
+        help: "bytecode: compare CPython 3.14 and 3.15 side by side",
+    },
+    Binding {
         keys: "o",
         help: "show or hide what the snippet printed (live engine)",
     },
@@ -109,6 +128,10 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         Char('q') | Esc => Action::Quit,
         Char('?') => Action::ToggleHelp,
         Char('o') => Action::ToggleOutput,
+        Char('c') => Action::ToggleCaches,
+        Char(']') => Action::NextCode,
+        Char('[') => Action::PrevCode,
+        Char('d') => Action::ToggleDiff,
         Tab => Action::NextStage,
         BackTab => Action::PrevStage,
         Char(c @ '1'..='7') => Action::GoToStage(c as usize - '1' as usize),

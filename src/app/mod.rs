@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod ast_view;
+pub mod diff;
 pub mod stages;
 
 pub use action::{action_for_key, Action};
@@ -12,7 +13,7 @@ use crate::source::Span;
 use crate::ui;
 use crate::version::PyVersion;
 use ast_view::AstRow;
-use stages::LaterRows;
+use stages::{CodeRow, LaterRows};
 use std::collections::HashSet;
 
 /// Which pane the arrow keys move in.
@@ -31,6 +32,9 @@ pub struct App {
     pub show_help: bool,
     /// The overlay with the snippet's own output (live captures).
     pub show_output: bool,
+    /// The 3.14 ↔ 3.15 side-by-side view of the bytecode / specialized stage, and its first row.
+    pub diff: Option<(Stage, Vec<diff::DiffRow>)>,
+    pub diff_scroll: usize,
     pub quit: bool,
     /// Selected row of the token table.
     pub token_sel: usize,
@@ -66,6 +70,8 @@ impl App {
             focus: Focus::Stage,
             show_help: false,
             show_output: false,
+            diff: None,
+            diff_scroll: 0,
             quit: false,
             token_sel: 0,
             ast_sel: 0,
@@ -242,10 +248,37 @@ impl App {
             }
             return;
         }
+        if self.diff.is_some() {
+            let page = self.page();
+            let n = self.diff.as_ref().map_or(0, |(_, rows)| rows.len());
+            let max = n.saturating_sub(1);
+            match action {
+                Action::Quit | Action::ToggleDiff => self.diff = None,
+                Action::ToggleHelp => self.show_help = true,
+                Action::Up | Action::ScrollUp { .. } => {
+                    self.diff_scroll = self.diff_scroll.saturating_sub(1)
+                }
+                Action::Down | Action::ScrollDown { .. } => {
+                    self.diff_scroll = (self.diff_scroll + 1).min(max)
+                }
+                Action::PageUp => self.diff_scroll = self.diff_scroll.saturating_sub(page),
+                Action::PageDown => self.diff_scroll = (self.diff_scroll + page).min(max),
+                Action::Home => self.diff_scroll = 0,
+                Action::End => self.diff_scroll = max,
+                _ => {
+                    self.status = Some("d or Esc closes the version comparison".into());
+                }
+            }
+            return;
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::ToggleHelp => self.show_help = true,
             Action::ToggleOutput => self.show_output = true,
+            Action::ToggleCaches => self.toggle_caches(),
+            Action::NextCode => self.jump_code(true),
+            Action::PrevCode => self.jump_code(false),
+            Action::ToggleDiff => self.open_diff(),
             Action::NextStage => self.set_stage(self.stage.next()),
             Action::PrevStage => self.set_stage(self.stage.prev()),
             Action::GoToStage(i) => {
@@ -296,6 +329,122 @@ impl App {
             Action::ScrollUp { column, row } => self.scroll(column, row, -3),
             Action::ScrollDown { column, row } => self.scroll(column, row, 3),
         }
+    }
+
+    /// Shows or hides the inline cache entries of the bytecode and specialized panes.
+    fn toggle_caches(&mut self) {
+        if !matches!(self.stage, Stage::Bytecode | Stage::Specialized) {
+            self.status =
+                Some("inline caches belong to the bytecode and specialized stages".into());
+            return;
+        }
+        // Keep the selection on the same instruction.
+        let sel = self
+            .later
+            .code_rows(self.stage)
+            .get(self.selected_row())
+            .cloned();
+        self.later.show_caches = !self.later.show_caches;
+        self.later.rebuild(&self.captures[self.current]);
+        if let Some(row) = sel {
+            let (code, instr) = match row {
+                CodeRow::Instr { code, instr, .. } | CodeRow::Cache { code, instr, .. } => {
+                    (code, Some(instr))
+                }
+                CodeRow::Header { code, .. } => (code, None),
+            };
+            let at = self
+                .later
+                .code_rows(self.stage)
+                .iter()
+                .position(|r| match (r, instr) {
+                    (
+                        CodeRow::Instr {
+                            code: c, instr: i, ..
+                        },
+                        Some(want),
+                    ) => *c == code && *i == want,
+                    (CodeRow::Header { code: c, .. }, None) => *c == code,
+                    _ => false,
+                });
+            if let Some(at) = at {
+                self.later.select(self.stage, at);
+            }
+        }
+        self.status = Some(if self.later.show_caches {
+            "showing inline cache entries (c hides them)".into()
+        } else {
+            "inline cache entries hidden".into()
+        });
+    }
+
+    /// Selects the header of the next (or previous) code object of the bytecode pane.
+    fn jump_code(&mut self, forward: bool) {
+        if !matches!(self.stage, Stage::Bytecode | Stage::Specialized) {
+            self.status = Some("[ and ] move between code objects of the bytecode stages".into());
+            return;
+        }
+        let rows = self.later.code_rows(self.stage);
+        let cur = self.selected_row();
+        let is_header = |r: &CodeRow| matches!(r, CodeRow::Header { .. });
+        let target = if forward {
+            (cur + 1..rows.len()).find(|&i| is_header(&rows[i]))
+        } else {
+            (0..cur).rev().find(|&i| is_header(&rows[i]))
+        };
+        match target {
+            Some(row) => {
+                self.focus = Focus::Stage;
+                self.set_selected_row(row);
+            }
+            None => {
+                self.status = Some(if forward {
+                    "this is the last code object".into()
+                } else {
+                    "this is the first code object".into()
+                })
+            }
+        }
+    }
+
+    /// Opens the side-by-side comparison of this stage under both version profiles.
+    fn open_diff(&mut self) {
+        if !matches!(self.stage, Stage::Bytecode | Stage::Specialized) {
+            self.status =
+                Some("the version comparison shows the bytecode and specialized stages".into());
+            return;
+        }
+        let other = self.capture().version.toggled();
+        let Some(right) = self.captures.iter().find(|c| c.version == other) else {
+            self.status = Some(format!(
+                "no CPython {other} capture here to compare with (the live engine ran one interpreter)"
+            ));
+            return;
+        };
+        match diff::rows(self.capture(), right, self.stage) {
+            Some(rows) => {
+                // Start at the first difference.
+                self.diff_scroll = rows
+                    .iter()
+                    .position(|r| r.kind != diff::DiffKind::Same)
+                    .unwrap_or(0)
+                    .saturating_sub(3);
+                self.diff = Some((self.stage, rows));
+            }
+            None => {
+                self.status = Some(format!(
+                    "the {} stage is not available for both CPython {} and {other}",
+                    self.stage.title(),
+                    self.capture().version
+                ))
+            }
+        }
+    }
+
+    /// The capture the version comparison shows on the right.
+    pub fn other_capture(&self) -> Option<&Capture> {
+        let other = self.capture().version.toggled();
+        self.captures.iter().find(|c| c.version == other)
     }
 
     fn set_stage(&mut self, stage: Stage) {

@@ -25,6 +25,25 @@ pub enum CodeRow {
         instr: usize,
         span: Option<Span>,
     },
+    /// Inline cache entry `entry` of instruction `instr` (shown on demand, like
+    /// `dis --show-caches`); it shares its instruction's span.
+    Cache {
+        code: usize,
+        instr: usize,
+        entry: usize,
+        span: Option<Span>,
+    },
+}
+
+impl CodeRow {
+    /// The code object (depth-first index) the row belongs to.
+    pub fn code(&self) -> usize {
+        match self {
+            CodeRow::Header { code, .. }
+            | CodeRow::Instr { code, .. }
+            | CodeRow::Cache { code, .. } => *code,
+        }
+    }
 }
 
 /// One row of the micro-ops pane.
@@ -80,6 +99,10 @@ pub struct LaterRows {
     /// Selected row per stage: bytecode, specialized, uops, machine code.
     sel: [usize; 4],
     folded: [HashSet<usize>; 2],
+    /// Show each instruction's inline cache entries as rows of their own.
+    pub show_caches: bool,
+    /// The jump-arrow gutter of each bytecode and specialized row ([`jump_gutter`]).
+    pub gutters: [Vec<String>; 2],
 }
 
 fn slot(stage: Stage) -> Option<usize> {
@@ -150,7 +173,12 @@ fn instr_span(src: &Source, i: &Instruction) -> Option<Span> {
     i.positions.as_ref().and_then(|p| positions_span(src, p))
 }
 
-fn code_rows(root: &CodeObject, src: &Source, folded: &HashSet<usize>) -> Vec<CodeRow> {
+fn code_rows(
+    root: &CodeObject,
+    src: &Source,
+    folded: &HashSet<usize>,
+    show_caches: bool,
+) -> Vec<CodeRow> {
     let mut out = Vec::new();
     for (code, (c, depth)) in walk_with_depth(root).into_iter().enumerate() {
         let is_folded = folded.contains(&code);
@@ -161,15 +189,96 @@ fn code_rows(root: &CodeObject, src: &Source, folded: &HashSet<usize>) -> Vec<Co
         });
         if !is_folded {
             for (instr, i) in c.instructions.iter().enumerate() {
-                out.push(CodeRow::Instr {
-                    code,
-                    instr,
-                    span: instr_span(src, i),
-                });
+                let span = instr_span(src, i);
+                out.push(CodeRow::Instr { code, instr, span });
+                if show_caches {
+                    for entry in 0..i.cache_info.len() {
+                        out.push(CodeRow::Cache {
+                            code,
+                            instr,
+                            entry,
+                            span,
+                        });
+                    }
+                }
             }
         }
     }
     out
+}
+
+/// Lanes of the jump-arrow gutter; a jump that finds no free lane is left out.
+pub const JUMP_LANES: usize = 3;
+
+/// The jump-arrow gutter of each row: `JUMP_LANES + 1` characters drawing every jump of a code
+/// object from its instruction to its target (`╭`/`╰` corners, `│` lanes, `►` at the target),
+/// shorter jumps on inner lanes. Rows outside instructions stay blank.
+pub fn jump_gutter(root: &CodeObject, rows: &[CodeRow]) -> Vec<String> {
+    let width = JUMP_LANES + 1;
+    let mut grid = vec![vec![' '; width]; rows.len()];
+    let codes = root.walk();
+    // (code, instr) → row of the instruction.
+    let mut row_of: std::collections::HashMap<(usize, usize), usize> = Default::default();
+    for (r, row) in rows.iter().enumerate() {
+        if let CodeRow::Instr { code, instr, .. } = row {
+            row_of.insert((*code, *instr), r);
+        }
+    }
+    // Jumps as (from row, to row), per code object.
+    let mut edges: Vec<(usize, usize)> = Vec::new();
+    for (r, row) in rows.iter().enumerate() {
+        let CodeRow::Instr { code, instr, .. } = row else {
+            continue;
+        };
+        let Some(c) = codes.get(*code) else { continue };
+        let Some(target) = c.instructions.get(*instr).and_then(|i| i.jump_target) else {
+            continue;
+        };
+        let Some(t) = c.instructions.iter().position(|i| i.offset == target) else {
+            continue;
+        };
+        if let Some(&tr) = row_of.get(&(*code, t)) {
+            edges.push((r, tr));
+        }
+    }
+    edges.sort_by_key(|&(a, b)| a.abs_diff(b));
+    let mut busy: Vec<Vec<(usize, usize)>> = vec![Vec::new(); JUMP_LANES];
+    for (from, to) in edges {
+        let (lo, hi) = (from.min(to), from.max(to));
+        let Some(lane) = (0..JUMP_LANES).find(|&k| busy[k].iter().all(|&(a, b)| hi < a || lo > b))
+        else {
+            continue;
+        };
+        busy[lane].push((lo, hi));
+        let col = JUMP_LANES - 1 - lane;
+        for cells in grid.iter_mut().take(hi).skip(lo + 1) {
+            cells[col] = match cells[col] {
+                '─' => '┼',
+                _ => '│',
+            };
+        }
+        for (r, top) in [(lo, true), (hi, false)] {
+            let cells = &mut grid[r];
+            cells[col] = match (cells[col], top) {
+                (' ' | '─', true) => '╭',
+                (' ' | '─', false) => '╰',
+                _ => '├',
+            };
+            for cell in cells.iter_mut().take(width - 1).skip(col + 1) {
+                if *cell == ' ' {
+                    *cell = '─';
+                } else if *cell == '│' {
+                    *cell = '┼';
+                }
+            }
+            if r == to {
+                cells[width - 1] = '►';
+            } else if cells[width - 1] == ' ' {
+                cells[width - 1] = '─';
+            }
+        }
+    }
+    grid.into_iter().map(|c| c.into_iter().collect()).collect()
 }
 
 /// Uops that never carry an instruction target in their `target` field.
@@ -295,12 +404,21 @@ impl LaterRows {
     /// Rebuilds every stage's rows from `cap` (selections are clamped).
     pub fn rebuild(&mut self, cap: &Capture) {
         let src = &cap.source;
+        let caches = self.show_caches;
         self.bytecode = code_of(cap, Stage::Bytecode)
-            .map(|c| code_rows(c, src, &self.folded[0]))
+            .map(|c| code_rows(c, src, &self.folded[0], caches))
             .unwrap_or_default();
         self.specialized = code_of(cap, Stage::Specialized)
-            .map(|c| code_rows(c, src, &self.folded[1]))
+            .map(|c| code_rows(c, src, &self.folded[1], caches))
             .unwrap_or_default();
+        self.gutters = [
+            code_of(cap, Stage::Bytecode)
+                .map(|c| jump_gutter(c, &self.bytecode))
+                .unwrap_or_default(),
+            code_of(cap, Stage::Specialized)
+                .map(|c| jump_gutter(c, &self.specialized))
+                .unwrap_or_default(),
+        ];
         let code = code_of(cap, Stage::Specialized).or(code_of(cap, Stage::Bytecode));
         self.uops.clear();
         self.machine.clear();
@@ -369,6 +487,16 @@ impl LaterRows {
         }
     }
 
+    /// The jump-arrow gutter of row `row` of the bytecode or specialized pane.
+    pub fn gutter(&self, stage: Stage, row: usize) -> &str {
+        let k = match stage {
+            Stage::Bytecode => 0,
+            Stage::Specialized => 1,
+            _ => return "",
+        };
+        self.gutters[k].get(row).map_or("", |s| s.as_str())
+    }
+
     /// The rows of the bytecode or specialized pane.
     pub fn code_rows(&self, stage: Stage) -> &[CodeRow] {
         match stage {
@@ -398,7 +526,7 @@ impl LaterRows {
     pub fn span_of(&self, stage: Stage, row: usize) -> Option<Span> {
         match stage {
             Stage::Bytecode | Stage::Specialized => match self.code_rows(stage).get(row)? {
-                CodeRow::Instr { span, .. } => *span,
+                CodeRow::Instr { span, .. } | CodeRow::Cache { span, .. } => *span,
                 CodeRow::Header { .. } => None,
             },
             Stage::Uops => match self.uops.get(row)? {
@@ -455,9 +583,7 @@ impl LaterRows {
         let Some(row) = self.code_rows(stage).get(sel) else {
             return false;
         };
-        let code = match row {
-            CodeRow::Header { code, .. } | CodeRow::Instr { code, .. } => *code,
-        };
+        let code = row.code();
         let now = self.folded[k].contains(&code);
         let want = fold.unwrap_or(!now);
         if want == now {
@@ -499,6 +625,34 @@ mod tests {
         assert_eq!(positions_span(&src, &p(0, 1, 0, 1)), None);
         assert_eq!(positions_span(&src, &p(1, 7, 0, 1)), None);
         assert_eq!(positions_span(&src, &Positions::default()), None);
+    }
+
+    #[test]
+    fn jump_gutter_draws_forward_and_backward_jumps() {
+        let ins = |offset: u32, target: Option<u32>| Instruction {
+            offset,
+            jump_target: target,
+            ..Default::default()
+        };
+        // 0: jump forward to 6; 2; 4: jump back to 2; 6.
+        let code = CodeObject {
+            instructions: vec![ins(0, Some(6)), ins(2, None), ins(4, Some(2)), ins(6, None)],
+            ..Default::default()
+        };
+        let rows = code_rows(
+            &code,
+            &Source::from_text("t.py", ""),
+            &HashSet::new(),
+            false,
+        );
+        let g = jump_gutter(&code, &rows);
+        assert_eq!(g.len(), 5);
+        assert_eq!(g[0], "    ", "the header row has no arrows");
+        // The shorter backward jump (rows 2..3) takes the inner lane, the forward one the next.
+        assert_eq!(g[1], " ╭──");
+        assert_eq!(g[2], " │╭►");
+        assert_eq!(g[3], " │╰─");
+        assert_eq!(g[4], " ╰─►");
     }
 
     #[test]

@@ -39,24 +39,15 @@ pub fn compile(module: &AstNode, src: &Source, version: PyVersion) -> Result<Cod
     codegen::compile_module(module, &table, src, version)
 }
 
-/// The error for a construct the built-in compiler does not model yet.
+/// The error for a construct the built-in compiler does not model yet: it names the construct
+/// and its line and points to the live engine (the AST stage's unsupported errors read alike).
 pub fn unsupported(what: &str, src: &Source, lineno: u32) -> PyError {
-    let line = lineno as usize;
-    let mut err = PyError::new(
+    PyError::new(
         PyErrorKind::Unsupported,
         format!(
-            "the built-in compiler does not support {what} yet (line {lineno}); \
-             run with --engine cpython to see CPython's own bytecode"
+            "line {lineno}: {what} is beyond the built-in compiler; try --engine cpython \
+             to see CPython's own bytecode"
         ),
         src.path.clone(),
-    );
-    if line >= 1 && line <= src.line_count() {
-        let text = src
-            .line_text(line)
-            .trim_end_matches(['\n', '\r'])
-            .to_string();
-        let indent = text.chars().take_while(|c| c.is_whitespace()).count();
-        err = err.at(line, indent + 1, None, text);
-    }
-    err
+    )
 }

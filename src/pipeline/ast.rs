@@ -136,7 +136,7 @@ pub use dump::{constant_repr, dump_with_positions};
 const BIG_STACK: usize = 1 << 30;
 
 /// Runs `f` on a thread with a big stack; a panic becomes `None`.
-fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+pub(crate) fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     std::thread::Builder::new()
         .name("cpyviz-ast".into())
         .stack_size(BIG_STACK)

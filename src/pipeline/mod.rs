@@ -2,8 +2,12 @@
 //!
 //! ```text
 //! bytes ──decode──▶ Source ──tokens::tokenize──▶ [Token]
-//!                     └──────ast::parse─────────▶ AstNode
+//!                     └──────ast::parse─────────▶ AstNode ──compiler::compile──▶ CodeObject
 //! ```
+//!
+//! The compiler ([`crate::compiler`]) models CPython's code generation, flow-graph optimizer and
+//! assembler; it fills the *bytecode* stage. Later stages (specialization, micro-ops, machine
+//! code) need a run of the snippet and come from the live engine for now.
 
 pub mod ast;
 pub mod tokens;
@@ -16,6 +20,10 @@ use crate::version::PyVersion;
 pub fn capture(source: Source, version: PyVersion) -> Capture {
     let tokens = tokens::tokenize(&source, version);
     let ast = ast::parse(&source, version);
+    let bytecode = Some(match &ast {
+        Ok(tree) => compile(tree, &source, version),
+        Err(e) => Err(e.clone()),
+    });
     Capture {
         format: CAPTURE_FORMAT,
         engine: Engine::Builtin,
@@ -23,6 +31,27 @@ pub fn capture(source: Source, version: PyVersion) -> Capture {
         source,
         tokens,
         ast,
-        later: Default::default(),
+        later: crate::capture::LaterStages {
+            bytecode,
+            ..Default::default()
+        },
     }
+}
+
+/// The *bytecode* stage: compiles `tree` on a thread with a big stack (deep nesting recurses
+/// deeply in codegen), so no input can overflow the caller's stack.
+pub fn compile(
+    tree: &ast::AstNode,
+    source: &Source,
+    version: PyVersion,
+) -> Result<crate::bytecode::CodeObject, crate::error::PyError> {
+    let (tree, src) = (tree.clone(), source.clone());
+    ast::on_big_stack(move || crate::compiler::compile(&tree, &src, version)).unwrap_or_else(|| {
+        Err(crate::error::PyError::new(
+            crate::error::PyErrorKind::Unsupported,
+            "the built-in compiler failed on this file (an internal error); \
+             run with --engine cpython to see CPython's own bytecode",
+            source.path.clone(),
+        ))
+    })
 }

@@ -138,8 +138,14 @@ impl Widget for &App {
         let areas = layout_in(area);
         render_header(self, areas.header, buf);
         render_stage_bar(self, areas.stage_bar, buf);
-        render_source(self, &areas, buf);
-        render_stage(self, &areas, buf);
+        if let Some((stage, rows)) = &self.diff {
+            // The comparison needs the width of both panes.
+            let rect = areas.source.union(areas.stage);
+            render_diff(self, *stage, rows, rect, buf);
+        } else {
+            render_source(self, &areas, buf);
+            render_stage(self, &areas, buf);
+        }
         render_explain(self, areas.explain, buf);
         render_footer(self, areas.footer, buf);
         if self.show_output {
@@ -670,6 +676,33 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
     block.render(area, buf);
     let mut lines = Vec::new();
     let cap = app.capture();
+    if app.diff.is_some() {
+        let other = app
+            .other_capture()
+            .map_or_else(String::new, |c| c.display_version());
+        let text = vec![
+            Line::from(vec![
+                Span::styled("Comparing versions", THEME.emphasis),
+                Span::styled(
+                    format!(
+                        " — left: CPython {} · right: CPython {other} ({}).",
+                        cap.display_version(),
+                        cap.engine.label()
+                    ),
+                    THEME.text,
+                ),
+            ]),
+            Line::styled(
+                "Rows are `python -m dis` lines aligned by a line diff; shaded rows differ between the versions (code-object addresses are masked).",
+                THEME.text,
+            ),
+            Line::styled("↑ ↓ PgUp PgDn scroll · d or Esc closes.", Style::new().fg(THEME.dim)),
+        ];
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+        return;
+    }
     if !cap.tables_match()
         && matches!(
             app.stage,
@@ -761,6 +794,61 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
         Style::new().fg(THEME.dim),
     ));
     render_overlay("Help", lines, area, buf);
+}
+
+/// The 3.14 ↔ 3.15 comparison in the stage pane: this version's disassembly on the left, the
+/// other's on the right, aligned; changed lines in the theme's diff colors.
+fn render_diff(
+    app: &App,
+    stage: Stage,
+    rows: &[crate::app::diff::DiffRow],
+    rect: Rect,
+    buf: &mut Buffer,
+) {
+    use crate::app::diff::DiffKind;
+    let cap = app.capture();
+    let other = app
+        .other_capture()
+        .map_or_else(String::new, |c| c.display_version());
+    let changed = rows.iter().filter(|r| r.kind != DiffKind::Same).count();
+    let title = format!(
+        "{} · {} · CPython {} ↔ {other} · {changed} lines differ",
+        stage.title(),
+        cap.engine.label(),
+        cap.display_version()
+    );
+    let block = pane_block(title, true);
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    let half = inner.width.saturating_sub(1) / 2;
+    let first = app.diff_scroll.min(rows.len().saturating_sub(1));
+    for (k, row) in rows
+        .iter()
+        .skip(first)
+        .take(inner.height as usize)
+        .enumerate()
+    {
+        let y = inner.y + k as u16;
+        let (ls, rs) = match row.kind {
+            DiffKind::Same => (Style::new().fg(THEME.dim), Style::new().fg(THEME.dim)),
+            DiffKind::Changed => (THEME.diff_old, THEME.diff_new),
+            DiffKind::Removed => (THEME.diff_old, THEME.diff_old),
+            DiffKind::Added => (THEME.diff_new, THEME.diff_new),
+        };
+        if let Some(l) = &row.left {
+            buf.set_stringn(inner.x, y, l, half as usize, ls);
+        }
+        buf.set_string(inner.x + half, y, "│", Style::new().fg(THEME.dim));
+        if let Some(r) = &row.right {
+            buf.set_stringn(
+                inner.x + half + 1,
+                y,
+                r,
+                inner.width.saturating_sub(half + 1) as usize,
+                rs,
+            );
+        }
+    }
 }
 
 /// A bordered box in the middle of the screen, sized to its (wrapped) lines.

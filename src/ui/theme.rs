@@ -36,6 +36,9 @@ pub struct Theme {
     pub opname: Style,
     pub specialized: Style,
     pub label: Style,
+    /// The version comparison: a line as the current version has it / as the other has it.
+    pub diff_old: Style,
+    pub diff_new: Style,
 }
 
 const fn rgb(r: u8, g: u8, b: u8) -> Color {
@@ -102,4 +105,10 @@ pub const THEME: Theme = Theme {
         .fg(rgb(0xd0, 0x87, 0x70))
         .add_modifier(Modifier::BOLD),
     label: fg(rgb(0xeb, 0xcb, 0x8b)),
+    diff_old: Style::new()
+        .fg(rgb(0xec, 0xef, 0xf4))
+        .bg(rgb(0x5a, 0x2e, 0x36)),
+    diff_new: Style::new()
+        .fg(rgb(0xec, 0xef, 0xf4))
+        .bg(rgb(0x2e, 0x4a, 0x36)),
 };

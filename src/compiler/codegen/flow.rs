@@ -903,3 +903,88 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 }
+
+/// The `SyntaxError`s codegen raises, as CPython reports them.
+#[cfg(test)]
+pub(crate) mod error_tests {
+    use crate::compiler::codegen::codegen_module;
+    use crate::compiler::symtable::SymbolTable;
+    use crate::error::{PyError, PyErrorKind};
+    use crate::pipeline::ast;
+    use crate::source::Source;
+    use crate::version::PyVersion;
+
+    /// The error compiling `src` gives, or `None` when a stage before codegen cannot handle it
+    /// yet (the check is skipped then).
+    pub fn compile_error(src: &str, version: PyVersion) -> Option<Result<(), PyError>> {
+        let source = Source::decode("f.py", src.as_bytes()).ok()?;
+        let tree = match ast::parse(&source, version) {
+            Ok(t) => t,
+            Err(e) => return Some(Err(e)),
+        };
+        let table = match SymbolTable::build(&tree, &source, version) {
+            Ok(t) => t,
+            Err(e) if e.kind == PyErrorKind::Unsupported => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(codegen_module(&tree, &table, &source, version).map(|_| ()))
+    }
+
+    /// Checks each `(source, message, (line, offset, end line, end offset))` in both versions.
+    pub fn check(cases: &[(&str, &str, (usize, usize, usize, usize))]) {
+        for version in PyVersion::ALL {
+            for (src, msg, (l, o, el, eo)) in cases {
+                let Some(result) = compile_error(src, version) else {
+                    continue;
+                };
+                let err = match result {
+                    Ok(()) => panic!("{version}: {src:?} compiled, expected {msg:?}"),
+                    Err(e) => e,
+                };
+                if err.kind == PyErrorKind::Unsupported {
+                    continue;
+                }
+                assert_eq!(err.kind, PyErrorKind::SyntaxError, "{version}: {src:?}");
+                assert_eq!(err.msg, *msg, "{version}: {src:?}");
+                let at = (
+                    err.lineno.unwrap_or(0),
+                    err.offset.unwrap_or(0),
+                    err.end_lineno.unwrap_or(0),
+                    err.end_offset.unwrap_or(0),
+                );
+                assert_eq!(at, (*l, *o, *el, *eo), "{version}: {src:?} ({msg})");
+            }
+        }
+    }
+
+    #[test]
+    fn flow_syntax_errors() {
+        let except_star = "'break', 'continue' and 'return' cannot appear in an except* block";
+        check(&[
+            ("break\n", "'break' outside loop", (1, 1, 1, 6)),
+            (
+                "continue\n",
+                "'continue' not properly in loop",
+                (1, 1, 1, 9),
+            ),
+            ("if x:\n    break\n", "'break' outside loop", (2, 5, 2, 10)),
+            // Byte offsets, as CPython reports them (not characters).
+            ("if \u{e9}:  break\n", "'break' outside loop", (1, 9, 1, 14)),
+            (
+                "try:\n    pass\nexcept:\n    pass\nexcept E:\n    pass\n",
+                "default 'except:' must be last",
+                (3, 1, 4, 9),
+            ),
+            (
+                "try:\n    pass\nexcept* E:\n    break\n",
+                except_star,
+                (4, 5, 4, 10),
+            ),
+            (
+                "for x in y:\n    try:\n        pass\n    except* E:\n        continue\n",
+                except_star,
+                (5, 9, 5, 17),
+            ),
+        ]);
+    }
+}

@@ -285,19 +285,11 @@ impl<'a> Compiler<'a> {
         if loc.lineno >= 1 && (loc.lineno as usize) <= self.src.line_count() {
             let line = loc.lineno as usize;
             let text = self.src.line_text(line).trim_end_matches(['\n', '\r']);
-            // CPython reports byte offsets + 1; turn them into character offsets.
-            let to_chars = |byte: i32| -> usize {
-                let b = (byte.max(0) as usize).min(text.len());
-                text.get(..b).map_or(b, |s| s.chars().count()) + 1
-            };
-            let end = if loc.end_lineno == loc.lineno {
-                Some((loc.end_lineno as usize, to_chars(loc.end_col)))
-            } else if loc.end_lineno > 0 {
-                Some((loc.end_lineno as usize, 0))
-            } else {
-                None
-            };
-            err = err.at(line, to_chars(loc.col), end, text);
+            // CPython's compiler errors carry UTF-8 byte offsets + 1, unconverted (so its caret
+            // is off on lines with non-ASCII text before it, and so is ours).
+            let offset = |col: i32| -> usize { col.max(0) as usize + 1 };
+            let end = (loc.end_lineno > 0).then(|| (loc.end_lineno as usize, offset(loc.end_col)));
+            err = err.at(line, offset(loc.col), end, text);
         }
         err
     }
@@ -369,6 +361,7 @@ impl<'a> Compiler<'a> {
             ..Default::default()
         };
         code.varnames = ste.varnames.clone();
+        code.nparams = Some(ste.varnames.len() as u32);
         let varnames = index_of(&code.varnames);
         // Cells: sorted names whose scope is CELL or that carry DEF_COMP_CELL.
         let mut cells: Vec<String> = ste
@@ -453,8 +446,8 @@ impl<'a> Compiler<'a> {
         let u = &self.units[n - 1];
         let name = u.code.name.clone();
         let mut qualname = name.clone();
-        // CPython counts the parents on its stack (`n - 1` here): a unit directly in the
-        // module keeps its bare name.
+        // CPython's `c_stack` holds the enclosing units only (`n - 1` of them); a unit directly
+        // inside the module gets its bare name.
         if n > 2 {
             let mut parent_idx = n - 2;
             let mut done = false;
@@ -521,6 +514,9 @@ impl<'a> Compiler<'a> {
             }
             if ste.has_docstring {
                 f |= CO_HAS_DOCSTRING;
+            }
+            if ste.method {
+                f |= CO_METHOD;
             }
         }
         if ste.coroutine && !ste.generator {
@@ -965,3 +961,4 @@ pub const CO_GENERATOR: u32 = 0x20;
 pub const CO_COROUTINE: u32 = 0x80;
 pub const CO_ASYNC_GENERATOR: u32 = 0x200;
 pub const CO_HAS_DOCSTRING: u32 = 0x4000000;
+pub const CO_METHOD: u32 = 0x8000000;

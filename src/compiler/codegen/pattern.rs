@@ -348,7 +348,7 @@ impl<'a> Compiler<'a> {
                 if seen_star {
                     return Err(self.error(loc, "multiple starred expressions in sequence pattern"));
                 }
-                if i >= (1 << 8) || n - i - 1 >= (i32::MAX as usize >> 8) {
+                if i >= (1 << 8) || n - i > (i32::MAX as usize >> 8) {
                     return Err(self.error(
                         loc,
                         "too many expressions in star-unpacking sequence pattern",
@@ -773,5 +773,90 @@ impl<'a> Compiler<'a> {
         self.emit_arg(Op::IS_OP, 0, loc);
         self.jump_to_fail_pop(loc, pc, Op::POP_JUMP_IF_FALSE);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compiler::codegen::flow::error_tests::check;
+
+    #[test]
+    fn pattern_syntax_errors() {
+        let m = |case: &str| format!("match x:\n    case {case}:\n        pass\n");
+        let cases = [
+            (
+                m("[a, a]"),
+                "multiple assignments to name 'a' in pattern",
+                (2, 14, 2, 15),
+            ),
+            (
+                m("_:\n        pass\n    case 1"),
+                "wildcard makes remaining patterns unreachable",
+                (2, 10, 2, 11),
+            ),
+            (
+                m("y:\n        pass\n    case 1"),
+                "name capture 'y' makes remaining patterns unreachable",
+                (2, 10, 2, 11),
+            ),
+            (
+                m("{1: a, 1: b}"),
+                "mapping pattern checks duplicate key (1)",
+                (2, 10, 2, 22),
+            ),
+            (
+                m("{1: a, True: b}"),
+                "mapping pattern checks duplicate key (True)",
+                (2, 10, 2, 25),
+            ),
+            (
+                m("{'a': a, 'a': b}"),
+                "mapping pattern checks duplicate key ('a')",
+                (2, 10, 2, 26),
+            ),
+            (
+                m("C(a=1, a=2)"),
+                "attribute name repeated in class pattern: a",
+                (2, 19, 2, 20),
+            ),
+            (
+                m("[a] | [b]"),
+                "alternative patterns bind different names",
+                (2, 10, 2, 19),
+            ),
+            (
+                m("[a] | []"),
+                "alternative patterns bind different names",
+                (2, 10, 2, 18),
+            ),
+            (
+                m("[*a, *b]"),
+                "multiple starred names in sequence pattern",
+                (2, 10, 2, 18),
+            ),
+            (
+                m("a | 1"),
+                "name capture 'a' makes remaining patterns unreachable",
+                (2, 10, 2, 11),
+            ),
+            (
+                m("(a | b) | c"),
+                "name capture 'a' makes remaining patterns unreachable",
+                (2, 11, 2, 12),
+            ),
+            (
+                m("{1: r, **r}"),
+                "multiple assignments to name 'r' in pattern",
+                (2, 10, 2, 21),
+            ),
+            (
+                m("a if a:\n        pass\n    case b:\n        pass\n    case c"),
+                "name capture 'b' makes remaining patterns unreachable",
+                (4, 10, 4, 11),
+            ),
+        ];
+        let cases: Vec<(&str, &str, (usize, usize, usize, usize))> =
+            cases.iter().map(|(s, m, l)| (s.as_str(), *m, *l)).collect();
+        check(&cases);
     }
 }

@@ -15,6 +15,20 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 const OPNAME_WIDTH: usize = 22;
+/// Width of the jump-arrow gutter (one space before it).
+const JUMP_W: usize = crate::app::stages::JUMP_LANES + 2;
+
+/// A cache entry's value: its code units as a little-endian number (they are 16-bit words).
+fn cache_value(data: &[u8]) -> String {
+    if data.len() > 8 {
+        return data.iter().map(|b| format!("{b:02x}")).collect();
+    }
+    let mut v: u64 = 0;
+    for (i, b) in data.iter().enumerate() {
+        v |= (*b as u64) << (8 * i);
+    }
+    v.to_string()
+}
 
 pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let cap = app.capture();
@@ -55,6 +69,38 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 }
                 Line::from(spans)
             }
+            CodeRow::Cache {
+                code, instr, entry, ..
+            } => {
+                let Some(cache) = codes
+                    .get(*code)
+                    .and_then(|(c, _)| c.instructions.get(*instr))
+                    .and_then(|i| i.cache_info.get(*entry))
+                else {
+                    return Line::raw("");
+                };
+                let value = cache_value(&cache.data);
+                Line::from(vec![
+                    marker,
+                    Span::raw(" "),
+                    Span::raw("    "),
+                    Span::styled(
+                        format!("{:<JUMP_W$}", app.later_rows().gutter(app.stage, i)),
+                        THEME.label,
+                    ),
+                    Span::raw("       "),
+                    Span::styled(format!("{:<OPNAME_WIDTH$}", "CACHE"), dim()),
+                    Span::styled(
+                        format!(
+                            " {}: {value} ({} code unit{})",
+                            cache.name,
+                            cache.size,
+                            if cache.size == 1 { "" } else { "s" }
+                        ),
+                        dim(),
+                    ),
+                ])
+            }
             CodeRow::Instr { code, instr, span } => {
                 let Some(ins) = codes
                     .get(*code)
@@ -79,7 +125,11 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                     marker,
                     Span::styled(if same { "•" } else { " " }, THEME.key),
                     Span::styled(line, THEME.gutter),
-                    Span::styled(format!(" {label:>5} "), THEME.label),
+                    Span::styled(
+                        format!("{:<JUMP_W$}", app.later_rows().gutter(app.stage, i)),
+                        THEME.label,
+                    ),
+                    Span::styled(format!("{label:>5} "), THEME.label),
                     Span::styled(format!("{:<OPNAME_WIDTH$}", ins.opname), op_style),
                 ];
                 if let Some(arg) = ins.arg {
@@ -161,7 +211,62 @@ fn oparg_meaning(tables: &Tables, base: &str, ins: &Instruction) -> Option<Strin
             arg & 1
         ),
         "LOAD_SMALL_INT" => format!("oparg {arg}: the value pushed."),
-        "CALL" | "CALL_KW" => format!("oparg {arg}: number of arguments."),
+        "CALL" => format!("oparg {arg}: number of positional arguments."),
+        "CALL_KW" => format!(
+            "oparg {arg}: number of arguments, keyword ones included (their names are the tuple on top)."
+        ),
+        "LOAD_FAST_LOAD_FAST" | "LOAD_FAST_BORROW_LOAD_FAST_BORROW" | "STORE_FAST_STORE_FAST"
+        | "STORE_FAST_LOAD_FAST" => format!(
+            "oparg {arg}: two local indexes packed in one byte: {arg} >> 4 = {} and {arg} & 15 = {}{repr}.",
+            arg >> 4,
+            arg & 15
+        ),
+        "SET_FUNCTION_ATTRIBUTE" => {
+            let what = match arg {
+                1 => "defaults (a tuple)",
+                2 => "keyword-only defaults (a dict)",
+                4 => "annotations (a dict)",
+                8 => "the closure (a tuple of cells)",
+                16 => "__annotate__ (a function, PEP 649)",
+                _ => "an attribute",
+            };
+            format!("oparg {arg}: which attribute is set: {what}.")
+        }
+        "LOAD_SUPER_ATTR" => format!(
+            "oparg {arg}: name index {} (co_names){repr}; bit 0 = {} (method load), bit 1 = {} (two-argument super()).",
+            arg >> 2,
+            arg & 1,
+            (arg >> 1) & 1
+        ),
+        "IS_OP" | "CONTAINS_OP" => format!(
+            "oparg {arg}: {}.",
+            if arg == 1 { "inverted (`is not` / `not in`)" } else { "not inverted" }
+        ),
+        "RAISE_VARARGS" => format!(
+            "oparg {arg}: {}.",
+            match arg {
+                0 => "re-raise the exception being handled",
+                1 => "raise the exception on top",
+                _ => "raise the exception with a cause (`raise … from …`)",
+            }
+        ),
+        "UNPACK_EX" => format!(
+            "oparg {arg}: {} targets before the starred one ({arg} & 255), {} after it ({arg} >> 8).",
+            arg & 255,
+            arg >> 8
+        ),
+        "RESUME" => format!(
+            "oparg {arg}: {}.",
+            match arg & 3 {
+                0 => "the start of the function",
+                1 => "after a yield",
+                2 => "after a yield from",
+                _ => "after an await",
+            }
+        ),
+        "COPY" | "SWAP" => format!("oparg {arg}: the stack item counted from the top (1 = top)."),
+        "LOAD_COMMON_CONSTANT" | "CALL_INTRINSIC_1" | "CALL_INTRINSIC_2" | "LOAD_SPECIAL"
+        | "CONVERT_VALUE" => format!("oparg {arg}: selects{repr} from a fixed table."),
         b if b.starts_with("BUILD_") => format!("oparg {arg}: number of items."),
         _ => match info {
             Some(o) if o.has_const() => format!("oparg {arg}: index into co_consts{repr}."),
@@ -217,6 +322,41 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
             Line::styled(c.repr.clone(), dim()),
             Line::styled(
                 "A code object: bytecode plus its constants, names, line table and exception table. Enter folds or unfolds it.",
+                THEME.text,
+            ),
+        ];
+    }
+    if let Some(CodeRow::Cache {
+        code, instr, entry, ..
+    }) = app
+        .later_rows()
+        .code_rows(app.stage)
+        .get(app.selected_row())
+    {
+        let c = code_of(cap, app.stage).and_then(|r| r.walk().into_iter().nth(*code));
+        let Some(ins) = c.and_then(|c| c.instructions.get(*instr)) else {
+            return vec![];
+        };
+        let Some(cache) = ins.cache_info.get(*entry) else {
+            return vec![];
+        };
+        return vec![
+            Line::from(vec![
+                Span::styled("CACHE", THEME.opname.add_modifier(Modifier::BOLD)),
+                Span::styled(
+                    format!(
+                        " — `{}` of {} ({} code unit{}, value {})",
+                        cache.name,
+                        ins.opname,
+                        cache.size,
+                        if cache.size == 1 { "" } else { "s" },
+                        cache_value(&cache.data)
+                    ),
+                    THEME.text,
+                ),
+            ]),
+            Line::styled(
+                "Inline caches follow their instruction in co_code. The adaptive interpreter keeps a warm-up counter and, once the instruction is specialized, the facts its guards check (type versions, dict keys versions, indexes) here. The built-in engine shows a freshly compiled code object, whose caches are all zero.",
                 THEME.text,
             ),
         ];
