@@ -1664,3 +1664,29 @@ pub fn const_value(c: &Constant) -> ConstValue {
         Constant::Bytes(b) => ConstValue::Bytes(b.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Development aid: `CGX_DIS=FILE[,FILE…] cargo test --lib codegen::expr::tests::dis --
+    /// --ignored --nocapture` prints the built-in engine's `dis` of each file (3.14 and 3.15),
+    /// to compare with `python3.X -m dis FILE`.
+    #[test]
+    #[ignore]
+    fn dis() {
+        let Ok(files) = std::env::var("CGX_DIS") else {
+            return;
+        };
+        for f in files.split(',') {
+            let Ok(bytes) = std::fs::read(f) else {
+                continue;
+            };
+            for v in [
+                crate::version::PyVersion::V3_14,
+                crate::version::PyVersion::V3_15,
+            ] {
+                let out = crate::dump::dump_file(crate::capture::Stage::Bytecode, f, &bytes, v);
+                println!("=== {f} {v}\n{}{}", out.stdout, out.stderr);
+            }
+        }
+    }
+}
