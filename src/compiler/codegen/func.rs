@@ -11,7 +11,7 @@ use super::{Compiler, Ctx, FBlockDatum, FBlockType, Mode, NameDict, ScopeType, R
 use crate::compiler::ir::{ConstValue, Instr, InstrSeq, Loc};
 use crate::compiler::op::Op;
 use crate::compiler::symtable::{NameScope, ScopeId};
-use crate::pipeline::ast::{AstNode, AstValue};
+use crate::pipeline::ast::{AstNode, AstValue, Constant};
 use crate::version::PyVersion;
 
 /// `MAKE_FUNCTION_*`: what `SET_FUNCTION_ATTRIBUTE` sets.
@@ -73,6 +73,100 @@ fn arg_counts(args: Option<&AstNode>) -> (u32, u32, u32) {
         ),
         None => (0, 0, 0),
     }
+}
+
+/// Operator precedences of `Python/ast_unparse.c` (the ones annotations use).
+const PR_TUPLE: u8 = 0;
+const PR_TEST: u8 = 1;
+const PR_BOR: u8 = 6;
+const PR_ATOM: u8 = 15;
+
+/// `_PyAST_ExprAsUnicode` for the expressions annotations are usually made of: names,
+/// attributes, subscripts, tuples, lists, constants, `|` unions and `*Ts`. `None` for
+/// anything else (the caller reports it as not modelled).
+fn unparse(e: &AstNode, level: u8, out: &mut String) -> Option<()> {
+    match e.kind.as_str() {
+        "Name" => out.push_str(e.str("id")?),
+        "Constant" => {
+            let c = e.constant()?;
+            match c {
+                Constant::Ellipsis => out.push_str("..."),
+                Constant::Float(f) if !f.is_finite() => return None,
+                Constant::Complex { .. } => return None,
+                _ => {
+                    if e.str("kind") == Some("u") {
+                        out.push('u');
+                    }
+                    out.push_str(&crate::pipeline::ast::constant_repr(c));
+                }
+            }
+        }
+        "Attribute" => {
+            let value = e.node("value")?;
+            unparse(value, PR_ATOM, out)?;
+            // An integer needs a space before the dot.
+            if value.is("Constant") && matches!(value.constant(), Some(Constant::Int(_))) {
+                out.push(' ');
+            }
+            out.push('.');
+            out.push_str(e.str("attr")?);
+        }
+        "Subscript" => {
+            unparse(e.node("value")?, PR_ATOM, out)?;
+            out.push('[');
+            unparse(e.node("slice")?, PR_TUPLE, out)?;
+            out.push(']');
+        }
+        "Tuple" => {
+            let elts: Vec<&AstNode> = e.nodes("elts").collect();
+            if elts.is_empty() {
+                out.push_str("()");
+                return Some(());
+            }
+            if level > PR_TUPLE {
+                out.push('(');
+            }
+            for (i, elt) in elts.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                unparse(elt, PR_TEST, out)?;
+            }
+            if elts.len() == 1 {
+                out.push(',');
+            }
+            if level > PR_TUPLE {
+                out.push(')');
+            }
+        }
+        "List" => {
+            out.push('[');
+            for (i, elt) in e.nodes("elts").enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                unparse(elt, PR_TEST, out)?;
+            }
+            out.push(']');
+        }
+        "BinOp" if e.node("op").is_some_and(|o| o.is("BitOr")) => {
+            if level > PR_BOR {
+                out.push('(');
+            }
+            unparse(e.node("left")?, PR_BOR, out)?;
+            out.push_str(" | ");
+            unparse(e.node("right")?, PR_BOR + 1, out)?;
+            if level > PR_BOR {
+                out.push(')');
+            }
+        }
+        "Starred" => {
+            out.push('*');
+            unparse(e.node("value")?, PR_BOR, out)?;
+        }
+        _ => return None,
+    }
+    Some(())
 }
 
 impl<'a> Compiler<'a> {
@@ -560,7 +654,9 @@ impl<'a> Compiler<'a> {
         };
         let mangled = self.mangle(id);
         self.load_const(ConstValue::Str(mangled), loc);
-        if annotation.is("Starred") {
+        if self.future_annotations {
+            self.annotation_string(annotation)?;
+        } else if annotation.is("Starred") {
             // `*args: *Ts`: the annotation is the single item of `[*Ts]`.
             if let Some(value) = annotation.node("value") {
                 self.visit_expr(value)?;
@@ -570,6 +666,21 @@ impl<'a> Compiler<'a> {
             self.visit_expr(annotation)?;
         }
         *count += 1;
+        Ok(())
+    }
+
+    /// `codegen_visit_annexpr`: under `from __future__ import annotations`, an annotation is
+    /// the string of its source (`_PyAST_ExprAsUnicode`).
+    fn annotation_string(&mut self, annotation: &AstNode) -> R {
+        let mut text = String::new();
+        if unparse(annotation, PR_TEST, &mut text).is_none() {
+            return Err(self.unsupported(
+                "this annotation under `from __future__ import annotations`",
+                annotation,
+            ));
+        }
+        let loc = self.loc(annotation);
+        self.load_const(ConstValue::Str(text), loc);
         Ok(())
     }
 
@@ -873,7 +984,19 @@ impl<'a> Compiler<'a> {
             "Name" => {
                 let scope_type = self.u().scope_type;
                 let simple = s.int("simple").unwrap_or(0) != 0;
-                if simple && matches!(scope_type, ScopeType::Module | ScopeType::Class) {
+                if simple
+                    && matches!(scope_type, ScopeType::Module | ScopeType::Class)
+                    && self.future_annotations
+                {
+                    if let Some(annotation) = s.node("annotation") {
+                        self.annotation_string(annotation)?;
+                    }
+                    self.emit_raw_name(Op::LOAD_NAME, NameDict::Names, "__annotations__", loc);
+                    let id = target.str("id").unwrap_or("");
+                    let mangled = self.mangle(id);
+                    self.load_const(ConstValue::Str(mangled), loc);
+                    self.emit(Op::STORE_SUBSCR, loc);
+                } else if simple && matches!(scope_type, ScopeType::Module | ScopeType::Class) {
                     let index = self.add_deferred_annotation(s);
                     if let Some(index) = index {
                         if scope_type == ScopeType::Class {
@@ -1144,11 +1267,6 @@ impl<'a> Compiler<'a> {
         let loc = self.loc(s);
         let module = s.str("module");
         let aliases: Vec<&AstNode> = s.nodes("names").collect();
-        if module == Some("__future__")
-            && aliases.iter().any(|a| a.str("name") == Some("annotations"))
-        {
-            return Err(self.unsupported("`from __future__ import annotations`", s));
-        }
         let lazy = s.int("is_lazy").unwrap_or(0) != 0;
         let level = s.int("level").unwrap_or(0);
         self.load_int(level, loc);
@@ -1183,6 +1301,7 @@ mod tests {
     use crate::compiler::codegen::tests::source_path;
     use crate::compiler::codegen::{codegen_module, FinishedUnit};
     use crate::compiler::fixture::{self, FixtureUnit};
+    use crate::compiler::ir::ConstValue;
     use crate::compiler::symtable::SymbolTable;
     use crate::pipeline::ast;
     use crate::source::Source;
@@ -1224,6 +1343,17 @@ mod tests {
                         ));
                     }
                 }
+            }
+        }
+        if let Some(consts) = &theirs.consts {
+            let show = |c: &ConstValue| match c {
+                ConstValue::Code(_) => "<code>".to_string(),
+                other => format!("{other:?}"),
+            };
+            let mine: Vec<String> = ours.unit.consts.iter().map(show).collect();
+            let expected: Vec<String> = consts.iter().map(show).collect();
+            if mine != expected {
+                out.push(format!("{path}: consts {mine:?}, CPython {expected:?}"));
             }
         }
         // A unit compiled twice leaves code-less entries and shifts the labels of its

@@ -194,6 +194,9 @@ pub struct Compiler<'a> {
     pub last_code_id: usize,
     /// Fingerprint of every finished code unit → its constant key id.
     code_ids: HashMap<String, usize>,
+    /// `from __future__ import annotations` (`CO_FUTURE_ANNOTATIONS`): annotations are
+    /// stored as strings in `__annotations__` instead of being evaluated by `__annotate__`.
+    pub future_annotations: bool,
     /// Line starts of the source, for byte offset → (line, column).
     line_starts: Vec<usize>,
 }
@@ -240,6 +243,7 @@ impl<'a> Compiler<'a> {
             code_counter: 0,
             last_code_id: 0,
             code_ids: HashMap::new(),
+            future_annotations: false,
             line_starts,
         }
     }
@@ -849,6 +853,7 @@ impl<'a> Compiler<'a> {
         let scope = self.table.top();
         self.enter_scope("<module>", ScopeType::Module, scope, 1, None, (0, 0, 0))?;
         let body = module.list("body");
+        self.future_annotations = stmt::future_annotations(body);
         let loc = match body.first().and_then(|v| v.as_node()) {
             Some(first) => self.loc(first),
             None => Loc::new(1, 1, 0, 0),
