@@ -1330,6 +1330,14 @@ mod tests {
                     ours.unit.qualname, theirs.qualname
                 ));
             }
+            if let Some(flags) = code.get("flags").and_then(|f| f.as_u64()) {
+                if flags != u64::from(ours.unit.flags) {
+                    out.push(format!(
+                        "{path} ({}): flags {:#x}, CPython {flags:#x}",
+                        ours.unit.qualname, ours.unit.flags
+                    ));
+                }
+            }
             for (key, mine) in [
                 ("names", &ours.unit.names),
                 ("varnames", &ours.unit.varnames),

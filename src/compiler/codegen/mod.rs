@@ -526,6 +526,9 @@ impl<'a> Compiler<'a> {
         if ste.coroutine && !ste.generator {
             f |= CO_COROUTINE;
         }
+        if self.future_annotations {
+            f |= CO_FUTURE_ANNOTATIONS;
+        }
         f
     }
 
@@ -966,4 +969,6 @@ pub const CO_GENERATOR: u32 = 0x20;
 pub const CO_COROUTINE: u32 = 0x80;
 pub const CO_ASYNC_GENERATOR: u32 = 0x200;
 pub const CO_HAS_DOCSTRING: u32 = 0x4000000;
+/// `from __future__ import annotations` (inherited by every code object of the module).
+pub const CO_FUTURE_ANNOTATIONS: u32 = 0x1000000;
 pub const CO_METHOD: u32 = 0x8000000;
