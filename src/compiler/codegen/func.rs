@@ -931,7 +931,8 @@ impl<'a> Compiler<'a> {
     pub fn codegen_return(&mut self, s: &'a AstNode) -> R {
         let mut loc = self.loc(s);
         let value = s.node("value");
-        let preserve_tos = value.is_some_and(|v| !v.is("Constant"));
+        // `__debug__` is a constant too (the AST preprocessor folded it).
+        let preserve_tos = value.is_some_and(|v| !super::expr::is_const_expr(v));
         let ste = self.ste();
         if !ste.is_function_like() {
             return Err(self.error(loc, "'return' outside function"));
@@ -955,10 +956,7 @@ impl<'a> Compiler<'a> {
         match value {
             None => self.load_const(ConstValue::None, loc),
             Some(v) if !preserve_tos => {
-                let c = v
-                    .constant()
-                    .map(super::expr::const_value)
-                    .unwrap_or(ConstValue::None);
+                let c = super::expr::folded_const(v).unwrap_or(ConstValue::None);
                 self.load_const(c, loc);
             }
             Some(_) => {}

@@ -199,6 +199,9 @@ pub struct Compiler<'a> {
     pub future_annotations: bool,
     /// Line starts of the source, for byte offset → (line, column).
     line_starts: Vec<usize>,
+    /// The `SyntaxWarning`s raised so far, each as the `warnings` module prints it on stderr
+    /// (`FILE:LINE: SyntaxWarning: MESSAGE` and the stripped source line).
+    pub warnings: Vec<String>,
 }
 
 /// Compiles the module whose symbol table is `table`.
@@ -211,6 +214,21 @@ pub fn compile_module(
     let mut c = Compiler::new(src, table, version, Mode::Assemble);
     let unit = c.module_unit(module)?;
     super::assemble::assemble(unit, version)
+}
+
+/// [`compile_module`], with the `SyntaxWarning`s codegen raised on the way (CPython prints them
+/// on stderr before the result or the error).
+pub fn compile_module_with_warnings(
+    module: &AstNode,
+    table: &SymbolTable,
+    src: &Source,
+    version: PyVersion,
+) -> (Result<CodeObject, PyError>, Vec<String>) {
+    let mut c = Compiler::new(src, table, version, Mode::Assemble);
+    let result = c
+        .module_unit(module)
+        .and_then(|unit| super::assemble::assemble(unit, version));
+    (result, c.warnings)
 }
 
 /// Codegen only: the module unit and its nested units as codegen leaves them (tests).
@@ -245,6 +263,7 @@ impl<'a> Compiler<'a> {
             code_ids: HashMap::new(),
             future_annotations: false,
             line_starts,
+            warnings: Vec::new(),
         }
     }
 
@@ -296,6 +315,20 @@ impl<'a> Compiler<'a> {
             err = err.at(line, offset(loc.col), end, text);
         }
         err
+    }
+
+    /// `_PyCompile_Warn`: a `SyntaxWarning` at `loc`. The compiler passes no warning registry,
+    /// so every occurrence is printed, in the order codegen meets them.
+    pub fn warn(&mut self, loc: Loc, msg: &str) {
+        let line = loc.lineno.max(0) as usize;
+        let mut w = format!("{}:{}: SyntaxWarning: {}\n", self.src.path, line, msg);
+        if line >= 1 && line <= self.src.line_count() {
+            let text = self.src.line_text(line).trim();
+            if !text.is_empty() {
+                w.push_str(&format!("  {text}\n"));
+            }
+        }
+        self.warnings.push(w);
     }
 
     // ----- units -------------------------------------------------------------------------------
