@@ -11,7 +11,7 @@ use super::{Compiler, Ctx, FBlockDatum, FBlockType, Mode, NameDict, ScopeType, R
 use crate::compiler::ir::{ConstValue, Instr, InstrSeq, Loc};
 use crate::compiler::op::Op;
 use crate::compiler::symtable::{NameScope, ScopeId};
-use crate::pipeline::ast::{AstNode, AstValue};
+use crate::pipeline::ast::{AstNode, AstValue, Constant};
 use crate::version::PyVersion;
 
 /// `MAKE_FUNCTION_*`: what `SET_FUNCTION_ATTRIBUTE` sets.
@@ -73,6 +73,100 @@ fn arg_counts(args: Option<&AstNode>) -> (u32, u32, u32) {
         ),
         None => (0, 0, 0),
     }
+}
+
+/// Operator precedences of `Python/ast_unparse.c` (the ones annotations use).
+const PR_TUPLE: u8 = 0;
+const PR_TEST: u8 = 1;
+const PR_BOR: u8 = 6;
+const PR_ATOM: u8 = 15;
+
+/// `_PyAST_ExprAsUnicode` for the expressions annotations are usually made of: names,
+/// attributes, subscripts, tuples, lists, constants, `|` unions and `*Ts`. `None` for
+/// anything else (the caller reports it as not modelled).
+fn unparse(e: &AstNode, level: u8, out: &mut String) -> Option<()> {
+    match e.kind.as_str() {
+        "Name" => out.push_str(e.str("id")?),
+        "Constant" => {
+            let c = e.constant()?;
+            match c {
+                Constant::Ellipsis => out.push_str("..."),
+                Constant::Float(f) if !f.is_finite() => return None,
+                Constant::Complex { .. } => return None,
+                _ => {
+                    if e.str("kind") == Some("u") {
+                        out.push('u');
+                    }
+                    out.push_str(&crate::pipeline::ast::constant_repr(c));
+                }
+            }
+        }
+        "Attribute" => {
+            let value = e.node("value")?;
+            unparse(value, PR_ATOM, out)?;
+            // An integer needs a space before the dot.
+            if value.is("Constant") && matches!(value.constant(), Some(Constant::Int(_))) {
+                out.push(' ');
+            }
+            out.push('.');
+            out.push_str(e.str("attr")?);
+        }
+        "Subscript" => {
+            unparse(e.node("value")?, PR_ATOM, out)?;
+            out.push('[');
+            unparse(e.node("slice")?, PR_TUPLE, out)?;
+            out.push(']');
+        }
+        "Tuple" => {
+            let elts: Vec<&AstNode> = e.nodes("elts").collect();
+            if elts.is_empty() {
+                out.push_str("()");
+                return Some(());
+            }
+            if level > PR_TUPLE {
+                out.push('(');
+            }
+            for (i, elt) in elts.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                unparse(elt, PR_TEST, out)?;
+            }
+            if elts.len() == 1 {
+                out.push(',');
+            }
+            if level > PR_TUPLE {
+                out.push(')');
+            }
+        }
+        "List" => {
+            out.push('[');
+            for (i, elt) in e.nodes("elts").enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                unparse(elt, PR_TEST, out)?;
+            }
+            out.push(']');
+        }
+        "BinOp" if e.node("op").is_some_and(|o| o.is("BitOr")) => {
+            if level > PR_BOR {
+                out.push('(');
+            }
+            unparse(e.node("left")?, PR_BOR, out)?;
+            out.push_str(" | ");
+            unparse(e.node("right")?, PR_BOR + 1, out)?;
+            if level > PR_BOR {
+                out.push(')');
+            }
+        }
+        "Starred" => {
+            out.push('*');
+            unparse(e.node("value")?, PR_BOR, out)?;
+        }
+        _ => return None,
+    }
+    Some(())
 }
 
 impl<'a> Compiler<'a> {
@@ -469,22 +563,10 @@ impl<'a> Compiler<'a> {
         };
         self.setup_annotations_scope(loc, scope, "__annotate__")?;
         if self.version >= PyVersion::V3_15 {
-            // 3.15 names a function's `__annotate__` after the function.
             let func = s.str("name").unwrap_or("");
-            let n = self.units.len();
-            let base = if n >= 2 {
-                let parent = &self.units[n - 2];
-                match parent.scope_type {
-                    ScopeType::Module => String::new(),
-                    ScopeType::Function | ScopeType::AsyncFunction | ScopeType::Lambda => {
-                        format!("{}.<locals>.", parent.code.qualname)
-                    }
-                    _ => format!("{}.", parent.code.qualname),
-                }
-            } else {
-                String::new()
-            };
-            self.um().code.qualname = format!("{base}{func}.__annotate__");
+            if let Some(q) = self.function_annotate_qualname(func) {
+                self.um().code.qualname = q;
+            }
         }
         let mut count = 0;
         // 3.14 visits the positional parameters before the positional-only ones; 3.15 in
@@ -534,6 +616,31 @@ impl<'a> Compiler<'a> {
         Ok(MAKE_FUNCTION_ANNOTATE)
     }
 
+    /// 3.15: the qualified name of a function's `__annotate__` (the unit just entered) is the
+    /// function's own qualified name plus `.__annotate__` — except right inside a module-level
+    /// type-parameter scope, where it stays `__annotate__`.
+    fn function_annotate_qualname(&self, func: &str) -> Option<String> {
+        let n = self.units.len();
+        if n < 3 {
+            return Some(format!("{func}.__annotate__"));
+        }
+        let mut p = n - 2;
+        if self.units[p].scope_type == ScopeType::Annotations {
+            if n == 3 {
+                return None;
+            }
+            p = n - 3;
+        }
+        let parent = &self.units[p];
+        let base = match parent.scope_type {
+            ScopeType::Function | ScopeType::AsyncFunction | ScopeType::Lambda => {
+                format!("{}.<locals>", parent.code.qualname)
+            }
+            _ => parent.code.qualname.clone(),
+        };
+        Some(format!("{base}.{func}.__annotate__"))
+    }
+
     /// `codegen_argannotation`: the name and the value of one annotation.
     fn arg_annotation(
         &mut self,
@@ -547,7 +654,9 @@ impl<'a> Compiler<'a> {
         };
         let mangled = self.mangle(id);
         self.load_const(ConstValue::Str(mangled), loc);
-        if annotation.is("Starred") {
+        if self.future_annotations {
+            self.annotation_string(annotation)?;
+        } else if annotation.is("Starred") {
             // `*args: *Ts`: the annotation is the single item of `[*Ts]`.
             if let Some(value) = annotation.node("value") {
                 self.visit_expr(value)?;
@@ -557,6 +666,21 @@ impl<'a> Compiler<'a> {
             self.visit_expr(annotation)?;
         }
         *count += 1;
+        Ok(())
+    }
+
+    /// `codegen_visit_annexpr`: under `from __future__ import annotations`, an annotation is
+    /// the string of its source (`_PyAST_ExprAsUnicode`).
+    fn annotation_string(&mut self, annotation: &AstNode) -> R {
+        let mut text = String::new();
+        if unparse(annotation, PR_TEST, &mut text).is_none() {
+            return Err(self.unsupported(
+                "this annotation under `from __future__ import annotations`",
+                annotation,
+            ));
+        }
+        let loc = self.loc(annotation);
+        self.load_const(ConstValue::Str(text), loc);
         Ok(())
     }
 
@@ -858,7 +982,19 @@ impl<'a> Compiler<'a> {
             "Name" => {
                 let scope_type = self.u().scope_type;
                 let simple = s.int("simple").unwrap_or(0) != 0;
-                if simple && matches!(scope_type, ScopeType::Module | ScopeType::Class) {
+                if simple
+                    && matches!(scope_type, ScopeType::Module | ScopeType::Class)
+                    && self.future_annotations
+                {
+                    if let Some(annotation) = s.node("annotation") {
+                        self.annotation_string(annotation)?;
+                    }
+                    self.emit_raw_name(Op::LOAD_NAME, NameDict::Names, "__annotations__", loc);
+                    let id = target.str("id").unwrap_or("");
+                    let mangled = self.mangle(id);
+                    self.load_const(ConstValue::Str(mangled), loc);
+                    self.emit(Op::STORE_SUBSCR, loc);
+                } else if simple && matches!(scope_type, ScopeType::Module | ScopeType::Class) {
                     let index = self.add_deferred_annotation(s);
                     if let Some(index) = index {
                         if scope_type == ScopeType::Class {
@@ -1129,11 +1265,6 @@ impl<'a> Compiler<'a> {
         let loc = self.loc(s);
         let module = s.str("module");
         let aliases: Vec<&AstNode> = s.nodes("names").collect();
-        if module == Some("__future__")
-            && aliases.iter().any(|a| a.str("name") == Some("annotations"))
-        {
-            return Err(self.unsupported("`from __future__ import annotations`", s));
-        }
         let lazy = s.int("is_lazy").unwrap_or(0) != 0;
         let level = s.int("level").unwrap_or(0);
         self.load_int(level, loc);
@@ -1160,5 +1291,182 @@ impl<'a> Compiler<'a> {
         }
         self.emit(Op::POP_TOP, loc);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compiler::codegen::tests::source_path;
+    use crate::compiler::codegen::{codegen_module, FinishedUnit};
+    use crate::compiler::fixture::{self, FixtureUnit};
+    use crate::compiler::ir::ConstValue;
+    use crate::compiler::symtable::SymbolTable;
+    use crate::pipeline::ast;
+    use crate::source::Source;
+    use crate::version::PyVersion;
+
+    /// Compares the code-object metadata codegen decides (qualified name, `co_names`,
+    /// `co_varnames`, `co_freevars`) with the code objects CPython compiled, unit by unit.
+    fn metadata_diffs(
+        ours: &FinishedUnit,
+        theirs: &FixtureUnit,
+        path: &str,
+        out: &mut Vec<String>,
+    ) {
+        let code = &theirs.code;
+        let strs = |key: &str| -> Option<Vec<String>> {
+            code.get(key)?.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+        };
+        if code.is_object() {
+            if theirs.qualname != ours.unit.qualname {
+                out.push(format!(
+                    "{path}: qualname {:?}, CPython {:?}",
+                    ours.unit.qualname, theirs.qualname
+                ));
+            }
+            if let Some(flags) = code.get("flags").and_then(|f| f.as_u64()) {
+                if flags != u64::from(ours.unit.flags) {
+                    out.push(format!(
+                        "{path} ({}): flags {:#x}, CPython {flags:#x}",
+                        ours.unit.qualname, ours.unit.flags
+                    ));
+                }
+            }
+            for (key, mine) in [
+                ("names", &ours.unit.names),
+                ("varnames", &ours.unit.varnames),
+                ("freevars", &ours.unit.freevars),
+            ] {
+                if let Some(expected) = strs(key) {
+                    if &expected != mine {
+                        out.push(format!(
+                            "{path} ({}): {key} {mine:?}, CPython {expected:?}",
+                            ours.unit.qualname
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(consts) = &theirs.consts {
+            let show = |c: &ConstValue| match c {
+                ConstValue::Code(_) => "<code>".to_string(),
+                other => format!("{other:?}"),
+            };
+            let mine: Vec<String> = ours.unit.consts.iter().map(show).collect();
+            let expected: Vec<String> = consts.iter().map(show).collect();
+            if mine != expected {
+                out.push(format!("{path}: consts {mine:?}, CPython {expected:?}"));
+            }
+        }
+        // A unit compiled twice leaves code-less entries and shifts the labels of its
+        // siblings: skip those.
+        if theirs.nested.iter().any(|n| !n.code.is_object()) {
+            return;
+        }
+        for (i, (a, b)) in ours.children.iter().zip(&theirs.nested).enumerate() {
+            metadata_diffs(a, b, &format!("{path}/{i}"), out);
+        }
+    }
+
+    #[test]
+    fn code_metadata_matches_cpython() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for version in [PyVersion::V3_14, PyVersion::V3_15] {
+            let mut diffs = Vec::new();
+            for (name, expected) in fixture::all(version) {
+                let path = source_path(&name);
+                let Ok(bytes) = std::fs::read(root.join(&path)) else {
+                    continue;
+                };
+                let Ok(src) = Source::decode(path.clone(), &bytes) else {
+                    continue;
+                };
+                let Ok(tree) = ast::parse(&src, version) else {
+                    continue;
+                };
+                let Ok(table) = SymbolTable::build(&tree, &src, version) else {
+                    continue;
+                };
+                let Ok(ours) = codegen_module(&tree, &table, &src, version) else {
+                    continue;
+                };
+                metadata_diffs(&ours, &expected, &name, &mut diffs);
+            }
+            for d in &diffs {
+                eprintln!("{version} {d}");
+            }
+            assert!(
+                diffs.is_empty(),
+                "{version}: {} metadata differences",
+                diffs.len()
+            );
+        }
+    }
+
+    /// SyntaxErrors of functions, classes, `return`, `yield` and `await`, as CPython reports
+    /// them (message, line, offset, end line, end offset), in both versions.
+    #[test]
+    fn syntax_errors_match_cpython() {
+        let cases: &[(&str, &str, [usize; 4])] = &[
+            ("return 1\n", "'return' outside function", [1, 1, 1, 9]),
+            (
+                "class C:\n    return\n",
+                "'return' outside function",
+                [2, 5, 2, 11],
+            ),
+            ("x = yield 1\n", "'yield' outside function", [1, 5, 1, 12]),
+            (
+                "class C:\n    yield\n",
+                "'yield' outside function",
+                [2, 5, 2, 10],
+            ),
+            (
+                "x = yield from y\n",
+                "'yield from' outside function",
+                [1, 5, 1, 17],
+            ),
+            (
+                "async def f():\n    yield from x\n",
+                "'yield from' inside async function",
+                [2, 5, 2, 17],
+            ),
+            (
+                "async def f():\n    yield 1\n    return 2\n",
+                "'return' with value in async generator",
+                [3, 5, 3, 13],
+            ),
+            ("await x\n", "'await' outside function", [1, 1, 1, 8]),
+            (
+                "def f():\n    await x\n",
+                "'await' outside async function",
+                [2, 5, 2, 12],
+            ),
+            (
+                "f = lambda: await x\n",
+                "'await' outside async function",
+                [1, 13, 1, 20],
+            ),
+        ];
+        for version in [PyVersion::V3_14, PyVersion::V3_15] {
+            for (text, msg, pos) in cases {
+                let src = Source::decode("f.py".to_string(), text.as_bytes()).unwrap();
+                let tree = ast::parse(&src, version).unwrap();
+                let err = SymbolTable::build(&tree, &src, version)
+                    .and_then(|table| codegen_module(&tree, &table, &src, version).map(|_| ()))
+                    .expect_err(text);
+                assert_eq!(err.msg, *msg, "{version} {text:?}");
+                let got = [
+                    err.lineno.unwrap_or(0),
+                    err.offset.unwrap_or(0),
+                    err.end_lineno.unwrap_or(0),
+                    err.end_offset.unwrap_or(0),
+                ];
+                assert_eq!(got, *pos, "{version} {text:?}");
+            }
+        }
     }
 }

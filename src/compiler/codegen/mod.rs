@@ -194,6 +194,9 @@ pub struct Compiler<'a> {
     pub last_code_id: usize,
     /// Fingerprint of every finished code unit → its constant key id.
     code_ids: HashMap<String, usize>,
+    /// `from __future__ import annotations` (`CO_FUTURE_ANNOTATIONS`): annotations are
+    /// stored as strings in `__annotations__` instead of being evaluated by `__annotate__`.
+    pub future_annotations: bool,
     /// Line starts of the source, for byte offset → (line, column).
     line_starts: Vec<usize>,
     /// The `SyntaxWarning`s raised so far, each as the `warnings` module prints it on stderr
@@ -258,6 +261,7 @@ impl<'a> Compiler<'a> {
             code_counter: 0,
             last_code_id: 0,
             code_ids: HashMap::new(),
+            future_annotations: false,
             line_starts,
             warnings: Vec::new(),
         }
@@ -554,6 +558,9 @@ impl<'a> Compiler<'a> {
         }
         if ste.coroutine && !ste.generator {
             f |= CO_COROUTINE;
+        }
+        if self.future_annotations {
+            f |= CO_FUTURE_ANNOTATIONS;
         }
         f
     }
@@ -882,6 +889,7 @@ impl<'a> Compiler<'a> {
         let scope = self.table.top();
         self.enter_scope("<module>", ScopeType::Module, scope, 1, None, (0, 0, 0))?;
         let body = module.list("body");
+        self.future_annotations = stmt::future_annotations(body);
         let loc = match body.first().and_then(|v| v.as_node()) {
             Some(first) => self.loc(first),
             None => Loc::new(1, 1, 0, 0),
@@ -994,4 +1002,6 @@ pub const CO_GENERATOR: u32 = 0x20;
 pub const CO_COROUTINE: u32 = 0x80;
 pub const CO_ASYNC_GENERATOR: u32 = 0x200;
 pub const CO_HAS_DOCSTRING: u32 = 0x4000000;
+/// `from __future__ import annotations` (inherited by every code object of the module).
+pub const CO_FUTURE_ANNOTATIONS: u32 = 0x1000000;
 pub const CO_METHOD: u32 = 0x8000000;
