@@ -209,11 +209,6 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// Placeholder kept so the location helper is used by every module.
-    pub fn expr_loc(&self, e: &AstNode) -> Loc {
-        self.loc(e)
-    }
-
     // ----- operators ---------------------------------------------------------------------------
 
     /// `addop_binary`: `BINARY_OP` with the `NB_*` (or `NB_INPLACE_*`) oparg of operator `op`.
