@@ -772,12 +772,7 @@ impl<'a> Compiler<'a> {
         if self.get_scope("super") != Some(NameScope::GlobalImplicit) {
             return false;
         }
-        if self
-            .table
-            .scope(self.table.top())
-            .get_scope("super")
-            .is_some()
-        {
+        if self.top_symbol("super").is_some() {
             return false;
         }
         let args: Vec<&AstNode> = call.nodes("args").collect();
@@ -942,10 +937,24 @@ impl<'a> Compiler<'a> {
         let Some(id) = e.str("id") else {
             return false;
         };
-        self.table
-            .scope(self.table.top())
-            .symbol(id)
+        self.top_symbol(id)
             .is_some_and(|s| s.flags & crate::compiler::symtable::flags::DEF_IMPORT != 0)
+    }
+
+    /// `_PyST_GetSymbol(st_top, name)`: the module's symbol `name` as it stands now — while a
+    /// comprehension inlined at module level is compiled, CPython has temporarily replaced the
+    /// module's entries for the comprehension's names (our module unit's overrides).
+    fn top_symbol(&self, name: &str) -> Option<crate::compiler::symtable::Symbol> {
+        let top = self.table.top();
+        let overridden = self
+            .units
+            .first()
+            .filter(|u| u.scope == top)
+            .and_then(|u| u.symbol_overrides.get(name));
+        match overridden {
+            Some(s) => Some(*s),
+            None => self.table.scope(top).symbol(name).copied(),
+        }
     }
 
     /// `codegen_call`.
