@@ -777,12 +777,7 @@ impl<'a> Compiler<'a> {
         if self.get_scope("super") != Some(NameScope::GlobalImplicit) {
             return false;
         }
-        if self
-            .table
-            .scope(self.table.top())
-            .get_scope("super")
-            .is_some()
-        {
+        if self.top_symbol("super").is_some() {
             return false;
         }
         let args: Vec<&AstNode> = call.nodes("args").collect();
@@ -947,9 +942,7 @@ impl<'a> Compiler<'a> {
         let Some(id) = e.str("id") else {
             return false;
         };
-        self.table
-            .scope(self.table.top())
-            .symbol(id)
+        self.top_symbol(id)
             .is_some_and(|s| s.flags & crate::compiler::symtable::flags::DEF_IMPORT != 0)
     }
 
