@@ -209,11 +209,6 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// Placeholder kept so the location helper is used by every module.
-    pub fn expr_loc(&self, e: &AstNode) -> Loc {
-        self.loc(e)
-    }
-
     // ----- operators ---------------------------------------------------------------------------
 
     /// `addop_binary`: `BINARY_OP` with the `NB_*` (or `NB_INPLACE_*`) oparg of operator `op`.
@@ -1834,6 +1829,23 @@ mod tests {
     /// Development aid: `CGX_DIS=FILE[,FILE…] cargo test --lib codegen::expr::tests::dis --
     /// --ignored --nocapture` prints the built-in engine's `dis` of each file (3.14 and 3.15),
     /// to compare with `python3.X -m dis FILE`.
+    /// The SyntaxWarnings of `tests/codegen-expr/warnings.py` are the ones `python3.14 -m dis`
+    /// and `python3.15 -m dis` print (recorded in `warnings.stderr`).
+    #[test]
+    fn syntax_warnings_match_cpython() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = "tests/codegen-expr/warnings.py";
+        let bytes = std::fs::read(root.join(path)).expect("warnings.py");
+        let expected = std::fs::read_to_string(root.join("tests/codegen-expr/warnings.stderr"))
+            .expect("warnings.stderr");
+        for v in [
+            crate::version::PyVersion::V3_14,
+            crate::version::PyVersion::V3_15,
+        ] {
+            assert_eq!(warnings(path, &bytes, v), expected, "{v}");
+        }
+    }
+
     /// The compile-time warnings of a file, as `python -m dis` prints them.
     fn warnings(path: &str, bytes: &[u8], v: crate::version::PyVersion) -> String {
         let Ok(src) = crate::source::Source::decode(path, bytes) else {
