@@ -359,6 +359,21 @@ impl<'a> Compiler<'a> {
         self.ste().symbol(name).copied()
     }
 
+    /// A symbol of the module's scope (`st_top`), with the overrides of a comprehension being
+    /// inlined at module level (CPython edits the module's symbols in place meanwhile).
+    pub fn top_symbol(&self, name: &str) -> Option<Symbol> {
+        let top = self.table.top();
+        if let Some(s) = self
+            .units
+            .first()
+            .filter(|u| u.scope == top)
+            .and_then(|u| u.symbol_overrides.get(name))
+        {
+            return Some(*s);
+        }
+        self.table.scope(top).symbol(name).copied()
+    }
+
     /// `_PyST_GetScope` on the current unit (with overrides).
     pub fn get_scope(&self, name: &str) -> Option<NameScope> {
         self.symbol(name).map(|s| s.scope)
