@@ -941,22 +941,6 @@ impl<'a> Compiler<'a> {
             .is_some_and(|s| s.flags & crate::compiler::symtable::flags::DEF_IMPORT != 0)
     }
 
-    /// `_PyST_GetSymbol(st_top, name)`: the module's symbol `name` as it stands now — while a
-    /// comprehension inlined at module level is compiled, CPython has temporarily replaced the
-    /// module's entries for the comprehension's names (our module unit's overrides).
-    fn top_symbol(&self, name: &str) -> Option<crate::compiler::symtable::Symbol> {
-        let top = self.table.top();
-        let overridden = self
-            .units
-            .first()
-            .filter(|u| u.scope == top)
-            .and_then(|u| u.symbol_overrides.get(name));
-        match overridden {
-            Some(s) => Some(*s),
-            None => self.table.scope(top).symbol(name).copied(),
-        }
-    }
-
     /// `codegen_call`.
     fn call(&mut self, e: &'a AstNode) -> R {
         let keywords = e.list("keywords");
