@@ -34,10 +34,6 @@ const FACTS_3_15: FlowFacts = FlowFacts {
 };
 
 impl<'a> Compiler<'a> {
-    pub fn return_stmt(&mut self, s: &'a AstNode) -> R {
-        Err(self.unsupported("`return`", s))
-    }
-
     fn flow_facts(&self) -> &'static FlowFacts {
         match self.version {
             PyVersion::V3_14 => &FACTS_3_14,
