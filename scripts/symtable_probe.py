@@ -16,6 +16,10 @@ Output:
     CODE  = {"name", "qualname", "firstlineno", "flags", "argcount", "posonlyargcount",
              "kwonlyargcount", "varnames", "cellvars", "freevars"}
 
+For a file under an `errors/` directory CPython must reject, the output is instead
+    {"version": "3.14", "error": {"msg", "lineno", "offset", "end_lineno", "end_offset"}}
+(the SyntaxError the symbol table raises).
+
 A table's "code" is the code object compiled from it: the module's code for the top table, and
 for a child table a nested code object of the parent's code (from co_consts) with the
 expected co_name: first those whose co_firstlineno is the table's line, then the others in
@@ -118,7 +122,15 @@ def main():
     path = sys.argv[1]
     with open(path, "rb") as f:
         src = f.read()
-    co = compile(src, path, "exec", dont_inherit=True)
+    try:
+        co = compile(src, path, "exec", dont_inherit=True)
+    except SyntaxError as e:
+        if "/errors/" not in path:
+            raise
+        error = {k: getattr(e, k) for k in ("msg", "lineno", "offset", "end_lineno", "end_offset")}
+        json.dump({"version": "%d.%d" % sys.version_info[:2], "error": error}, sys.stdout)
+        sys.stdout.write("\n")
+        return
     top = symtable.symtable(src.decode("utf-8"), path, "exec")
     result = {
         "version": "%d.%d" % sys.version_info[:2],

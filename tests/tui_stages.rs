@@ -434,3 +434,46 @@ fn versions_compare_side_by_side() {
         .unwrap_or("")
         .contains("no CPython 3.14 capture"));
 }
+
+#[test]
+fn builtin_bytecode_is_navigable_by_code_object_and_explained() {
+    let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
+    let mut app = App::new(captures, PyVersion::V3_15, Stage::Bytecode);
+    let screen = text(&draw(&mut app, 140, 40));
+    assert!(
+        screen.contains("Bytecode · builtin model · CPython 3.15"),
+        "{screen}"
+    );
+    // `]` goes from one code object header to the next: <module>, __annotate__, abs.
+    press(&mut app, "]");
+    let screen = text(&draw(&mut app, 140, 40));
+    assert!(
+        selected_line(&draw(&mut app, 140, 40)).contains("__annotate__"),
+        "{screen}"
+    );
+    press(&mut app, "]");
+    let buf = draw(&mut app, 140, 40);
+    assert!(
+        selected_line(&buf).contains("code object abs"),
+        "{}",
+        text(&buf)
+    );
+    press(&mut app, "]");
+    assert!(app
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .contains("last code object"));
+    press(&mut app, "[");
+    assert!(selected_line(&draw(&mut app, 140, 40)).contains("__annotate__"));
+    // The fused local load explains how its oparg packs two indexes.
+    let buf = select_row_showing(&mut app, "(b, a)");
+    let screen = text(&buf);
+    assert!(
+        screen.contains("LOAD_FAST_BORROW_LOAD_FAST_BORROW"),
+        "{screen}"
+    );
+    assert!(screen.contains("16 >> 4 = 1 and 16 & 15 = 0"), "{screen}");
+    // A superinstruction keeps the position of its first half.
+    assert_eq!(highlighted_source(&buf), "b");
+}

@@ -23,6 +23,9 @@ pub enum Action {
     Home,
     End,
     ToggleFold,
+    /// Jump to the next / previous code object (bytecode, specialized).
+    NextCode,
+    PrevCode,
     /// Show or hide inline cache entries (bytecode, specialized).
     ToggleCaches,
     /// Open or close the 3.14 ↔ 3.15 side-by-side comparison.
@@ -87,6 +90,10 @@ pub const KEYMAP: &[Binding] = &[
         help: "click to select · wheel to scroll",
     },
     Binding {
+        keys: "]  [",
+        help: "bytecode: jump to the next / previous code object",
+    },
+    Binding {
         keys: "c",
         help: "bytecode: show or hide each instruction's inline cache entries",
     },
@@ -122,6 +129,8 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         Char('?') => Action::ToggleHelp,
         Char('o') => Action::ToggleOutput,
         Char('c') => Action::ToggleCaches,
+        Char(']') => Action::NextCode,
+        Char('[') => Action::PrevCode,
         Char('d') => Action::ToggleDiff,
         Tab => Action::NextStage,
         BackTab => Action::PrevStage,

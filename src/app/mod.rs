@@ -276,6 +276,8 @@ impl App {
             Action::ToggleHelp => self.show_help = true,
             Action::ToggleOutput => self.show_output = true,
             Action::ToggleCaches => self.toggle_caches(),
+            Action::NextCode => self.jump_code(true),
+            Action::PrevCode => self.jump_code(false),
             Action::ToggleDiff => self.open_diff(),
             Action::NextStage => self.set_stage(self.stage.next()),
             Action::PrevStage => self.set_stage(self.stage.prev()),
@@ -374,6 +376,35 @@ impl App {
         } else {
             "inline cache entries hidden".into()
         });
+    }
+
+    /// Selects the header of the next (or previous) code object of the bytecode pane.
+    fn jump_code(&mut self, forward: bool) {
+        if !matches!(self.stage, Stage::Bytecode | Stage::Specialized) {
+            self.status = Some("[ and ] move between code objects of the bytecode stages".into());
+            return;
+        }
+        let rows = self.later.code_rows(self.stage);
+        let cur = self.selected_row();
+        let is_header = |r: &CodeRow| matches!(r, CodeRow::Header { .. });
+        let target = if forward {
+            (cur + 1..rows.len()).find(|&i| is_header(&rows[i]))
+        } else {
+            (0..cur).rev().find(|&i| is_header(&rows[i]))
+        };
+        match target {
+            Some(row) => {
+                self.focus = Focus::Stage;
+                self.set_selected_row(row);
+            }
+            None => {
+                self.status = Some(if forward {
+                    "this is the last code object".into()
+                } else {
+                    "this is the first code object".into()
+                })
+            }
+        }
     }
 
     /// Opens the side-by-side comparison of this stage under both version profiles.

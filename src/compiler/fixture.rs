@@ -175,6 +175,7 @@ impl FixtureUnit {
             varnames: strs("varnames"),
             cellvars: strs("cellvars"),
             freevars: strs("freevars"),
+            nparams: None,
             fasthidden: Vec::new(),
             seq,
         }

@@ -2302,13 +2302,19 @@ pub fn optimize(unit: &CodeUnit, version: PyVersion) -> Result<Optimized, PyErro
     cfg.optimize_cfg()?;
     cfg.remove_unused_consts();
     let nlocals = unit.varnames.len();
-    let mut nparams = (unit.argcount + unit.kwonlyargcount) as usize;
-    if unit.flags & CO_VARARGS != 0 {
-        nparams += 1;
-    }
-    if unit.flags & CO_VARKEYWORDS != 0 {
-        nparams += 1;
-    }
+    let nparams = match unit.nparams {
+        Some(n) => n as usize,
+        None => {
+            let mut n = (unit.argcount + unit.kwonlyargcount) as usize;
+            if unit.flags & CO_VARARGS != 0 {
+                n += 1;
+            }
+            if unit.flags & CO_VARKEYWORDS != 0 {
+                n += 1;
+            }
+            n
+        }
+    };
     cfg.add_checks_for_loads_of_uninitialized_variables(nlocals, nparams);
     cfg.insert_superinstructions();
     cfg.push_cold_blocks_to_end()?;

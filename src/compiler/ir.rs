@@ -171,6 +171,9 @@ pub struct CodeUnit {
     pub varnames: Vec<String>,
     pub cellvars: Vec<String>,
     pub freevars: Vec<String>,
+    /// `len(ste_varnames)`: how many locals are parameters (never "maybe unbound"). `None`
+    /// derives it from the argument counts and flags (units not made by codegen).
+    pub nparams: Option<u32>,
     /// `u_fasthidden`: locals of inlined comprehensions hidden from `locals()`.
     pub fasthidden: Vec<String>,
     pub seq: InstrSeq,

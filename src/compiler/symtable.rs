@@ -67,8 +67,8 @@
 //!   first, in `co_varnames` order, then the other cells in `cellvars()` order.
 //! * `co_flags`: [`Scope::code_flags`] (what `compute_code_flags` takes from the table).
 //! * The opcode family of a name (FAST / DEREF / GLOBAL / NAME) follows from
-//!   [`Scope::get_scope`] and the block type as in `compile.c`'s `compiler_nameop`; private
-//!   names are mangled with [`mangle`] using [`Scope::private`] first.
+//!   [`Scope::get_scope`] and the block type as in `compile.c`'s `compiler_nameop`; look names
+//!   up mangled by [`Scope::mangle`] (`_Py_MaybeMangle`).
 
 use crate::error::PyError;
 use crate::pipeline::ast::AstNode;
@@ -311,6 +311,16 @@ impl Scope {
                 .map(|(i, (n, _))| (n.clone(), i))
                 .collect();
         }
+    }
+    /// `_Py_MaybeMangle`: `name` as this scope stores it — mangled with [`Self::private`],
+    /// except in a generic class's type-parameter scopes, where only the type parameters are.
+    pub fn mangle(&self, name: &str) -> String {
+        if let Some(m) = &self.mangled_names {
+            if !m.iter().any(|n| n == name) {
+                return name.to_string();
+            }
+        }
+        mangle(self.private.as_deref(), name)
     }
     /// `_PyST_GetScope`: the scope of `name` here (`None` if the name is unknown here).
     pub fn get_scope(&self, name: &str) -> Option<NameScope> {

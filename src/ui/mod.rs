@@ -138,8 +138,14 @@ impl Widget for &App {
         let areas = layout_in(area);
         render_header(self, areas.header, buf);
         render_stage_bar(self, areas.stage_bar, buf);
-        render_source(self, &areas, buf);
-        render_stage(self, &areas, buf);
+        if let Some((stage, rows)) = &self.diff {
+            // The comparison needs the width of both panes.
+            let rect = areas.source.union(areas.stage);
+            render_diff(self, *stage, rows, rect, buf);
+        } else {
+            render_source(self, &areas, buf);
+            render_stage(self, &areas, buf);
+        }
         render_explain(self, areas.explain, buf);
         render_footer(self, areas.footer, buf);
         if self.show_output {
@@ -438,10 +444,6 @@ fn token_style(kind: TokenKind) -> Style {
 }
 
 fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
-    if let Some((stage, rows)) = &app.diff {
-        render_diff(app, *stage, rows, areas, buf);
-        return;
-    }
     let title = format!("{} · {}", app.stage.title(), provenance(app));
     pane_block(title, app.focus == Focus::Stage).render(areas.stage, buf);
     let inner = areas.stage_inner;
@@ -674,6 +676,33 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
     block.render(area, buf);
     let mut lines = Vec::new();
     let cap = app.capture();
+    if app.diff.is_some() {
+        let other = app
+            .other_capture()
+            .map_or_else(String::new, |c| c.display_version());
+        let text = vec![
+            Line::from(vec![
+                Span::styled("Comparing versions", THEME.emphasis),
+                Span::styled(
+                    format!(
+                        " — left: CPython {} · right: CPython {other} ({}).",
+                        cap.display_version(),
+                        cap.engine.label()
+                    ),
+                    THEME.text,
+                ),
+            ]),
+            Line::styled(
+                "Rows are `python -m dis` lines aligned by a line diff; shaded rows differ between the versions (code-object addresses are masked).",
+                THEME.text,
+            ),
+            Line::styled("↑ ↓ PgUp PgDn scroll · d or Esc closes.", Style::new().fg(THEME.dim)),
+        ];
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+        return;
+    }
     if !cap.tables_match()
         && matches!(
             app.stage,
@@ -773,7 +802,7 @@ fn render_diff(
     app: &App,
     stage: Stage,
     rows: &[crate::app::diff::DiffRow],
-    areas: &Areas,
+    rect: Rect,
     buf: &mut Buffer,
 ) {
     use crate::app::diff::DiffKind;
@@ -788,8 +817,9 @@ fn render_diff(
         cap.engine.label(),
         cap.display_version()
     );
-    pane_block(title, true).render(areas.stage, buf);
-    let inner = areas.stage_inner;
+    let block = pane_block(title, true);
+    let inner = block.inner(rect);
+    block.render(rect, buf);
     let half = inner.width.saturating_sub(1) / 2;
     let first = app.diff_scroll.min(rows.len().saturating_sub(1));
     for (k, row) in rows

@@ -87,7 +87,14 @@ impl<'a> Compiler<'a> {
             self.push_inlined_comprehension_state(loc, entry, &mut state)?;
         } else {
             let lineno = self.line(e);
-            self.enter_scope(name, ScopeType::Comprehension, scope, lineno, None, (1, 0, 0))?;
+            self.enter_scope(
+                name,
+                ScopeType::Comprehension,
+                scope,
+                lineno,
+                None,
+                (1, 0, 0),
+            )?;
         }
         if kind != CompKind::GenExp {
             let op = match kind {

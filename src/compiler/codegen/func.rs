@@ -348,17 +348,37 @@ impl<'a> Compiler<'a> {
         let mut count = 0;
         for field in ["args", "posonlyargs"] {
             for a in args.nodes(field) {
-                self.arg_annotation(a.str("arg").unwrap_or(""), a.node("annotation"), &mut count, loc)?;
+                self.arg_annotation(
+                    a.str("arg").unwrap_or(""),
+                    a.node("annotation"),
+                    &mut count,
+                    loc,
+                )?;
             }
         }
         if let Some(a) = args.node("vararg") {
-            self.arg_annotation(a.str("arg").unwrap_or(""), a.node("annotation"), &mut count, loc)?;
+            self.arg_annotation(
+                a.str("arg").unwrap_or(""),
+                a.node("annotation"),
+                &mut count,
+                loc,
+            )?;
         }
         for a in args.nodes("kwonlyargs") {
-            self.arg_annotation(a.str("arg").unwrap_or(""), a.node("annotation"), &mut count, loc)?;
+            self.arg_annotation(
+                a.str("arg").unwrap_or(""),
+                a.node("annotation"),
+                &mut count,
+                loc,
+            )?;
         }
         if let Some(a) = args.node("kwarg") {
-            self.arg_annotation(a.str("arg").unwrap_or(""), a.node("annotation"), &mut count, loc)?;
+            self.arg_annotation(
+                a.str("arg").unwrap_or(""),
+                a.node("annotation"),
+                &mut count,
+                loc,
+            )?;
         }
         self.arg_annotation("return", returns, &mut count, loc)?;
         self.emit_arg(Op::BUILD_MAP, count, loc);
@@ -708,7 +728,10 @@ impl<'a> Compiler<'a> {
             self.um().stashed_seq = Some(parent);
         }
         let Some(block) = self.ste().annotation_block else {
-            return Err(self.error(loc, "internal error: annotations without an annotation scope"));
+            return Err(self.error(
+                loc,
+                "internal error: annotations without an annotation scope",
+            ));
         };
         self.setup_annotations_scope(loc, block, "__annotate__")?;
         self.deferred_annotations_body(loc, &deferred, &indices, scope_type)?;
@@ -793,9 +816,8 @@ impl<'a> Compiler<'a> {
         let mangled = self.mangle(module);
         let i = self.add_to(NameDict::Names, &mangled);
         let arg = if self.version >= PyVersion::V3_15 {
-            let eager = star
-                || self.u().scope_type != ScopeType::Module
-                || self.in_exception_handler();
+            let eager =
+                star || self.u().scope_type != ScopeType::Module || self.in_exception_handler();
             let bits = if lazy {
                 1
             } else if eager {

@@ -345,6 +345,7 @@ impl<'a> Compiler<'a> {
             ..Default::default()
         };
         code.varnames = ste.varnames.clone();
+        code.nparams = Some(ste.varnames.len() as u32);
         let varnames = index_of(&code.varnames);
         // Cells: sorted names whose scope is CELL or that carry DEF_COMP_CELL.
         let mut cells: Vec<String> = ste
@@ -429,11 +430,13 @@ impl<'a> Compiler<'a> {
         let u = &self.units[n - 1];
         let name = u.code.name.clone();
         let mut qualname = name.clone();
-        if n > 1 {
+        // CPython's `c_stack` holds the enclosing units only (`n - 1` of them); a unit directly
+        // inside the module gets its bare name.
+        if n > 2 {
             let mut parent_idx = n - 2;
             let mut done = false;
             if self.units[parent_idx].scope_type == ScopeType::Annotations {
-                if n == 2 {
+                if n == 3 {
                     done = true;
                 } else {
                     parent_idx = n - 3;
@@ -495,6 +498,9 @@ impl<'a> Compiler<'a> {
             }
             if ste.has_docstring {
                 f |= CO_HAS_DOCSTRING;
+            }
+            if ste.method {
+                f |= CO_METHOD;
             }
         }
         if ste.coroutine && !ste.generator {
@@ -925,3 +931,4 @@ pub const CO_GENERATOR: u32 = 0x20;
 pub const CO_COROUTINE: u32 = 0x80;
 pub const CO_ASYNC_GENERATOR: u32 = 0x200;
 pub const CO_HAS_DOCSTRING: u32 = 0x4000000;
+pub const CO_METHOD: u32 = 0x8000000;

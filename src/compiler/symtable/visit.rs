@@ -42,6 +42,8 @@ struct Builder<'a> {
     future_annotations: bool,
     /// Where the leading `from __future__ import …` statements end (`ff_location`).
     future_end: Option<Loc>,
+    /// How many `try` statements the visit is in (3.15's lazy imports may not be).
+    try_depth: u32,
 }
 
 /// Runs the first pass over a `Module` node.
@@ -57,6 +59,7 @@ pub(super) fn collect(module: &AstNode, src: &Source, version: PyVersion) -> R<S
         private: None,
         future_annotations: false,
         future_end: None,
+        try_depth: 0,
     };
     b.scan_future(module);
     b.enter_block("top", BlockType::Module, addr(module), Loc::default())?;
@@ -68,6 +71,13 @@ pub(super) fn collect(module: &AstNode, src: &Source, version: PyVersion) -> R<S
         b.stmt(s)?;
     }
     b.exit_block();
+    for (scope, extra) in b.scopes.iter_mut().zip(&b.extra) {
+        if let Some(set) = &extra.mangled_names {
+            let mut names: Vec<String> = set.borrow().iter().cloned().collect();
+            names.sort();
+            scope.mangled_names = Some(names);
+        }
+    }
     Ok(SymbolTable {
         scopes: b.scopes,
         by_node: b.by_node,
@@ -374,7 +384,7 @@ impl Builder<'_> {
                     self.expr_field(s, "cause")?;
                 }
             }
-            "Try" | "TryStar" => self.conditional(|b| {
+            "Try" | "TryStar" => self.in_try(|b| {
                 b.stmts(s.nodes("body"))?;
                 for h in s.nodes("handlers") {
                     b.expr_field(h, "type")?;
@@ -388,11 +398,13 @@ impl Builder<'_> {
                 b.stmts(s.nodes("finalbody"))
             })?,
             "Import" => {
+                self.check_lazy_import(s, loc)?;
                 for a in s.nodes("names") {
                     self.alias(a)?;
                 }
             }
             "ImportFrom" => {
+                self.check_lazy_import(s, loc)?;
                 for a in s.nodes("names") {
                     self.alias(a)?;
                 }
@@ -637,6 +649,39 @@ impl Builder<'_> {
         }
         let store = name.split('.').next().unwrap_or(name);
         self.add_def(store, DEF_IMPORT, loc)
+    }
+
+    /// 3.15 (PEP 810): where `lazy import` / `lazy from … import` may not stand.
+    fn check_lazy_import(&self, s: &AstNode, loc: Loc) -> R {
+        if self.version < PyVersion::V3_15 || s.int("is_lazy").unwrap_or(0) == 0 {
+            return Ok(());
+        }
+        let what = if s.kind == "Import" {
+            "lazy import"
+        } else {
+            "lazy from ... import"
+        };
+        let place = match self.cur().kind {
+            BlockType::Function => Some("functions"),
+            BlockType::Class => Some("classes"),
+            _ if self.try_depth > 0 => Some("try/except blocks"),
+            _ => None,
+        };
+        if let Some(place) = place {
+            return Err(self.error(format!("{what} not allowed inside {place}"), loc));
+        }
+        if s.kind == "ImportFrom" && s.nodes("names").any(|a| a.str("name") == Some("*")) {
+            return Err(self.error("lazy from ... import * is not allowed", loc));
+        }
+        Ok(())
+    }
+
+    /// Visits a `try` statement: conditional, and counted for 3.15's lazy-import check.
+    fn in_try(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.try_depth += 1;
+        let r = self.conditional(f);
+        self.try_depth -= 1;
+        r
     }
 
     fn check_import_from(&self, s: &AstNode, loc: Loc) -> R {
@@ -1173,7 +1218,8 @@ impl Builder<'_> {
     }
 }
 
-/// A `SyntaxError` at `loc` (CPython's `SET_ERROR_LOCATION`: the range of the node).
+/// A `SyntaxError` at `loc` (CPython's `SET_ERROR_LOCATION`: the range of the node). As in
+/// CPython, the offsets are the node's UTF-8 byte columns + 1, not character offsets.
 pub(super) fn syntax_error(src: &Source, msg: impl Into<String>, loc: Loc) -> PyError {
     let err = PyError::new(PyErrorKind::SyntaxError, msg, src.path.clone());
     let line = loc.lineno as usize;
@@ -1181,17 +1227,6 @@ pub(super) fn syntax_error(src: &Source, msg: impl Into<String>, loc: Loc) -> Py
         return err;
     }
     let text = src.line_text(line).to_string();
-    let char_col = |line: usize, byte_col: usize| -> usize {
-        let t = src.line_text(line);
-        let b = byte_col.min(t.len());
-        t.get(..b).map_or(b, |s| s.chars().count()) + 1
-    };
-    let offset = char_col(line, loc.col as usize);
-    let end_line = loc.end_lineno as usize;
-    let end = if end_line >= 1 && end_line <= src.line_count() {
-        Some((end_line, char_col(end_line, loc.end_col as usize)))
-    } else {
-        None
-    };
-    err.at(line, offset, end, text)
+    let end = Some((loc.end_lineno as usize, loc.end_col as usize + 1));
+    err.at(line, loc.col as usize + 1, end, text)
 }

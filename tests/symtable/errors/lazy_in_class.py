@@ -1,0 +1,2 @@
+class C:
+    lazy from os import path

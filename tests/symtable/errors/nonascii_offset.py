@@ -1,0 +1,2 @@
+def f():
+    "ééé"; nonlocal zz
