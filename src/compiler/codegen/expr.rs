@@ -209,11 +209,6 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    /// Placeholder kept so the location helper is used by every module.
-    pub fn expr_loc(&self, e: &AstNode) -> Loc {
-        self.loc(e)
-    }
-
     // ----- operators ---------------------------------------------------------------------------
 
     /// `addop_binary`: `BINARY_OP` with the `NB_*` (or `NB_INPLACE_*`) oparg of operator `op`.
@@ -316,6 +311,7 @@ impl<'a> Compiler<'a> {
         if ops.is_empty() || ops.len() != comparators.len() {
             return Err(self.unsupported("this comparison", e));
         }
+        self.check_compare(e);
         self.visit_expr(left)?;
         let n = ops.len() - 1;
         if n == 0 {
@@ -391,6 +387,7 @@ impl<'a> Compiler<'a> {
                 let ops: Vec<&'a AstNode> = e.nodes("ops").collect();
                 let comparators: Vec<&'a AstNode> = e.nodes("comparators").collect();
                 if ops.len() > 1 && ops.len() == comparators.len() {
+                    self.check_compare(e);
                     let loc = self.loc(e);
                     let n = ops.len() - 1;
                     let cleanup = self.new_label();
@@ -775,12 +772,7 @@ impl<'a> Compiler<'a> {
         if self.get_scope("super") != Some(NameScope::GlobalImplicit) {
             return false;
         }
-        if self
-            .table
-            .scope(self.table.top())
-            .get_scope("super")
-            .is_some()
-        {
+        if self.top_symbol("super").is_some() {
             return false;
         }
         let args: Vec<&AstNode> = call.nodes("args").collect();
@@ -859,6 +851,10 @@ impl<'a> Compiler<'a> {
         let (Some(value), Some(slice)) = (e.node("value"), e.node("slice")) else {
             return Err(self.unsupported("this subscript", e));
         };
+        if ctx == Ctx::Load {
+            self.check_subscripter(value);
+            self.check_index(value, slice);
+        }
         self.visit_expr(value)?;
         if two_part_slice(slice) && ctx != Ctx::Del {
             self.slice_two_parts(slice)?;
@@ -941,9 +937,7 @@ impl<'a> Compiler<'a> {
         let Some(id) = e.str("id") else {
             return false;
         };
-        self.table
-            .scope(self.table.top())
-            .symbol(id)
+        self.top_symbol(id)
             .is_some_and(|s| s.flags & crate::compiler::symtable::flags::DEF_IMPORT != 0)
     }
 
@@ -958,6 +952,7 @@ impl<'a> Compiler<'a> {
             return Err(self.unsupported("this call", e));
         };
         let skip_normal_call = self.new_label();
+        self.check_caller(func);
         self.visit_expr(func)?;
         self.maybe_optimize_function_call(e, skip_normal_call)?;
         let floc = self.loc(func);
@@ -1391,6 +1386,118 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    // ----- compile-time warnings ---------------------------------------------------------------
+
+    /// `codegen_check_compare`: `is`/`is not` with a literal operand (other than `None`, `True`,
+    /// `False`, `...`) warns, once per comparison.
+    fn check_compare(&mut self, e: &AstNode) {
+        let Some(mut left_expr) = e.node("left") else {
+            return;
+        };
+        let mut left = check_is_arg(left_expr);
+        for (op, right_expr) in e.nodes("ops").zip(e.nodes("comparators")) {
+            let right = check_is_arg(right_expr);
+            if (op.is("Is") || op.is("IsNot")) && (!right || !left) {
+                let literal = if left { right_expr } else { left_expr };
+                let ty = infer_type(literal).unwrap_or("object");
+                let msg = if op.is("Is") {
+                    format!("\"is\" with '{ty}' literal. Did you mean \"==\"?")
+                } else {
+                    format!("\"is not\" with '{ty}' literal. Did you mean \"!=\"?")
+                };
+                let loc = self.loc(e);
+                self.warn(loc, &msg);
+                return;
+            }
+            left = right;
+            left_expr = right_expr;
+        }
+    }
+
+    /// `check_caller`: calling a literal or a display warns.
+    fn check_caller(&mut self, func: &AstNode) {
+        let callable_literal = matches!(
+            folded_kind(func),
+            "Constant"
+                | "Tuple"
+                | "List"
+                | "ListComp"
+                | "Dict"
+                | "DictComp"
+                | "Set"
+                | "SetComp"
+                | "GeneratorExp"
+                | "JoinedStr"
+                | "TemplateStr"
+                | "FormattedValue"
+                | "Interpolation"
+        );
+        if let (true, Some(ty)) = (callable_literal, infer_type(func)) {
+            let loc = self.loc(func);
+            self.warn(
+                loc,
+                &format!("'{ty}' object is not callable; perhaps you missed a comma?"),
+            );
+        }
+    }
+
+    /// `check_subscripter`: subscripting a number, `None`, `...`, a set or a function literal
+    /// warns.
+    fn check_subscripter(&mut self, value: &AstNode) {
+        let warns = match folded_kind(value) {
+            "Constant" => matches!(
+                folded_const(value),
+                Some(
+                    ConstValue::None
+                        | ConstValue::Ellipsis
+                        | ConstValue::Bool(_)
+                        | ConstValue::Int(_)
+                        | ConstValue::Float(_)
+                        | ConstValue::Complex { .. }
+                        | ConstValue::FrozenSet(_)
+                )
+            ),
+            "Set" | "SetComp" | "GeneratorExp" | "TemplateStr" | "Interpolation" | "Lambda" => true,
+            _ => false,
+        };
+        if let (true, Some(ty)) = (warns, infer_type(value)) {
+            let loc = self.loc(value);
+            self.warn(
+                loc,
+                &format!("'{ty}' object is not subscriptable; perhaps you missed a comma?"),
+            );
+        }
+    }
+
+    /// `check_index`: indexing a string, bytes, tuple or list literal with a literal that is no
+    /// integer or slice warns.
+    fn check_index(&mut self, value: &AstNode, slice: &AstNode) {
+        let Some(index_type) = infer_type(slice) else {
+            return;
+        };
+        if matches!(index_type, "int" | "bool" | "slice") {
+            return;
+        }
+        let warns = match folded_kind(value) {
+            "Constant" => matches!(
+                folded_const(value),
+                Some(ConstValue::Str(_) | ConstValue::Bytes(_) | ConstValue::Tuple(_))
+            ),
+            "Tuple" | "List" | "ListComp" | "JoinedStr" | "FormattedValue" => true,
+            _ => false,
+        };
+        if let (true, Some(ty)) = (warns, infer_type(value)) {
+            let loc = self.loc(value);
+            self.warn(
+                loc,
+                &format!(
+                    "{ty} indices must be integers or slices, not {index_type}; \
+                     perhaps you missed a comma?"
+                ),
+            );
+        }
+    }
+
     // ----- augmented assignment ----------------------------------------------------------------
 
     /// `codegen_augassign`: `target op= value` for a name, attribute or subscript target.
@@ -1496,6 +1603,58 @@ pub fn folded_const(e: &AstNode) -> Option<ConstValue> {
 /// Whether codegen sees `e` as a `Constant` node (see [`folded_const`]).
 pub fn is_const_expr(e: &AstNode) -> bool {
     folded_const(e).is_some()
+}
+
+/// The node's kind as codegen sees it after the AST preprocessor (`__debug__` is a `Constant`).
+fn folded_kind(e: &AstNode) -> &str {
+    if e.is("Name") && is_const_expr(e) {
+        "Constant"
+    } else {
+        e.kind.as_str()
+    }
+}
+
+/// `infer_type`: the name of the type an expression certainly has, when its kind tells.
+fn infer_type(e: &AstNode) -> Option<&'static str> {
+    Some(match e.kind.as_str() {
+        "Tuple" => "tuple",
+        "List" | "ListComp" => "list",
+        "Dict" | "DictComp" => "dict",
+        "Set" | "SetComp" => "set",
+        "GeneratorExp" => "generator",
+        "Lambda" => "function",
+        "TemplateStr" | "Interpolation" => "string.templatelib.Template",
+        "JoinedStr" | "FormattedValue" => "str",
+        _ => match folded_const(e)? {
+            ConstValue::None => "NoneType",
+            ConstValue::Bool(_) => "bool",
+            ConstValue::Ellipsis => "ellipsis",
+            ConstValue::Int(_) => "int",
+            ConstValue::Float(_) => "float",
+            ConstValue::Complex { .. } => "complex",
+            ConstValue::Str(_) => "str",
+            ConstValue::Bytes(_) => "bytes",
+            ConstValue::Tuple(_) => "tuple",
+            ConstValue::FrozenSet(_) => "frozenset",
+            ConstValue::Slice(_) => "slice",
+            ConstValue::Code(_) => "code",
+        },
+    })
+}
+
+/// `check_is_arg`: false for a literal other than the named singletons (a tuple of constants
+/// counts as a literal).
+fn check_is_arg(e: &AstNode) -> bool {
+    if e.is("Tuple") {
+        return !e.nodes("elts").all(is_const_expr);
+    }
+    match folded_const(e) {
+        None => true,
+        Some(c) => matches!(
+            c,
+            ConstValue::None | ConstValue::Bool(_) | ConstValue::Ellipsis
+        ),
+    }
 }
 
 /// `is_constant_slice` → the `(start, stop, step)` of a slice whose parts are all constant.
@@ -1662,5 +1821,69 @@ pub fn const_value(c: &Constant) -> ConstValue {
         },
         Constant::Str(s) => ConstValue::Str(s.clone()),
         Constant::Bytes(b) => ConstValue::Bytes(b.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Development aid: `CGX_DIS=FILE[,FILE…] cargo test --lib codegen::expr::tests::dis --
+    /// --ignored --nocapture` prints the built-in engine's `dis` of each file (3.14 and 3.15),
+    /// to compare with `python3.X -m dis FILE`.
+    /// The SyntaxWarnings of `tests/codegen-expr/warnings.py` are the ones `python3.14 -m dis`
+    /// and `python3.15 -m dis` print (recorded in `warnings.stderr`).
+    #[test]
+    fn syntax_warnings_match_cpython() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = "tests/codegen-expr/warnings.py";
+        let bytes = std::fs::read(root.join(path)).expect("warnings.py");
+        let expected = std::fs::read_to_string(root.join("tests/codegen-expr/warnings.stderr"))
+            .expect("warnings.stderr");
+        for v in [
+            crate::version::PyVersion::V3_14,
+            crate::version::PyVersion::V3_15,
+        ] {
+            assert_eq!(warnings(path, &bytes, v), expected, "{v}");
+        }
+    }
+
+    /// The compile-time warnings of a file, as `python -m dis` prints them.
+    fn warnings(path: &str, bytes: &[u8], v: crate::version::PyVersion) -> String {
+        let Ok(src) = crate::source::Source::decode(path, bytes) else {
+            return String::new();
+        };
+        let Ok(tree) = crate::pipeline::ast::parse(&src, v) else {
+            return String::new();
+        };
+        let Ok(table) = crate::compiler::symtable::SymbolTable::build(&tree, &src, v) else {
+            return String::new();
+        };
+        super::super::compile_module_with_warnings(&tree, &table, &src, v)
+            .1
+            .concat()
+    }
+
+    #[test]
+    #[ignore]
+    fn dis() {
+        let Ok(files) = std::env::var("CGX_DIS") else {
+            return;
+        };
+        for f in files.split(',') {
+            let Ok(bytes) = std::fs::read(f) else {
+                continue;
+            };
+            for v in [
+                crate::version::PyVersion::V3_14,
+                crate::version::PyVersion::V3_15,
+            ] {
+                let out = crate::dump::dump_file(crate::capture::Stage::Bytecode, f, &bytes, v);
+                println!(
+                    "=== {f} {v}\n{}{}{}",
+                    warnings(f, &bytes, v),
+                    out.stdout,
+                    out.stderr
+                );
+            }
+        }
     }
 }

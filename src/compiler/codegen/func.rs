@@ -11,7 +11,7 @@ use super::{Compiler, Ctx, FBlockDatum, FBlockType, Mode, NameDict, ScopeType, R
 use crate::compiler::ir::{ConstValue, Instr, InstrSeq, Loc};
 use crate::compiler::op::Op;
 use crate::compiler::symtable::{NameScope, ScopeId};
-use crate::pipeline::ast::{AstNode, AstValue};
+use crate::pipeline::ast::{AstNode, AstValue, Constant};
 use crate::version::PyVersion;
 
 /// `MAKE_FUNCTION_*`: what `SET_FUNCTION_ATTRIBUTE` sets.
@@ -29,6 +29,15 @@ const ANNOTATE_FORMAT_VALUE_WITH_FAKE_GLOBALS: i64 = 2;
 pub fn intrinsic1(version: PyVersion, name: &str) -> u32 {
     crate::tables::for_version(version)
         .intrinsic1
+        .iter()
+        .position(|n| *n == name)
+        .unwrap_or(0) as u32
+}
+
+/// The `CALL_INTRINSIC_2` oparg named `name` in this version's table.
+pub fn intrinsic2(version: PyVersion, name: &str) -> u32 {
+    crate::tables::for_version(version)
+        .intrinsic2
         .iter()
         .position(|n| *n == name)
         .unwrap_or(0) as u32
@@ -64,6 +73,100 @@ fn arg_counts(args: Option<&AstNode>) -> (u32, u32, u32) {
         ),
         None => (0, 0, 0),
     }
+}
+
+/// Operator precedences of `Python/ast_unparse.c` (the ones annotations use).
+const PR_TUPLE: u8 = 0;
+const PR_TEST: u8 = 1;
+const PR_BOR: u8 = 6;
+const PR_ATOM: u8 = 15;
+
+/// `_PyAST_ExprAsUnicode` for the expressions annotations are usually made of: names,
+/// attributes, subscripts, tuples, lists, constants, `|` unions and `*Ts`. `None` for
+/// anything else (the caller reports it as not modelled).
+fn unparse(e: &AstNode, level: u8, out: &mut String) -> Option<()> {
+    match e.kind.as_str() {
+        "Name" => out.push_str(e.str("id")?),
+        "Constant" => {
+            let c = e.constant()?;
+            match c {
+                Constant::Ellipsis => out.push_str("..."),
+                Constant::Float(f) if !f.is_finite() => return None,
+                Constant::Complex { .. } => return None,
+                _ => {
+                    if e.str("kind") == Some("u") {
+                        out.push('u');
+                    }
+                    out.push_str(&crate::pipeline::ast::constant_repr(c));
+                }
+            }
+        }
+        "Attribute" => {
+            let value = e.node("value")?;
+            unparse(value, PR_ATOM, out)?;
+            // An integer needs a space before the dot.
+            if value.is("Constant") && matches!(value.constant(), Some(Constant::Int(_))) {
+                out.push(' ');
+            }
+            out.push('.');
+            out.push_str(e.str("attr")?);
+        }
+        "Subscript" => {
+            unparse(e.node("value")?, PR_ATOM, out)?;
+            out.push('[');
+            unparse(e.node("slice")?, PR_TUPLE, out)?;
+            out.push(']');
+        }
+        "Tuple" => {
+            let elts: Vec<&AstNode> = e.nodes("elts").collect();
+            if elts.is_empty() {
+                out.push_str("()");
+                return Some(());
+            }
+            if level > PR_TUPLE {
+                out.push('(');
+            }
+            for (i, elt) in elts.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                unparse(elt, PR_TEST, out)?;
+            }
+            if elts.len() == 1 {
+                out.push(',');
+            }
+            if level > PR_TUPLE {
+                out.push(')');
+            }
+        }
+        "List" => {
+            out.push('[');
+            for (i, elt) in e.nodes("elts").enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                unparse(elt, PR_TEST, out)?;
+            }
+            out.push(']');
+        }
+        "BinOp" if e.node("op").is_some_and(|o| o.is("BitOr")) => {
+            if level > PR_BOR {
+                out.push('(');
+            }
+            unparse(e.node("left")?, PR_BOR, out)?;
+            out.push_str(" | ");
+            unparse(e.node("right")?, PR_BOR + 1, out)?;
+            if level > PR_BOR {
+                out.push(')');
+            }
+        }
+        "Starred" => {
+            out.push('*');
+            unparse(e.node("value")?, PR_BOR, out)?;
+        }
+        _ => return None,
+    }
+    Some(())
 }
 
 impl<'a> Compiler<'a> {
@@ -233,9 +336,6 @@ impl<'a> Compiler<'a> {
     /// `codegen_function`: `def` / `async def` — decorators, defaults, `__annotate__`, the body's
     /// code object, the decorator calls and the store.
     pub fn function_def(&mut self, s: &'a AstNode, is_async: bool) -> R {
-        if !s.list("type_params").is_empty() {
-            return Err(self.unsupported("generic functions (PEP 695 type parameters)", s));
-        }
         let decos: Vec<&'a AstNode> = s.nodes("decorator_list").collect();
         self.decorators(&decos)?;
         let firstlineno = match decos.first() {
@@ -244,12 +344,147 @@ impl<'a> Compiler<'a> {
         };
         let loc = self.loc(s);
         let args = s.node("args");
+        let type_params = s.list("type_params");
+        let is_generic = !type_params.is_empty();
         let mut funcflags = self.default_arguments(loc, args)?;
+        let name = s.str("name").unwrap_or("");
+        let mut num_typeparam_args = 0;
+        if is_generic {
+            if funcflags & MAKE_FUNCTION_DEFAULTS != 0 {
+                num_typeparam_args += 1;
+            }
+            if funcflags & MAKE_FUNCTION_KWDEFAULTS != 0 {
+                num_typeparam_args += 1;
+            }
+            if num_typeparam_args == 2 {
+                self.emit_arg(Op::SWAP, 2, loc);
+            }
+            let scope = self.type_params_scope(s)?;
+            self.enter_scope(
+                &format!("<generic parameters of {name}>"),
+                ScopeType::Annotations,
+                scope,
+                firstlineno,
+                None,
+                (num_typeparam_args, 0, 0),
+            )?;
+            self.type_params(type_params)?;
+            for i in 0..num_typeparam_args {
+                self.emit_arg(Op::LOAD_FAST, i, loc);
+            }
+        }
         funcflags |= self.function_annotations(loc, s)?;
         self.function_body(s, is_async, funcflags, firstlineno)?;
+        if is_generic {
+            self.emit_arg(Op::SWAP, 2, loc);
+            let set = intrinsic2(self.version, "INTRINSIC_SET_FUNCTION_TYPE_PARAMS");
+            self.emit_arg(Op::CALL_INTRINSIC_2, set, loc);
+            let co = self.exit_scope(false)?;
+            self.make_closure(loc, co, 0)?;
+            if num_typeparam_args > 0 {
+                self.emit_arg(Op::SWAP, num_typeparam_args + 1, loc);
+                self.emit_arg(Op::CALL, num_typeparam_args - 1, loc);
+            } else {
+                self.emit(Op::PUSH_NULL, loc);
+                self.emit_arg(Op::CALL, 0, loc);
+            }
+        }
         self.apply_decorators(&decos);
-        let name = s.str("name").unwrap_or("");
         self.nameop(name, Ctx::Store, loc)
+    }
+
+    /// The `<generic parameters of X>` scope of a generic function, class or type alias.
+    fn type_params_scope(&self, owner: &AstNode) -> R<ScopeId> {
+        self.table
+            .type_params_scope(owner)
+            .ok_or_else(|| self.unsupported("type parameters without a scope", owner))
+    }
+
+    /// `codegen_type_params`: creates the `TypeVar`, `TypeVarTuple` and `ParamSpec` objects,
+    /// binds each to its name, and leaves their tuple on the stack.
+    fn type_params(&mut self, type_params: &'a [AstValue]) -> R {
+        let mut seen_default = false;
+        let mut first_loc = None;
+        let mut n = 0;
+        for tp in type_params.iter().filter_map(AstValue::as_node) {
+            let loc = self.loc(tp);
+            first_loc.get_or_insert(loc);
+            n += 1;
+            let name = tp.str("name").unwrap_or("");
+            self.load_const(ConstValue::Str(name.to_string()), loc);
+            let default_value = tp.node("default_value");
+            match tp.kind.as_str() {
+                "TypeVar" => {
+                    if let Some(bound) = tp.node("bound") {
+                        let Some(scope) = self.table.bound_scope(tp) else {
+                            return Err(self.unsupported("a type bound without a scope", tp));
+                        };
+                        self.type_param_bound_or_default(bound, name, scope, false)?;
+                        let which = if bound.is("Tuple") {
+                            "INTRINSIC_TYPEVAR_WITH_CONSTRAINTS"
+                        } else {
+                            "INTRINSIC_TYPEVAR_WITH_BOUND"
+                        };
+                        self.emit_arg(Op::CALL_INTRINSIC_2, intrinsic2(self.version, which), loc);
+                    } else {
+                        let tv = intrinsic1(self.version, "INTRINSIC_TYPEVAR");
+                        self.emit_arg(Op::CALL_INTRINSIC_1, tv, loc);
+                    }
+                }
+                "TypeVarTuple" => {
+                    let tv = intrinsic1(self.version, "INTRINSIC_TYPEVARTUPLE");
+                    self.emit_arg(Op::CALL_INTRINSIC_1, tv, loc);
+                }
+                _ => {
+                    let ps = intrinsic1(self.version, "INTRINSIC_PARAMSPEC");
+                    self.emit_arg(Op::CALL_INTRINSIC_1, ps, loc);
+                }
+            }
+            if let Some(default) = default_value {
+                seen_default = true;
+                let Some(scope) = self.table.default_scope(tp) else {
+                    return Err(self.unsupported("a type parameter default without a scope", tp));
+                };
+                let starred = tp.is("TypeVarTuple");
+                self.type_param_bound_or_default(default, name, scope, starred)?;
+                let set = intrinsic2(self.version, "INTRINSIC_SET_TYPEPARAM_DEFAULT");
+                self.emit_arg(Op::CALL_INTRINSIC_2, set, loc);
+            } else if seen_default {
+                return Err(self.error(
+                    loc,
+                    format!("non-default type parameter '{name}' follows default type parameter"),
+                ));
+            }
+            self.emit_arg(Op::COPY, 1, loc);
+            self.nameop(name, Ctx::Store, loc)?;
+        }
+        self.emit_arg(Op::BUILD_TUPLE, n, first_loc.unwrap_or(Loc::NONE));
+        Ok(())
+    }
+
+    /// `codegen_type_param_bound_or_default`: a lazily evaluated bound, constraints or default,
+    /// as a function of `format` whose default is 1.
+    fn type_param_bound_or_default(
+        &mut self,
+        e: &'a AstNode,
+        name: &str,
+        scope: ScopeId,
+        allow_starred: bool,
+    ) -> R {
+        let loc = self.loc(e);
+        let one = ConstValue::Tuple(vec![ConstValue::Int(1.into())]);
+        self.load_const(one, loc);
+        self.setup_annotations_scope(loc, scope, name)?;
+        match e.node("value") {
+            Some(value) if allow_starred && e.is("Starred") => {
+                self.visit_expr(value)?;
+                self.emit_arg(Op::UNPACK_SEQUENCE, 1, loc);
+            }
+            _ => self.visit_expr(e)?,
+        }
+        self.emit(Op::RETURN_VALUE, loc);
+        let co = self.exit_scope(true)?;
+        self.make_closure(loc, co, MAKE_FUNCTION_DEFAULTS)
     }
 
     /// `codegen_function_body`: the function's own code unit, then `MAKE_FUNCTION`.
@@ -328,25 +563,20 @@ impl<'a> Compiler<'a> {
         };
         self.setup_annotations_scope(loc, scope, "__annotate__")?;
         if self.version >= PyVersion::V3_15 {
-            // 3.15 names a function's `__annotate__` after the function.
             let func = s.str("name").unwrap_or("");
-            let n = self.units.len();
-            let base = if n >= 2 {
-                let parent = &self.units[n - 2];
-                match parent.scope_type {
-                    ScopeType::Module => String::new(),
-                    ScopeType::Function | ScopeType::AsyncFunction | ScopeType::Lambda => {
-                        format!("{}.<locals>.", parent.code.qualname)
-                    }
-                    _ => format!("{}.", parent.code.qualname),
-                }
-            } else {
-                String::new()
-            };
-            self.um().code.qualname = format!("{base}{func}.__annotate__");
+            if let Some(q) = self.function_annotate_qualname(func) {
+                self.um().code.qualname = q;
+            }
         }
         let mut count = 0;
-        for field in ["args", "posonlyargs"] {
+        // 3.14 visits the positional parameters before the positional-only ones; 3.15 in
+        // signature order.
+        let positional = if self.version >= PyVersion::V3_15 {
+            ["posonlyargs", "args"]
+        } else {
+            ["args", "posonlyargs"]
+        };
+        for field in positional {
             for a in args.nodes(field) {
                 self.arg_annotation(
                     a.str("arg").unwrap_or(""),
@@ -386,6 +616,31 @@ impl<'a> Compiler<'a> {
         Ok(MAKE_FUNCTION_ANNOTATE)
     }
 
+    /// 3.15: the qualified name of a function's `__annotate__` (the unit just entered) is the
+    /// function's own qualified name plus `.__annotate__` — except right inside a module-level
+    /// type-parameter scope, where it stays `__annotate__`.
+    fn function_annotate_qualname(&self, func: &str) -> Option<String> {
+        let n = self.units.len();
+        if n < 3 {
+            return Some(format!("{func}.__annotate__"));
+        }
+        let mut p = n - 2;
+        if self.units[p].scope_type == ScopeType::Annotations {
+            if n == 3 {
+                return None;
+            }
+            p = n - 3;
+        }
+        let parent = &self.units[p];
+        let base = match parent.scope_type {
+            ScopeType::Function | ScopeType::AsyncFunction | ScopeType::Lambda => {
+                format!("{}.<locals>", parent.code.qualname)
+            }
+            _ => parent.code.qualname.clone(),
+        };
+        Some(format!("{base}.{func}.__annotate__"))
+    }
+
     /// `codegen_argannotation`: the name and the value of one annotation.
     fn arg_annotation(
         &mut self,
@@ -399,7 +654,9 @@ impl<'a> Compiler<'a> {
         };
         let mangled = self.mangle(id);
         self.load_const(ConstValue::Str(mangled), loc);
-        if annotation.is("Starred") {
+        if self.future_annotations {
+            self.annotation_string(annotation)?;
+        } else if annotation.is("Starred") {
             // `*args: *Ts`: the annotation is the single item of `[*Ts]`.
             if let Some(value) = annotation.node("value") {
                 self.visit_expr(value)?;
@@ -409,6 +666,21 @@ impl<'a> Compiler<'a> {
             self.visit_expr(annotation)?;
         }
         *count += 1;
+        Ok(())
+    }
+
+    /// `codegen_visit_annexpr`: under `from __future__ import annotations`, an annotation is
+    /// the string of its source (`_PyAST_ExprAsUnicode`).
+    fn annotation_string(&mut self, annotation: &AstNode) -> R {
+        let mut text = String::new();
+        if unparse(annotation, PR_TEST, &mut text).is_none() {
+            return Err(self.unsupported(
+                "this annotation under `from __future__ import annotations`",
+                annotation,
+            ));
+        }
+        let loc = self.loc(annotation);
+        self.load_const(ConstValue::Str(text), loc);
         Ok(())
     }
 
@@ -433,6 +705,11 @@ impl<'a> Compiler<'a> {
     /// `codegen_leave_annotations_scope`: returns the dict and makes the function.
     fn leave_annotations_scope(&mut self, loc: Loc) -> R {
         self.emit(Op::RETURN_VALUE, loc);
+        // The parameter is `.format` in the symbol table (so an annotation naming `format`
+        // is not clobbered) but `format` in the signature.
+        if let Some(first) = self.um().code.varnames.first_mut() {
+            *first = "format".to_string();
+        }
         let co = self.exit_scope(true)?;
         self.make_closure(loc, co, 0)
     }
@@ -474,9 +751,6 @@ impl<'a> Compiler<'a> {
     /// `codegen_class`: decorators, `__build_class__(<body function>, name, *bases, **kw)`,
     /// the decorator calls and the store.
     pub fn class_def(&mut self, s: &'a AstNode) -> R {
-        if !s.list("type_params").is_empty() {
-            return Err(self.unsupported("generic classes (PEP 695 type parameters)", s));
-        }
         let decos: Vec<&'a AstNode> = s.nodes("decorator_list").collect();
         self.decorators(&decos)?;
         let firstlineno = match decos.first() {
@@ -484,10 +758,43 @@ impl<'a> Compiler<'a> {
             None => self.line(s),
         };
         let loc = self.loc(s);
-        self.class_body(s, firstlineno)?;
-        self.call_helper(loc, 2, s.list("bases"), None, s.list("keywords"))?;
-        self.apply_decorators(&decos);
         let name = s.str("name").unwrap_or("");
+        let type_params = s.list("type_params");
+        let is_generic = !type_params.is_empty();
+        if is_generic {
+            let scope = self.type_params_scope(s)?;
+            self.enter_scope(
+                &format!("<generic parameters of {name}>"),
+                ScopeType::Annotations,
+                scope,
+                firstlineno,
+                Some(name.to_string()),
+                (0, 0, 0),
+            )?;
+            self.type_params(type_params)?;
+            self.nameop(".type_params", Ctx::Store, loc)?;
+        }
+        self.class_body(s, firstlineno)?;
+        if is_generic {
+            self.nameop(".type_params", Ctx::Load, loc)?;
+            let sub = intrinsic1(self.version, "INTRINSIC_SUBSCRIPT_GENERIC");
+            self.emit_arg(Op::CALL_INTRINSIC_1, sub, loc);
+            self.nameop(".generic_base", Ctx::Store, loc)?;
+            self.call_helper(
+                loc,
+                2,
+                s.list("bases"),
+                Some(".generic_base"),
+                s.list("keywords"),
+            )?;
+            let co = self.exit_scope(false)?;
+            self.make_closure(loc, co, 0)?;
+            self.emit(Op::PUSH_NULL, loc);
+            self.emit_arg(Op::CALL, 0, loc);
+        } else {
+            self.call_helper(loc, 2, s.list("bases"), None, s.list("keywords"))?;
+        }
+        self.apply_decorators(&decos);
         self.nameop(name, Ctx::Store, loc)
     }
 
@@ -512,6 +819,10 @@ impl<'a> Compiler<'a> {
         self.nameop("__qualname__", Ctx::Store, loc)?;
         self.load_int(self.u().code.firstlineno as i64, loc);
         self.nameop("__firstlineno__", Ctx::Store, loc)?;
+        if !s.list("type_params").is_empty() {
+            self.nameop(".type_params", Ctx::Load, loc)?;
+            self.nameop("__type_params__", Ctx::Store, loc)?;
+        }
         if self.ste().needs_classdict {
             self.emit(Op::LOAD_LOCALS, loc);
             self.emit_raw_name(Op::STORE_DEREF, NameDict::Cellvars, "__classdict__", loc);
@@ -558,8 +869,60 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    /// `codegen_typealias`: `type X[T] = value`.
     pub fn type_alias(&mut self, s: &'a AstNode) -> R {
-        Err(self.unsupported("type aliases (PEP 695)", s))
+        let loc = self.loc(s);
+        let name = s
+            .node("name")
+            .and_then(|n| n.str("id"))
+            .unwrap_or("")
+            .to_string();
+        let type_params = s.list("type_params");
+        let is_generic = !type_params.is_empty();
+        if is_generic {
+            let scope = self.type_params_scope(s)?;
+            let lineno = loc.lineno.max(0) as u32;
+            self.enter_scope(
+                &format!("<generic parameters of {name}>"),
+                ScopeType::Annotations,
+                scope,
+                lineno,
+                None,
+                (0, 0, 0),
+            )?;
+            self.load_const(ConstValue::Str(name.clone()), loc);
+            self.type_params(type_params)?;
+        } else {
+            self.load_const(ConstValue::Str(name.clone()), loc);
+            self.load_const(ConstValue::None, loc);
+        }
+        self.type_alias_body(s, &name)?;
+        if is_generic {
+            let co = self.exit_scope(false)?;
+            self.make_closure(loc, co, 0)?;
+            self.emit(Op::PUSH_NULL, loc);
+            self.emit_arg(Op::CALL, 0, loc);
+        }
+        self.nameop(&name, Ctx::Store, loc)
+    }
+
+    /// `codegen_typealias_body`: the lazily evaluated value and the `TypeAliasType`.
+    fn type_alias_body(&mut self, s: &'a AstNode, name: &str) -> R {
+        let loc = self.loc(s);
+        let one = ConstValue::Tuple(vec![ConstValue::Int(1.into())]);
+        self.load_const(one, loc);
+        let scope = self.scope_for(s)?;
+        self.setup_annotations_scope(loc, scope, name)?;
+        if let Some(value) = s.node("value") {
+            self.visit_expr(value)?;
+        }
+        self.emit(Op::RETURN_VALUE, loc);
+        let co = self.exit_scope(false)?;
+        self.make_closure(loc, co, MAKE_FUNCTION_DEFAULTS)?;
+        self.emit_arg(Op::BUILD_TUPLE, 3, loc);
+        let alias = intrinsic1(self.version, "INTRINSIC_TYPEALIAS");
+        self.emit_arg(Op::CALL_INTRINSIC_1, alias, loc);
+        Ok(())
     }
 
     // ----- return ------------------------------------------------------------------------------
@@ -568,7 +931,8 @@ impl<'a> Compiler<'a> {
     pub fn codegen_return(&mut self, s: &'a AstNode) -> R {
         let mut loc = self.loc(s);
         let value = s.node("value");
-        let preserve_tos = value.is_some_and(|v| !v.is("Constant"));
+        // `__debug__` is a constant too (the AST preprocessor folded it).
+        let preserve_tos = value.is_some_and(|v| !super::expr::is_const_expr(v));
         let ste = self.ste();
         if !ste.is_function_like() {
             return Err(self.error(loc, "'return' outside function"));
@@ -592,10 +956,7 @@ impl<'a> Compiler<'a> {
         match value {
             None => self.load_const(ConstValue::None, loc),
             Some(v) if !preserve_tos => {
-                let c = v
-                    .constant()
-                    .map(super::expr::const_value)
-                    .unwrap_or(ConstValue::None);
+                let c = super::expr::folded_const(v).unwrap_or(ConstValue::None);
                 self.load_const(c, loc);
             }
             Some(_) => {}
@@ -621,7 +982,19 @@ impl<'a> Compiler<'a> {
             "Name" => {
                 let scope_type = self.u().scope_type;
                 let simple = s.int("simple").unwrap_or(0) != 0;
-                if simple && matches!(scope_type, ScopeType::Module | ScopeType::Class) {
+                if simple
+                    && matches!(scope_type, ScopeType::Module | ScopeType::Class)
+                    && self.future_annotations
+                {
+                    if let Some(annotation) = s.node("annotation") {
+                        self.annotation_string(annotation)?;
+                    }
+                    self.emit_raw_name(Op::LOAD_NAME, NameDict::Names, "__annotations__", loc);
+                    let id = target.str("id").unwrap_or("");
+                    let mangled = self.mangle(id);
+                    self.load_const(ConstValue::Str(mangled), loc);
+                    self.emit(Op::STORE_SUBSCR, loc);
+                } else if simple && matches!(scope_type, ScopeType::Module | ScopeType::Class) {
                     let index = self.add_deferred_annotation(s);
                     if let Some(index) = index {
                         if scope_type == ScopeType::Class {
@@ -892,11 +1265,6 @@ impl<'a> Compiler<'a> {
         let loc = self.loc(s);
         let module = s.str("module");
         let aliases: Vec<&AstNode> = s.nodes("names").collect();
-        if module == Some("__future__")
-            && aliases.iter().any(|a| a.str("name") == Some("annotations"))
-        {
-            return Err(self.unsupported("`from __future__ import annotations`", s));
-        }
         let lazy = s.int("is_lazy").unwrap_or(0) != 0;
         let level = s.int("level").unwrap_or(0);
         self.load_int(level, loc);
@@ -923,5 +1291,182 @@ impl<'a> Compiler<'a> {
         }
         self.emit(Op::POP_TOP, loc);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compiler::codegen::tests::source_path;
+    use crate::compiler::codegen::{codegen_module, FinishedUnit};
+    use crate::compiler::fixture::{self, FixtureUnit};
+    use crate::compiler::ir::ConstValue;
+    use crate::compiler::symtable::SymbolTable;
+    use crate::pipeline::ast;
+    use crate::source::Source;
+    use crate::version::PyVersion;
+
+    /// Compares the code-object metadata codegen decides (qualified name, `co_names`,
+    /// `co_varnames`, `co_freevars`) with the code objects CPython compiled, unit by unit.
+    fn metadata_diffs(
+        ours: &FinishedUnit,
+        theirs: &FixtureUnit,
+        path: &str,
+        out: &mut Vec<String>,
+    ) {
+        let code = &theirs.code;
+        let strs = |key: &str| -> Option<Vec<String>> {
+            code.get(key)?.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+        };
+        if code.is_object() {
+            if theirs.qualname != ours.unit.qualname {
+                out.push(format!(
+                    "{path}: qualname {:?}, CPython {:?}",
+                    ours.unit.qualname, theirs.qualname
+                ));
+            }
+            if let Some(flags) = code.get("flags").and_then(|f| f.as_u64()) {
+                if flags != u64::from(ours.unit.flags) {
+                    out.push(format!(
+                        "{path} ({}): flags {:#x}, CPython {flags:#x}",
+                        ours.unit.qualname, ours.unit.flags
+                    ));
+                }
+            }
+            for (key, mine) in [
+                ("names", &ours.unit.names),
+                ("varnames", &ours.unit.varnames),
+                ("freevars", &ours.unit.freevars),
+            ] {
+                if let Some(expected) = strs(key) {
+                    if &expected != mine {
+                        out.push(format!(
+                            "{path} ({}): {key} {mine:?}, CPython {expected:?}",
+                            ours.unit.qualname
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(consts) = &theirs.consts {
+            let show = |c: &ConstValue| match c {
+                ConstValue::Code(_) => "<code>".to_string(),
+                other => format!("{other:?}"),
+            };
+            let mine: Vec<String> = ours.unit.consts.iter().map(show).collect();
+            let expected: Vec<String> = consts.iter().map(show).collect();
+            if mine != expected {
+                out.push(format!("{path}: consts {mine:?}, CPython {expected:?}"));
+            }
+        }
+        // A unit compiled twice leaves code-less entries and shifts the labels of its
+        // siblings: skip those.
+        if theirs.nested.iter().any(|n| !n.code.is_object()) {
+            return;
+        }
+        for (i, (a, b)) in ours.children.iter().zip(&theirs.nested).enumerate() {
+            metadata_diffs(a, b, &format!("{path}/{i}"), out);
+        }
+    }
+
+    #[test]
+    fn code_metadata_matches_cpython() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for version in [PyVersion::V3_14, PyVersion::V3_15] {
+            let mut diffs = Vec::new();
+            for (name, expected) in fixture::all(version) {
+                let path = source_path(&name);
+                let Ok(bytes) = std::fs::read(root.join(&path)) else {
+                    continue;
+                };
+                let Ok(src) = Source::decode(path.clone(), &bytes) else {
+                    continue;
+                };
+                let Ok(tree) = ast::parse(&src, version) else {
+                    continue;
+                };
+                let Ok(table) = SymbolTable::build(&tree, &src, version) else {
+                    continue;
+                };
+                let Ok(ours) = codegen_module(&tree, &table, &src, version) else {
+                    continue;
+                };
+                metadata_diffs(&ours, &expected, &name, &mut diffs);
+            }
+            for d in &diffs {
+                eprintln!("{version} {d}");
+            }
+            assert!(
+                diffs.is_empty(),
+                "{version}: {} metadata differences",
+                diffs.len()
+            );
+        }
+    }
+
+    /// SyntaxErrors of functions, classes, `return`, `yield` and `await`, as CPython reports
+    /// them (message, line, offset, end line, end offset), in both versions.
+    #[test]
+    fn syntax_errors_match_cpython() {
+        let cases: &[(&str, &str, [usize; 4])] = &[
+            ("return 1\n", "'return' outside function", [1, 1, 1, 9]),
+            (
+                "class C:\n    return\n",
+                "'return' outside function",
+                [2, 5, 2, 11],
+            ),
+            ("x = yield 1\n", "'yield' outside function", [1, 5, 1, 12]),
+            (
+                "class C:\n    yield\n",
+                "'yield' outside function",
+                [2, 5, 2, 10],
+            ),
+            (
+                "x = yield from y\n",
+                "'yield from' outside function",
+                [1, 5, 1, 17],
+            ),
+            (
+                "async def f():\n    yield from x\n",
+                "'yield from' inside async function",
+                [2, 5, 2, 17],
+            ),
+            (
+                "async def f():\n    yield 1\n    return 2\n",
+                "'return' with value in async generator",
+                [3, 5, 3, 13],
+            ),
+            ("await x\n", "'await' outside function", [1, 1, 1, 8]),
+            (
+                "def f():\n    await x\n",
+                "'await' outside async function",
+                [2, 5, 2, 12],
+            ),
+            (
+                "f = lambda: await x\n",
+                "'await' outside async function",
+                [1, 13, 1, 20],
+            ),
+        ];
+        for version in [PyVersion::V3_14, PyVersion::V3_15] {
+            for (text, msg, pos) in cases {
+                let src = Source::decode("f.py".to_string(), text.as_bytes()).unwrap();
+                let tree = ast::parse(&src, version).unwrap();
+                let err = SymbolTable::build(&tree, &src, version)
+                    .and_then(|table| codegen_module(&tree, &table, &src, version).map(|_| ()))
+                    .expect_err(text);
+                assert_eq!(err.msg, *msg, "{version} {text:?}");
+                let got = [
+                    err.lineno.unwrap_or(0),
+                    err.offset.unwrap_or(0),
+                    err.end_lineno.unwrap_or(0),
+                    err.end_offset.unwrap_or(0),
+                ];
+                assert_eq!(got, *pos, "{version} {text:?}");
+            }
+        }
     }
 }

@@ -187,8 +187,21 @@ pub struct Compiler<'a> {
     pub units: Vec<Unit<'a>>,
     /// Counts code objects, so each gets a distinct constant key and fake address.
     pub code_counter: usize,
+    /// The constant key id of the code object [`Compiler::exit_scope`] returned last: code
+    /// objects that come out identical (a generator expression compiled twice by the
+    /// `all()`/`any()` optimization) share one, as CPython's equal code objects share one
+    /// `co_consts` entry.
+    pub last_code_id: usize,
+    /// Fingerprint of every finished code unit → its constant key id.
+    code_ids: HashMap<String, usize>,
+    /// `from __future__ import annotations` (`CO_FUTURE_ANNOTATIONS`): annotations are
+    /// stored as strings in `__annotations__` instead of being evaluated by `__annotate__`.
+    pub future_annotations: bool,
     /// Line starts of the source, for byte offset → (line, column).
     line_starts: Vec<usize>,
+    /// The `SyntaxWarning`s raised so far, each as the `warnings` module prints it on stderr
+    /// (`FILE:LINE: SyntaxWarning: MESSAGE` and the stripped source line).
+    pub warnings: Vec<String>,
 }
 
 /// Compiles the module whose symbol table is `table`.
@@ -201,6 +214,21 @@ pub fn compile_module(
     let mut c = Compiler::new(src, table, version, Mode::Assemble);
     let unit = c.module_unit(module)?;
     super::assemble::assemble(unit, version)
+}
+
+/// [`compile_module`], with the `SyntaxWarning`s codegen raised on the way (CPython prints them
+/// on stderr before the result or the error).
+pub fn compile_module_with_warnings(
+    module: &AstNode,
+    table: &SymbolTable,
+    src: &Source,
+    version: PyVersion,
+) -> (Result<CodeObject, PyError>, Vec<String>) {
+    let mut c = Compiler::new(src, table, version, Mode::Assemble);
+    let result = c
+        .module_unit(module)
+        .and_then(|unit| super::assemble::assemble(unit, version));
+    (result, c.warnings)
 }
 
 /// Codegen only: the module unit and its nested units as codegen leaves them (tests).
@@ -231,7 +259,11 @@ impl<'a> Compiler<'a> {
             mode,
             units: Vec::new(),
             code_counter: 0,
+            last_code_id: 0,
+            code_ids: HashMap::new(),
+            future_annotations: false,
             line_starts,
+            warnings: Vec::new(),
         }
     }
 
@@ -285,6 +317,20 @@ impl<'a> Compiler<'a> {
         err
     }
 
+    /// `_PyCompile_Warn`: a `SyntaxWarning` at `loc`. The compiler passes no warning registry,
+    /// so every occurrence is printed, in the order codegen meets them.
+    pub fn warn(&mut self, loc: Loc, msg: &str) {
+        let line = loc.lineno.max(0) as usize;
+        let mut w = format!("{}:{}: SyntaxWarning: {}\n", self.src.path, line, msg);
+        if line >= 1 && line <= self.src.line_count() {
+            let text = self.src.line_text(line).trim();
+            if !text.is_empty() {
+                w.push_str(&format!("  {text}\n"));
+            }
+        }
+        self.warnings.push(w);
+    }
+
     // ----- units -------------------------------------------------------------------------------
 
     pub fn u(&self) -> &Unit<'a> {
@@ -313,6 +359,21 @@ impl<'a> Compiler<'a> {
         self.ste().symbol(name).copied()
     }
 
+    /// A symbol of the module's scope (`st_top`), with the overrides of a comprehension being
+    /// inlined at module level (CPython edits the module's symbols in place meanwhile).
+    pub fn top_symbol(&self, name: &str) -> Option<Symbol> {
+        let top = self.table.top();
+        if let Some(s) = self
+            .units
+            .first()
+            .filter(|u| u.scope == top)
+            .and_then(|u| u.symbol_overrides.get(name))
+        {
+            return Some(*s);
+        }
+        self.table.scope(top).symbol(name).copied()
+    }
+
     /// `_PyST_GetScope` on the current unit (with overrides).
     pub fn get_scope(&self, name: &str) -> Option<NameScope> {
         self.symbol(name).map(|s| s.scope)
@@ -320,6 +381,13 @@ impl<'a> Compiler<'a> {
 
     /// `_Py_MaybeMangle` for the current unit.
     pub fn mangle(&self, name: &str) -> String {
+        // A generic class's type-parameter scope mangles only its type parameters
+        // (`ste_mangled_names`).
+        if let Some(names) = &self.ste().mangled_names {
+            if !names.iter().any(|n| n == name) {
+                return name.to_string();
+            }
+        }
         super::symtable::mangle(self.u().private.as_deref(), name)
     }
 
@@ -506,6 +574,9 @@ impl<'a> Compiler<'a> {
         if ste.coroutine && !ste.generator {
             f |= CO_COROUTINE;
         }
+        if self.future_annotations {
+            f |= CO_FUTURE_ANNOTATIONS;
+        }
         f
     }
 
@@ -526,14 +597,12 @@ impl<'a> Compiler<'a> {
         if let Some(anno) = unit.annotations_code.take() {
             splice_annotations(self.ops, &mut unit.code.seq, anno);
         }
-        if unit.scope_type == ScopeType::Annotations {
-            // `__annotate__`'s parameter is `.format` in the symbol table but `format` in the
-            // signature.
-            if let Some(first) = unit.code.varnames.first_mut() {
-                *first = "format".to_string();
-            }
-        }
         self.code_counter += 1;
+        let fingerprint = code_fingerprint(&unit);
+        self.last_code_id = *self
+            .code_ids
+            .entry(fingerprint)
+            .or_insert(self.code_counter);
         match self.mode {
             Mode::Assemble => {
                 let code = super::assemble::assemble(unit.code, self.version)?;
@@ -596,7 +665,7 @@ impl<'a> Compiler<'a> {
 
     /// `_PyCompile_AddConst`: the index of `value` in the unit's constants.
     pub fn add_const(&mut self, value: ConstValue) -> u32 {
-        let id = self.code_counter;
+        let id = self.last_code_id;
         let key = value.key(id);
         let u = self.um();
         if let Some(&i) = u.consts.get(&key) {
@@ -835,6 +904,7 @@ impl<'a> Compiler<'a> {
         let scope = self.table.top();
         self.enter_scope("<module>", ScopeType::Module, scope, 1, None, (0, 0, 0))?;
         let body = module.list("body");
+        self.future_annotations = stmt::future_annotations(body);
         let loc = match body.first().and_then(|v| v.as_node()) {
             Some(first) => self.loc(first),
             None => Loc::new(1, 1, 0, 0),
@@ -911,6 +981,22 @@ pub fn splice_annotations(ops: &OpTable, seq: &mut InstrSeq, anno: InstrSeq) {
     seq.instrs.splice(at..at + 1, moved);
 }
 
+/// What makes two finished code units the same code object: everything but the constants'
+/// values, which enter through their keys.
+fn code_fingerprint(unit: &Unit) -> String {
+    let mut keys: Vec<Option<&ConstKey>> = vec![None; unit.code.consts.len()];
+    for (k, &i) in &unit.consts {
+        if let Some(slot) = keys.get_mut(i as usize) {
+            *slot = Some(k);
+        }
+    }
+    let code = CodeUnit {
+        consts: Vec::new(),
+        ..unit.code.clone()
+    };
+    format!("{code:?} {keys:?}")
+}
+
 fn index_of(names: &[String]) -> HashMap<String, u32> {
     names
         .iter()
@@ -931,4 +1017,6 @@ pub const CO_GENERATOR: u32 = 0x20;
 pub const CO_COROUTINE: u32 = 0x80;
 pub const CO_ASYNC_GENERATOR: u32 = 0x200;
 pub const CO_HAS_DOCSTRING: u32 = 0x4000000;
+/// `from __future__ import annotations` (inherited by every code object of the module).
+pub const CO_FUTURE_ANNOTATIONS: u32 = 0x1000000;
 pub const CO_METHOD: u32 = 0x8000000;

@@ -9,6 +9,11 @@ use crate::pipeline::ast::{AstNode, AstValue, Constant};
 impl<'a> Compiler<'a> {
     /// `codegen_body`: the docstring, the statements, then the deferred annotations.
     pub fn body(&mut self, loc: Loc, stmts: &'a [AstValue]) -> R {
+        // With `from __future__ import annotations`, an annotated module or class gets an
+        // `__annotations__` dict up front.
+        if self.future_annotations && self.ste().annotations_used {
+            self.emit(Op::SETUP_ANNOTATIONS, loc);
+        }
         if stmts.is_empty() {
             return Ok(());
         }
@@ -26,6 +31,9 @@ impl<'a> Compiler<'a> {
             if let Some(s) = stmt.as_node() {
                 self.visit_stmt(s)?;
             }
+        }
+        if self.future_annotations {
+            return Ok(());
         }
         self.process_deferred_annotations(loc)
     }
@@ -116,6 +124,24 @@ impl<'a> Compiler<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether the module's future statements (the `from __future__ import …` right after the
+/// docstring) include `annotations`.
+pub fn future_annotations(stmts: &[AstValue]) -> bool {
+    let skip = usize::from(docstring(stmts).is_some());
+    for stmt in stmts.iter().skip(skip).filter_map(AstValue::as_node) {
+        if !(stmt.is("ImportFrom") && stmt.str("module") == Some("__future__")) {
+            break;
+        }
+        if stmt
+            .nodes("names")
+            .any(|a| a.str("name") == Some("annotations"))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// `_PyAST_GetDocString`: the first statement, when it is a string constant expression.
