@@ -11,7 +11,7 @@ use super::{Compiler, Ctx, FBlockDatum, FBlockType, Mode, NameDict, ScopeType, R
 use crate::compiler::ir::{ConstValue, Instr, InstrSeq, Loc};
 use crate::compiler::op::Op;
 use crate::compiler::symtable::{NameScope, ScopeId};
-use crate::pipeline::ast::{AstNode, AstValue, Constant};
+use crate::pipeline::ast::{AstNode, AstValue};
 use crate::version::PyVersion;
 
 /// `MAKE_FUNCTION_*`: what `SET_FUNCTION_ATTRIBUTE` sets.
@@ -73,100 +73,6 @@ fn arg_counts(args: Option<&AstNode>) -> (u32, u32, u32) {
         ),
         None => (0, 0, 0),
     }
-}
-
-/// Operator precedences of `Python/ast_unparse.c` (the ones annotations use).
-const PR_TUPLE: u8 = 0;
-const PR_TEST: u8 = 1;
-const PR_BOR: u8 = 6;
-const PR_ATOM: u8 = 15;
-
-/// `_PyAST_ExprAsUnicode` for the expressions annotations are usually made of: names,
-/// attributes, subscripts, tuples, lists, constants, `|` unions and `*Ts`. `None` for
-/// anything else (the caller reports it as not modelled).
-fn unparse(e: &AstNode, level: u8, out: &mut String) -> Option<()> {
-    match e.kind.as_str() {
-        "Name" => out.push_str(e.str("id")?),
-        "Constant" => {
-            let c = e.constant()?;
-            match c {
-                Constant::Ellipsis => out.push_str("..."),
-                Constant::Float(f) if !f.is_finite() => return None,
-                Constant::Complex { .. } => return None,
-                _ => {
-                    if e.str("kind") == Some("u") {
-                        out.push('u');
-                    }
-                    out.push_str(&crate::pipeline::ast::constant_repr(c));
-                }
-            }
-        }
-        "Attribute" => {
-            let value = e.node("value")?;
-            unparse(value, PR_ATOM, out)?;
-            // An integer needs a space before the dot.
-            if value.is("Constant") && matches!(value.constant(), Some(Constant::Int(_))) {
-                out.push(' ');
-            }
-            out.push('.');
-            out.push_str(e.str("attr")?);
-        }
-        "Subscript" => {
-            unparse(e.node("value")?, PR_ATOM, out)?;
-            out.push('[');
-            unparse(e.node("slice")?, PR_TUPLE, out)?;
-            out.push(']');
-        }
-        "Tuple" => {
-            let elts: Vec<&AstNode> = e.nodes("elts").collect();
-            if elts.is_empty() {
-                out.push_str("()");
-                return Some(());
-            }
-            if level > PR_TUPLE {
-                out.push('(');
-            }
-            for (i, elt) in elts.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                unparse(elt, PR_TEST, out)?;
-            }
-            if elts.len() == 1 {
-                out.push(',');
-            }
-            if level > PR_TUPLE {
-                out.push(')');
-            }
-        }
-        "List" => {
-            out.push('[');
-            for (i, elt) in e.nodes("elts").enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                unparse(elt, PR_TEST, out)?;
-            }
-            out.push(']');
-        }
-        "BinOp" if e.node("op").is_some_and(|o| o.is("BitOr")) => {
-            if level > PR_BOR {
-                out.push('(');
-            }
-            unparse(e.node("left")?, PR_BOR, out)?;
-            out.push_str(" | ");
-            unparse(e.node("right")?, PR_BOR + 1, out)?;
-            if level > PR_BOR {
-                out.push(')');
-            }
-        }
-        "Starred" => {
-            out.push('*');
-            unparse(e.node("value")?, PR_BOR, out)?;
-        }
-        _ => return None,
-    }
-    Some(())
 }
 
 impl<'a> Compiler<'a> {
@@ -673,7 +579,7 @@ impl<'a> Compiler<'a> {
     /// the string of its source (`_PyAST_ExprAsUnicode`).
     fn annotation_string(&mut self, annotation: &AstNode) -> R {
         let mut text = String::new();
-        if unparse(annotation, PR_TEST, &mut text).is_none() {
+        if super::unparse::unparse(annotation, &mut text).is_none() {
             return Err(self.unsupported(
                 "this annotation under `from __future__ import annotations`",
                 annotation,

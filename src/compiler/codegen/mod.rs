@@ -22,6 +22,7 @@ pub mod pattern;
 pub mod stmt;
 #[cfg(test)]
 mod tests;
+pub mod unparse;
 
 use super::ir::{CodeUnit, ConstKey, ConstValue, InstrSeq, Label, Loc};
 use super::op::{Op, OpTable};
