@@ -926,8 +926,11 @@ pub(crate) mod error_tests {
         Some(codegen_module(&tree, &table, &source, version).map(|_| ()))
     }
 
-    /// Checks each `(source, message, (line, offset, end line, end offset))` in both versions.
-    pub fn check(cases: &[(&str, &str, (usize, usize, usize, usize))]) {
+    /// `(source, message, (line, offset, end line, end offset))`.
+    pub type ErrorCase<'s> = (&'s str, &'s str, (usize, usize, usize, usize));
+
+    /// Checks each case in both versions.
+    pub fn check(cases: &[ErrorCase]) {
         for version in PyVersion::ALL {
             for (src, msg, (l, o, el, eo)) in cases {
                 let Some(result) = compile_error(src, version) else {

@@ -778,7 +778,7 @@ impl<'a> Compiler<'a> {
 
 #[cfg(test)]
 mod tests {
-    use crate::compiler::codegen::flow::error_tests::check;
+    use crate::compiler::codegen::flow::error_tests::{check, ErrorCase};
 
     #[test]
     fn pattern_syntax_errors() {
@@ -855,8 +855,7 @@ mod tests {
                 (4, 10, 4, 11),
             ),
         ];
-        let cases: Vec<(&str, &str, (usize, usize, usize, usize))> =
-            cases.iter().map(|(s, m, l)| (s.as_str(), *m, *l)).collect();
+        let cases: Vec<ErrorCase> = cases.iter().map(|(s, m, l)| (s.as_str(), *m, *l)).collect();
         check(&cases);
     }
 }

@@ -1,0 +1,5 @@
+assert a, "m"
+assert b
+raise X from Y
+raise
+raise Z
