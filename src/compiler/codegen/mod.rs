@@ -417,25 +417,7 @@ impl<'a> Compiler<'a> {
         code.nparams = Some(ste.varnames.len() as u32);
         let varnames = index_of(&code.varnames);
         // Cells: sorted names whose scope is CELL or that carry DEF_COMP_CELL.
-        let mut cells: Vec<String> = ste
-            .symbols
-            .iter()
-            .filter(|(_, s)| s.scope == NameScope::Cell || s.flags & flags::DEF_COMP_CELL != 0)
-            .map(|(n, _)| n.clone())
-            .collect();
-        cells.sort();
-        for (implicit, needed) in [
-            ("__class__", ste.needs_class_closure),
-            ("__classdict__", ste.needs_classdict),
-            (
-                "__conditional_annotations__",
-                ste.has_conditional_annotations,
-            ),
-        ] {
-            if needed && !cells.iter().any(|c| c == implicit) {
-                cells.push(implicit.to_string());
-            }
-        }
+        let cells = ste.cellvars();
         let mut frees: Vec<String> = ste
             .symbols
             .iter()
@@ -544,37 +526,9 @@ impl<'a> Compiler<'a> {
         self.um().code.qualname = qualname;
     }
 
-    /// `compute_code_flags` for the current unit.
+    /// `compute_code_flags` for the current unit: the table's bits plus the future flags.
     fn code_flags(&self) -> u32 {
-        let ste = self.ste();
-        let mut f = 0;
-        if ste.is_function_like() {
-            f |= CO_NEWLOCALS | CO_OPTIMIZED;
-            if ste.nested {
-                f |= CO_NESTED;
-            }
-            if ste.generator && !ste.coroutine {
-                f |= CO_GENERATOR;
-            }
-            if ste.generator && ste.coroutine {
-                f |= CO_ASYNC_GENERATOR;
-            }
-            if ste.varargs {
-                f |= CO_VARARGS;
-            }
-            if ste.varkeywords {
-                f |= CO_VARKEYWORDS;
-            }
-            if ste.has_docstring {
-                f |= CO_HAS_DOCSTRING;
-            }
-            if ste.method {
-                f |= CO_METHOD;
-            }
-        }
-        if ste.coroutine && !ste.generator {
-            f |= CO_COROUTINE;
-        }
+        let mut f = self.ste().code_flags();
         if self.future_annotations {
             f |= CO_FUTURE_ANNOTATIONS;
         }
