@@ -47,17 +47,7 @@ impl Verdict {
 /// The dump as compared: code-object addresses masked (they differ between any two runs).
 fn as_text(out: &DumpOutput) -> String {
     let text = format!("{}{}# exit {}\n", out.stdout, out.stderr, out.code);
-    let mut masked = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find(" at 0x") {
-        masked.push_str(&rest[..i + 6]);
-        rest = &rest[i + 6..];
-        let hex = rest.bytes().take_while(|b| b.is_ascii_hexdigit()).count();
-        masked.push_str("ADDR");
-        rest = &rest[hex..];
-    }
-    masked.push_str(rest);
-    masked
+    crate::dis::mask_addresses(&text, "ADDR")
 }
 
 /// Compares the built-in engine's dumps of `path` (contents `bytes`) with a live capture of it.

@@ -8,6 +8,22 @@
 
 use crate::bytecode::{CodeObject, Instruction};
 
+/// `repr(code)` addresses differ between any two compilations: ` at 0x7f…` becomes
+/// ` at 0x{with}` (the goldens use `ADDR`).
+pub fn mask_addresses(text: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(" at 0x") {
+        out.push_str(&rest[..i + 6]);
+        rest = &rest[i + 6..];
+        let hex = rest.bytes().take_while(|b| b.is_ascii_hexdigit()).count();
+        out.push_str(with);
+        rest = &rest[hex..];
+    }
+    out.push_str(rest);
+    out
+}
+
 const OPNAME_WIDTH: usize = 20;
 const OPARG_WIDTH: usize = 5;
 const NO_LINENO: &str = "  --";

@@ -32,17 +32,7 @@ fn as_golden(out: &DumpOutput) -> String {
 
 /// Code-object addresses differ between any two compilations; the goldens hold `0xADDR`.
 fn mask_addresses(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find(" at 0x") {
-        out.push_str(&rest[..i + 6]);
-        rest = &rest[i + 6..];
-        let hex = rest.bytes().take_while(|b| b.is_ascii_hexdigit()).count();
-        out.push_str("ADDR");
-        rest = &rest[hex..];
-    }
-    out.push_str(rest);
-    out
+    cpyviz::dis::mask_addresses(text, "ADDR")
 }
 
 fn known_gaps() -> Vec<String> {

@@ -33,19 +33,8 @@ fn dis_text(cap: &Capture, stage: Stage) -> Option<String> {
     Some(mask_addresses(&text))
 }
 
-/// ` at 0x7f…,` → ` at 0x…,`.
 fn mask_addresses(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find(" at 0x") {
-        out.push_str(&rest[..i + 6]);
-        rest = &rest[i + 6..];
-        let hex = rest.bytes().take_while(|b| b.is_ascii_hexdigit()).count();
-        out.push('…');
-        rest = &rest[hex..];
-    }
-    out.push_str(rest);
-    out
+    crate::dis::mask_addresses(text, "…")
 }
 
 /// The aligned rows of `stage` between `left` and `right`; `None` when a side has no such stage.
