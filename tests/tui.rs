@@ -87,6 +87,15 @@ fn stage_and_version_keys_switch_what_is_shown() {
     let screen = text(draw(&mut app, 100, 30).backend().buffer());
     assert!(screen.contains("CPython 3.15"), "{screen}");
     press(&mut app, "3");
+    assert_eq!(app.stage, Stage::Bytecode);
+    let screen = text(draw(&mut app, 100, 30).backend().buffer());
+    assert!(
+        screen.contains("Bytecode · builtin model · CPython 3.15"),
+        "{screen}"
+    );
+    // 3.15's GET_ITER takes an oparg; 3.14's does not.
+    assert!(screen.contains("GET_ITER                  0"), "{screen}");
+    press(&mut app, "4");
     let screen = text(draw(&mut app, 100, 30).backend().buffer());
     assert!(screen.contains("not built yet"), "{screen}");
 }
