@@ -2,17 +2,22 @@
 //! `ast` node shapes, printed exactly as `python -m ast` prints it.
 //!
 //! ```text
-//! Source ─scan─▶ comments, nesting limits, unsupported syntax, tokenizer errors   (scan.rs)
-//!    └──rustpython_parser::parse──▶ rustpython AST ─convert─▶ AstNode             (convert.rs)
+//! Source ─scan─▶ comments, nesting limits, newer-syntax regions, tokenizer errors (scan.rs)
+//!    └─placeholders─▶ rustpython_parser::parse ─▶ rustpython AST ─convert─▶ AstNode (convert.rs)
+//!                               regions read from the source text ──┘         (newsyntax.rs)
 //!                     │ error                      └─validate─▶ invalid targets   (validate.rs)
 //!                     └──────────▶ CPython's SyntaxError message and location     (errors.rs)
 //! AstNode ─dump─▶ `python -m ast` text (`-a` too)                                 (dump.rs)
 //! ```
 //!
 //! Parsing, conversion and the checks run on a thread with a 1 GiB (reserved, lazily used)
-//! stack, so deep nesting cannot overflow the caller's stack. Syntax that rustpython-parser 0.4
-//! predates (PEP 701 f-strings, t-strings, `except A, B:`, type parameter defaults, lone
-//! surrogates, …) is reported as `Unsupported`, never as a wrong tree.
+//! stack, so deep nesting cannot overflow the caller's stack.
+//!
+//! Syntax newer than rustpython-parser 0.4 — PEP 701 f-strings, PEP 750 t-strings, PEP 758
+//! `except A, B:`, PEP 798 unpacking in comprehensions — is found by the scan, hidden from
+//! rustpython behind same-length placeholders and read by [`newsyntax`]. What remains beyond
+//! it (type parameter defaults, lone surrogates, f-strings nested very deeply) is reported as
+//! `Unsupported`, never as a wrong tree.
 
 use crate::error::{PyError, PyErrorKind};
 use crate::source::{Source, Span};
@@ -126,6 +131,7 @@ pub enum Constant {
 mod convert;
 mod dump;
 mod errors;
+mod newsyntax;
 mod scan;
 mod validate;
 
@@ -181,21 +187,22 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
             }
             text = String::from_utf8(bytes).unwrap_or_default();
         }
-        let parsed = rustpython_parser::parse(&text, rustpython_parser::Mode::Module, &path);
-        let suite = match parsed {
-            Ok(s) => s,
-            Err(e) => return (sc, Err(ParseFailure::Parse(e))),
-        };
-        let body = match &suite {
-            rustpython_parser::ast::Mod::Module(m) => &m.body,
-            _ => return (sc, Err(ParseFailure::Internal)),
-        };
-        let (type_comments, ignores) = errors::type_comments(&text, &sc.comments);
-        let comments = sc.comments.iter().map(|c| (c.start, c.end)).collect();
-        let mut conv = convert::Converter::new(version, text.clone(), comments, type_comments);
-        conv.lazy_imports = lazy;
-        let tree = conv.module(body).map_err(ParseFailure::Convert);
-        let tree = tree.and_then(|mut t| {
+        // Newer syntax is overwritten by placeholders the converter reads from `text`.
+        let attempt = |regions: &[scan::Region]| -> Result<AstNode, ParseFailure> {
+            let (ptext, placeholders) = newsyntax::placeholders(&text, regions);
+            let parsed = rustpython_parser::parse(&ptext, rustpython_parser::Mode::Module, &path);
+            let suite = parsed.map_err(ParseFailure::Parse)?;
+            let rustpython_parser::ast::Mod::Module(m) = &suite else {
+                return Err(ParseFailure::Internal);
+            };
+            let body = &m.body;
+            let (type_comments, ignores) = errors::type_comments(&text, &sc.comments);
+            let comments = sc.comments.iter().map(|c| (c.start, c.end)).collect();
+            let mut conv = convert::Converter::new(version, text.clone(), comments, type_comments);
+            conv.lazy_imports = lazy.clone();
+            conv.path = path.clone();
+            conv.regions = placeholders.into_iter().collect();
+            let mut t = conv.module(body).map_err(ParseFailure::Convert)?;
             if let Some(gs) = conv.bare_generator {
                 return Err(ParseFailure::Invalid(validate::Invalid {
                     msg: "Generator expression must be parenthesized".into(),
@@ -218,9 +225,24 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
                     Default::default(),
                 )));
             }
-
             Ok(t)
-        });
+        };
+        let mut tree = attempt(&sc.regions);
+        // A broken f-string rustpython also knows: its error message, as before.
+        let retry = matches!(
+            tree,
+            Err(ParseFailure::Parse(_))
+                | Err(ParseFailure::Convert(
+                    convert::ConvertError::Unsupported { .. }
+                ))
+        );
+        if retry && sc.regions.iter().any(|r| r.optional) {
+            let strict: Vec<scan::Region> =
+                sc.regions.iter().filter(|r| !r.optional).copied().collect();
+            if let Err(e @ ParseFailure::Parse(_)) = attempt(&strict) {
+                tree = Err(e);
+            }
+        }
         (sc, tree)
     });
     let Some((sc, result)) = result else {
@@ -251,6 +273,17 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
         Err(ParseFailure::Parse(e)) => Err(errors::from_parse_error(src, version, &sc, &e)),
         Err(ParseFailure::StrayTypeComment((a, b))) => Err(errors::invalid_syntax_at(src, a, b)),
         Err(ParseFailure::Invalid(bad)) => Err(errors::invalid_target(src, &sc, bad)),
+        Err(ParseFailure::Convert(convert::ConvertError::Unsupported { offset, what })) => {
+            let (line, _) = src.line_col(offset.min(src.text.len()));
+            Err(PyError::new(
+                PyErrorKind::Unsupported,
+                format!("line {line}: {what} is beyond the built-in parser; try --engine cpython"),
+                src.path.clone(),
+            ))
+        }
+        Err(ParseFailure::Convert(convert::ConvertError::Invalid(bad))) => {
+            Err(errors::invalid_target(src, &sc, bad))
+        }
         Err(ParseFailure::Convert(convert::ConvertError::TooDeep(span))) => {
             let _ = span;
             Err(PyError::new(
@@ -327,12 +360,7 @@ mod tests {
 
     #[test]
     fn unsupported_constructs_are_reported_not_misparsed() {
-        for src in [
-            "x = f'{a['k']}'\n",
-            "t'{x}'\n",
-            "try:\n    pass\nexcept A, B:\n    pass\n",
-            "def f[T = int](): pass\n",
-        ] {
+        for src in ["def f[T = int](): pass\n", "x = '\\ud800'\n"] {
             let source = Source::from_text("t.py", src);
             for version in PyVersion::ALL {
                 let err = parse(&source, version).expect_err(src);

@@ -277,23 +277,57 @@ impl<'a> Compiler<'a> {
         depth: u32,
     ) -> R<Loc> {
         let mut elt_loc = self.loc(elt);
-        match kind {
-            CompKind::GenExp => {
+        // PEP 798 (3.15): `*x` / `**d` as the element unpacks it into the result.
+        let starred = if elt.is("Starred") {
+            elt.node("value")
+        } else {
+            None
+        };
+        match (kind, starred) {
+            (CompKind::GenExp, Some(value)) => {
+                // `yield from` without the delegation: a loop yielding each item.
+                self.visit_expr(value)?;
+                self.emit_arg(Op::GET_ITER, 0, elt_loc);
+                let start = self.new_label();
+                let end = self.new_label();
+                self.use_label(start);
+                self.emit_jump(Op::FOR_ITER, end, elt_loc);
+                self.addop_yield(elt_loc);
+                self.emit(Op::POP_TOP, elt_loc);
+                self.emit_jump(Op::JUMP, start, elt_loc);
+                self.use_label(end);
+                self.emit(Op::END_FOR, Loc::NONE);
+                self.emit(Op::POP_ITER, Loc::NONE);
+            }
+            (CompKind::GenExp, None) => {
                 self.visit_expr(elt)?;
                 self.addop_yield(elt_loc);
                 self.emit(Op::POP_TOP, elt_loc);
             }
-            CompKind::List => {
-                self.visit_expr(elt)?;
-                self.emit_arg(Op::LIST_APPEND, depth + 1, elt_loc);
+            (CompKind::List, _) => {
+                self.visit_expr(starred.unwrap_or(elt))?;
+                let op = if starred.is_some() {
+                    Op::LIST_EXTEND
+                } else {
+                    Op::LIST_APPEND
+                };
+                self.emit_arg(op, depth + 1, elt_loc);
             }
-            CompKind::Set => {
-                self.visit_expr(elt)?;
-                self.emit_arg(Op::SET_ADD, depth + 1, elt_loc);
+            (CompKind::Set, _) => {
+                self.visit_expr(starred.unwrap_or(elt))?;
+                let op = if starred.is_some() {
+                    Op::SET_UPDATE
+                } else {
+                    Op::SET_ADD
+                };
+                self.emit_arg(op, depth + 1, elt_loc);
             }
-            CompKind::Dict => {
+            (CompKind::Dict, _) => {
                 let Some(val) = val else {
-                    return Err(self.unsupported("a dict comprehension without a value", elt));
+                    // `{**d for d in y}`: the key holds the mapping to merge.
+                    self.visit_expr(elt)?;
+                    self.emit_arg(Op::DICT_UPDATE, depth + 1, elt_loc);
+                    return Ok(elt_loc);
                 };
                 self.visit_expr(elt)?;
                 self.visit_expr(val)?;

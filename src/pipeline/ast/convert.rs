@@ -11,15 +11,23 @@ use rustpython_parser::text_size::TextRange;
 pub enum ConvertError {
     /// The tree nests deeper than CPython's `ast.dump` can recurse.
     TooDeep(Span),
+    /// Newer syntax (see [`super::newsyntax`]) this converter cannot read after all.
+    Unsupported { offset: usize, what: &'static str },
+    /// A construct CPython's grammar rejects.
+    Invalid(super::validate::Invalid),
 }
 
 /// Deeper trees make CPython's recursive `ast.dump` raise `RecursionError`.
 const MAX_DEPTH: usize = 3000;
 
 pub struct Converter {
-    version: PyVersion,
+    pub(super) version: PyVersion,
     depth: usize,
-    text: String,
+    pub(super) text: String,
+    /// The file name rustpython-parser is told.
+    pub(super) path: String,
+    /// Placeholder name offset → the newer syntax it stands for (see [`super::newsyntax`]).
+    pub(super) regions: std::collections::HashMap<usize, super::newsyntax::Region>,
     /// Every comment (sorted), to step over them.
     comments: Vec<(usize, usize)>,
     /// `# type: …` comments (sorted by start), claimed by the nodes CPython's grammar gives
@@ -41,13 +49,13 @@ pub struct TypeComment {
     pub claimed: bool,
 }
 
-type R<T> = Result<T, ConvertError>;
+pub(super) type R<T> = Result<T, ConvertError>;
 
 fn span(r: TextRange) -> Option<Span> {
     Some(Span::new(r.start().to_usize(), r.end().to_usize()))
 }
 
-fn node(kind: &str, span: Option<Span>, fields: Vec<(&str, AstValue)>) -> AstNode {
+pub(super) fn node(kind: &str, span: Option<Span>, fields: Vec<(&str, AstValue)>) -> AstNode {
     AstNode {
         kind: kind.to_string(),
         fields: fields
@@ -157,6 +165,8 @@ impl Converter {
             type_comments,
             lazy_imports: Default::default(),
             bare_generator: None,
+            path: String::new(),
+            regions: Default::default(),
         }
     }
 
@@ -578,13 +588,48 @@ impl Converter {
                 "ExceptHandler",
                 span(h.range),
                 vec![
-                    ("type", self.opt_expr(h.type_.as_deref())?),
+                    ("type", self.handler_type(h)?),
                     ("name", opt_s(h.name.as_ref())),
                     ("body", self.stmts(&h.body)?),
                 ],
             )));
         }
         Ok(AstValue::List(out))
+    }
+
+    /// An `except` clause's type; PEP 758's unparenthesized types cannot take `as`.
+    fn handler_type(&mut self, h: &ast::ExceptHandlerExceptHandler) -> R<AstValue> {
+        // Looked up first: converting the type consumes its region.
+        let region = h.type_.as_deref().and_then(|t| {
+            let at = t.range().start().to_usize() + 1;
+            self.regions
+                .get(&at)
+                .or(self.regions.get(&(at - 1)))
+                .copied()
+        });
+        let ty = self.opt_expr(h.type_.as_deref())?;
+        if h.name.is_some() {
+            if let Some(r) = region {
+                let b = self.text.as_bytes();
+                // The span runs to the end of the name after `as`.
+                let mut e = r.end;
+                while e < b.len() && !is_ident_byte(b[e]) {
+                    e += 1;
+                }
+                e += 2;
+                while e < b.len() && !is_ident_byte(b[e]) {
+                    e += 1;
+                }
+                while e < b.len() && is_ident_byte(b[e]) {
+                    e += 1;
+                }
+                return Err(ConvertError::Invalid(super::validate::Invalid {
+                    msg: "multiple exception types must be parenthesized when using 'as'".into(),
+                    span: Some(Span::new(r.start, e)),
+                }));
+            }
+        }
+        Ok(ty)
     }
 
     fn withitems(&mut self, items: &[ast::WithItem]) -> R<AstValue> {
@@ -950,14 +995,29 @@ impl Converter {
                     ("generators", self.comprehensions(&x.generators)?),
                 ],
             ),
-            E::SetComp(x) => node(
-                "SetComp",
-                sp,
-                vec![
-                    ("elt", self.expr_v(&x.elt)?),
-                    ("generators", self.comprehensions(&x.generators)?),
-                ],
-            ),
+            E::SetComp(x) => {
+                let elt = self.expr(&x.elt)?;
+                let generators = self.comprehensions(&x.generators)?;
+                if elt.is(super::newsyntax::DOUBLE_STAR) {
+                    // 3.15's `{**d for d in ds}` (PEP 798).
+                    let key = elt.field("value").cloned().unwrap_or(AstValue::None);
+                    node(
+                        "DictComp",
+                        sp,
+                        vec![
+                            ("key", key),
+                            ("value", AstValue::None),
+                            ("generators", generators),
+                        ],
+                    )
+                } else {
+                    node(
+                        "SetComp",
+                        sp,
+                        vec![("elt", v(elt)), ("generators", generators)],
+                    )
+                }
+            }
             E::DictComp(x) => node(
                 "DictComp",
                 sp,
@@ -1029,20 +1089,19 @@ impl Converter {
                     ],
                 )
             }
-            E::FormattedValue(x) => self.formatted_value(x)?,
+            // The scan gives every f-string and t-string to `newsyntax`; rustpython's
+            // own f-string nodes never reach here.
+            E::FormattedValue(x) => {
+                return Err(ConvertError::Unsupported {
+                    offset: x.range.start().to_usize(),
+                    what: "this f-string",
+                })
+            }
             E::JoinedStr(x) => {
-                let mut j = self.joined_str(&x.values, sp, false)?;
-                let r = x.range;
-                if let Some(pieces) =
-                    fstring_pieces(&self.text, r.start().to_usize(), r.end().to_usize())
-                {
-                    if let Some((_, AstValue::List(items))) =
-                        j.fields.iter_mut().find(|(k, _)| k == "values")
-                    {
-                        assign_fstring_spans(items, &pieces);
-                    }
-                }
-                j
+                return Err(ConvertError::Unsupported {
+                    offset: x.range.start().to_usize(),
+                    what: "this f-string",
+                })
             }
             E::Constant(x) => node(
                 "Constant",
@@ -1096,11 +1155,16 @@ impl Converter {
                 sp,
                 vec![("value", self.expr_v(&x.value)?), ("ctx", ctx(&x.ctx))],
             ),
-            E::Name(x) => node(
-                "Name",
-                sp,
-                vec![("id", s(x.id.as_str())), ("ctx", ctx(&x.ctx))],
-            ),
+            // A placeholder stands for its region once; the region's own expression may
+            // start at the same offset.
+            E::Name(x) => match self.regions.remove(&x.range.start().to_usize()) {
+                Some(r) => self.region(r)?,
+                None => node(
+                    "Name",
+                    sp,
+                    vec![("id", s(x.id.as_str())), ("ctx", ctx(&x.ctx))],
+                ),
+            },
             E::List(x) => node(
                 "List",
                 sp,
@@ -1122,57 +1186,10 @@ impl Converter {
             ),
         })
     }
+}
 
-    fn formatted_value(&mut self, x: &ast::ExprFormattedValue) -> R<AstNode> {
-        let spec = match x.format_spec.as_deref() {
-            Some(ast::Expr::JoinedStr(j)) => v(self.joined_str(&j.values, span(j.range), true)?),
-            Some(other) => self.expr_v(other)?,
-            None => AstValue::None,
-        };
-        Ok(node(
-            "FormattedValue",
-            span(x.range),
-            vec![
-                ("value", self.expr_v(&x.value)?),
-                ("conversion", AstValue::Int(x.conversion as i8 as i64)),
-                ("format_spec", spec),
-            ],
-        ))
-    }
-
-    /// A `JoinedStr`: adjacent literal parts merged, empty literal parts dropped (as CPython).
-    fn joined_str(&mut self, values: &[ast::Expr], sp: Option<Span>, _spec: bool) -> R<AstNode> {
-        let mut out: Vec<AstValue> = Vec::new();
-        let mut pending: Option<(String, Option<Span>)> = None;
-        for val in values {
-            match val {
-                ast::Expr::Constant(ast::ExprConstant {
-                    value: ast::Constant::Str(t),
-                    range,
-                    ..
-                }) => match &mut pending {
-                    Some((acc, _)) => acc.push_str(t),
-                    None => pending = Some((t.clone(), span(*range))),
-                },
-                ast::Expr::JoinedStr(j) => {
-                    // A nested JoinedStr (should not happen): flatten it.
-                    let inner = self.joined_str(&j.values, span(j.range), _spec)?;
-                    if let Some((_, AstValue::List(items))) = inner.fields.into_iter().next() {
-                        for it in items {
-                            flush(&mut pending, &mut out);
-                            out.push(it);
-                        }
-                    }
-                }
-                other => {
-                    flush(&mut pending, &mut out);
-                    out.push(self.expr_v(other)?);
-                }
-            }
-        }
-        flush(&mut pending, &mut out);
-        Ok(node("JoinedStr", sp, vec![("values", AstValue::List(out))]))
-    }
+fn is_ident_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
 /// Moves the `type_comment` field (computed first) to its place at the end.
@@ -1182,18 +1199,6 @@ fn type_comment_last(mut n: AstNode) -> AstNode {
         n.fields.push(f);
     }
     n
-}
-
-fn flush(pending: &mut Option<(String, Option<Span>)>, out: &mut Vec<AstValue>) {
-    if let Some((t, sp)) = pending.take() {
-        if !t.is_empty() {
-            out.push(v(node(
-                "Constant",
-                sp,
-                vec![("value", AstValue::Const(Constant::Str(t)))],
-            )));
-        }
-    }
 }
 
 /// Whether `span` is `( … )` with its own matching parentheses.
@@ -1208,7 +1213,14 @@ fn self_parenthesized(text: &str, span: Span) -> bool {
     while i < e {
         match b[i] {
             b'\'' | b'"' => {
-                i = skip_string(b, i);
+                // From the prefix, so f-strings reusing their quotes are skipped whole.
+                let mut p = i;
+                while p > s && b[p - 1].is_ascii_alphabetic() {
+                    p -= 1;
+                }
+                let tok = super::newsyntax::string_token(b, p)
+                    .or_else(|| super::newsyntax::string_token(b, i));
+                i = tok.map_or(e, |t| t.end);
                 continue;
             }
             b'#' => {
@@ -1229,250 +1241,4 @@ fn self_parenthesized(text: &str, span: Span) -> bool {
         i += 1;
     }
     false
-}
-
-/// A part of an f-string's source: a literal run or a `{…}` replacement field.
-#[derive(Debug)]
-enum Piece {
-    /// A literal run (or a whole plain string token); `empty` when it adds no text.
-    Lit {
-        start: usize,
-        end: usize,
-        empty: bool,
-    },
-    /// A replacement field `{…}`; its format spec (`:` up to the closing `}`) and pieces.
-    Field {
-        start: usize,
-        end: usize,
-        spec: Option<(usize, usize, Vec<Piece>)>,
-    },
-}
-
-/// Skips a string token (prefix at `i`); returns its end.
-fn skip_string(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && b[i].is_ascii_alphabetic() {
-        i += 1;
-    }
-    let Some(&q) = b.get(i) else { return i };
-    let triple = b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q);
-    i += if triple { 3 } else { 1 };
-    while i < b.len() {
-        if b[i] == b'\\' {
-            i += 2;
-            continue;
-        }
-        if b[i] == q && (!triple || (b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q))) {
-            return i + if triple { 3 } else { 1 };
-        }
-        i += 1;
-    }
-    b.len()
-}
-
-/// The pieces of the string tokens in `text[start..end]` (an implicit concatenation).
-fn fstring_pieces(text: &str, start: usize, end: usize) -> Option<Vec<Piece>> {
-    let b = text.as_bytes();
-    let end = end.min(b.len());
-    let mut i = start;
-    let mut out = Vec::new();
-    let mut guard = 0;
-    while i < end {
-        guard += 1;
-        if guard > 100_000 {
-            return None;
-        }
-        match b[i] {
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'\\' | b'(' | b')' => i += 1,
-            b'#' => {
-                while i < end && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            _ => {
-                let ts = i;
-                let mut p = i;
-                while p < end && b[p].is_ascii_alphabetic() {
-                    p += 1;
-                }
-                let prefix = text.get(ts..p)?.to_ascii_lowercase();
-                let q = *b.get(p)?;
-                if q != b'\'' && q != b'"' {
-                    return None;
-                }
-                let triple = b.get(p + 1) == Some(&q) && b.get(p + 2) == Some(&q);
-                let qlen = if triple { 3 } else { 1 };
-                let te = skip_string(b, ts);
-                if !prefix.contains('f') {
-                    out.push(Piece::Lit {
-                        start: ts,
-                        end: te,
-                        empty: te - ts == p - ts + 2 * qlen,
-                    });
-                } else {
-                    let raw = prefix.contains('r');
-                    let (pieces, _) = fbody(b, p + qlen, te - qlen, raw, false)?;
-                    out.extend(pieces);
-                }
-                i = te;
-            }
-        }
-    }
-    Some(out)
-}
-
-/// Pieces of an f-string body `b[i..end]`; in a spec, stops at the `}` closing the field.
-fn fbody(b: &[u8], mut i: usize, end: usize, raw: bool, spec: bool) -> Option<(Vec<Piece>, usize)> {
-    let mut out = Vec::new();
-    let mut lit = i;
-    while i < end {
-        match b[i] {
-            b'\\' if !raw => i += 2,
-            b'{' if b.get(i + 1) == Some(&b'{') && !spec => i += 2,
-            b'}' if spec => break,
-            b'}' if b.get(i + 1) == Some(&b'}') => i += 2,
-            b'{' => {
-                if i > lit {
-                    out.push(Piece::Lit {
-                        start: lit,
-                        end: i,
-                        empty: false,
-                    });
-                }
-                let (field, debug, next) = ffield(b, i, end)?;
-                if let Some((ds, de)) = debug {
-                    out.push(Piece::Lit {
-                        start: ds,
-                        end: de,
-                        empty: false,
-                    });
-                }
-                out.push(field);
-                i = next;
-                lit = i;
-            }
-            _ => i += 1,
-        }
-    }
-    let i = i.min(end);
-    if i > lit {
-        out.push(Piece::Lit {
-            start: lit,
-            end: i,
-            empty: false,
-        });
-    }
-    Some((out, i))
-}
-
-/// The replacement field starting at `b[open] == b'{'`: the piece, the debug text range
-/// (`{x = }`) and the offset after the closing `}`.
-#[allow(clippy::type_complexity)]
-fn ffield(b: &[u8], open: usize, end: usize) -> Option<(Piece, Option<(usize, usize)>, usize)> {
-    let mut i = open + 1;
-    let mut depth = 0i32;
-    let mut debug_end = None;
-    while i < end {
-        match b[i] {
-            b'\'' | b'"' => {
-                i = skip_string(b, i);
-                continue;
-            }
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' if depth > 0 => depth -= 1,
-            b'=' if depth == 0
-                && !matches!(b.get(i + 1), Some(b'='))
-                && !matches!(b[i - 1], b'=' | b'!' | b'<' | b'>') =>
-            {
-                let mut k = i + 1;
-                while k < end && b[k] == b' ' {
-                    k += 1;
-                }
-                if matches!(b.get(k), Some(b'}' | b'!' | b':')) {
-                    debug_end = Some(k);
-                }
-            }
-            b'!' if depth == 0 && b.get(i + 1) != Some(&b'=') => {
-                i += 2;
-                continue;
-            }
-            b':' if depth == 0 => {
-                let (pieces, close) = fbody(b, i + 1, end, false, true)?;
-                let debug = debug_end.map(|d| (open + 1, d.min(i)));
-                return Some((
-                    Piece::Field {
-                        start: open,
-                        end: close + 1,
-                        spec: Some((i, close, pieces)),
-                    },
-                    debug,
-                    close + 1,
-                ));
-            }
-            b'}' if depth == 0 => {
-                let debug = debug_end.map(|d| (open + 1, d.min(i)));
-                return Some((
-                    Piece::Field {
-                        start: open,
-                        end: i + 1,
-                        spec: None,
-                    },
-                    debug,
-                    i + 1,
-                ));
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Gives the values of a `JoinedStr` the spans CPython gives them, from `pieces`.
-fn assign_fstring_spans(values: &mut [AstValue], pieces: &[Piece]) {
-    // Group consecutive literal pieces the way the values merged them.
-    enum G<'a> {
-        Lit(usize, usize),
-        Field(&'a Piece),
-    }
-    let mut groups: Vec<G> = Vec::new();
-    for p in pieces {
-        match p {
-            Piece::Lit { empty: true, .. } => {}
-            Piece::Lit { start, end, .. } => match groups.last_mut() {
-                Some(G::Lit(_, e)) => *e = *end,
-                _ => groups.push(G::Lit(*start, *end)),
-            },
-            f @ Piece::Field { .. } => groups.push(G::Field(f)),
-        }
-    }
-    if groups.len() != values.len() {
-        return;
-    }
-    for (v, g) in values.iter_mut().zip(groups) {
-        let AstValue::Node(n) = v else { return };
-        match (n.kind.as_str(), g) {
-            ("Constant", G::Lit(s, e)) => n.span = Some(Span::new(s, e)),
-            (
-                "FormattedValue",
-                G::Field(Piece::Field {
-                    start, end, spec, ..
-                }),
-            ) => {
-                n.span = Some(Span::new(*start, *end));
-                if let Some((ss, se, sp)) = spec {
-                    if let Some((_, AstValue::Node(j))) =
-                        n.fields.iter_mut().find(|(k, _)| k == "format_spec")
-                    {
-                        j.span = Some(Span::new(*ss, *se));
-                        if let Some((_, AstValue::List(items))) =
-                            j.fields.iter_mut().find(|(k, _)| k == "values")
-                        {
-                            assign_fstring_spans(items, sp);
-                        }
-                    }
-                }
-            }
-            _ => return,
-        }
-    }
 }

@@ -14,7 +14,11 @@ pub struct Comment {
 pub struct Unsupported {
     pub offset: usize,
     pub what: &'static str,
+    /// Read by [`super::newsyntax`] when it lies inside one of [`Scan::regions`].
+    pub in_region: bool,
 }
+
+pub use super::newsyntax::{Region, RegionKind};
 
 /// A nesting limit CPython's tokenizer enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +58,9 @@ pub struct Scan {
     pub brackets: Vec<(usize, usize)>,
     /// Offsets of `lazy` in `lazy import …` / `lazy from …` (PEP 810, 3.15).
     pub lazy_imports: Vec<usize>,
+    /// Syntax newer than rustpython-parser that [`super::newsyntax`] reads itself (sorted,
+    /// none inside another).
+    pub regions: Vec<Region>,
 }
 
 impl Scan {
@@ -80,6 +87,9 @@ struct Lexer<'a> {
     fstack: Vec<(u8, bool)>,
     /// Replacement fields currently open.
     nest: usize,
+    /// String tokens outside f-strings: (start, end, holds syntax newer than rustpython's,
+    /// is an f-string or t-string).
+    strings: Vec<(usize, usize, bool, bool)>,
 }
 
 fn is_ident(c: u8) -> bool {
@@ -93,9 +103,10 @@ pub fn scan(text: &str) -> Scan {
         out: Scan::default(),
         fstack: Vec::new(),
         nest: 0,
+        strings: Vec::new(),
     };
     lx.code();
-    lx.out
+    lx.finish()
 }
 
 impl Lexer<'_> {
@@ -122,7 +133,98 @@ impl Lexer<'_> {
     }
 
     fn unsupported(&mut self, offset: usize, what: &'static str) {
-        self.out.unsupported.push(Unsupported { offset, what });
+        self.out.unsupported.push(Unsupported {
+            offset,
+            what,
+            in_region: false,
+        });
+    }
+
+    /// Syntax rustpython-parser predates that [`super::newsyntax`] reads when it lies in a
+    /// region.
+    fn newer(&mut self, offset: usize, what: &'static str) {
+        self.out.unsupported.push(Unsupported {
+            offset,
+            what,
+            in_region: true,
+        });
+    }
+
+    /// Groups adjacent string tokens into runs (implicit concatenation), makes a region of
+    /// each run holding newer syntax, and forgets the newer syntax regions cover.
+    fn finish(mut self) -> Scan {
+        let b = self.b;
+        let mut runs: Vec<(usize, usize, bool, bool)> = Vec::new();
+        for &(s, e, newer, ft) in &self.strings {
+            match runs.last_mut() {
+                Some(last) if self.adjacent(last.1, s) => {
+                    last.1 = e;
+                    last.2 |= newer;
+                    last.3 |= ft;
+                }
+                _ => runs.push((s, e, newer, ft)),
+            }
+        }
+        // Every run with an f-string or t-string is read by newsyntax, which knows CPython's
+        // positions; rustpython can still read the runs without newer syntax.
+        let strings = runs
+            .into_iter()
+            .filter(|r| r.2 || r.3)
+            .map(|(start, end, newer, _)| Region {
+                start,
+                end: end.min(b.len()),
+                kind: RegionKind::Strings,
+                optional: !newer,
+            });
+        let mut all: Vec<Region> = std::mem::take(&mut self.out.regions);
+        all.extend(strings);
+        all.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+        let mut regions: Vec<Region> = Vec::new();
+        for r in all {
+            if regions.last().is_some_and(|l| r.start < l.end) {
+                continue;
+            }
+            regions.push(r);
+        }
+        self.out.unsupported.retain(|u| {
+            !(u.in_region
+                && regions
+                    .iter()
+                    .any(|r| r.start <= u.offset && u.offset < r.end))
+        });
+        self.out.regions = regions;
+        self.out
+    }
+
+    /// Whether only blanks, line continuations and (inside brackets) newlines and comments
+    /// separate two string tokens.
+    fn adjacent(&self, from: usize, to: usize) -> bool {
+        let b = self.b;
+        let bracketed = self.out.enclosing(to).is_some();
+        let mut i = from;
+        while i < to {
+            match b[i] {
+                b' ' | b'\t' | b'\x0c' => i += 1,
+                b'\\' if matches!(b.get(i + 1), Some(b'\n' | b'\r')) => {
+                    i += 1;
+                    if b[i] == b'\r' {
+                        i += 1;
+                    }
+                    if b.get(i) == Some(&b'\n') {
+                        i += 1;
+                    }
+                }
+                b'\n' | b'\r' if bracketed => i += 1,
+                b'\r' | b'\n' => return false,
+                b'#' if bracketed => {
+                    while i < to && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                _ => return false,
+            }
+        }
+        true
     }
 
     fn words_at(&self, at: usize) -> (&str, usize) {
@@ -196,9 +298,7 @@ impl Lexer<'_> {
                     stack.push((c, self.out.brackets.len()));
                     self.out.brackets.push((self.i, usize::MAX));
                     self.i += 1;
-                    if c != b'(' {
-                        self.star_comprehension();
-                    }
+                    self.star_comprehension();
                 }
                 b')' | b']' | b'}' => {
                     depth = depth.saturating_sub(1);
@@ -271,19 +371,41 @@ impl Lexer<'_> {
                 if self.b.get(self.skip_blanks(j)) == Some(&b'*') {
                     j = self.skip_blanks(j) + 1;
                 }
+                let start = self.skip_blanks(j);
                 let mut depth = 0i32;
+                let mut several = false;
                 while j < self.b.len() {
                     match self.b[j] {
                         b'(' | b'[' | b'{' => depth += 1,
                         b')' | b']' | b'}' => depth -= 1,
-                        b',' if depth == 0 => {
-                            self.unsupported(at, "`except` with several exception types without parentheses (PEP 758)");
-                            break;
+                        b',' if depth == 0 => several = true,
+                        b'\\' => j += 1,
+                        b'a' if depth == 0
+                            && !is_ident(self.b[j - 1])
+                            && self.words_at(j).0 == "as" =>
+                        {
+                            break
                         }
-                        b':' | b'\n' | b'#' | b'\'' | b'"' if depth <= 0 => break,
+                        b':' | b'\n' | b'\r' | b'#' | b'\'' | b'"' if depth <= 0 => break,
                         _ => {}
                     }
                     j += 1;
+                }
+                if several {
+                    let mut e = j.min(self.b.len());
+                    while e > start && matches!(self.b[e - 1], b' ' | b'\t' | b'\x0c' | b'\\') {
+                        e -= 1;
+                    }
+                    self.newer(
+                        start,
+                        "`except` with several exception types without parentheses (PEP 758)",
+                    );
+                    self.out.regions.push(Region {
+                        start,
+                        end: e,
+                        kind: RegionKind::ExceptTypes,
+                        optional: false,
+                    });
                 }
             }
             "lazy" => {
@@ -342,7 +464,27 @@ impl Lexer<'_> {
                     && self.b[k..].starts_with(b"for")
                     && !is_ident(self.b.get(k + 3).copied().unwrap_or(b'(')) =>
                 {
-                    self.unsupported(j, "unpacking in a comprehension (PEP 798)");
+                    let mut e = k;
+                    while e > j
+                        && matches!(
+                            self.b[e - 1],
+                            b' ' | b'\t' | b'\x0c' | b'\n' | b'\r' | b'\\'
+                        )
+                    {
+                        e -= 1;
+                    }
+                    let double = self.b.get(j + 1) == Some(&b'*');
+                    self.newer(j, "unpacking in a comprehension (PEP 798)");
+                    self.out.regions.push(Region {
+                        start: j,
+                        end: e,
+                        kind: if double {
+                            RegionKind::DoubleStar
+                        } else {
+                            RegionKind::Star
+                        },
+                        optional: false,
+                    });
                     return;
                 }
                 _ => {}
@@ -361,13 +503,20 @@ impl Lexer<'_> {
             self.plain_string(self.i);
             return;
         }
+        let top = self.fstack.is_empty();
+        let before = self.out.unsupported.len();
         if prefix.contains('t') {
-            self.unsupported(start, "a template string literal t\"…\" (PEP 750)");
+            self.newer(start, "a template string literal t\"…\" (PEP 750)");
         }
         if prefix.contains('f') || prefix.contains('t') {
             self.fstring(start);
         } else {
             self.plain_string(start);
+        }
+        if top {
+            let newer = self.out.unsupported[before..].iter().any(|u| u.in_region);
+            let ft = prefix.contains('f') || prefix.contains('t');
+            self.strings.push((start, self.i, newer, ft));
         }
     }
 
@@ -380,7 +529,7 @@ impl Lexer<'_> {
     fn check_reuse(&mut self, q: u8, triple: bool) {
         if let Some(&(oq, otriple)) = self.fstack.last() {
             if oq == q && (!otriple || triple) {
-                self.unsupported(self.i, "an f-string reusing its enclosing quotes (PEP 701)");
+                self.newer(self.i, "an f-string reusing its enclosing quotes (PEP 701)");
             }
         }
     }
@@ -523,11 +672,11 @@ impl Lexer<'_> {
             let c = self.b[self.i];
             match c {
                 b'#' => {
-                    self.unsupported(self.i, "a comment inside an f-string (PEP 701)");
+                    self.newer(self.i, "a comment inside an f-string (PEP 701)");
                     self.comment();
                 }
                 b'\\' => {
-                    self.unsupported(
+                    self.newer(
                         self.i,
                         "a backslash inside an f-string expression (PEP 701)",
                     );
@@ -535,7 +684,7 @@ impl Lexer<'_> {
                 }
                 b'\n' => {
                     if !triple {
-                        self.unsupported(
+                        self.newer(
                             self.i,
                             "a line break inside a single-quoted f-string (PEP 701)",
                         );

@@ -81,6 +81,7 @@ fn invalid_del(t: &AstNode) -> Option<&AstNode> {
     }
 }
 
+#[derive(Debug)]
 pub struct Invalid {
     pub msg: String,
     pub span: Option<Span>,

@@ -1,0 +1,752 @@
+//! Syntax newer than rustpython-parser 0.4, read here so the built-in engine still gives
+//! CPython's tree: PEP 701 f-strings (reused quotes, backslashes, comments and line breaks in
+//! replacement fields), PEP 750 t-strings, PEP 758 `except A, B:` and PEP 798 unpacking in
+//! comprehensions (3.15).
+//!
+//! ```text
+//! scan ─▶ regions ─placeholders─▶ text for rustpython-parser, each region overwritten byte for
+//!                                  byte by `(_   )` or `__`, so every other offset holds
+//! convert: a placeholder name ─▶ the region's nodes, built from the original text here; the
+//!          expressions inside are parsed by rustpython-parser at their own offsets
+//! ```
+
+use super::convert::{node, ConvertError, Converter, R};
+use super::{scan, validate, AstNode, AstValue, Constant};
+use crate::source::Span;
+use crate::version::PyVersion;
+use rustpython_parser::text_size::TextSize;
+use rustpython_parser::Parse;
+
+/// What a region holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionKind {
+    /// A run of adjacent string literals with at least one PEP 701 f-string or a t-string.
+    Strings,
+    /// The exception types of `except A, B:` (PEP 758).
+    ExceptTypes,
+    /// `*x` as the element of a comprehension (PEP 798).
+    Star,
+    /// `**x` as the element of a dict comprehension (PEP 798).
+    DoubleStar,
+}
+
+/// A byte range of the source that rustpython-parser must not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub start: usize,
+    pub end: usize,
+    pub kind: RegionKind,
+    /// Holds only syntax rustpython-parser reads too (an f-string it knows): when the file
+    /// has an error, rustpython reads it instead and names the error as CPython does.
+    pub optional: bool,
+}
+
+/// `text` with every region overwritten by a placeholder of the same length (line breaks
+/// kept), and the offset of each placeholder's name with its region.
+pub fn placeholders(text: &str, regions: &[Region]) -> (String, Vec<(usize, Region)>) {
+    let mut b = text.as_bytes().to_vec();
+    let mut names = Vec::new();
+    for r in regions {
+        let Some(seg) = b.get_mut(r.start..r.end) else {
+            continue;
+        };
+        let n = seg.len();
+        if n < 3 {
+            seg.fill(b'_');
+            names.push((r.start, *r));
+            continue;
+        }
+        // `(` name `)`: an atom wherever the region's own atom stood, even with a line break.
+        let mut name = None;
+        for (i, c) in seg.iter_mut().enumerate() {
+            if matches!(*c, b'\n' | b'\r') {
+                continue;
+            }
+            *c = if i == 0 {
+                b'('
+            } else if i == n - 1 {
+                b')'
+            } else if name.is_none() {
+                name = Some(i);
+                b'_'
+            } else {
+                b' '
+            };
+        }
+        if let Some(i) = name {
+            names.push((r.start + i, *r));
+        }
+    }
+    // Only ASCII replaced whole characters, so the text is still UTF-8.
+    let text = String::from_utf8(b).unwrap_or_default();
+    (text, names)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The structure of string literals, PEP 701 style.
+
+/// One string literal token of a run.
+#[derive(Debug)]
+pub(super) struct StrTok {
+    start: usize,
+    pub(super) end: usize,
+    /// The body, between the quotes.
+    body: (usize, usize),
+    quote: (u8, bool),
+    raw: bool,
+    bytes: bool,
+    f: bool,
+    t: bool,
+}
+
+/// A part of an f-string or t-string body.
+#[derive(Debug)]
+enum Piece {
+    /// Literal text (escapes and doubled braces still in it).
+    Lit(usize, usize),
+    Field(Field),
+}
+
+/// A replacement field `{expr=!c:spec}`.
+#[derive(Debug)]
+struct Field {
+    /// Offset of `{` and just after `}`.
+    open: usize,
+    close: usize,
+    /// The expression's text.
+    expr: (usize, usize),
+    /// `{expr = }`: the text CPython repeats before the value.
+    debug: Option<(usize, usize)>,
+    conversion: Option<u8>,
+    /// Offset of `:`, of the closing `}`, and the spec's pieces.
+    spec: Option<(usize, usize, Vec<Piece>)>,
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+/// The string token whose prefix starts at `i`.
+pub(super) fn string_token(b: &[u8], i: usize) -> Option<StrTok> {
+    let mut p = i;
+    while p < b.len() && b[p].is_ascii_alphabetic() {
+        p += 1;
+    }
+    let prefix = std::str::from_utf8(&b[i..p]).ok()?.to_ascii_lowercase();
+    let q = *b.get(p)?;
+    if !(q == b'\'' || q == b'"') || !prefix.chars().all(|c| "rbuft".contains(c)) {
+        return None;
+    }
+    let triple = b.get(p + 1) == Some(&q) && b.get(p + 2) == Some(&q);
+    let qlen = if triple { 3 } else { 1 };
+    let (f, t, raw) = (
+        prefix.contains('f'),
+        prefix.contains('t'),
+        prefix.contains('r'),
+    );
+    let body_start = p + qlen;
+    let body_end = if f || t {
+        body(b, body_start, (q, triple), raw, false)?.1
+    } else {
+        let mut k = body_start;
+        loop {
+            match *b.get(k)? {
+                b'\\' => k += 2,
+                c if c == q
+                    && (!triple || (b.get(k + 1) == Some(&q) && b.get(k + 2) == Some(&q))) =>
+                {
+                    break k
+                }
+                b'\n' if !triple => return None,
+                _ => k += 1,
+            }
+        }
+    };
+    Some(StrTok {
+        start: i,
+        end: body_end + qlen,
+        body: (body_start, body_end),
+        quote: (q, triple),
+        raw,
+        bytes: prefix.contains('b'),
+        f,
+        t,
+    })
+}
+
+/// The pieces of an f-string body from `i`: up to its closing quote or, in a format spec,
+/// up to the `}` closing the field. Returns the pieces and where they stop.
+fn body(
+    b: &[u8],
+    mut i: usize,
+    quote: (u8, bool),
+    raw: bool,
+    spec: bool,
+) -> Option<(Vec<Piece>, usize)> {
+    let (q, triple) = quote;
+    let mut out = Vec::new();
+    let mut lit = i;
+    loop {
+        let c = *b.get(i)?;
+        match c {
+            b'\\' => match b.get(i + 1) {
+                // A backslash does not escape a brace: `\{x}` is a backslash and a field.
+                Some(b'{' | b'}') => i += 1,
+                Some(b'N') if !raw && b.get(i + 2) == Some(&b'{') => {
+                    i += 3;
+                    while *b.get(i)? != b'}' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                _ => i += 2,
+            },
+            b'{' if !spec && b.get(i + 1) == Some(&b'{') => i += 2,
+            b'}' if spec => break,
+            b'}' if b.get(i + 1) == Some(&b'}') => i += 2,
+            b'}' => return None,
+            b'{' => {
+                if i > lit {
+                    out.push(Piece::Lit(lit, i));
+                }
+                let f = field(b, i, quote, raw)?;
+                i = f.close;
+                lit = i;
+                out.push(Piece::Field(f));
+            }
+            b'\n' if !triple => return None,
+            c if c == q => {
+                if !triple || (b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q)) {
+                    if spec {
+                        return None;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    if i > lit {
+        out.push(Piece::Lit(lit, i));
+    }
+    Some((out, i))
+}
+
+/// The replacement field opening at `b[open] == b'{'`.
+fn field(b: &[u8], open: usize, quote: (u8, bool), raw: bool) -> Option<Field> {
+    let mut i = open + 1;
+    let mut depth = 0usize;
+    let mut expr_end = None;
+    let mut debug = None;
+    let mut conversion = None;
+    loop {
+        let c = *b.get(i)?;
+        match c {
+            b'\'' | b'"' => i = string_token(b, i)?.end,
+            c if is_ident(c) => {
+                let mut k = i;
+                while k < b.len() && is_ident(b[k]) {
+                    k += 1;
+                }
+                let prefix = k - i <= 2 && b[i..k].iter().all(|c| b"rRbBuUfFtT".contains(c));
+                i = if prefix && matches!(b.get(k), Some(b'\'' | b'"')) {
+                    string_token(b, i)?.end
+                } else {
+                    k
+                };
+            }
+            b'#' => {
+                while *b.get(i)? != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b')' | b']' | b'}' if depth > 0 => {
+                depth -= 1;
+                i += 1;
+            }
+            b'=' if depth == 0
+                && expr_end.is_none()
+                && b.get(i + 1) != Some(&b'=')
+                && !matches!(b[i - 1], b'=' | b'!' | b'<' | b'>') =>
+            {
+                let mut k = i + 1;
+                while matches!(b.get(k), Some(b' ' | b'\t' | b'\x0c' | b'\n' | b'\r')) {
+                    k += 1;
+                }
+                if !matches!(b.get(k), Some(b'}' | b'!' | b':')) {
+                    return None;
+                }
+                expr_end = Some(i);
+                debug = Some((open + 1, k));
+                i = k;
+            }
+            b'!' if depth == 0 && b.get(i + 1) != Some(&b'=') => {
+                expr_end.get_or_insert(i);
+                let conv = *b.get(i + 1)?;
+                if !matches!(conv, b's' | b'r' | b'a') || is_ident(*b.get(i + 2)?) {
+                    return None;
+                }
+                conversion = Some(conv);
+                i += 2;
+                if !matches!(b.get(i), Some(b':' | b'}')) {
+                    return None;
+                }
+            }
+            b':' if depth == 0 => {
+                let end = *expr_end.get_or_insert(i);
+                let (pieces, close) = body(b, i + 1, quote, raw, true)?;
+                return Some(Field {
+                    open,
+                    close: close + 1,
+                    expr: (open + 1, end),
+                    debug,
+                    conversion,
+                    spec: Some((i, close, pieces)),
+                });
+            }
+            b'}' => {
+                let end = *expr_end.get_or_insert(i);
+                return Some(Field {
+                    open,
+                    close: i + 1,
+                    expr: (open + 1, end),
+                    debug,
+                    conversion,
+                    spec: None,
+                });
+            }
+            _ => i += 1,
+        }
+    }
+}
+
+/// The string tokens of the run `b[start..end]` (blanks, continuations and comments between).
+fn string_tokens(b: &[u8], start: usize, end: usize) -> Option<Vec<StrTok>> {
+    let mut out = Vec::new();
+    let mut i = start;
+    while i < end {
+        match b[i] {
+            b' ' | b'\t' | b'\x0c' | b'\n' | b'\r' | b'\\' => i += 1,
+            b'#' => {
+                while i < end && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => {
+                let tok = string_token(b, i)?;
+                i = tok.end;
+                out.push(tok);
+            }
+        }
+    }
+    (i == end).then_some(out)
+}
+
+/// The value of literal text: newlines normalized, `{{`/`}}` undoubled (in an f-string body,
+/// not in a format spec), escapes decoded unless `raw`. `None` for an escape CPython rejects
+/// or that a Rust string cannot hold (a lone surrogate).
+fn literal_value(text: &str, raw: bool, fbody: bool) -> Option<String> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = if fbody {
+        text.replace("{{", "{").replace("}}", "}")
+    } else {
+        text
+    };
+    if raw {
+        return Some(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut it = text.chars().peekable();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(n) = it.next() else {
+            out.push('\\');
+            break;
+        };
+        let hex = |it: &mut std::iter::Peekable<std::str::Chars>, len: usize| -> Option<char> {
+            let mut v = 0u32;
+            for _ in 0..len {
+                v = v * 16 + it.next()?.to_digit(16)?;
+            }
+            char::from_u32(v)
+        };
+        match n {
+            '\n' => {}
+            '\\' | '\'' | '"' => out.push(n),
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'f' => out.push('\x0c'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'v' => out.push('\x0b'),
+            '0'..='7' => {
+                let mut v = n.to_digit(8)?;
+                for _ in 0..2 {
+                    match it.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            v = v * 8 + d;
+                            it.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.push(char::from_u32(v)?);
+            }
+            'x' => out.push(hex(&mut it, 2)?),
+            'u' => out.push(hex(&mut it, 4)?),
+            'U' => out.push(hex(&mut it, 8)?),
+            'N' => {
+                if it.next()? != '{' {
+                    return None;
+                }
+                let name: String = it.by_ref().take_while(|&c| c != '}').collect();
+                out.push(unicode_names2::character(&name)?);
+            }
+            other => {
+                out.push('\\');
+                out.push(other);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The values of a `JoinedStr` or `TemplateStr` as they are built: adjacent literal text
+/// merged into one `Constant` spanning it, empty text dropped.
+#[derive(Default)]
+struct Values {
+    out: Vec<AstValue>,
+    pending: Option<(String, usize, usize)>,
+}
+
+impl Values {
+    fn text(&mut self, value: String, start: usize, end: usize) {
+        match &mut self.pending {
+            Some((acc, _, e)) => {
+                acc.push_str(&value);
+                *e = end;
+            }
+            None => self.pending = Some((value, start, end)),
+        }
+    }
+    fn node(&mut self, n: AstNode) {
+        self.flush();
+        self.out.push(AstValue::Node(Box::new(n)));
+    }
+    fn flush(&mut self) {
+        if let Some((t, s, e)) = self.pending.take() {
+            if !t.is_empty() {
+                self.out.push(AstValue::Node(Box::new(node(
+                    "Constant",
+                    Some(Span::new(s, e)),
+                    vec![("value", AstValue::Const(Constant::Str(t)))],
+                ))));
+            }
+        }
+    }
+    fn finish(mut self) -> AstValue {
+        self.flush();
+        AstValue::List(self.out)
+    }
+}
+
+fn unsupported(offset: usize, what: &'static str) -> ConvertError {
+    ConvertError::Unsupported { offset, what }
+}
+
+fn invalid(msg: &str, start: usize, end: usize) -> ConvertError {
+    ConvertError::Invalid(validate::Invalid {
+        msg: msg.into(),
+        span: Some(Span::new(start, end)),
+    })
+}
+
+impl Converter {
+    /// The nodes of region `r`, met as the placeholder name rustpython-parser read there.
+    pub(super) fn region(&mut self, r: Region) -> R<AstNode> {
+        match r.kind {
+            RegionKind::Strings => self.string_run(r),
+            RegionKind::ExceptTypes => self.sub_expr(r.start, r.end, "`except` types (PEP 758)"),
+            RegionKind::Star | RegionKind::DoubleStar => {
+                let double = r.kind == RegionKind::DoubleStar;
+                if self.version < PyVersion::V3_15 {
+                    return Err(if double {
+                        invalid(
+                            "dict unpacking cannot be used in dict comprehension",
+                            r.start,
+                            r.start + 2,
+                        )
+                    } else {
+                        invalid(
+                            "iterable unpacking cannot be used in comprehension",
+                            r.start,
+                            r.end,
+                        )
+                    });
+                }
+                let skip = if double { 2 } else { 1 };
+                let what = "unpacking in a comprehension (PEP 798)";
+                let value = self.sub_expr(r.start + skip, r.end, what)?;
+                if double {
+                    // Only a dict comprehension `{**d for …}` unpacks a mapping.
+                    let before = self.text.as_bytes()[..r.start]
+                        .iter()
+                        .rev()
+                        .find(|c| !c.is_ascii_whitespace());
+                    if before != Some(&b'{') {
+                        return Err(unsupported(r.start, what));
+                    }
+                    return Ok(node(
+                        DOUBLE_STAR,
+                        Some(Span::new(r.start, r.end)),
+                        vec![("value", AstValue::Node(Box::new(value)))],
+                    ));
+                }
+                Ok(node(
+                    "Starred",
+                    Some(Span::new(r.start, r.end)),
+                    vec![
+                        ("value", AstValue::Node(Box::new(value))),
+                        ("ctx", AstValue::Node(Box::new(node("Load", None, vec![])))),
+                    ],
+                ))
+            }
+        }
+    }
+
+    /// The expression in `self.text[s..e]`, parsed at its own offsets (newer syntax in it
+    /// read here too).
+    fn sub_expr(&mut self, s: usize, e: usize, what: &'static str) -> R<AstNode> {
+        let sub = self
+            .text
+            .get(s..e)
+            .ok_or_else(|| unsupported(s, what))?
+            .to_string();
+        let sc = scan::scan(&sub);
+        if let Some(u) = sc.unsupported.first() {
+            return Err(unsupported(s + u.offset, u.what));
+        }
+        if sc.tok_error.is_some() || sc.limit.is_some() || s == 0 {
+            return Err(unsupported(s, what));
+        }
+        let (text, names) = placeholders(&sub, &sc.regions);
+        // Parenthesized, as CPython reads a replacement field: line breaks are allowed.
+        let wrapped = format!("({text})");
+        let offset = TextSize::from((s - 1) as u32);
+        let parsed = rustpython_parser::ast::Expr::parse_starts_at(&wrapped, &self.path, offset)
+            .map_err(|_| unsupported(s, what))?;
+        for (at, r) in names {
+            let r = Region {
+                start: r.start + s,
+                end: r.end + s,
+                ..r
+            };
+            self.regions.insert(at + s, r);
+        }
+        let mut n = self.expr(&parsed)?;
+        // A bare tuple spans its elements and a trailing comma, not the parentheses added
+        // here.
+        if n.is("Tuple") && n.span == Some(Span::new(s - 1, e + 1)) {
+            let spans: Vec<Span> = n.nodes("elts").filter_map(|x| x.span).collect();
+            if let (Some(a), Some(z)) = (spans.first(), spans.last()) {
+                let b = self.text.as_bytes();
+                let mut end = z.end as usize;
+                let mut k = end;
+                while k < e && b[k].is_ascii_whitespace() {
+                    k += 1;
+                }
+                if b.get(k) == Some(&b',') {
+                    end = k + 1;
+                }
+                n.span = Some(Span::new(a.start as usize, end));
+            }
+        }
+        Ok(n)
+    }
+
+    /// A run of string literals holding a PEP 701 f-string or t-strings.
+    fn string_run(&mut self, r: Region) -> R<AstNode> {
+        let what = "this string literal";
+        let text = std::mem::take(&mut self.text);
+        let toks = string_tokens(text.as_bytes(), r.start, r.end);
+        self.text = text;
+        let toks = toks.ok_or_else(|| unsupported(r.start, what))?;
+        let any_t = toks.iter().any(|t| t.t);
+        if any_t && !toks.iter().all(|t| t.t) {
+            return Err(invalid(
+                "cannot mix t-string literals with string or bytes literals",
+                r.start,
+                r.end,
+            ));
+        }
+        if toks.iter().any(|t| t.bytes) {
+            return Err(invalid(
+                "cannot mix bytes and nonbytes literals",
+                r.start,
+                r.end,
+            ));
+        }
+        let mut values = Values::default();
+        for tok in &toks {
+            let (bs, be) = tok.body;
+            if tok.f || tok.t {
+                let b = self.text.as_bytes();
+                let (pieces, _) = body(b, bs, tok.quote, tok.raw, false)
+                    .ok_or_else(|| unsupported(tok.start, what))?;
+                self.pieces(&mut values, &pieces, tok.raw, tok.t, false)?;
+            } else if be > bs {
+                let value = literal_value(&self.text[bs..be], tok.raw, false)
+                    .ok_or_else(|| unsupported(tok.start, what))?;
+                values.text(value, tok.start, tok.end);
+            }
+        }
+        let kind = if any_t { "TemplateStr" } else { "JoinedStr" };
+        Ok(node(
+            kind,
+            Some(Span::new(r.start, r.end)),
+            vec![("values", values.finish())],
+        ))
+    }
+
+    /// Adds the values of `pieces` (of a t-string when `t`, of a format spec when `spec`).
+    fn pieces(
+        &mut self,
+        values: &mut Values,
+        pieces: &[Piece],
+        raw: bool,
+        t: bool,
+        spec: bool,
+    ) -> R<()> {
+        let what = "this f-string";
+        for p in pieces {
+            match p {
+                Piece::Lit(s, e) => {
+                    let value = literal_value(&self.text[*s..*e], raw, !spec)
+                        .ok_or_else(|| unsupported(*s, what))?;
+                    values.text(value, *s, *e);
+                }
+                Piece::Field(f) => {
+                    if let Some((ds, de)) = f.debug {
+                        values.text(self.text[ds..de].to_string(), ds, de);
+                    }
+                    let value =
+                        self.sub_expr(f.expr.0, f.expr.1, "an f-string replacement field")?;
+                    let conversion = match f.conversion {
+                        Some(c) => c as i64,
+                        None if f.debug.is_some() && f.spec.is_none() => b'r' as i64,
+                        None => -1,
+                    };
+                    let format_spec = match &f.spec {
+                        None => AstValue::None,
+                        Some((colon, close, sp)) => {
+                            let mut inner = Values::default();
+                            self.pieces(&mut inner, sp, raw, false, true)?;
+                            AstValue::Node(Box::new(node(
+                                "JoinedStr",
+                                Some(Span::new(*colon, *close)),
+                                vec![("values", inner.finish())],
+                            )))
+                        }
+                    };
+                    let value = AstValue::Node(Box::new(value));
+                    let sp = Some(Span::new(f.open, f.close));
+                    let n = if t {
+                        let text = self.text[f.expr.0..f.expr.1].to_string();
+                        node(
+                            "Interpolation",
+                            sp,
+                            vec![
+                                ("value", value),
+                                ("str", AstValue::Str(text)),
+                                ("conversion", AstValue::Int(conversion)),
+                                ("format_spec", format_spec),
+                            ],
+                        )
+                    } else {
+                        node(
+                            "FormattedValue",
+                            sp,
+                            vec![
+                                ("value", value),
+                                ("conversion", AstValue::Int(conversion)),
+                                ("format_spec", format_spec),
+                            ],
+                        )
+                    };
+                    values.node(n);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The kind of the node a `**x` comprehension element becomes until its `SetComp` turns into
+/// a `DictComp` (never seen outside the converter).
+pub(super) const DOUBLE_STAR: &str = "<**>";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_keep_every_offset_and_line_break() {
+        let text = "x = f\"{\n  a}\" + t'é'\n";
+        let regions = [
+            Region {
+                start: 4,
+                end: 13,
+                kind: RegionKind::Strings,
+                optional: false,
+            },
+            Region {
+                start: 16,
+                end: 21,
+                kind: RegionKind::Strings,
+                optional: false,
+            },
+        ];
+        let (out, names) = placeholders(text, &regions);
+        assert_eq!(out.len(), text.len());
+        assert_eq!(out, "x = (_ \n    ) + (_  )\n");
+        assert_eq!(names.iter().map(|n| n.0).collect::<Vec<_>>(), vec![5, 17]);
+    }
+
+    #[test]
+    fn fields_find_their_parts_across_reused_quotes() {
+        let src = br#"f"{d["k"]!r:>{w}} {x = }""#;
+        let tok = string_token(src, 0).unwrap();
+        assert_eq!(tok.end, src.len());
+        let (pieces, _) = body(src, tok.body.0, tok.quote, false, false).unwrap();
+        let Piece::Field(f) = &pieces[0] else {
+            panic!("{pieces:?}")
+        };
+        assert_eq!(&src[f.expr.0..f.expr.1], br#"d["k"]"#);
+        assert_eq!(f.conversion, Some(b'r'));
+        assert!(f.spec.is_some());
+        let Piece::Field(g) = &pieces[2] else {
+            panic!("{pieces:?}")
+        };
+        assert_eq!(&src[g.debug.unwrap().0..g.debug.unwrap().1], b"x = ");
+        assert_eq!(&src[g.expr.0..g.expr.1], b"x ");
+    }
+
+    #[test]
+    fn literal_text_decodes_like_python() {
+        assert_eq!(
+            literal_value(r"a\n\x41\101\u00e9\N{DIGIT ONE}\q{{", false, true).unwrap(),
+            "a\nAAé1\\q{"
+        );
+        assert_eq!(literal_value(r"a\n{{", true, true).unwrap(), "a\\n{");
+        assert_eq!(literal_value(r"\ud800", false, false), None);
+    }
+}
