@@ -2,7 +2,7 @@
 //! produced it. The UI and the exporters only ever read a `Capture`.
 
 use crate::bytecode::CodeObject;
-use crate::error::PyError;
+use crate::error::{PyError, SyntaxWarning};
 use crate::pipeline::ast::AstNode;
 use crate::pipeline::tokens::Token;
 use crate::source::Source;
@@ -142,9 +142,26 @@ pub struct Capture {
     pub source: Source,
     pub tokens: Result<Vec<Token>, PyError>,
     pub ast: Result<AstNode, PyError>,
+    /// The `SyntaxWarning`s CPython issues for the snippet (none recorded = none issued).
+    #[serde(default)]
+    pub warnings: Warnings,
     /// The stages after the AST (absent = not built by this engine).
     #[serde(default)]
     pub later: LaterStages,
+}
+
+/// The `SyntaxWarning`s of a snippet, by the step of `compile()` that issues them; CPython
+/// prints them on stderr before the step's result or error.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warnings {
+    /// The tokenizer's and the parser's (invalid escape sequences, `1if`): `python -m ast`
+    /// prints these.
+    #[serde(default)]
+    pub parse: Vec<SyntaxWarning>,
+    /// The compiler's (`'return' in a 'finally' block`, `"is" with a literal`, …): `python
+    /// -m dis` prints these after the parser's.
+    #[serde(default)]
+    pub compile: Vec<SyntaxWarning>,
 }
 
 /// The stages after the AST, each `None` when the engine does not build it.

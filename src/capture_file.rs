@@ -239,6 +239,7 @@ mod tests {
             source: Source::from_text("t.py", "1e999\n"),
             tokens: Ok(vec![]),
             ast: Ok(node),
+            warnings: Default::default(),
             later: Default::default(),
         }
     }

@@ -56,8 +56,21 @@ pub fn dump_file(stage: Stage, path: &str, bytes: &[u8], version: PyVersion) -> 
     dump_capture(stage, &pipeline::capture(source, version))
 }
 
-/// Dumps `stage` from a capture (any engine).
+/// Dumps `stage` from a capture (any engine), after the `SyntaxWarning`s CPython's tool prints
+/// for it: the parser's for `ast`, the parser's and the compiler's for `bytecode`.
 pub fn dump_capture(stage: Stage, capture: &Capture) -> DumpOutput {
+    let warnings = match stage {
+        Stage::Ast => capture.warnings.parse.clone(),
+        Stage::Bytecode => [&capture.warnings.parse[..], &capture.warnings.compile[..]].concat(),
+        _ => Vec::new(),
+    };
+    let mut out = dump_stage(stage, capture);
+    let warnings = crate::error::render_warnings(&warnings, &capture.source);
+    out.stderr.insert_str(0, &warnings);
+    out
+}
+
+fn dump_stage(stage: Stage, capture: &Capture) -> DumpOutput {
     match (stage, capture.status(stage)) {
         (Stage::Tokens, StageStatus::Ready) => {
             DumpOutput::ok(pipeline::tokens::dump(capture.tokens.as_ref().unwrap()))

@@ -160,3 +160,47 @@ impl std::fmt::Display for PyError {
 }
 
 impl std::error::Error for PyError {}
+
+/// A `SyntaxWarning` CPython issues while parsing or compiling (an invalid escape sequence, a
+/// keyword glued to a number, `"is"` with a literal, …). Warnings are data like errors: the
+/// stages collect them in the order CPython issues them, the front ends render them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyntaxWarning {
+    /// 1-based line CPython reports.
+    pub lineno: usize,
+    pub msg: String,
+}
+
+impl SyntaxWarning {
+    /// As the `warnings` module prints it on stderr: `FILE:LINE: SyntaxWarning: MSG` and the
+    /// stripped source line (left out when blank).
+    pub fn render(&self, src: &crate::source::Source) -> String {
+        let mut w = format!(
+            "{}:{}: SyntaxWarning: {}\n",
+            src.path, self.lineno, self.msg
+        );
+        if self.lineno >= 1 && self.lineno <= src.line_count() {
+            let text = src.line_text(self.lineno).trim();
+            if !text.is_empty() {
+                w.push_str(&format!("  {text}\n"));
+            }
+        }
+        w
+    }
+}
+
+/// All of `warnings`, rendered in order.
+pub fn render_warnings(warnings: &[SyntaxWarning], src: &crate::source::Source) -> String {
+    warnings.iter().map(|w| w.render(src)).collect()
+}
+
+/// CPython's warning for an invalid escape sequence in a string or bytes literal; `escape` is
+/// what follows the backslash (one character, or three octal digits above `\377`).
+pub fn invalid_escape_message(escape: &str) -> String {
+    let octal = escape.len() == 3 && escape.bytes().all(|c| (b'0'..=b'7').contains(&c));
+    format!(
+        "\"\\{escape}\" is an invalid {}escape sequence. Such sequences will not work in the \
+         future. Did you mean \"\\\\{escape}\"? A raw string is also an option.",
+        if octal { "octal " } else { "" }
+    )
+}

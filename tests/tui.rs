@@ -167,3 +167,25 @@ fn clicking_the_source_selects_the_token_there() {
     app.update(Action::Click { column: at, row: 1 });
     assert_eq!(app.stage, Stage::Ast);
 }
+
+#[test]
+fn syntax_warnings_show_in_the_explain_pane() {
+    let mut app = open("tests/corpus/77_syntax_warnings.py", Stage::Ast);
+    let screen = text(draw(&mut app, 120, 40).backend().buffer());
+    assert!(
+        screen.contains("16 SyntaxWarnings · line 4: \"\\d\" is an invalid escape sequence"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("more (cpyviz dump ast prints them)"),
+        "{screen}"
+    );
+    press(&mut app, "3");
+    let screen = text(draw(&mut app, 120, 40).backend().buffer());
+    // `python -m dis` adds the compiler's four.
+    assert!(screen.contains("20 SyntaxWarnings · line 4"), "{screen}");
+    // Tokens: `python -m tokenize` prints none of these.
+    press(&mut app, "1");
+    let screen = text(draw(&mut app, 120, 40).backend().buffer());
+    assert!(!screen.contains("SyntaxWarnings ·"), "{screen}");
+}

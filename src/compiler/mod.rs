@@ -25,18 +25,36 @@ pub mod fixture;
 pub mod flowgraph;
 pub mod ir;
 pub mod op;
+pub mod preprocess;
 pub mod symtable;
 
 use crate::bytecode::CodeObject;
-use crate::error::{PyError, PyErrorKind};
+use crate::error::{PyError, PyErrorKind, SyntaxWarning};
 use crate::pipeline::ast::AstNode;
 use crate::source::Source;
 use crate::version::PyVersion;
 
 /// Compiles a parsed module (`mode="exec"`) into its code object and the nested ones.
 pub fn compile(module: &AstNode, src: &Source, version: PyVersion) -> Result<CodeObject, PyError> {
-    let table = symtable::SymbolTable::build(module, src, version)?;
-    codegen::compile_module(module, &table, src, version)
+    compile_with_warnings(module, src, version).0
+}
+
+/// [`compile`], with the `SyntaxWarning`s CPython's compiler issues on the way, in its order:
+/// the AST preprocessing pass's, then codegen's (CPython prints them before the result or the
+/// error).
+pub fn compile_with_warnings(
+    module: &AstNode,
+    src: &Source,
+    version: PyVersion,
+) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>) {
+    let mut warnings = preprocess::finally_warnings(module, src);
+    let table = match symtable::SymbolTable::build(module, src, version) {
+        Ok(t) => t,
+        Err(e) => return (Err(e), warnings),
+    };
+    let (result, more) = codegen::compile_module_with_warnings(module, &table, src, version);
+    warnings.extend(more);
+    (result, warnings)
 }
 
 /// The error for a construct the built-in compiler does not model yet: it names the construct

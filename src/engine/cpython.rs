@@ -778,6 +778,8 @@ pub fn from_report(
         source,
         tokens,
         ast,
+        // The probe does not record CPython's SyntaxWarnings yet.
+        warnings: Default::default(),
         later: LaterStages {
             bytecode,
             specialized,

@@ -19,7 +19,7 @@
 //! it (type parameter defaults, lone surrogates, f-strings nested very deeply) is reported as
 //! `Unsupported`, never as a wrong tree.
 
-use crate::error::{PyError, PyErrorKind};
+use crate::error::{PyError, PyErrorKind, SyntaxWarning};
 use crate::source::{Source, Span};
 use crate::version::PyVersion;
 use serde::{Deserialize, Serialize};
@@ -155,9 +155,20 @@ pub(crate) fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'st
 /// Parses `src` into CPython's AST shape for `version`.
 #[allow(clippy::result_large_err)]
 pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
+    parse_with_warnings(src, version).0
+}
+
+/// [`parse`], with the `SyntaxWarning`s CPython's tokenizer and parser issue for a file that
+/// parses (invalid escape sequences, a number glued to a keyword), in CPython's order.
+#[allow(clippy::result_large_err)]
+pub fn parse_with_warnings(
+    src: &Source,
+    version: PyVersion,
+) -> (Result<AstNode, PyError>, Vec<SyntaxWarning>) {
     let text = src.text.clone();
     let path = src.path.clone();
-    let result = on_big_stack(move || -> (scan::Scan, Result<AstNode, ParseFailure>) {
+    type Parsed = (AstNode, Vec<(usize, usize, String)>);
+    let result = on_big_stack(move || -> (scan::Scan, Result<Parsed, ParseFailure>) {
         let sc = scan::scan(&text);
         if sc.limit.is_some() {
             return (sc, Err(ParseFailure::Internal));
@@ -188,7 +199,7 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
             text = String::from_utf8(bytes).unwrap_or_default();
         }
         // Newer syntax is overwritten by placeholders the converter reads from `text`.
-        let attempt = |regions: &[scan::Region]| -> Result<AstNode, ParseFailure> {
+        let attempt = |regions: &[scan::Region]| -> Result<Parsed, ParseFailure> {
             let (ptext, placeholders) = newsyntax::placeholders(&text, regions);
             let parsed = rustpython_parser::parse(&ptext, rustpython_parser::Mode::Module, &path);
             let suite = parsed.map_err(ParseFailure::Parse)?;
@@ -225,7 +236,7 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
                     Default::default(),
                 )));
             }
-            Ok(t)
+            Ok((t, conv.warnings))
         };
         let mut tree = attempt(&sc.regions);
         // A broken f-string rustpython also knows: its error message, as before.
@@ -246,16 +257,39 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
         (sc, tree)
     });
     let Some((sc, result)) = result else {
-        return Err(PyError::new(
+        let e = PyError::new(
             PyErrorKind::Unsupported,
             "the built-in parser failed on this file; try --engine cpython",
             src.path.clone(),
-        ));
+        );
+        return (Err(e), Vec::new());
     };
     if let Some(limit) = sc.limit {
-        return Err(errors::limit_error(src, limit));
+        return (Err(errors::limit_error(src, limit)), Vec::new());
     }
-    match result {
+    let (result, warnings) = match result {
+        Ok((tree, escapes)) => {
+            // The tokenizer warns as it reads a number, the parser as it decodes a literal
+            // (an f-string's text once its fields are read): `key` orders them so.
+            let mut all: Vec<(usize, usize, String)> = sc
+                .warnings
+                .iter()
+                .map(|(at, msg)| (*at, *at, msg.clone()))
+                .chain(escapes)
+                .collect();
+            all.sort_by_key(|w| w.0);
+            let warnings = all
+                .into_iter()
+                .map(|(_, at, msg)| SyntaxWarning {
+                    lineno: src.line_col(at.min(src.text.len())).0,
+                    msg,
+                })
+                .collect();
+            (Ok(tree), warnings)
+        }
+        Err(e) => (Err(e), Vec::new()),
+    };
+    let result = match result {
         // Syntax the built-in parser predates but accepted anyway: its tree cannot be trusted.
         Ok(_) if !sc.unsupported.is_empty() => {
             let u = &sc.unsupported[0];
@@ -299,7 +333,8 @@ pub fn parse(src: &Source, version: PyVersion) -> Result<AstNode, PyError> {
             "the built-in parser failed on this file; try --engine cpython",
             src.path.clone(),
         )),
-    }
+    };
+    (result, warnings)
 }
 
 enum ParseFailure {
@@ -356,6 +391,43 @@ mod tests {
             let err = parse(&source, version).expect_err("should fail");
             assert_eq!(err.render(), expected);
         }
+    }
+
+    fn warnings(src: &str) -> Vec<String> {
+        let source = Source::from_text("t.py", src);
+        let (tree, warnings) = parse_with_warnings(&source, PyVersion::V3_14);
+        tree.unwrap_or_else(|e| panic!("{}", e.render()));
+        warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.lineno, w.msg))
+            .collect()
+    }
+
+    #[test]
+    fn a_number_glued_to_a_keyword_warns() {
+        // Checked against python3.14 -m ast.
+        assert_eq!(
+            warnings("x = [1if a else 2, 0x1for x in y, 0o7or b, 1jif c else 0, 1.5e3in d]\n"),
+            [
+                "1: invalid decimal literal",
+                "1: invalid hexadecimal literal",
+                "1: invalid octal literal",
+                "1: invalid imaginary literal",
+                "1: invalid decimal literal",
+            ]
+        );
+        assert_eq!(
+            warnings("x = 1 if a else 2\ny = 1e5\n"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn escape_warnings_come_in_cpythons_order() {
+        // An f-string's own text is decoded after the strings in its fields.
+        let w = warnings("x = f\"\\w{\"\\d\"}\\y\" \"\\q\"\nb = rb\"\\q\"\n");
+        let escapes: Vec<&str> = w.iter().map(|m| &m[4..6]).collect();
+        assert_eq!(escapes, [r"\d", r"\w", r"\y", r"\q"], "{w:?}");
     }
 
     #[test]

@@ -19,11 +19,11 @@ use crate::version::PyVersion;
 /// Runs every stage the built-in engine has on `source` for `version`.
 pub fn capture(source: Source, version: PyVersion) -> Capture {
     let tokens = tokens::tokenize(&source, version);
-    let ast = ast::parse(&source, version);
-    let bytecode = Some(match &ast {
-        Ok(tree) => compile(tree, &source, version),
-        Err(e) => Err(e.clone()),
-    });
+    let (ast, parse_warnings) = ast::parse_with_warnings(&source, version);
+    let (bytecode, compile_warnings) = match &ast {
+        Ok(tree) => compile_with_warnings(tree, &source, version),
+        Err(e) => (Err(e.clone()), Vec::new()),
+    };
     Capture {
         format: CAPTURE_FORMAT,
         engine: Engine::Builtin,
@@ -31,8 +31,12 @@ pub fn capture(source: Source, version: PyVersion) -> Capture {
         source,
         tokens,
         ast,
+        warnings: crate::capture::Warnings {
+            parse: parse_warnings,
+            compile: compile_warnings,
+        },
         later: crate::capture::LaterStages {
-            bytecode,
+            bytecode: Some(bytecode),
             ..Default::default()
         },
     }
@@ -45,13 +49,27 @@ pub fn compile(
     source: &Source,
     version: PyVersion,
 ) -> Result<crate::bytecode::CodeObject, crate::error::PyError> {
+    compile_with_warnings(tree, source, version).0
+}
+
+/// [`compile`], with the compiler's `SyntaxWarning`s.
+pub fn compile_with_warnings(
+    tree: &ast::AstNode,
+    source: &Source,
+    version: PyVersion,
+) -> (
+    Result<crate::bytecode::CodeObject, crate::error::PyError>,
+    Vec<crate::error::SyntaxWarning>,
+) {
     let (tree, src) = (tree.clone(), source.clone());
-    ast::on_big_stack(move || crate::compiler::compile(&tree, &src, version)).unwrap_or_else(|| {
-        Err(crate::error::PyError::new(
-            crate::error::PyErrorKind::Unsupported,
-            "the built-in compiler failed on this file (an internal error); \
-             run with --engine cpython to see CPython's own bytecode",
-            source.path.clone(),
-        ))
-    })
+    ast::on_big_stack(move || crate::compiler::compile_with_warnings(&tree, &src, version))
+        .unwrap_or_else(|| {
+            let e = crate::error::PyError::new(
+                crate::error::PyErrorKind::Unsupported,
+                "the built-in compiler failed on this file (an internal error); \
+                 run with --engine cpython to see CPython's own bytecode",
+                source.path.clone(),
+            );
+            (Err(e), Vec::new())
+        })
 }

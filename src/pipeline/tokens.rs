@@ -125,11 +125,8 @@ pub fn tokenize_with_warnings(
     let result = lexer.run().map_err(|e| *e);
     let mut warnings = String::new();
     for (line, brace) in &lexer.warnings {
-        warnings.push_str(&format!(
-            "<string>:{line}: SyntaxWarning: \"\\{brace}\" is an invalid escape sequence. \
-             Such sequences will not work in the future. Did you mean \"\\\\{brace}\"? \
-             A raw string is also an option.\n"
-        ));
+        let msg = crate::error::invalid_escape_message(&brace.to_string());
+        warnings.push_str(&format!("<string>:{line}: SyntaxWarning: {msg}\n"));
     }
     (result.map(|()| lexer.tokens), warnings)
 }

@@ -719,6 +719,7 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
         ));
     }
     lines.extend(selection_lines(app));
+    lines.extend(warning_lines(app));
     if !lines.is_empty() {
         lines.push(Line::raw(""));
     }
@@ -729,6 +730,45 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines)
         .wrap(Wrap { trim: true })
         .render(inner, buf);
+}
+
+/// The `SyntaxWarning`s CPython's tool prints for the current stage (`python -m ast`: the
+/// parser's; `python -m dis`: the compiler's too), in one line: how many, and the first few
+/// by their first sentence.
+fn warning_lines(app: &App) -> Vec<Line<'static>> {
+    const SHOWN: usize = 2;
+    let w = &app.capture().warnings;
+    let all: Vec<&crate::error::SyntaxWarning> = match app.stage {
+        Stage::Ast => w.parse.iter().collect(),
+        Stage::Bytecode => w.parse.iter().chain(&w.compile).collect(),
+        _ => Vec::new(),
+    };
+    if all.is_empty() {
+        return Vec::new();
+    }
+    let plural = if all.len() == 1 { "" } else { "s" };
+    let mut spans = vec![Span::styled(
+        format!("{} SyntaxWarning{plural}", all.len()),
+        THEME.key,
+    )];
+    for w in all.iter().take(SHOWN) {
+        let first = w.msg.split(". ").next().unwrap_or(&w.msg);
+        spans.push(Span::styled(
+            format!(" · line {}: {first}", w.lineno),
+            THEME.text,
+        ));
+    }
+    let more = all.len().saturating_sub(SHOWN);
+    let tail = if more > 0 {
+        format!(" · {more} more")
+    } else {
+        String::new()
+    };
+    spans.push(Span::styled(
+        format!("{tail} (cpyviz dump {} prints them)", app.stage.cli_name()),
+        Style::new().fg(THEME.dim),
+    ));
+    vec![Line::from(spans)]
 }
 
 fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {

@@ -1857,9 +1857,8 @@ mod tests {
         let Ok(table) = crate::compiler::symtable::SymbolTable::build(&tree, &src, v) else {
             return String::new();
         };
-        super::super::compile_module_with_warnings(&tree, &table, &src, v)
-            .1
-            .concat()
+        let warnings = super::super::compile_module_with_warnings(&tree, &table, &src, v).1;
+        crate::error::render_warnings(&warnings, &src)
     }
 
     #[test]

@@ -459,6 +459,9 @@ impl<'a> Compiler<'a> {
             return Ok(());
         };
         let loc = self.loc(s);
+        if test.is("Tuple") && test.nodes("elts").next().is_some() {
+            self.warn(loc, "assertion is always true, perhaps remove parentheses?");
+        }
         let end = self.new_label();
         self.jump_if(test, end, true)?;
         let assertion_error = self.common_constant("AssertionError");

@@ -28,7 +28,7 @@ use super::ir::{CodeUnit, ConstKey, ConstValue, InstrSeq, Label, Loc};
 use super::op::{Op, OpTable};
 use super::symtable::{flags, BlockType, NameScope, Scope, ScopeId, Symbol, SymbolTable};
 use crate::bytecode::CodeObject;
-use crate::error::{PyError, PyErrorKind};
+use crate::error::{PyError, PyErrorKind, SyntaxWarning};
 use crate::pipeline::ast::AstNode;
 use crate::source::Source;
 use crate::version::PyVersion;
@@ -200,9 +200,8 @@ pub struct Compiler<'a> {
     pub future_annotations: bool,
     /// Line starts of the source, for byte offset → (line, column).
     line_starts: Vec<usize>,
-    /// The `SyntaxWarning`s raised so far, each as the `warnings` module prints it on stderr
-    /// (`FILE:LINE: SyntaxWarning: MESSAGE` and the stripped source line).
-    pub warnings: Vec<String>,
+    /// The `SyntaxWarning`s raised so far, in order.
+    pub warnings: Vec<SyntaxWarning>,
 }
 
 /// Compiles the module whose symbol table is `table`.
@@ -224,7 +223,7 @@ pub fn compile_module_with_warnings(
     table: &SymbolTable,
     src: &Source,
     version: PyVersion,
-) -> (Result<CodeObject, PyError>, Vec<String>) {
+) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>) {
     let mut c = Compiler::new(src, table, version, Mode::Assemble);
     let result = c
         .module_unit(module)
@@ -321,15 +320,10 @@ impl<'a> Compiler<'a> {
     /// `_PyCompile_Warn`: a `SyntaxWarning` at `loc`. The compiler passes no warning registry,
     /// so every occurrence is printed, in the order codegen meets them.
     pub fn warn(&mut self, loc: Loc, msg: &str) {
-        let line = loc.lineno.max(0) as usize;
-        let mut w = format!("{}:{}: SyntaxWarning: {}\n", self.src.path, line, msg);
-        if line >= 1 && line <= self.src.line_count() {
-            let text = self.src.line_text(line).trim();
-            if !text.is_empty() {
-                w.push_str(&format!("  {text}\n"));
-            }
-        }
-        self.warnings.push(w);
+        self.warnings.push(SyntaxWarning {
+            lineno: loc.lineno.max(0) as usize,
+            msg: msg.to_string(),
+        });
     }
 
     // ----- units -------------------------------------------------------------------------------

@@ -28,6 +28,9 @@ pub struct Converter {
     pub(super) path: String,
     /// Placeholder name offset → the newer syntax it stands for (see [`super::newsyntax`]).
     pub(super) regions: std::collections::HashMap<usize, super::newsyntax::Region>,
+    /// `SyntaxWarning`s for invalid escapes: (when CPython's parser issues it, as the offset
+    /// it has reached; offset of the escape; message).
+    pub(super) warnings: Vec<(usize, usize, String)>,
     /// Every comment (sorted), to step over them.
     comments: Vec<(usize, usize)>,
     /// `# type: …` comments (sorted by start), claimed by the nodes CPython's grammar gives
@@ -167,6 +170,7 @@ impl Converter {
             bare_generator: None,
             path: String::new(),
             regions: Default::default(),
+            warnings: Vec::new(),
         }
     }
 
@@ -1103,20 +1107,27 @@ impl Converter {
                     what: "this f-string",
                 })
             }
-            E::Constant(x) => node(
-                "Constant",
-                sp,
-                vec![
-                    ("value", AstValue::Const(constant(&x.value))),
-                    (
-                        "kind",
-                        match &x.kind {
-                            Some(k) => s(k),
-                            None => AstValue::None,
-                        },
-                    ),
-                ],
-            ),
+            E::Constant(x) => {
+                if matches!(x.value, ast::Constant::Str(_) | ast::Constant::Bytes(_)) {
+                    if let Some(sp) = sp {
+                        self.plain_string_warnings(sp.start as usize, sp.end as usize);
+                    }
+                }
+                node(
+                    "Constant",
+                    sp,
+                    vec![
+                        ("value", AstValue::Const(constant(&x.value))),
+                        (
+                            "kind",
+                            match &x.kind {
+                                Some(k) => s(k),
+                                None => AstValue::None,
+                            },
+                        ),
+                    ],
+                )
+            }
             E::Attribute(x) => node(
                 "Attribute",
                 sp,

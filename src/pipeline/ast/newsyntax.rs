@@ -602,8 +602,11 @@ impl Converter {
                 let b = self.text.as_bytes();
                 let (pieces, _) = body(b, bs, tok.quote, tok.raw, false)
                     .ok_or_else(|| unsupported(tok.start, what))?;
-                self.pieces(&mut values, &pieces, tok.raw, tok.t, false)?;
+                self.pieces(&mut values, &pieces, tok.raw, tok.t, false, tok.end)?;
             } else if be > bs {
+                if !tok.raw {
+                    self.escape_warnings(bs, be, false, false, tok.start);
+                }
                 let value = literal_value(&self.text[bs..be], tok.raw, false)
                     .ok_or_else(|| unsupported(tok.start, what))?;
                 values.text(value, tok.start, tok.end);
@@ -625,6 +628,7 @@ impl Converter {
         raw: bool,
         t: bool,
         spec: bool,
+        key: usize,
     ) -> R<()> {
         let what = "this f-string";
         for p in pieces {
@@ -649,7 +653,7 @@ impl Converter {
                         None => AstValue::None,
                         Some((colon, close, sp)) => {
                             let mut inner = Values::default();
-                            self.pieces(&mut inner, sp, raw, false, true)?;
+                            self.pieces(&mut inner, sp, raw, false, true, f.close)?;
                             AstValue::Node(Box::new(node(
                                 "JoinedStr",
                                 Some(Span::new(*colon, *close)),
@@ -686,8 +690,114 @@ impl Converter {
                 }
             }
         }
+        // CPython decodes the literal text once the replacement fields are parsed.
+        if !raw {
+            for p in pieces {
+                if let Piece::Lit(s, e) = p {
+                    self.escape_warnings(*s, *e, false, !spec, key);
+                }
+            }
+        }
         Ok(())
     }
+
+    /// Records the invalid-escape warnings of literal text `s..e`, issued when CPython's
+    /// parser reaches `key` (see [`Converter::warnings`]).
+    pub(super) fn escape_warnings(
+        &mut self,
+        s: usize,
+        e: usize,
+        bytes: bool,
+        fbody: bool,
+        key: usize,
+    ) {
+        for (at, esc) in invalid_escapes(self.text.as_bytes(), s, e, bytes, fbody) {
+            let msg = crate::error::invalid_escape_message(&esc);
+            self.warnings.push((key, at, msg));
+        }
+    }
+
+    /// The invalid-escape warnings of the plain string literals in `s..e`.
+    pub(super) fn plain_string_warnings(&mut self, s: usize, e: usize) {
+        let Some(toks) = string_tokens(self.text.as_bytes(), s, e) else {
+            return;
+        };
+        for tok in toks.iter().filter(|t| !t.raw) {
+            self.escape_warnings(tok.body.0, tok.body.1, tok.bytes, false, tok.start);
+        }
+    }
+}
+
+/// Where CPython's string decoder finds the first invalid escape of each unit of literal text
+/// in `b[s..e]`: the offset of the backslash and what follows it. A unit is a whole literal,
+/// or in an f-string (`fbody`) the text between doubled braces.
+pub(super) fn invalid_escapes(
+    b: &[u8],
+    s: usize,
+    e: usize,
+    bytes: bool,
+    fbody: bool,
+) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut seen = false;
+    let mut i = s;
+    while i < e {
+        match b[i] {
+            b'{' | b'}' if fbody && i + 1 < e && b[i + 1] == b[i] => {
+                seen = false;
+                i += 2;
+                continue;
+            }
+            b'\\' if i + 1 < e => {}
+            // `f"\{x}"`: the text ends in a backslash before a replacement field.
+            b'\\' if matches!(b.get(e), Some(b'{' | b'}')) => {
+                if !seen {
+                    out.push((i, (b[e] as char).to_string()));
+                }
+                break;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        let c = b[i + 1];
+        let mut len = 2;
+        let bad = match c {
+            b'\n' | b'\r' | b'\\' | b'\'' | b'"' | b'a' | b'b' | b'f' | b'n' | b'r' | b't'
+            | b'v' | b'x' => None,
+            b'u' | b'U' | b'N' if !bytes => {
+                if c == b'N' && b.get(i + 2) == Some(&b'{') {
+                    // `\N{NAME}`: its braces are not doubled braces.
+                    len = b[i..e]
+                        .iter()
+                        .position(|&x| x == b'}')
+                        .map_or(e - i, |k| k + 1);
+                }
+                None
+            }
+            b'0'..=b'7' => {
+                let n = b[i + 1..e.min(i + 4)]
+                    .iter()
+                    .take_while(|c| (b'0'..=b'7').contains(*c))
+                    .count();
+                len = 1 + n;
+                let digits = &b[i + 1..i + 1 + n];
+                (n == 3 && digits[0] > b'3').then(|| String::from_utf8_lossy(digits).into_owned())
+            }
+            // A backslash before a non-ASCII character is kept as a backslash, silently.
+            c if c >= 0x80 => None,
+            c => Some((c as char).to_string()),
+        };
+        if let Some(esc) = bad {
+            if !seen {
+                out.push((i, esc));
+            }
+            seen = true;
+        }
+        i += len;
+    }
+    out
 }
 
 /// The kind of the node a `**x` comprehension element becomes until its `SetComp` turns into
@@ -738,6 +848,32 @@ mod tests {
         };
         assert_eq!(&src[g.debug.unwrap().0..g.debug.unwrap().1], b"x = ");
         assert_eq!(&src[g.expr.0..g.expr.1], b"x ");
+    }
+
+    #[test]
+    fn the_first_invalid_escape_of_each_unit_is_found() {
+        let find = |text: &str, bytes: bool, fbody: bool| {
+            invalid_escapes(text.as_bytes(), 0, text.len(), bytes, fbody)
+                .into_iter()
+                .map(|(at, esc)| format!("{at}:{esc}"))
+                .collect::<Vec<_>>()
+        };
+        // One per unit: the first invalid escape only.
+        assert_eq!(find(r"\n\d\e", false, false), ["2:d"]);
+        // Octal above \377 warns, \377 and \8 are told apart.
+        assert_eq!(find(r"\377\400", false, false), ["4:400"]);
+        assert_eq!(find(r"\8", false, false), ["0:8"]);
+        // \u and \N are escapes in str, not in bytes.
+        assert_eq!(
+            find(r"\u00e9\N{DIGIT ONE}", false, false),
+            Vec::<String>::new()
+        );
+        assert_eq!(find(r"\u00", true, false), ["0:u"]);
+        // A backslash before a non-ASCII character is silent.
+        assert_eq!(find("\\\u{e9}", false, false), Vec::<String>::new());
+        // Doubled braces split an f-string's text into units.
+        assert_eq!(find(r"\d{{\q", true, true), ["0:d", "4:q"]);
+        assert_eq!(find(r"\d{{\q", true, false), ["0:d"]);
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub struct Scan {
     /// Syntax newer than rustpython-parser that [`super::newsyntax`] reads itself (sorted,
     /// none inside another).
     pub regions: Vec<Region>,
+    /// The tokenizer's `SyntaxWarning`s: (offset, message), for a number glued to a keyword.
+    pub warnings: Vec<(usize, String)>,
 }
 
 impl Scan {
@@ -227,6 +229,89 @@ impl Lexer<'_> {
         true
     }
 
+    fn number_starts(&self, c: u8) -> bool {
+        c.is_ascii_digit() || (c == b'.' && self.peek(1).is_ascii_digit())
+    }
+
+    /// A number literal at `self.i`. Directly followed by a keyword (`1if`, `0x1for`), CPython's
+    /// tokenizer reads it but warns; followed by other letters it is an error rustpython
+    /// reports.
+    fn number(&mut self) {
+        let b = self.b;
+        let mut i = self.i;
+        let run = |i: &mut usize, ok: fn(u8) -> bool| {
+            while *i < b.len() && (ok(b[*i]) || b[*i] == b'_') {
+                *i += 1;
+            }
+        };
+        let base = if b[i] == b'0' {
+            b.get(i + 1).map(|c| c | 0x20)
+        } else {
+            None
+        };
+        let kind = match base {
+            Some(b'x') => {
+                i += 2;
+                run(&mut i, |c| c.is_ascii_hexdigit());
+                "hexadecimal"
+            }
+            Some(b'o') => {
+                i += 2;
+                run(&mut i, |c| (b'0'..=b'7').contains(&c));
+                "octal"
+            }
+            Some(b'b') => {
+                i += 2;
+                run(&mut i, |c| c == b'0' || c == b'1');
+                "binary"
+            }
+            _ => {
+                run(&mut i, |c| c.is_ascii_digit());
+                if b.get(i) == Some(&b'.') {
+                    i += 1;
+                    run(&mut i, |c| c.is_ascii_digit());
+                }
+                if matches!(b.get(i), Some(b'e' | b'E')) {
+                    let mut k = i + 1;
+                    if matches!(b.get(k), Some(b'+' | b'-')) {
+                        k += 1;
+                    }
+                    if b.get(k).is_some_and(u8::is_ascii_digit) {
+                        i = k;
+                        run(&mut i, |c| c.is_ascii_digit());
+                    }
+                }
+                if matches!(b.get(i), Some(b'j' | b'J')) {
+                    i += 1;
+                    "imaginary"
+                } else {
+                    "decimal"
+                }
+            }
+        };
+        self.i = i;
+        let rest = &b[i..];
+        // The keyword must end there (`1andy` is an error); `i` + `f`/`n`/`s` is enough.
+        let after = |word: &[u8]| {
+            rest.get(1..).is_some_and(|r| r.starts_with(word))
+                && !rest.get(1 + word.len()).is_some_and(|&c| is_ident(c))
+        };
+        let keyword = match rest.first() {
+            Some(b'a') => after(b"nd"),
+            Some(b'e') => after(b"lse"),
+            Some(b'f') => after(b"or"),
+            Some(b'i') => matches!(rest.get(1), Some(b'f' | b'n' | b's')),
+            Some(b'n') => after(b"ot"),
+            Some(b'o') => after(b"r"),
+            _ => false,
+        };
+        if keyword {
+            self.out
+                .warnings
+                .push((i, format!("invalid {kind} literal")));
+        }
+    }
+
     fn words_at(&self, at: usize) -> (&str, usize) {
         let mut j = at;
         while j < self.b.len() && is_ident(self.b[j]) {
@@ -332,6 +417,7 @@ impl Lexer<'_> {
                     self.i = end.max(start + 1);
                 }
                 b'\'' | b'"' => self.string(self.i),
+                c if self.number_starts(c) => self.number(),
                 c if is_ident(c) => {
                     let start = self.i;
                     let (_, end) = self.words_at(start);
@@ -728,6 +814,7 @@ impl Lexer<'_> {
                     }
                     self.string(self.i);
                 }
+                c if self.number_starts(c) => self.number(),
                 c if is_ident(c) => {
                     let start = self.i;
                     let (_, end) = self.words_at(start);
