@@ -45,9 +45,9 @@ fn err(msg: String) -> PyError {
 
 /// Optimizes `unit` ([`super::flowgraph`]) and assembles it into a [`CodeObject`] whose
 /// instructions carry everything `dis` prints.
-pub fn assemble(unit: CodeUnit, version: PyVersion) -> Result<CodeObject, PyError> {
+pub fn assemble(mut unit: CodeUnit, version: PyVersion) -> Result<CodeObject, PyError> {
     let t = OpTable::for_version(version);
-    let opt = flowgraph::optimize(&unit, version)?;
+    let opt = flowgraph::optimize(&mut unit, version)?;
     let mut instrs = opt.instrs;
     resolve_unconditional_jumps(&mut instrs);
     let targets: Vec<Option<usize>> = instrs
@@ -239,11 +239,16 @@ pub fn assemble(unit: CodeUnit, version: PyVersion) -> Result<CodeObject, PyErro
         })
         .collect();
 
-    let children: Vec<CodeObject> = consts
+    let const_reprs = consts
         .iter()
+        .map(|c| fold::const_repr(c, &filename))
+        .collect();
+    // The nested code objects move into `children` (no copy: they can be big).
+    let children: Vec<CodeObject> = consts
+        .into_iter()
         .filter_map(|c| match c {
             ConstValue::Code(code) => {
-                let mut code = (**code).clone();
+                let mut code = *code;
                 if code.repr.is_empty() {
                     code.repr = fold::code_repr(&code.name, &filename, code.firstlineno);
                 }
@@ -266,10 +271,7 @@ pub fn assemble(unit: CodeUnit, version: PyVersion) -> Result<CodeObject, PyErro
         nlocals: unit.varnames.len() as u32,
         stacksize: opt.stackdepth,
         code_len: code_units * 2,
-        consts: consts
-            .iter()
-            .map(|c| fold::const_repr(c, &filename))
-            .collect(),
+        consts: const_reprs,
         names: unit.names.clone(),
         varnames: unit.varnames.clone(),
         cellvars,

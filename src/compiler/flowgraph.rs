@@ -264,13 +264,15 @@ impl<'a> Cfg<'a> {
 
     // ----- construction -----
 
-    fn build(unit: &CodeUnit, t: &'a OpTable, version: PyVersion) -> Result<Cfg<'a>, PyError> {
+    /// The flow graph of `unit`, which hands over its constants (nested code objects among
+    /// them: too big to copy).
+    fn build(unit: &mut CodeUnit, t: &'a OpTable, version: PyVersion) -> Result<Cfg<'a>, PyError> {
         let mut cfg = Cfg {
             t,
             version,
             blocks: vec![Block::default()],
             entry: 0,
-            consts: unit.consts.clone(),
+            consts: std::mem::take(&mut unit.consts),
             resume_location_mask: t.tables.constant("RESUME_OPARG_LOCATION_MASK").unwrap_or(3)
                 as i32,
             resume_depth1_mask: t.tables.constant("RESUME_OPARG_DEPTH1_MASK").unwrap_or(4) as i32,
@@ -2335,7 +2337,7 @@ fn mark_yield_from_no_check(cfg: &mut Cfg, flags: u32) {
 }
 
 /// Runs CPython's flow-graph passes on `unit` and returns the final instruction sequence.
-pub fn optimize(unit: &CodeUnit, version: PyVersion) -> Result<Optimized, PyError> {
+pub fn optimize(unit: &mut CodeUnit, version: PyVersion) -> Result<Optimized, PyError> {
     let t = OpTable::for_version(version);
     let mut cfg = Cfg::build(unit, t, version)?;
     if cfg.blocks[cfg.entry].instrs.is_empty() && cfg.blocks[cfg.entry].next.is_none() {

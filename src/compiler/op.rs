@@ -175,6 +175,9 @@ impl Op {
 pub struct OpTable {
     pub tables: &'static Tables,
     info: [Option<&'static OpcodeInfo>; <Op as strum::EnumCount>::COUNT],
+    /// Inline cache entries after each op (looked up once: codegen asks for every
+    /// instruction).
+    caches: [u8; <Op as strum::EnumCount>::COUNT],
 }
 
 impl OpTable {
@@ -188,10 +191,16 @@ impl OpTable {
         cell.get_or_init(|| {
             let tables = tables::for_version(version);
             let mut info = [None; <Op as strum::EnumCount>::COUNT];
+            let mut caches = [0; <Op as strum::EnumCount>::COUNT];
             for op in <Op as strum::IntoEnumIterator>::iter() {
                 info[op as usize] = tables.opcode_by_name(op.name());
+                caches[op as usize] = info[op as usize].map_or(0, |i| tables.cache_entries(i.code));
             }
-            OpTable { tables, info }
+            OpTable {
+                tables,
+                info,
+                caches,
+            }
         })
     }
 
@@ -224,7 +233,7 @@ impl OpTable {
 
     /// Inline cache entries (code units) after `op`.
     pub fn caches(&self, op: Op) -> u8 {
-        self.number(op).map_or(0, |c| self.tables.cache_entries(c))
+        self.caches[op as usize]
     }
 }
 

@@ -142,14 +142,17 @@ pub use dump::{constant_repr, dump_with_positions};
 const BIG_STACK: usize = 1 << 30;
 
 /// Runs `f` on a thread with a big stack; a panic becomes `None`.
-pub(crate) fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    std::thread::Builder::new()
-        .name("cpyviz-ast".into())
-        .stack_size(BIG_STACK)
-        .spawn(f)
-        .ok()?
-        .join()
-        .ok()
+pub(crate) fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    // Scoped: `f` borrows the caller's data (a big tree) instead of a copy of it.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("cpyviz-ast".into())
+            .stack_size(BIG_STACK)
+            .spawn_scoped(scope, f)
+            .ok()?
+            .join()
+            .ok()
+    })
 }
 
 /// Parses `src` into CPython's AST shape for `version`.

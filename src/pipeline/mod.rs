@@ -61,8 +61,7 @@ pub fn compile_with_warnings(
     Result<crate::bytecode::CodeObject, crate::error::PyError>,
     Vec<crate::error::SyntaxWarning>,
 ) {
-    let (tree, src) = (tree.clone(), source.clone());
-    ast::on_big_stack(move || crate::compiler::compile_with_warnings(&tree, &src, version))
+    ast::on_big_stack(|| crate::compiler::compile_with_warnings(tree, source, version))
         .unwrap_or_else(|| {
             let e = crate::error::PyError::new(
                 crate::error::PyErrorKind::Unsupported,
