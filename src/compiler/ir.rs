@@ -50,7 +50,7 @@ impl Loc {
 pub struct Label(pub u32);
 
 /// One instruction of the sequence. For jumps and `SETUP_*`, `arg` is a [`Label`] id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Instr {
     pub op: Op,
     pub arg: u32,

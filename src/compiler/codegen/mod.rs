@@ -34,8 +34,6 @@ use crate::source::Source;
 use crate::version::PyVersion;
 use num_bigint::BigInt;
 use std::collections::{BTreeSet, HashMap};
-use std::fmt::Write as _;
-use std::hash::Hasher as _;
 
 pub type R<T = ()> = Result<T, PyError>;
 
@@ -196,7 +194,7 @@ pub struct Compiler<'a> {
     /// `co_consts` entry.
     pub last_code_id: usize,
     /// Fingerprint of every finished code unit → its constant key id.
-    code_ids: HashMap<(u64, u64), usize>,
+    code_ids: HashMap<CodeFingerprint, usize>,
     /// `from __future__ import annotations` (`CO_FUTURE_ANNOTATIONS`): annotations are
     /// stored as strings in `__annotations__` instead of being evaluated by `__annotate__`.
     pub future_annotations: bool,
@@ -549,7 +547,7 @@ impl<'a> Compiler<'a> {
             splice_annotations(self.ops, &mut unit.code.seq, anno);
         }
         self.code_counter += 1;
-        let fingerprint = code_fingerprint(&mut unit);
+        let fingerprint = code_fingerprint(&unit);
         self.last_code_id = *self
             .code_ids
             .entry(fingerprint)
@@ -934,36 +932,49 @@ pub fn splice_annotations(ops: &OpTable, seq: &mut InstrSeq, anno: InstrSeq) {
 
 /// What makes two finished code units the same code object: everything but the constants'
 /// values, which enter through their keys.
-fn code_fingerprint(unit: &mut Unit) -> (u64, u64) {
-    // The constants are told apart by their keys; their values (nested code objects among
-    // them) are left out, not copied.
-    let consts = std::mem::take(&mut unit.code.consts);
-    let mut keys: Vec<Option<&ConstKey>> = vec![None; consts.len()];
-    for (k, &i) in &unit.consts {
-        if let Some(slot) = keys.get_mut(i as usize) {
-            *slot = Some(k);
-        }
-    }
-    // The unit's full debug text, hashed as it is written (128 bits: two differently seeded
-    // hashers) rather than kept.
-    let mut w = HashWriter::default();
-    w.1.write_u8(1);
-    let _ = write!(w, "{:?} {keys:?}", unit.code);
-    unit.code.consts = consts;
-    (w.0.finish(), w.1.finish())
+/// Everything that tells two finished code units apart: two lambdas alike in every field
+/// are one constant to CPython.
+#[derive(PartialEq, Eq, Hash)]
+struct CodeFingerprint {
+    text: [String; 3],
+    numbers: [u32; 5],
+    nparams: Option<u32>,
+    names: [Vec<String>; 5],
+    instrs: Vec<super::ir::Instr>,
+    label_map: Vec<Option<usize>>,
+    /// The constants by their keys (their values, nested code objects among them, are not
+    /// copied).
+    keys: Vec<Option<ConstKey>>,
 }
 
-#[derive(Default)]
-struct HashWriter(
-    std::collections::hash_map::DefaultHasher,
-    std::collections::hash_map::DefaultHasher,
-);
-
-impl std::fmt::Write for HashWriter {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.write(s.as_bytes());
-        self.1.write(s.as_bytes());
-        Ok(())
+fn code_fingerprint(unit: &Unit) -> CodeFingerprint {
+    let c = &unit.code;
+    let mut keys: Vec<Option<ConstKey>> = vec![None; c.consts.len()];
+    for (k, &i) in &unit.consts {
+        if let Some(slot) = keys.get_mut(i as usize) {
+            *slot = Some(k.clone());
+        }
+    }
+    CodeFingerprint {
+        text: [c.name.clone(), c.qualname.clone(), c.filename.clone()],
+        numbers: [
+            c.firstlineno,
+            c.flags,
+            c.argcount,
+            c.posonlyargcount,
+            c.kwonlyargcount,
+        ],
+        nparams: c.nparams,
+        names: [
+            c.names.clone(),
+            c.varnames.clone(),
+            c.cellvars.clone(),
+            c.freevars.clone(),
+            c.fasthidden.clone(),
+        ],
+        instrs: c.seq.instrs.clone(),
+        label_map: c.seq.label_map.clone(),
+        keys,
     }
 }
 
