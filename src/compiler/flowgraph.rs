@@ -1078,10 +1078,13 @@ impl<'a> Cfg<'a> {
         for i in 0..n {
             let ins = self.blocks[b].instrs[i];
             if ins.op == Op::LOAD_CONST {
-                if let Some(v) = self.const_value(&ins) {
-                    if let Some((op, arg)) = self.small_form(&v) {
-                        self.blocks[b].instrs[i].set1(op, arg);
-                    }
+                // Borrowed, not copied: the constant may be a big code object.
+                let small = self
+                    .consts
+                    .get(ins.arg as usize)
+                    .and_then(|v| self.small_form(v));
+                if let Some((op, arg)) = small {
+                    self.blocks[b].instrs[i].set1(op, arg);
                 }
             }
             let ins = self.blocks[b].instrs[i];
