@@ -304,21 +304,13 @@ impl<'a> Compiler<'a> {
                 self.addop_yield(elt_loc);
                 self.emit(Op::POP_TOP, elt_loc);
             }
-            (CompKind::List, _) => {
+            (CompKind::List | CompKind::Set, _) => {
                 self.visit_expr(starred.unwrap_or(elt))?;
-                let op = if starred.is_some() {
-                    Op::LIST_EXTEND
-                } else {
-                    Op::LIST_APPEND
-                };
-                self.emit_arg(op, depth + 1, elt_loc);
-            }
-            (CompKind::Set, _) => {
-                self.visit_expr(starred.unwrap_or(elt))?;
-                let op = if starred.is_some() {
-                    Op::SET_UPDATE
-                } else {
-                    Op::SET_ADD
+                let op = match (kind, starred.is_some()) {
+                    (CompKind::List, false) => Op::LIST_APPEND,
+                    (CompKind::List, true) => Op::LIST_EXTEND,
+                    (_, false) => Op::SET_ADD,
+                    (_, true) => Op::SET_UPDATE,
                 };
                 self.emit_arg(op, depth + 1, elt_loc);
             }
