@@ -409,3 +409,40 @@ fn live_engine_timeout_kills_the_snippet() {
         "a process started by the snippet survived the timeout"
     );
 }
+
+/// The live engine records CPython's own SyntaxWarnings, and they are the ones the built-in
+/// engine prints (which the goldens check).
+#[test]
+fn live_syntax_warnings_are_cpythons() {
+    let Some(refpy) = refpy_dir() else {
+        skip("no shared/refpy (reference CPythons) found; set CPYVIZ_REFPY");
+        return;
+    };
+    let file = Path::new("tests/corpus/77_syntax_warnings.py");
+    let bytes = std::fs::read(file).unwrap();
+    for v in VERSIONS {
+        let python = match interpreter(&refpy, v) {
+            Ok(p) => p,
+            Err(why) => {
+                skip(&format!("reference CPython {v} is not installed ({why})"));
+                continue;
+            }
+        };
+        let opts = LiveOptions {
+            python: Some(python),
+            timeout: Duration::from_secs(120),
+        };
+        let capture = engine::cpython::capture(file, &opts).unwrap();
+        let version = if v == "3.14" {
+            cpyviz::version::PyVersion::V3_14
+        } else {
+            cpyviz::version::PyVersion::V3_15
+        };
+        for stage in [Stage::Ast, Stage::Bytecode] {
+            let live = dump::dump_capture(stage, &capture).stderr;
+            let builtin = dump::dump_file(stage, &file.to_string_lossy(), &bytes, version).stderr;
+            assert!(live.contains("SyntaxWarning"), "{v} {stage:?}: {live}");
+            assert_eq!(live, builtin, "{v} {stage:?}");
+        }
+    }
+}

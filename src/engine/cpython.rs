@@ -778,8 +778,7 @@ pub fn from_report(
         source,
         tokens,
         ast,
-        // The probe does not record CPython's SyntaxWarnings yet.
-        warnings: Default::default(),
+        warnings: probe_warnings(&doc),
         later: LaterStages {
             bytecode,
             specialized,
@@ -788,6 +787,30 @@ pub fn from_report(
             interpreter: Some(interpreter),
         },
     })
+}
+
+/// The SyntaxWarnings the probe recorded (none from an older probe).
+fn probe_warnings(doc: &Value) -> crate::capture::Warnings {
+    #[derive(Deserialize, Default)]
+    struct Probe {
+        #[serde(default)]
+        parse: Vec<(usize, String)>,
+        #[serde(default)]
+        compile: Vec<(usize, String)>,
+    }
+    let p = doc
+        .get("warnings")
+        .and_then(|v| Probe::deserialize(v).ok())
+        .unwrap_or_default();
+    let list = |v: Vec<(usize, String)>| {
+        v.into_iter()
+            .map(|(lineno, msg)| crate::error::SyntaxWarning { lineno, msg })
+            .collect()
+    };
+    crate::capture::Warnings {
+        parse: list(p.parse),
+        compile: list(p.compile),
+    }
 }
 
 #[cfg(test)]

@@ -630,7 +630,29 @@ def main():
         doc["source"] = {"error": _text(str(e))}
     doc["tokens"] = tokens_stage(data, display)
     doc["ast"] = ast_stage(data, display, doc["source"].get("text"))
+    doc["warnings"] = warnings_stage(data, display)
     emit(doc)
+
+
+def warnings_stage(data, display):
+    """The SyntaxWarnings `python -m ast` and `python -m dis` print: [lineno, message] pairs,
+    the parser's, then the compiler's (compile() issues the parser's first)."""
+    import ast
+    import warnings
+
+    def record(f):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                f()
+            except Exception:
+                pass
+        return [[w.lineno, _text(str(w.message))] for w in caught
+                if issubclass(w.category, SyntaxWarning)]
+
+    parse = record(lambda: ast.parse(data, display, "exec"))
+    every = record(lambda: compile(data, display, "exec"))
+    return {"parse": parse, "compile": every[len(parse):]}
 
 
 def emit(doc):
