@@ -434,6 +434,50 @@ mod tests {
     }
 
     #[test]
+    fn misplaced_unpacking_gets_cpythons_error_in_each_version() {
+        // (source, 3.14's error, 3.15's error) as `python3.V -m ast` renders them (carets
+        // after the 4-space indent of the line).
+        let cases = [
+            (
+                "[**d for d in y]\n",
+                " ^^ invalid syntax",
+                " ^^^ cannot use dict unpacking in list comprehension",
+            ),
+            (
+                "f(**d for d in y)\n",
+                "      ^^^ invalid syntax",
+                "  ^^^ cannot use dict unpacking in generator expression",
+            ),
+            (
+                "{*x: 1 for x in y}\n",
+                "   ^ invalid syntax",
+                " ^^ cannot use a starred expression in a dictionary key",
+            ),
+            (
+                "f(a, **d for d in y)\n",
+                "         ^^^ invalid syntax",
+                "         ^^^ invalid syntax",
+            ),
+            (
+                "f(a,\n *x for x in y)\n",
+                "^^^^^^^^^^^^^ Generator expression must be parenthesized",
+                "^^^^^^^^^^^^^ Generator expression must be parenthesized",
+            ),
+        ];
+        for (src, e14, e15) in cases {
+            for (version, expected) in [(PyVersion::V3_14, e14), (PyVersion::V3_15, e15)] {
+                let source = Source::from_text("t.py", src);
+                let err = parse(&source, version).expect_err(src);
+                let text = err.render();
+                let lines: Vec<&str> = text.lines().collect();
+                let caret = lines[lines.len() - 2].strip_prefix("    ").unwrap_or("");
+                let msg = lines[lines.len() - 1].trim_start_matches("SyntaxError: ");
+                assert_eq!(format!("{caret} {msg}"), expected, "{version:?} {src}");
+            }
+        }
+    }
+
+    #[test]
     fn unsupported_constructs_are_reported_not_misparsed() {
         for src in ["def f[T = int](): pass\n", "x = '\\ud800'\n"] {
             let source = Source::from_text("t.py", src);

@@ -463,6 +463,26 @@ fn unsupported(offset: usize, what: &'static str) -> ConvertError {
     ConvertError::Unsupported { offset, what }
 }
 
+/// Where `c` first stands outside brackets and strings in `b`.
+fn top_level(b: &[u8], c: u8) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            b'\'' | b'"' => {
+                i = string_token(b, i).map_or(b.len(), |t| t.end);
+                continue;
+            }
+            x if x == c && depth == 0 => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn invalid(msg: &str, start: usize, end: usize) -> ConvertError {
     ConvertError::Invalid(validate::Invalid {
         msg: msg.into(),
@@ -478,7 +498,14 @@ impl Converter {
             RegionKind::ExceptTypes => self.sub_expr(r.start, r.end, "`except` types (PEP 758)"),
             RegionKind::Star | RegionKind::DoubleStar => {
                 let double = r.kind == RegionKind::DoubleStar;
-                if self.version < PyVersion::V3_15 {
+                if let Some(e) = self.misplaced_unpacking(r) {
+                    return Err(e);
+                }
+                // `f(a, *x for …)`: 3.14 first finds the generator unparenthesized.
+                let b = self.text.as_bytes();
+                let after_comma =
+                    b[..r.start].iter().rev().find(|c| !c.is_ascii_whitespace()) == Some(&b',');
+                if self.version < PyVersion::V3_15 && !after_comma {
                     return Err(if double {
                         invalid(
                             "dict unpacking cannot be used in dict comprehension",
@@ -521,6 +548,55 @@ impl Converter {
                 ))
             }
         }
+    }
+
+    /// CPython's error for `*x` or `**d` where no version takes it: a starred dict key
+    /// (`{*x: v for …}`), or `**d` outside braces (`[**d for …]`, `(**d for …)`).
+    fn misplaced_unpacking(&self, r: Region) -> Option<ConvertError> {
+        let b = self.text.as_bytes();
+        let v315 = self.version >= PyVersion::V3_15;
+        let blank = |c: &u8| c.is_ascii_whitespace() || *c == b'\\';
+        let before = |at: usize| b[..at].iter().rposition(|c| !blank(c));
+        let opener = before(r.start).map(|k| b[k]);
+        if r.kind == RegionKind::Star {
+            let colon = top_level(&b[r.start..r.end], b':')? + r.start;
+            return Some(if v315 {
+                let key_end = before(colon).map_or(colon, |k| k + 1);
+                invalid(
+                    "cannot use a starred expression in a dictionary key",
+                    r.start,
+                    key_end,
+                )
+            } else {
+                invalid("invalid syntax", colon, colon + 1)
+            });
+        }
+        if opener == Some(b'{') {
+            return None;
+        }
+        let for_at = r.end + b[r.end..].iter().position(|c| !blank(c)).unwrap_or(0);
+        if opener == Some(b',') {
+            // `f(a, **d for …)`: a keyword unpacking, then an unexpected `for`.
+            return Some(invalid("invalid syntax", for_at, for_at + 3));
+        }
+        if v315 {
+            let what = if opener == Some(b'[') {
+                "list comprehension"
+            } else {
+                "generator expression"
+            };
+            let msg = format!("cannot use dict unpacking in {what}");
+            return Some(invalid(&msg, r.start, r.end));
+        }
+        // 3.14: in a call `**d` is a keyword unpacking and `for` is what fails; elsewhere `**`.
+        let call = opener == Some(b'(')
+            && before(r.start)
+                .and_then(before)
+                .is_some_and(|k| is_ident(b[k]) || matches!(b[k], b')' | b']'));
+        if call {
+            return Some(invalid("invalid syntax", for_at, for_at + 3));
+        }
+        Some(invalid("invalid syntax", r.start, r.start + 2))
     }
 
     /// The expression in `self.text[s..e]`, parsed at its own offsets (newer syntax in it

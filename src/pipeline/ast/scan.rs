@@ -417,6 +417,11 @@ impl Lexer<'_> {
                     self.i = end.max(start + 1);
                 }
                 b'\'' | b'"' => self.string(self.i),
+                // `f(a, *x for x in y)`: a starred generator among other call arguments.
+                b',' if stack.last().is_some_and(|&(open, _)| open == b'(') => {
+                    self.i += 1;
+                    self.star_comprehension();
+                }
                 c if self.number_starts(c) => self.number(),
                 c if is_ident(c) => {
                     let start = self.i;
@@ -528,7 +533,20 @@ impl Lexer<'_> {
 
     /// PEP 798 (3.15): `[*x for x in y]`, `{**d for d in ds}`.
     fn star_comprehension(&mut self) {
-        let j = self.skip_blanks(self.i);
+        // Inside brackets: line breaks and comments are blanks too.
+        let mut j = self.i;
+        loop {
+            j = self.skip_blanks(j);
+            match self.b.get(j) {
+                Some(b'\n' | b'\r') => j += 1,
+                Some(b'#') => {
+                    while j < self.b.len() && self.b[j] != b'\n' {
+                        j += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
         if self.b.get(j) != Some(&b'*') {
             return;
         }
