@@ -164,6 +164,18 @@ pub struct Warnings {
     pub compile: Vec<SyntaxWarning>,
 }
 
+impl Warnings {
+    /// The warnings CPython's tool for `stage` prints: the parser's for `python -m ast`, the
+    /// parser's then the compiler's for `python -m dis`, none for the others.
+    pub fn for_stage(&self, stage: Stage) -> Vec<&SyntaxWarning> {
+        match stage {
+            Stage::Ast => self.parse.iter().collect(),
+            Stage::Bytecode => self.parse.iter().chain(&self.compile).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// The stages after the AST, each `None` when the engine does not build it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LaterStages {

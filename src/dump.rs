@@ -59,13 +59,9 @@ pub fn dump_file(stage: Stage, path: &str, bytes: &[u8], version: PyVersion) -> 
 /// Dumps `stage` from a capture (any engine), after the `SyntaxWarning`s CPython's tool prints
 /// for it: the parser's for `ast`, the parser's and the compiler's for `bytecode`.
 pub fn dump_capture(stage: Stage, capture: &Capture) -> DumpOutput {
-    let warnings = match stage {
-        Stage::Ast => capture.warnings.parse.clone(),
-        Stage::Bytecode => [&capture.warnings.parse[..], &capture.warnings.compile[..]].concat(),
-        _ => Vec::new(),
-    };
     let mut out = dump_stage(stage, capture);
-    let warnings = crate::error::render_warnings(&warnings, &capture.source);
+    let warnings =
+        crate::error::render_warnings(capture.warnings.for_stage(stage), &capture.source);
     out.stderr.insert_str(0, &warnings);
     out
 }

@@ -190,8 +190,11 @@ impl SyntaxWarning {
 }
 
 /// All of `warnings`, rendered in order.
-pub fn render_warnings(warnings: &[SyntaxWarning], src: &crate::source::Source) -> String {
-    warnings.iter().map(|w| w.render(src)).collect()
+pub fn render_warnings<'a>(
+    warnings: impl IntoIterator<Item = &'a SyntaxWarning>,
+    src: &crate::source::Source,
+) -> String {
+    warnings.into_iter().map(|w| w.render(src)).collect()
 }
 
 /// CPython's warning for an invalid escape sequence in a string or bytes literal; `escape` is

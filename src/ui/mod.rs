@@ -737,12 +737,7 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
 /// by their first sentence.
 fn warning_lines(app: &App) -> Vec<Line<'static>> {
     const SHOWN: usize = 2;
-    let w = &app.capture().warnings;
-    let all: Vec<&crate::error::SyntaxWarning> = match app.stage {
-        Stage::Ast => w.parse.iter().collect(),
-        Stage::Bytecode => w.parse.iter().chain(&w.compile).collect(),
-        _ => Vec::new(),
-    };
+    let all = app.capture().warnings.for_stage(app.stage);
     if all.is_empty() {
         return Vec::new();
     }

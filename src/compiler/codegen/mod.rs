@@ -930,10 +930,9 @@ pub fn splice_annotations(ops: &OpTable, seq: &mut InstrSeq, anno: InstrSeq) {
     seq.instrs.splice(at..at + 1, moved);
 }
 
-/// What makes two finished code units the same code object: everything but the constants'
-/// values, which enter through their keys.
-/// Everything that tells two finished code units apart: two lambdas alike in every field
-/// are one constant to CPython.
+/// What makes two finished code units the same code object (two lambdas alike in every field
+/// are one constant to CPython): everything but the constants' values, which enter through
+/// their keys.
 #[derive(PartialEq, Eq, Hash)]
 struct CodeFingerprint {
     text: [String; 3],

@@ -617,14 +617,14 @@ impl Converter {
                 let b = self.text.as_bytes();
                 // The span runs to the end of the name after `as`.
                 let mut e = r.end;
-                while e < b.len() && !is_ident_byte(b[e]) {
+                while e < b.len() && !super::scan::is_ident(b[e]) {
                     e += 1;
                 }
                 e += 2;
-                while e < b.len() && !is_ident_byte(b[e]) {
+                while e < b.len() && !super::scan::is_ident(b[e]) {
                     e += 1;
                 }
-                while e < b.len() && is_ident_byte(b[e]) {
+                while e < b.len() && super::scan::is_ident(b[e]) {
                     e += 1;
                 }
                 return Err(ConvertError::Invalid(super::validate::Invalid {
@@ -1197,10 +1197,6 @@ impl Converter {
             ),
         })
     }
-}
-
-fn is_ident_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
 /// Moves the `type_comment` field (computed first) to its place at the end.

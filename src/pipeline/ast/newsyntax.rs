@@ -122,8 +122,11 @@ struct Field {
     spec: Option<(usize, usize, Vec<Piece>)>,
 }
 
-fn is_ident(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+use super::scan::is_ident;
+
+/// Whitespace or the backslash of a line continuation.
+fn is_blank(c: u8) -> bool {
+    c.is_ascii_whitespace() || c == b'\\'
 }
 
 /// The string token whose prefix starts at `i`.
@@ -502,9 +505,7 @@ impl Converter {
                     return Err(e);
                 }
                 // `f(a, *x for …)`: 3.14 first finds the generator unparenthesized.
-                let b = self.text.as_bytes();
-                let after_comma =
-                    b[..r.start].iter().rev().find(|c| !c.is_ascii_whitespace()) == Some(&b',');
+                let after_comma = self.byte_before(r.start) == Some(b',');
                 if self.version < PyVersion::V3_15 && !after_comma {
                     return Err(if double {
                         invalid(
@@ -524,14 +525,7 @@ impl Converter {
                 let what = "unpacking in a comprehension (PEP 798)";
                 let value = self.sub_expr(r.start + skip, r.end, what)?;
                 if double {
-                    // Only a dict comprehension `{**d for …}` unpacks a mapping.
-                    let before = self.text.as_bytes()[..r.start]
-                        .iter()
-                        .rev()
-                        .find(|c| !c.is_ascii_whitespace());
-                    if before != Some(&b'{') {
-                        return Err(unsupported(r.start, what));
-                    }
+                    // `{**d for …}` (`misplaced_unpacking` refused `**d` elsewhere).
                     return Ok(node(
                         DOUBLE_STAR,
                         Some(Span::new(r.start, r.end)),
@@ -555,9 +549,9 @@ impl Converter {
     fn misplaced_unpacking(&self, r: Region) -> Option<ConvertError> {
         let b = self.text.as_bytes();
         let v315 = self.version >= PyVersion::V3_15;
-        let blank = |c: &u8| c.is_ascii_whitespace() || *c == b'\\';
-        let before = |at: usize| b[..at].iter().rposition(|c| !blank(c));
-        let opener = before(r.start).map(|k| b[k]);
+        let blank = |c: &u8| is_blank(*c);
+        let before = |at: usize| self.index_before(at);
+        let opener = self.byte_before(r.start);
         if r.kind == RegionKind::Star {
             let colon = top_level(&b[r.start..r.end], b':')? + r.start;
             return Some(if v315 {
@@ -597,6 +591,18 @@ impl Converter {
             return Some(invalid("invalid syntax", for_at, for_at + 3));
         }
         Some(invalid("invalid syntax", r.start, r.start + 2))
+    }
+
+    /// Where the last byte before `at` that is not a blank or a line continuation stands.
+    fn index_before(&self, at: usize) -> Option<usize> {
+        self.text.as_bytes()[..at]
+            .iter()
+            .rposition(|&c| !is_blank(c))
+    }
+
+    /// That byte.
+    fn byte_before(&self, at: usize) -> Option<u8> {
+        self.index_before(at).map(|k| self.text.as_bytes()[k])
     }
 
     /// The expression in `self.text[s..e]`, parsed at its own offsets (newer syntax in it

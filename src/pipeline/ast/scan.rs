@@ -94,7 +94,8 @@ struct Lexer<'a> {
     strings: Vec<(usize, usize, bool, bool)>,
 }
 
-fn is_ident(c: u8) -> bool {
+/// A byte that can be part of an identifier (any non-ASCII byte counts).
+pub(super) fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
