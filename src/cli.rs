@@ -100,25 +100,14 @@ pub enum Command {
     /// Print one stage exactly as CPython's own tool prints it
     /// (tokens: `python -m tokenize -e`; ast: `python -m ast`; bytecode: `python -m dis`;
     /// specialized, uops: shared/refpy/stage.py; jit: machine code, hex and Intel syntax).
+    /// `ast` and `bytecode` take the options of `python -m ast` and `python -m dis`.
     ///
     /// With `--engine cpython` the stages come from a real CPython, which EXECUTES the snippet;
     /// `specialized` and `uops` then print the snippet's own output first (it runs before the
     /// snapshot), like `stage.py` does.
     Dump {
-        /// tokens | ast | bytecode | specialized | uops | jit
-        #[arg(value_parser = parse_stage)]
-        stage: Stage,
-        /// The Python file (not needed with --capture).
-        #[arg(required_unless_present = "capture")]
-        file: Option<PathBuf>,
-        /// The version profile of the built-in engine (the live engine uses the interpreter's).
-        #[arg(long = "python-version", default_value = "3.14", value_parser = parse_version)]
-        python_version: PyVersion,
-        #[command(flatten)]
-        engine: EngineArgs,
-        /// Dump from a capture file made by `cpyviz record` instead of a Python file.
-        #[arg(long, value_name = "NAME.capture.json", conflicts_with_all = ["file", "engine", "python"])]
-        capture: Option<PathBuf>,
+        #[command(subcommand)]
+        stage: DumpStage,
     },
     /// Run FILE with a real CPython (it EXECUTES the snippet) and save every stage it reports
     /// to a capture file, to replay later without Python.
@@ -142,6 +131,136 @@ pub enum Command {
         #[arg(long, default_value = "tokens", value_parser = parse_stage)]
         stage: Stage,
     },
+}
+
+/// The stage `cpyviz dump` prints, with the options of CPython's tool for it.
+#[derive(Subcommand, Debug)]
+pub enum DumpStage {
+    /// `python -m tokenize -e FILE`.
+    Tokens(DumpSource),
+    /// `python -m ast [OPTIONS] FILE`.
+    Ast {
+        #[command(flatten)]
+        source: DumpSource,
+        #[command(flatten)]
+        options: AstArgs,
+    },
+    /// `python -m dis [OPTIONS] FILE`.
+    Bytecode {
+        #[command(flatten)]
+        source: DumpSource,
+        #[command(flatten)]
+        options: DisArgs,
+    },
+    /// Run the file as `__main__`, then `dis.dis(code, adaptive=True)` (shared/refpy/stage.py).
+    Specialized(DumpSource),
+    /// Run the file with the JIT on, then print every executor's micro-ops.
+    Uops(DumpSource),
+    /// Each executor's JIT machine code: hex and Intel-syntax disassembly.
+    Jit(DumpSource),
+}
+
+/// Where a dumped stage comes from: a Python file and an engine, or a capture file.
+#[derive(Args, Debug)]
+pub struct DumpSource {
+    /// The Python file (not needed with --capture).
+    #[arg(required_unless_present = "capture")]
+    pub file: Option<PathBuf>,
+    /// The version profile of the built-in engine (the live engine uses the interpreter's).
+    #[arg(long = "python-version", default_value = "3.14", value_parser = parse_version)]
+    pub python_version: PyVersion,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Dump from a capture file made by `cpyviz record` instead of a Python file.
+    #[arg(long, value_name = "NAME.capture.json", conflicts_with_all = ["file", "engine", "python"])]
+    pub capture: Option<PathBuf>,
+}
+
+/// The options of `python -m ast`, with its defaults.
+#[derive(Args, Debug, Clone)]
+pub struct AstArgs {
+    /// Specify what kind of code must be parsed.
+    #[arg(short = 'm', long, default_value = "exec", value_parser = ["exec", "single", "eval", "func_type"])]
+    pub mode: String,
+    /// Don't add information about type comments.
+    #[arg(long)]
+    pub no_type_comments: bool,
+    /// Include attributes such as line numbers and column offsets.
+    #[arg(short = 'a', long)]
+    pub include_attributes: bool,
+    /// Indentation of nodes (number of spaces).
+    #[arg(short = 'i', long, default_value_t = 3, allow_negative_numbers = true)]
+    pub indent: i64,
+    /// Python version in the format 3.x (for example, 3.10).
+    #[arg(long, value_name = "VERSION")]
+    pub feature_version: Option<String>,
+    /// Optimization level for parser (-1 to 2).
+    #[arg(short = 'O', long, value_name = "LEVEL", default_value_t = -1, allow_negative_numbers = true)]
+    pub optimize: i64,
+    /// Show empty lists and fields in dump output.
+    #[arg(long)]
+    pub show_empty: bool,
+}
+
+/// The options of `python -m dis`.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct DisArgs {
+    /// Show inline caches.
+    #[arg(short = 'C', long)]
+    pub show_caches: bool,
+    /// Show instruction offsets.
+    #[arg(short = 'O', long)]
+    pub show_offsets: bool,
+    /// Show instruction positions.
+    #[arg(short = 'P', long)]
+    pub show_positions: bool,
+    /// Show specialized bytecode: needs the snippet's code object as CPython made it, so only
+    /// the live engine (`--engine cpython`) gives it.
+    #[arg(short = 'S', long)]
+    pub specialized: bool,
+}
+
+impl DisArgs {
+    pub fn layout(&self) -> crate::dis::DisOptions {
+        crate::dis::DisOptions {
+            show_caches: self.show_caches,
+            show_offsets: self.show_offsets,
+            show_positions: self.show_positions,
+        }
+    }
+}
+
+impl DumpStage {
+    fn parts(&self) -> (Stage, &DumpSource) {
+        match self {
+            DumpStage::Tokens(s) => (Stage::Tokens, s),
+            DumpStage::Ast { source, .. } => (Stage::Ast, source),
+            DumpStage::Bytecode { source, .. } => (Stage::Bytecode, source),
+            DumpStage::Specialized(s) => (Stage::Specialized, s),
+            DumpStage::Uops(s) => (Stage::Uops, s),
+            DumpStage::Jit(s) => (Stage::MachineCode, s),
+        }
+    }
+
+    /// The dump options of this stage.
+    fn request(&self) -> dump::Request {
+        match self {
+            DumpStage::Ast { options, .. } => dump::Request::Ast(dump::AstOptions {
+                mode: options.mode.clone(),
+                type_comments: !options.no_type_comments,
+                include_attributes: options.include_attributes,
+                indent: options.indent,
+                feature_version: options.feature_version.clone(),
+                optimize: options.optimize,
+                show_empty: options.show_empty,
+            }),
+            DumpStage::Bytecode { options, .. } => dump::Request::Bytecode {
+                layout: options.layout(),
+                specialized: options.specialized,
+            },
+            other => dump::Request::Plain(other.parts().0),
+        }
+    }
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
@@ -210,31 +329,47 @@ fn io_reason(e: &std::io::Error) -> String {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `cpyviz dump bogus`: name the stages there are.
+            if e.kind() == clap::error::ErrorKind::InvalidSubcommand
+                && std::env::args().nth(1).as_deref() == Some("dump")
+            {
+                let _ = e.print();
+                eprintln!("\nstages: tokens, ast, bytecode, specialized, uops, jit");
+                return ExitCode::from(2);
+            }
+            e.exit()
+        }
+    };
     match cli.command {
-        Some(Command::Dump {
-            stage,
-            file,
-            python_version,
-            engine,
-            capture,
-        }) => {
-            let out = match (capture, file) {
-                (Some(path), _) => match crate::capture_file::read(&path) {
-                    Ok(captures) => dump::dump_capture(stage, pick(&captures, python_version)),
+        Some(Command::Dump { stage }) => {
+            let (_, source) = stage.parts();
+            let request = stage.request();
+            let out = match (&source.capture, &source.file) {
+                (Some(path), _) => match crate::capture_file::read(path) {
+                    Ok(captures) => {
+                        dump::dump_request(&request, pick(&captures, source.python_version))
+                    }
                     Err(msg) => return fail(msg, 2),
                 },
-                (None, Some(file)) => match engine.kind() {
+                (None, Some(file)) => match source.engine.kind() {
                     EngineKind::Builtin => {
-                        let bytes = match read_file(&file) {
+                        let bytes = match read_file(file) {
                             Ok(b) => b,
                             Err(msg) => return fail(msg, 2),
                         };
-                        dump::dump_file(stage, &file.to_string_lossy(), &bytes, python_version)
+                        dump::dump_file_request(
+                            &request,
+                            &file.to_string_lossy(),
+                            &bytes,
+                            source.python_version,
+                        )
                     }
                     EngineKind::Cpython => {
-                        match crate::engine::cpython::capture(&file, &engine.live()) {
-                            Ok(c) => dump::dump_capture(stage, &c),
+                        match crate::engine::cpython::capture(file, &source.engine.live()) {
+                            Ok(c) => dump::dump_request(&request, &c),
                             Err(msg) => return fail(msg, 2),
                         }
                     }

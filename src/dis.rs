@@ -6,7 +6,7 @@
 //! eats into it), the argrepr in parentheses; a blank line before each new source line; the
 //! exception table; then each nested code object after `Disassembly of <repr>:`.
 
-use crate::bytecode::{CodeObject, Instruction};
+use crate::bytecode::{CodeObject, Instruction, Positions};
 
 /// `repr(code)` addresses differ between any two compilations: ` at 0x7f…` becomes
 /// ` at 0x{with}` (the goldens use `ADDR`).
@@ -28,26 +28,48 @@ const OPNAME_WIDTH: usize = 20;
 const OPARG_WIDTH: usize = 5;
 const NO_LINENO: &str = "  --";
 
+/// The options of `python -m dis` that change its layout (`-C`, `-O`, `-P`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DisOptions {
+    /// `-C`: a `CACHE` line for every inline cache entry.
+    pub show_caches: bool,
+    /// `-O`: each instruction's byte offset.
+    pub show_offsets: bool,
+    /// `-P`: full positions (`line:col-endline:endcol`) instead of line numbers.
+    pub show_positions: bool,
+}
+
+impl DisOptions {
+    pub fn any(&self) -> bool {
+        self.show_caches || self.show_offsets || self.show_positions
+    }
+}
+
 /// `python -m dis` for a module's code object (recursively), for CPython `major.minor`.
 ///
 /// CPython 3.13 and later share one layout; 3.12 prints offsets and `>>` jump-target markers
 /// instead of labels ([`disassemble_3_12`]).
 pub fn dis(code: &CodeObject, python: (u32, u32)) -> String {
+    dis_with(code, python, DisOptions::default())
+}
+
+/// [`dis`] with `python -m dis`'s layout options (3.13 and later).
+pub fn dis_with(code: &CodeObject, python: (u32, u32), options: DisOptions) -> String {
     let mut out = String::new();
-    disassemble_recursive(code, python < (3, 13), &mut out);
+    disassemble_recursive(code, python < (3, 13), options, &mut out);
     out
 }
 
-fn disassemble_recursive(code: &CodeObject, legacy: bool, out: &mut String) {
+fn disassemble_recursive(code: &CodeObject, legacy: bool, options: DisOptions, out: &mut String) {
     if legacy {
         disassemble_3_12(code, &code.instructions, out);
     } else {
-        disassemble(code, &code.instructions, out);
+        disassemble_with(code, &code.instructions, options, out);
     }
     for child in &code.children {
         out.push('\n');
         out.push_str(&format!("Disassembly of {}:\n", child.repr));
-        disassemble_recursive(child, legacy, out);
+        disassemble_recursive(child, legacy, options, out);
     }
 }
 
@@ -110,7 +132,16 @@ pub fn disassemble_3_12(code: &CodeObject, instructions: &[Instruction], out: &m
 /// The lines `dis.disassemble(co)` prints for one code object, with `instructions` (plain or
 /// adaptive) standing for its bytecode.
 pub fn disassemble(code: &CodeObject, instructions: &[Instruction], out: &mut String) {
-    let lineno_width = lineno_width(code);
+    disassemble_with(code, instructions, DisOptions::default(), out)
+}
+
+/// [`disassemble`] with `python -m dis`'s layout options.
+pub fn disassemble_with(
+    code: &CodeObject,
+    instructions: &[Instruction],
+    options: DisOptions,
+    out: &mut String,
+) {
     let labels = instructions
         .iter()
         .filter_map(|i| i.label)
@@ -122,9 +153,26 @@ pub fn disassemble(code: &CodeObject, instructions: &[Instruction], out: &mut St
         )
         .max()
         .unwrap_or(0);
-    let label_width = 4 + labels.to_string().len();
+    let layout = Layout {
+        lineno_width: if options.show_positions {
+            positions_width(instructions)
+        } else {
+            lineno_width(code)
+        },
+        label_width: 4 + labels.to_string().len(),
+        // `len(str(max(len(co.co_code) - 2, 9999)))`
+        offset_width: if options.show_offsets {
+            code.code_len.saturating_sub(2).max(9999).to_string().len()
+        } else {
+            0
+        },
+        show_positions: options.show_positions,
+    };
     for instr in instructions {
-        print_instruction(instr, lineno_width, label_width, out);
+        print_instruction(instr, &layout, out);
+        if options.show_caches {
+            print_caches(instr, &layout, out);
+        }
     }
     if !code.exception_table.is_empty() {
         out.push_str("ExceptionTable:\n");
@@ -141,6 +189,89 @@ pub fn disassemble(code: &CodeObject, instructions: &[Instruction], out: &mut St
                 e.depth,
                 if e.lasti { " lasti" } else { "" }
             ));
+        }
+    }
+}
+
+/// The column widths of `dis.Formatter`.
+struct Layout {
+    lineno_width: usize,
+    label_width: usize,
+    offset_width: usize,
+    show_positions: bool,
+}
+
+/// `dis._get_positions_width`: every code unit's positions (an instruction's inline caches
+/// share its positions) as `LINE:COL-ENDLINE:ENDCOL`, a missing value counting one column
+/// (`?`); 0 when no code unit has any position.
+fn positions_width(instructions: &[Instruction]) -> usize {
+    let mut has_value = false;
+    let mut values_width = 0;
+    for instr in instructions {
+        let p = instr.positions.unwrap_or_default();
+        let parts = [p.lineno, p.end_lineno, p.col_offset, p.end_col_offset];
+        has_value |= parts.iter().any(Option::is_some);
+        let width: usize = parts
+            .iter()
+            .map(|v| v.map_or(1, |v| v.to_string().len()))
+            .sum();
+        values_width = values_width.max(width);
+    }
+    if has_value {
+        1 + NO_LINENO.len().max(3 + values_width)
+    } else {
+        0
+    }
+}
+
+/// `LINE:COL-ENDLINE:ENDCOL` (`?` for a missing value), or `  --` when all are missing.
+fn positions_text(p: Option<Positions>) -> String {
+    let p = p.unwrap_or_default();
+    if [p.lineno, p.end_lineno, p.col_offset, p.end_col_offset]
+        .iter()
+        .all(Option::is_none)
+    {
+        return NO_LINENO.to_string();
+    }
+    let s = |v: Option<u32>| v.map_or("?".to_string(), |v| v.to_string());
+    format!(
+        "{}:{}-{}:{}",
+        s(p.lineno),
+        s(p.col_offset),
+        s(p.end_lineno),
+        s(p.end_col_offset)
+    )
+}
+
+/// `Formatter.print_instruction`'s cache lines: one `CACHE` per code unit, the field's name and
+/// value (little-endian) on its first unit.
+fn print_caches(instr: &Instruction, layout: &Layout, out: &mut String) {
+    let mut offset = instr.offset;
+    for entry in &instr.cache_info {
+        for i in 0..entry.size {
+            offset += 2;
+            let argrepr = if i == 0 {
+                let value = entry
+                    .data
+                    .iter()
+                    .rev()
+                    .fold(num_bigint::BigUint::default(), |acc, &b| {
+                        (acc << 8u32) + num_bigint::BigUint::from(b)
+                    });
+                format!("{}: {value}", entry.name)
+            } else {
+                String::new()
+            };
+            let cache = Instruction {
+                offset,
+                start_offset: offset,
+                opname: "CACHE".to_string(),
+                arg: Some(0),
+                argrepr,
+                positions: instr.positions,
+                ..Instruction::default()
+            };
+            print_instruction(&cache, layout, out);
         }
     }
 }
@@ -163,18 +294,19 @@ fn lineno_width(code: &CodeObject) -> usize {
     w
 }
 
-fn print_instruction(
-    instr: &Instruction,
-    lineno_width: usize,
-    label_width: usize,
-    out: &mut String,
-) {
+fn print_instruction(instr: &Instruction, layout: &Layout, out: &mut String) {
+    let lineno_width = layout.lineno_width;
     if lineno_width > 0 && instr.starts_line && instr.offset > 0 {
         out.push('\n');
     }
     let mut fields: Vec<String> = Vec::new();
     if lineno_width > 0 {
-        if instr.starts_line {
+        if layout.show_positions {
+            fields.push(format!(
+                "{:<lineno_width$}",
+                positions_text(instr.positions)
+            ));
+        } else if instr.starts_line {
             match instr.line_number {
                 Some(l) => fields.push(format!("{l:>lineno_width$}")),
                 None => fields.push(format!("{NO_LINENO:>lineno_width$}")),
@@ -183,9 +315,13 @@ fn print_instruction(
             fields.push(" ".repeat(lineno_width));
         }
     }
+    let label_width = layout.label_width;
     match instr.label {
         Some(l) => fields.push(format!("{:>label_width$}", format!("L{l}:"))),
         None => fields.push(" ".repeat(label_width)),
+    }
+    if layout.offset_width > 0 {
+        fields.push(format!("{:>w$}  ", instr.offset, w = layout.offset_width));
     }
     fields.push("   ".to_string());
     fields.push(format!("{:<OPNAME_WIDTH$}", instr.opname));

@@ -35,14 +35,14 @@ impl DumpOutput {
 pub fn dump_file(stage: Stage, path: &str, bytes: &[u8], version: PyVersion) -> DumpOutput {
     if stage == Stage::Tokens {
         // `tokenize` decodes by its own rules and prints SyntaxWarnings before the tokens.
-        let source = match pipeline::tokens::decode_for_tokenize(path, bytes) {
+        let source = match pipeline::tokens::decode_for_tokenize(path, bytes, version) {
             Ok(s) => s,
             Err(e) => return DumpOutput::fail(e),
         };
         let (tokens, warnings) = pipeline::tokens::tokenize_with_warnings(&source, version);
         return match tokens {
             Ok(t) => DumpOutput {
-                stdout: pipeline::tokens::dump(&t),
+                stdout: pipeline::tokens::dump(&t, version),
                 stderr: warnings,
                 code: 0,
             },
@@ -68,9 +68,10 @@ pub fn dump_capture(stage: Stage, capture: &Capture) -> DumpOutput {
 
 fn dump_stage(stage: Stage, capture: &Capture) -> DumpOutput {
     match (stage, capture.status(stage)) {
-        (Stage::Tokens, StageStatus::Ready) => {
-            DumpOutput::ok(pipeline::tokens::dump(capture.tokens.as_ref().unwrap()))
-        }
+        (Stage::Tokens, StageStatus::Ready) => DumpOutput::ok(pipeline::tokens::dump(
+            capture.tokens.as_ref().unwrap(),
+            capture.version,
+        )),
         (Stage::Tokens, StageStatus::Failed(e)) => {
             DumpOutput::fail(pipeline::tokens::render_error(e))
         }
@@ -168,4 +169,240 @@ fn dump_later(stage: Stage, capture: &Capture) -> DumpOutput {
         Some(Err(e)) => DumpOutput::fail(e.render()),
         None => DumpOutput::ok(body),
     }
+}
+
+/// The options of `python -m ast` (the defaults are `python -m ast FILE`'s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AstOptions {
+    /// `-m`: `exec`, `single`, `eval` or `func_type`.
+    pub mode: String,
+    /// Not `--no-type-comments`.
+    pub type_comments: bool,
+    /// `-a`.
+    pub include_attributes: bool,
+    /// `-i`: the indentation of nodes, in spaces (0 or less: newlines only).
+    pub indent: i64,
+    /// `--feature-version 3.N`.
+    pub feature_version: Option<String>,
+    /// `-O`: -1 (the interpreter's level, 0) to 2.
+    pub optimize: i64,
+    /// `--show-empty`.
+    pub show_empty: bool,
+}
+
+impl Default for AstOptions {
+    fn default() -> AstOptions {
+        AstOptions {
+            mode: "exec".into(),
+            type_comments: true,
+            include_attributes: false,
+            indent: 3,
+            feature_version: None,
+            optimize: -1,
+            show_empty: false,
+        }
+    }
+}
+
+impl AstOptions {
+    /// The command-line arguments of `python -m ast` that give these options.
+    pub fn args(&self) -> Vec<String> {
+        let d = AstOptions::default();
+        let mut a = Vec::new();
+        if self.mode != d.mode {
+            a.extend(["-m".to_string(), self.mode.clone()]);
+        }
+        if !self.type_comments {
+            a.push("--no-type-comments".into());
+        }
+        if self.include_attributes {
+            a.push("-a".into());
+        }
+        if self.indent != d.indent {
+            a.push(format!("--indent={}", self.indent));
+        }
+        if let Some(v) = &self.feature_version {
+            a.push(format!("--feature-version={v}"));
+        }
+        if self.optimize != d.optimize {
+            a.push(format!("--optimize={}", self.optimize));
+        }
+        if self.show_empty {
+            a.push("--show-empty".into());
+        }
+        a
+    }
+
+    /// Options that change how the file is parsed (not only how the tree is printed).
+    fn changes_the_parse(&self) -> bool {
+        let d = AstOptions::default();
+        self.mode != d.mode
+            || self.type_comments != d.type_comments
+            || self.feature_version.is_some()
+            || self.optimize > 0
+    }
+}
+
+/// What `cpyviz dump` is asked to print.
+#[derive(Debug, Clone)]
+pub enum Request {
+    /// A stage as its tool prints it by default.
+    Plain(Stage),
+    /// `python -m ast` with options.
+    Ast(AstOptions),
+    /// `python -m dis` with options (`-S`: the adaptive code of a compiled, never-run module).
+    Bytecode {
+        layout: crate::dis::DisOptions,
+        specialized: bool,
+    },
+}
+
+impl Request {
+    /// For the live engine: CPython's own tool and its arguments, when the request needs the
+    /// interpreter to parse or compile with options (else the engine's capture serves it).
+    pub fn live_tool(&self) -> Option<(&'static str, Vec<String>)> {
+        match self {
+            Request::Ast(o) if o != &AstOptions::default() => Some(("ast", o.args())),
+            Request::Bytecode {
+                layout,
+                specialized,
+            } if layout.any() || *specialized => {
+                let mut a = Vec::new();
+                for (on, flag) in [
+                    (layout.show_caches, "-C"),
+                    (layout.show_offsets, "-O"),
+                    (layout.show_positions, "-P"),
+                    (*specialized, "-S"),
+                ] {
+                    if on {
+                        a.push(flag.to_string());
+                    }
+                }
+                Some(("dis", a))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// [`dump_file`] for any request, through the built-in engine.
+pub fn dump_file_request(
+    request: &Request,
+    path: &str,
+    bytes: &[u8],
+    version: PyVersion,
+) -> DumpOutput {
+    match request {
+        Request::Plain(stage) => dump_file(*stage, path, bytes, version),
+        Request::Ast(options) => {
+            let source = match Source::decode(path, bytes) {
+                Ok(s) => s,
+                Err(e) => return DumpOutput::fail(pipeline::ast::render_decode_error(path, &e)),
+            };
+            dump_ast(&source, version, options)
+        }
+        Request::Bytecode {
+            specialized: true, ..
+        } => DumpOutput {
+            stdout: String::new(),
+            stderr: "cpyviz: -S (specialized bytecode) needs CPython's own code object, which the \
+                     built-in engine does not model yet; run with --engine cpython\n"
+                .into(),
+            code: 2,
+        },
+        Request::Bytecode { layout, .. } => {
+            let source = match Source::decode(path, bytes) {
+                Ok(s) => s,
+                Err(e) => return DumpOutput::fail(pipeline::ast::render_decode_error(path, &e)),
+            };
+            dump_bytecode_capture(&pipeline::capture(source, version), *layout)
+        }
+    }
+}
+
+/// [`dump_capture`] for any request (a capture recorded earlier, or the live engine's).
+pub fn dump_request(request: &Request, capture: &Capture) -> DumpOutput {
+    match request {
+        Request::Plain(stage) => dump_capture(*stage, capture),
+        Request::Ast(options) if options.changes_the_parse() => DumpOutput {
+            stdout: String::new(),
+            stderr: format!(
+                "cpyviz: {} change how the file is parsed; a capture holds the default parse \
+                 (use the built-in engine, or --engine cpython on the file)\n",
+                options.args().join(" ")
+            ),
+            code: 2,
+        },
+        Request::Ast(options) => {
+            let mut out = dump_capture(Stage::Ast, capture);
+            if out.code == 0 {
+                if let Ok(tree) = &capture.ast {
+                    out.stdout = pipeline::ast::dump_with(
+                        tree,
+                        &capture.source,
+                        capture.version,
+                        &layout_of(options),
+                    );
+                }
+            }
+            out
+        }
+        Request::Bytecode {
+            specialized: true, ..
+        } => DumpOutput {
+            stdout: String::new(),
+            stderr: "cpyviz: -S shows the adaptive code of a module compiled, not run; a capture \
+                     holds what the run specialized instead (`cpyviz dump specialized`); run \
+                     with --engine cpython on the file for -S\n"
+                .into(),
+            code: 2,
+        },
+        Request::Bytecode { layout, .. } => dump_bytecode_capture(capture, *layout),
+    }
+}
+
+fn layout_of(options: &AstOptions) -> pipeline::ast::DumpLayout {
+    pipeline::ast::DumpLayout {
+        indent: Some(" ".repeat(options.indent.max(0) as usize)),
+        include_attributes: options.include_attributes,
+        show_empty: options.show_empty,
+    }
+}
+
+/// `python -m ast OPTIONS FILE` through the built-in engine.
+fn dump_ast(source: &Source, version: PyVersion, options: &AstOptions) -> DumpOutput {
+    let parse = match pipeline::ast::ParseOptions::from_ast_options(options, version) {
+        Ok(p) => p,
+        Err((stderr, code)) => {
+            return DumpOutput {
+                stdout: String::new(),
+                stderr,
+                code,
+            }
+        }
+    };
+    let (tree, warnings) = pipeline::ast::parse_with_options(source, version, &parse);
+    let mut out = match tree {
+        Ok(tree) => DumpOutput::ok(pipeline::ast::dump_with(
+            &tree,
+            source,
+            version,
+            &layout_of(options),
+        )),
+        Err(e) => DumpOutput::fail(e.render()),
+    };
+    out.stderr
+        .insert_str(0, &crate::error::render_warnings(&warnings, source));
+    out
+}
+
+/// `python -m dis [-C] [-O] [-P]` of a capture's bytecode.
+fn dump_bytecode_capture(capture: &Capture, layout: crate::dis::DisOptions) -> DumpOutput {
+    let mut out = dump_capture(Stage::Bytecode, capture);
+    if out.code == 0 && layout.any() {
+        if let Some(Ok(code)) = &capture.later.bytecode {
+            out.stdout = crate::dis::dis_with(code, python_version(capture), layout);
+        }
+    }
+    out
 }

@@ -1,28 +1,54 @@
 //! Python's `repr()` of the values the stages print (strings, bytes, numbers), so dumps match
 //! CPython byte for byte.
 
-/// `repr(s)` of a Python `str`.
-pub fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
+use crate::pystr::PyStr;
+use crate::version::PyVersion;
+
+/// `repr(s)` of a Python `str`, with `version`'s idea of which characters are printable.
+pub fn str_repr(s: &str, version: PyVersion) -> String {
+    code_points_repr(
+        s.chars().map(|c| c as u32),
+        s.contains('\''),
+        s.contains('"'),
+        version,
+    )
+}
+
+/// `repr(s)` of a Python `str` that may hold lone surrogates.
+pub fn pystr_repr(s: &PyStr, version: PyVersion) -> String {
+    match s {
+        PyStr::Text(t) => str_repr(t, version),
+        PyStr::CodePoints(cps) => code_points_repr(
+            cps.iter().copied(),
+            cps.contains(&('\'' as u32)),
+            cps.contains(&('"' as u32)),
+            version,
+        ),
+    }
+}
+
+fn code_points_repr(
+    cps: impl Iterator<Item = u32>,
+    has_single: bool,
+    has_double: bool,
+    version: PyVersion,
+) -> String {
+    let unicode = crate::unicode::data(version);
+    let quote = if has_single && !has_double { '"' } else { '\'' };
+    let mut out = String::new();
     out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
+    for n in cps {
+        match char::from_u32(n) {
+            Some('\\') => out.push_str("\\\\"),
+            Some('\n') => out.push_str("\\n"),
+            Some('\r') => out.push_str("\\r"),
+            Some('\t') => out.push_str("\\t"),
+            Some(c) if c == quote => {
                 out.push('\\');
                 out.push(c);
             }
-            c if is_printable(c) => out.push(c),
-            c => {
-                let n = c as u32;
+            Some(c) if unicode.is_printable(n) => out.push(c),
+            _ => {
                 if n < 0x100 {
                     out.push_str(&format!("\\x{n:02x}"));
                 } else if n < 0x10000 {
@@ -35,27 +61,6 @@ pub fn str_repr(s: &str) -> String {
     }
     out.push(quote);
     out
-}
-
-/// Python's `str.isprintable()` for one character: every character but the space whose
-/// general category is "Other" (Cc, Cf, Cs, Co, Cn) or "Separator" (Zs, Zl, Zp) is not printable.
-/// (The crate's Unicode version may lag CPython's for characters assigned very recently.)
-pub fn is_printable(c: char) -> bool {
-    use unicode_general_category::{get_general_category, GeneralCategory as G};
-    if c == ' ' {
-        return true;
-    }
-    !matches!(
-        get_general_category(c),
-        G::Control
-            | G::Format
-            | G::Surrogate
-            | G::PrivateUse
-            | G::Unassigned
-            | G::LineSeparator
-            | G::ParagraphSeparator
-            | G::SpaceSeparator
-    )
 }
 
 /// `repr(b)` of a Python `bytes`.
@@ -163,16 +168,30 @@ mod tests {
 
     #[test]
     fn str_repr_matches_python() {
-        assert_eq!(str_repr("abc"), "'abc'");
-        assert_eq!(str_repr("it's"), "\"it's\"");
-        assert_eq!(str_repr("'\""), "'\\'\"'");
-        assert_eq!(str_repr("a\nb\t\\"), "'a\\nb\\t\\\\'");
-        assert_eq!(str_repr("\x00\x7f é"), "'\\x00\\x7f é'");
-        assert_eq!(str_repr("\u{a0}\u{200b}"), "'\\xa0\\u200b'");
-        // Unassigned code points and private use are escaped too.
+        for v in PyVersion::ALL {
+            let r = |s: &str| str_repr(s, v);
+            assert_eq!(r("abc"), "'abc'");
+            assert_eq!(r("it's"), "\"it's\"");
+            assert_eq!(r("'\""), "'\\'\"'");
+            assert_eq!(r("a\nb\t\\"), "'a\\nb\\t\\\\'");
+            assert_eq!(r("\x00\x7f é"), "'\\x00\\x7f é'");
+            assert_eq!(r("\u{a0}\u{200b}"), "'\\xa0\\u200b'");
+            // Unassigned code points and private use are escaped too.
+            assert_eq!(r("\u{378}\u{e000}\u{1f600}"), "'\\u0378\\ue000\u{1f600}'");
+        }
+        // U+A7CE is unassigned in Unicode 16.0 (3.14) and a letter in 17.0 (3.15).
+        assert_eq!(str_repr("\u{a7ce}", PyVersion::V3_14), "'\\ua7ce'");
+        assert_eq!(str_repr("\u{a7ce}", PyVersion::V3_15), "'\u{a7ce}'");
+    }
+
+    #[test]
+    fn lone_surrogates_are_escaped() {
+        // repr('a\ud800"') in both versions.
+        let s = PyStr::from_code_points(vec!['a' as u32, 0xd800, '"' as u32]);
+        assert_eq!(pystr_repr(&s, PyVersion::V3_14), "'a\\ud800\"'");
         assert_eq!(
-            str_repr("\u{378}\u{e000}\u{1f600}"),
-            "'\\u0378\\ue000\u{1f600}'"
+            PyStr::from_code_points(vec!['a' as u32]),
+            PyStr::Text("a".into())
         );
     }
 

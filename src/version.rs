@@ -67,16 +67,31 @@ pub struct Profile {
     pub label: &'static str,
     /// `ast.dump` leaves out `ctx=Load()` (3.15: a field equal to its default is omitted).
     pub ast_dump_omits_default_ctx: bool,
+    /// The borrow analysis (`optimize_load_fast`) follows an empty block to the next one;
+    /// 3.14 stops there, so the loads after it keep strong references.
+    pub borrow_analysis_crosses_empty_blocks: bool,
+    /// The borrow analysis records the values pushed by an opcode that keeps its inputs
+    /// (`GET_LEN`, `MATCH_KEYS`, …) against its loop counter, i.e. the block's first
+    /// instructions, instead of the opcode (a shadowed variable in 3.14's `flowgraph.c`).
+    pub borrow_analysis_shadowed_push_index: bool,
+    /// `GET_ITER` leaves the iterable on the stack under the iterator.
+    pub get_iter_keeps_iterable: bool,
 }
 
 pub static PROFILE_3_14: Profile = Profile {
     version: PyVersion::V3_14,
     label: "3.14",
     ast_dump_omits_default_ctx: false,
+    borrow_analysis_crosses_empty_blocks: false,
+    borrow_analysis_shadowed_push_index: true,
+    get_iter_keeps_iterable: false,
 };
 
 pub static PROFILE_3_15: Profile = Profile {
     version: PyVersion::V3_15,
     label: "3.15",
     ast_dump_omits_default_ctx: true,
+    borrow_analysis_crosses_empty_blocks: true,
+    borrow_analysis_shadowed_push_index: false,
+    get_iter_keeps_iterable: true,
 };

@@ -3,8 +3,9 @@
 //! inline on their parent's row.
 
 use crate::pipeline::ast::{AstNode, AstValue, Constant};
-use crate::pyrepr::str_repr;
+use crate::pyrepr::{pystr_repr, str_repr};
 use crate::source::Span;
+use crate::version::PyVersion;
 use std::collections::HashSet;
 
 /// One visible row of the tree.
@@ -24,7 +25,7 @@ pub struct AstRow {
 }
 
 /// Flattens `root` into visible rows, skipping the children of folded nodes.
-pub fn rows(root: &AstNode, folded: &HashSet<Vec<u32>>) -> Vec<AstRow> {
+pub fn rows(root: &AstNode, folded: &HashSet<Vec<u32>>, version: PyVersion) -> Vec<AstRow> {
     let mut out = Vec::new();
     let mut stack: Vec<(&AstNode, String, usize, Vec<u32>)> =
         vec![(root, String::new(), 0, Vec::new())];
@@ -35,7 +36,7 @@ pub fn rows(root: &AstNode, folded: &HashSet<Vec<u32>>) -> Vec<AstRow> {
             depth,
             field,
             kind: node.kind.clone(),
-            detail: inline_detail(node),
+            detail: inline_detail(node, version),
             span: node.span,
             has_children: !children.is_empty(),
             folded: is_folded && !children.is_empty(),
@@ -87,7 +88,7 @@ fn child_nodes(node: &AstNode) -> Vec<(String, &AstNode)> {
     out
 }
 
-fn inline_detail(node: &AstNode) -> String {
+fn inline_detail(node: &AstNode, version: PyVersion) -> String {
     let mut parts = Vec::new();
     for (name, value) in &node.fields {
         let text = match value {
@@ -99,12 +100,12 @@ fn inline_detail(node: &AstNode) -> String {
                     .filter_map(|v| match v {
                         AstValue::Node(n) if !is_row_node(n) => Some(n.kind.clone()),
                         AstValue::Node(_) => None,
-                        other => scalar_text(other),
+                        other => scalar_text(other, version),
                     })
                     .collect();
                 (!scalars.is_empty()).then(|| format!("[{}]", scalars.join(", ")))
             }
-            other => scalar_text(other),
+            other => scalar_text(other, version),
         };
         if let Some(text) = text {
             parts.push(format!("{name}={text}"));
@@ -113,17 +114,17 @@ fn inline_detail(node: &AstNode) -> String {
     parts.join(" ")
 }
 
-fn scalar_text(value: &AstValue) -> Option<String> {
+fn scalar_text(value: &AstValue, version: PyVersion) -> Option<String> {
     Some(match value {
-        AstValue::Str(s) => str_repr(s),
+        AstValue::Str(s) => str_repr(s, version),
         AstValue::Int(i) => i.to_string(),
-        AstValue::Const(c) => constant_text(c),
+        AstValue::Const(c) => constant_text(c, version),
         _ => return None,
     })
 }
 
 /// A short rendering of a constant for the tree (full reprs are in the dump).
-pub fn constant_text(c: &Constant) -> String {
+pub fn constant_text(c: &Constant, version: PyVersion) -> String {
     match c {
         Constant::None => "None".into(),
         Constant::Bool(true) => "True".into(),
@@ -133,7 +134,7 @@ pub fn constant_text(c: &Constant) -> String {
         Constant::Float(f) => format!("{f:?}"),
         Constant::Complex { imag, .. } => format!("{imag:?}j"),
         Constant::Str(s) => {
-            let r = str_repr(s);
+            let r = pystr_repr(s, version);
             if r.chars().count() > 40 {
                 format!("{}…", r.chars().take(39).collect::<String>())
             } else {
@@ -215,7 +216,7 @@ mod tests {
     #[test]
     fn rows_inline_position_less_nodes_and_fold() {
         let root = sample();
-        let all = rows(&root, &HashSet::new());
+        let all = rows(&root, &HashSet::new(), PyVersion::V3_14);
         let shown: Vec<_> = all
             .iter()
             .map(|r| format!("{}{} {} {}", " ".repeat(r.depth), r.field, r.kind, r.detail))
@@ -232,7 +233,7 @@ mod tests {
             ]
         );
         let folded: HashSet<Vec<u32>> = [vec![0, 1]].into_iter().collect();
-        let some = rows(&root, &folded);
+        let some = rows(&root, &folded, PyVersion::V3_14);
         assert_eq!(some.len(), 4);
         assert!(some[3].folded);
         assert_eq!(node_at(&root, &[0, 1, 1]).unwrap().kind, "Constant");

@@ -107,7 +107,7 @@ impl App {
 
     fn rebuild_ast_rows(&mut self) {
         self.ast_rows = match &self.capture().ast {
-            Ok(root) => ast_view::rows(root, &self.folded),
+            Ok(root) => ast_view::rows(root, &self.folded, self.capture().version),
             Err(_) => Vec::new(),
         };
         self.ast_sel = self.ast_sel.min(self.ast_rows.len().saturating_sub(1));

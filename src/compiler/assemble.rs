@@ -8,7 +8,7 @@
 //! keeps, and `dis`'s view (`Lib/dis.py`) is derived from them.
 
 use super::flowgraph::{self, fold, OutInstr};
-use super::ir::{CodeUnit, ConstValue, Loc};
+use super::ir::{CodeUnit, ConstCache, ConstValue, Loc};
 use super::op::{Op, OpTable};
 use crate::bytecode::{CacheEntry, CodeObject, ExceptionEntry, Instruction, Positions};
 use crate::error::{PyError, PyErrorKind};
@@ -45,9 +45,13 @@ fn err(msg: String) -> PyError {
 
 /// Optimizes `unit` ([`super::flowgraph`]) and assembles it into a [`CodeObject`] whose
 /// instructions carry everything `dis` prints.
-pub fn assemble(mut unit: CodeUnit, version: PyVersion) -> Result<CodeObject, PyError> {
+pub fn assemble(
+    mut unit: CodeUnit,
+    version: PyVersion,
+    const_cache: &mut ConstCache,
+) -> Result<CodeObject, PyError> {
     let t = OpTable::for_version(version);
-    let opt = flowgraph::optimize(&mut unit, version)?;
+    let opt = flowgraph::optimize(&mut unit, version, const_cache)?;
     let mut instrs = opt.instrs;
     resolve_unconditional_jumps(&mut instrs);
     let targets: Vec<Option<usize>> = instrs
@@ -104,6 +108,7 @@ pub fn assemble(mut unit: CodeUnit, version: PyVersion) -> Result<CodeObject, Py
         names: &unit.names,
         localsplus: &localsplus,
         filename: &filename,
+        version,
     };
 
     // Every code unit but the caches: (offset in units, op, shown arg, loc, jump target).
@@ -241,7 +246,7 @@ pub fn assemble(mut unit: CodeUnit, version: PyVersion) -> Result<CodeObject, Py
 
     let const_reprs = consts
         .iter()
-        .map(|c| fold::const_repr(c, &filename))
+        .map(|c| fold::const_repr(c, &filename, version))
         .collect();
     // The nested code objects move into `children` (no copy: they can be big).
     let children: Vec<CodeObject> = consts
@@ -429,18 +434,19 @@ struct ArgCtx<'a> {
     names: &'a [String],
     localsplus: &'a [String],
     filename: &'a str,
+    version: PyVersion,
 }
 
 impl ArgCtx<'_> {
     fn name(&self, i: u32) -> (String, String) {
         match self.names.get(i as usize) {
-            Some(n) => (pyrepr::str_repr(n), n.clone()),
+            Some(n) => (pyrepr::str_repr(n, self.version), n.clone()),
             None => (i.to_string(), String::new()),
         }
     }
     fn local(&self, i: u32) -> (String, String) {
         match self.localsplus.get(i as usize) {
-            Some(n) => (pyrepr::str_repr(n), n.clone()),
+            Some(n) => (pyrepr::str_repr(n, self.version), n.clone()),
             None => (i.to_string(), String::new()),
         }
     }
@@ -459,7 +465,7 @@ impl ArgCtx<'_> {
         if has(flags::HAS_CONST) {
             return match self.consts.get(arg as usize) {
                 Some(c) => {
-                    let r = fold::const_repr(c, self.filename);
+                    let r = fold::const_repr(c, self.filename, self.version);
                     (r.clone(), r)
                 }
                 None => (arg.to_string(), String::new()),
@@ -540,7 +546,7 @@ impl ArgCtx<'_> {
                 } else {
                     s.to_string()
                 };
-                (pyrepr::str_repr(s), r)
+                (pyrepr::str_repr(s, self.version), r)
             }
             Op::CONVERT_VALUE => {
                 let (v, r) = match arg {
@@ -667,7 +673,7 @@ mod tests {
             let golden = golden.split_once('\n').map_or("", |(_, r)| r);
             total += 1;
             let code = unit.to_code_unit(version, &source_path(&name));
-            let ours = match assemble(code, version) {
+            let ours = match assemble(code, version, &mut ConstCache::default()) {
                 Ok(co) => crate::dis::dis(&co, (major, minor)),
                 Err(e) => format!("error: {}", e.msg),
             };
@@ -720,7 +726,7 @@ mod tests {
                 };
                 sec.2 = true;
                 total += 1;
-                let ours = match assemble(code, version) {
+                let ours = match assemble(code, version, &mut ConstCache::default()) {
                     Ok(co) => {
                         let mut out = String::new();
                         crate::dis::disassemble(&co, &co.instructions, &mut out);
@@ -845,7 +851,7 @@ mod tests {
             seq,
             ..Default::default()
         };
-        let co = assemble(unit, PyVersion::V3_14).unwrap();
+        let co = assemble(unit, PyVersion::V3_14, &mut ConstCache::default()).unwrap();
         let want = "  0           RESUME                   0
 
   1           LOAD_SMALL_INT           3
@@ -893,7 +899,7 @@ mod tests {
             seq,
             ..Default::default()
         };
-        let co = assemble(unit, PyVersion::V3_14).unwrap();
+        let co = assemble(unit, PyVersion::V3_14, &mut ConstCache::default()).unwrap();
         let want = "  1           RESUME                   0
 
   2           LOAD_FAST_BORROW         0 (a)
@@ -941,7 +947,7 @@ mod tests {
             seq: build(&rows, 1),
             ..Default::default()
         };
-        let co = assemble(unit, PyVersion::V3_14).unwrap();
+        let co = assemble(unit, PyVersion::V3_14, &mut ConstCache::default()).unwrap();
         let ext = co
             .instructions
             .iter()

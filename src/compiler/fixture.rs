@@ -103,7 +103,7 @@ pub fn parse_const(v: &Value) -> ConstValue {
             re: float(&v["re"]),
             im: float(&v["im"]),
         },
-        "str" => ConstValue::Str(v["v"].as_str().unwrap().to_string()),
+        "str" => ConstValue::Str(v["v"].as_str().unwrap().into()),
         "bytes" => ConstValue::Bytes(
             v["v"]
                 .as_array()

@@ -10,7 +10,7 @@
 
 pub mod fold;
 
-use super::ir::{CodeUnit, ConstValue, Loc};
+use super::ir::{CodeUnit, ConstCache, ConstValue, Loc};
 use super::op::{Op, OpTable};
 use crate::error::{PyError, PyErrorKind};
 use crate::version::PyVersion;
@@ -164,6 +164,10 @@ struct Cfg<'a> {
     /// `RESUME_OPARG_LOCATION_MASK` / `RESUME_OPARG_DEPTH1_MASK` of this version.
     resume_location_mask: i32,
     resume_depth1_mask: i32,
+    /// A construct a pass met that the model does not reproduce: the unit is refused with it.
+    refused: Option<PyError>,
+    /// The compilation's constant cache (shared by its code units: [`optimize`] lends it).
+    const_cache: ConstCache,
 }
 
 fn internal(msg: &str) -> PyError {
@@ -276,6 +280,8 @@ impl<'a> Cfg<'a> {
             resume_location_mask: t.tables.constant("RESUME_OPARG_LOCATION_MASK").unwrap_or(3)
                 as i32,
             resume_depth1_mask: t.tables.constant("RESUME_OPARG_DEPTH1_MASK").unwrap_or(4) as i32,
+            refused: None,
+            const_cache: ConstCache::default(),
         };
         let seq = &unit.seq;
         let n = seq.instrs.len();
@@ -301,14 +307,6 @@ impl<'a> Cfg<'a> {
                 continue;
             }
             instrs.push(CInstr::new(ins.op, arg, ins.loc));
-        }
-        // `NEXT_LOCATION`: the location of the instruction that follows.
-        let mut following = Loc::NONE;
-        for ins in instrs.iter_mut().rev() {
-            if ins.loc.lineno == Loc::NEXT.lineno {
-                ins.loc = following;
-            }
-            following = ins.loc;
         }
         let mut cur = 0usize;
         let mut current_label: i32 = -1;
@@ -832,7 +830,7 @@ impl<'a> Cfg<'a> {
             "None" => ConstValue::None,
             "True" => ConstValue::Bool(true),
             "False" => ConstValue::Bool(false),
-            "''" => ConstValue::Str(String::new()),
+            "''" => ConstValue::Str(String::new().into()),
             "-1" => ConstValue::Int(num_bigint::BigInt::from(-1)),
             _ => return None,
         })
@@ -1007,14 +1005,22 @@ impl<'a> Cfg<'a> {
             items.push(v);
         }
         let value = if ins.op == Op::BUILD_SET {
-            let mut uniq: Vec<ConstValue> = Vec::new();
-            for it in items {
-                let k = it.key(usize::MAX);
-                if !uniq.iter().any(|u| u.key(usize::MAX) == k) {
-                    uniq.push(it);
+            match self.const_cache.frozenset(items) {
+                Some(set) => set,
+                None => {
+                    // CPython hashes Ellipsis, NaN and code objects by address: no fixed order.
+                    self.refused.get_or_insert_with(|| {
+                        PyError::new(
+                            PyErrorKind::Unsupported,
+                            "a constant set holding a value whose hash is its address \
+                             (Ellipsis or a NaN): CPython's order for it changes from run to run; \
+                             try --engine cpython",
+                            "",
+                        )
+                    });
+                    return;
                 }
             }
-            ConstValue::FrozenSet(fold::frozenset_order(uniq))
         } else {
             ConstValue::Tuple(items)
         };
@@ -1508,6 +1514,9 @@ impl<'a> Cfg<'a> {
         }
         for b in self.order() {
             self.optimize_basic_block(b);
+        }
+        if let Some(e) = self.refused.take() {
+            return Err(e);
         }
         self.remove_redundant_nops_and_pairs();
         self.remove_unreachable();
@@ -2086,6 +2095,18 @@ impl<'a> Cfg<'a> {
             let mut flags = vec![0u8; n];
             let mut refs: Vec<Ref> = vec![dummy; self.blocks[b].startdepth.max(0) as usize];
             let pop = |refs: &mut Vec<Ref>| refs.pop().unwrap_or(dummy);
+            // An opcode that leaves its inputs on the stack and pushes `net` values more.
+            // 3.14 records them against the loop counter (0, 1, …: the block's first
+            // instructions), not against the instruction; 3.15 against the instruction.
+            let shadowed = self.version.profile().borrow_analysis_shadowed_push_index;
+            let push_kept_inputs = |refs: &mut Vec<Ref>, net: i32, me: i32| {
+                for k in 0..net.max(0) {
+                    refs.push(Ref {
+                        instr: if shadowed { k } else { me },
+                        local: NOT_LOCAL,
+                    });
+                }
+            };
             let push_block = |blocks: &mut Vec<Block>, t: usize, work: &mut Vec<usize>| {
                 if !blocks[t].visited {
                     blocks[t].visited = true;
@@ -2122,6 +2143,7 @@ impl<'a> Cfg<'a> {
                         let r = pop(&mut refs);
                         store(&mut flags, &refs, oparg, r);
                     }
+                    Op::DELETE_FAST => kill(&mut flags, &refs, oparg),
                     Op::STORE_FAST_LOAD_FAST => {
                         let r = pop(&mut refs);
                         store(&mut flags, &refs, oparg >> 4, r);
@@ -2148,7 +2170,10 @@ impl<'a> Cfg<'a> {
                             refs.swap(idx as usize, len - 1);
                         }
                     }
-                    Op::GET_ANEXT
+                    // FORMAT_SIMPLE may return its input (a str) itself: its result is the
+                    // input's reference.
+                    Op::FORMAT_SIMPLE
+                    | Op::GET_ANEXT
                     | Op::GET_LEN
                     | Op::IMPORT_FROM
                     | Op::MATCH_KEYS
@@ -2157,13 +2182,7 @@ impl<'a> Cfg<'a> {
                     | Op::WITH_EXCEPT_START
                     | Op::GET_YIELD_FROM_ITER => {
                         let net = self.stack_effect(op, oparg, false).unwrap_or(0);
-                        for k in 0..net.max(0) {
-                            // CPython records the loop counter here, not the instruction.
-                            refs.push(Ref {
-                                instr: k,
-                                local: NOT_LOCAL,
-                            });
-                        }
+                        push_kept_inputs(&mut refs, net, me);
                     }
                     Op::DICT_MERGE
                     | Op::DICT_UPDATE
@@ -2179,14 +2198,9 @@ impl<'a> Cfg<'a> {
                         }
                     }
                     // 3.15's GET_ITER keeps the iterable on the stack under the iterator.
-                    Op::GET_ITER if self.version >= PyVersion::V3_15 => {
+                    Op::GET_ITER if self.version.profile().get_iter_keeps_iterable => {
                         let net = self.stack_effect(op, oparg, false).unwrap_or(0);
-                        for k in 0..net.max(0) {
-                            refs.push(Ref {
-                                instr: k,
-                                local: NOT_LOCAL,
-                            });
-                        }
+                        push_kept_inputs(&mut refs, net, me);
                     }
                     Op::CHECK_EXC_MATCH => {
                         pop(&mut refs);
@@ -2203,6 +2217,16 @@ impl<'a> Cfg<'a> {
                             instr: me,
                             local: NOT_LOCAL,
                         });
+                    }
+                    // `with`: the context manager goes back on the stack as `self` of
+                    // `__enter__`/`__exit__` (kept there for the exit call).
+                    Op::LOAD_SPECIAL => {
+                        let slf = pop(&mut refs);
+                        refs.push(Ref {
+                            instr: me,
+                            local: NOT_LOCAL,
+                        });
+                        refs.push(slf);
                     }
                     Op::LOAD_ATTR | Op::LOAD_SUPER_ATTR => {
                         let slf = pop(&mut refs);
@@ -2251,12 +2275,12 @@ impl<'a> Cfg<'a> {
                     }
                 }
             }
-            if let Some(term) = self.last(b).copied() {
-                if let Some(next) = self.blocks[b].next {
-                    if !(is_uncond_jump(term.op) || is_scope_exit(term.op)) {
-                        push_block(&mut self.blocks, next, &mut work);
-                    }
-                }
+            let falls_through = match self.last(b) {
+                Some(term) => !(is_uncond_jump(term.op) || is_scope_exit(term.op)),
+                None => self.version.profile().borrow_analysis_crosses_empty_blocks,
+            };
+            if let (true, Some(next)) = (falls_through, self.blocks[b].next) {
+                push_block(&mut self.blocks, next, &mut work);
             }
             for r in &refs {
                 if r.instr >= 0 && (r.instr as usize) < n {
@@ -2306,6 +2330,16 @@ impl<'a> Cfg<'a> {
                 });
             }
         }
+        // `NEXT_LOCATION` (a match subject's POP_TOP) stays unresolved through every pass
+        // (line-based NOP removal sees it as a line of its own) and takes the location of the
+        // instruction that follows it in the final code.
+        let mut following = Loc::NONE;
+        for ins in out.iter_mut().rev() {
+            if ins.loc.lineno == Loc::NEXT.lineno {
+                ins.loc = following;
+            }
+            following = ins.loc;
+        }
         out
     }
 }
@@ -2340,9 +2374,22 @@ fn mark_yield_from_no_check(cfg: &mut Cfg, flags: u32) {
 }
 
 /// Runs CPython's flow-graph passes on `unit` and returns the final instruction sequence.
-pub fn optimize(unit: &mut CodeUnit, version: PyVersion) -> Result<Optimized, PyError> {
+pub fn optimize(
+    unit: &mut CodeUnit,
+    version: PyVersion,
+    const_cache: &mut ConstCache,
+) -> Result<Optimized, PyError> {
     let t = OpTable::for_version(version);
     let mut cfg = Cfg::build(unit, t, version)?;
+    cfg.const_cache = std::mem::take(const_cache);
+    let result = run_passes(&mut cfg, unit);
+    *const_cache = std::mem::take(&mut cfg.const_cache);
+    result
+}
+
+/// The passes of `_PyCfg_OptimizeCodeUnit` and `_PyCfg_OptimizedCfgToInstructionSequence`.
+fn run_passes(cfg: &mut Cfg, unit: &mut CodeUnit) -> Result<Optimized, PyError> {
+    let t = cfg.t;
     if cfg.blocks[cfg.entry].instrs.is_empty() && cfg.blocks[cfg.entry].next.is_none() {
         return Err(internal("empty code unit"));
     }
@@ -2377,11 +2424,11 @@ pub fn optimize(unit: &mut CodeUnit, version: PyVersion) -> Result<Optimized, Py
     if t.exists(Op::LOAD_FAST_BORROW) {
         cfg.optimize_load_fast();
     }
-    mark_yield_from_no_check(&mut cfg, unit.flags);
+    mark_yield_from_no_check(cfg, unit.flags);
     let instrs = cfg.to_sequence();
     Ok(Optimized {
         instrs,
-        consts: cfg.consts,
+        consts: std::mem::take(&mut cfg.consts),
         stackdepth: stackdepth.max(0) as u32,
         nlocalsplus: nlocalsplus.max(0) as u32,
     })

@@ -96,7 +96,7 @@ pub enum ConstValue {
         re: f64,
         im: f64,
     },
-    Str(String),
+    Str(crate::pystr::PyStr),
     Bytes(Vec<u8>),
     Tuple(Vec<ConstValue>),
     FrozenSet(Vec<ConstValue>),
@@ -108,8 +108,9 @@ pub enum ConstValue {
 
 /// What identifies a constant in `co_consts` (CPython's `_PyCode_ConstantKey`): the type and the
 /// value, with floats compared bit for bit (so `0.0` and `-0.0`, `1` and `1.0` and `True` stay
-/// distinct). Code objects are never merged.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// distinct). Code objects are never merged. A frozenset's key holds its items' keys sorted, so
+/// equal sets have one key whatever their order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConstKey {
     None,
     Bool(bool),
@@ -117,7 +118,7 @@ pub enum ConstKey {
     Int(BigInt),
     Float(u64),
     Complex(u64, u64),
-    Str(String),
+    Str(crate::pystr::PyStr),
     Bytes(Vec<u8>),
     Tuple(Vec<ConstKey>),
     FrozenSet(Vec<ConstKey>),
@@ -141,7 +142,9 @@ impl ConstValue {
                 ConstKey::Tuple(items.iter().map(|c| c.key(code_id)).collect())
             }
             ConstValue::FrozenSet(items) => {
-                ConstKey::FrozenSet(items.iter().map(|c| c.key(code_id)).collect())
+                let mut keys: Vec<ConstKey> = items.iter().map(|c| c.key(code_id)).collect();
+                keys.sort();
+                ConstKey::FrozenSet(keys)
             }
             ConstValue::Slice(parts) => ConstKey::Slice(Box::new([
                 parts[0].key(code_id),
@@ -150,6 +153,55 @@ impl ConstValue {
             ])),
             ConstValue::Code(_) => ConstKey::Code(code_id),
         }
+    }
+}
+
+/// What one compilation shares between its code units (CPython's `const_cache`): the first
+/// `frozenset` constant of each value, whose order every equal set constant after it reuses.
+#[derive(Debug, Default)]
+pub struct ConstCache {
+    frozensets: std::collections::HashMap<ConstKey, Vec<ConstValue>>,
+    /// The version whose interned strings count (`None`: only `identifiers`).
+    version: Option<crate::version::PyVersion>,
+    /// The identifiers of the file: the parser interned them before any code object exists.
+    identifiers: std::collections::HashSet<String>,
+}
+
+impl ConstCache {
+    /// The cache of a compilation of a file with these identifiers for `version`.
+    pub fn new(
+        version: crate::version::PyVersion,
+        identifiers: std::collections::HashSet<String>,
+    ) -> ConstCache {
+        ConstCache {
+            frozensets: Default::default(),
+            version: Some(version),
+            identifiers,
+        }
+    }
+
+    /// Whether an equal string is interned before this compilation's code objects are made.
+    fn interned(&self, s: &str) -> bool {
+        self.identifiers.contains(s)
+            || self
+                .version
+                .is_some_and(|v| crate::tables::interned_at_compile(v).contains(s))
+    }
+
+    /// The constant `frozenset(items)` as the compiler makes it: the first set constant equal to
+    /// it in this compilation, else a new one in CPython's iteration order (`None` when that
+    /// order is not fixed).
+    pub fn frozenset(&mut self, items: Vec<ConstValue>) -> Option<ConstValue> {
+        let order = crate::pyhash::constant_frozenset_order(items, |s| self.interned(s))?;
+        let set = ConstValue::FrozenSet(order);
+        let cached = self
+            .frozensets
+            .entry(set.key(usize::MAX))
+            .or_insert_with(|| match &set {
+                ConstValue::FrozenSet(items) => items.clone(),
+                _ => Vec::new(),
+            });
+        Some(ConstValue::FrozenSet(cached.clone()))
     }
 }
 

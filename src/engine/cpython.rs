@@ -82,6 +82,36 @@ pub fn capture(path: &Path, opts: &LiveOptions) -> Result<Capture, String> {
     from_report(doc, &python, &display, &bytes)
 }
 
+/// Runs CPython's own tool on `path`, as `python -m MODULE ARGS PATH` (e.g. `-m ast -a`,
+/// `-m dis -S`): what the live engine prints for options that change how CPython parses or
+/// what it shows. These tools compile the file; they never run it. Returns stdout, stderr and the
+/// exit status.
+pub fn run_tool(
+    path: &Path,
+    module: &str,
+    args: &[String],
+    opts: &LiveOptions,
+) -> Result<(String, String, i32), String> {
+    crate::cli::read_file(path)?;
+    let python = find_python(opts.python.as_deref())?;
+    check_version(&python, opts.timeout)?;
+    let mut cmd = Command::new(&python);
+    cmd.arg("-s")
+        .arg("-m")
+        .arg(module)
+        .args(args)
+        .arg(path)
+        .env("PYTHONHASHSEED", "0")
+        .env("PYTHON_COLORS", "0")
+        .env_remove("PYTHON_JIT");
+    let out = run(&mut cmd, opts.timeout).map_err(|e| describe(&python, e))?;
+    Ok((
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(1),
+    ))
+}
+
 /// The interpreter to run: `explicit` if given (any executable file, a script too), else the
 /// first of [`DEFAULT_NAMES`] on `PATH`.
 pub fn find_python(explicit: Option<&Path>) -> Result<PathBuf, String> {
@@ -664,7 +694,7 @@ fn ast_value(v: &Value, src: &Source, src_matches: bool) -> Result<AstValue, Str
                 real: float(val.get(0).unwrap_or(&Value::Null))?,
                 imag: float(val.get(1).unwrap_or(&Value::Null))?,
             },
-            "str" => Constant::Str(val.as_str().unwrap_or("").to_string()),
+            "str" => Constant::Str(val.as_str().unwrap_or("").to_string().into()),
             "bytes" => Constant::Bytes(hex_bytes(val.as_str().unwrap_or("")).unwrap_or_default()),
             other => return Err(bad("ast", format!("unknown constant kind {other}"))),
         };

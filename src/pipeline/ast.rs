@@ -124,7 +124,7 @@ pub enum Constant {
         real: f64,
         imag: f64,
     },
-    Str(String),
+    Str(crate::pystr::PyStr),
     Bytes(Vec<u8>),
 }
 
@@ -135,7 +135,7 @@ mod newsyntax;
 mod scan;
 mod validate;
 
-pub use dump::{constant_repr, dump_with_positions};
+pub use dump::{constant_repr, dump_with, dump_with_positions, DumpLayout};
 
 /// The stack the parser, the converter and the dumper run on: deep (but legal) nesting must
 /// never overflow the caller's stack.
@@ -168,6 +168,150 @@ pub fn parse_with_warnings(
     src: &Source,
     version: PyVersion,
 ) -> (Result<AstNode, PyError>, Vec<SyntaxWarning>) {
+    parse_with_options(src, version, &ParseOptions::default())
+}
+
+/// How to parse: the arguments of `ast.parse` / `compile()` that change the tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// `mode`: what kind of code the text is.
+    pub mode: Mode,
+    /// `type_comments=True` (`PyCF_TYPE_COMMENTS`): `# type:` comments become part of the tree,
+    /// and one where the grammar allows none is a SyntaxError. `python -m ast` sets it;
+    /// `compile()` (and so `python -m dis`) does not.
+    pub type_comments: bool,
+    /// `feature_version=(3, N)`: syntax newer than 3.N is a SyntaxError.
+    pub feature_version: Option<i64>,
+    /// `optimize`: above 0 the tree is the optimized one (`PyCF_OPTIMIZED_AST`).
+    pub optimize: i64,
+}
+
+/// `ast.parse`'s `mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Exec,
+    Single,
+    Eval,
+    FuncType,
+}
+
+impl Default for ParseOptions {
+    /// `python -m ast FILE`: a module, with type comments.
+    fn default() -> ParseOptions {
+        ParseOptions {
+            mode: Mode::Exec,
+            type_comments: true,
+            feature_version: None,
+            optimize: -1,
+        }
+    }
+}
+
+impl ParseOptions {
+    /// What `compile(source, name, "exec")` parses: no type comments.
+    pub fn compile() -> ParseOptions {
+        ParseOptions {
+            type_comments: false,
+            ..ParseOptions::default()
+        }
+    }
+
+    /// The parse `python -m ast` makes with these options, or the message (and exit status)
+    /// with which it refuses them before parsing.
+    pub fn from_ast_options(
+        o: &crate::dump::AstOptions,
+        version: PyVersion,
+    ) -> Result<ParseOptions, (String, i32)> {
+        let _ = version;
+        let mode = match o.mode.as_str() {
+            "exec" => Mode::Exec,
+            "single" => Mode::Single,
+            "eval" => Mode::Eval,
+            "func_type" => Mode::FuncType,
+            other => return Err((format!("cpyviz: unknown mode {other:?}\n"), 2)),
+        };
+        let feature_version = match &o.feature_version {
+            None => None,
+            Some(v) if v.is_empty() => None,
+            Some(v) => Some(feature_version(v)?),
+        };
+        if !(-1..=2).contains(&o.optimize) {
+            return Err(("ValueError: compile(): invalid optimize value\n".into(), 1));
+        }
+        Ok(ParseOptions {
+            mode,
+            type_comments: o.type_comments,
+            feature_version,
+            optimize: o.optimize,
+        })
+    }
+}
+
+/// `--feature-version 3.N` as `python -m ast` reads it (`major, minor = map(int, s.split('.', 1))`,
+/// then `ast.parse` wants major 3): the minor version, or the message and exit status of the
+/// refusal.
+fn feature_version(text: &str) -> Result<i64, (String, i32)> {
+    let invalid = || {
+        (
+            "cpyviz dump ast: error: Invalid format for --feature-version; expected format 3.x \
+             (for example, 3.10)\n"
+                .to_string(),
+            2,
+        )
+    };
+    let (major, minor) = text.split_once('.').ok_or_else(invalid)?;
+    let int = |s: &str| -> Option<i64> {
+        // Python's int(): surrounding whitespace and single underscores between digits.
+        let t = s.trim();
+        if t.is_empty() || t.starts_with('_') || t.ends_with('_') || t.contains("__") {
+            return None;
+        }
+        let digits: String = t.chars().filter(|&c| c != '_').collect();
+        let (neg, digits) = match digits.strip_prefix(['-', '+']) {
+            Some(rest) => (digits.starts_with('-'), rest.to_string()),
+            None => (false, digits),
+        };
+        let value: String = digits
+            .chars()
+            .map(|c| c.to_digit(10).and_then(|d| char::from_digit(d, 10)))
+            .collect::<Option<String>>()?;
+        let n: i64 = value.parse().ok()?;
+        Some(if neg { -n } else { n })
+    };
+    let (Some(major), Some(minor)) = (int(major), int(minor)) else {
+        return Err(invalid());
+    };
+    if major != 3 {
+        return Err((
+            format!("ValueError: Unsupported major version: {major}\n"),
+            1,
+        ));
+    }
+    if i32::try_from(minor).is_err() {
+        return Err((
+            "OverflowError: Python int too large to convert to C int\n".into(),
+            1,
+        ));
+    }
+    Ok(minor)
+}
+
+/// [`parse_with_warnings`] with `ast.parse`'s options.
+#[allow(clippy::result_large_err)]
+pub fn parse_with_options(
+    src: &Source,
+    version: PyVersion,
+    options: &ParseOptions,
+) -> (Result<AstNode, PyError>, Vec<SyntaxWarning>) {
+    if options.mode != Mode::Exec || options.feature_version.is_some() || options.optimize > 0 {
+        let e = PyError::new(
+            PyErrorKind::Unsupported,
+            "this parse option is not modelled yet; try --engine cpython",
+            src.path.clone(),
+        );
+        return (Err(e), Vec::new());
+    }
+    let use_type_comments = options.type_comments;
     let text = src.text.clone();
     let path = src.path.clone();
     type Parsed = (AstNode, Vec<(usize, usize, String)>);
@@ -210,7 +354,11 @@ pub fn parse_with_warnings(
                 return Err(ParseFailure::Internal);
             };
             let body = &m.body;
-            let (type_comments, ignores) = errors::type_comments(&text, &sc.comments);
+            let (type_comments, ignores) = if use_type_comments {
+                errors::type_comments(&text, &sc.comments)
+            } else {
+                (Vec::new(), Vec::new())
+            };
             let comments = sc.comments.iter().map(|c| (c.start, c.end)).collect();
             let mut conv = convert::Converter::new(version, text.clone(), comments, type_comments);
             conv.lazy_imports = lazy.clone();

@@ -20,7 +20,17 @@ use crate::version::PyVersion;
 pub fn capture(source: Source, version: PyVersion) -> Capture {
     let tokens = tokens::tokenize(&source, version);
     let (ast, parse_warnings) = ast::parse_with_warnings(&source, version);
-    let (bytecode, compile_warnings) = match &ast {
+    // `python -m ast` parses with type comments, `compile()` without: a `# type:` comment where
+    // the grammar has no place for one fails only the former.
+    let untyped = match &ast {
+        Err(e)
+            if e.kind == crate::error::PyErrorKind::SyntaxError && source.text.contains("type") =>
+        {
+            Some(ast::parse_with_options(&source, version, &ast::ParseOptions::compile()).0)
+        }
+        _ => None,
+    };
+    let (bytecode, compile_warnings) = match untyped.as_ref().unwrap_or(&ast) {
         Ok(tree) => compile_with_warnings(tree, &source, version),
         Err(e) => (Err(e.clone()), Vec::new()),
     };

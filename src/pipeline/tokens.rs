@@ -132,7 +132,7 @@ pub fn tokenize_with_warnings(
 }
 
 /// The text `python -m tokenize -e FILE` prints for `tokens`.
-pub fn dump(tokens: &[Token]) -> String {
+pub fn dump(tokens: &[Token], version: PyVersion) -> String {
     let mut out = String::new();
     for t in tokens {
         let range = format!("{},{}-{},{}:", t.start.0, t.start.1, t.end.0, t.end.1);
@@ -140,7 +140,7 @@ pub fn dump(tokens: &[Token]) -> String {
             "{:<20}{:<15}{:<15}\n",
             range,
             t.kind.name(),
-            crate::pyrepr::str_repr(&t.text)
+            crate::pyrepr::str_repr(&t.text, version)
         ));
     }
     out
@@ -164,9 +164,9 @@ pub fn render_error(err: &PyError) -> String {
 ///
 /// This differs from [`Source::decode`] (which the other stages use, like `compile()`): the
 /// `tokenize` module tolerates bytes `compile()` rejects, and rejects a few it accepts.
-pub fn decode_for_tokenize(path: &str, bytes: &[u8]) -> Result<Source, String> {
+pub fn decode_for_tokenize(path: &str, bytes: &[u8], version: PyVersion) -> Result<Source, String> {
     let fail = |msg: String| Err(format!("{path}: error: {msg}\n"));
-    let name = crate::pyrepr::str_repr(path);
+    let name = crate::pyrepr::str_repr(path, version);
     let (body, bom) = match bytes.strip_prefix(b"\xef\xbb\xbf") {
         Some(rest) => (rest, true),
         None => (bytes, false),
@@ -323,7 +323,7 @@ mod tests {
     fn dump_of(src: &str) -> Result<String, String> {
         let source = Source::from_text("t.py", src);
         tokenize(&source, PyVersion::V3_14)
-            .map(|t| dump(&t))
+            .map(|t| dump(&t, PyVersion::V3_14))
             .map_err(|e| render_error(&e))
     }
 
@@ -368,7 +368,8 @@ mod tests {
 
     #[test]
     fn decoding_like_tokenize() {
-        let enc = |bytes: &[u8]| decode_for_tokenize("t.py", bytes).map(|s| s.encoding);
+        let enc =
+            |bytes: &[u8]| decode_for_tokenize("t.py", bytes, PyVersion::V3_14).map(|s| s.encoding);
         assert_eq!(enc(b"\xef\xbb\xbfx = 1\n"), Ok("utf-8".into()));
         assert_eq!(enc(b"# coding: latin1\nx = '\xe9'\n"), Ok("latin1".into()));
         assert_eq!(
@@ -388,9 +389,9 @@ mod tests {
             Err("t.py: error: invalid or missing encoding declaration for 't.py'\n".into())
         );
         // Past the lines `detect_encoding` reads, bad bytes become U+FFFD.
-        let s = decode_for_tokenize("t.py", b"x = 1\n\xff\n").unwrap();
+        let s = decode_for_tokenize("t.py", b"x = 1\n\xff\n", PyVersion::V3_14).unwrap();
         assert_eq!(
-            dump(&tokenize(&s, PyVersion::V3_14).unwrap())
+            dump(&tokenize(&s, PyVersion::V3_14).unwrap(), PyVersion::V3_14)
                 .lines()
                 .nth(5),
             Some("2,0-2,1:            NAME           '\u{fffd}'            ")

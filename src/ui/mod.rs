@@ -536,7 +536,7 @@ fn render_tokens(app: &App, areas: &Areas, buf: &mut Buffer) {
             Span::styled(if selected { "▶ " } else { "  " }, THEME.key),
             Span::styled(format!("{pos:<16}"), Style::new().fg(THEME.dim)),
             Span::styled(format!("{:<16}", t.kind.name()), token_style(t.kind)),
-            Span::styled(str_repr(&t.text), THEME.text),
+            Span::styled(str_repr(&t.text, app.capture().version), THEME.text),
         ]);
         line.patch_style(base)
             .render(Rect::new(inner.x, y, inner.width, 1), buf);
@@ -612,7 +612,7 @@ fn selection_lines(app: &App) -> Vec<Line<'static>> {
                     token_style(t.kind).add_modifier(Modifier::BOLD),
                 ),
                 Span::raw(" "),
-                Span::styled(str_repr(&t.text), THEME.text),
+                Span::styled(str_repr(&t.text, cap.version), THEME.text),
                 Span::styled(
                     format!(
                         "  · line {} col {} to line {} col {}",

@@ -12,6 +12,7 @@ use crate::compiler::ir::{ConstValue, Label, Loc};
 use crate::compiler::op::Op;
 use crate::compiler::symtable::NameScope;
 use crate::pipeline::ast::{AstNode, AstValue, Constant};
+use crate::pystr::PyStr;
 use crate::version::PyVersion;
 use num_bigint::BigInt;
 
@@ -1120,7 +1121,7 @@ impl<'a> Compiler<'a> {
     fn kwnames(&mut self, loc: Loc, kws: &[&'a AstNode]) {
         let names = kws
             .iter()
-            .map(|k| ConstValue::Str(k.str("arg").unwrap_or("").to_string()))
+            .map(|k| ConstValue::Str(k.str("arg").unwrap_or("").to_string().into()))
             .collect();
         self.load_const(ConstValue::Tuple(names), loc);
     }
@@ -1272,7 +1273,7 @@ impl<'a> Compiler<'a> {
         match p {
             Part::Node(n) => self.visit_expr(n),
             Part::Literal(s) => {
-                self.load_str(s, Loc::NONE);
+                self.load_const(ConstValue::Str(s.clone()), Loc::NONE);
                 Ok(())
             }
             Part::Format {
@@ -1365,7 +1366,7 @@ impl<'a> Compiler<'a> {
         };
         self.visit_expr(value)?;
         let text = match e.field("str") {
-            Some(AstValue::Str(s)) => s.clone(),
+            Some(AstValue::Str(s)) => s.as_str().into(),
             Some(AstValue::Const(Constant::Str(s))) => s.clone(),
             _ => return Err(self.unsupported("this t-string field", e)),
         };
@@ -1580,7 +1581,7 @@ impl<'a> Compiler<'a> {
 /// by the AST preprocessor (a literal, or a `%s`/`%r`/`%a` unit with its argument).
 enum Part<'a> {
     Node(&'a AstNode),
-    Literal(String),
+    Literal(PyStr),
     Format {
         arg: &'a AstNode,
         conversion: u8,
@@ -1699,27 +1700,32 @@ fn percent_format(e: &AstNode) -> Option<Vec<Part<'_>>> {
     if elts.iter().any(|x| x.is("Starred")) {
         return None;
     }
-    let chars: Vec<char> = fmt.chars().collect();
+    // The format's code points (a lone surrogate is literal text: it matches no format unit).
+    let cps = fmt.code_points();
+    let chars: Vec<char> = cps
+        .iter()
+        .map(|&c| char::from_u32(c).unwrap_or('\u{fffd}'))
+        .collect();
     let mut pos = 0;
     let mut used = 0;
     let mut parts = Vec::new();
     loop {
         // A literal run, `%%` standing for `%`.
         let start = pos;
-        let mut lit = String::new();
+        let mut lit: Vec<u32> = Vec::new();
         while pos < chars.len() {
             if chars[pos] != '%' {
-                lit.push(chars[pos]);
+                lit.push(cps[pos]);
                 pos += 1;
             } else if pos + 1 < chars.len() && chars[pos + 1] == '%' {
-                lit.push('%');
+                lit.push('%' as u32);
                 pos += 2;
             } else {
                 break;
             }
         }
         if pos > start {
-            parts.push(Part::Literal(lit));
+            parts.push(Part::Literal(PyStr::from_code_points(lit)));
         }
         if pos >= chars.len() {
             break;

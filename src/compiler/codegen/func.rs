@@ -125,7 +125,7 @@ impl<'a> Compiler<'a> {
             count += 1;
             let name = arg.as_node().and_then(|a| a.str("arg")).unwrap_or("");
             let mangled = self.mangle(name);
-            self.load_const(ConstValue::Str(mangled), loc);
+            self.load_const(ConstValue::Str(mangled.into()), loc);
             self.visit_expr(default)?;
         }
         if count > 0 {
@@ -317,7 +317,7 @@ impl<'a> Compiler<'a> {
             first_loc.get_or_insert(loc);
             n += 1;
             let name = tp.str("name").unwrap_or("");
-            self.load_const(ConstValue::Str(name.to_string()), loc);
+            self.load_const(ConstValue::Str(name.to_string().into()), loc);
             let default_value = tp.node("default_value");
             match tp.kind.as_str() {
                 "TypeVar" => {
@@ -559,7 +559,7 @@ impl<'a> Compiler<'a> {
             return Ok(());
         };
         let mangled = self.mangle(id);
-        self.load_const(ConstValue::Str(mangled), loc);
+        self.load_const(ConstValue::Str(mangled.into()), loc);
         if self.future_annotations {
             self.annotation_string(annotation)?;
         } else if annotation.is("Starred") {
@@ -579,14 +579,14 @@ impl<'a> Compiler<'a> {
     /// the string of its source (`_PyAST_ExprAsUnicode`).
     fn annotation_string(&mut self, annotation: &AstNode) -> R {
         let mut text = String::new();
-        if super::unparse::unparse(annotation, &mut text).is_none() {
+        if super::unparse::unparse(annotation, self.version, &mut text).is_none() {
             return Err(self.unsupported(
                 "this annotation under `from __future__ import annotations`",
                 annotation,
             ));
         }
         let loc = self.loc(annotation);
-        self.load_const(ConstValue::Str(text), loc);
+        self.load_const(ConstValue::Str(text.into()), loc);
         Ok(())
     }
 
@@ -721,7 +721,7 @@ impl<'a> Compiler<'a> {
         self.nameop("__name__", Ctx::Load, loc)?;
         self.nameop("__module__", Ctx::Store, loc)?;
         let qualname = self.u().code.qualname.clone();
-        self.load_const(ConstValue::Str(qualname), loc);
+        self.load_const(ConstValue::Str(qualname.into()), loc);
         self.nameop("__qualname__", Ctx::Store, loc)?;
         self.load_int(self.u().code.firstlineno as i64, loc);
         self.nameop("__firstlineno__", Ctx::Store, loc)?;
@@ -748,7 +748,7 @@ impl<'a> Compiler<'a> {
             .static_attributes
             .iter()
             .flatten()
-            .map(|a| ConstValue::Str(a.clone()))
+            .map(|a| ConstValue::Str(a.clone().into()))
             .collect();
         self.load_const(ConstValue::Tuple(attrs), Loc::NONE);
         self.nameop("__static_attributes__", Ctx::Store, Loc::NONE)?;
@@ -771,7 +771,7 @@ impl<'a> Compiler<'a> {
         self.emit(Op::LOAD_BUILD_CLASS, loc);
         self.emit(Op::PUSH_NULL, loc);
         self.make_closure(loc, co, 0)?;
-        self.load_const(ConstValue::Str(name.to_string()), loc);
+        self.load_const(ConstValue::Str(name.to_string().into()), loc);
         Ok(())
     }
 
@@ -796,10 +796,10 @@ impl<'a> Compiler<'a> {
                 None,
                 (0, 0, 0),
             )?;
-            self.load_const(ConstValue::Str(name.clone()), loc);
+            self.load_const(ConstValue::Str(name.clone().into()), loc);
             self.type_params(type_params)?;
         } else {
-            self.load_const(ConstValue::Str(name.clone()), loc);
+            self.load_const(ConstValue::Str(name.clone().into()), loc);
             self.load_const(ConstValue::None, loc);
         }
         self.type_alias_body(s, &name)?;
@@ -898,7 +898,7 @@ impl<'a> Compiler<'a> {
                     self.emit_raw_name(Op::LOAD_NAME, NameDict::Names, "__annotations__", loc);
                     let id = target.str("id").unwrap_or("");
                     let mangled = self.mangle(id);
-                    self.load_const(ConstValue::Str(mangled), loc);
+                    self.load_const(ConstValue::Str(mangled.into()), loc);
                     self.emit(Op::STORE_SUBSCR, loc);
                 } else if simple && matches!(scope_type, ScopeType::Module | ScopeType::Class) {
                     let index = self.add_deferred_annotation(s);
@@ -1079,7 +1079,7 @@ impl<'a> Compiler<'a> {
                 self.visit_expr(annotation)?;
             }
             self.emit_arg(Op::COPY, 2, sloc);
-            self.load_const(ConstValue::Str(mangled), sloc);
+            self.load_const(ConstValue::Str(mangled.into()), sloc);
             self.emit(Op::STORE_SUBSCR, loc);
             self.use_label(not_set);
         }
@@ -1176,7 +1176,7 @@ impl<'a> Compiler<'a> {
         self.load_int(level, loc);
         let names: Vec<ConstValue> = aliases
             .iter()
-            .map(|a| ConstValue::Str(a.str("name").unwrap_or("").to_string()))
+            .map(|a| ConstValue::Str(a.str("name").unwrap_or("").to_string().into()))
             .collect();
         self.load_const(ConstValue::Tuple(names), loc);
         let star = aliases

@@ -24,7 +24,7 @@ pub mod stmt;
 mod tests;
 pub mod unparse;
 
-use super::ir::{CodeUnit, ConstKey, ConstValue, InstrSeq, Label, Loc};
+use super::ir::{CodeUnit, ConstCache, ConstKey, ConstValue, InstrSeq, Label, Loc};
 use super::op::{Op, OpTable};
 use super::symtable::{flags, BlockType, NameScope, Scope, ScopeId, Symbol, SymbolTable};
 use crate::bytecode::CodeObject;
@@ -202,6 +202,8 @@ pub struct Compiler<'a> {
     line_starts: Vec<usize>,
     /// The `SyntaxWarning`s raised so far, in order.
     pub warnings: Vec<SyntaxWarning>,
+    /// Constants shared by every code unit of the compilation (CPython's `const_cache`).
+    pub const_cache: ConstCache,
 }
 
 /// Compiles the module whose symbol table is `table`.
@@ -212,8 +214,9 @@ pub fn compile_module(
     version: PyVersion,
 ) -> Result<CodeObject, PyError> {
     let mut c = Compiler::new(src, table, version, Mode::Assemble);
+    c.const_cache = ConstCache::new(version, identifiers(module));
     let unit = c.module_unit(module)?;
-    super::assemble::assemble(unit, version)
+    super::assemble::assemble(unit, version, &mut c.const_cache)
 }
 
 /// [`compile_module`], with the `SyntaxWarning`s codegen raised on the way (CPython prints them
@@ -225,10 +228,51 @@ pub fn compile_module_with_warnings(
     version: PyVersion,
 ) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>) {
     let mut c = Compiler::new(src, table, version, Mode::Assemble);
+    c.const_cache = ConstCache::new(version, identifiers(module));
     let result = c
         .module_unit(module)
-        .and_then(|unit| super::assemble::assemble(unit, version));
+        .and_then(|unit| super::assemble::assemble(unit, version, &mut c.const_cache));
     (result, c.warnings)
+}
+
+/// Every identifier of the tree (names, attributes, arguments, imports, …): the parser interns
+/// them all before the compiler runs.
+fn identifiers(module: &AstNode) -> std::collections::HashSet<String> {
+    use crate::pipeline::ast::AstValue;
+    let mut out = std::collections::HashSet::new();
+    let mut stack: Vec<&AstValue> = module.fields.iter().map(|(_, v)| v).collect();
+    let mut names: Vec<(&str, &AstValue)> = Vec::new();
+    while let Some(v) = stack.pop() {
+        match v {
+            AstValue::Node(n) => {
+                for (name, f) in &n.fields {
+                    names.push((name, f));
+                }
+            }
+            AstValue::List(items) => stack.extend(items.iter()),
+            _ => {}
+        }
+        while let Some((name, f)) = names.pop() {
+            match f {
+                // Type comments, `TypeIgnore` tags and a constant's `kind` are not identifiers.
+                AstValue::Str(s) if !matches!(name, "type_comment" | "tag" | "kind") => {
+                    out.insert(s.clone());
+                }
+                AstValue::List(items) if !matches!(name, "type_comment" | "tag" | "kind") => {
+                    for it in items {
+                        match it {
+                            AstValue::Str(s) => {
+                                out.insert(s.clone());
+                            }
+                            other => stack.push(other),
+                        }
+                    }
+                }
+                other => stack.push(other),
+            }
+        }
+    }
+    out
 }
 
 /// Codegen only: the module unit and its nested units as codegen leaves them (tests).
@@ -264,6 +308,7 @@ impl<'a> Compiler<'a> {
             future_annotations: false,
             line_starts,
             warnings: Vec::new(),
+            const_cache: ConstCache::default(),
         }
     }
 
@@ -554,7 +599,8 @@ impl<'a> Compiler<'a> {
             .or_insert(self.code_counter);
         match self.mode {
             Mode::Assemble => {
-                let code = super::assemble::assemble(unit.code, self.version)?;
+                let code =
+                    super::assemble::assemble(unit.code, self.version, &mut self.const_cache)?;
                 Ok(ConstValue::Code(Box::new(code)))
             }
             Mode::Collect => {
@@ -637,7 +683,7 @@ impl<'a> Compiler<'a> {
     }
 
     pub fn load_str(&mut self, value: &str, loc: Loc) {
-        self.load_const(ConstValue::Str(value.to_string()), loc);
+        self.load_const(ConstValue::Str(value.to_string().into()), loc);
     }
 
     /// `_PyCompile_DictAddObj` on one of the unit's name dicts.

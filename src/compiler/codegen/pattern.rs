@@ -10,6 +10,7 @@ use super::{Compiler, Ctx, R};
 use crate::compiler::ir::{ConstValue, Label, Loc};
 use crate::compiler::op::Op;
 use crate::pipeline::ast::{constant_repr, AstNode, AstValue, Constant};
+use crate::version::PyVersion;
 use num_bigint::BigInt;
 use num_traits::FromPrimitive;
 
@@ -51,8 +52,8 @@ fn is_star_wildcard(p: &AstNode) -> bool {
 }
 
 /// `repr()` of a name, for error messages.
-fn name_repr(name: &str) -> String {
-    constant_repr(&Constant::Str(name.to_string()))
+fn name_repr(name: &str, version: PyVersion) -> String {
+    constant_repr(&Constant::Str(name.into()), version)
 }
 
 /// The constant the AST preprocessor makes of a value pattern or mapping key: a literal, or a
@@ -328,7 +329,7 @@ impl<'a> Compiler<'a> {
                 loc,
                 format!(
                     "multiple assignments to name {} in pattern",
-                    name_repr(name)
+                    name_repr(name, self.version)
                 ),
             ));
         }
@@ -422,7 +423,7 @@ impl<'a> Compiler<'a> {
                 let msg = match name {
                     Some(n) => format!(
                         "name capture {} makes remaining patterns unreachable",
-                        name_repr(n)
+                        name_repr(n, self.version)
                     ),
                     None => "wildcard makes remaining patterns unreachable".to_string(),
                 };
@@ -478,7 +479,7 @@ impl<'a> Compiler<'a> {
         self.visit_expr(cls)?;
         let names = kwd_attrs
             .iter()
-            .map(|a| ConstValue::Str((*a).to_string()))
+            .map(|a| ConstValue::Str((*a).to_string().into()))
             .collect();
         self.load_const(ConstValue::Tuple(names), loc);
         self.emit_arg(Op::MATCH_CLASS, nargs as u32, loc);
@@ -550,7 +551,7 @@ impl<'a> Compiler<'a> {
                         loc,
                         format!(
                             "mapping pattern checks duplicate key ({})",
-                            constant_repr(&value)
+                            constant_repr(&value, self.version)
                         ),
                     ));
                 }
@@ -677,7 +678,7 @@ impl<'a> Compiler<'a> {
                     loc,
                     format!(
                         "multiple assignments to name {} in pattern",
-                        name_repr(&name)
+                        name_repr(&name, self.version)
                     ),
                 ));
             }

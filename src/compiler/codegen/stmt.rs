@@ -5,6 +5,7 @@ use super::{Compiler, Ctx, R};
 use crate::compiler::ir::{ConstValue, Loc};
 use crate::compiler::op::Op;
 use crate::pipeline::ast::{AstNode, AstValue, Constant};
+use crate::pystr::PyStr;
 
 impl<'a> Compiler<'a> {
     /// `codegen_body`: the docstring, the statements, then the deferred annotations.
@@ -145,7 +146,7 @@ pub fn future_annotations(stmts: &[AstValue]) -> bool {
 }
 
 /// `_PyAST_GetDocString`: the first statement, when it is a string constant expression.
-pub fn docstring(stmts: &[AstValue]) -> Option<&str> {
+pub fn docstring(stmts: &[AstValue]) -> Option<&PyStr> {
     let first = stmts.first()?.as_node()?;
     if !first.is("Expr") {
         return None;
@@ -159,43 +160,41 @@ pub fn docstring(stmts: &[AstValue]) -> Option<&str> {
 
 /// `_PyCompile_CleanDoc`: `inspect.cleandoc` without dropping leading/trailing blank lines
 /// (tabs expanded, the common indentation of the lines after the first removed, the first line's
-/// leading spaces removed).
-pub fn clean_doc(doc: &str) -> String {
-    let doc = expand_tabs(doc);
-    let mut lines = doc.split('\n');
-    let first = lines.next().unwrap_or("");
-    let rest: Vec<&str> = lines.collect();
+/// leading spaces removed). Works on code points, so a docstring may hold lone surrogates.
+pub fn clean_doc(doc: &PyStr) -> PyStr {
+    const SPACE: u32 = ' ' as u32;
+    let doc = expand_tabs(&doc.code_points());
+    let mut lines = doc.split(|&c| c == '\n' as u32);
+    let first = lines.next().unwrap_or(&[]);
+    let rest: Vec<&[u32]> = lines.collect();
+    let indent = |l: &[u32]| l.iter().take_while(|&&c| c == SPACE).count();
     let margin = rest
         .iter()
-        .filter(|l| l.chars().any(|c| c != ' '))
-        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .filter(|l| l.iter().any(|&c| c != SPACE))
+        .map(|l| indent(l))
         .min()
         .unwrap_or(0);
-    let mut out = String::with_capacity(doc.len());
-    out.push_str(first.trim_start_matches(' '));
+    let mut out = Vec::with_capacity(doc.len());
+    out.extend_from_slice(&first[indent(first)..]);
     for l in rest {
-        out.push('\n');
-        let strip = margin.min(l.len() - l.trim_start_matches(' ').len());
-        out.push_str(&l[strip..]);
+        out.push('\n' as u32);
+        out.extend_from_slice(&l[margin.min(indent(l))..]);
     }
-    out
+    PyStr::from_code_points(out)
 }
 
 /// `str.expandtabs()` with tab size 8.
-fn expand_tabs(s: &str) -> String {
-    if !s.contains('\t') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
+fn expand_tabs(s: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(s.len());
     let mut col = 0;
-    for ch in s.chars() {
-        match ch {
-            '\t' => {
+    for &ch in s {
+        match char::from_u32(ch) {
+            Some('\t') => {
                 let n = 8 - col % 8;
-                out.extend(std::iter::repeat_n(' ', n));
+                out.extend(std::iter::repeat_n(' ' as u32, n));
                 col += n;
             }
-            '\n' | '\r' => {
+            Some('\n' | '\r') => {
                 out.push(ch);
                 col = 0;
             }

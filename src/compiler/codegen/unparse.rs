@@ -3,6 +3,26 @@
 //! the AST (operators spaced, minimal parentheses by precedence, constants by `repr`).
 
 use crate::pipeline::ast::{constant_repr, AstNode, AstValue, Constant};
+use crate::version::PyVersion;
+
+/// The text being built, and the version whose `repr` rules constants follow.
+struct Out {
+    text: String,
+    version: PyVersion,
+}
+
+impl std::ops::Deref for Out {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.text
+    }
+}
+
+impl std::ops::DerefMut for Out {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.text
+    }
+}
 
 /// Precedence levels, lowest first.
 const PR_TUPLE: u8 = 0;
@@ -24,26 +44,33 @@ const PR_POWER: u8 = 13;
 const PR_AWAIT: u8 = 14;
 const PR_ATOM: u8 = 15;
 
-/// The text of `e` as an annotation string; `None` for a malformed tree.
-pub fn unparse(e: &AstNode, out: &mut String) -> Option<()> {
-    expr(e, PR_TEST, out)
+/// The text of `e` as an annotation string, as CPython `version` spells it; `None` for a
+/// malformed tree.
+pub fn unparse(e: &AstNode, version: PyVersion, out: &mut String) -> Option<()> {
+    let mut o = Out {
+        text: std::mem::take(out),
+        version,
+    };
+    let r = expr(e, PR_TEST, &mut o);
+    *out = o.text;
+    r
 }
 
-fn open(level: u8, pr: u8, out: &mut String) {
+fn open(level: u8, pr: u8, out: &mut Out) {
     if level > pr {
         out.push('(');
     }
 }
 
-fn close(level: u8, pr: u8, out: &mut String) {
+fn close(level: u8, pr: u8, out: &mut Out) {
     if level > pr {
         out.push(')');
     }
 }
 
 /// `repr()` of a constant, with infinities spelled `1e309` so the text parses back.
-fn constant(c: &Constant, out: &mut String) {
-    let text = constant_repr(c);
+fn constant(c: &Constant, out: &mut Out) {
+    let text = constant_repr(c, out.version);
     match c {
         Constant::Float(f) if f.is_infinite() => out.push_str(&text.replace("inf", "1e309")),
         Constant::Complex { .. } => out.push_str(&text.replace("inf", "1e309")),
@@ -51,7 +78,7 @@ fn constant(c: &Constant, out: &mut String) {
     }
 }
 
-fn seq(nodes: &[AstValue], level: u8, out: &mut String) -> Option<()> {
+fn seq(nodes: &[AstValue], level: u8, out: &mut Out) -> Option<()> {
     for (i, n) in nodes.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
@@ -61,7 +88,7 @@ fn seq(nodes: &[AstValue], level: u8, out: &mut String) -> Option<()> {
     Some(())
 }
 
-fn expr(e: &AstNode, level: u8, out: &mut String) -> Option<()> {
+fn expr(e: &AstNode, level: u8, out: &mut Out) -> Option<()> {
     match e.kind.as_str() {
         "BoolOp" => {
             let and = e.node("op")?.is("And");
@@ -269,9 +296,10 @@ fn expr(e: &AstNode, level: u8, out: &mut String) -> Option<()> {
             constant(c, out);
         }
         "JoinedStr" => {
-            let body = fstring_body(e)?;
+            let version = out.version;
+            let body = fstring_body(e, version)?;
             out.push('f');
-            out.push_str(&constant_repr(&Constant::Str(body)));
+            out.push_str(&constant_repr(&Constant::Str(body.into()), version));
         }
         "FormattedValue" => formatted_value(e, out)?,
         "Attribute" => {
@@ -338,7 +366,7 @@ fn expr(e: &AstNode, level: u8, out: &mut String) -> Option<()> {
     Some(())
 }
 
-fn genexp(e: &AstNode, out: &mut String) -> Option<()> {
+fn genexp(e: &AstNode, out: &mut Out) -> Option<()> {
     out.push('(');
     expr(e.node("elt")?, PR_TEST, out)?;
     comprehensions(e, out)?;
@@ -346,7 +374,7 @@ fn genexp(e: &AstNode, out: &mut String) -> Option<()> {
     Some(())
 }
 
-fn comprehensions(e: &AstNode, out: &mut String) -> Option<()> {
+fn comprehensions(e: &AstNode, out: &mut Out) -> Option<()> {
     for gen in e.nodes("generators") {
         let is_async = gen.int("is_async").unwrap_or(0) != 0;
         out.push_str(if is_async { " async for " } else { " for " });
@@ -362,9 +390,9 @@ fn comprehensions(e: &AstNode, out: &mut String) -> Option<()> {
 }
 
 /// `append_ast_args`: a lambda's parameters.
-fn arguments(args: &AstNode, out: &mut String) -> Option<()> {
+fn arguments(args: &AstNode, out: &mut Out) -> Option<()> {
     let mut first = true;
-    let mut sep = |out: &mut String| {
+    let mut sep = |out: &mut Out| {
         if !first {
             out.push_str(", ");
         }
@@ -415,7 +443,7 @@ fn arguments(args: &AstNode, out: &mut String) -> Option<()> {
     Some(())
 }
 
-fn arg(a: &AstNode, out: &mut String) -> Option<()> {
+fn arg(a: &AstNode, out: &mut Out) -> Option<()> {
     out.push_str(a.str("arg")?);
     if let Some(annotation) = a.node("annotation") {
         out.push_str(": ");
@@ -425,27 +453,32 @@ fn arg(a: &AstNode, out: &mut String) -> Option<()> {
 }
 
 /// The text inside an f-string's quotes (literal braces doubled).
-fn fstring_body(e: &AstNode) -> Option<String> {
-    let mut body = String::new();
+fn fstring_body(e: &AstNode, version: PyVersion) -> Option<String> {
+    let mut body = Out {
+        text: String::new(),
+        version,
+    };
     for v in e.nodes("values") {
         fstring_element(v, false, &mut body)?;
     }
-    Some(body)
+    Some(body.text)
 }
 
-fn fstring_element(e: &AstNode, is_format_spec: bool, out: &mut String) -> Option<()> {
+fn fstring_element(e: &AstNode, is_format_spec: bool, out: &mut Out) -> Option<()> {
     match e.kind.as_str() {
         "Constant" => match e.constant()? {
-            Constant::Str(s) => out.push_str(&s.replace('{', "{{").replace('}', "}}")),
+            // A lone surrogate in an f-string annotation: not modelled (refused by the caller).
+            Constant::Str(s) => out.push_str(&s.as_str()?.replace('{', "{{").replace('}', "}}")),
             _ => return None,
         },
         "JoinedStr" => {
-            let body = fstring_body(e)?;
+            let version = out.version;
+            let body = fstring_body(e, version)?;
             if is_format_spec {
                 out.push_str(&body);
             } else {
                 out.push('f');
-                out.push_str(&constant_repr(&Constant::Str(body)));
+                out.push_str(&constant_repr(&Constant::Str(body.into()), version));
             }
         }
         "FormattedValue" => formatted_value(e, out)?,
@@ -455,9 +488,13 @@ fn fstring_element(e: &AstNode, is_format_spec: bool, out: &mut String) -> Optio
 }
 
 /// `append_formattedvalue`: `{value!r:spec}`.
-fn formatted_value(e: &AstNode, out: &mut String) -> Option<()> {
-    let mut value = String::new();
+fn formatted_value(e: &AstNode, out: &mut Out) -> Option<()> {
+    let mut value = Out {
+        text: String::new(),
+        version: out.version,
+    };
     expr(e.node("value")?, PR_TEST + 1, &mut value)?;
+    let value = value.text;
     out.push_str(if value.starts_with('{') { "{ " } else { "{" });
     out.push_str(&value);
     match e.int("conversion").unwrap_or(-1) {

@@ -6,6 +6,8 @@
 
 use crate::compiler::ir::ConstValue;
 use crate::pyrepr;
+use crate::pystr::PyStr;
+use crate::version::PyVersion;
 use num_bigint::BigInt;
 use num_traits::{Signed, ToPrimitive, Zero};
 
@@ -264,9 +266,9 @@ fn safe_multiply(v: &ConstValue, w: &ConstValue) -> Option<ConstValue> {
                 return Some(ConstValue::Tuple(out));
             }
             ConstValue::Str(s) => {
-                let size = s.chars().count() as i64;
+                let size = s.char_len() as i64;
                 if size == 0 {
-                    return Some(ConstValue::Str(String::new()));
+                    return Some(ConstValue::Str(PyStr::default()));
                 }
                 let n = repeat_count(&n)?;
                 if n < 0 || n > MAX_STR_SIZE / size {
@@ -417,9 +419,11 @@ fn subscript(v: &ConstValue, w: &ConstValue) -> Option<ConstValue> {
     };
     match (v, w) {
         (ConstValue::Str(s), ConstValue::Slice(parts)) => {
-            let chars: Vec<char> = s.chars().collect();
+            let chars = s.code_points();
             let pos = slice_positions(parts, chars.len() as i64)?;
-            Some(ConstValue::Str(pos.into_iter().map(|i| chars[i]).collect()))
+            Some(ConstValue::Str(PyStr::from_code_points(
+                pos.into_iter().map(|i| chars[i]).collect(),
+            )))
         }
         (ConstValue::Bytes(b), ConstValue::Slice(parts)) => {
             let pos = slice_positions(parts, b.len() as i64)?;
@@ -432,8 +436,10 @@ fn subscript(v: &ConstValue, w: &ConstValue) -> Option<ConstValue> {
             ))
         }
         (ConstValue::Str(s), _) => {
-            let chars: Vec<char> = s.chars().collect();
-            Some(ConstValue::Str(chars[index(chars.len())?].to_string()))
+            let chars = s.code_points();
+            Some(ConstValue::Str(PyStr::from_code_points(vec![
+                chars[index(chars.len())?],
+            ])))
         }
         (ConstValue::Bytes(b), _) => Some(ConstValue::Int(BigInt::from(b[index(b.len())?]))),
         (ConstValue::Tuple(t), _) => Some(t[index(t.len())?].clone()),
@@ -443,7 +449,7 @@ fn subscript(v: &ConstValue, w: &ConstValue) -> Option<ConstValue> {
 
 fn concat(v: &ConstValue, w: &ConstValue) -> Option<ConstValue> {
     match (v, w) {
-        (ConstValue::Str(a), ConstValue::Str(b)) => Some(ConstValue::Str(format!("{a}{b}"))),
+        (ConstValue::Str(a), ConstValue::Str(b)) => Some(ConstValue::Str(a.concat(b))),
         (ConstValue::Bytes(a), ConstValue::Bytes(b)) => {
             Some(ConstValue::Bytes([a.as_slice(), b.as_slice()].concat()))
         }
@@ -504,86 +510,9 @@ pub fn unaryop(op: Unary, v: &ConstValue) -> Option<ConstValue> {
     }
 }
 
-/// `hash()` of an `int`/`bool` constant (CPython's modular hash; -1 becomes -2).
-fn int_hash(v: &ConstValue) -> Option<i64> {
-    const MODULUS: i128 = (1 << 61) - 1;
-    let i = as_int(v)?;
-    let n: i128 = i.to_i128()?;
-    let h = (n.abs() % MODULUS) as i64;
-    let h = if n < 0 { -h } else { h };
-    Some(if h == -1 { -2 } else { h })
-}
-
-/// The order a `frozenset` built from `items` (in that order) iterates in, when every item is
-/// an `int`/`bool` whose hash is known: a model of CPython's set table (8 slots to start,
-/// linear probes of 9, perturbed probing, growth to 4× the used count at 60% fill).
-/// Duplicates are dropped; `None` for other item types (their hashes vary between runs).
-pub fn frozenset_order(items: Vec<ConstValue>) -> Vec<ConstValue> {
-    const LINEAR_PROBES: usize = 9;
-    const PERTURB_SHIFT: u32 = 5;
-    let Some(hashes) = items.iter().map(int_hash).collect::<Option<Vec<i64>>>() else {
-        return items;
-    };
-    fn place(table: &mut [Option<(i64, usize)>], h: i64, idx: usize, items: &[ConstValue]) -> bool {
-        let mask = table.len() - 1;
-        let mut perturb = h as u64;
-        let mut i = (h as u64 as usize) & mask;
-        loop {
-            let probes = if i + LINEAR_PROBES <= mask {
-                LINEAR_PROBES
-            } else {
-                0
-            };
-            for j in 0..=probes {
-                match table[i + j] {
-                    None => {
-                        table[i + j] = Some((h, idx));
-                        return true;
-                    }
-                    Some((eh, eidx)) => {
-                        if eh == h && as_int(&items[eidx]) == as_int(&items[idx]) {
-                            return false;
-                        }
-                    }
-                }
-            }
-            perturb >>= PERTURB_SHIFT;
-            i = (i
-                .wrapping_mul(5)
-                .wrapping_add(1)
-                .wrapping_add(perturb as usize))
-                & mask;
-        }
-    }
-    let mut table: Vec<Option<(i64, usize)>> = vec![None; 8];
-    let mut used = 0usize;
-    for (idx, &h) in hashes.iter().enumerate() {
-        if place(&mut table, h, idx, &items) {
-            used += 1;
-            let mask = table.len() - 1;
-            if used * 5 >= mask * 3 {
-                let minused = if used > 50000 { used * 2 } else { used * 4 };
-                let mut size = 8;
-                while size <= minused {
-                    size <<= 1;
-                }
-                let old = std::mem::replace(&mut table, vec![None; size]);
-                for (eh, eidx) in old.into_iter().flatten() {
-                    place(&mut table, eh, eidx, &items);
-                }
-            }
-        }
-    }
-    table
-        .into_iter()
-        .flatten()
-        .map(|(_, idx)| items[idx].clone())
-        .collect()
-}
-
 /// `repr()` of a constant; code objects use their `repr` (or a placeholder built from
 /// `filename` when they have none).
-pub fn const_repr(v: &ConstValue, filename: &str) -> String {
+pub fn const_repr(v: &ConstValue, filename: &str, version: PyVersion) -> String {
     match v {
         ConstValue::None => "None".into(),
         ConstValue::Bool(true) => "True".into(),
@@ -592,10 +521,13 @@ pub fn const_repr(v: &ConstValue, filename: &str) -> String {
         ConstValue::Int(i) => i.to_string(),
         ConstValue::Float(f) => pyrepr::float_repr(*f),
         ConstValue::Complex { re, im } => pyrepr::complex_repr(*re, *im),
-        ConstValue::Str(s) => pyrepr::str_repr(s),
+        ConstValue::Str(s) => pyrepr::pystr_repr(s, version),
         ConstValue::Bytes(b) => pyrepr::bytes_repr(b),
         ConstValue::Tuple(items) => {
-            let parts: Vec<String> = items.iter().map(|c| const_repr(c, filename)).collect();
+            let parts: Vec<String> = items
+                .iter()
+                .map(|c| const_repr(c, filename, version))
+                .collect();
             if parts.len() == 1 {
                 format!("({},)", parts[0])
             } else {
@@ -606,15 +538,18 @@ pub fn const_repr(v: &ConstValue, filename: &str) -> String {
             if items.is_empty() {
                 "frozenset()".into()
             } else {
-                let parts: Vec<String> = items.iter().map(|c| const_repr(c, filename)).collect();
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|c| const_repr(c, filename, version))
+                    .collect();
                 format!("frozenset({{{}}})", parts.join(", "))
             }
         }
         ConstValue::Slice(p) => format!(
             "slice({}, {}, {})",
-            const_repr(&p[0], filename),
-            const_repr(&p[1], filename),
-            const_repr(&p[2], filename)
+            const_repr(&p[0], filename, version),
+            const_repr(&p[1], filename, version),
+            const_repr(&p[2], filename, version)
         ),
         ConstValue::Code(code) => {
             if code.repr.is_empty() {
@@ -651,7 +586,7 @@ mod tests {
 
     #[test]
     fn arithmetic_follows_python() {
-        let r = |v: Option<ConstValue>| const_repr(&v.unwrap(), "f");
+        let r = |v: Option<ConstValue>| const_repr(&v.unwrap(), "f", PyVersion::V3_14);
         assert_eq!(r(binop(&int(7), "NB_FLOOR_DIVIDE", &int(-2))), "-4");
         assert_eq!(r(binop(&int(7), "NB_REMAINDER", &int(-2))), "-1");
         assert_eq!(r(binop(&int(1), "NB_TRUE_DIVIDE", &int(4))), "0.25");

@@ -139,7 +139,7 @@ pub fn constant(c: &ast::Constant) -> Constant {
     match c {
         ast::Constant::None => Constant::None,
         ast::Constant::Bool(b) => Constant::Bool(*b),
-        ast::Constant::Str(x) => Constant::Str(x.clone()),
+        ast::Constant::Str(x) => Constant::Str(x.as_str().into()),
         ast::Constant::Bytes(b) => Constant::Bytes(b.clone()),
         ast::Constant::Int(i) => Constant::Int(i.to_string()),
         // The parser never produces tuples; show something harmless.

@@ -451,7 +451,7 @@ impl Values {
                 self.out.push(AstValue::Node(Box::new(node(
                     "Constant",
                     Some(Span::new(s, e)),
-                    vec![("value", AstValue::Const(Constant::Str(t)))],
+                    vec![("value", AstValue::Const(Constant::Str(t.into())))],
                 ))));
             }
         }
