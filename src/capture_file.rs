@@ -172,6 +172,7 @@ fn ast_from_json(v: &Value) -> Result<AstNode, String> {
         kind: kind.to_string(),
         fields,
         span,
+        pos: None,
     })
 }
 
@@ -231,6 +232,7 @@ mod tests {
                 ("kind".into(), AstValue::None),
             ],
             span: Some(Span::new(0, 5)),
+            pos: None,
         };
         Capture {
             format: CAPTURE_FORMAT,

@@ -13,6 +13,8 @@ pub enum PyErrorKind {
     TokenError,
     /// Something cpyviz's model cannot handle yet (never a wrong answer instead).
     Unsupported,
+    /// `compile()` encoding a docstring that holds a lone surrogate.
+    UnicodeEncodeError,
 }
 
 impl PyErrorKind {
@@ -23,6 +25,7 @@ impl PyErrorKind {
             PyErrorKind::TabError => "TabError",
             PyErrorKind::TokenError => "TokenError",
             PyErrorKind::Unsupported => "cpyviz: unsupported",
+            PyErrorKind::UnicodeEncodeError => "UnicodeEncodeError",
         }
     }
 }
@@ -85,7 +88,10 @@ impl PyError {
         let mut suffix = String::new();
         if let Some(lineno) = self.lineno {
             out.push_str(&format!("  File \"{}\", line {}\n", self.filename, lineno));
-        } else if self.kind != PyErrorKind::Unsupported {
+        } else if !matches!(
+            self.kind,
+            PyErrorKind::Unsupported | PyErrorKind::UnicodeEncodeError
+        ) {
             suffix = format!(" ({})", self.filename);
         }
         if let Some(text) = &self.text {

@@ -154,6 +154,7 @@ mod tests {
             kind: kind.into(),
             fields: fields.into_iter().map(|(n, v)| (n.into(), v)).collect(),
             span: span.map(|(a, b)| Span::new(a, b)),
+            pos: None,
         }
     }
 

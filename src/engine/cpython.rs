@@ -652,6 +652,7 @@ fn ast_node(v: &Value, src: &Source, src_matches: bool) -> Result<AstNode, Strin
         kind: kind.to_string(),
         fields,
         span,
+        pos: None,
     })
 }
 

@@ -4056,18 +4056,18 @@ static CACHE_FORMAT: &[(&str, &[(&str, u8)])] = &[
         "LOAD_ATTR",
         &[
             ("counter", 1),
-            ("descr", 4),
-            ("keys_version", 2),
             ("version", 2),
+            ("keys_version", 2),
+            ("descr", 4),
         ],
     ),
     (
         "LOAD_GLOBAL",
         &[
-            ("builtin_keys_version", 1),
             ("counter", 1),
             ("index", 1),
             ("module_keys_version", 1),
+            ("builtin_keys_version", 1),
         ],
     ),
     ("LOAD_SUPER_ATTR", &[("counter", 1)]),
@@ -4078,7 +4078,7 @@ static CACHE_FORMAT: &[(&str, &[(&str, u8)])] = &[
     ("SEND", &[("counter", 1)]),
     (
         "STORE_ATTR",
-        &[("counter", 1), ("index", 1), ("version", 2)],
+        &[("counter", 1), ("version", 2), ("index", 1)],
     ),
     ("STORE_SUBSCR", &[("counter", 1)]),
     ("TO_BOOL", &[("counter", 1), ("version", 2)]),

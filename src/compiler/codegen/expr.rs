@@ -11,7 +11,7 @@ use super::{Compiler, Ctx, NameOp, ScopeType, R};
 use crate::compiler::ir::{ConstValue, Label, Loc};
 use crate::compiler::op::Op;
 use crate::compiler::symtable::NameScope;
-use crate::pipeline::ast::{AstNode, AstValue, Constant};
+use crate::pipeline::ast::{preprocess, AstNode, AstValue, Constant};
 use crate::pystr::PyStr;
 use crate::version::PyVersion;
 use num_bigint::BigInt;
@@ -245,7 +245,8 @@ impl<'a> Compiler<'a> {
         else {
             return Err(self.unsupported("this binary operation", e));
         };
-        if let Some(parts) = percent_format(e) {
+        if let Some(parts) = preprocess::percent_format(e) {
+            let parts: Vec<Part<'a>> = parts.into_iter().map(Part::from).collect();
             return self.joined_parts(self.loc(e), &parts);
         }
         let loc = self.loc(e);
@@ -1589,6 +1590,23 @@ enum Part<'a> {
     },
 }
 
+impl<'a> From<preprocess::FormatPart<'a>> for Part<'a> {
+    fn from(p: preprocess::FormatPart<'a>) -> Part<'a> {
+        match p {
+            preprocess::FormatPart::Literal(s) => Part::Literal(s),
+            preprocess::FormatPart::Format {
+                arg,
+                conversion,
+                spec,
+            } => Part::Format {
+                arg,
+                conversion,
+                spec,
+            },
+        }
+    }
+}
+
 /// The value a node has after the AST preprocessor: a `Constant`'s value, or `True` for a load
 /// of `__debug__`. Codegen's "is this a constant" tests see exactly these.
 pub fn folded_const(e: &AstNode) -> Option<ConstValue> {
@@ -1676,141 +1694,6 @@ fn constant_slice(s: &AstNode) -> Option<[ConstValue; 3]> {
 /// `BINARY_SLICE`/`STORE_SLICE`.
 fn two_part_slice(s: &AstNode) -> bool {
     s.is("Slice") && constant_slice(s).is_none() && s.node("step").is_none()
-}
-
-/// The AST preprocessor's `optimize_format`: `'…' % (a, b)` whose format units are all simple
-/// `%s`/`%r`/`%a` (with optional flags, width < 100 and precision < 100) and match the tuple
-/// one for one, as the parts of an f-string. `None` when the expression stays a `%`.
-fn percent_format(e: &AstNode) -> Option<Vec<Part<'_>>> {
-    if !e.node("op")?.is("Mod") {
-        return None;
-    }
-    let left = e.node("left")?;
-    if !left.is("Constant") {
-        return None;
-    }
-    let Some(Constant::Str(fmt)) = left.constant() else {
-        return None;
-    };
-    let right = e.node("right")?;
-    if !right.is("Tuple") {
-        return None;
-    }
-    let elts: Vec<&AstNode> = right.nodes("elts").collect();
-    if elts.iter().any(|x| x.is("Starred")) {
-        return None;
-    }
-    // The format's code points (a lone surrogate is literal text: it matches no format unit).
-    let cps = fmt.code_points();
-    let chars: Vec<char> = cps
-        .iter()
-        .map(|&c| char::from_u32(c).unwrap_or('\u{fffd}'))
-        .collect();
-    let mut pos = 0;
-    let mut used = 0;
-    let mut parts = Vec::new();
-    loop {
-        // A literal run, `%%` standing for `%`.
-        let start = pos;
-        let mut lit: Vec<u32> = Vec::new();
-        while pos < chars.len() {
-            if chars[pos] != '%' {
-                lit.push(cps[pos]);
-                pos += 1;
-            } else if pos + 1 < chars.len() && chars[pos + 1] == '%' {
-                lit.push('%' as u32);
-                pos += 2;
-            } else {
-                break;
-            }
-        }
-        if pos > start {
-            parts.push(Part::Literal(PyStr::from_code_points(lit)));
-        }
-        if pos >= chars.len() {
-            break;
-        }
-        let arg = *elts.get(used)?;
-        pos += 1;
-        let (conversion, spec) = parse_format_unit(&chars, &mut pos)?;
-        used += 1;
-        parts.push(Part::Format {
-            arg,
-            conversion,
-            spec,
-        });
-    }
-    (used == elts.len()).then_some(parts)
-}
-
-/// `simple_format_arg_parse` + `parse_format`: one `%` unit after the `%`: flags, width and
-/// precision of at most two digits each, then `s`, `r` or `a`. Returns the conversion and the
-/// f-string format spec.
-fn parse_format_unit(chars: &[char], pos: &mut usize) -> Option<(u8, Option<String>)> {
-    const MAXDIGITS: usize = 3;
-    let mut p = *pos;
-    let mut next = || -> Option<char> {
-        let c = *chars.get(p)?;
-        p += 1;
-        Some(c)
-    };
-    let mut ljust = false;
-    let mut ch;
-    loop {
-        ch = next()?;
-        match ch {
-            '-' => ljust = true,
-            '+' | ' ' | '#' | '0' => {}
-            _ => break,
-        }
-    }
-    let mut width: i32 = -1;
-    if ch.is_ascii_digit() {
-        width = 0;
-        let mut digits = 0;
-        while ch.is_ascii_digit() {
-            width = width * 10 + (ch as i32 - '0' as i32);
-            ch = next()?;
-            digits += 1;
-            if digits >= MAXDIGITS {
-                return None;
-            }
-        }
-    }
-    let mut prec: i32 = -1;
-    if ch == '.' {
-        ch = next()?;
-        prec = 0;
-        if ch.is_ascii_digit() {
-            let mut digits = 0;
-            while ch.is_ascii_digit() {
-                prec = prec * 10 + (ch as i32 - '0' as i32);
-                ch = next()?;
-                digits += 1;
-                if digits >= MAXDIGITS {
-                    return None;
-                }
-            }
-        }
-    }
-    let conversion = match ch {
-        's' => b's',
-        'r' => b'r',
-        'a' => b'a',
-        _ => return None,
-    };
-    *pos = p;
-    let mut spec = String::new();
-    if !ljust && width > 0 {
-        spec.push('>');
-    }
-    if width >= 0 {
-        spec.push_str(&width.to_string());
-    }
-    if prec >= 0 {
-        spec.push_str(&format!(".{prec}"));
-    }
-    Some((conversion, (!spec.is_empty()).then_some(spec)))
 }
 
 /// The constant of a `Constant` node.

@@ -415,7 +415,8 @@ impl<'a> Compiler<'a> {
         if self.ste().has_docstring {
             if let Some(doc) = docstring(body) {
                 first = 1;
-                self.add_const(ConstValue::Str(clean_doc(doc)));
+                let doc = clean_doc(doc, &self.src.path)?;
+                self.add_const(ConstValue::Str(doc));
             }
         }
         let start = self.new_label();

@@ -9,7 +9,7 @@
 use super::{Compiler, Ctx, R};
 use crate::compiler::ir::{ConstValue, Label, Loc};
 use crate::compiler::op::Op;
-use crate::pipeline::ast::{constant_repr, AstNode, AstValue, Constant};
+use crate::pipeline::ast::{constant_repr, preprocess, AstNode, AstValue, Constant};
 use crate::version::PyVersion;
 use num_bigint::BigInt;
 use num_traits::FromPrimitive;
@@ -54,83 +54,6 @@ fn is_star_wildcard(p: &AstNode) -> bool {
 /// `repr()` of a name, for error messages.
 fn name_repr(name: &str, version: PyVersion) -> String {
     constant_repr(&Constant::Str(name.into()), version)
-}
-
-/// The constant the AST preprocessor makes of a value pattern or mapping key: a literal, or a
-/// negated literal, or `real ± imaginary` (`fold_const_match_patterns`). `None` for anything
-/// else (an attribute lookup, or an expression patterns may not use).
-fn folded_constant(e: &AstNode) -> Option<Constant> {
-    match e.kind.as_str() {
-        "Constant" => e.constant().cloned(),
-        "UnaryOp" if e.node("op").is_some_and(|o| o.is("USub")) => {
-            let operand = e.node("operand")?;
-            if !operand.is("Constant") {
-                return None;
-            }
-            negate(operand.constant()?)
-        }
-        "BinOp" => {
-            let op = e.node("op")?;
-            let add = op.is("Add");
-            if !add && !op.is("Sub") {
-                return None;
-            }
-            let right = e.node("right")?;
-            if !right.is("Constant") {
-                return None;
-            }
-            let left = folded_constant(e.node("left")?)?;
-            add_sub(&left, right.constant()?, add)
-        }
-        _ => None,
-    }
-}
-
-fn negate(c: &Constant) -> Option<Constant> {
-    Some(match c {
-        Constant::Int(digits) => {
-            let v: BigInt = digits.parse().ok()?;
-            Constant::Int((-v).to_string())
-        }
-        Constant::Float(f) => Constant::Float(-f),
-        Constant::Complex { real, imag } => Constant::Complex {
-            real: -real,
-            imag: -imag,
-        },
-        _ => return None,
-    })
-}
-
-/// A real number as a float, the way Python converts it for mixed arithmetic.
-fn as_real(c: &Constant) -> Option<f64> {
-    match c {
-        Constant::Int(digits) => digits.parse::<f64>().ok(),
-        Constant::Float(f) => Some(*f),
-        _ => None,
-    }
-}
-
-/// `left ± right` for the shapes a pattern can fold (a real or complex left operand, an
-/// imaginary right one), with 3.14's mixed real/complex rules (the real operand has no
-/// imaginary part of its own).
-fn add_sub(left: &Constant, right: &Constant, add: bool) -> Option<Constant> {
-    let sign = if add { 1.0 } else { -1.0 };
-    match (left, right) {
-        (Constant::Complex { real: a, imag: b }, Constant::Complex { real: c, imag: d }) => {
-            Some(Constant::Complex {
-                real: if add { a + c } else { a - c },
-                imag: if add { b + d } else { b - d },
-            })
-        }
-        (l, Constant::Complex { real: c, imag: d }) => {
-            let x = as_real(l)?;
-            Some(Constant::Complex {
-                real: if add { x + c } else { x - c },
-                imag: sign * d,
-            })
-        }
-        _ => None,
-    }
 }
 
 /// Whether two constant keys are the same dict key (`==` between numbers of any type,
@@ -545,7 +468,7 @@ impl<'a> Compiler<'a> {
                     "can't use NULL keys in MatchMapping (set 'rest' parameter instead)",
                 ));
             };
-            if let Some(value) = folded_constant(key) {
+            if let Some(value) = preprocess::folded_constant(key) {
                 if seen.iter().any(|s| same_key(s, &value)) {
                     return Err(self.error(
                         loc,
@@ -746,7 +669,7 @@ impl<'a> Compiler<'a> {
         let Some(value) = p.node("value") else {
             return Err(self.unsupported("a malformed value pattern", p));
         };
-        if let Some(c) = folded_constant(value) {
+        if let Some(c) = preprocess::folded_constant(value) {
             let vloc = self.loc(value);
             self.load_const(super::expr::const_value(&c), vloc);
         } else if value.is("Attribute") {

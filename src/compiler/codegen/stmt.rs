@@ -4,6 +4,7 @@
 use super::{Compiler, Ctx, R};
 use crate::compiler::ir::{ConstValue, Loc};
 use crate::compiler::op::Op;
+use crate::error::{PyError, PyErrorKind};
 use crate::pipeline::ast::{AstNode, AstValue, Constant};
 use crate::pystr::PyStr;
 
@@ -24,7 +25,8 @@ impl<'a> Compiler<'a> {
                 first = 1;
                 let value = stmts[0].as_node().and_then(|s| s.node("value"));
                 let vloc = value.map_or(loc, |v| self.loc(v));
-                self.load_const(ConstValue::Str(clean_doc(doc)), vloc);
+                let doc = clean_doc(doc, &self.src.path)?;
+                self.load_const(ConstValue::Str(doc), vloc);
                 self.nameop("__doc__", Ctx::Store, Loc::NONE)?;
             }
         }
@@ -160,8 +162,27 @@ pub fn docstring(stmts: &[AstValue]) -> Option<&PyStr> {
 
 /// `_PyCompile_CleanDoc`: `inspect.cleandoc` without dropping leading/trailing blank lines
 /// (tabs expanded, the common indentation of the lines after the first removed, the first line's
-/// leading spaces removed). Works on code points, so a docstring may hold lone surrogates.
-pub fn clean_doc(doc: &PyStr) -> PyStr {
+/// leading spaces removed). CPython does it on the UTF-8 bytes: a lone surrogate fails with
+/// its `UnicodeEncodeError` (`filename` is the file's, for the error).
+pub fn clean_doc(doc: &PyStr, filename: &str) -> Result<PyStr, PyError> {
+    if let PyStr::CodePoints(cps) = doc {
+        let at = cps
+            .iter()
+            .position(|c| (0xd800..0xe000).contains(c))
+            .unwrap_or(0);
+        return Err(PyError::new(
+            PyErrorKind::UnicodeEncodeError,
+            format!(
+                "'utf-8' codec can't encode character '\\u{:04x}' in position {at}: surrogates not allowed",
+                cps[at]
+            ),
+            filename,
+        ));
+    }
+    Ok(clean_doc_text(doc))
+}
+
+fn clean_doc_text(doc: &PyStr) -> PyStr {
     const SPACE: u32 = ' ' as u32;
     let doc = expand_tabs(&doc.code_points());
     let mut lines = doc.split(|&c| c == '\n' as u32);

@@ -22,6 +22,8 @@ const MAX_DEPTH: usize = 3000;
 
 pub struct Converter {
     pub(super) version: PyVersion,
+    /// The placeholders of the file's non-ASCII identifiers (f-string fields add theirs).
+    pub(super) hider: super::idents::Hider,
     depth: usize,
     pub(super) text: String,
     /// The file name rustpython-parser is told.
@@ -66,6 +68,7 @@ pub(super) fn node(kind: &str, span: Option<Span>, fields: Vec<(&str, AstValue)>
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
         span,
+        pos: None,
     }
 }
 
@@ -171,6 +174,7 @@ impl Converter {
             path: String::new(),
             regions: Default::default(),
             warnings: Vec::new(),
+            hider: Default::default(),
         }
     }
 

@@ -122,6 +122,7 @@ pub fn type_comments(text: &str, comments: &[Comment]) -> (Vec<TypeComment>, Vec
                     ("tag".into(), AstValue::Str(tag)),
                 ],
                 span: None,
+                pos: None,
             })));
         } else {
             tcs.push(TypeComment {
@@ -480,18 +481,17 @@ fn tok_error(src: &Source, te: TokError) -> PyError {
                 start + 1,
             )
         }
-        TokError::InvalidChar(at) => {
+        TokError::InvalidChar { at, printable } => {
             let c = sub(text, at, usize::MAX)
                 .chars()
                 .next()
                 .unwrap_or('\u{fffd}');
-            error_at(
-                src,
-                PyErrorKind::SyntaxError,
-                format!("invalid character '{c}' (U+{:04X})", c as u32),
-                at,
-                at + c.len_utf8(),
-            )
+            let msg = if printable {
+                format!("invalid character '{c}' (U+{:04X})", c as u32)
+            } else {
+                format!("invalid non-printable character U+{:04X}", c as u32)
+            };
+            error_at(src, PyErrorKind::SyntaxError, msg, at, at + c.len_utf8())
         }
     }
 }

@@ -12,6 +12,7 @@
 
 use super::convert::{node, ConvertError, Converter, R};
 use super::{scan, validate, AstNode, AstValue, Constant};
+use crate::pystr::PyStr;
 use crate::source::Span;
 use crate::version::PyVersion;
 use rustpython_parser::text_size::TextSize;
@@ -351,9 +352,9 @@ fn string_tokens(b: &[u8], start: usize, end: usize) -> Option<Vec<StrTok>> {
 }
 
 /// The value of literal text: newlines normalized, `{{`/`}}` undoubled (in an f-string body,
-/// not in a format spec), escapes decoded unless `raw`. `None` for an escape CPython rejects
-/// or that a Rust string cannot hold (a lone surrogate).
-fn literal_value(text: &str, raw: bool, fbody: bool) -> Option<String> {
+/// not in a format spec), escapes decoded unless `raw` (`\ud800` makes a lone surrogate, as in
+/// CPython). `None` for an escape CPython rejects.
+fn literal_value(text: &str, raw: bool, fbody: bool) -> Option<PyStr> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let text = if fbody {
         text.replace("{{", "{").replace("}}", "}")
@@ -361,36 +362,37 @@ fn literal_value(text: &str, raw: bool, fbody: bool) -> Option<String> {
         text
     };
     if raw {
-        return Some(text);
+        return Some(text.into());
     }
-    let mut out = String::with_capacity(text.len());
+    let mut out: Vec<u32> = Vec::with_capacity(text.len());
     let mut it = text.chars().peekable();
+    let push = |out: &mut Vec<u32>, c: char| out.push(c as u32);
     while let Some(c) = it.next() {
         if c != '\\' {
-            out.push(c);
+            push(&mut out, c);
             continue;
         }
         let Some(n) = it.next() else {
-            out.push('\\');
+            push(&mut out, '\\');
             break;
         };
-        let hex = |it: &mut std::iter::Peekable<std::str::Chars>, len: usize| -> Option<char> {
+        let hex = |it: &mut std::iter::Peekable<std::str::Chars>, len: usize| -> Option<u32> {
             let mut v = 0u32;
             for _ in 0..len {
                 v = v * 16 + it.next()?.to_digit(16)?;
             }
-            char::from_u32(v)
+            (v <= 0x10FFFF).then_some(v)
         };
         match n {
             '\n' => {}
-            '\\' | '\'' | '"' => out.push(n),
-            'a' => out.push('\x07'),
-            'b' => out.push('\x08'),
-            'f' => out.push('\x0c'),
-            'n' => out.push('\n'),
-            'r' => out.push('\r'),
-            't' => out.push('\t'),
-            'v' => out.push('\x0b'),
+            '\\' | '\'' | '"' => push(&mut out, n),
+            'a' => push(&mut out, '\x07'),
+            'b' => push(&mut out, '\x08'),
+            'f' => push(&mut out, '\x0c'),
+            'n' => push(&mut out, '\n'),
+            'r' => push(&mut out, '\r'),
+            't' => push(&mut out, '\t'),
+            'v' => push(&mut out, '\x0b'),
             '0'..='7' => {
                 let mut v = n.to_digit(8)?;
                 for _ in 0..2 {
@@ -402,7 +404,7 @@ fn literal_value(text: &str, raw: bool, fbody: bool) -> Option<String> {
                         None => break,
                     }
                 }
-                out.push(char::from_u32(v)?);
+                out.push(v);
             }
             'x' => out.push(hex(&mut it, 2)?),
             'u' => out.push(hex(&mut it, 4)?),
@@ -412,15 +414,15 @@ fn literal_value(text: &str, raw: bool, fbody: bool) -> Option<String> {
                     return None;
                 }
                 let name: String = it.by_ref().take_while(|&c| c != '}').collect();
-                out.push(unicode_names2::character(&name)?);
+                push(&mut out, unicode_names2::character(&name)?);
             }
             other => {
-                out.push('\\');
-                out.push(other);
+                push(&mut out, '\\');
+                push(&mut out, other);
             }
         }
     }
-    Some(out)
+    Some(PyStr::from_code_points(out))
 }
 
 /// The values of a `JoinedStr` or `TemplateStr` as they are built: adjacent literal text
@@ -428,14 +430,14 @@ fn literal_value(text: &str, raw: bool, fbody: bool) -> Option<String> {
 #[derive(Default)]
 struct Values {
     out: Vec<AstValue>,
-    pending: Option<(String, usize, usize)>,
+    pending: Option<(PyStr, usize, usize)>,
 }
 
 impl Values {
-    fn text(&mut self, value: String, start: usize, end: usize) {
+    fn text(&mut self, value: PyStr, start: usize, end: usize) {
         match &mut self.pending {
             Some((acc, _, e)) => {
-                acc.push_str(&value);
+                *acc = acc.concat(&value);
                 *e = end;
             }
             None => self.pending = Some((value, start, end)),
@@ -451,7 +453,7 @@ impl Values {
                 self.out.push(AstValue::Node(Box::new(node(
                     "Constant",
                     Some(Span::new(s, e)),
-                    vec![("value", AstValue::Const(Constant::Str(t.into())))],
+                    vec![("value", AstValue::Const(Constant::Str(t)))],
                 ))));
             }
         }
@@ -613,13 +615,18 @@ impl Converter {
             .get(s..e)
             .ok_or_else(|| unsupported(s, what))?
             .to_string();
-        let sc = scan::scan(&sub);
+        let unicode = crate::unicode::data(self.version);
+        let sc = scan::scan(&sub, unicode);
         if let Some(u) = sc.unsupported.first() {
             return Err(unsupported(s + u.offset, u.what));
         }
         if sc.tok_error.is_some() || sc.limit.is_some() || s == 0 {
             return Err(unsupported(s, what));
         }
+        let sub = self
+            .hider
+            .hide(&sub, &sc.unicode_idents, &self.text, unicode)
+            .ok_or_else(|| unsupported(s, what))?;
         let (text, names) = placeholders(&sub, &sc.regions);
         // Parenthesized, as CPython reads a replacement field: line breaks are allowed.
         let wrapped = format!("({text})");
@@ -694,6 +701,28 @@ impl Converter {
                 values.text(value, tok.start, tok.end);
             }
         }
+        if !toks.iter().any(|t| t.f || t.t) {
+            // Only plain strings (read here for a lone surrogate): one Constant, `kind='u'`
+            // when the first literal has the u prefix.
+            let value = match values.pending.take() {
+                Some((v, _, _)) => v,
+                None => PyStr::default(),
+            };
+            let prefix = &self.text[toks[0].start..toks[0].body.0];
+            let kind = if prefix.contains(['u', 'U']) {
+                AstValue::Str("u".into())
+            } else {
+                AstValue::None
+            };
+            return Ok(node(
+                "Constant",
+                Some(Span::new(r.start, r.end)),
+                vec![
+                    ("value", AstValue::Const(Constant::Str(value))),
+                    ("kind", kind),
+                ],
+            ));
+        }
         let kind = if any_t { "TemplateStr" } else { "JoinedStr" };
         Ok(node(
             kind,
@@ -722,7 +751,7 @@ impl Converter {
                 }
                 Piece::Field(f) => {
                     if let Some((ds, de)) = f.debug {
-                        values.text(self.text[ds..de].to_string(), ds, de);
+                        values.text(self.text[ds..de].into(), ds, de);
                     }
                     let value =
                         self.sub_expr(f.expr.0, f.expr.1, "an f-string replacement field")?;
@@ -962,9 +991,16 @@ mod tests {
     fn literal_text_decodes_like_python() {
         assert_eq!(
             literal_value(r"a\n\x41\101\u00e9\N{DIGIT ONE}\q{{", false, true).unwrap(),
-            "a\nAAé1\\q{"
+            PyStr::from("a\nAAé1\\q{")
         );
-        assert_eq!(literal_value(r"a\n{{", true, true).unwrap(), "a\\n{");
-        assert_eq!(literal_value(r"\ud800", false, false), None);
+        assert_eq!(
+            literal_value(r"a\n{{", true, true).unwrap(),
+            PyStr::from("a\\n{")
+        );
+        assert_eq!(
+            literal_value(r"a\ud800", false, false),
+            Some(PyStr::CodePoints(vec!['a' as u32, 0xd800]))
+        );
+        assert_eq!(literal_value(r"\U00110000", false, false), None);
     }
 }

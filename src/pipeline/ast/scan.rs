@@ -19,6 +19,7 @@ pub struct Unsupported {
 }
 
 pub use super::newsyntax::{Region, RegionKind};
+use crate::unicode::UnicodeData;
 
 /// A nesting limit CPython's tokenizer enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +45,9 @@ pub enum TokError {
         /// Where the tokenizer noticed (the newline or the end of the text).
         detected: usize,
     },
-    /// A character that cannot start a token (its offset).
-    InvalidChar(usize),
+    /// A character that cannot be part of a token or an identifier (its offset), and whether
+    /// it is printable (CPython names it then).
+    InvalidChar { at: usize, printable: bool },
 }
 
 #[derive(Debug, Default)]
@@ -63,6 +65,9 @@ pub struct Scan {
     pub regions: Vec<Region>,
     /// The tokenizer's `SyntaxWarning`s: (offset, message), for a number glued to a keyword.
     pub warnings: Vec<(usize, String)>,
+    /// Identifiers with non-ASCII characters (byte ranges), all valid: the parser reads them
+    /// behind ASCII placeholders, and NFKC-normalizes them (`_PyPegen_new_identifier`).
+    pub unicode_idents: Vec<(usize, usize)>,
 }
 
 impl Scan {
@@ -82,6 +87,7 @@ const MAX_INDENT: usize = 100;
 const MAX_FSTRING_NESTING: usize = 150;
 
 struct Lexer<'a> {
+    unicode: &'static UnicodeData,
     b: &'a [u8],
     i: usize,
     out: Scan,
@@ -99,8 +105,10 @@ pub(super) fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
-pub fn scan(text: &str) -> Scan {
+/// Scans `text`; `unicode` (the version's tables) decides which characters identifiers may hold.
+pub fn scan(text: &str, unicode: &'static UnicodeData) -> Scan {
     let mut lx = Lexer {
+        unicode,
         b: text.as_bytes(),
         i: 0,
         out: Scan::default(),
@@ -113,18 +121,6 @@ pub fn scan(text: &str) -> Scan {
 }
 
 impl Lexer<'_> {
-    fn char_at(&self, i: usize) -> char {
-        std::str::from_utf8(&self.b[i..self.b.len().min(i + 4)])
-            .ok()
-            .or_else(|| {
-                (1..4)
-                    .rev()
-                    .find_map(|n| std::str::from_utf8(self.b.get(i..i + n)?).ok())
-            })
-            .and_then(|s| s.chars().next())
-            .unwrap_or('\u{fffd}')
-    }
-
     fn peek(&self, k: usize) -> u8 {
         self.b.get(self.i + k).copied().unwrap_or(0)
     }
@@ -313,6 +309,29 @@ impl Lexer<'_> {
         }
     }
 
+    /// A name token `start..end` (the tokenizer's `verify_identifier`): a non-ASCII one must be
+    /// a valid identifier of this version's Unicode, else the first character that cannot be
+    /// in it is a tokenizer error.
+    fn identifier(&mut self, start: usize, end: usize) {
+        let Ok(word) = std::str::from_utf8(&self.b[start..end]) else {
+            return;
+        };
+        if word.is_ascii() {
+            return;
+        }
+        match self.unicode.first_invalid_identifier_char(word) {
+            None => self.out.unicode_idents.push((start, end)),
+            Some(k) => {
+                let (at, c) = word.char_indices().nth(k).unwrap_or((0, '\u{fffd}'));
+                let printable = self.unicode.is_printable(c as u32);
+                self.tok_error(TokError::InvalidChar {
+                    at: start + at,
+                    printable,
+                });
+            }
+        }
+    }
+
     fn words_at(&self, at: usize) -> (&str, usize) {
         let mut j = at;
         while j < self.b.len() && is_ident(self.b[j]) {
@@ -409,12 +428,9 @@ impl Lexer<'_> {
                     self.i += 1;
                 }
                 c if c >= 0x80 => {
-                    let ch = self.char_at(self.i);
-                    if !(ch.is_alphanumeric() || ch == '_') {
-                        self.tok_error(TokError::InvalidChar(self.i));
-                    }
                     let start = self.i;
                     let (_, end) = self.words_at(start);
+                    self.identifier(start, end);
                     self.i = end.max(start + 1);
                 }
                 b'\'' | b'"' => self.string(self.i),
@@ -427,12 +443,14 @@ impl Lexer<'_> {
                 c if is_ident(c) => {
                     let start = self.i;
                     let (_, end) = self.words_at(start);
-                    self.i = end;
+                    self.i = end.max(start + 1);
                     if matches!(self.peek(0), b'\'' | b'"')
                         && end - start <= 2
                         && self.b[start..end].iter().all(|c| b"rRbBuUfFtT".contains(c))
                     {
                         self.string(start);
+                    } else {
+                        self.identifier(start, end);
                     }
                 }
                 _ => self.i += 1,
@@ -651,7 +669,7 @@ impl Lexer<'_> {
         if let Some(h) = hex.and_then(|h| std::str::from_utf8(h).ok()) {
             if let Ok(n) = u32::from_str_radix(h, 16) {
                 if (0xd800..0xe000).contains(&n) {
-                    self.unsupported(self.i, "a lone surrogate in a string literal");
+                    self.newer(self.i, "a lone surrogate in a string literal");
                 }
             }
         }
@@ -837,12 +855,14 @@ impl Lexer<'_> {
                 c if is_ident(c) => {
                     let start = self.i;
                     let (_, end) = self.words_at(start);
-                    self.i = end;
+                    self.i = end.max(start + 1);
                     if matches!(self.peek(0), b'\'' | b'"')
                         && end - start <= 2
                         && self.b[start..end].iter().all(|c| b"rRbBuUfFtT".contains(c))
                     {
                         self.string(start);
+                    } else {
+                        self.identifier(start, end);
                     }
                 }
                 _ => self.i += 1,
