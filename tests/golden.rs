@@ -6,7 +6,7 @@
 //! construct) rather than print something wrong.
 
 use cpyviz::capture::Stage;
-use cpyviz::dump::{dump_file, DumpOutput};
+use cpyviz::dump::{dump_file, dump_file_request, AstOptions, DumpOutput, Request};
 use cpyviz::version::PyVersion;
 use std::path::{Path, PathBuf};
 
@@ -58,16 +58,62 @@ fn first_difference(expected: &str, actual: &str) -> String {
 }
 
 fn check(stage: Stage, version: PyVersion) {
+    check_dir(stage.cli_name(), version, 40, |source, bytes| {
+        dump_file(stage, source, bytes, version)
+    });
+}
+
+/// `python -m ast -a` and `python -m dis -C -O -P`: every position and offset.
+fn check_request(dir: &str, request: Request, version: PyVersion) {
+    check_dir(dir, version, 40, |source, bytes| {
+        dump_file_request(&request, source, bytes, version)
+    });
+}
+
+/// `tests/options/`: `cpyviz dump ast OPTIONS FILE`, as a user runs it, with the options
+/// the file's first line gives (`# ast-options: …`).
+fn check_ast_options(version: PyVersion) {
+    check_dir("ast-options", version, 20, |source, bytes| {
+        let text = String::from_utf8_lossy(bytes);
+        let options = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# ast-options: "))
+            .unwrap_or_else(|| panic!("{source}: no `# ast-options:` line"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cpyviz"))
+            .args(["dump", "ast"])
+            .args(options.split_whitespace())
+            .args([source, "--python-version", version.label()])
+            .output()
+            .unwrap();
+        DumpOutput {
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+            code: out.status.code().unwrap_or(-1),
+        }
+    });
+}
+
+fn check_dir(
+    stage_dir: &str,
+    version: PyVersion,
+    at_least: usize,
+    dump: impl Fn(&str, &[u8]) -> DumpOutput,
+) {
     let dir = Path::new("tests/golden")
         .join(version.label())
-        .join(stage.cli_name());
+        .join(stage_dir);
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
     entries.sort();
-    assert!(entries.len() >= 40, "{}: too few goldens", dir.display());
+    assert!(
+        entries.len() >= at_least,
+        "{}: too few goldens",
+        dir.display()
+    );
     let gaps = known_gaps();
     let (mut matched, mut refused) = (0, 0);
     let mut failures = Vec::new();
@@ -77,14 +123,9 @@ fn check(stage: Stage, version: PyVersion) {
         let bytes = std::fs::read(&source)
             .unwrap_or_else(|e| panic!("{}: {e} (golden {})", source.display(), golden.display()));
         let expected = std::fs::read_to_string(golden).unwrap();
-        let out = dump_file(stage, &source.to_string_lossy(), &bytes, version);
+        let out = dump(&source.to_string_lossy(), &bytes);
         let actual = mask_addresses(&as_golden(&out));
-        let gap_key = format!(
-            "{} {} {}",
-            version.label(),
-            stage.cli_name(),
-            source.display()
-        );
+        let gap_key = format!("{} {} {}", version.label(), stage_dir, source.display());
         if actual == expected {
             matched += 1;
         } else if gaps.contains(&gap_key) {
@@ -109,7 +150,7 @@ fn check(stage: Stage, version: PyVersion) {
     println!(
         "conformance {} {}: {matched}/{} match, {refused} refused as known gaps",
         version.label(),
-        stage.cli_name(),
+        stage_dir,
         entries.len()
     );
     assert!(
@@ -118,7 +159,7 @@ fn check(stage: Stage, version: PyVersion) {
         failures.len(),
         entries.len(),
         version.label(),
-        stage.cli_name(),
+        stage_dir,
         failures.join("\n")
     );
 }
@@ -151,4 +192,52 @@ fn bytecode_3_14() {
 #[test]
 fn bytecode_3_15() {
     check(Stage::Bytecode, PyVersion::V3_15);
+}
+
+fn with_attributes() -> Request {
+    Request::Ast(AstOptions {
+        include_attributes: true,
+        ..AstOptions::default()
+    })
+}
+
+fn caches_offsets_positions() -> Request {
+    Request::Bytecode {
+        layout: cpyviz::dis::DisOptions {
+            show_caches: true,
+            show_offsets: true,
+            show_positions: true,
+        },
+        specialized: false,
+    }
+}
+
+#[test]
+fn ast_attributes_3_14() {
+    check_request("ast-a", with_attributes(), PyVersion::V3_14);
+}
+
+#[test]
+fn ast_attributes_3_15() {
+    check_request("ast-a", with_attributes(), PyVersion::V3_15);
+}
+
+#[test]
+fn bytecode_caches_offsets_positions_3_14() {
+    check_request("bytecode-cop", caches_offsets_positions(), PyVersion::V3_14);
+}
+
+#[test]
+fn bytecode_caches_offsets_positions_3_15() {
+    check_request("bytecode-cop", caches_offsets_positions(), PyVersion::V3_15);
+}
+
+#[test]
+fn ast_options_3_14() {
+    check_ast_options(PyVersion::V3_14);
+}
+
+#[test]
+fn ast_options_3_15() {
+    check_ast_options(PyVersion::V3_15);
 }

@@ -165,6 +165,10 @@ pub struct ConstCache {
     version: Option<crate::version::PyVersion>,
     /// The identifiers of the file: the parser interned them before any code object exists.
     identifiers: std::collections::HashSet<String>,
+    /// Each string constant as it first entered the cache: `true` when that object was an
+    /// identifier (a class or keyword name, an imported name, an annotation key), which the
+    /// parser had interned, so later equal constants are the interned object itself.
+    first_seen: std::collections::HashMap<String, bool>,
 }
 
 impl ConstCache {
@@ -177,11 +181,37 @@ impl ConstCache {
             frozensets: Default::default(),
             version: Some(version),
             identifiers,
+            first_seen: Default::default(),
         }
     }
 
-    /// Whether an equal string is interned before this compilation's code objects are made.
+    /// Records the strings of a constant entering the cache (`merge_consts_recursive` walks
+    /// into tuples and sets); `identifier` says the objects are the parser's identifiers.
+    pub fn note(&mut self, value: &ConstValue, identifier: bool) {
+        match value {
+            ConstValue::Str(s) => {
+                if let Some(s) = s.as_str() {
+                    if !self.first_seen.contains_key(s) {
+                        self.first_seen.insert(s.to_string(), identifier);
+                    }
+                }
+            }
+            ConstValue::Tuple(items) | ConstValue::FrozenSet(items) => {
+                for item in items {
+                    self.note(item, identifier);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether a set element equal to `s` is replaced when its code object interns its
+    /// constants: an equal string was interned before (at startup, or as an identifier) by
+    /// another object than the one this compilation's constants share.
     fn interned(&self, s: &str) -> bool {
+        if self.first_seen.get(s) == Some(&true) {
+            return false;
+        }
         self.identifiers.contains(s)
             || self
                 .version

@@ -136,7 +136,9 @@ pub enum Constant {
 mod convert;
 mod dump;
 mod errors;
+mod features;
 mod idents;
+mod modes;
 mod newsyntax;
 pub mod preprocess;
 mod scan;
@@ -310,15 +312,41 @@ pub fn parse_with_options(
     version: PyVersion,
     options: &ParseOptions,
 ) -> (Result<AstNode, PyError>, Vec<SyntaxWarning>) {
-    if options.mode != Mode::Exec || options.feature_version.is_some() || options.optimize > 0 {
-        let e = PyError::new(
-            PyErrorKind::Unsupported,
-            "this parse option is not modelled yet; try --engine cpython",
-            src.path.clone(),
-        );
-        return (Err(e), Vec::new());
-    }
-    let use_type_comments = options.type_comments;
+    let (result, warnings) = match options.mode {
+        Mode::Exec => parse_module(src, version, options.type_comments),
+        mode => {
+            let warnings = std::cell::RefCell::new(Vec::new());
+            let parse = |s: &Source| {
+                let (tree, w) = parse_module(s, version, options.type_comments);
+                *warnings.borrow_mut() = w;
+                tree
+            };
+            let tree = match mode {
+                Mode::Eval => modes::eval(src, version, &parse),
+                Mode::Single => modes::single(src, version, &parse),
+                _ => modes::func_type(src, version, &parse),
+            };
+            let warnings = warnings.into_inner();
+            (tree, warnings)
+        }
+    };
+    let result = result.and_then(|mut tree| {
+        if let Some(feature) = options.feature_version {
+            features::check(&tree, src, version, feature)?;
+        }
+        preprocess::optimize(&mut tree, options.optimize, src);
+        Ok(tree)
+    });
+    (result, warnings)
+}
+
+/// Parses `src` as a module (`mode='exec'`).
+#[allow(clippy::result_large_err)]
+fn parse_module(
+    src: &Source,
+    version: PyVersion,
+    use_type_comments: bool,
+) -> (Result<AstNode, PyError>, Vec<SyntaxWarning>) {
     let text = src.text.clone();
     let path = src.path.clone();
     type Parsed = (AstNode, Vec<(usize, usize, String)>);

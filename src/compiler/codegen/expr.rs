@@ -1124,7 +1124,7 @@ impl<'a> Compiler<'a> {
             .iter()
             .map(|k| ConstValue::Str(k.str("arg").unwrap_or("").to_string().into()))
             .collect();
-        self.load_const(ConstValue::Tuple(names), loc);
+        self.load_ident_const(ConstValue::Tuple(names), loc);
     }
 
     /// `codegen_subkwargs`: a dict of the keyword arguments `begin..end`.
@@ -1135,7 +1135,8 @@ impl<'a> Compiler<'a> {
             self.emit_arg(Op::BUILD_MAP, 0, Loc::NONE);
         }
         for k in &kws[begin..end] {
-            self.load_str(k.str("arg").unwrap_or(""), loc);
+            let name = k.str("arg").unwrap_or("").to_string();
+            self.load_ident_const(ConstValue::Str(name.into()), loc);
             let Some(value) = k.node("value") else {
                 return Err(self.unsupported("this keyword argument", k));
             };

@@ -125,7 +125,7 @@ impl<'a> Compiler<'a> {
             count += 1;
             let name = arg.as_node().and_then(|a| a.str("arg")).unwrap_or("");
             let mangled = self.mangle(name);
-            self.load_const(ConstValue::Str(mangled.into()), loc);
+            self.load_name_const(name, mangled, loc);
             self.visit_expr(default)?;
         }
         if count > 0 {
@@ -317,7 +317,7 @@ impl<'a> Compiler<'a> {
             first_loc.get_or_insert(loc);
             n += 1;
             let name = tp.str("name").unwrap_or("");
-            self.load_const(ConstValue::Str(name.to_string().into()), loc);
+            self.load_ident_const(ConstValue::Str(name.to_string().into()), loc);
             let default_value = tp.node("default_value");
             match tp.kind.as_str() {
                 "TypeVar" => {
@@ -560,7 +560,7 @@ impl<'a> Compiler<'a> {
             return Ok(());
         };
         let mangled = self.mangle(id);
-        self.load_const(ConstValue::Str(mangled.into()), loc);
+        self.load_name_const(id, mangled, loc);
         if self.future_annotations {
             self.annotation_string(annotation)?;
         } else if annotation.is("Starred") {
@@ -722,7 +722,9 @@ impl<'a> Compiler<'a> {
         self.nameop("__name__", Ctx::Load, loc)?;
         self.nameop("__module__", Ctx::Store, loc)?;
         let qualname = self.u().code.qualname.clone();
-        self.load_const(ConstValue::Str(qualname.into()), loc);
+        let name = self.u().code.name.clone();
+        // A class at the top has its name object as its qualified name.
+        self.load_name_const(&name, qualname, loc);
         self.nameop("__qualname__", Ctx::Store, loc)?;
         self.load_int(self.u().code.firstlineno as i64, loc);
         self.nameop("__firstlineno__", Ctx::Store, loc)?;
@@ -751,7 +753,7 @@ impl<'a> Compiler<'a> {
             .flatten()
             .map(|a| ConstValue::Str(a.clone().into()))
             .collect();
-        self.load_const(ConstValue::Tuple(attrs), Loc::NONE);
+        self.load_ident_const(ConstValue::Tuple(attrs), Loc::NONE);
         self.nameop("__static_attributes__", Ctx::Store, Loc::NONE)?;
         if self.ste().needs_classdict {
             let i = self.add_to(NameDict::Cellvars, "__classdict__");
@@ -772,7 +774,7 @@ impl<'a> Compiler<'a> {
         self.emit(Op::LOAD_BUILD_CLASS, loc);
         self.emit(Op::PUSH_NULL, loc);
         self.make_closure(loc, co, 0)?;
-        self.load_const(ConstValue::Str(name.to_string().into()), loc);
+        self.load_ident_const(ConstValue::Str(name.to_string().into()), loc);
         Ok(())
     }
 
@@ -797,10 +799,10 @@ impl<'a> Compiler<'a> {
                 None,
                 (0, 0, 0),
             )?;
-            self.load_const(ConstValue::Str(name.clone().into()), loc);
+            self.load_ident_const(ConstValue::Str(name.clone().into()), loc);
             self.type_params(type_params)?;
         } else {
-            self.load_const(ConstValue::Str(name.clone().into()), loc);
+            self.load_ident_const(ConstValue::Str(name.clone().into()), loc);
             self.load_const(ConstValue::None, loc);
         }
         self.type_alias_body(s, &name)?;
@@ -899,7 +901,7 @@ impl<'a> Compiler<'a> {
                     self.emit_raw_name(Op::LOAD_NAME, NameDict::Names, "__annotations__", loc);
                     let id = target.str("id").unwrap_or("");
                     let mangled = self.mangle(id);
-                    self.load_const(ConstValue::Str(mangled.into()), loc);
+                    self.load_name_const(id, mangled, loc);
                     self.emit(Op::STORE_SUBSCR, loc);
                 } else if simple && matches!(scope_type, ScopeType::Module | ScopeType::Class) {
                     let index = self.add_deferred_annotation(s);
@@ -1080,7 +1082,7 @@ impl<'a> Compiler<'a> {
                 self.visit_expr(annotation)?;
             }
             self.emit_arg(Op::COPY, 2, sloc);
-            self.load_const(ConstValue::Str(mangled.into()), sloc);
+            self.load_name_const(&target, mangled, sloc);
             self.emit(Op::STORE_SUBSCR, loc);
             self.use_label(not_set);
         }
@@ -1179,7 +1181,7 @@ impl<'a> Compiler<'a> {
             .iter()
             .map(|a| ConstValue::Str(a.str("name").unwrap_or("").to_string().into()))
             .collect();
-        self.load_const(ConstValue::Tuple(names), loc);
+        self.load_ident_const(ConstValue::Tuple(names), loc);
         let star = aliases
             .first()
             .is_some_and(|a| a.str("name").is_some_and(|n| n.starts_with('*')));

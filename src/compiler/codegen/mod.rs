@@ -660,6 +660,33 @@ impl<'a> Compiler<'a> {
 
     /// `_PyCompile_AddConst`: the index of `value` in the unit's constants.
     pub fn add_const(&mut self, value: ConstValue) -> u32 {
+        self.const_cache.note(&value, false);
+        self.add_unit_const(value)
+    }
+
+    /// [`Self::add_const`] of a constant made of identifiers (the parser's interned objects).
+    pub fn add_ident_const(&mut self, value: ConstValue) -> u32 {
+        self.const_cache.note(&value, true);
+        self.add_unit_const(value)
+    }
+
+    /// `LOAD_CONST` of an identifier (or a tuple of them).
+    pub fn load_ident_const(&mut self, value: ConstValue, loc: Loc) {
+        let i = self.add_ident_const(value);
+        self.emit_arg(Op::LOAD_CONST, i, loc);
+    }
+
+    /// `LOAD_CONST` of the identifier `name` as `_Py_MaybeMangle` left it: the parser's
+    /// object when unchanged, a new string when mangled.
+    pub fn load_name_const(&mut self, name: &str, mangled: String, loc: Loc) {
+        if mangled == name {
+            self.load_ident_const(ConstValue::Str(mangled.into()), loc);
+        } else {
+            self.load_const(ConstValue::Str(mangled.into()), loc);
+        }
+    }
+
+    fn add_unit_const(&mut self, value: ConstValue) -> u32 {
         let id = self.last_code_id;
         let key = value.key(id);
         let u = self.um();

@@ -404,7 +404,7 @@ impl<'a> Compiler<'a> {
             .iter()
             .map(|a| ConstValue::Str((*a).to_string().into()))
             .collect();
-        self.load_const(ConstValue::Tuple(names), loc);
+        self.load_ident_const(ConstValue::Tuple(names), loc);
         self.emit_arg(Op::MATCH_CLASS, nargs as u32, loc);
         self.emit_arg(Op::COPY, 1, loc);
         self.load_const(ConstValue::None, loc);

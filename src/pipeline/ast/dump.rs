@@ -132,6 +132,14 @@ fn omitted(name: &str, value: &AstValue, cx: &Cx) -> bool {
 
 /// The `lineno`, `col_offset`, `end_lineno`, `end_col_offset` of a node, when `-a` asks for them.
 fn attributes(node: &AstNode, cx: &Cx) -> Vec<(&'static str, AstValue)> {
+    if let (Some(_), Some([l, c, el, ec])) = (cx.src, node.pos) {
+        return vec![
+            ("lineno", AstValue::Int(l)),
+            ("col_offset", AstValue::Int(c)),
+            ("end_lineno", AstValue::Int(el)),
+            ("end_col_offset", AstValue::Int(ec)),
+        ];
+    }
     match (cx.src, node.span) {
         (Some(src), Some(span)) => {
             let (l, c) = src.line_col((span.start as usize).min(src.text.len()));

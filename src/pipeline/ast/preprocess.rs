@@ -10,7 +10,7 @@
 //! Codegen uses the first three on the fly ([`percent_format`], [`folded_constant`]); `python -m
 //! ast -O` ([`optimize`]) rewrites the tree.
 
-use super::{AstNode, Constant};
+use super::{AstNode, AstValue, Constant};
 use crate::pystr::PyStr;
 use num_bigint::BigInt;
 
@@ -234,5 +234,256 @@ fn add_sub(left: &Constant, right: &Constant, add: bool) -> Option<Constant> {
             })
         }
         _ => None,
+    }
+}
+
+/// The tree `ast.parse(..., optimize=level)` returns for `level` ≥ 1 (`PyCF_OPTIMIZED_AST`):
+/// the preprocessor's folds applied in place, and at level 2 docstrings removed.
+/// `src` is the text the tree was parsed from (a `pass` standing for a removed docstring is
+/// placed by line and column).
+pub fn optimize(tree: &mut AstNode, level: i64, src: &crate::source::Source) {
+    if level < 1 {
+        return;
+    }
+    let cx = Optimizer {
+        src,
+        level,
+        future_annotations: has_future_annotations(tree),
+    };
+    cx.node(tree);
+}
+
+struct Optimizer<'a> {
+    src: &'a crate::source::Source,
+    level: i64,
+    /// `from __future__ import annotations`: annotations stay as written (they become strings).
+    future_annotations: bool,
+}
+
+/// Whether the module's leading imports include `from __future__ import annotations`.
+fn has_future_annotations(module: &AstNode) -> bool {
+    module.nodes("body").any(|st| {
+        st.is("ImportFrom")
+            && st.str("module") == Some("__future__")
+            && st
+                .nodes("names")
+                .any(|alias| alias.str("name") == Some("annotations"))
+    })
+}
+
+fn new_node(
+    kind: &str,
+    span: Option<crate::source::Span>,
+    fields: Vec<(&str, AstValue)>,
+) -> AstNode {
+    AstNode {
+        kind: kind.to_string(),
+        fields: fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        span,
+        pos: None,
+    }
+}
+
+/// A `Constant` the preprocessor makes without a source position (lineno … = -1).
+fn unplaced_str(value: PyStr) -> AstNode {
+    let mut n = new_node(
+        "Constant",
+        None,
+        vec![
+            ("value", AstValue::Const(Constant::Str(value))),
+            ("kind", AstValue::None),
+        ],
+    );
+    n.pos = Some([-1; 4]);
+    n
+}
+
+fn is_docstring(st: &AstNode) -> bool {
+    st.is("Expr")
+        && st
+            .node("value")
+            .is_some_and(|v| v.is("Constant") && matches!(v.constant(), Some(Constant::Str(_))))
+}
+
+impl Optimizer<'_> {
+    fn node(&self, n: &mut AstNode) {
+        let has_body = matches!(
+            n.kind.as_str(),
+            "Module" | "FunctionDef" | "AsyncFunctionDef" | "ClassDef"
+        );
+        let mut had_docstring = false;
+        if has_body {
+            had_docstring = self.remove_docstring(n);
+        }
+        let annotations = self.future_annotations;
+        let kind = n.kind.clone();
+        for (name, value) in &mut n.fields {
+            let skip = annotations
+                && matches!(
+                    (kind.as_str(), name.as_str()),
+                    ("AnnAssign", "annotation")
+                        | ("arg", "annotation")
+                        | ("FunctionDef" | "AsyncFunctionDef", "returns")
+                );
+            if !skip {
+                self.value(value);
+            }
+        }
+        if has_body && !had_docstring {
+            Self::protect_new_docstring(n);
+        }
+        self.fold(n);
+    }
+
+    fn value(&self, v: &mut AstValue) {
+        match v {
+            AstValue::Node(n) => self.node(n),
+            AstValue::List(items) => items.iter_mut().for_each(|i| self.value(i)),
+            _ => {}
+        }
+    }
+
+    /// At level 2, drops a leading docstring (a body left empty gets a `pass` where the
+    /// docstring began). Returns whether the body kept its docstring.
+    fn remove_docstring(&self, n: &mut AstNode) -> bool {
+        let Some((_, AstValue::List(body))) = n.fields.iter_mut().find(|(k, _)| k == "body") else {
+            return false;
+        };
+        let first = match body.first() {
+            Some(AstValue::Node(st)) if is_docstring(st) => st.clone(),
+            _ => return false,
+        };
+        if self.level < 2 {
+            return true;
+        }
+        body.remove(0);
+        if body.is_empty() {
+            let mut pass = new_node("Pass", None, Vec::new());
+            pass.pos = first.span.map(|sp| {
+                let (line, col) = self
+                    .src
+                    .line_col((sp.start as usize).min(self.src.text.len()));
+                [line as i64, col as i64, line as i64, col as i64 + 4]
+            });
+            body.push(AstValue::Node(Box::new(pass)));
+        }
+        false
+    }
+
+    /// A body whose first statement became a string expression (its docstring removed) keeps
+    /// that string from turning into a docstring: it is wrapped in an f-string.
+    fn protect_new_docstring(n: &mut AstNode) {
+        let Some((_, AstValue::List(body))) = n.fields.iter_mut().find(|(k, _)| k == "body") else {
+            return;
+        };
+        let Some(AstValue::Node(st)) = body.first_mut() else {
+            return;
+        };
+        if !is_docstring(st) {
+            return;
+        }
+        if let Some((_, AstValue::Node(value))) = st.fields.iter_mut().find(|(k, _)| k == "value") {
+            let constant = std::mem::replace(&mut **value, new_node("JoinedStr", None, Vec::new()));
+            value.span = constant.span;
+            value.fields = vec![(
+                "values".to_string(),
+                AstValue::List(vec![AstValue::Node(Box::new(constant))]),
+            )];
+        }
+    }
+
+    /// The folds of one node, once its children are folded.
+    fn fold(&self, n: &mut AstNode) {
+        match n.kind.as_str() {
+            "Name"
+                if n.str("id") == Some("__debug__")
+                    && n.node("ctx").is_some_and(|c| c.is("Load")) =>
+            {
+                *n = new_node(
+                    "Constant",
+                    n.span,
+                    vec![
+                        ("value", AstValue::Const(Constant::Bool(self.level < 1))),
+                        ("kind", AstValue::None),
+                    ],
+                );
+            }
+            "BinOp" => {
+                let Some(parts) = percent_format(n) else {
+                    return;
+                };
+                let values: Vec<AstValue> = parts
+                    .into_iter()
+                    .map(|part| {
+                        AstValue::Node(Box::new(match part {
+                            FormatPart::Literal(text) => unplaced_str(text),
+                            FormatPart::Format {
+                                arg,
+                                conversion,
+                                spec,
+                            } => new_node(
+                                "FormattedValue",
+                                arg.span,
+                                vec![
+                                    ("value", AstValue::Node(Box::new(arg.clone()))),
+                                    ("conversion", AstValue::Int(conversion as i64)),
+                                    (
+                                        "format_spec",
+                                        match spec {
+                                            Some(spec) => AstValue::Node(Box::new(unplaced_str(
+                                                PyStr::from(spec),
+                                            ))),
+                                            None => AstValue::None,
+                                        },
+                                    ),
+                                ],
+                            ),
+                        }))
+                    })
+                    .collect();
+                *n = new_node(
+                    "JoinedStr",
+                    n.span,
+                    vec![("values", AstValue::List(values))],
+                );
+            }
+            "MatchValue" => {
+                if let Some((_, AstValue::Node(value))) =
+                    n.fields.iter_mut().find(|(k, _)| k == "value")
+                {
+                    fold_pattern_constant(value);
+                }
+            }
+            "MatchMapping" => {
+                if let Some((_, AstValue::List(keys))) =
+                    n.fields.iter_mut().find(|(k, _)| k == "keys")
+                {
+                    for key in keys {
+                        if let AstValue::Node(key) = key {
+                            fold_pattern_constant(key);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A value pattern or mapping key such as `-1` or `1+2j` as one constant, spanning the
+/// expression.
+fn fold_pattern_constant(e: &mut AstNode) {
+    if e.is("Constant") {
+        return;
+    }
+    if let Some(c) = folded_constant(e) {
+        *e = new_node(
+            "Constant",
+            e.span,
+            vec![("value", AstValue::Const(c)), ("kind", AstValue::None)],
+        );
     }
 }

@@ -748,7 +748,10 @@ impl Lexer<'_> {
                     self.surrogate_escape();
                     self.i += 2;
                 }
-                b'\\' => self.i += 1,
+                // In a raw f-string a backslash still keeps the next quote (or backslash)
+                // from ending the string; a brace after it still opens or closes a field.
+                b'\\' if matches!(self.peek(1), b'{' | b'}') => self.i += 1,
+                b'\\' => self.i += 2,
                 b'{' if self.peek(1) == b'{' && !spec => self.i += 2,
                 b'{' => {
                     self.i += 1;

@@ -1,0 +1,4 @@
+# ast-options: --feature-version 3.9
+match x:
+    case 1:
+        pass

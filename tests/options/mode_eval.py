@@ -1,0 +1,3 @@
+# ast-options: -m eval -a
+(a + b
+   * c) if d else [e async for e in f]

@@ -1,0 +1,2 @@
+# ast-options: -m eval
+x = 1

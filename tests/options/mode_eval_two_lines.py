@@ -1,0 +1,4 @@
+# ast-options: -m eval
+a
+
+b

@@ -1,0 +1,2 @@
+# ast-options: -m func_type
+((a, b)) -> c

@@ -1,0 +1,2 @@
+# ast-options: -m single -a
+x = 1; y = 2;

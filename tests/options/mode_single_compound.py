@@ -1,0 +1,5 @@
+# ast-options: -m single
+if x:
+    pass
+else:
+    y

@@ -1,0 +1,6 @@
+# ast-options: -m single
+a = (1,
+     2)
+
+# a comment
+b

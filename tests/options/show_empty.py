@@ -1,0 +1,2 @@
+# ast-options: --show-empty -i 0
+def f(): return []
