@@ -7,6 +7,10 @@
 //!    CPython 3.15's `compile(src, path, "exec")` timed inside that interpreter; prints the ratio
 //!    (target ≤ 1.0).
 //! 3. rendering one viewer frame at 200×60 (target ≤ 2 ms).
+//! 4. real code: every module of reference CPython 3.15's standard library through tokens + AST
+//!    + bytecode in process, against that CPython's `compile()` of the same files timed inside
+//!    it; and whole-process `cpyviz dump bytecode` against `python -m dis` on the five largest
+//!    modules (median wall time of each).
 //!
 //! The reference CPython is found as `$CPYVIZ_REFPY` (a command such as
 //! `../shared/refpy/python 3.15`), else `../shared/refpy/python 3.15` if it exists. Without one the
@@ -242,6 +246,168 @@ fn bench_frame() {
     }
 }
 
+/// The `.py` files of reference CPython 3.15's standard library, as the sweep lists them.
+fn stdlib_files() -> Vec<std::path::PathBuf> {
+    let root = std::env::var("REFPY_ROOT").unwrap_or_else(|_| "/opt/cpython-ref".into());
+    let lib = std::path::PathBuf::from(format!("{root}/usr/lib/python3.15"));
+    let mut found = Vec::new();
+    let mut dirs = vec![lib];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let name = e.file_name().to_string_lossy().to_string();
+            if path.is_dir() {
+                if !matches!(
+                    name.as_str(),
+                    "__pycache__" | "site-packages" | "dist-packages"
+                ) {
+                    dirs.push(path);
+                }
+            } else if name.ends_with(".py") && path.is_file() {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn bench_stdlib() {
+    let Some(cmd) = reference_command() else {
+        println!("stdlib      reference CPython 3.15 not found: not measured");
+        return;
+    };
+    // The files both compile: CPython's own verdict first.
+    let files = stdlib_files();
+    let list = std::env::temp_dir().join("cpyviz_bench_stdlib.txt");
+    let names: String = files.iter().map(|p| format!("{}\n", p.display())).collect();
+    if std::fs::write(&list, names).is_err() {
+        println!("stdlib      could not write {}", list.display());
+        return;
+    }
+    let script = format!(
+        r#"
+import time
+paths = open({list:?}).read().split("\n")[:-1]
+srcs = []
+for p in paths:
+    b = open(p, "rb").read()
+    try:
+        compile(b, p, "exec")
+    except (SyntaxError, ValueError):
+        continue
+    srcs.append((p, b))
+print(len(srcs))
+for p, b in srcs:
+    print(p)
+times = []
+for _ in range(3):
+    t = time.perf_counter()
+    for p, b in srcs:
+        compile(b, p, "exec")
+    times.append(time.perf_counter() - t)
+times.sort()
+print(times[1])
+"#,
+        list = list.display().to_string()
+    );
+    let out = match std::process::Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .arg("-c")
+        .arg(script)
+        .output()
+    {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Ok(o) => {
+            println!(
+                "stdlib      reference CPython failed: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            return;
+        }
+        Err(e) => {
+            println!("stdlib      could not run {}: {e}", cmd[0]);
+            return;
+        }
+    };
+    let lines: Vec<&str> = out.lines().collect();
+    let n: usize = lines.first().and_then(|l| l.parse().ok()).unwrap_or(0);
+    let paths: Vec<&str> = lines.iter().skip(1).take(n).copied().collect();
+    let cpython: f64 = lines
+        .get(n + 1)
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(f64::NAN);
+    let sources: Vec<Source> = paths
+        .iter()
+        .filter_map(|p| Source::decode(p, &std::fs::read(p).ok()?).ok())
+        .collect();
+    let total_lines: usize = sources.iter().map(|s| s.text.lines().count()).sum();
+    let mut failed = 0;
+    let ours = time(3, || {
+        failed = 0;
+        for source in &sources {
+            let tokens = pipeline::tokens::tokenize(source, PyVersion::V3_15);
+            let code = pipeline::ast::parse(source, PyVersion::V3_15)
+                .and_then(|ast| pipeline::compile(&ast, source, PyVersion::V3_15));
+            if tokens.is_err() || code.is_err() {
+                failed += 1;
+            }
+            black_box((tokens, code));
+        }
+    });
+    println!(
+        "stdlib      {} files, {total_lines} lines: cpyviz tokens+ast+bytecode {:.0} ms, CPython 3.15 compile() {:.0} ms  ratio cpyviz/CPython = {:.2}{}",
+        sources.len(),
+        ours.as_secs_f64() * 1e3,
+        cpython * 1e3,
+        ours.as_secs_f64() / cpython,
+        if failed > 0 { format!("  (WARNING: {failed} files failed in cpyviz)") } else { String::new() }
+    );
+    // Whole process on the largest modules.
+    let mut by_size: Vec<(u64, &str)> = paths
+        .iter()
+        .filter_map(|p| Some((std::fs::metadata(p).ok()?.len(), *p)))
+        .collect();
+    by_size.sort();
+    for (_, path) in by_size.iter().rev().take(5) {
+        let wall = |program: &str, args: &[&str]| -> Duration {
+            time(3, || {
+                let _ = std::process::Command::new(program)
+                    .args(args)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .status();
+            })
+        };
+        let ours = wall(
+            env!("CARGO_BIN_EXE_cpyviz"),
+            &["dump", "bytecode", path, "--python-version", "3.15"],
+        );
+        let mut args: Vec<&str> = cmd[1..].iter().map(String::as_str).collect();
+        args.extend(["-m", "dis", path]);
+        let theirs = wall(&cmd[0], &args);
+        let name = std::path::Path::new(path)
+            .strip_prefix(
+                std::path::Path::new(path)
+                    .ancestors()
+                    .nth(2)
+                    .unwrap_or("/".as_ref()),
+            )
+            .unwrap_or(std::path::Path::new(path))
+            .display()
+            .to_string();
+        println!(
+            "dis         {name:<28} cpyviz dump bytecode {:.0} ms, python3.15 -m dis {:.0} ms  ratio = {:.2}",
+            ours.as_secs_f64() * 1e3,
+            theirs.as_secs_f64() * 1e3,
+            ours.as_secs_f64() / theirs.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     // `cargo test --benches` runs bench targets with --test-ish args; only measure under `cargo bench`.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -250,4 +416,5 @@ fn main() {
     bench_tokens_ast();
     bench_bytecode();
     bench_frame();
+    bench_stdlib();
 }

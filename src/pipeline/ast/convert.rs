@@ -886,6 +886,27 @@ impl Converter {
                 ],
             ),
             P::MatchStar(x) => node("MatchStar", sp, vec![("name", opt_s(x.name.as_ref()))]),
+            // A string literal the parser could not read (a lone surrogate) stands in the
+            // pattern as the placeholder `(_)`, which reads as a wildcard.
+            P::MatchAs(x)
+                if x.pattern.is_none()
+                    && x.name.is_none()
+                    && self.regions.contains_key(&x.range.start().to_usize()) =>
+            {
+                let at = x.range.start().to_usize();
+                let region = self.regions.remove(&at).ok_or(ConvertError::Unsupported {
+                    offset: at,
+                    what: "this pattern",
+                })?;
+                let value = self.region(region)?;
+                if !value.is("Constant") {
+                    return Err(ConvertError::Unsupported {
+                        offset: at,
+                        what: "an f-string or t-string in a pattern",
+                    });
+                }
+                node("MatchValue", value.span, vec![("value", v(value))])
+            }
             P::MatchAs(x) => {
                 let pat = match &x.pattern {
                     Some(p) => v(self.pattern(p)?),
@@ -1110,6 +1131,22 @@ impl Converter {
                     offset: x.range.start().to_usize(),
                     what: "this f-string",
                 })
+            }
+            // A run of plain strings the parser could not read, read by `newsyntax`.
+            E::Constant(x)
+                if matches!(x.value, ast::Constant::Str(_))
+                    && self.regions.contains_key(&x.range.start().to_usize()) =>
+            {
+                let at = x.range.start().to_usize();
+                match self.regions.remove(&at) {
+                    Some(r) => self.region(r)?,
+                    None => {
+                        return Err(ConvertError::Unsupported {
+                            offset: at,
+                            what: "this string",
+                        })
+                    }
+                }
             }
             E::Constant(x) => {
                 if matches!(x.value, ast::Constant::Str(_) | ast::Constant::Bytes(_)) {

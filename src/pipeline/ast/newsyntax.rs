@@ -23,6 +23,10 @@ use rustpython_parser::Parse;
 pub enum RegionKind {
     /// A run of adjacent string literals with at least one PEP 701 f-string or a t-string.
     Strings,
+    /// A run of plain string literals holding what the parser cannot read (a lone
+    /// surrogate). Its placeholder is a string literal, so it reads as one wherever a string
+    /// may stand (a pattern, a mapping key).
+    PlainStrings,
     /// The exception types of `except A, B:` (PEP 758).
     ExceptTypes,
     /// `*x` as the element of a comprehension (PEP 798).
@@ -52,6 +56,11 @@ pub fn placeholders(text: &str, regions: &[Region]) -> (String, Vec<(usize, Regi
             continue;
         };
         let n = seg.len();
+        if r.kind == RegionKind::PlainStrings {
+            string_placeholder(seg);
+            names.push((r.start, *r));
+            continue;
+        }
         if n < 3 {
             seg.fill(b'_');
             names.push((r.start, *r));
@@ -81,6 +90,37 @@ pub fn placeholders(text: &str, regions: &[Region]) -> (String, Vec<(usize, Regi
     // Only ASCII replaced whole characters, so the text is still UTF-8.
     let text = String::from_utf8(b).unwrap_or_default();
     (text, names)
+}
+
+/// Overwrites a run of plain string literals with string literals of the same length, line by
+/// line (a line continuation kept): `'xx…'` where a line's part is long enough, blanks else.
+fn string_placeholder(seg: &mut [u8]) {
+    let mut start = 0;
+    while start < seg.len() {
+        let end = seg[start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(seg.len(), |i| start + i);
+        let mut line_end = end;
+        if line_end > start && seg[line_end - 1] == b'\r' {
+            line_end -= 1;
+        }
+        if line_end > start && seg[line_end - 1] == b'\\' {
+            line_end -= 1;
+        }
+        let part = &mut seg[start..line_end];
+        let n = part.len();
+        for (i, c) in part.iter_mut().enumerate() {
+            *c = if n < 2 {
+                b' '
+            } else if i == 0 || i == n - 1 {
+                b'\''
+            } else {
+                b'x'
+            };
+        }
+        start = end + 1;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -499,7 +539,7 @@ impl Converter {
     /// The nodes of region `r`, met as the placeholder name rustpython-parser read there.
     pub(super) fn region(&mut self, r: Region) -> R<AstNode> {
         match r.kind {
-            RegionKind::Strings => self.string_run(r),
+            RegionKind::Strings | RegionKind::PlainStrings => self.string_run(r),
             RegionKind::ExceptTypes => self.sub_expr(r.start, r.end, "`except` types (PEP 758)"),
             RegionKind::Star | RegionKind::DoubleStar => {
                 let double = r.kind == RegionKind::DoubleStar;
@@ -918,6 +958,21 @@ pub(super) const DOUBLE_STAR: &str = "<**>";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_string_runs_become_string_placeholders() {
+        let text = "x = ('\\ud800'\n     'ab' \\\n     \"c\")\n";
+        let regions = [Region {
+            start: 5,
+            end: 34,
+            kind: RegionKind::PlainStrings,
+            optional: false,
+        }];
+        let (out, names) = placeholders(text, &regions);
+        assert_eq!(out.len(), text.len());
+        assert_eq!(out, "x = ('xxxxxx'\n'xxxxxxxx'\\\n'xxxxxx')\n");
+        assert_eq!(names.iter().map(|n| n.0).collect::<Vec<_>>(), vec![5]);
+    }
 
     #[test]
     fn placeholders_keep_every_offset_and_line_break() {

@@ -169,10 +169,14 @@ impl Lexer<'_> {
         let strings = runs
             .into_iter()
             .filter(|r| r.2 || r.3)
-            .map(|(start, end, newer, _)| Region {
+            .map(|(start, end, newer, ft)| Region {
                 start,
                 end: end.min(b.len()),
-                kind: RegionKind::Strings,
+                kind: if ft {
+                    RegionKind::Strings
+                } else {
+                    RegionKind::PlainStrings
+                },
                 optional: !newer,
             });
         let mut all: Vec<Region> = std::mem::take(&mut self.out.regions);
