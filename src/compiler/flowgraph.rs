@@ -161,6 +161,9 @@ struct Cfg<'a> {
     blocks: Vec<Block>,
     entry: usize,
     consts: Vec<ConstValue>,
+    /// The first index of each constant's key in `consts` (built when first needed, dropped
+    /// when `consts` is rewritten): folding looks constants up by hash, never by scanning.
+    const_index: Option<std::collections::HashMap<super::ir::ConstKey, i32>>,
     /// `RESUME_OPARG_LOCATION_MASK` / `RESUME_OPARG_DEPTH1_MASK` of this version.
     resume_location_mask: i32,
     resume_depth1_mask: i32,
@@ -277,6 +280,7 @@ impl<'a> Cfg<'a> {
             blocks: vec![Block::default()],
             entry: 0,
             consts: std::mem::take(&mut unit.consts),
+            const_index: None,
             resume_location_mask: t.tables.constant("RESUME_OPARG_LOCATION_MASK").unwrap_or(3)
                 as i32,
             resume_depth1_mask: t.tables.constant("RESUME_OPARG_DEPTH1_MASK").unwrap_or(4) as i32,
@@ -851,17 +855,29 @@ impl<'a> Cfg<'a> {
         }
     }
 
+    /// The index of `value` in `co_consts`, added if no equal constant is there (code
+    /// objects are never merged).
     fn add_const(&mut self, value: ConstValue) -> i32 {
-        if !matches!(value, ConstValue::Code(_)) {
-            let key = value.key(usize::MAX);
-            for (i, c) in self.consts.iter().enumerate() {
-                if !matches!(c, ConstValue::Code(_)) && c.key(usize::MAX) == key {
-                    return i as i32;
+        if matches!(value, ConstValue::Code(_)) {
+            self.consts.push(value);
+            return self.consts.len() as i32 - 1;
+        }
+        let consts = &self.consts;
+        let index = self.const_index.get_or_insert_with(|| {
+            let mut index = std::collections::HashMap::with_capacity(consts.len());
+            for (i, c) in consts.iter().enumerate() {
+                if !matches!(c, ConstValue::Code(_)) {
+                    index.entry(c.key(usize::MAX)).or_insert(i as i32);
                 }
             }
+            index
+        });
+        let next = consts.len() as i32;
+        let i = *index.entry(value.key(usize::MAX)).or_insert(next);
+        if i == next {
+            self.consts.push(value);
         }
-        self.consts.push(value);
-        self.consts.len() as i32 - 1
+        i
     }
 
     /// `LOAD_SMALL_INT` (and 3.15's `LOAD_COMMON_CONSTANT`) for `value` when it has one.
@@ -1553,6 +1569,7 @@ impl<'a> Cfg<'a> {
             }
         }
         self.consts = kept;
+        self.const_index = None;
         for &b in &order {
             for k in 0..self.blocks[b].instrs.len() {
                 let op = self.blocks[b].instrs[k].op;
