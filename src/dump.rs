@@ -53,7 +53,31 @@ pub fn dump_file(stage: Stage, path: &str, bytes: &[u8], version: PyVersion) -> 
         Ok(s) => s,
         Err(e) => return DumpOutput::fail(pipeline::ast::render_decode_error(path, &e)),
     };
-    dump_capture(stage, &pipeline::capture(source, version))
+    // Only the stages the one asked for needs: `dump ast` never runs the compiler, and
+    // `dump bytecode` never tokenizes.
+    let (ast, parse) = pipeline::ast::parse_with_warnings(&source, version);
+    let mut warnings = crate::capture::Warnings {
+        parse,
+        compile: Vec::new(),
+    };
+    let mut out = match stage {
+        Stage::Ast => match &ast {
+            Ok(tree) => DumpOutput::ok(pipeline::ast::dump(tree, version)),
+            Err(e) => DumpOutput::fail(e.render()),
+        },
+        Stage::Bytecode => {
+            let (code, compile) = pipeline::bytecode_of(&ast, &source, version);
+            warnings.compile = compile;
+            match code {
+                Ok(code) => DumpOutput::ok(crate::dis::dis(&code, version.profile().version_info)),
+                Err(e) => DumpOutput::fail(e.render()),
+            }
+        }
+        _ => return dump_capture(stage, &pipeline::capture(source, version)),
+    };
+    let rendered = crate::error::render_warnings(warnings.for_stage(stage), &source);
+    out.stderr.insert_str(0, &rendered);
+    out
 }
 
 /// Dumps `stage` from a capture (any engine), after the `SyntaxWarning`s CPython's tool prints
@@ -118,10 +142,7 @@ fn dump_stage(stage: Stage, capture: &Capture) -> DumpOutput {
 pub fn python_version(capture: &Capture) -> (u32, u32) {
     match &capture.later.interpreter {
         Some(i) => (i.version_info.0, i.version_info.1),
-        None => match capture.version {
-            PyVersion::V3_14 => (3, 14),
-            PyVersion::V3_15 => (3, 15),
-        },
+        None => capture.version.profile().version_info,
     }
 }
 

@@ -65,6 +65,8 @@ impl FromStr for PyVersion {
 pub struct Profile {
     pub version: PyVersion,
     pub label: &'static str,
+    /// `sys.version_info[:2]`: the version whose tools' output formats apply.
+    pub version_info: (u32, u32),
     /// `ast.dump` leaves out `ctx=Load()` (3.15: a field equal to its default is omitted).
     pub ast_dump_omits_default_ctx: bool,
     /// The borrow analysis (`optimize_load_fast`) follows an empty block to the next one;
@@ -81,6 +83,7 @@ pub struct Profile {
 pub static PROFILE_3_14: Profile = Profile {
     version: PyVersion::V3_14,
     label: "3.14",
+    version_info: (3, 14),
     ast_dump_omits_default_ctx: false,
     borrow_analysis_crosses_empty_blocks: false,
     borrow_analysis_shadowed_push_index: true,
@@ -90,6 +93,7 @@ pub static PROFILE_3_14: Profile = Profile {
 pub static PROFILE_3_15: Profile = Profile {
     version: PyVersion::V3_15,
     label: "3.15",
+    version_info: (3, 15),
     ast_dump_omits_default_ctx: true,
     borrow_analysis_crosses_empty_blocks: true,
     borrow_analysis_shadowed_push_index: false,

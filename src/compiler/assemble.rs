@@ -657,10 +657,7 @@ mod tests {
     /// Assembles every fixture's module unit and compares its `dis` with the golden; returns
     /// (matches, total, names of the files that differ).
     fn compare_version(version: PyVersion) -> (usize, usize, Vec<String>) {
-        let (major, minor) = match version {
-            PyVersion::V3_14 => (3, 14),
-            PyVersion::V3_15 => (3, 15),
-        };
+        let (major, minor) = version.profile().version_info;
         let golden_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(format!("tests/golden/{version}/bytecode"));
         let mut ok = 0;

@@ -20,20 +20,7 @@ use crate::version::PyVersion;
 pub fn capture(source: Source, version: PyVersion) -> Capture {
     let tokens = tokens::tokenize(&source, version);
     let (ast, parse_warnings) = ast::parse_with_warnings(&source, version);
-    // `python -m ast` parses with type comments, `compile()` without: a `# type:` comment where
-    // the grammar has no place for one fails only the former.
-    let untyped = match &ast {
-        Err(e)
-            if e.kind == crate::error::PyErrorKind::SyntaxError && source.text.contains("type") =>
-        {
-            Some(ast::parse_with_options(&source, version, &ast::ParseOptions::compile()).0)
-        }
-        _ => None,
-    };
-    let (bytecode, compile_warnings) = match untyped.as_ref().unwrap_or(&ast) {
-        Ok(tree) => compile_with_warnings(tree, &source, version),
-        Err(e) => (Err(e.clone()), Vec::new()),
-    };
+    let (bytecode, compile_warnings) = bytecode_of(&ast, &source, version);
     Capture {
         format: CAPTURE_FORMAT,
         engine: Engine::Builtin,
@@ -49,6 +36,32 @@ pub fn capture(source: Source, version: PyVersion) -> Capture {
             bytecode: Some(bytecode),
             ..Default::default()
         },
+    }
+}
+
+/// The *bytecode* stage from the *AST* stage's result, with the compiler's `SyntaxWarning`s.
+/// `python -m ast` parses with type comments, `compile()` without: a `# type:` comment where
+/// the grammar has no place for one fails only the former, so such a file is parsed again
+/// without them.
+pub fn bytecode_of(
+    ast: &Result<ast::AstNode, crate::error::PyError>,
+    source: &Source,
+    version: PyVersion,
+) -> (
+    Result<crate::bytecode::CodeObject, crate::error::PyError>,
+    Vec<crate::error::SyntaxWarning>,
+) {
+    let untyped = match ast {
+        Err(e)
+            if e.kind == crate::error::PyErrorKind::SyntaxError && source.text.contains("type") =>
+        {
+            Some(ast::parse_with_options(source, version, &ast::ParseOptions::compile()).0)
+        }
+        _ => None,
+    };
+    match untyped.as_ref().unwrap_or(ast) {
+        Ok(tree) => compile_with_warnings(tree, source, version),
+        Err(e) => (Err(e.clone()), Vec::new()),
     }
 }
 
