@@ -37,18 +37,24 @@ struct CToken {
 /// The token stream CPython's parser reads, built from `tokenize`'s.
 fn c_tokens(src: &Source, toks: &[Token]) -> Vec<CToken> {
     let mut out = Vec::new();
-    // The end line of the last token with text (comments included): where EOF DEDENTs sit.
+    // The last line the tokenizer read (blank and comment lines included): EOF DEDENTs sit
+    // just past its end.
     let mut last_content_line = 1;
     for (i, t) in toks.iter().enumerate() {
         let start = t.span.start as usize;
         match t.kind {
-            TokenKind::ENCODING | TokenKind::NL => continue,
+            TokenKind::ENCODING => continue,
+            TokenKind::NL => {
+                last_content_line = t.start.0;
+                continue;
+            }
             TokenKind::COMMENT => {
                 last_content_line = t.end.0;
                 continue;
             }
             TokenKind::NEWLINE => {
                 let (line, nl_col) = t.start;
+                last_content_line = line;
                 let mut col = nl_col;
                 let mut at = start;
                 if let Some(prev) = i.checked_sub(1).map(|p| &toks[p]) {
