@@ -686,7 +686,7 @@ impl Converter {
     fn type_params(&mut self, ps: &[ast::TypeParam]) -> R<AstValue> {
         let mut out = Vec::new();
         for p in ps {
-            out.push(v(match p {
+            let mut n = match p {
                 ast::TypeParam::TypeVar(t) => node(
                     "TypeVar",
                     span(t.range),
@@ -705,7 +705,23 @@ impl Converter {
                     span(t.range),
                     vec![("name", s(t.name.as_str()))],
                 ),
-            }));
+            };
+            // PEP 696: a blanked-out `= default` right after the parameter.
+            if let Some(end) = n.span.map(|sp| sp.end as usize) {
+                let b = self.text.as_bytes();
+                let mut k = end;
+                while k < b.len() && (b[k].is_ascii_whitespace() || b[k] == b'\\') {
+                    k += 1;
+                }
+                if let Some(r) = self.regions.remove(&k) {
+                    let default = self.region(r)?;
+                    if let (Some(sp), Some(d)) = (n.span, default.span) {
+                        n.span = Some(Span::new(sp.start as usize, d.end as usize));
+                    }
+                    n.fields.push(("default_value".into(), v(default)));
+                }
+            }
+            out.push(v(n));
         }
         Ok(AstValue::List(out))
     }

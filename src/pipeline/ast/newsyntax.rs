@@ -33,6 +33,8 @@ pub enum RegionKind {
     Star,
     /// `**x` as the element of a dict comprehension (PEP 798).
     DoubleStar,
+    /// `= default` after a type parameter (PEP 696): blanked out, read by the converter.
+    TypeParamDefault,
 }
 
 /// A byte range of the source that rustpython-parser must not read.
@@ -56,6 +58,13 @@ pub fn placeholders(text: &str, regions: &[Region]) -> (String, Vec<(usize, Regi
             continue;
         };
         let n = seg.len();
+        if r.kind == RegionKind::TypeParamDefault {
+            for c in seg.iter_mut().filter(|c| !matches!(**c, b'\n' | b'\r')) {
+                *c = b' ';
+            }
+            names.push((r.start, *r));
+            continue;
+        }
         if r.kind == RegionKind::PlainStrings {
             string_placeholder(seg);
             names.push((r.start, *r));
@@ -540,6 +549,30 @@ impl Converter {
     pub(super) fn region(&mut self, r: Region) -> R<AstNode> {
         match r.kind {
             RegionKind::Strings | RegionKind::PlainStrings => self.string_run(r),
+            RegionKind::TypeParamDefault => {
+                let what = "a type parameter default (PEP 696)";
+                let b = self.text.as_bytes();
+                let mut s = r.start + 1;
+                while s < r.end && b[s].is_ascii_whitespace() {
+                    s += 1;
+                }
+                // `*Ts = *tuple[int, ...]`: a starred default.
+                if b.get(s) == Some(&b'*') {
+                    let value = self.sub_expr(s + 1, r.end, what)?;
+                    return Ok(node(
+                        "Starred",
+                        Some(Span::new(s, r.end)),
+                        vec![
+                            ("value", AstValue::Node(Box::new(value))),
+                            (
+                                "ctx",
+                                AstValue::Node(Box::new(node("Load", None, Vec::new()))),
+                            ),
+                        ],
+                    ));
+                }
+                self.sub_expr(s, r.end, what)
+            }
             RegionKind::ExceptTypes => self.sub_expr(r.start, r.end, "`except` types (PEP 758)"),
             RegionKind::Star | RegionKind::DoubleStar => {
                 let double = r.kind == RegionKind::DoubleStar;

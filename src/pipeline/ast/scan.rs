@@ -533,20 +533,63 @@ impl Lexer<'_> {
                 let j = self.skip_blanks(end);
                 let (_, nend) = self.words_at(j);
                 if nend > j && self.b.get(self.skip_blanks(nend)) == Some(&b'[') {
+                    // Each `= default` (up to the next `,` or the closing `]`) is a region the
+                    // converter reads itself.
                     let mut k = self.skip_blanks(nend) + 1;
                     let mut depth = 1i32;
+                    let mut default: Option<usize> = None;
+                    let mut defaults = Vec::new();
                     while k < self.b.len() && depth > 0 {
-                        match self.b[k] {
+                        let c = self.b[k];
+                        match c {
                             b'(' | b'[' | b'{' => depth += 1,
                             b')' | b']' | b'}' => depth -= 1,
-                            b'=' if depth == 1 => {
-                                self.unsupported(at, "a type parameter default (PEP 696)");
-                                break;
+                            b'\'' | b'"' => {
+                                // Skip the string (its brackets are not the list's).
+                                let q = c;
+                                k += 1;
+                                while k < self.b.len() && self.b[k] != q && self.b[k] != b'\n' {
+                                    if self.b[k] == b'\\' {
+                                        k += 1;
+                                    }
+                                    k += 1;
+                                }
                             }
-                            b'\n' | b':' if depth == 1 => break,
+                            b'#' => {
+                                while k < self.b.len() && self.b[k] != b'\n' {
+                                    k += 1;
+                                }
+                            }
                             _ => {}
                         }
+                        let end_of_item = (depth == 0 && c == b']') || (depth == 1 && c == b',');
+                        if end_of_item {
+                            if let Some(start) = default.take() {
+                                defaults.push((start, k));
+                            }
+                        } else if depth == 1
+                            && c == b'='
+                            && default.is_none()
+                            && !matches!(self.b.get(k + 1), Some(b'='))
+                            && !matches!(
+                                self.b.get(k.wrapping_sub(1)),
+                                Some(b'=' | b'!' | b'<' | b'>' | b':')
+                            )
+                        {
+                            default = Some(k);
+                        }
                         k += 1;
+                    }
+                    for (start, mut end) in defaults {
+                        while end > start && self.b[end - 1].is_ascii_whitespace() {
+                            end -= 1;
+                        }
+                        self.out.regions.push(Region {
+                            start,
+                            end,
+                            kind: RegionKind::TypeParamDefault,
+                            optional: false,
+                        });
                     }
                 }
             }

@@ -1,0 +1,2 @@
+# ast-options: --feature-version 3.12
+def f[T = int](): pass
