@@ -74,6 +74,13 @@ pub fn limit_error(src: &Source, limit: Limit) -> PyError {
             e.end_offset = Some(0);
             e
         }
+        Limit::FstringSpecs(at) => error_at(
+            src,
+            PyErrorKind::SyntaxError,
+            "f-string: expressions nested too deeply".into(),
+            at,
+            at,
+        ),
     }
 }
 

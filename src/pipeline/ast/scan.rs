@@ -28,6 +28,9 @@ pub enum Limit {
     Parens(usize),
     /// `too many levels of indentation`, at the start of the offending line.
     Indent(usize),
+    /// `f-string: expressions nested too deeply`: a replacement field inside the third
+    /// nested format spec of one f-string, reported at that spec's `:`.
+    FstringSpecs(usize),
 }
 
 /// An error CPython's tokenizer reports (the first one in the file).
@@ -93,6 +96,8 @@ struct Lexer<'a> {
     out: Scan,
     /// Quotes of the enclosing f-strings: (quote byte, triple).
     fstack: Vec<(u8, bool)>,
+    /// The offsets of the `:` of the format specs open in the innermost f-string.
+    specs: Vec<usize>,
     /// Replacement fields currently open.
     nest: usize,
     /// String tokens outside f-strings: (start, end, holds syntax newer than rustpython's,
@@ -113,6 +118,7 @@ pub fn scan(text: &str, unicode: &'static UnicodeData) -> Scan {
         i: 0,
         out: Scan::default(),
         fstack: Vec::new(),
+        specs: Vec::new(),
         nest: 0,
         strings: Vec::new(),
     };
@@ -778,9 +784,11 @@ impl Lexer<'_> {
         }
         self.i += if triple { 3 } else { 1 };
         self.fstack.push((q, triple));
+        let outer_specs = std::mem::take(&mut self.specs);
         if !self.fstring_body(q, triple, raw, false) {
             self.unterminated(start, triple, true);
         }
+        self.specs = outer_specs;
         self.fstack.pop();
     }
 
@@ -801,6 +809,11 @@ impl Lexer<'_> {
                 b'\\' => self.i += 2,
                 b'{' if self.peek(1) == b'{' && !spec => self.i += 2,
                 b'{' => {
+                    // CPython's tokenizer allows two levels of fields inside format specs.
+                    if self.specs.len() >= 3 && self.out.limit.is_none() {
+                        self.out.limit =
+                            Some(Limit::FstringSpecs(self.specs[self.specs.len() - 1]));
+                    }
                     self.i += 1;
                     self.replacement_field(q, triple);
                 }
@@ -881,8 +894,10 @@ impl Lexer<'_> {
                 }
                 b'!' if depth == 0 && self.peek(1) != b'=' => self.i += 1,
                 b':' if depth == 0 => {
+                    self.specs.push(self.i);
                     self.i += 1;
                     let _ = self.fstring_body(q, triple, false, true);
+                    self.specs.pop();
                     if self.peek(0) == b'}' {
                         self.i += 1;
                     }
