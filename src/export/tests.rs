@@ -328,32 +328,6 @@ fn panels_render() {
     assert_eq!(at(59.5, 13.5), (0, 0, 238, 255));
 }
 
-/// Writes sample files for a visual check: `CPYVIZ_EXPORT_DIR=/tmp/x cargo test --lib
-/// export::tests::write_samples -- --ignored`.
-#[test]
-#[ignore]
-fn write_samples() {
-    let dir = std::env::var("CPYVIZ_EXPORT_DIR").unwrap_or_else(|_| "/tmp".to_string());
-    let buf = sample();
-    let o = opts();
-    let write = |name: &str, data: Vec<u8>| {
-        std::fs::write(Path::new(&dir).join(name), data).expect("write");
-    };
-    write("sample.svg", to_svg(&buf, &o).into_bytes());
-    write("sample.html", to_html(&buf, &o).into_bytes());
-    write("sample.txt", to_txt(&buf).into_bytes());
-    write("sample@1x.png", to_png(&buf, &o, 1.0).unwrap());
-    write("sample@2x.png", to_png(&buf, &o, 2.0).unwrap());
-    write("sample@4x.png", to_png(&buf, &o, 4.0).unwrap());
-    let buf = panels();
-    write("panels.svg", to_svg(&buf, &o).into_bytes());
-    write("panels.html", to_html(&buf, &o).into_bytes());
-    write("panels.txt", to_txt(&buf).into_bytes());
-    write("panels@1x.png", to_png(&buf, &o, 1.0).unwrap());
-    write("panels@2x.png", to_png(&buf, &o, 2.0).unwrap());
-    write("stress@2x.png", to_png(&stress_buffer(), &o, 2.0).unwrap());
-}
-
 #[test]
 fn escape_sequences_are_stripped() {
     assert_eq!(super::printable("a\u{1b}[31mb"), "ab");

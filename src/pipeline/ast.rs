@@ -680,44 +680,6 @@ mod tests {
         }
     }
 
-    /// Dev check of spans against `python3.V -m ast -a`: set `CPYVIZ_POS_FILES` to a list of
-    /// files and run `cargo test --lib positions -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn positions_match_reference() {
-        let files = std::env::var("CPYVIZ_POS_FILES").unwrap_or_default();
-        let (mut ok, mut bad) = (0, 0);
-        for f in files.split_whitespace() {
-            let bytes = std::fs::read(f).unwrap();
-            let Ok(source) = Source::decode(f, &bytes) else {
-                continue;
-            };
-            let Ok(tree) = parse(&source, PyVersion::V3_14) else {
-                continue;
-            };
-            let ours = dump_with_positions(&tree, &source, PyVersion::V3_14);
-            let out = std::process::Command::new("/work/shared/refpy/python")
-                .args(["3.14", "-P", "-m", "ast", "-a", f])
-                .output()
-                .unwrap();
-            let theirs = String::from_utf8_lossy(&out.stdout);
-            if ours == theirs {
-                ok += 1;
-            } else {
-                bad += 1;
-                let o: Vec<&str> = ours.lines().collect();
-                let t: Vec<&str> = theirs.lines().collect();
-                if let Some(i) = (0..o.len().min(t.len())).find(|&i| o[i] != t[i]) {
-                    println!("{f}:\n  ref:  {}\n  ours: {}", t[i], o[i]);
-                    for line in &t[i.saturating_sub(8)..i] {
-                        println!("     | {line}");
-                    }
-                }
-            }
-        }
-        println!("positions: {ok} match, {bad} differ");
-    }
-
     #[test]
     fn deep_nesting_does_not_overflow() {
         let deep_add = format!("x = {}\n", vec!["1"; 100_000].join("+"));

@@ -1750,29 +1750,4 @@ mod tests {
         let warnings = super::super::compile_module_with_warnings(&tree, &table, &src, v).1;
         crate::error::render_warnings(&warnings, &src)
     }
-
-    #[test]
-    #[ignore]
-    fn dis() {
-        let Ok(files) = std::env::var("CGX_DIS") else {
-            return;
-        };
-        for f in files.split(',') {
-            let Ok(bytes) = std::fs::read(f) else {
-                continue;
-            };
-            for v in [
-                crate::version::PyVersion::V3_14,
-                crate::version::PyVersion::V3_15,
-            ] {
-                let out = crate::dump::dump_file(crate::capture::Stage::Bytecode, f, &bytes, v);
-                println!(
-                    "=== {f} {v}\n{}{}{}",
-                    warnings(f, &bytes, v),
-                    out.stdout,
-                    out.stderr
-                );
-            }
-        }
-    }
 }

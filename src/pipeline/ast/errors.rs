@@ -535,9 +535,6 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
     use rustpython_parser::Tok;
     let text = &src.text;
     let off = e.offset.to_usize().min(text.len());
-    if std::env::var_os("CPYVIZ_DEBUG_PARSE").is_some() {
-        eprintln!("DEBUG {:?} at {off}", e.error);
-    }
     let (eline, _) = pos(src, off);
     for u in &sc.unsupported {
         if u.what.starts_with("`lazy import`") && version < PyVersion::V3_15 {
