@@ -9,16 +9,22 @@
 use crate::bytecode::{CodeObject, Instruction, Positions};
 
 /// `repr(code)` addresses differ between any two compilations: ` at 0x7f…` becomes
-/// ` at 0x{with}` (the goldens use `ADDR`).
+/// ` at 0x{with}` (the goldens use `ADDR`). The one masking function of the project; text
+/// already masked (no lowercase hex digits after `0x`) is left as it is.
 pub fn mask_addresses(text: &str, with: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find(" at 0x") {
         out.push_str(&rest[..i + 6]);
         rest = &rest[i + 6..];
-        let hex = rest.bytes().take_while(|b| b.is_ascii_hexdigit()).count();
-        out.push_str(with);
-        rest = &rest[hex..];
+        let hex = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+            .count();
+        if hex > 0 {
+            out.push_str(with);
+            rest = &rest[hex..];
+        }
     }
     out.push_str(rest);
     out
@@ -336,4 +342,18 @@ fn print_instruction(instr: &Instruction, layout: &Layout, out: &mut String) {
     let line = fields.join(" ");
     out.push_str(line.trim_end());
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_addresses;
+
+    #[test]
+    fn masking_replaces_addresses_once() {
+        let text = "<code object f at 0x7f3a2c1d90b0, file \"t.py\", line 1>";
+        let masked = mask_addresses(text, "ADDR");
+        assert_eq!(masked, "<code object f at 0xADDR, file \"t.py\", line 1>");
+        assert_eq!(mask_addresses(&masked, "ADDR"), masked);
+        assert_eq!(mask_addresses("x at 0x", "X"), "x at 0x");
+    }
 }

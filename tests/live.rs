@@ -83,19 +83,7 @@ fn python_files() -> Vec<PathBuf> {
 
 /// `<code object f at 0x7f…>` addresses differ run to run.
 fn mask(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find(" at 0x") {
-        out.push_str(&rest[..i + 6]);
-        rest = &rest[i + 6..];
-        let hex = rest
-            .find(|c: char| !c.is_ascii_hexdigit())
-            .unwrap_or(rest.len());
-        out.push('X');
-        rest = &rest[hex..];
-    }
-    out.push_str(rest);
-    out
+    cpyviz::dis::mask_addresses(text, "X")
 }
 
 fn stage_py(refpy: &Path, v: &str, stage: Stage, file: &Path) -> (String, i32) {

@@ -37,15 +37,7 @@ fn find(minor: u32) -> Option<PathBuf> {
 }
 
 fn mask(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("0x") {
-        out.push_str(&rest[..i]);
-        out.push_str("0xADDR");
-        rest = rest[i + 2..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
-    }
-    out.push_str(rest);
-    out
+    cpyviz::dis::mask_addresses(text, "ADDR")
 }
 
 fn cpyviz(args: &[&str]) -> (String, String, Option<i32>) {

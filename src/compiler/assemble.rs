@@ -629,22 +629,7 @@ mod tests {
     }
 
     fn mask(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        let mut rest = s;
-        while let Some(p) = rest.find(" at 0x") {
-            out.push_str(&rest[..p]);
-            out.push_str(" at 0xADDR");
-            let tail = &rest[p + 6..];
-            let end = if tail.starts_with("ADDR") {
-                4
-            } else {
-                tail.find(|c: char| !matches!(c, '0'..='9' | 'a'..='f'))
-                    .unwrap_or(tail.len())
-            };
-            rest = &tail[end..];
-        }
-        out.push_str(rest);
-        out
+        crate::dis::mask_addresses(s, "ADDR")
     }
 
     fn module_part(s: &str) -> &str {
