@@ -11,6 +11,13 @@
 //!    and bytecode in process, against that CPython's `compile()` of the same files timed inside
 //!    it; and whole-process `cpyviz dump bytecode` against `python -m dis` on the five largest
 //!    modules (median wall time of each).
+//! 5. scaling: generated modules of 10k, 40k and 100k lines through tokens, AST and bytecode
+//!    in process (cost per line), and whole-process `dump ast` / `dump bytecode` against
+//!    `python -m ast` / `python -m dis` on the same files.
+//!
+//! `cargo bench --bench pipeline -- --short` runs only the scaling check in process, at 10k
+//! and 100k lines, and exits non-zero when the cost per line at 100k is more than twice the
+//! cost at 10k (a ratio within one run, so it holds on any machine); CI runs it.
 //!
 //! The reference CPython is found as `$CPYVIZ_REFPY` (a command such as
 //! `../shared/refpy/python 3.15`), else `../shared/refpy/python 3.15` if it exists. Without one the
@@ -410,13 +417,131 @@ print(times[1])
     }
 }
 
+/// A module of `lines` lines of the shape that made the front end quadratic once: every line
+/// a new name and new constants.
+fn constants_module(lines: usize) -> String {
+    (0..lines)
+        .map(|n| format!("v{n} = {n} * 2 + {n}\n"))
+        .collect()
+}
+
+/// Seconds per line of tokens, AST and bytecode (each stage alone) for `text`.
+fn in_process_per_line(text: &str, runs: usize) -> [f64; 3] {
+    let lines = text.lines().count() as f64;
+    let source = Source::from_text("scaling.py", text.to_string());
+    let tokens = time(runs, || {
+        let _ = black_box(pipeline::tokens::tokenize(&source, PyVersion::V3_15));
+    });
+    let ast = time(runs, || {
+        let _ = black_box(pipeline::ast::parse(&source, PyVersion::V3_15));
+    });
+    let tree = pipeline::ast::parse(&source, PyVersion::V3_15).ok();
+    let bytecode = time(runs, || {
+        if let Some(tree) = &tree {
+            let _ = black_box(pipeline::compile(tree, &source, PyVersion::V3_15).is_ok());
+        }
+    });
+    [tokens, ast, bytecode].map(|d| d.as_secs_f64() / lines)
+}
+
+/// The CI guard: cost per line at 100k lines within twice that at 10k, for every stage.
+fn scaling_short() -> bool {
+    let small = in_process_per_line(&constants_module(10_000), 3);
+    let large = in_process_per_line(&constants_module(100_000), 3);
+    let mut ok = true;
+    for (i, stage) in ["tokens", "ast", "bytecode"].iter().enumerate() {
+        let ratio = large[i] / small[i];
+        let verdict = if ratio <= 2.0 {
+            "ok"
+        } else {
+            "TOO SLOW: not linear"
+        };
+        println!(
+            "scaling     {stage:<9} {:.2} µs/line at 10k, {:.2} µs/line at 100k: ratio {ratio:.2} (limit 2.0) {verdict}",
+            small[i] * 1e6,
+            large[i] * 1e6
+        );
+        ok &= ratio <= 2.0;
+    }
+    ok
+}
+
+/// The scaling table: in process per line, and whole process against the reference CPython.
+fn bench_scaling() {
+    let cmd = reference_command();
+    println!("scaling     lines   tokens µs/line  ast µs/line  bytecode µs/line | dump ast / -m ast  dump bytecode / -m dis");
+    for lines in [10_000, 40_000, 100_000] {
+        let text = constants_module(lines);
+        let per = in_process_per_line(&text, if lines > 50_000 { 1 } else { 3 });
+        let path = std::env::temp_dir().join(format!("cpyviz_scaling_{lines}.py"));
+        let whole = if std::fs::write(&path, &text).is_ok() {
+            let path = path.display().to_string();
+            let wall = |program: &str, args: &[&str]| -> f64 {
+                time(1, || {
+                    let _ = std::process::Command::new(program)
+                        .args(args)
+                        .stdout(std::process::Stdio::null())
+                        .stderr(std::process::Stdio::null())
+                        .status();
+                })
+                .as_secs_f64()
+            };
+            let bin = env!("CARGO_BIN_EXE_cpyviz");
+            let ours_ast = wall(bin, &["dump", "ast", &path, "--python-version", "3.15"]);
+            let ours_dis = wall(
+                bin,
+                &["dump", "bytecode", &path, "--python-version", "3.15"],
+            );
+            match &cmd {
+                Some(cmd) => {
+                    let with = |m: &str| -> Vec<String> {
+                        let mut a: Vec<String> = cmd[1..].to_vec();
+                        a.extend(["-m".to_string(), m.to_string(), path.clone()]);
+                        a
+                    };
+                    let run = |m: &str| {
+                        let a = with(m);
+                        wall(&cmd[0], &a.iter().map(String::as_str).collect::<Vec<_>>())
+                    };
+                    let (theirs_ast, theirs_dis) = (run("ast"), run("dis"));
+                    format!(
+                        "{:.2} s / {:.2} s = {:.2}   {:.2} s / {:.2} s = {:.2}",
+                        ours_ast,
+                        theirs_ast,
+                        ours_ast / theirs_ast,
+                        ours_dis,
+                        theirs_dis,
+                        ours_dis / theirs_dis
+                    )
+                }
+                None => format!("{ours_ast:.2} s (no reference)   {ours_dis:.2} s (no reference)"),
+            }
+        } else {
+            "could not write the file".to_string()
+        };
+        println!(
+            "scaling     {lines:>7} {:>10.2} {:>12.2} {:>16.2}     | {whole}",
+            per[0] * 1e6,
+            per[1] * 1e6,
+            per[2] * 1e6
+        );
+    }
+}
+
 fn main() {
     // `cargo test --benches` runs bench targets with --test-ish args; only measure under `cargo bench`.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+    if std::env::args().any(|a| a == "--short") {
+        if !scaling_short() {
+            std::process::exit(1);
+        }
         return;
     }
     bench_tokens_ast();
     bench_bytecode();
     bench_frame();
     bench_stdlib();
+    bench_scaling();
 }
