@@ -76,6 +76,18 @@ fn nothing_there(src: &Source) -> PyError {
     )
 }
 
+/// The tokens of `src`; when the tokenizer fails, the module parser's error (CPython's words).
+fn significant_or_error(
+    src: &Source,
+    version: PyVersion,
+    parse: ModuleParser,
+) -> Result<Vec<Token>, PyError> {
+    match significant(src, version) {
+        Some(toks) => Ok(toks),
+        None => parse(src).and_then(|_| Err(nothing_there(src))),
+    }
+}
+
 /// Whether a token ends the text (what may follow a complete `eval` or `func_type` input).
 fn is_end(t: &Token) -> bool {
     matches!(
@@ -111,9 +123,7 @@ pub(super) fn eval(
     version: PyVersion,
     parse: ModuleParser,
 ) -> Result<AstNode, PyError> {
-    let Some(toks) = significant(src, version) else {
-        return parse(src).and_then(|_| Err(nothing_there(src)));
-    };
+    let toks = significant_or_error(src, version, parse)?;
     let first = toks.first().filter(|t| !is_end(t));
     let Some(first) = first else {
         return Err(nothing_there(src));
@@ -202,9 +212,7 @@ pub(super) fn single(
     version: PyVersion,
     parse: ModuleParser,
 ) -> Result<AstNode, PyError> {
-    let Some(toks) = significant(src, version) else {
-        return parse(src).and_then(|_| Err(nothing_there(src)));
-    };
+    let toks = significant_or_error(src, version, parse)?;
     let Some(first) = toks.first().filter(|t| !is_end(t)) else {
         return Err(nothing_there(src));
     };
@@ -271,9 +279,7 @@ pub(super) fn func_type(
     version: PyVersion,
     parse: ModuleParser,
 ) -> Result<AstNode, PyError> {
-    let Some(toks) = significant(src, version) else {
-        return parse(src).and_then(|_| Err(nothing_there(src)));
-    };
+    let toks = significant_or_error(src, version, parse)?;
     let Some(open) = toks.first().filter(|t| !is_end(t)) else {
         return Err(nothing_there(src));
     };

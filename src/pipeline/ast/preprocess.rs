@@ -10,6 +10,7 @@
 //! Codegen uses the first three on the fly ([`percent_format`], [`folded_constant`]); `python -m
 //! ast -O` ([`optimize`]) rewrites the tree.
 
+use super::convert::node;
 use super::{AstNode, AstValue, Constant};
 use crate::pystr::PyStr;
 use num_bigint::BigInt;
@@ -271,25 +272,9 @@ fn has_future_annotations(module: &AstNode) -> bool {
     })
 }
 
-fn new_node(
-    kind: &str,
-    span: Option<crate::source::Span>,
-    fields: Vec<(&str, AstValue)>,
-) -> AstNode {
-    AstNode {
-        kind: kind.to_string(),
-        fields: fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-        span,
-        pos: None,
-    }
-}
-
 /// A `Constant` the preprocessor makes without a source position (lineno … = -1).
 fn unplaced_str(value: PyStr) -> AstNode {
-    let mut n = new_node(
+    let mut n = node(
         "Constant",
         None,
         vec![
@@ -361,7 +346,7 @@ impl Optimizer<'_> {
         }
         body.remove(0);
         if body.is_empty() {
-            let mut pass = new_node("Pass", None, Vec::new());
+            let mut pass = node("Pass", None, Vec::new());
             pass.pos = first.span.map(|sp| {
                 let (line, col) = self
                     .src
@@ -386,7 +371,7 @@ impl Optimizer<'_> {
             return;
         }
         if let Some((_, AstValue::Node(value))) = st.fields.iter_mut().find(|(k, _)| k == "value") {
-            let constant = std::mem::replace(&mut **value, new_node("JoinedStr", None, Vec::new()));
+            let constant = std::mem::replace(&mut **value, node("JoinedStr", None, Vec::new()));
             value.span = constant.span;
             value.fields = vec![(
                 "values".to_string(),
@@ -402,7 +387,7 @@ impl Optimizer<'_> {
                 if n.str("id") == Some("__debug__")
                     && n.node("ctx").is_some_and(|c| c.is("Load")) =>
             {
-                *n = new_node(
+                *n = node(
                     "Constant",
                     n.span,
                     vec![
@@ -424,7 +409,7 @@ impl Optimizer<'_> {
                                 arg,
                                 conversion,
                                 spec,
-                            } => new_node(
+                            } => node(
                                 "FormattedValue",
                                 arg.span,
                                 vec![
@@ -444,7 +429,7 @@ impl Optimizer<'_> {
                         }))
                     })
                     .collect();
-                *n = new_node(
+                *n = node(
                     "JoinedStr",
                     n.span,
                     vec![("values", AstValue::List(values))],
@@ -480,7 +465,7 @@ fn fold_pattern_constant(e: &mut AstNode) {
         return;
     }
     if let Some(c) = folded_constant(e) {
-        *e = new_node(
+        *e = node(
             "Constant",
             e.span,
             vec![("value", AstValue::Const(c)), ("kind", AstValue::None)],
