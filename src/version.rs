@@ -1,7 +1,8 @@
 //! CPython version profiles.
 //!
-//! Everything that differs between the CPython versions cpyviz models lives in a [`Profile`]
-//! table here (or in the generated tables it points to), never in scattered `if`s.
+//! What differs between the CPython versions cpyviz models belongs in a [`Profile`] table here
+//! (or in the generated tables it points to), not in scattered version comparisons; about 40
+//! such comparisons remain elsewhere and are to move here.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
