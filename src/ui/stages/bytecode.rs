@@ -175,110 +175,6 @@ fn is_specialized(tables: &Tables, ins: &Instruction) -> bool {
     base_name(tables, ins).is_some()
 }
 
-/// What the oparg means, from the opcode tables and the instruction's argrepr.
-fn oparg_meaning(tables: &Tables, base: &str, ins: &Instruction) -> Option<String> {
-    let arg = ins.arg?;
-    let info = tables.opcode_by_name(base);
-    let repr = if ins.argrepr.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", ins.argrepr)
-    };
-    Some(match base {
-        "COMPARE_OP" => {
-            let cmp = tables
-                .cmp_op
-                .get((arg >> 5) as usize)
-                .copied()
-                .unwrap_or("?");
-            let to_bool = if arg & 16 != 0 {
-                ", bit 16 set: the result is converted to bool"
-            } else {
-                ", bit 16 clear: the result is pushed as is"
-            };
-            format!(
-                "oparg {arg}: {arg} >> 5 = {} selects `{cmp}`{to_bool}.",
-                arg >> 5
-            )
-        }
-        "BINARY_OP" => match tables.nb_ops.get(arg as usize) {
-            Some((name, sym)) => format!("oparg {arg}: operator {name} (`{sym}`)."),
-            None => format!("oparg {arg}{repr}."),
-        },
-        "LOAD_GLOBAL" | "LOAD_ATTR" => format!(
-            "oparg {arg}: name index {} (co_names){repr}; bit 0 = {}.",
-            arg >> 1,
-            arg & 1
-        ),
-        "LOAD_SMALL_INT" => format!("oparg {arg}: the value pushed."),
-        "CALL" => format!("oparg {arg}: number of positional arguments."),
-        "CALL_KW" => format!(
-            "oparg {arg}: number of arguments, keyword ones included (their names are the tuple on top)."
-        ),
-        "LOAD_FAST_LOAD_FAST" | "LOAD_FAST_BORROW_LOAD_FAST_BORROW" | "STORE_FAST_STORE_FAST"
-        | "STORE_FAST_LOAD_FAST" => format!(
-            "oparg {arg}: two local indexes packed in one byte: {arg} >> 4 = {} and {arg} & 15 = {}{repr}.",
-            arg >> 4,
-            arg & 15
-        ),
-        "SET_FUNCTION_ATTRIBUTE" => {
-            let what = match arg {
-                1 => "defaults (a tuple)",
-                2 => "keyword-only defaults (a dict)",
-                4 => "annotations (a dict)",
-                8 => "the closure (a tuple of cells)",
-                16 => "__annotate__ (a function, PEP 649)",
-                _ => "an attribute",
-            };
-            format!("oparg {arg}: which attribute is set: {what}.")
-        }
-        "LOAD_SUPER_ATTR" => format!(
-            "oparg {arg}: name index {} (co_names){repr}; bit 0 = {} (method load), bit 1 = {} (two-argument super()).",
-            arg >> 2,
-            arg & 1,
-            (arg >> 1) & 1
-        ),
-        "IS_OP" | "CONTAINS_OP" => format!(
-            "oparg {arg}: {}.",
-            if arg == 1 { "inverted (`is not` / `not in`)" } else { "not inverted" }
-        ),
-        "RAISE_VARARGS" => format!(
-            "oparg {arg}: {}.",
-            match arg {
-                0 => "re-raise the exception being handled",
-                1 => "raise the exception on top",
-                _ => "raise the exception with a cause (`raise … from …`)",
-            }
-        ),
-        "UNPACK_EX" => format!(
-            "oparg {arg}: {} targets before the starred one ({arg} & 255), {} after it ({arg} >> 8).",
-            arg & 255,
-            arg >> 8
-        ),
-        "RESUME" => format!(
-            "oparg {arg}: {}.",
-            match arg & 3 {
-                0 => "the start of the function",
-                1 => "after a yield",
-                2 => "after a yield from",
-                _ => "after an await",
-            }
-        ),
-        "COPY" | "SWAP" => format!("oparg {arg}: the stack item counted from the top (1 = top)."),
-        "LOAD_COMMON_CONSTANT" | "CALL_INTRINSIC_1" | "CALL_INTRINSIC_2" | "LOAD_SPECIAL"
-        | "CONVERT_VALUE" => format!("oparg {arg}: selects{repr} from a fixed table."),
-        b if b.starts_with("BUILD_") => format!("oparg {arg}: number of items."),
-        _ => match info {
-            Some(o) if o.has_const() => format!("oparg {arg}: index into co_consts{repr}."),
-            Some(o) if o.has_local() => format!("oparg {arg}: local variable{repr}."),
-            Some(o) if o.has_name() => format!("oparg {arg}: index into co_names{repr}."),
-            Some(o) if o.has_jump() => format!("oparg {arg}: jump distance in code units{repr}."),
-            Some(o) if o.has_free() => format!("oparg {arg}: cell / free variable{repr}."),
-            _ => format!("oparg {arg}{repr}."),
-        },
-    })
-}
-
 /// The selected instruction of the pane, if a row with one is selected.
 fn selected_instr(app: &App) -> Option<(&CodeObject, &Instruction)> {
     let root = code_of(app.capture(), app.stage)?;
@@ -402,7 +298,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
     };
     head.push(Span::styled(at, dim()));
     let mut lines = vec![Line::from(head)];
-    if let Some(m) = oparg_meaning(tables, &base_op, ins) {
+    if let Some(m) = explain::oparg(tables, &base_op, ins) {
         lines.push(Line::styled(m, Style::new().fg(THEME.fg)));
     }
     match explain::opcode(&base_op) {
