@@ -253,6 +253,17 @@ fn bench_frame() {
     }
 }
 
+/// Median wall time of `runs` runs of a whole process (its output discarded).
+fn wall(runs: usize, program: &str, args: &[&str]) -> Duration {
+    time(runs, || {
+        let _ = std::process::Command::new(program)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    })
+}
+
 /// The `.py` files of reference CPython 3.15's standard library, as the sweep lists them.
 fn stdlib_files() -> Vec<std::path::PathBuf> {
     let root = std::env::var("REFPY_ROOT").unwrap_or_else(|_| "/opt/cpython-ref".into());
@@ -382,15 +393,7 @@ print(times[1])
         .collect();
     by_size.sort();
     for (_, path) in by_size.iter().rev().take(5) {
-        let wall = |program: &str, args: &[&str]| -> Duration {
-            time(3, || {
-                let _ = std::process::Command::new(program)
-                    .args(args)
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::null())
-                    .status();
-            })
-        };
+        let wall = |program: &str, args: &[&str]| wall(3, program, args);
         let ours = wall(
             env!("CARGO_BIN_EXE_cpyviz"),
             &["dump", "bytecode", path, "--python-version", "3.15"],
@@ -476,16 +479,7 @@ fn bench_scaling() {
         let path = std::env::temp_dir().join(format!("cpyviz_scaling_{lines}.py"));
         let whole = if std::fs::write(&path, &text).is_ok() {
             let path = path.display().to_string();
-            let wall = |program: &str, args: &[&str]| -> f64 {
-                time(1, || {
-                    let _ = std::process::Command::new(program)
-                        .args(args)
-                        .stdout(std::process::Stdio::null())
-                        .stderr(std::process::Stdio::null())
-                        .status();
-                })
-                .as_secs_f64()
-            };
+            let wall = |program: &str, args: &[&str]| wall(1, program, args).as_secs_f64();
             let bin = env!("CARGO_BIN_EXE_cpyviz");
             let ours_ast = wall(bin, &["dump", "ast", &path, "--python-version", "3.15"]);
             let ours_dis = wall(

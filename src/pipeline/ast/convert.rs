@@ -902,26 +902,18 @@ impl Converter {
                 ],
             ),
             P::MatchStar(x) => node("MatchStar", sp, vec![("name", opt_s(x.name.as_ref()))]),
-            // A string literal the parser could not read (a lone surrogate) stands in the
-            // pattern as the placeholder `(_)`, which reads as a wildcard.
+            // A region's placeholder `(_)` reads as a wildcard. Plain strings get a string
+            // placeholder instead, so what stands here is an f-string or t-string run, which
+            // no pattern may hold.
             P::MatchAs(x)
                 if x.pattern.is_none()
                     && x.name.is_none()
                     && self.regions.contains_key(&x.range.start().to_usize()) =>
             {
-                let at = x.range.start().to_usize();
-                let region = self.regions.remove(&at).ok_or(ConvertError::Unsupported {
-                    offset: at,
-                    what: "this pattern",
-                })?;
-                let value = self.region(region)?;
-                if !value.is("Constant") {
-                    return Err(ConvertError::Unsupported {
-                        offset: at,
-                        what: "an f-string or t-string in a pattern",
-                    });
-                }
-                node("MatchValue", value.span, vec![("value", v(value))])
+                return Err(ConvertError::Unsupported {
+                    offset: x.range.start().to_usize(),
+                    what: "an f-string or t-string in a pattern",
+                });
             }
             P::MatchAs(x) => {
                 let pat = match &x.pattern {

@@ -94,8 +94,9 @@ pub fn percent_format(e: &AstNode) -> Option<Vec<FormatPart<'_>>> {
 /// `simple_format_arg_parse` + `parse_format`: one `%` unit after the `%`: flags, width and
 /// precision of at most two digits each, then `s`, `r` or `a`. Returns the conversion and the
 /// f-string format spec.
+const MAXDIGITS: usize = 3;
+
 fn parse_format_unit(chars: &[char], pos: &mut usize) -> Option<(u8, Option<String>)> {
-    const MAXDIGITS: usize = 3;
     let mut p = *pos;
     let mut next = || -> Option<char> {
         let c = *chars.get(p)?;
@@ -112,34 +113,28 @@ fn parse_format_unit(chars: &[char], pos: &mut usize) -> Option<(u8, Option<Stri
             _ => break,
         }
     }
-    let mut width: i32 = -1;
-    if ch.is_ascii_digit() {
-        width = 0;
+    // A run of at most two digits starting at `ch` (0 when there is none); `None` for three.
+    fn number(ch: &mut char, next: &mut impl FnMut() -> Option<char>) -> Option<i32> {
+        let mut value = 0;
         let mut digits = 0;
         while ch.is_ascii_digit() {
-            width = width * 10 + (ch as i32 - '0' as i32);
-            ch = next()?;
+            value = value * 10 + (*ch as i32 - '0' as i32);
+            *ch = next()?;
             digits += 1;
             if digits >= MAXDIGITS {
                 return None;
             }
         }
+        Some(value)
+    }
+    let mut width: i32 = -1;
+    if ch.is_ascii_digit() {
+        width = number(&mut ch, &mut next)?;
     }
     let mut prec: i32 = -1;
     if ch == '.' {
         ch = next()?;
-        prec = 0;
-        if ch.is_ascii_digit() {
-            let mut digits = 0;
-            while ch.is_ascii_digit() {
-                prec = prec * 10 + (ch as i32 - '0' as i32);
-                ch = next()?;
-                digits += 1;
-                if digits >= MAXDIGITS {
-                    return None;
-                }
-            }
-        }
+        prec = number(&mut ch, &mut next)?;
     }
     let conversion = match ch {
         's' => b's',
