@@ -23,11 +23,13 @@
 //! `../shared/refpy/python 3.15`), else `../shared/refpy/python 3.15` if it exists. Without one the
 //! ratio is reported as not measured.
 
-use cpyviz::app::App;
-use cpyviz::capture::Stage;
-use cpyviz::pipeline;
-use cpyviz::source::Source;
-use cpyviz::version::PyVersion;
+use cpyviz_compiler as compiler;
+use cpyviz_engine::builtin;
+use cpyviz_model::capture::Stage;
+use cpyviz_model::source::Source;
+use cpyviz_model::version::PyVersion;
+use cpyviz_syntax as syntax;
+use cpyviz_tui::app::App;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -154,11 +156,11 @@ fn bench_tokens_ast() {
     let source = Source::from_text("bench_module.py", text.clone());
     let runs = 7;
     let ours = time(runs, || {
-        let tokens = pipeline::tokens::tokenize(black_box(&source), PyVersion::V3_15);
-        let ast = pipeline::ast::parse(black_box(&source), PyVersion::V3_15);
+        let tokens = syntax::tokens::tokenize(black_box(&source), PyVersion::V3_15);
+        let ast = syntax::ast::parse(black_box(&source), PyVersion::V3_15);
         let _ = black_box((tokens, ast));
     });
-    let check = pipeline::capture(source.clone(), PyVersion::V3_15);
+    let check = builtin::capture(source.clone(), PyVersion::V3_15);
     let ok = check.tokens.is_ok() && check.ast.is_ok();
     println!(
         "tokens+ast  {lines} lines: cpyviz {:.1} ms{}",
@@ -199,8 +201,8 @@ fn bench_bytecode() {
     let runs = 7;
     #[allow(clippy::result_large_err)]
     let compile = || {
-        let ast = pipeline::ast::parse(black_box(&source), PyVersion::V3_15)?;
-        pipeline::compile(&ast, &source, PyVersion::V3_15)
+        let ast = syntax::ast::parse(black_box(&source), PyVersion::V3_15)?;
+        compiler::compile(&ast, &source, PyVersion::V3_15)
     };
     let status = match compile() {
         Ok(_) => String::new(),
@@ -237,13 +239,13 @@ fn bench_frame() {
     let source = Source::from_text("samples/abs.py", text);
     let captures: Vec<_> = PyVersion::ALL
         .iter()
-        .map(|&v| pipeline::capture(source.clone(), v))
+        .map(|&v| builtin::capture(source.clone(), v))
         .collect();
     for stage in [Stage::Tokens, Stage::Ast] {
         let mut app = App::new(captures.clone(), PyVersion::V3_14, stage);
-        app.update(cpyviz::app::Action::Down);
+        app.update(cpyviz_tui::app::Action::Down);
         let t = time(200, || {
-            black_box(cpyviz::ui::render_to_buffer(&mut app, 200, 60));
+            black_box(cpyviz_tui::ui::render_to_buffer(&mut app, 200, 60));
         });
         println!(
             "frame       200x60 {:<6} {:.3} ms (target <= 2 ms)",
@@ -367,9 +369,9 @@ print(times[1])
     let ours = time(3, || {
         failed = 0;
         for source in &sources {
-            let tokens = pipeline::tokens::tokenize(source, PyVersion::V3_15);
-            let code = match pipeline::ast::parse(source, PyVersion::V3_15) {
-                Ok(ast) => pipeline::compile(&ast, source, PyVersion::V3_15).is_ok(),
+            let tokens = syntax::tokens::tokenize(source, PyVersion::V3_15);
+            let code = match syntax::ast::parse(source, PyVersion::V3_15) {
+                Ok(ast) => compiler::compile(&ast, source, PyVersion::V3_15).is_ok(),
                 Err(_) => false,
             };
             if tokens.is_err() || !code {
@@ -433,15 +435,15 @@ fn in_process_per_line(text: &str, runs: usize) -> [f64; 3] {
     let lines = text.lines().count() as f64;
     let source = Source::from_text("scaling.py", text.to_string());
     let tokens = time(runs, || {
-        let _ = black_box(pipeline::tokens::tokenize(&source, PyVersion::V3_15));
+        let _ = black_box(syntax::tokens::tokenize(&source, PyVersion::V3_15));
     });
     let ast = time(runs, || {
-        let _ = black_box(pipeline::ast::parse(&source, PyVersion::V3_15));
+        let _ = black_box(syntax::ast::parse(&source, PyVersion::V3_15));
     });
-    let tree = pipeline::ast::parse(&source, PyVersion::V3_15).ok();
+    let tree = syntax::ast::parse(&source, PyVersion::V3_15).ok();
     let bytecode = time(runs, || {
         if let Some(tree) = &tree {
-            let _ = black_box(pipeline::compile(tree, &source, PyVersion::V3_15).is_ok());
+            let _ = black_box(compiler::compile(tree, &source, PyVersion::V3_15).is_ok());
         }
     });
     [tokens, ast, bytecode].map(|d| d.as_secs_f64() / lines)

@@ -1,5 +1,5 @@
 """Dump CPython's symbol table for one file, with the code objects the compiler makes from it, as
-JSON — the reference the built-in compiler's symbol table (src/compiler/symtable.rs) is compared
+JSON — the reference the built-in compiler's symbol table (crates/compiler/src/symtable.rs) is compared
 with.
 
 usage: python3.X scripts/symtable_probe.py FILE     (run by scripts/record-symtable)

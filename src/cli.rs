@@ -1,10 +1,10 @@
 //! The command line: `cpyviz FILE` opens the viewer; `dump`, `shot` print or export one stage.
 
-use crate::capture::{Capture, Stage};
-use crate::dump;
-use crate::engine::{EngineKind, LiveOptions};
-use crate::version::PyVersion;
 use clap::{Args, Parser, Subcommand};
+use cpyviz_engine::dump;
+use cpyviz_engine::{EngineKind, LiveOptions};
+use cpyviz_model::capture::{Capture, Stage};
+use cpyviz_model::version::PyVersion;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,7 +47,7 @@ pub struct EngineArgs {
     /// builtin: cpyviz's own model (never runs the snippet). cpython: a real CPython 3.12–3.15
     /// that compiles and EXECUTES the snippet, then reports tokens, AST, bytecode, specialized
     /// instructions, micro-ops and JIT code. Default: cpython when --python is given, else builtin.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = engine_parser())]
     pub engine: Option<EngineKind>,
     /// The CPython to run for the live engine: any executable (a wrapper script too).
     /// Default: the first of python3.15, python3.14, python3 on PATH.
@@ -56,6 +56,13 @@ pub struct EngineArgs {
     /// Stop the live interpreter (killing its whole process group) after SECS seconds.
     #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_timeout)]
     pub timeout: Duration,
+}
+
+/// `--engine`: the engines' own names, listed in `--help` and in the error for a wrong one.
+fn engine_parser() -> impl clap::builder::TypedValueParser<Value = EngineKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(EngineKind::ALL.map(EngineKind::name))
+        .map(|name: String| EngineKind::from_name(&name).unwrap_or_default())
 }
 
 impl EngineArgs {
@@ -221,8 +228,8 @@ pub struct DisArgs {
 }
 
 impl DisArgs {
-    pub fn layout(&self) -> crate::dis::DisOptions {
-        crate::dis::DisOptions {
+    pub fn layout(&self) -> cpyviz_model::dis::DisOptions {
+        cpyviz_model::dis::DisOptions {
             show_caches: self.show_caches,
             show_offsets: self.show_offsets,
             show_positions: self.show_positions,
@@ -279,7 +286,7 @@ fn parse_size(s: &str) -> Result<(u16, u16), String> {
     let (w, h) = s.split_once(['x', 'X']).ok_or_else(err)?;
     let w: u16 = w.trim().parse().map_err(|_| err())?;
     let h: u16 = h.trim().parse().map_err(|_| err())?;
-    let (min_w, min_h) = crate::ui::MIN_SIZE;
+    let (min_w, min_h) = cpyviz_tui::ui::MIN_SIZE;
     if w < min_w || h < min_h || w > 1000 || h > 1000 {
         return Err(format!(
             "size {w}x{h} is out of range: from {min_w}x{min_h} to 1000x1000"
@@ -293,38 +300,6 @@ fn parse_stage(s: &str) -> Result<Stage, String> {
         let names: Vec<_> = Stage::all().map(Stage::cli_name).collect();
         format!("unknown stage '{s}' (stages: {})", names.join(", "))
     })
-}
-
-/// Reads a file, with a message in the user's terms on failure.
-pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        format!(
-            "cpyviz: can't open file '{}': {}",
-            path.display(),
-            io_reason(&e)
-        )
-    })?;
-    if meta.is_dir() {
-        return Err(format!(
-            "cpyviz: '{}' is a directory, not a Python file",
-            path.display()
-        ));
-    }
-    std::fs::read(path).map_err(|e| {
-        format!(
-            "cpyviz: can't open file '{}': {}",
-            path.display(),
-            io_reason(&e)
-        )
-    })
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "[Errno 2] No such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "[Errno 13] Permission denied".into(),
-        _ => e.to_string(),
-    }
 }
 
 /// Runs the command line; returns the process exit code.
@@ -348,7 +323,7 @@ pub fn main() -> ExitCode {
             let (_, source) = stage.parts();
             let request = stage.request();
             let out = match (&source.capture, &source.file) {
-                (Some(path), _) => match crate::capture_file::read(path) {
+                (Some(path), _) => match cpyviz_engine::capture_file::read(path) {
                     Ok(captures) => {
                         dump::dump_request(&request, pick(&captures, source.python_version))
                     }
@@ -356,7 +331,7 @@ pub fn main() -> ExitCode {
                 },
                 (None, Some(file)) => match source.engine.kind() {
                     EngineKind::Builtin => {
-                        let bytes = match read_file(file) {
+                        let bytes = match cpyviz_engine::read_file(file) {
                             Ok(b) => b,
                             Err(msg) => return fail(msg, 2),
                         };
@@ -368,7 +343,7 @@ pub fn main() -> ExitCode {
                         )
                     }
                     EngineKind::Cpython => {
-                        match crate::engine::cpython::capture(file, &source.engine.live()) {
+                        match cpyviz_engine::cpython::capture(file, &source.engine.live()) {
                             Ok(c) => dump::dump_request(&request, &c),
                             Err(msg) => return fail(msg, 2),
                         }
@@ -400,11 +375,13 @@ pub fn main() -> ExitCode {
             timeout,
         }) => {
             let opts = LiveOptions { python, timeout };
-            let capture = match crate::engine::cpython::capture(&file, &opts) {
+            let capture = match cpyviz_engine::cpython::capture(&file, &opts) {
                 Ok(c) => c,
                 Err(msg) => return fail(msg, 2),
             };
-            if let Err(msg) = crate::capture_file::write(&output, std::slice::from_ref(&capture)) {
+            if let Err(msg) =
+                cpyviz_engine::capture_file::write(&output, std::slice::from_ref(&capture))
+            {
                 return fail(msg, 1);
             }
             eprintln!(
@@ -415,13 +392,15 @@ pub fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Some(Command::Replay { capture, stage }) => match crate::capture_file::read(&capture) {
-            Ok(captures) => {
-                let version = captures[0].version;
-                run_viewer(captures, version, stage)
+        Some(Command::Replay { capture, stage }) => {
+            match cpyviz_engine::capture_file::read(&capture) {
+                Ok(captures) => {
+                    let version = captures[0].version;
+                    run_viewer(captures, version, stage)
+                }
+                Err(msg) => fail(msg, 2),
             }
-            Err(msg) => fail(msg, 2),
-        },
+        }
         None => open_viewer(cli.open),
     }
 }
@@ -439,25 +418,12 @@ fn pick(captures: &[Capture], version: PyVersion) -> &Capture {
         .unwrap_or(&captures[0])
 }
 
-/// Builds the built-in engine's captures of a file for every version profile, or the message
-/// CPython would print when the file cannot even be decoded.
-pub fn builtin_captures(path: &std::path::Path) -> Result<Vec<crate::capture::Capture>, String> {
-    let bytes = read_file(path)?;
-    let name = path.to_string_lossy().to_string();
-    let source = crate::source::Source::decode(&name, &bytes)
-        .map_err(|e| crate::pipeline::ast::render_decode_error(&name, &e))?;
-    Ok(PyVersion::ALL
-        .iter()
-        .map(|&v| crate::pipeline::capture(source.clone(), v))
-        .collect())
-}
-
 fn open_viewer(args: OpenArgs) -> ExitCode {
     let Some(file) = args.file else {
         eprintln!("cpyviz: give a Python file to open, e.g. `cpyviz samples/abs.py` (see --help)");
         return ExitCode::from(2);
     };
-    let captures = match crate::engine::captures(&file, args.engine.kind(), &args.engine.live()) {
+    let captures = match cpyviz_engine::captures(&file, args.engine.kind(), &args.engine.live()) {
         Ok(c) => c,
         Err(msg) => return fail(msg, 1),
     };
@@ -476,8 +442,8 @@ pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> E
         );
         return ExitCode::from(2);
     }
-    let app = crate::app::App::new(captures, version, stage);
-    match crate::tui::run(app) {
+    let app = cpyviz_tui::app::App::new(captures, version, stage);
+    match cpyviz_tui::terminal::run(app) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cpyviz: terminal error: {e}");
@@ -533,7 +499,7 @@ impl Shot {
 
     /// The exported file's bytes.
     pub fn render(&self) -> Result<Vec<u8>, String> {
-        let format = crate::export::Format::from_path(&self.output)?;
+        let format = cpyviz_export::Format::from_path(&self.output)?;
         if !(0.25..=8.0).contains(&self.scale) {
             return Err(format!(
                 "cpyviz: --scale {} is out of range (0.25 to 8)",
@@ -541,11 +507,11 @@ impl Shot {
             ));
         }
         let captures = match (&self.capture, &self.file) {
-            (Some(path), _) => crate::capture_file::read(path)?,
-            (None, Some(file)) => builtin_captures(file)?,
+            (Some(path), _) => cpyviz_engine::capture_file::read(path)?,
+            (None, Some(file)) => cpyviz_engine::builtin::captures(file)?,
             (None, None) => return Err("cpyviz: give a FILE or --capture".into()),
         };
-        let mut app = crate::app::App::new(captures, self.python_version, self.stage);
+        let mut app = cpyviz_tui::app::App::new(captures, self.python_version, self.stage);
         if let Some(row) = self.select {
             let rows = app.row_count();
             if row >= rows {
@@ -556,12 +522,12 @@ impl Shot {
             }
             app.set_selected_row(row);
         }
-        let buffer = crate::ui::render_to_buffer(&mut app, self.size.0, self.size.1);
-        let options = crate::ui::export_options(&app);
-        if format == crate::export::Format::Png {
-            return crate::export::to_png(&buffer, &options, self.scale);
+        let buffer = cpyviz_tui::ui::render_to_buffer(&mut app, self.size.0, self.size.1);
+        let options = cpyviz_tui::ui::export_options(&app);
+        if format == cpyviz_export::Format::Png {
+            return cpyviz_export::to_png(&buffer, &options, self.scale);
         }
-        crate::export::export(&buffer, &options, format)
+        cpyviz_export::export(&buffer, &options, format)
     }
 
     /// Writes the exported bytes to the output file.
@@ -570,7 +536,7 @@ impl Shot {
             format!(
                 "cpyviz: can't write '{}': {}",
                 self.output.display(),
-                io_reason(&e)
+                cpyviz_engine::io_reason(&e)
             )
         })
     }
@@ -605,12 +571,12 @@ fn run_conformance(
     let mut rows = Vec::new();
     for file in &files {
         let name = file.to_string_lossy().to_string();
-        let result = read_file(file).and_then(|bytes| {
-            let live = crate::engine::cpython::capture(file, &opts)?;
+        let result = cpyviz_engine::read_file(file).and_then(|bytes| {
+            let live = cpyviz_engine::cpython::capture(file, &opts)?;
             if label.is_empty() {
                 label = live.engine.label();
             }
-            Ok(crate::conformance::compare(&name, &bytes, &live))
+            Ok(cpyviz_engine::conformance::compare(&name, &bytes, &live))
         });
         if let Err(msg) = &result {
             // A missing or unusable interpreter fails every file the same way: stop at once.
@@ -620,6 +586,6 @@ fn run_conformance(
         }
         rows.push((name, result));
     }
-    print!("{}", crate::conformance::report(&label, &rows));
+    print!("{}", cpyviz_engine::conformance::report(&label, &rows));
     ExitCode::SUCCESS
 }

@@ -1,14 +1,14 @@
 //! `cpyviz conformance` logic, offline: the built-in model against committed live captures.
 
-use cpyviz::capture::Stage;
-use cpyviz::conformance::{compare, report, Verdict};
+use cpyviz_engine::conformance::{compare, report, Verdict};
+use cpyviz_model::capture::Stage;
 use std::path::Path;
 
 #[test]
 fn builtin_tokens_ast_and_bytecode_match_a_recorded_cpython() {
     for version in ["3.14", "3.15"] {
         let file = format!("tests/captures/abs-{version}.capture.json");
-        let live = cpyviz::capture_file::read(Path::new(&file))
+        let live = cpyviz_engine::capture_file::read(Path::new(&file))
             .unwrap()
             .remove(0);
         let bytes = std::fs::read("samples/abs.py").unwrap();
@@ -29,7 +29,7 @@ fn builtin_tokens_ast_and_bytecode_match_a_recorded_cpython() {
 
 #[test]
 fn a_different_source_is_reported_with_its_first_differing_line() {
-    let live = cpyviz::capture_file::read(Path::new("tests/captures/abs-3.15.capture.json"))
+    let live = cpyviz_engine::capture_file::read(Path::new("tests/captures/abs-3.15.capture.json"))
         .unwrap()
         .remove(0);
     let edited = std::fs::read_to_string("samples/abs.py")

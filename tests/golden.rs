@@ -5,9 +5,9 @@
 //! those the built-in engine must refuse clearly (a `cpyviz: unsupported` message naming the
 //! construct) rather than print something wrong.
 
-use cpyviz::capture::Stage;
-use cpyviz::dump::{dump_file, dump_file_request, AstOptions, DumpOutput, Request};
-use cpyviz::version::PyVersion;
+use cpyviz_engine::dump::{dump_file, dump_file_request, AstOptions, DumpOutput, Request};
+use cpyviz_model::capture::Stage;
+use cpyviz_model::version::PyVersion;
 use std::path::{Path, PathBuf};
 
 /// `samples__abs` → `samples/abs.py`; `corpus__01_functions` → `tests/corpus/01_functions.py`.
@@ -32,7 +32,7 @@ fn as_golden(out: &DumpOutput) -> String {
 
 /// Code-object addresses differ between any two compilations; the goldens hold `0xADDR`.
 fn mask_addresses(text: &str) -> String {
-    cpyviz::dis::mask_addresses(text, "ADDR")
+    cpyviz_model::dis::mask_addresses(text, "ADDR")
 }
 
 fn known_gaps() -> Vec<String> {
@@ -203,7 +203,7 @@ fn with_attributes() -> Request {
 
 fn caches_offsets_positions() -> Request {
     Request::Bytecode {
-        layout: cpyviz::dis::DisOptions {
+        layout: cpyviz_model::dis::DisOptions {
             show_caches: true,
             show_offsets: true,
             show_positions: true,

@@ -7,9 +7,10 @@
 //! through `shared/refpy/python` (found by walking up from the crate, or `$CPYVIZ_REFPY`). When
 //! they are absent the tests say so and pass.
 
-use cpyviz::capture::{Capture, Stage};
-use cpyviz::engine::LiveOptions;
-use cpyviz::{capture_file, dump, engine};
+use cpyviz_engine as engine;
+use cpyviz_engine::LiveOptions;
+use cpyviz_engine::{capture_file, dump};
+use cpyviz_model::capture::{Capture, Stage};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -83,7 +84,7 @@ fn python_files() -> Vec<PathBuf> {
 
 /// `<code object f at 0x7f…>` addresses differ run to run.
 fn mask(text: &str) -> String {
-    cpyviz::dis::mask_addresses(text, "X")
+    cpyviz_model::dis::mask_addresses(text, "X")
 }
 
 fn stage_py(refpy: &Path, v: &str, stage: Stage, file: &Path) -> (String, i32) {
@@ -105,7 +106,7 @@ fn stage_py(refpy: &Path, v: &str, stage: Stage, file: &Path) -> (String, i32) {
 /// The AST dump is another module's job; while it is still a stub it prints nothing.
 fn ast_dump_is_built(capture: &Capture) -> bool {
     match &capture.ast {
-        Ok(node) => !cpyviz::pipeline::ast::dump(node, capture.version).is_empty(),
+        Ok(node) => !cpyviz_syntax::ast::dump(node, capture.version).is_empty(),
         Err(_) => true,
     }
 }
@@ -422,9 +423,9 @@ fn live_syntax_warnings_are_cpythons() {
         };
         let capture = engine::cpython::capture(file, &opts).unwrap();
         let version = if v == "3.14" {
-            cpyviz::version::PyVersion::V3_14
+            cpyviz_model::version::PyVersion::V3_14
         } else {
-            cpyviz::version::PyVersion::V3_15
+            cpyviz_model::version::PyVersion::V3_15
         };
         for stage in [Stage::Ast, Stage::Bytecode] {
             let live = dump::dump_capture(stage, &capture).stderr;

@@ -37,7 +37,7 @@ fn find(minor: u32) -> Option<PathBuf> {
 }
 
 fn mask(text: &str) -> String {
-    cpyviz::dis::mask_addresses(text, "ADDR")
+    cpyviz_model::dis::mask_addresses(text, "ADDR")
 }
 
 fn cpyviz(args: &[&str]) -> (String, String, Option<i32>) {

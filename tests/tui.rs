@@ -3,10 +3,10 @@
 mod common;
 use common::{highlighted_source, press, text};
 
-use cpyviz::app::App;
-use cpyviz::capture::Stage;
-use cpyviz::cli::builtin_captures;
-use cpyviz::version::PyVersion;
+use cpyviz_engine::builtin::captures as builtin_captures;
+use cpyviz_model::capture::Stage;
+use cpyviz_model::version::PyVersion;
+use cpyviz_tui::app::App;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::path::Path;
@@ -140,7 +140,8 @@ fn a_tiny_terminal_gets_a_message() {
 
 #[test]
 fn clicking_the_source_selects_the_token_there() {
-    use cpyviz::app::Action;
+    use cpyviz_tui::app::Action;
+    use cpyviz_tui::ui;
     let mut app = open("samples/abs.py", Stage::Tokens);
     let terminal = draw(&mut app, 100, 30);
     // Find where `return` of line 4 is drawn, and click on it.
@@ -153,10 +154,7 @@ fn clicking_the_source_selects_the_token_there() {
         .expect("line 4 is on screen");
     let column = line.find("return").expect("line 4 has return");
     let column = line[..column].chars().count() as u16;
-    app.update(Action::Click {
-        column,
-        row: row as u16,
-    });
+    app.update(Action::Click(ui::hit(&app, column, row as u16)));
     let tokens = app.capture().tokens.as_ref().unwrap();
     assert_eq!(tokens[app.token_sel].text, "return");
     assert_eq!(tokens[app.token_sel].start.0, 4);
@@ -164,7 +162,7 @@ fn clicking_the_source_selects_the_token_there() {
     let bar = text(draw(&mut app, 100, 30).backend().buffer());
     let bar_line = bar.lines().nth(1).unwrap();
     let at = bar_line[..bar_line.find("AST").unwrap()].chars().count() as u16;
-    app.update(Action::Click { column: at, row: 1 });
+    app.update(Action::Click(ui::hit(&app, at, 1)));
     assert_eq!(app.stage, Stage::Ast);
 }
 

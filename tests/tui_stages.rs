@@ -4,12 +4,12 @@
 mod common;
 use common::{highlighted_source, press, text};
 
-use cpyviz::app::App;
-use cpyviz::capture::Stage;
-use cpyviz::capture_file;
-use cpyviz::cli::builtin_captures;
-use cpyviz::ui::theme::THEME;
-use cpyviz::version::PyVersion;
+use cpyviz_engine::builtin::captures as builtin_captures;
+use cpyviz_engine::capture_file;
+use cpyviz_model::capture::Stage;
+use cpyviz_model::version::PyVersion;
+use cpyviz_tui::app::App;
+use cpyviz_tui::ui::theme::THEME;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;
@@ -281,7 +281,7 @@ fn odd_captures_do_not_panic() {
         }
     }
     if let Some(Ok(exs)) = &mut cap.later.executors {
-        exs.push(cpyviz::uops::Executor {
+        exs.push(cpyviz_model::uops::Executor {
             code_index: 77,
             ..Default::default()
         });

@@ -1,8 +1,8 @@
 //! Helpers shared by the viewer tests: pressing keys and reading the rendered screen.
 #![allow(dead_code)]
 
-use cpyviz::app::{action_for_key, App};
-use cpyviz::ui::theme::THEME;
+use cpyviz_tui::app::{action_for_key, App};
+use cpyviz_tui::ui::theme::THEME;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

@@ -1,0 +1,126 @@
+//! The AST pass CPython runs before the symbol table (`Python/ast_preprocess.c`), for what shows
+//! in `dis`: PEP 765's `SyntaxWarning` for `return`, `break` and `continue` that leave a
+//! `finally` block. (Its constant folding shows nowhere: `dis` prints what the flow graph
+//! folds, which [`super::flowgraph`] models.)
+
+use cpyviz_model::error::SyntaxWarning;
+use cpyviz_model::source::Source;
+use cpyviz_syntax::ast::AstNode;
+
+/// Where a statement stands, seen from the innermost `finally`, function or loop around it.
+#[derive(Clone, Copy, Default)]
+struct Context {
+    in_finally: bool,
+    in_function: bool,
+    in_loop: bool,
+}
+
+/// The warnings for control flow leaving a `finally` block, in tree order.
+pub fn finally_warnings(module: &AstNode, src: &Source) -> Vec<SyntaxWarning> {
+    let mut w = Walk {
+        src,
+        out: Vec::new(),
+    };
+    w.body(module, "body", Context::default());
+    w.out
+}
+
+struct Walk<'s> {
+    src: &'s Source,
+    out: Vec<SyntaxWarning>,
+}
+
+impl Walk<'_> {
+    fn body(&mut self, n: &AstNode, field: &str, ctx: Context) {
+        for s in n.nodes(field) {
+            self.stmt(s, ctx);
+        }
+    }
+
+    fn warn(&mut self, s: &AstNode, kw: &str) {
+        let offset = s.span.map_or(0, |sp| sp.start as usize);
+        self.out.push(SyntaxWarning {
+            lineno: self.src.line_col(offset).0,
+            msg: format!("'{kw}' in a 'finally' block"),
+        });
+    }
+
+    fn stmt(&mut self, s: &AstNode, ctx: Context) {
+        let function = Context {
+            in_function: true,
+            ..Context::default()
+        };
+        let looping = Context {
+            in_loop: true,
+            ..Context::default()
+        };
+        match s.kind.as_str() {
+            "Return" if ctx.in_finally && !ctx.in_function => self.warn(s, "return"),
+            "Break" if ctx.in_finally && !ctx.in_loop => self.warn(s, "break"),
+            "Continue" if ctx.in_finally && !ctx.in_loop => self.warn(s, "continue"),
+            "FunctionDef" | "AsyncFunctionDef" => self.body(s, "body", function),
+            "For" | "AsyncFor" | "While" => {
+                self.body(s, "body", looping);
+                self.body(s, "orelse", ctx);
+            }
+            "Try" | "TryStar" => {
+                self.body(s, "body", ctx);
+                for h in s.nodes("handlers") {
+                    self.body(h, "body", ctx);
+                }
+                self.body(s, "orelse", ctx);
+                let finally = Context {
+                    in_finally: true,
+                    ..Context::default()
+                };
+                self.body(s, "finalbody", finally);
+            }
+            "Match" => {
+                for case in s.nodes("cases") {
+                    self.body(case, "body", ctx);
+                }
+            }
+            _ => {
+                // `if`, `with`, `class`: their statements stand where the statement stands.
+                self.body(s, "body", ctx);
+                self.body(s, "orelse", ctx);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cpyviz_model::source::Source;
+    use cpyviz_model::version::PyVersion;
+
+    fn warnings(src: &str) -> Vec<(usize, String)> {
+        let source = Source::from_text("t.py", src);
+        let tree = cpyviz_syntax::ast::parse(&source, PyVersion::V3_14).unwrap();
+        finally_warnings(&tree, &source)
+            .into_iter()
+            .map(|w| (w.lineno, w.msg))
+            .collect()
+    }
+
+    #[test]
+    fn only_flow_that_leaves_the_finally_block_warns() {
+        // Checked against python3.14 -m dis: lines 8, 12 and 20 warn.
+        let src = "while a:\n    try:\n        pass\n    finally:\n        for i in a:\n            pass\n        else:\n            break\n        while b:\n            continue\n        else:\n            continue\n        class C:\n            for j in a:\n                break\n        def f():\n            return 1\n        if a:\n            pass\n        break\n";
+        assert_eq!(
+            warnings(src),
+            vec![
+                (8, "'break' in a 'finally' block".to_string()),
+                (12, "'continue' in a 'finally' block".to_string()),
+                (20, "'break' in a 'finally' block".to_string()),
+            ]
+        );
+        let src =
+            "def f():\n    try:\n        pass\n    finally:\n        if x:\n            return 1\n";
+        assert_eq!(
+            warnings(src),
+            vec![(6, "'return' in a 'finally' block".to_string())]
+        );
+    }
+}

@@ -1,0 +1,1264 @@
+//! rustpython-parser's errors → the `SyntaxError`s CPython reports.
+
+use super::convert::TypeComment;
+use super::scan::{Comment, Limit, Scan, TokError};
+use super::{AstNode, AstValue};
+use cpyviz_model::error::{PyError, PyErrorKind};
+use cpyviz_model::source::Source;
+use cpyviz_model::version::PyVersion;
+use rustpython_parser::{ParseError, ParseErrorType};
+
+/// `text[a..b]`, clamped to the text and to character boundaries (never panics).
+fn sub(text: &str, a: usize, b: usize) -> &str {
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let (a, b) = (floor(a), floor(b));
+    text.get(a..b.max(a)).unwrap_or("")
+}
+
+/// 1-based line and 1-based character column of byte `offset`.
+fn pos(src: &Source, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.text.len());
+    let (line, col) = src.line_col(offset);
+    let text = src.line_text(line);
+    let ccol = text
+        .get(..col.min(text.len()))
+        .map_or(col, |t| t.chars().count());
+    (line, ccol + 1)
+}
+
+fn error_at(src: &Source, kind: PyErrorKind, msg: String, start: usize, end: usize) -> PyError {
+    let (line, col) = pos(src, start);
+    let (eline, ecol) = pos(src, end.max(start));
+    PyError::new(kind, msg, src.path.clone()).at(
+        line,
+        col,
+        Some((eline, ecol)),
+        src.line_text(line).to_string(),
+    )
+}
+
+/// `invalid syntax` with the caret over bytes `start..end`.
+pub fn invalid_syntax_at(src: &Source, start: usize, end: usize) -> PyError {
+    error_at(
+        src,
+        PyErrorKind::SyntaxError,
+        "invalid syntax".to_string(),
+        start,
+        end,
+    )
+}
+
+pub fn limit_error(src: &Source, limit: Limit) -> PyError {
+    match limit {
+        Limit::Parens(at) => error_at(
+            src,
+            PyErrorKind::SyntaxError,
+            "too many nested parentheses".into(),
+            at,
+            at + 1,
+        ),
+        Limit::Indent(at) => {
+            let (line, _) = pos(src, at);
+            let mut e = PyError::new(
+                PyErrorKind::IndentationError,
+                "too many levels of indentation",
+                src.path.clone(),
+            )
+            .at(line, 1, Some((line, 0)), src.line_text(line).to_string());
+            e.end_offset = Some(0);
+            e
+        }
+        Limit::FstringSpecs(at) => error_at(
+            src,
+            PyErrorKind::SyntaxError,
+            "f-string: expressions nested too deeply".into(),
+            at,
+            at,
+        ),
+    }
+}
+
+/// Splits `# type: …` comments (CPython's tokenizer rule: `#`, blanks, `type`, blanks, `:`,
+/// blanks) into type comments and `TypeIgnore(lineno, tag)` nodes.
+pub fn type_comments(text: &str, comments: &[Comment]) -> (Vec<TypeComment>, Vec<AstValue>) {
+    let mut tcs = Vec::new();
+    let mut ignores = Vec::new();
+    let b = text.as_bytes();
+    for c in comments {
+        let mut p = c.start + 1;
+        let blanks = |mut p: usize| {
+            while p < c.end && matches!(b[p], b' ' | b'\t') {
+                p += 1;
+            }
+            p
+        };
+        p = blanks(p);
+        if !b[p..c.end].starts_with(b"type") {
+            continue;
+        }
+        p = blanks(p + 4);
+        if p >= c.end || b[p] != b':' {
+            continue;
+        }
+        p = blanks(p + 1);
+        let rest = &b[p..c.end];
+        let is_ignore = rest.starts_with(b"ignore")
+            && rest
+                .get(6)
+                .is_none_or(|&ch| ch < 0x80 && !ch.is_ascii_alphanumeric());
+        if is_ignore {
+            let line = 1 + b[..c.start].iter().filter(|&&x| x == b'\n').count();
+            let mut tag = text.get(p + 6..c.end).unwrap_or("").to_string();
+            // Alone on its line, the comment takes the newline with it.
+            let line_start = sub(text, 0, c.start).rfind('\n').map_or(0, |i| i + 1);
+            if sub(text, line_start, c.start).trim().is_empty()
+                && sub(text, c.end, usize::MAX).starts_with(['\n', '\r'])
+            {
+                tag.push('\n');
+            }
+            ignores.push(AstValue::Node(Box::new(AstNode {
+                kind: "TypeIgnore".into(),
+                fields: vec![
+                    ("lineno".into(), AstValue::Int(line as i64)),
+                    ("tag".into(), AstValue::Str(tag)),
+                ],
+                span: None,
+                pos: None,
+            })));
+        } else {
+            tcs.push(TypeComment {
+                start: c.start,
+                value: (p, c.end),
+                claimed: false,
+            });
+        }
+    }
+    (tcs, ignores)
+}
+
+/// A target the grammar rejects (tokenizer errors anywhere in the file come first).
+pub fn invalid_target(src: &Source, sc: &Scan, bad: super::validate::Invalid) -> PyError {
+    if let Some(te) = sc.tok_error {
+        return tok_error(src, te);
+    }
+    let (s, e) = bad
+        .span
+        .map_or((0, 1), |sp| (sp.start as usize, sp.end as usize));
+    error_at(src, PyErrorKind::SyntaxError, bad.msg, s, e)
+}
+
+/// The byte range of the token starting at `at` (an approximation of CPython's tokenizer).
+pub fn token_at(text: &str, at: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    if at >= b.len() {
+        return (at, at + 1);
+    }
+    let c = b[at];
+    let ident = |x: u8| x.is_ascii_alphanumeric() || x == b'_' || x >= 0x80;
+    let mut j = at;
+    if c == b'\'' || c == b'"' || (ident(c) && !c.is_ascii_digit()) {
+        while j < b.len() && ident(b[j]) {
+            j += 1;
+        }
+        let prefix = sub(text, at, j);
+        if j < b.len()
+            && (b[j] == b'\'' || b[j] == b'"')
+            && prefix.len() <= 2
+            && prefix.chars().all(|ch| "rRbBuUfFtT".contains(ch))
+        {
+            let q = b[j];
+            let triple = b.get(j + 1) == Some(&q) && b.get(j + 2) == Some(&q);
+            j += if triple { 3 } else { 1 };
+            while j < b.len() {
+                if b[j] == b'\\' {
+                    j += 2;
+                    continue;
+                }
+                if b[j] == q && (!triple || (b.get(j + 1) == Some(&q) && b.get(j + 2) == Some(&q)))
+                {
+                    j += if triple { 3 } else { 1 };
+                    break;
+                }
+                if b[j] == b'\n' && !triple {
+                    break;
+                }
+                j += 1;
+            }
+        }
+        return (at, j.min(b.len()).max(at + 1));
+    }
+    if c.is_ascii_digit() || (c == b'.' && b.get(at + 1).is_some_and(|x| x.is_ascii_digit())) {
+        while j < b.len() {
+            let x = b[j];
+            if ident(x)
+                || x == b'.'
+                || ((x == b'+' || x == b'-') && matches!(b[j - 1], b'e' | b'E'))
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        return (at, j);
+    }
+    for op in [
+        "**=", "//=", ">>=", "<<=", "...", "!=", "%=", "&=", "**", "*=", "+=", "-=", "->", "//",
+        "/=", ":=", "<<", "<=", "==", ">=", ">>", "@=", "^=", "|=",
+    ] {
+        if sub(text, at, usize::MAX).starts_with(op) {
+            return (at, at + op.len());
+        }
+    }
+    let len = sub(text, at, usize::MAX)
+        .chars()
+        .next()
+        .map_or(1, char::len_utf8);
+    (at, at + len)
+}
+
+/// The first token at or after `at` (skipping blanks).
+fn skip_blanks(text: &str, mut at: usize) -> usize {
+    let b = text.as_bytes();
+    while at < b.len() && matches!(b[at], b' ' | b'\t' | b'\x0c') {
+        at += 1;
+    }
+    at
+}
+
+/// The start of the token ending right before `at` (skipping blanks backwards).
+fn prev_token_end(text: &str, at: usize) -> usize {
+    let b = text.as_bytes();
+    let mut j = at.min(b.len());
+    while j > 0 && matches!(b[j - 1], b' ' | b'\t' | b'\x0c') {
+        j -= 1;
+    }
+    j
+}
+
+/// The block-opening statement whose header ends before `at`: its description in
+/// `expected an indented block after …` and its line.
+fn block_header(src: &Source, at: usize) -> Option<(String, usize)> {
+    let (line, _) = src.line_col(at.min(src.text.len()));
+    for l in (1..=line).rev() {
+        let t = src.line_text(l).trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if l == line && !t.trim_end().ends_with(':') && l != src.line_count() + 1 {
+            // The failing line itself: the header is above unless this line ends with `:`.
+            let before = sub(&src.text, src.line_start(l), at.min(src.text.len()));
+            if before.trim().is_empty() {
+                continue;
+            }
+        }
+        let word: String = t
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let rest = t[word.len()..].trim_start();
+        let word = if word == "async" {
+            rest.chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        } else {
+            word
+        };
+        let what = match word.as_str() {
+            "def" => "function definition".to_string(),
+            "class" => "class definition".to_string(),
+            "except" if rest.starts_with('*') => "'except*' statement".to_string(),
+            "if" | "elif" | "else" | "for" | "while" | "with" | "try" | "except" | "finally"
+            | "match" | "case" => format!("'{word}' statement"),
+            _ => return None,
+        };
+        return Some((what, l));
+    }
+    None
+}
+
+fn starts_expression(text: &str, at: usize) -> bool {
+    let Some(c) = sub(text, at.min(text.len()), usize::MAX).chars().next() else {
+        return false;
+    };
+    if c.is_alphanumeric() || c == '_' || matches!(c, '\'' | '"' | '(' | '[' | '{' | '.') {
+        let (s, e) = token_at(text, at);
+        let w = sub(text, s, e);
+        return !matches!(
+            w,
+            "and"
+                | "or"
+                | "if"
+                | "else"
+                | "for"
+                | "in"
+                | "is"
+                | "as"
+                | "from"
+                | "async"
+                | "await"
+                | "import"
+                | "while"
+                | "with"
+                | "return"
+                | "yield"
+                | "del"
+                | "pass"
+                | "break"
+                | "continue"
+                | "raise"
+                | "global"
+                | "nonlocal"
+                | "assert"
+                | "class"
+                | "def"
+                | "try"
+                | "except"
+                | "finally"
+                | "elif"
+        ) && (c != '.' || w.starts_with(|x: char| x == '.' && w.len() > 1));
+    }
+    false
+}
+
+fn ends_expression(text: &str, end: usize) -> Option<usize> {
+    // Returns the start of the token that ends at `end`, if it can end an expression.
+    let b = text.as_bytes();
+    if end == 0 {
+        return None;
+    }
+    let last = b[end - 1];
+    if matches!(last, b')' | b']' | b'}') {
+        return Some(end - 1);
+    }
+    if last.is_ascii_alphanumeric() || last == b'_' || last >= 0x80 || last == b'\'' || last == b'"'
+    {
+        // Walk back to the token start: find a token starting at some j with end == `end`.
+        let line_start = sub(text, 0, end).rfind('\n').map_or(0, |i| i + 1);
+        let mut j = line_start;
+        while j < end {
+            j = skip_blanks(text, j);
+            let (s, e) = token_at(text, j);
+            if e >= end {
+                let w = sub(text, s, e.min(text.len()));
+                let kw = matches!(
+                    w,
+                    "and"
+                        | "or"
+                        | "not"
+                        | "if"
+                        | "else"
+                        | "for"
+                        | "in"
+                        | "is"
+                        | "as"
+                        | "from"
+                        | "import"
+                        | "return"
+                        | "yield"
+                        | "lambda"
+                        | "del"
+                        | "assert"
+                        | "raise"
+                        | "while"
+                        | "with"
+                        | "def"
+                        | "class"
+                        | "elif"
+                        | "except"
+                        | "await"
+                );
+                return (e == end && !kw).then_some(s);
+            }
+            j = e.max(j + 1);
+        }
+    }
+    None
+}
+
+/// The start of the expression (`disjunction`) ending at the token starting at `tok_start`,
+/// scanning back at the same bracket depth.
+fn expression_start(text: &str, tok_start: usize, limit: usize) -> usize {
+    let b = text.as_bytes();
+    let mut j = tok_start;
+    let mut depth = 0i32;
+    let mut start = tok_start;
+    while j > limit {
+        let c = b[j - 1];
+        match c {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' | b'[' | b'{' if depth > 0 => depth -= 1,
+            b'(' | b'[' | b'{' | b',' | b'=' | b':' | b';' if depth == 0 => break,
+            b'\n' if depth == 0 => break,
+            _ => {}
+        }
+        j -= 1;
+        if !matches!(c, b' ' | b'\t') {
+            start = j;
+        }
+    }
+    start
+}
+
+/// The end of the expression starting at `at`, scanning forward at the same bracket depth.
+fn expression_end(text: &str, at: usize) -> usize {
+    let b = text.as_bytes();
+    let mut j = at;
+    let mut depth = 0i32;
+    let mut end = at;
+    while j < b.len() {
+        let c = b[j];
+        match c {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' if depth > 0 => depth -= 1,
+            b')' | b']' | b'}' | b',' | b'=' | b':' | b';' | b'\n' | b'#' if depth == 0 => break,
+            b'\'' | b'"' => {
+                let (_, e) = token_at(text, j);
+                j = e;
+                end = e;
+                continue;
+            }
+            _ => {}
+        }
+        j += 1;
+        if !matches!(c, b' ' | b'\t') {
+            end = j;
+        }
+    }
+    end
+}
+
+fn tok_error(src: &Source, te: TokError) -> PyError {
+    let text = &src.text;
+    match te {
+        TokError::Unmatched(at) => error_at(
+            src,
+            PyErrorKind::SyntaxError,
+            format!("unmatched '{}'", sub(text, at, at + 1)),
+            at,
+            at + 1,
+        ),
+        TokError::Mismatch { open, close } => {
+            let (ol, _) = pos(src, open);
+            let (cl, _) = pos(src, close);
+            let on = if ol != cl {
+                format!(" on line {ol}")
+            } else {
+                String::new()
+            };
+            error_at(
+                src,
+                PyErrorKind::SyntaxError,
+                format!(
+                    "closing parenthesis '{}' does not match opening parenthesis '{}'{on}",
+                    sub(text, close, close + 1),
+                    sub(text, open, open + 1)
+                ),
+                close,
+                close + 1,
+            )
+        }
+        TokError::Unterminated {
+            start,
+            triple,
+            fstring,
+            detected,
+        } => {
+            let dl = if triple {
+                src.line_count().max(1)
+            } else {
+                pos(src, detected).0
+            };
+            let what = match (triple, fstring) {
+                (false, false) => "unterminated string literal",
+                (true, false) => "unterminated triple-quoted string literal",
+                (false, true) => "unterminated f-string literal",
+                (true, true) => "unterminated triple-quoted f-string literal",
+            };
+            error_at(
+                src,
+                PyErrorKind::SyntaxError,
+                format!("{what} (detected at line {dl})"),
+                start,
+                start + 1,
+            )
+        }
+        TokError::InvalidChar { at, printable } => {
+            let c = sub(text, at, usize::MAX)
+                .chars()
+                .next()
+                .unwrap_or('\u{fffd}');
+            let msg = if printable {
+                format!("invalid character '{c}' (U+{:04X})", c as u32)
+            } else {
+                format!("invalid non-printable character U+{:04X}", c as u32)
+            };
+            error_at(src, PyErrorKind::SyntaxError, msg, at, at + c.len_utf8())
+        }
+    }
+}
+
+fn unsupported(src: &Source, line: usize, what: &str) -> PyError {
+    PyError::new(
+        PyErrorKind::Unsupported,
+        format!("line {line}: {what} is beyond the built-in parser; try --engine cpython"),
+        src.path.clone(),
+    )
+}
+
+pub fn from_parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> PyError {
+    let err = parse_error(src, version, sc, e);
+    // CPython then tokenizes the rest of the file: a bracket left open on an earlier line than
+    // the error wins.
+    if err.kind != PyErrorKind::Unsupported && sc.tok_error.is_none() {
+        if let (Some(line), Some(&(open, _))) = (
+            err.lineno,
+            sc.brackets.iter().rev().find(|&&(_, c)| c == usize::MAX),
+        ) {
+            if pos(src, open).0 < line {
+                if let Some(e) = never_closed(src, sc, src.text.len()) {
+                    return e;
+                }
+            }
+        }
+    }
+    err
+}
+
+fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> PyError {
+    use rustpython_parser::lexer::LexicalErrorType as L;
+    use rustpython_parser::Tok;
+    let text = &src.text;
+    let off = e.offset.to_usize().min(text.len());
+    let (eline, _) = pos(src, off);
+    for u in &sc.unsupported {
+        if u.what.starts_with("`lazy import`") && version < PyVersion::V3_15 {
+            continue;
+        }
+        let (uline, _) = pos(src, u.offset);
+        if uline <= eline {
+            return unsupported(src, uline, u.what);
+        }
+        break;
+    }
+    if let Some(te) = sc.tok_error {
+        return tok_error(src, te);
+    }
+    let syntax = |msg: &str, s: usize, e: usize| {
+        error_at(src, PyErrorKind::SyntaxError, msg.to_string(), s, e)
+    };
+    let at_eof = sub(text, off, usize::MAX).trim().is_empty();
+    match &e.error {
+        ParseErrorType::Lexical(l) => {
+            match l {
+                L::IndentationError if at_eof => {
+                    if let Some(err) = expected_indented_block(src, off) {
+                        return err;
+                    }
+                    syntax("invalid syntax", off, off + 1)
+                }
+                L::IndentationError => {
+                    let (line, _) = pos(src, off);
+                    let end = src.line_start(line) + src.line_text(line).len();
+                    error_at(
+                        src,
+                        PyErrorKind::IndentationError,
+                        "unindent does not match any outer indentation level".into(),
+                        end,
+                        end + 1,
+                    )
+                }
+                L::TabError | L::TabsAfterSpaces => {
+                    let (line, _) = pos(src, off);
+                    let mut err = PyError::new(
+                        PyErrorKind::TabError,
+                        "inconsistent use of tabs and spaces in indentation",
+                        src.path.clone(),
+                    );
+                    err.lineno = Some(line);
+                    err.offset = Some(1);
+                    err.end_lineno = Some(line);
+                    err.end_offset = Some(2);
+                    err.text = Some(src.line_text(line).to_string());
+                    err
+                }
+                L::DefaultArgumentError => {
+                    let (s, e) = token_at(text, off);
+                    syntax(
+                        "parameter without a default follows parameter with a default",
+                        s,
+                        e,
+                    )
+                }
+                L::PositionalArgumentError | L::UnpackedArgumentError => {
+                    let msg = if matches!(l, L::PositionalArgumentError) {
+                        "positional argument follows keyword argument"
+                    } else {
+                        "iterable argument unpacking follows keyword argument unpacking"
+                    };
+                    let (open, close) = sc
+                        .enclosing(off)
+                        .map_or((off, off), |(o, c)| (o, c.min(text.len())));
+                    if matches!(l, L::UnpackedArgumentError) {
+                        // From the comma before the last `*arg` to its end.
+                        let inner = sub(text, open, close);
+                        let star = inner.match_indices('*').map(|(i, _)| i).rfind(|&i| {
+                            !inner[..i].ends_with('*') && !inner[i + 1..].starts_with('*')
+                        });
+                        if let Some(st) = star {
+                            if let Some(comma) = inner[..st].rfind(',') {
+                                let end = open + inner.trim_end().len();
+                                return syntax(msg, open + comma, end);
+                            }
+                        }
+                    }
+                    syntax(msg, close, close + 1)
+                }
+                L::DuplicateArgumentError(_) | L::DuplicateKeywordArgumentError(_) => PyError::new(
+                    PyErrorKind::Unsupported,
+                    format!(
+                        "line {eline}: the built-in parser rejects a repeated argument name that \
+                     CPython's parser accepts; try --engine cpython"
+                    ),
+                    src.path.clone(),
+                ),
+                L::LineContinuationError => syntax(
+                    "unexpected character after line continuation character",
+                    off,
+                    off + 1,
+                ),
+                L::UnrecognizedToken { tok } => {
+                    let at = off.saturating_sub(tok.len_utf8());
+                    let at = if text.is_char_boundary(at) { at } else { off };
+                    if tok.is_ascii() {
+                        syntax("invalid syntax", at, at + 1)
+                    } else {
+                        syntax(
+                            &format!("invalid character '{tok}' (U+{:04X})", *tok as u32),
+                            at,
+                            at + tok.len_utf8(),
+                        )
+                    }
+                }
+                L::OtherError(m) if m == "bytes can only contain ASCII literal characters" => {
+                    // The string token around `off`.
+                    let line_start = src.line_start(eline);
+                    let mut j = line_start;
+                    let mut range = (off, off + 1);
+                    while j < text.len() && j <= off {
+                        j = skip_blanks(text, j);
+                        let (s, e) = token_at(text, j);
+                        if s <= off && off < e {
+                            range = (s, e);
+                            break;
+                        }
+                        j = e.max(j + 1);
+                    }
+                    syntax(m, range.0, range.1)
+                }
+                L::OtherError(m) if m == "cannot mix bytes and nonbytes literals" => {
+                    let mut j = off;
+                    let mut end = off;
+                    while j < text.len()
+                        && matches!(text.as_bytes()[j], b'\'' | b'"' | b'a'..=b'z' | b'A'..=b'Z')
+                    {
+                        let (_, e) = token_at(text, j);
+                        end = e;
+                        j = skip_blanks(text, e);
+                    }
+                    syntax(m, end, end + 1)
+                }
+                L::OtherError(m) if m == "named arguments must follow bare *" => {
+                    let (s, e) = (off, off + 1);
+                    let msg = if version >= PyVersion::V3_15 {
+                        "named parameters must follow bare *"
+                    } else {
+                        "named arguments must follow bare *"
+                    };
+                    syntax(msg, s, e)
+                }
+                L::OtherError(m) if m.starts_with("ParseBigIntError") => {
+                    // `0b2`, `0o8`: a digit out of range right after the prefix.
+                    let b = text.as_bytes();
+                    let kind = match b.get(off + 1).map(u8::to_ascii_lowercase) {
+                        Some(b'b') => "binary",
+                        Some(b'o') => "octal",
+                        _ => "hexadecimal",
+                    };
+                    // CPython points at the first bad digit, else at the last character
+                    // it consumed (the base letter, or a trailing `_`).
+                    let valid = |c: u8| match kind {
+                        "binary" => matches!(c, b'0' | b'1' | b'_'),
+                        "octal" => matches!(c, b'0'..=b'7' | b'_'),
+                        _ => c.is_ascii_hexdigit() || c == b'_',
+                    };
+                    let mut d = off + 2;
+                    while b.get(d).is_some_and(|&c| valid(c)) {
+                        d += 1;
+                    }
+                    match b.get(d) {
+                        Some(c) if c.is_ascii_digit() && kind != "hexadecimal" => syntax(
+                            &format!("invalid digit '{}' in {kind} literal", *c as char),
+                            d,
+                            d + 1,
+                        ),
+                        _ => syntax(&format!("invalid {kind} literal"), d - 1, d),
+                    }
+                }
+                L::OtherError(m) if m == "Invalid Token" => {
+                    // A number such as `012`: find its start.
+                    let mut s = off;
+                    while s > 0
+                        && (text.as_bytes()[s - 1].is_ascii_alphanumeric()
+                            || text.as_bytes()[s - 1] == b'_')
+                    {
+                        s -= 1;
+                    }
+                    if sub(text, s, usize::MAX).starts_with('0') {
+                        syntax(
+                        "leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
+                        s,
+                        s + 1,
+                    )
+                    } else {
+                        syntax("invalid syntax", s, s + 1)
+                    }
+                }
+                L::FStringError(fe) => fstring_error(src, off, fe),
+                L::Eof => never_closed(src, sc, off)
+                    .unwrap_or_else(|| syntax("invalid syntax", off, off + 1)),
+                _ => syntax("invalid syntax", off, off + 1),
+            }
+        }
+        ParseErrorType::UnrecognizedToken(Tok::Indent, _) => {
+            let (line, _) = pos(src, off);
+            let mut err = PyError::new(
+                PyErrorKind::IndentationError,
+                "unexpected indent",
+                src.path.clone(),
+            );
+            err.lineno = Some(line);
+            err.text = Some(src.line_text(line).to_string());
+            err
+        }
+        ParseErrorType::UnrecognizedToken(tok, expected) => {
+            if at_eof {
+                if let Some(err) = never_closed(src, sc, off) {
+                    return err;
+                }
+            }
+            let (ts, te) = if matches!(tok, Tok::Newline) {
+                (off, off + 1)
+            } else {
+                token_at(text, off)
+            };
+            if expected.as_deref() == Some("Indent") && at_eof {
+                if let Some(err) = expected_indented_block(src, off) {
+                    return err;
+                }
+            }
+            if let Some(err) = number_error(src, off) {
+                return err;
+            }
+            if let Some(err) =
+                grammar_hints(src, version, sc, off, ts, te, matches!(tok, Tok::Newline))
+            {
+                return err;
+            }
+            if let Some(err) = missing_except(src, off, ts, te) {
+                return err;
+            }
+            if expected.as_deref() == Some("Indent") {
+                if let Some((what, line)) = block_header(src, off) {
+                    return error_at(
+                        src,
+                        PyErrorKind::IndentationError,
+                        format!("expected an indented block after {what} on line {line}"),
+                        ts,
+                        te,
+                    );
+                }
+            }
+            if matches!(tok, Tok::Newline) {
+                let line_text = src.line_text(eline).trim_start();
+                let first: String = line_text
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                // `with x as f()`: CPython's hint needs valid `as` targets.
+                let bad_with_target = first == "with"
+                    && line_text.rsplit_once(" as ").is_some_and(|(_, t)| {
+                        t.contains(['(', '[', '.']) && t.trim_end().ends_with([')', ']'])
+                    });
+                if bad_with_target {
+                    return syntax("invalid syntax", ts, te);
+                }
+                if expected.as_deref() == Some("\":\"")
+                    || matches!(
+                        first.as_str(),
+                        "if" | "elif"
+                            | "else"
+                            | "while"
+                            | "for"
+                            | "def"
+                            | "class"
+                            | "with"
+                            | "try"
+                            | "except"
+                            | "finally"
+                    )
+                {
+                    return syntax("expected ':'", off, off + 1);
+                }
+            }
+            // `print x`: a Python 2 print statement.
+            let pe = prev_token_end(text, off);
+            if let Some(ps) = ends_expression(text, pe) {
+                let prev = sub(text, ps, pe);
+                let stmt_start = sub(text, src.line_start(eline), ps).trim().is_empty();
+                if (prev == "print" || prev == "exec") && stmt_start && starts_expression(text, off)
+                {
+                    let end = expression_end(text, off);
+                    return syntax(
+                        &format!(
+                            "Missing parentheses in call to '{prev}'. Did you mean {prev}(...)?"
+                        ),
+                        ps,
+                        end,
+                    );
+                }
+                // `[1 2]`: a missing comma between two expressions inside brackets.
+                let name_then_string = text.as_bytes()[pe - 1].is_ascii_alphanumeric()
+                    && matches!(tok, Tok::String { .. });
+                if let Some((open, close)) = sc.enclosing(off) {
+                    if starts_expression(text, off) && !name_then_string && open < ps {
+                        if close == usize::MAX {
+                            if let Some(err) = never_closed(src, sc, text.len()) {
+                                return err;
+                            }
+                        }
+                        let s = expression_start(text, ps, open + 1);
+                        let e = expression_end(text, off);
+                        return syntax("invalid syntax. Perhaps you forgot a comma?", s, e);
+                    }
+                }
+                // `if x = 1:`: `=` where an expression continues.
+                if matches!(tok, Tok::Equal) {
+                    let rhs = skip_blanks(text, te);
+                    let in_expr = sc.enclosing(off).is_some() || {
+                        let line_start = src.line_start(eline);
+                        let first = sub(text, line_start, usize::MAX).trim_start();
+                        ["if ", "elif ", "while ", "assert ", "return "]
+                            .iter()
+                            .any(|k| first.starts_with(k))
+                    };
+                    if in_expr && starts_expression(text, rhs) {
+                        let prev_tok = sub(text, ps, pe);
+                        let is_name = prev_tok.chars().all(|c| c.is_alphanumeric() || c == '_')
+                            && !prev_tok.starts_with(|c: char| c.is_ascii_digit())
+                            && !matches!(prev_tok, "True" | "False" | "None");
+                        let limit = sc
+                            .enclosing(off)
+                            .map_or(src.line_start(eline), |(o, _)| o + 1);
+                        let before = sub(text, limit.min(ps), ps).trim_end();
+                        let s = if before.is_empty()
+                            || before.ends_with([',', '(', '['])
+                            || [
+                                "if", "elif", "while", "assert", "return", "and", "or", "not",
+                            ]
+                            .iter()
+                            .any(|k| {
+                                before.ends_with(k)
+                                    && !before[..before.len() - k.len()]
+                                        .ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                            }) {
+                            ps
+                        } else {
+                            expression_start(text, ps, limit)
+                        };
+                        if is_name && s == ps {
+                            let e = expression_end(text, rhs);
+                            return syntax(
+                                "invalid syntax. Maybe you meant '==' or ':=' instead of '='?",
+                                ps,
+                                e,
+                            );
+                        }
+                        let first = sub(text, ps, usize::MAX).chars().next().unwrap_or(' ');
+                        if s == ps && (first.is_ascii_digit() || first == '"' || first == '\'') {
+                            return syntax(
+                                "cannot assign to literal here. Maybe you meant '==' instead of '='?",
+                                ps,
+                                pe,
+                            );
+                        }
+                    }
+                }
+            }
+            syntax("invalid syntax", ts, te)
+        }
+        ParseErrorType::Eof => {
+            never_closed(src, sc, off).unwrap_or_else(|| syntax("invalid syntax", off, off + 1))
+        }
+        _ => syntax("invalid syntax", off, off + 1),
+    }
+}
+
+/// An error inside an f-string, located the way CPython's f-string tokenizer does.
+fn fstring_error(src: &Source, off: usize, fe: &rustpython_parser::FStringErrorType) -> PyError {
+    use rustpython_parser::FStringErrorType as F;
+    let text = &src.text;
+    let (line, _) = pos(src, off);
+    // The f-string token around `off` (or the last one starting before it on the line).
+    let mut j = src.line_start(line);
+    let mut tok = None;
+    while j < text.len() && j <= off {
+        j = skip_blanks(text, j);
+        if j >= text.len() || text.as_bytes()[j] == b'\n' {
+            break;
+        }
+        let (s, e) = token_at(text, j);
+        let lit = sub(text, s, e.min(text.len()));
+        if lit.contains(['\'', '"'])
+            && lit[..lit.find(['\'', '"']).unwrap_or(0)].contains(['f', 'F'])
+        {
+            tok = Some((s, e.min(text.len())));
+        }
+        j = e.max(j + 1);
+    }
+    let unsupported = || {
+        PyError::new(
+            PyErrorKind::Unsupported,
+            format!(
+                "line {line}: this f-string is beyond the built-in parser (it predates PEP 701); \
+                 try --engine cpython"
+            ),
+            src.path.clone(),
+        )
+    };
+    let Some((s, e)) = tok else {
+        return unsupported();
+    };
+    let body = sub(text, s, e);
+    let b = body.as_bytes();
+    let syntax =
+        |msg: String, at: usize| error_at(src, PyErrorKind::SyntaxError, msg, s + at, s + at + 1);
+    match fe {
+        F::SingleRbrace => {
+            let mut k = 0;
+            let mut depth = 0;
+            while k < b.len() {
+                match b[k] {
+                    b'{' if depth == 0 && b.get(k + 1) == Some(&b'{') => k += 1,
+                    b'{' => depth += 1,
+                    b'}' if depth > 0 => depth -= 1,
+                    b'}' if b.get(k + 1) == Some(&b'}') => k += 1,
+                    b'}' => return syntax("f-string: single '}' is not allowed".into(), k),
+                    _ => {}
+                }
+                k += 1;
+            }
+            unsupported()
+        }
+        F::EmptyExpression => {
+            let mut k = 0;
+            while k < b.len() {
+                if b[k] == b'{' && b.get(k + 1) == Some(&b'{') {
+                    k += 2;
+                    continue;
+                }
+                if b[k] == b'{' {
+                    let mut m = k + 1;
+                    while m < b.len() && b[m] == b' ' {
+                        m += 1;
+                    }
+                    if let Some(&c) = b.get(m) {
+                        if matches!(c, b'}' | b'!' | b':' | b'=') {
+                            return syntax(
+                                format!(
+                                    "f-string: valid expression required before '{}'",
+                                    c as char
+                                ),
+                                m,
+                            );
+                        }
+                    }
+                }
+                k += 1;
+            }
+            unsupported()
+        }
+        F::InvalidConversionFlag => {
+            let Some(k) = body.find('!').filter(|&k| b.get(k + 1) != Some(&b'=')) else {
+                return unsupported();
+            };
+            match body[k + 1..].chars().next() {
+                Some(c) if c == '}' || c == ':' => {
+                    syntax("f-string: missing conversion character".into(), k + 1)
+                }
+                Some(c) => syntax(
+                    format!(
+                        "f-string: invalid conversion character '{c}': expected 's', 'r', or 'a'"
+                    ),
+                    k + 1,
+                ),
+                None => unsupported(),
+            }
+        }
+        F::UnclosedLbrace => syntax("f-string: expecting '}'".into(), body.len() - 1),
+        _ => unsupported(),
+    }
+}
+
+/// Messages from CPython's `invalid_*` grammar rules, recognized from the tokens around the
+/// failure at `off` (its token is `ts..te`).
+fn grammar_hints(
+    src: &Source,
+    version: PyVersion,
+    sc: &Scan,
+    off: usize,
+    ts: usize,
+    te: usize,
+    newline: bool,
+) -> Option<PyError> {
+    let text = &src.text;
+    let syntax = |msg: &str, s: usize, e: usize| {
+        Some(error_at(
+            src,
+            PyErrorKind::SyntaxError,
+            msg.to_string(),
+            s,
+            e,
+        ))
+    };
+    let pe = prev_token_end(text, off);
+    let (line, _) = pos(src, off);
+    let line_start = src.line_start(line);
+    let before = sub(text, line_start, pe.max(line_start)).trim();
+    // `else if x:`
+    if before == "else" || before.ends_with(" else") && before.starts_with("else") {
+        return syntax("expected ':'", ts, te);
+    }
+    // `import` alone.
+    if newline && (before == "import" || before.ends_with(" import") && before.starts_with("from"))
+    {
+        return syntax("Expected one or more names after 'import'", ts, te);
+    }
+    // `def f(*):`, `lambda *: 0`
+    let prev = sub(text, 0, pe).trim_end();
+    if prev.ends_with('*') && !prev.ends_with("**") {
+        let before_star = sub(text, 0, pe - 1).trim_end();
+        let in_params = before.starts_with("def ")
+            || before.starts_with("async def ")
+            || before.contains("lambda");
+        let next = sub(text, ts, te);
+        if in_params
+            && (before_star.ends_with('(')
+                || before_star.ends_with(',')
+                || before_star.ends_with("lambda"))
+            && matches!(next, ")" | ":" | ",")
+        {
+            let msg = if version >= PyVersion::V3_15 {
+                "named parameters must follow bare *"
+            } else {
+                "named arguments must follow bare *"
+            };
+            return syntax(msg, ts, te);
+        }
+    }
+    // `{"a": 1, "b" 2}`: a dict key without its `:`.
+    if let Some((open, _)) = sc.enclosing(off) {
+        if text.as_bytes()[open] == b'{' && pe > open {
+            let inner = &text.as_bytes()[open + 1..pe];
+            let mut depth = 0;
+            let mut item_colon = false;
+            let mut any_colon = false;
+            let mut i = 0;
+            while i < inner.len() {
+                match inner[i] {
+                    b'\'' | b'"' => {
+                        let (_, e) = token_at(text, open + 1 + i);
+                        i = e - open - 1;
+                        continue;
+                    }
+                    b'(' | b'[' | b'{' => depth += 1,
+                    b')' | b']' | b'}' => depth -= 1,
+                    b':' if depth == 0 => {
+                        item_colon = true;
+                        any_colon = true;
+                    }
+                    b',' if depth == 0 => item_colon = false,
+                    _ => {}
+                }
+                i += 1;
+            }
+            let tok = sub(text, ts, te);
+            let after_expr = ends_expression(text, pe).is_some();
+            let key_done = tok == "}"
+                || tok == ","
+                || (version < PyVersion::V3_15 && starts_expression(text, off));
+            if any_colon && !item_colon && after_expr && key_done {
+                return syntax("':' expected after dictionary key", pe - 1, pe);
+            }
+        }
+    }
+    // `x = 1 if y`: a conditional expression without `else`.
+    if ends_expression(text, pe).is_some() {
+        let seg = sub(text, line_start, pe);
+        let bytes = seg.as_bytes();
+        let mut depth = 0i32;
+        let mut found = None;
+        let mut k = bytes.len();
+        while k > 0 {
+            k -= 1;
+            match bytes[k] {
+                b')' | b']' | b'}' => depth += 1,
+                b'(' | b'[' | b'{' => {
+                    if depth == 0 {
+                        break;
+                    }
+                    depth -= 1
+                }
+                b'=' | b',' if depth == 0 => break,
+                _ => {}
+            }
+            if depth == 0 && bytes[k..].starts_with(b"if ") && k > 0 && bytes[k - 1] == b' ' {
+                found = Some(k);
+                break;
+            }
+        }
+        if let Some(k) = found {
+            let if_at = line_start + k;
+            let head = sub(text, line_start, if_at).trim_end();
+            let starts = head.trim_start();
+            let limit = sc.enclosing(off).map_or(line_start, |(o, _)| o + 1);
+            let body = expression_start(text, prev_token_end(text, if_at), limit.max(line_start));
+            let has_for = sub(text, body, if_at).contains(" for ");
+            if !starts.is_empty() && !has_for && !sub(text, if_at, pe).contains(" else ") {
+                return syntax("expected 'else' after 'if' expression", body, pe);
+            }
+        }
+    }
+    None
+}
+
+/// `1a`, `0_`, `1.5j1`: a number running into a name.
+fn number_error(src: &Source, off: usize) -> Option<PyError> {
+    let text = &src.text;
+    let b = text.as_bytes();
+    if off == 0 || off >= b.len() {
+        return None;
+    }
+    let c = b[off];
+    if !(c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80) {
+        return None;
+    }
+    // The number token just before `off`, with no blank in between.
+    let mut s = off;
+    while s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_' || b[s - 1] == b'.') {
+        s -= 1;
+    }
+    if s == off || !(b[s].is_ascii_digit() || (b[s] == b'.' && s + 1 < off)) {
+        return None;
+    }
+    if s > 0 && (b[s - 1] >= 0x80) {
+        return None;
+    }
+    let lower = sub(text, s, off).to_ascii_lowercase();
+    let kind = if lower.starts_with("0x") {
+        "hexadecimal"
+    } else if lower.starts_with("0o") {
+        "octal"
+    } else if lower.starts_with("0b") {
+        "binary"
+    } else if lower.ends_with('j') {
+        "imaginary"
+    } else {
+        "decimal"
+    };
+    if matches!(kind, "binary" | "octal") && c.is_ascii_digit() {
+        return Some(error_at(
+            src,
+            PyErrorKind::SyntaxError,
+            format!("invalid digit '{}' in {kind} literal", c as char),
+            off,
+            off + 1,
+        ));
+    }
+    let at = if c == b'_' { off } else { off - 1 };
+    Some(error_at(
+        src,
+        PyErrorKind::SyntaxError,
+        format!("invalid {kind} literal"),
+        at,
+        at + 1,
+    ))
+}
+
+/// A `try:` block followed by something other than `except` or `finally`.
+fn missing_except(src: &Source, off: usize, ts: usize, te: usize) -> Option<PyError> {
+    let (line, col) = src.line_col(off.min(src.text.len()));
+    let this = src.line_text(line);
+    if !this[..col.min(this.len())].trim().is_empty() {
+        return None;
+    }
+    let indent = |t: &str| t.len() - t.trim_start().len();
+    let my = indent(this);
+    for l in (1..line).rev() {
+        let t = src.line_text(l);
+        let tt = t.trim();
+        if tt.is_empty() || tt.starts_with('#') || indent(t) > my {
+            continue;
+        }
+        if indent(t) < my {
+            return None;
+        }
+        if tt.starts_with("try") && tt[3..].trim_start().starts_with(':') {
+            return Some(error_at(
+                src,
+                PyErrorKind::SyntaxError,
+                "expected 'except' or 'finally' block".into(),
+                ts,
+                te,
+            ));
+        }
+        return None;
+    }
+    None
+}
+
+/// `'(' was never closed` when the failure lies inside a bracket that never closes.
+fn never_closed(src: &Source, sc: &Scan, off: usize) -> Option<PyError> {
+    let innermost_open = sc.brackets.iter().rev().find(|&&(_, c)| c == usize::MAX)?;
+    let (open, _) = *innermost_open;
+    if open >= off.max(1) && off < src.text.len() {
+        return None;
+    }
+    let ch = sub(&src.text, open, open + 1);
+    Some(error_at(
+        src,
+        PyErrorKind::SyntaxError,
+        format!("'{ch}' was never closed"),
+        open,
+        open + 1,
+    ))
+}
+
+/// `expected an indented block after 'if' statement on line N`, when the file ends right after
+/// a block header (CPython points just past the header line).
+fn expected_indented_block(src: &Source, off: usize) -> Option<PyError> {
+    let (what, line) = block_header(src, off)?;
+    let end = src.line_start(line) + src.line_text(line).len();
+    Some(error_at(
+        src,
+        PyErrorKind::IndentationError,
+        format!("expected an indented block after {what} on line {line}"),
+        end,
+        end + 1,
+    ))
+}

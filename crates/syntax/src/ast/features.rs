@@ -1,0 +1,431 @@
+//! `ast.parse(..., feature_version=(3, N))`: syntax newer than 3.N is a SyntaxError
+//! ("X only supported in Python 3.M and greater").
+//!
+//! CPython checks in the grammar's actions, so the first construct whose action runs wins, and
+//! the error points at the last token the parser had fetched then (`p->tokens[p->fill - 1]`):
+//! the token after an expression (the parser looked one ahead to see that it ended), the closing
+//! token of a statement, or the token after it when the grammar then looks for an optional
+//! `else`/`finally`. This module finds the checked constructs in the tree and places each on
+//! the token stream of CPython's C tokenizer (no comments or blank lines; a NEWLINE begins at a
+//! trailing comment; a DEDENT sits at column -1 of the next line, or just past the end of the
+//! last line at the end of the file).
+
+use super::AstNode;
+use crate::tokens::{self, Token, TokenKind};
+use cpyviz_model::error::{PyError, PyErrorKind};
+use cpyviz_model::source::Source;
+use cpyviz_model::version::PyVersion;
+
+/// Where a C-tokenizer token stands, as a SyntaxError reports it (1-based offsets).
+#[derive(Clone, Copy, Debug)]
+struct Loc {
+    line: usize,
+    offset: usize,
+    end_line: usize,
+    /// `None` for a DEDENT (CPython's end column -1).
+    end_offset: Option<usize>,
+}
+
+struct CToken {
+    kind: TokenKind,
+    /// Byte range in the source (zero width for DEDENT).
+    start: usize,
+    text: String,
+    loc: Loc,
+}
+
+/// The token stream CPython's parser reads, built from `tokenize`'s.
+fn c_tokens(src: &Source, toks: &[Token]) -> Vec<CToken> {
+    let mut out = Vec::new();
+    // The last line the tokenizer read (blank and comment lines included): EOF DEDENTs sit
+    // just past its end.
+    let mut last_content_line = 1;
+    for (i, t) in toks.iter().enumerate() {
+        let start = t.span.start as usize;
+        match t.kind {
+            TokenKind::ENCODING => continue,
+            TokenKind::NL => {
+                last_content_line = t.start.0;
+                continue;
+            }
+            TokenKind::COMMENT => {
+                last_content_line = t.end.0;
+                continue;
+            }
+            TokenKind::NEWLINE => {
+                let (line, nl_col) = t.start;
+                last_content_line = line;
+                let mut col = nl_col;
+                let mut at = start;
+                if let Some(prev) = i.checked_sub(1).map(|p| &toks[p]) {
+                    if prev.kind == TokenKind::COMMENT && prev.start.0 == line {
+                        col = prev.start.1;
+                        at = prev.span.start as usize;
+                    }
+                }
+                out.push(CToken {
+                    kind: t.kind,
+                    start: at,
+                    text: t.text.clone(),
+                    loc: Loc {
+                        line,
+                        offset: col + 1,
+                        end_line: line,
+                        end_offset: Some(nl_col + 2),
+                    },
+                });
+            }
+            TokenKind::DEDENT => {
+                let at_eof = toks[i..]
+                    .iter()
+                    .find(|n| n.kind != TokenKind::DEDENT)
+                    .is_none_or(|n| n.kind == TokenKind::ENDMARKER);
+                let loc = if at_eof {
+                    let len = src.line_text(last_content_line).chars().count();
+                    Loc {
+                        line: last_content_line,
+                        offset: len + 1,
+                        end_line: last_content_line,
+                        end_offset: None,
+                    }
+                } else {
+                    Loc {
+                        line: t.start.0,
+                        offset: 0,
+                        end_line: t.start.0,
+                        end_offset: None,
+                    }
+                };
+                out.push(CToken {
+                    kind: t.kind,
+                    start,
+                    text: String::new(),
+                    loc,
+                });
+            }
+            _ => {
+                if t.kind != TokenKind::ENDMARKER && t.kind != TokenKind::INDENT {
+                    last_content_line = t.end.0;
+                }
+                out.push(CToken {
+                    kind: t.kind,
+                    start,
+                    text: t.text.clone(),
+                    loc: Loc {
+                        line: t.start.0,
+                        offset: t.start.1 + 1,
+                        end_line: t.end.0,
+                        end_offset: Some(t.end.1 + 1),
+                    },
+                });
+            }
+        }
+    }
+    out
+}
+
+/// One checked construct: the token the parser had fetched when its action ran, the order of
+/// actions that ran on that token, and the message.
+struct Violation {
+    fetch: usize,
+    order: usize,
+    msg: String,
+}
+
+struct Finder<'a> {
+    src: &'a Source,
+    toks: Vec<CToken>,
+    feature: i64,
+    found: Vec<Violation>,
+    order: usize,
+}
+
+/// The first construct of `tree` newer than Python 3.`feature`, as CPython's SyntaxError.
+pub(super) fn check(
+    tree: &AstNode,
+    src: &Source,
+    version: PyVersion,
+    feature: i64,
+) -> Result<(), PyError> {
+    let Ok(toks) = tokens::tokenize(src, version) else {
+        return Ok(());
+    };
+    let mut f = Finder {
+        src,
+        toks: c_tokens(src, &toks),
+        feature,
+        found: Vec::new(),
+        order: 0,
+    };
+    // The tokenizer's check: a NUMBER with underscores, when the parser consumes it.
+    if feature < 6 {
+        for (i, t) in f.toks.iter().enumerate() {
+            if t.kind == TokenKind::NUMBER && t.text.contains('_') {
+                f.found.push(Violation {
+                    fetch: i,
+                    order: usize::MAX,
+                    msg: "Underscores in numeric literals are only supported in Python 3.6 and \
+                          greater"
+                        .into(),
+                });
+                break;
+            }
+        }
+    }
+    f.node(tree);
+    let Some(first) = f.found.iter().min_by_key(|v| (v.fetch, v.order)) else {
+        return Ok(());
+    };
+    let t = &f.toks[first.fetch.min(f.toks.len().saturating_sub(1))];
+    let mut e = PyError::new(
+        PyErrorKind::SyntaxError,
+        first.msg.clone(),
+        src.path.clone(),
+    )
+    .at(
+        t.loc.line,
+        t.loc.offset,
+        t.loc.end_offset.map(|o| (t.loc.end_line, o)),
+        src.line_text(t.loc.line).to_string(),
+    );
+    if t.loc.end_offset.is_none() {
+        e.end_lineno = Some(t.loc.end_line);
+    }
+    Err(e)
+}
+
+fn span_end(n: &AstNode) -> Option<usize> {
+    n.span.map(|s| s.end as usize)
+}
+
+fn span_start(n: &AstNode) -> Option<usize> {
+    n.span.map(|s| s.start as usize)
+}
+
+impl Finder<'_> {
+    fn flag(&mut self, fetch: Option<usize>, min: i64, what: &str) {
+        if self.feature >= min {
+            return;
+        }
+        if let Some(fetch) = fetch {
+            self.found.push(Violation {
+                fetch,
+                order: self.order,
+                msg: format!("{what} only supported in Python 3.{min} and greater"),
+            });
+        }
+    }
+
+    /// The index of the first token that starts at or after byte `at`.
+    fn token_at(&self, at: usize) -> Option<usize> {
+        let i = self.toks.partition_point(|t| t.start < at);
+        (i < self.toks.len()).then_some(i)
+    }
+
+    /// The index of the first token after byte `end` (what the parser peeks at to see that an
+    /// expression ended there).
+    fn after(&self, end: usize) -> Option<usize> {
+        let i = self.toks.partition_point(|t| t.start < end);
+        (i < self.toks.len()).then_some(i)
+    }
+
+    /// From token `i`, the first one that is none of `kinds`.
+    fn skip(&self, mut i: usize, kinds: &[TokenKind]) -> usize {
+        while i + 1 < self.toks.len() && kinds.contains(&self.toks[i].kind) {
+            i += 1;
+        }
+        i
+    }
+
+    /// Whether a block's statements stand on their own indented lines.
+    fn indented(&self, block: &[&AstNode]) -> bool {
+        let Some(first) = block.first().and_then(|s| span_start(s)) else {
+            return false;
+        };
+        self.token_at(first)
+            .and_then(|i| i.checked_sub(1))
+            .is_some_and(|i| self.toks[i].kind == TokenKind::INDENT)
+    }
+
+    /// How many DEDENTs the end of compound statement `s` consumes.
+    fn closing(&self, s: &AstNode) -> usize {
+        let nodes = |name: &str| -> Vec<&AstNode> { s.nodes(name).collect() };
+        let block: Vec<&AstNode> = match s.kind.as_str() {
+            "For" | "AsyncFor" | "While" if !s.list("orelse").is_empty() => nodes("orelse"),
+            "If" if !s.list("orelse").is_empty() => {
+                let orelse = nodes("orelse");
+                let elif = orelse.len() == 1
+                    && orelse[0].is("If")
+                    && span_start(orelse[0])
+                        .is_some_and(|at| self.src.text[at..].starts_with("elif"));
+                if elif {
+                    return self.closing(orelse[0]);
+                }
+                orelse
+            }
+            "Try" | "TryStar" => {
+                if !s.list("finalbody").is_empty() {
+                    nodes("finalbody")
+                } else if !s.list("orelse").is_empty() {
+                    nodes("orelse")
+                } else {
+                    match s.nodes("handlers").last() {
+                        Some(h) => return self.closing(h),
+                        None => nodes("body"),
+                    }
+                }
+            }
+            "Match" => {
+                return match s.nodes("cases").last() {
+                    Some(case) => 1 + self.closing(case),
+                    None => 1,
+                };
+            }
+            "FunctionDef" | "AsyncFunctionDef" | "ClassDef" | "With" | "AsyncWith" | "For"
+            | "AsyncFor" | "While" | "If" | "ExceptHandler" | "match_case" => nodes("body"),
+            _ => return 0,
+        };
+        let own = usize::from(self.indented(&block));
+        own + block.last().map_or(0, |last| self.closing(last))
+    }
+
+    /// The last token compound statement (or handler, or case) `s` consumes: the NEWLINE
+    /// after its last simple statement, then its DEDENTs.
+    fn last_consumed(&self, s: &AstNode) -> Option<usize> {
+        let end = span_end(s)?;
+        let nl = (self.token_at(end)?..self.toks.len())
+            .find(|&i| self.toks[i].kind == TokenKind::NEWLINE)?;
+        Some(nl + self.closing(s))
+    }
+
+    fn node(&mut self, n: &AstNode) {
+        for (_, v) in &n.fields {
+            self.value(v);
+        }
+        self.order += 1;
+        self.checks(n);
+    }
+
+    fn value(&mut self, v: &super::AstValue) {
+        match v {
+            super::AstValue::Node(n) => self.node(n),
+            super::AstValue::List(items) => items.iter().for_each(|i| self.value(i)),
+            _ => {}
+        }
+    }
+
+    /// The checks of one node, once its children's checks have run.
+    fn checks(&mut self, n: &AstNode) {
+        let after_end = span_end(n).and_then(|e| self.after(e));
+        match n.kind.as_str() {
+            "BinOp" if n.node("op").is_some_and(|o| o.is("MatMult")) => {
+                self.flag(after_end, 5, "The '@' operator is")
+            }
+            "AugAssign" if n.node("op").is_some_and(|o| o.is("MatMult")) => {
+                let at = n
+                    .node("target")
+                    .and_then(span_end)
+                    .and_then(|e| self.after(e));
+                self.flag(at, 5, "The '@' operator is")
+            }
+            "Await" => self.flag(after_end, 5, "Await expressions are"),
+            "AsyncFunctionDef" => {
+                let at = self.last_consumed(n);
+                self.flag(at, 5, "Async functions are")
+            }
+            "AsyncWith" => {
+                let at = self.last_consumed(n);
+                self.flag(at, 5, "Async with statements are")
+            }
+            "AsyncFor" => {
+                let mut at = self.last_consumed(n);
+                if n.list("orelse").is_empty() {
+                    at = at.map(|i| i + 1);
+                }
+                self.flag(at, 5, "Async for loops are")
+            }
+            "comprehension" if n.int("is_async") == Some(1) => {
+                let last = n
+                    .nodes("ifs")
+                    .last()
+                    .or_else(|| n.node("iter"))
+                    .and_then(span_end)
+                    .and_then(|e| self.after(e));
+                self.flag(last, 6, "Async comprehensions are")
+            }
+            "AnnAssign" => {
+                let what = if n.int("simple") == Some(1) {
+                    "Variable annotation syntax is"
+                } else {
+                    "Variable annotations syntax is"
+                };
+                self.flag(after_end, 6, what)
+            }
+            "arguments" if !n.list("posonlyargs").is_empty() => {
+                let ends = ["posonlyargs", "args", "defaults", "kwonlyargs"]
+                    .iter()
+                    .flat_map(|f| n.nodes(f))
+                    .chain(n.nodes("kw_defaults"))
+                    .chain(n.node("vararg"))
+                    .chain(n.node("kwarg"))
+                    .filter_map(span_end)
+                    .max();
+                let at = ends
+                    .and_then(|e| self.after(e))
+                    .map(|i| self.skip(i, &[TokenKind::COMMA, TokenKind::SLASH]));
+                self.flag(at, 8, "Positional-only parameters are")
+            }
+            "NamedExpr" => self.flag(after_end, 8, "Assignment expressions are"),
+            "Match" => {
+                let at = self.last_consumed(n);
+                self.flag(at, 10, "Pattern matching is")
+            }
+            "TryStar" => {
+                let mut at = self.last_consumed(n);
+                if n.list("finalbody").is_empty() {
+                    at = at.map(|i| i + 1);
+                }
+                self.flag(at, 11, "Exception groups are")
+            }
+            "TypeAlias" => self.flag(after_end, 12, "Type statement is"),
+            "TypeVar" | "ParamSpec" | "TypeVarTuple" => {
+                let at = n
+                    .node("default_value")
+                    .and_then(span_end)
+                    .and_then(|e| self.after(e));
+                if at.is_some() {
+                    self.flag(at, 13, "Type parameter defaults are")
+                }
+            }
+            "ExceptHandler" => {
+                let bare_tuple = n.node("type").is_some_and(|t| {
+                    t.is("Tuple")
+                        && span_start(t).is_some_and(|at| !self.src.text[at..].starts_with('('))
+                });
+                if bare_tuple {
+                    let at = self.last_consumed(n);
+                    self.flag(at, 14, "except expressions without parentheses are")
+                }
+            }
+            "TemplateStr" => {
+                let at = span_start(n).and_then(|s| self.token_at(s)).and_then(|i| {
+                    (i..self.toks.len()).find(|&j| self.toks[j].kind == TokenKind::TSTRING_END)
+                });
+                self.flag(at, 14, "t-strings are")
+            }
+            _ => {}
+        }
+        // Type parameter lists: the action runs on their closing `]`.
+        if matches!(
+            n.kind.as_str(),
+            "FunctionDef" | "AsyncFunctionDef" | "ClassDef" | "TypeAlias"
+        ) {
+            if let Some(last) = n.nodes("type_params").last() {
+                let at = span_end(last)
+                    .and_then(|e| self.after(e))
+                    .map(|i| self.skip(i, &[TokenKind::COMMA]));
+                self.flag(at, 12, "Type parameter lists are");
+            }
+        }
+    }
+}

@@ -1,0 +1,469 @@
+//! The AST preprocessor (`Python/ast_preprocess.c`): the folds CPython applies to the tree
+//! before code generation, and to the tree `ast.parse(..., optimize=1 or 2)` returns.
+//!
+//! - `'…' % (a, b)` with simple `%s`/`%r`/`%a` units becomes an f-string ([`percent_format`]);
+//! - a load of `__debug__` becomes the constant `not optimize`;
+//! - negative numbers and `a ± bj` in `case` value patterns and mapping keys become one constant
+//!   ([`folded_constant`]);
+//! - at level 2, docstrings are removed.
+//!
+//! Codegen uses the first three on the fly ([`percent_format`], [`folded_constant`]); `python -m
+//! ast -O` ([`optimize`]) rewrites the tree.
+
+use super::convert::node;
+use super::{AstNode, AstValue, Constant};
+use cpyviz_model::pystr::PyStr;
+use num_bigint::BigInt;
+
+/// One piece of the f-string a `'…' % (…)` becomes: literal text, or a `%s`/`%r`/`%a` unit with
+/// its argument, conversion (`s`, `r`, `a`) and format spec.
+pub enum FormatPart<'a> {
+    Literal(PyStr),
+    Format {
+        arg: &'a AstNode,
+        conversion: u8,
+        spec: Option<String>,
+    },
+}
+
+/// The AST preprocessor's `optimize_format`: `'…' % (a, b)` whose format units are all simple
+/// `%s`/`%r`/`%a` (with optional flags, width < 100 and precision < 100) and match the tuple
+/// one for one, as the parts of an f-string. `None` when the expression stays a `%`.
+pub fn percent_format(e: &AstNode) -> Option<Vec<FormatPart<'_>>> {
+    if !e.node("op")?.is("Mod") {
+        return None;
+    }
+    let left = e.node("left")?;
+    if !left.is("Constant") {
+        return None;
+    }
+    let Some(Constant::Str(fmt)) = left.constant() else {
+        return None;
+    };
+    let right = e.node("right")?;
+    if !right.is("Tuple") {
+        return None;
+    }
+    let elts: Vec<&AstNode> = right.nodes("elts").collect();
+    if elts.iter().any(|x| x.is("Starred")) {
+        return None;
+    }
+    // The format's code points (a lone surrogate is literal text: it matches no format unit).
+    let cps = fmt.code_points();
+    let chars: Vec<char> = cps
+        .iter()
+        .map(|&c| char::from_u32(c).unwrap_or('\u{fffd}'))
+        .collect();
+    let mut pos = 0;
+    let mut used = 0;
+    let mut parts = Vec::new();
+    loop {
+        // A literal run, `%%` standing for `%`.
+        let start = pos;
+        let mut lit: Vec<u32> = Vec::new();
+        while pos < chars.len() {
+            if chars[pos] != '%' {
+                lit.push(cps[pos]);
+                pos += 1;
+            } else if pos + 1 < chars.len() && chars[pos + 1] == '%' {
+                lit.push('%' as u32);
+                pos += 2;
+            } else {
+                break;
+            }
+        }
+        if pos > start {
+            parts.push(FormatPart::Literal(PyStr::from_code_points(lit)));
+        }
+        if pos >= chars.len() {
+            break;
+        }
+        let arg = *elts.get(used)?;
+        pos += 1;
+        let (conversion, spec) = parse_format_unit(&chars, &mut pos)?;
+        used += 1;
+        parts.push(FormatPart::Format {
+            arg,
+            conversion,
+            spec,
+        });
+    }
+    (used == elts.len()).then_some(parts)
+}
+
+/// `simple_format_arg_parse` + `parse_format`: one `%` unit after the `%`: flags, width and
+/// precision of at most two digits each, then `s`, `r` or `a`. Returns the conversion and the
+/// f-string format spec.
+const MAXDIGITS: usize = 3;
+
+fn parse_format_unit(chars: &[char], pos: &mut usize) -> Option<(u8, Option<String>)> {
+    let mut p = *pos;
+    let mut next = || -> Option<char> {
+        let c = *chars.get(p)?;
+        p += 1;
+        Some(c)
+    };
+    let mut ljust = false;
+    let mut ch;
+    loop {
+        ch = next()?;
+        match ch {
+            '-' => ljust = true,
+            '+' | ' ' | '#' | '0' => {}
+            _ => break,
+        }
+    }
+    // A run of at most two digits starting at `ch` (0 when there is none); `None` for three.
+    fn number(ch: &mut char, next: &mut impl FnMut() -> Option<char>) -> Option<i32> {
+        let mut value = 0;
+        let mut digits = 0;
+        while ch.is_ascii_digit() {
+            value = value * 10 + (*ch as i32 - '0' as i32);
+            *ch = next()?;
+            digits += 1;
+            if digits >= MAXDIGITS {
+                return None;
+            }
+        }
+        Some(value)
+    }
+    let mut width: i32 = -1;
+    if ch.is_ascii_digit() {
+        width = number(&mut ch, &mut next)?;
+    }
+    let mut prec: i32 = -1;
+    if ch == '.' {
+        ch = next()?;
+        prec = number(&mut ch, &mut next)?;
+    }
+    let conversion = match ch {
+        's' => b's',
+        'r' => b'r',
+        'a' => b'a',
+        _ => return None,
+    };
+    *pos = p;
+    let mut spec = String::new();
+    if !ljust && width > 0 {
+        spec.push('>');
+    }
+    if width >= 0 {
+        spec.push_str(&width.to_string());
+    }
+    if prec >= 0 {
+        spec.push_str(&format!(".{prec}"));
+    }
+    Some((conversion, (!spec.is_empty()).then_some(spec)))
+}
+
+/// The constant the AST preprocessor makes of a value pattern or mapping key: a literal, or a
+/// negated literal, or `real ± imaginary` (`fold_const_match_patterns`). `None` for anything
+/// else (an attribute lookup, or an expression patterns may not use).
+pub fn folded_constant(e: &AstNode) -> Option<Constant> {
+    match e.kind.as_str() {
+        "Constant" => e.constant().cloned(),
+        "UnaryOp" if e.node("op").is_some_and(|o| o.is("USub")) => {
+            let operand = e.node("operand")?;
+            if !operand.is("Constant") {
+                return None;
+            }
+            negate(operand.constant()?)
+        }
+        "BinOp" => {
+            let op = e.node("op")?;
+            let add = op.is("Add");
+            if !add && !op.is("Sub") {
+                return None;
+            }
+            let right = e.node("right")?;
+            if !right.is("Constant") {
+                return None;
+            }
+            let left = folded_constant(e.node("left")?)?;
+            add_sub(&left, right.constant()?, add)
+        }
+        _ => None,
+    }
+}
+
+fn negate(c: &Constant) -> Option<Constant> {
+    Some(match c {
+        Constant::Int(digits) => {
+            let v: BigInt = digits.parse().ok()?;
+            Constant::Int((-v).to_string())
+        }
+        Constant::Float(f) => Constant::Float(-f),
+        Constant::Complex { real, imag } => Constant::Complex {
+            real: -real,
+            imag: -imag,
+        },
+        _ => return None,
+    })
+}
+
+/// A real number as a float, the way Python converts it for mixed arithmetic.
+fn as_real(c: &Constant) -> Option<f64> {
+    match c {
+        Constant::Int(digits) => digits.parse::<f64>().ok(),
+        Constant::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+/// `left ± right` for the shapes a pattern can fold (a real or complex left operand, an
+/// imaginary right one), with 3.14's mixed real/complex rules (the real operand has no
+/// imaginary part of its own).
+fn add_sub(left: &Constant, right: &Constant, add: bool) -> Option<Constant> {
+    let sign = if add { 1.0 } else { -1.0 };
+    match (left, right) {
+        (Constant::Complex { real: a, imag: b }, Constant::Complex { real: c, imag: d }) => {
+            Some(Constant::Complex {
+                real: if add { a + c } else { a - c },
+                imag: if add { b + d } else { b - d },
+            })
+        }
+        (l, Constant::Complex { real: c, imag: d }) => {
+            let x = as_real(l)?;
+            Some(Constant::Complex {
+                real: if add { x + c } else { x - c },
+                imag: sign * d,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The tree `ast.parse(..., optimize=level)` returns for `level` ≥ 1 (`PyCF_OPTIMIZED_AST`):
+/// the preprocessor's folds applied in place, and at level 2 docstrings removed.
+/// `src` is the text the tree was parsed from (a `pass` standing for a removed docstring is
+/// placed by line and column).
+pub fn optimize(tree: &mut AstNode, level: i64, src: &cpyviz_model::source::Source) {
+    if level < 1 {
+        return;
+    }
+    let cx = Optimizer {
+        src,
+        level,
+        future_annotations: has_future_annotations(tree),
+    };
+    cx.node(tree);
+}
+
+struct Optimizer<'a> {
+    src: &'a cpyviz_model::source::Source,
+    level: i64,
+    /// `from __future__ import annotations`: annotations stay as written (they become strings).
+    future_annotations: bool,
+}
+
+/// Whether the module's leading imports include `from __future__ import annotations`.
+fn has_future_annotations(module: &AstNode) -> bool {
+    module.nodes("body").any(|st| {
+        st.is("ImportFrom")
+            && st.str("module") == Some("__future__")
+            && st
+                .nodes("names")
+                .any(|alias| alias.str("name") == Some("annotations"))
+    })
+}
+
+/// A `Constant` the preprocessor makes without a source position (lineno … = -1).
+fn unplaced_str(value: PyStr) -> AstNode {
+    let mut n = node(
+        "Constant",
+        None,
+        vec![
+            ("value", AstValue::Const(Constant::Str(value))),
+            ("kind", AstValue::None),
+        ],
+    );
+    n.pos = Some([-1; 4]);
+    n
+}
+
+fn is_docstring(st: &AstNode) -> bool {
+    st.is("Expr")
+        && st
+            .node("value")
+            .is_some_and(|v| v.is("Constant") && matches!(v.constant(), Some(Constant::Str(_))))
+}
+
+impl Optimizer<'_> {
+    fn node(&self, n: &mut AstNode) {
+        let has_body = matches!(
+            n.kind.as_str(),
+            "Module" | "FunctionDef" | "AsyncFunctionDef" | "ClassDef"
+        );
+        let mut had_docstring = false;
+        if has_body {
+            had_docstring = self.remove_docstring(n);
+        }
+        let annotations = self.future_annotations;
+        let kind = n.kind.clone();
+        for (name, value) in &mut n.fields {
+            let skip = annotations
+                && matches!(
+                    (kind.as_str(), name.as_str()),
+                    ("AnnAssign", "annotation")
+                        | ("arg", "annotation")
+                        | ("FunctionDef" | "AsyncFunctionDef", "returns")
+                );
+            if !skip {
+                self.value(value);
+            }
+        }
+        if has_body && !had_docstring {
+            Self::protect_new_docstring(n);
+        }
+        self.fold(n);
+    }
+
+    fn value(&self, v: &mut AstValue) {
+        match v {
+            AstValue::Node(n) => self.node(n),
+            AstValue::List(items) => items.iter_mut().for_each(|i| self.value(i)),
+            _ => {}
+        }
+    }
+
+    /// At level 2, drops a leading docstring (a body left empty gets a `pass` where the
+    /// docstring began). Returns whether the body kept its docstring.
+    fn remove_docstring(&self, n: &mut AstNode) -> bool {
+        let Some((_, AstValue::List(body))) = n.fields.iter_mut().find(|(k, _)| k == "body") else {
+            return false;
+        };
+        let first = match body.first() {
+            Some(AstValue::Node(st)) if is_docstring(st) => st.clone(),
+            _ => return false,
+        };
+        if self.level < 2 {
+            return true;
+        }
+        body.remove(0);
+        if body.is_empty() {
+            let mut pass = node("Pass", None, Vec::new());
+            pass.pos = first.span.map(|sp| {
+                let (line, col) = self
+                    .src
+                    .line_col((sp.start as usize).min(self.src.text.len()));
+                [line as i64, col as i64, line as i64, col as i64 + 4]
+            });
+            body.push(AstValue::Node(Box::new(pass)));
+        }
+        false
+    }
+
+    /// A body whose first statement became a string expression (its docstring removed) keeps
+    /// that string from turning into a docstring: it is wrapped in an f-string.
+    fn protect_new_docstring(n: &mut AstNode) {
+        let Some((_, AstValue::List(body))) = n.fields.iter_mut().find(|(k, _)| k == "body") else {
+            return;
+        };
+        let Some(AstValue::Node(st)) = body.first_mut() else {
+            return;
+        };
+        if !is_docstring(st) {
+            return;
+        }
+        if let Some((_, AstValue::Node(value))) = st.fields.iter_mut().find(|(k, _)| k == "value") {
+            let constant = std::mem::replace(&mut **value, node("JoinedStr", None, Vec::new()));
+            value.span = constant.span;
+            value.fields = vec![(
+                "values".to_string(),
+                AstValue::List(vec![AstValue::Node(Box::new(constant))]),
+            )];
+        }
+    }
+
+    /// The folds of one node, once its children are folded.
+    fn fold(&self, n: &mut AstNode) {
+        match n.kind.as_str() {
+            "Name"
+                if n.str("id") == Some("__debug__")
+                    && n.node("ctx").is_some_and(|c| c.is("Load")) =>
+            {
+                *n = node(
+                    "Constant",
+                    n.span,
+                    vec![
+                        ("value", AstValue::Const(Constant::Bool(self.level < 1))),
+                        ("kind", AstValue::None),
+                    ],
+                );
+            }
+            "BinOp" => {
+                let Some(parts) = percent_format(n) else {
+                    return;
+                };
+                let values: Vec<AstValue> = parts
+                    .into_iter()
+                    .map(|part| {
+                        AstValue::Node(Box::new(match part {
+                            FormatPart::Literal(text) => unplaced_str(text),
+                            FormatPart::Format {
+                                arg,
+                                conversion,
+                                spec,
+                            } => node(
+                                "FormattedValue",
+                                arg.span,
+                                vec![
+                                    ("value", AstValue::Node(Box::new(arg.clone()))),
+                                    ("conversion", AstValue::Int(conversion as i64)),
+                                    (
+                                        "format_spec",
+                                        match spec {
+                                            Some(spec) => AstValue::Node(Box::new(unplaced_str(
+                                                PyStr::from(spec),
+                                            ))),
+                                            None => AstValue::None,
+                                        },
+                                    ),
+                                ],
+                            ),
+                        }))
+                    })
+                    .collect();
+                *n = node(
+                    "JoinedStr",
+                    n.span,
+                    vec![("values", AstValue::List(values))],
+                );
+            }
+            "MatchValue" => {
+                if let Some((_, AstValue::Node(value))) =
+                    n.fields.iter_mut().find(|(k, _)| k == "value")
+                {
+                    fold_pattern_constant(value);
+                }
+            }
+            "MatchMapping" => {
+                if let Some((_, AstValue::List(keys))) =
+                    n.fields.iter_mut().find(|(k, _)| k == "keys")
+                {
+                    for key in keys {
+                        if let AstValue::Node(key) = key {
+                            fold_pattern_constant(key);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A value pattern or mapping key such as `-1` or `1+2j` as one constant, spanning the
+/// expression.
+fn fold_pattern_constant(e: &mut AstNode) {
+    if e.is("Constant") {
+        return;
+    }
+    if let Some(c) = folded_constant(e) {
+        *e = node(
+            "Constant",
+            e.span,
+            vec![("value", AstValue::Const(c)), ("kind", AstValue::None)],
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! What the user can do, and the default keymap. The help overlay is generated from [`KEYMAP`],
+//! so the keys it lists are always the keys that work.
+
+use cpyviz_model::capture::Stage;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Everything the viewer can be asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    ToggleHelp,
+    ToggleOutput,
+    NextStage,
+    PrevStage,
+    GoToStage(usize),
+    ToggleVersion,
+    SwitchFocus,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    ToggleFold,
+    /// Jump to the next / previous code object (bytecode, specialized).
+    NextCode,
+    PrevCode,
+    /// Show or hide inline cache entries (bytecode, specialized).
+    ToggleCaches,
+    /// Open or close the 3.14 ↔ 3.15 side-by-side comparison.
+    ToggleDiff,
+    /// A mouse click on what the view's layout found under the pointer (`ui::hit`).
+    Click(Hit),
+    /// The mouse wheel, over what the pointer is on.
+    ScrollUp(Hit),
+    ScrollDown(Hit),
+}
+
+/// What a mouse pointer is over, as the view's layout tells (`ui::hit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    /// The source pane, at this byte offset of the source (`None`: past the text).
+    Source(Option<usize>),
+    /// The stage pane, on this row of the stage's list (header rows count as the first row).
+    StageRow(usize),
+    /// A stage's tab on the stage bar.
+    StageTab(Stage),
+    Nothing,
+}
+
+/// A key as the keymap names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// A key without Ctrl (a character, or a named key such as `Tab`).
+    Plain(KeyCode),
+    /// Ctrl and a character.
+    Ctrl(char),
+}
+
+/// One line of the keymap: how help shows the keys, what they do, the short name the footer
+/// shows for them (if the footer shows them), and the actions the keys dispatch to. Dispatch,
+/// the help overlay and the footer all read [`KEYMAP`], so they cannot disagree.
+pub struct Binding {
+    pub keys: &'static str,
+    pub help: &'static str,
+    /// `(key, word)` in the footer, e.g. `("Tab", "stage")`.
+    pub footer: Option<(&'static str, &'static str)>,
+    pub dispatch: &'static [(Key, Action)],
+}
+
+const fn ch(c: char) -> Key {
+    Key::Plain(KeyCode::Char(c))
+}
+
+const fn code(c: KeyCode) -> Key {
+    Key::Plain(c)
+}
+
+/// The keymap, in the order help shows it.
+pub const KEYMAP: &[Binding] = &[
+    Binding {
+        keys: "Tab / Shift-Tab",
+        help: "next / previous stage",
+        footer: Some(("Tab", "stage")),
+        dispatch: &[
+            (code(KeyCode::Tab), Action::NextStage),
+            (code(KeyCode::BackTab), Action::PrevStage),
+        ],
+    },
+    Binding {
+        keys: "1 … 7",
+        help: "go to a stage",
+        footer: None,
+        dispatch: &[
+            (ch('1'), Action::GoToStage(0)),
+            (ch('2'), Action::GoToStage(1)),
+            (ch('3'), Action::GoToStage(2)),
+            (ch('4'), Action::GoToStage(3)),
+            (ch('5'), Action::GoToStage(4)),
+            (ch('6'), Action::GoToStage(5)),
+            (ch('7'), Action::GoToStage(6)),
+        ],
+    },
+    Binding {
+        keys: "↑ ↓  k j",
+        help: "move the selection (or the source cursor)",
+        footer: Some(("↑↓", "select")),
+        dispatch: &[
+            (code(KeyCode::Up), Action::Up),
+            (code(KeyCode::Down), Action::Down),
+            (ch('k'), Action::Up),
+            (ch('j'), Action::Down),
+        ],
+    },
+    Binding {
+        keys: "f",
+        help: "focus the source pane or the stage pane",
+        footer: Some(("f", "focus")),
+        dispatch: &[(ch('f'), Action::SwitchFocus)],
+    },
+    Binding {
+        keys: "v",
+        help: "switch CPython version profile (3.14 ↔ 3.15)",
+        footer: Some(("v", "version")),
+        dispatch: &[(ch('v'), Action::ToggleVersion)],
+    },
+    Binding {
+        keys: "← →  h l",
+        help: "AST, bytecode: fold / unfold · source: move the cursor",
+        footer: None,
+        dispatch: &[
+            (code(KeyCode::Left), Action::Left),
+            (code(KeyCode::Right), Action::Right),
+            (ch('h'), Action::Left),
+            (ch('l'), Action::Right),
+        ],
+    },
+    Binding {
+        keys: "Enter  Space",
+        help: "fold or unfold the selected AST node or code object",
+        footer: None,
+        dispatch: &[
+            (code(KeyCode::Enter), Action::ToggleFold),
+            (ch(' '), Action::ToggleFold),
+        ],
+    },
+    Binding {
+        keys: "PgUp PgDn Home End",
+        help: "move by a page / to the ends",
+        footer: None,
+        dispatch: &[
+            (code(KeyCode::PageUp), Action::PageUp),
+            (code(KeyCode::PageDown), Action::PageDown),
+            (code(KeyCode::Home), Action::Home),
+            (code(KeyCode::End), Action::End),
+            (ch('g'), Action::Home),
+            (ch('G'), Action::End),
+        ],
+    },
+    Binding {
+        keys: "mouse",
+        help: "click to select · wheel to scroll",
+        footer: None,
+        // Mouse events become `Click`/`ScrollUp`/`ScrollDown` in the terminal loop.
+        dispatch: &[],
+    },
+    Binding {
+        keys: "]  [",
+        help: "bytecode: jump to the next / previous code object",
+        footer: None,
+        dispatch: &[(ch(']'), Action::NextCode), (ch('['), Action::PrevCode)],
+    },
+    Binding {
+        keys: "c",
+        help: "bytecode: show or hide each instruction's inline cache entries",
+        footer: None,
+        dispatch: &[(ch('c'), Action::ToggleCaches)],
+    },
+    Binding {
+        keys: "d",
+        help: "bytecode: compare CPython 3.14 and 3.15 side by side",
+        footer: None,
+        dispatch: &[(ch('d'), Action::ToggleDiff)],
+    },
+    Binding {
+        keys: "o",
+        help: "show or hide what the snippet printed (live engine)",
+        footer: Some(("o", "output")),
+        dispatch: &[(ch('o'), Action::ToggleOutput)],
+    },
+    Binding {
+        keys: "?",
+        help: "show or hide this help",
+        footer: Some(("?", "help")),
+        dispatch: &[(ch('?'), Action::ToggleHelp)],
+    },
+    Binding {
+        keys: "q  Esc  Ctrl-C",
+        help: "quit (Esc closes help first)",
+        footer: Some(("q", "quit")),
+        dispatch: &[
+            (ch('q'), Action::Quit),
+            (code(KeyCode::Esc), Action::Quit),
+            (Key::Ctrl('c'), Action::Quit),
+            (Key::Ctrl('q'), Action::Quit),
+        ],
+    },
+];
+
+/// Maps a key press to an action, if the keymap has one.
+pub fn action_for_key(key: KeyEvent) -> Option<Action> {
+    let pressed = if key.modifiers.contains(KeyModifiers::CONTROL) {
+        match key.code {
+            KeyCode::Char(c) => Key::Ctrl(c.to_ascii_lowercase()),
+            _ => return None,
+        }
+    } else {
+        Key::Plain(key.code)
+    };
+    KEYMAP
+        .iter()
+        .flat_map(|b| b.dispatch)
+        .find(|(k, _)| *k == pressed)
+        .map(|&(_, action)| action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let keys: Vec<Key> = KEYMAP
+            .iter()
+            .flat_map(|b| b.dispatch)
+            .map(|d| d.0)
+            .collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(!keys[..i].contains(k), "{k:?} is bound twice");
+        }
+    }
+
+    #[test]
+    fn dispatch_follows_the_keymap() {
+        let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        assert_eq!(action_for_key(key(KeyCode::Tab)), Some(Action::NextStage));
+        assert_eq!(
+            action_for_key(key(KeyCode::Char('7'))),
+            Some(Action::GoToStage(6))
+        );
+        assert_eq!(
+            action_for_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for_key(key(KeyCode::Char('c'))),
+            Some(Action::ToggleCaches)
+        );
+        assert_eq!(action_for_key(key(KeyCode::Char('x'))), None);
+    }
+}

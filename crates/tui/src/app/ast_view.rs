@@ -1,0 +1,242 @@
+//! The AST as a foldable list of rows: one row per node that has a position (statements,
+//! expressions, arguments, …); nodes without one (`Load()`, `Add()`) and scalar fields are shown
+//! inline on their parent's row.
+
+use cpyviz_model::ast::{AstNode, AstValue, Constant};
+use cpyviz_model::pyrepr::{pystr_repr, str_repr};
+use cpyviz_model::source::Span;
+use cpyviz_model::version::PyVersion;
+use std::collections::HashSet;
+
+/// One visible row of the tree.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AstRow {
+    pub depth: usize,
+    /// The field this node sits in on its parent (`body[0]`, `test`, …); empty for the root.
+    pub field: String,
+    pub kind: String,
+    /// Scalar fields and position-less child nodes, in CPython's field order.
+    pub detail: String,
+    pub span: Option<Span>,
+    /// The path of child indices from the root: a stable identity for folding.
+    pub path: Vec<u32>,
+    pub has_children: bool,
+    pub folded: bool,
+}
+
+/// Flattens `root` into visible rows, skipping the children of folded nodes.
+pub fn rows(root: &AstNode, folded: &HashSet<Vec<u32>>, version: PyVersion) -> Vec<AstRow> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(&AstNode, String, usize, Vec<u32>)> =
+        vec![(root, String::new(), 0, Vec::new())];
+    while let Some((node, field, depth, path)) = stack.pop() {
+        let children = child_nodes(node);
+        let is_folded = folded.contains(&path);
+        out.push(AstRow {
+            depth,
+            field,
+            kind: node.kind.clone(),
+            detail: inline_detail(node, version),
+            span: node.span,
+            has_children: !children.is_empty(),
+            folded: is_folded && !children.is_empty(),
+            path: path.clone(),
+        });
+        if !is_folded {
+            for (i, (label, child)) in children.into_iter().enumerate().rev() {
+                let mut p = path.clone();
+                p.push(i as u32);
+                stack.push((child, label, depth + 1, p));
+            }
+        }
+    }
+    out
+}
+
+/// The node a path leads to.
+pub fn node_at<'a>(root: &'a AstNode, path: &[u32]) -> Option<&'a AstNode> {
+    let mut node = root;
+    for &i in path {
+        node = child_nodes(node).into_iter().nth(i as usize)?.1;
+    }
+    Some(node)
+}
+
+/// Whether a node gets a row of its own (it has a source position).
+fn is_row_node(node: &AstNode) -> bool {
+    node.span.is_some() || !node.fields.is_empty()
+}
+
+/// The children that get rows, labelled with their field (and index in a list).
+fn child_nodes(node: &AstNode) -> Vec<(String, &AstNode)> {
+    let mut out = Vec::new();
+    for (name, value) in &node.fields {
+        match value {
+            AstValue::Node(n) if is_row_node(n) => out.push((name.clone(), n.as_ref())),
+            AstValue::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let AstValue::Node(n) = item {
+                        if is_row_node(n) {
+                            out.push((format!("{name}[{i}]"), n.as_ref()));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn inline_detail(node: &AstNode, version: PyVersion) -> String {
+    let mut parts = Vec::new();
+    for (name, value) in &node.fields {
+        let text = match value {
+            AstValue::Node(n) if !is_row_node(n) => Some(n.kind.clone()),
+            AstValue::Node(_) | AstValue::None => None,
+            AstValue::List(items) => {
+                let scalars: Vec<String> = items
+                    .iter()
+                    .filter_map(|v| match v {
+                        AstValue::Node(n) if !is_row_node(n) => Some(n.kind.clone()),
+                        AstValue::Node(_) => None,
+                        other => scalar_text(other, version),
+                    })
+                    .collect();
+                (!scalars.is_empty()).then(|| format!("[{}]", scalars.join(", ")))
+            }
+            other => scalar_text(other, version),
+        };
+        if let Some(text) = text {
+            parts.push(format!("{name}={text}"));
+        }
+    }
+    parts.join(" ")
+}
+
+fn scalar_text(value: &AstValue, version: PyVersion) -> Option<String> {
+    Some(match value {
+        AstValue::Str(s) => str_repr(s, version),
+        AstValue::Int(i) => i.to_string(),
+        AstValue::Const(c) => constant_text(c, version),
+        _ => return None,
+    })
+}
+
+/// A short rendering of a constant for the tree (full reprs are in the dump).
+pub fn constant_text(c: &Constant, version: PyVersion) -> String {
+    match c {
+        Constant::None => "None".into(),
+        Constant::Bool(true) => "True".into(),
+        Constant::Bool(false) => "False".into(),
+        Constant::Ellipsis => "Ellipsis".into(),
+        Constant::Int(s) => s.clone(),
+        Constant::Float(f) => format!("{f:?}"),
+        Constant::Complex { imag, .. } => format!("{imag:?}j"),
+        Constant::Str(s) => {
+            let r = pystr_repr(s, version);
+            if r.chars().count() > 40 {
+                format!("{}…", r.chars().take(39).collect::<String>())
+            } else {
+                r
+            }
+        }
+        Constant::Bytes(b) => format!("b<{} bytes>", b.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(kind: &str, span: Option<(usize, usize)>, fields: Vec<(&str, AstValue)>) -> AstNode {
+        AstNode {
+            kind: kind.into(),
+            fields: fields.into_iter().map(|(n, v)| (n.into(), v)).collect(),
+            span: span.map(|(a, b)| Span::new(a, b)),
+            pos: None,
+        }
+    }
+
+    fn sample() -> AstNode {
+        // x = a + 1
+        let load = node("Load", None, vec![]);
+        let name_a = node(
+            "Name",
+            Some((4, 5)),
+            vec![
+                ("id", AstValue::Str("a".into())),
+                ("ctx", AstValue::Node(Box::new(load))),
+            ],
+        );
+        let one = node(
+            "Constant",
+            Some((8, 9)),
+            vec![("value", AstValue::Const(Constant::Int("1".into())))],
+        );
+        let add = node("Add", None, vec![]);
+        let binop = node(
+            "BinOp",
+            Some((4, 9)),
+            vec![
+                ("left", AstValue::Node(Box::new(name_a))),
+                ("op", AstValue::Node(Box::new(add))),
+                ("right", AstValue::Node(Box::new(one))),
+            ],
+        );
+        let store = node("Store", None, vec![]);
+        let target = node(
+            "Name",
+            Some((0, 1)),
+            vec![
+                ("id", AstValue::Str("x".into())),
+                ("ctx", AstValue::Node(Box::new(store))),
+            ],
+        );
+        let assign = node(
+            "Assign",
+            Some((0, 9)),
+            vec![
+                (
+                    "targets",
+                    AstValue::List(vec![AstValue::Node(Box::new(target))]),
+                ),
+                ("value", AstValue::Node(Box::new(binop))),
+            ],
+        );
+        node(
+            "Module",
+            None,
+            vec![(
+                "body",
+                AstValue::List(vec![AstValue::Node(Box::new(assign))]),
+            )],
+        )
+    }
+
+    #[test]
+    fn rows_inline_position_less_nodes_and_fold() {
+        let root = sample();
+        let all = rows(&root, &HashSet::new(), PyVersion::V3_14);
+        let shown: Vec<_> = all
+            .iter()
+            .map(|r| format!("{}{} {} {}", " ".repeat(r.depth), r.field, r.kind, r.detail))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                " Module ",
+                " body[0] Assign ",
+                "  targets[0] Name id='x' ctx=Store",
+                "  value BinOp op=Add",
+                "   left Name id='a' ctx=Load",
+                "   right Constant value=1",
+            ]
+        );
+        let folded: HashSet<Vec<u32>> = [vec![0, 1]].into_iter().collect();
+        let some = rows(&root, &folded, PyVersion::V3_14);
+        assert_eq!(some.len(), 4);
+        assert!(some[3].folded);
+        assert_eq!(node_at(&root, &[0, 1, 1]).unwrap().kind, "Constant");
+    }
+}

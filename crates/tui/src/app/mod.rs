@@ -1,0 +1,573 @@
+//! The viewer's state and its update function. [`App::update`] is the only way state changes;
+//! it never computes a stage — every stage comes ready-made in the [`Capture`]s.
+
+pub mod action;
+pub mod ast_view;
+pub mod diff;
+pub mod stages;
+
+pub use action::{action_for_key, Action, Hit};
+
+use ast_view::AstRow;
+use cpyviz_model::capture::{Capture, Stage, StageStatus};
+use cpyviz_model::source::Span;
+use cpyviz_model::version::PyVersion;
+use stages::{CodeRow, LaterRows};
+use std::collections::HashSet;
+
+/// Which pane the arrow keys move in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Source,
+    Stage,
+}
+
+/// The whole state of the viewer.
+pub struct App {
+    captures: Vec<Capture>,
+    current: usize,
+    pub stage: Stage,
+    pub focus: Focus,
+    pub show_help: bool,
+    /// The overlay with the snippet's own output (live captures).
+    pub show_output: bool,
+    /// The 3.14 ↔ 3.15 side-by-side view of the bytecode / specialized stage, and its first row.
+    pub diff: Option<(Stage, Vec<diff::DiffRow>)>,
+    pub diff_scroll: usize,
+    pub quit: bool,
+    /// Selected row of the token table.
+    pub token_sel: usize,
+    /// Selected row of the visible AST rows.
+    pub ast_sel: usize,
+    folded: HashSet<Vec<u32>>,
+    ast_rows: Vec<AstRow>,
+    /// Rows and selections of the bytecode, specialized, micro-ops and machine-code panes.
+    later: LaterRows,
+    /// The source cursor: a byte offset into the source text.
+    pub cursor: usize,
+    /// A one-line message for the status bar (e.g. why a key did nothing).
+    pub status: Option<String>,
+    /// The terminal size the last frame was drawn at (for mouse hit-testing and paging).
+    pub size: (u16, u16),
+    pub highlight: crate::highlight::Highlighted,
+}
+
+impl App {
+    /// A viewer over one or more captures of the same source (e.g. one per version profile).
+    /// Panics if `captures` is empty.
+    pub fn new(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> App {
+        assert!(!captures.is_empty(), "App needs at least one capture");
+        let current = captures
+            .iter()
+            .position(|c| c.version == version)
+            .unwrap_or(0);
+        let highlight = crate::highlight::Highlighted::new(&captures[current].source.text);
+        let mut app = App {
+            captures,
+            current,
+            stage,
+            focus: Focus::Stage,
+            show_help: false,
+            show_output: false,
+            diff: None,
+            diff_scroll: 0,
+            quit: false,
+            token_sel: 0,
+            ast_sel: 0,
+            folded: HashSet::new(),
+            ast_rows: Vec::new(),
+            later: LaterRows::default(),
+            cursor: 0,
+            status: None,
+            size: (120, 36),
+            highlight,
+        };
+        app.rebuild_ast_rows();
+        app.later.rebuild(&app.captures[app.current]);
+        app
+    }
+
+    pub fn capture(&self) -> &Capture {
+        &self.captures[self.current]
+    }
+
+    pub fn versions(&self) -> Vec<PyVersion> {
+        self.captures.iter().map(|c| c.version).collect()
+    }
+
+    pub fn ast_rows(&self) -> &[AstRow] {
+        &self.ast_rows
+    }
+
+    /// Rows of the bytecode, specialized, micro-ops and machine-code panes.
+    pub fn later_rows(&self) -> &LaterRows {
+        &self.later
+    }
+
+    fn rebuild_ast_rows(&mut self) {
+        self.ast_rows = match &self.capture().ast {
+            Ok(root) => ast_view::rows(root, &self.folded, self.capture().version),
+            Err(_) => Vec::new(),
+        };
+        self.ast_sel = self.ast_sel.min(self.ast_rows.len().saturating_sub(1));
+    }
+
+    /// Number of rows in the current stage's list (0 for stages without one).
+    pub fn row_count(&self) -> usize {
+        match (self.stage, self.capture().status(self.stage)) {
+            (Stage::Tokens, StageStatus::Ready) => {
+                self.capture().tokens.as_ref().map_or(0, |t| t.len())
+            }
+            (Stage::Ast, StageStatus::Ready) => self.ast_rows.len(),
+            (_, StageStatus::Ready) => self.later.len(self.stage),
+            _ => 0,
+        }
+    }
+
+    /// The selected row of the current stage.
+    pub fn selected_row(&self) -> usize {
+        match self.stage {
+            Stage::Ast => self.ast_sel,
+            Stage::Tokens => self.token_sel,
+            _ => self.later.selected(self.stage),
+        }
+    }
+
+    /// Selects a row of the current stage's list (clamped) and moves the cursor to it.
+    pub fn set_selected_row(&mut self, row: usize) {
+        let n = self.row_count();
+        if n == 0 {
+            return;
+        }
+        let row = row.min(n - 1);
+        match self.stage {
+            Stage::Tokens => self.token_sel = row,
+            Stage::Ast => self.ast_sel = row,
+            _ => {
+                if !self.later.select(self.stage, row) {
+                    return;
+                }
+            }
+        }
+        if let Some(span) = self.selected_span() {
+            self.cursor = span.start as usize;
+        }
+    }
+
+    /// The source range of the current selection, to highlight in the source pane.
+    pub fn selected_span(&self) -> Option<Span> {
+        let cap = self.capture();
+        match (self.stage, cap.status(self.stage)) {
+            (Stage::Tokens, StageStatus::Ready) => cap
+                .tokens
+                .as_ref()
+                .ok()
+                .and_then(|t| t.get(self.token_sel))
+                .map(|t| t.span),
+            (Stage::Ast, StageStatus::Ready) => {
+                self.ast_rows.get(self.ast_sel).and_then(|r| r.span)
+            }
+            (_, StageStatus::Ready) => self.later.selected_span(self.stage),
+            (_, StageStatus::Failed(e)) => {
+                let line = e.lineno?;
+                if line == 0 || line > cap.source.line_count() + 1 {
+                    return None;
+                }
+                let col = e.offset.unwrap_or(1).saturating_sub(1);
+                let start = cap.source.offset_of_char_col(line, col);
+                let end = match (e.end_lineno, e.end_offset) {
+                    (Some(el), Some(eo)) if el >= line && eo > 0 => {
+                        cap.source.offset_of_char_col(el, eo - 1)
+                    }
+                    _ => start,
+                };
+                Some(Span::new(start, end.max(start)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Selects the stage row that best matches the source cursor.
+    fn select_from_cursor(&mut self) {
+        let cursor = self.cursor;
+        match self.stage {
+            Stage::Tokens => {
+                if let Ok(tokens) = &self.capture().tokens {
+                    let containing = tokens.iter().position(|t| {
+                        t.span.contains(cursor)
+                            && t.kind != cpyviz_model::tokens::TokenKind::ENCODING
+                    });
+                    let fallback = || {
+                        tokens
+                            .iter()
+                            .rposition(|t| (t.span.start as usize) <= cursor && !t.span.is_empty())
+                    };
+                    if let Some(i) = containing.or_else(fallback) {
+                        self.token_sel = i;
+                    }
+                }
+            }
+            Stage::Ast => {
+                let best = self
+                    .ast_rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.span.is_some_and(|s| s.contains(cursor)))
+                    .min_by_key(|(i, r)| (r.span.map_or(usize::MAX, |s| s.len()), usize::MAX - i))
+                    .map(|(i, _)| i);
+                if let Some(i) = best {
+                    self.ast_sel = i;
+                }
+            }
+            stage => self.later.select_at(stage, cursor),
+        }
+    }
+
+    fn page(&self) -> usize {
+        (self.size.1 as usize).saturating_sub(14).max(1)
+    }
+
+    /// Applies one action.
+    pub fn update(&mut self, action: Action) {
+        self.status = None;
+        if self.show_help {
+            match action {
+                Action::Quit | Action::ToggleHelp | Action::Click(_) => self.show_help = false,
+                _ => {}
+            }
+            return;
+        }
+        if self.show_output {
+            match action {
+                Action::Quit | Action::ToggleOutput | Action::Click(_) => self.show_output = false,
+                Action::ToggleHelp => self.show_help = true,
+                _ => {}
+            }
+            return;
+        }
+        if self.diff.is_some() {
+            let page = self.page();
+            let n = self.diff.as_ref().map_or(0, |(_, rows)| rows.len());
+            let max = n.saturating_sub(1);
+            match action {
+                Action::Quit | Action::ToggleDiff => self.diff = None,
+                Action::ToggleHelp => self.show_help = true,
+                Action::Up | Action::ScrollUp(_) => {
+                    self.diff_scroll = self.diff_scroll.saturating_sub(1)
+                }
+                Action::Down | Action::ScrollDown(_) => {
+                    self.diff_scroll = (self.diff_scroll + 1).min(max)
+                }
+                Action::PageUp => self.diff_scroll = self.diff_scroll.saturating_sub(page),
+                Action::PageDown => self.diff_scroll = (self.diff_scroll + page).min(max),
+                Action::Home => self.diff_scroll = 0,
+                Action::End => self.diff_scroll = max,
+                _ => {
+                    self.status = Some("d or Esc closes the version comparison".into());
+                }
+            }
+            return;
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => self.show_help = true,
+            Action::ToggleOutput => self.show_output = true,
+            Action::ToggleCaches => self.toggle_caches(),
+            Action::NextCode => self.jump_code(true),
+            Action::PrevCode => self.jump_code(false),
+            Action::ToggleDiff => self.open_diff(),
+            Action::NextStage => self.set_stage(self.stage.next()),
+            Action::PrevStage => self.set_stage(self.stage.prev()),
+            Action::GoToStage(i) => {
+                if let Some(s) = Stage::from_repr(i) {
+                    self.set_stage(s)
+                }
+            }
+            Action::ToggleVersion => self.toggle_version(),
+            Action::SwitchFocus => {
+                self.focus = match self.focus {
+                    Focus::Source => Focus::Stage,
+                    Focus::Stage => Focus::Source,
+                }
+            }
+            Action::Up => self.move_vertical(-1),
+            Action::Down => self.move_vertical(1),
+            Action::PageUp => self.move_vertical(-(self.page() as isize)),
+            Action::PageDown => self.move_vertical(self.page() as isize),
+            Action::Home => match self.focus {
+                Focus::Stage => self.set_selected_row(0),
+                Focus::Source => self.set_cursor(0),
+            },
+            Action::End => match self.focus {
+                Focus::Stage => self.set_selected_row(usize::MAX),
+                Focus::Source => {
+                    let end = self.capture().source.text.len();
+                    self.set_cursor(end)
+                }
+            },
+            Action::Left => match (self.focus, self.stage) {
+                (Focus::Source, _) => self.move_cursor_chars(-1),
+                (Focus::Stage, Stage::Ast) => self.fold_selected(Some(true)),
+                (Focus::Stage, stage) => self.fold_code(stage, Some(true)),
+            },
+            Action::Right => match (self.focus, self.stage) {
+                (Focus::Source, _) => self.move_cursor_chars(1),
+                (Focus::Stage, Stage::Ast) => self.fold_selected(Some(false)),
+                (Focus::Stage, stage) => self.fold_code(stage, Some(false)),
+            },
+            Action::ToggleFold => {
+                if self.stage == Stage::Ast {
+                    self.fold_selected(None)
+                } else {
+                    self.fold_code(self.stage, None)
+                }
+            }
+            Action::Click(hit) => self.click(hit),
+            Action::ScrollUp(hit) => self.scroll(hit, -3),
+            Action::ScrollDown(hit) => self.scroll(hit, 3),
+        }
+    }
+
+    /// Shows or hides the inline cache entries of the bytecode and specialized panes.
+    fn toggle_caches(&mut self) {
+        if !matches!(self.stage, Stage::Bytecode | Stage::Specialized) {
+            self.status =
+                Some("inline caches belong to the bytecode and specialized stages".into());
+            return;
+        }
+        // Keep the selection on the same instruction.
+        let sel = self
+            .later
+            .code_rows(self.stage)
+            .get(self.selected_row())
+            .cloned();
+        self.later.show_caches = !self.later.show_caches;
+        self.later.rebuild(&self.captures[self.current]);
+        if let Some(row) = sel {
+            let (code, instr) = match row {
+                CodeRow::Instr { code, instr, .. } | CodeRow::Cache { code, instr, .. } => {
+                    (code, Some(instr))
+                }
+                CodeRow::Header { code, .. } => (code, None),
+            };
+            let at = self
+                .later
+                .code_rows(self.stage)
+                .iter()
+                .position(|r| match (r, instr) {
+                    (
+                        CodeRow::Instr {
+                            code: c, instr: i, ..
+                        },
+                        Some(want),
+                    ) => *c == code && *i == want,
+                    (CodeRow::Header { code: c, .. }, None) => *c == code,
+                    _ => false,
+                });
+            if let Some(at) = at {
+                self.later.select(self.stage, at);
+            }
+        }
+        self.status = Some(if self.later.show_caches {
+            "showing inline cache entries (c hides them)".into()
+        } else {
+            "inline cache entries hidden".into()
+        });
+    }
+
+    /// Selects the header of the next (or previous) code object of the bytecode pane.
+    fn jump_code(&mut self, forward: bool) {
+        if !matches!(self.stage, Stage::Bytecode | Stage::Specialized) {
+            self.status = Some("[ and ] move between code objects of the bytecode stages".into());
+            return;
+        }
+        let rows = self.later.code_rows(self.stage);
+        let cur = self.selected_row();
+        let is_header = |r: &CodeRow| matches!(r, CodeRow::Header { .. });
+        let target = if forward {
+            (cur + 1..rows.len()).find(|&i| is_header(&rows[i]))
+        } else {
+            (0..cur).rev().find(|&i| is_header(&rows[i]))
+        };
+        match target {
+            Some(row) => {
+                self.focus = Focus::Stage;
+                self.set_selected_row(row);
+            }
+            None => {
+                self.status = Some(if forward {
+                    "this is the last code object".into()
+                } else {
+                    "this is the first code object".into()
+                })
+            }
+        }
+    }
+
+    /// Opens the side-by-side comparison of this stage under both version profiles.
+    fn open_diff(&mut self) {
+        if !matches!(self.stage, Stage::Bytecode | Stage::Specialized) {
+            self.status =
+                Some("the version comparison shows the bytecode and specialized stages".into());
+            return;
+        }
+        let other = self.capture().version.toggled();
+        let Some(right) = self.captures.iter().find(|c| c.version == other) else {
+            self.status = Some(format!(
+                "no CPython {other} capture here to compare with (the live engine ran one interpreter)"
+            ));
+            return;
+        };
+        match diff::rows(self.capture(), right, self.stage) {
+            Some(rows) => {
+                // Start at the first difference.
+                self.diff_scroll = rows
+                    .iter()
+                    .position(|r| r.kind != diff::DiffKind::Same)
+                    .unwrap_or(0)
+                    .saturating_sub(3);
+                self.diff = Some((self.stage, rows));
+            }
+            None => {
+                self.status = Some(format!(
+                    "the {} stage is not available for both CPython {} and {other}",
+                    self.stage.title(),
+                    self.capture().version
+                ))
+            }
+        }
+    }
+
+    /// The capture the version comparison shows on the right.
+    pub fn other_capture(&self) -> Option<&Capture> {
+        let other = self.capture().version.toggled();
+        self.captures.iter().find(|c| c.version == other)
+    }
+
+    fn set_stage(&mut self, stage: Stage) {
+        self.stage = stage;
+        self.select_from_cursor();
+    }
+
+    fn toggle_version(&mut self) {
+        let want = self.capture().version.toggled();
+        match self.captures.iter().position(|c| c.version == want) {
+            Some(i) => {
+                self.current = i;
+                self.rebuild_ast_rows();
+                self.later.rebuild(&self.captures[self.current]);
+                self.select_from_cursor();
+            }
+            None => {
+                self.status = Some(format!(
+                    "no CPython {want} capture here: this view only has {}",
+                    self.capture().version
+                ))
+            }
+        }
+    }
+
+    fn move_vertical(&mut self, delta: isize) {
+        match self.focus {
+            Focus::Stage => {
+                let row = self.selected_row().saturating_add_signed(delta);
+                self.set_selected_row(row);
+            }
+            Focus::Source => {
+                let src = &self.capture().source;
+                let (line, _) = src.line_col(self.cursor.min(src.text.len()));
+                let col = src.text[src.line_start(line)..self.cursor].chars().count();
+                let max_line = src.line_count().max(1);
+                let new_line = line.saturating_add_signed(delta).clamp(1, max_line);
+                let line_len = src.line_text(new_line).chars().count();
+                let offset = src.offset_of_char_col(new_line, col.min(line_len));
+                self.set_cursor(offset);
+            }
+        }
+    }
+
+    fn move_cursor_chars(&mut self, delta: isize) {
+        let text = &self.capture().source.text;
+        let mut pos = self.cursor.min(text.len());
+        if delta < 0 {
+            if let Some((i, _)) = text[..pos].char_indices().next_back() {
+                pos = i;
+            }
+        } else if let Some(c) = text[pos..].chars().next() {
+            pos += c.len_utf8();
+        }
+        self.set_cursor(pos);
+    }
+
+    /// Moves the source cursor and selects what lies under it.
+    pub fn set_cursor(&mut self, offset: usize) {
+        let text = &self.capture().source.text;
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        self.cursor = offset;
+        self.select_from_cursor();
+    }
+
+    /// `Some(true)` folds, `Some(false)` unfolds, `None` toggles the selected AST node.
+    fn fold_selected(&mut self, fold: Option<bool>) {
+        let Some(row) = self.ast_rows.get(self.ast_sel) else {
+            return;
+        };
+        if !row.has_children {
+            if fold == Some(true) {
+                // Fold goes to the parent, as in file trees.
+                let parent = row.path[..row.path.len().saturating_sub(1)].to_vec();
+                if let Some(i) = self.ast_rows.iter().position(|r| r.path == parent) {
+                    self.ast_sel = i;
+                }
+            }
+            return;
+        }
+        let path = row.path.clone();
+        let now_folded = self.folded.contains(&path);
+        let want = fold.unwrap_or(!now_folded);
+        if want {
+            self.folded.insert(path);
+        } else {
+            self.folded.remove(&path);
+        }
+        self.rebuild_ast_rows();
+    }
+
+    /// Folds or unfolds the code object of the selected bytecode / specialized row.
+    fn fold_code(&mut self, stage: Stage, fold: Option<bool>) {
+        if self.later.fold(stage, fold) {
+            self.later.rebuild(&self.captures[self.current]);
+        }
+    }
+
+    fn click(&mut self, hit: Hit) {
+        match hit {
+            Hit::Source(offset) => {
+                self.focus = Focus::Source;
+                if let Some(offset) = offset {
+                    self.set_cursor(offset);
+                }
+            }
+            Hit::StageRow(target) => {
+                self.focus = Focus::Stage;
+                if target < self.row_count() {
+                    self.set_selected_row(target);
+                }
+            }
+            Hit::StageTab(stage) => self.set_stage(stage),
+            Hit::Nothing => {}
+        }
+    }
+
+    fn scroll(&mut self, hit: Hit, delta: isize) {
+        match hit {
+            Hit::Source(_) => self.focus = Focus::Source,
+            Hit::StageRow(_) => self.focus = Focus::Stage,
+            Hit::StageTab(_) | Hit::Nothing => {}
+        }
+        self.move_vertical(delta);
+    }
+}

@@ -1,0 +1,76 @@
+//! The panes of the later stages: bytecode and specialized instructions, micro-op traces and
+//! JIT machine code. They draw the rows `App` caches ([`crate::app::stages::LaterRows`]).
+
+mod bytecode;
+mod machine;
+mod uops;
+
+use super::{list_scroll, Areas};
+use crate::app::App;
+use cpyviz_model::capture::Stage;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::theme::THEME;
+
+/// Draws the pane of a later stage whose data is ready.
+pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    match app.stage {
+        Stage::Bytecode | Stage::Specialized => bytecode::render(app, areas, buf),
+        Stage::Uops => uops::render(app, areas, buf),
+        Stage::MachineCode => machine::render(app, areas, buf),
+        _ => {}
+    }
+}
+
+/// The explanation of the selected row of a later stage.
+pub fn selection_lines(app: &App) -> Vec<Line<'static>> {
+    match app.stage {
+        Stage::Bytecode | Stage::Specialized => bytecode::selection_lines(app),
+        Stage::Uops => uops::selection_lines(app),
+        Stage::MachineCode => machine::selection_lines(app),
+        _ => vec![],
+    }
+}
+
+/// Draws the visible rows: `line(i, selected)` makes row `i`'s line.
+fn render_rows(
+    app: &App,
+    areas: &Areas,
+    buf: &mut Buffer,
+    mut line: impl FnMut(usize, bool) -> Line<'static>,
+) {
+    let inner = areas.stage_inner;
+    let first = list_scroll(app, areas);
+    let n = app.row_count();
+    let sel = app.selected_row();
+    for i in (first..n).take(inner.height as usize) {
+        let y = inner.y + (i - first) as u16;
+        let selected = i == sel;
+        let rect = Rect::new(inner.x, y, inner.width, 1);
+        if selected {
+            buf.set_style(rect, THEME.selection_row);
+        }
+        let l = line(i, selected);
+        let l = if selected {
+            l.patch_style(THEME.selection_row)
+        } else {
+            l
+        };
+        l.render(rect, buf);
+    }
+}
+
+/// A message in the pane when a ready stage has no rows (e.g. no executor was created).
+fn render_empty(areas: &Areas, buf: &mut Buffer, lines: Vec<Line<'static>>) {
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(areas.stage_inner, buf);
+}
+
+fn dim() -> Style {
+    Style::new().fg(THEME.dim)
+}
