@@ -54,7 +54,7 @@ impl Walk<'_> {
             in_loop: true,
             ..Context::default()
         };
-        match s.kind.as_str() {
+        match s.kind.name() {
             "Return" if ctx.in_finally && !ctx.in_function => self.warn(s, "return"),
             "Break" if ctx.in_finally && !ctx.in_loop => self.warn(s, "break"),
             "Continue" if ctx.in_finally && !ctx.in_loop => self.warn(s, "continue"),

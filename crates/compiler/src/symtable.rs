@@ -70,6 +70,7 @@
 //!   [`Scope::get_scope`] and the block type as in `compile.c`'s `compiler_nameop`; look names
 //!   up mangled by [`Scope::mangle`] (`_Py_MaybeMangle`).
 
+use cpyviz_model::ast::NodeKind;
 use cpyviz_model::error::PyError;
 use cpyviz_model::source::Source;
 use cpyviz_model::version::PyVersion;
@@ -502,7 +503,7 @@ impl SymbolTable {
 
     /// The scope evaluating a TypeVar's bound or constraints.
     pub fn bound_scope(&self, type_param: &AstNode) -> Option<ScopeId> {
-        if type_param.kind != "TypeVar" {
+        if type_param.kind != NodeKind::TypeVar {
             return None;
         }
         self.scope_of(type_param)
@@ -525,7 +526,7 @@ fn type_params_key(owner: &AstNode) -> Option<usize> {
 /// node + 1 for TypeVar (whose node keys the bound).
 fn default_key(type_param: &AstNode) -> usize {
     let addr = type_param as *const AstNode as usize;
-    if type_param.kind == "TypeVar" {
+    if type_param.kind == NodeKind::TypeVar {
         addr + 1
     } else {
         addr

@@ -128,7 +128,11 @@ fn capture_from_json(mut v: Value) -> Result<Capture, String> {
 fn ast_to_json(node: &AstNode) -> Value {
     json!({
         "kind": node.kind,
-        "fields": node.fields.iter().map(|(n, v)| json!([n, ast_value_to_json(v)])).collect::<Vec<_>>(),
+        "fields": node
+            .all_fields()
+            .filter(|(_, v)| !matches!(v, AstValue::None))
+            .map(|(f, v)| json!([f.name, ast_value_to_json(v)]))
+            .collect::<Vec<_>>(),
         "span": node.span,
     })
 }
@@ -167,14 +171,9 @@ fn ast_from_json(v: &Value) -> Result<AstNode, String> {
             let name = f[0].as_str().ok_or("AST field without a name")?;
             Ok((name.to_string(), ast_value_from_json(&f[1])?))
         })
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<Vec<_>, String>>()?;
     let span = serde_json::from_value(v["span"].clone()).map_err(|e| e.to_string())?;
-    Ok(AstNode {
-        kind: kind.to_string(),
-        fields,
-        span,
-        pos: None,
-    })
+    AstNode::from_named_fields(kind, span, fields)
 }
 
 fn ast_value_from_json(v: &Value) -> Result<AstValue, String> {
@@ -226,15 +225,11 @@ mod tests {
     use cpyviz_model::version::PyVersion;
 
     fn capture_with_float(f: f64) -> Capture {
-        let node = AstNode {
-            kind: "Constant".into(),
-            fields: vec![
-                ("value".into(), AstValue::Const(Constant::Float(f))),
-                ("kind".into(), AstValue::None),
-            ],
-            span: Some(Span::new(0, 5)),
-            pos: None,
-        };
+        let node = cpyviz_model::ast::make::constant(
+            Some(Span::new(0, 5)),
+            AstValue::Const(Constant::Float(f)),
+            AstValue::None,
+        );
         Capture {
             format: CAPTURE_FORMAT,
             engine: Engine::Builtin,

@@ -648,12 +648,7 @@ fn ast_node(v: &Value, src: &Source, src_matches: bool) -> Result<AstNode, Strin
         }
         None => None,
     };
-    Ok(AstNode {
-        kind: kind.to_string(),
-        fields,
-        span,
-        pos: None,
-    })
+    AstNode::from_named_fields(kind, span, fields).map_err(|e| bad("ast", &e))
 }
 
 fn ast_value(v: &Value, src: &Source, src_matches: bool) -> Result<AstValue, String> {

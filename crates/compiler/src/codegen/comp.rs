@@ -41,7 +41,7 @@ struct InlineState {
 impl<'a> Compiler<'a> {
     /// `ListComp`, `SetComp`, `DictComp`, `GeneratorExp`.
     pub fn comprehension(&mut self, e: &'a AstNode) -> R {
-        let (kind, name, elt, val) = match e.kind.as_str() {
+        let (kind, name, elt, val) = match e.kind.name() {
             "GeneratorExp" => (CompKind::GenExp, "<genexpr>", e.node("elt"), None),
             "ListComp" => (CompKind::List, "<listcomp>", e.node("elt"), None),
             "SetComp" => (CompKind::Set, "<setcomp>", e.node("elt"), None),
@@ -534,7 +534,7 @@ impl<'a> Compiler<'a> {
     pub fn yield_or_await(&mut self, e: &'a AstNode) -> R {
         let loc = self.loc(e);
         let value = e.node("value");
-        match e.kind.as_str() {
+        match e.kind.name() {
             "Yield" => {
                 if !self.ste().is_function_like() {
                     return Err(self.error(loc, "'yield' outside function"));

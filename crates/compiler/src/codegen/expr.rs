@@ -148,7 +148,7 @@ impl<'a> Compiler<'a> {
     /// `codegen_visit_expr`.
     pub fn visit_expr(&mut self, e: &'a AstNode) -> R {
         let loc = self.loc(e);
-        match e.kind.as_str() {
+        match e.kind.name() {
             "NamedExpr" => {
                 let (Some(target), Some(value)) = (e.node("target"), e.node("value")) else {
                     return Err(self.unsupported("this assignment expression", e));
@@ -214,7 +214,7 @@ impl<'a> Compiler<'a> {
 
     /// `addop_binary`: `BINARY_OP` with the `NB_*` (or `NB_INPLACE_*`) oparg of operator `op`.
     pub fn add_binary(&mut self, op: &AstNode, inplace: bool, loc: Loc) -> R {
-        let base = match op.kind.as_str() {
+        let base = match op.kind.name() {
             "Add" => "ADD",
             "Sub" => "SUBTRACT",
             "Mult" => "MULTIPLY",
@@ -261,7 +261,7 @@ impl<'a> Compiler<'a> {
         };
         let loc = self.loc(e);
         self.visit_expr(operand)?;
-        match op.kind.as_str() {
+        match op.kind.name() {
             "UAdd" => {
                 let arg = self.intrinsic1_oparg("INTRINSIC_UNARY_POSITIVE")?;
                 self.emit_arg(Op::CALL_INTRINSIC_1, arg, loc);
@@ -345,7 +345,7 @@ impl<'a> Compiler<'a> {
     /// `codegen_jump_if`: evaluates `e` for its truth and jumps to `label` when it is `cond`,
     /// short-circuiting `not`, `and`/`or`, conditional expressions and chained comparisons.
     pub fn jump_if(&mut self, e: &'a AstNode, label: Label, cond: bool) -> R {
-        match e.kind.as_str() {
+        match e.kind.name() {
             "UnaryOp" if e.node("op").is_some_and(|o| o.is("Not")) => {
                 if let Some(operand) = e.node("operand") {
                     return self.jump_if(operand, label, !cond);
@@ -454,7 +454,7 @@ impl<'a> Compiler<'a> {
         const MASK_EQ: u32 = 8;
         const MASK_UNORDERED: u32 = 1;
         const MASK_NE: u32 = MASK_UNORDERED | MASK_LT | MASK_GT;
-        let (cmp, mask) = match op.kind.as_str() {
+        let (cmp, mask) = match op.kind.name() {
             "Eq" => (EQ, MASK_EQ),
             "NotEq" => (NE, MASK_NE),
             "Lt" => (LT, MASK_LT),
@@ -1510,7 +1510,7 @@ impl<'a> Compiler<'a> {
             return Err(self.unsupported("this augmented assignment", s));
         };
         let loc = self.loc(e);
-        match e.kind.as_str() {
+        match e.kind.name() {
             "Attribute" => {
                 let (Some(obj), Some(attr)) = (e.node("value"), e.str("attr")) else {
                     return Err(self.unsupported("this augmented assignment", s));
@@ -1548,7 +1548,7 @@ impl<'a> Compiler<'a> {
         let sloc = self.loc(s);
         self.visit_expr(value)?;
         self.add_binary(op, true, sloc)?;
-        match e.kind.as_str() {
+        match e.kind.name() {
             "Attribute" => {
                 let aloc = self.attr_loc(loc, e);
                 self.emit_arg(Op::SWAP, 2, aloc);
@@ -1611,7 +1611,7 @@ impl<'a> From<preprocess::FormatPart<'a>> for Part<'a> {
 /// The value a node has after the AST preprocessor: a `Constant`'s value, or `True` for a load
 /// of `__debug__`. Codegen's "is this a constant" tests see exactly these.
 pub fn folded_const(e: &AstNode) -> Option<ConstValue> {
-    match e.kind.as_str() {
+    match e.kind.name() {
         "Constant" => Some(e.constant().map(const_value).unwrap_or(ConstValue::None)),
         "Name" if e.str("id") == Some("__debug__") && Ctx::of(e) == Ctx::Load => {
             Some(ConstValue::Bool(true))
@@ -1630,13 +1630,13 @@ fn folded_kind(e: &AstNode) -> &str {
     if e.is("Name") && is_const_expr(e) {
         "Constant"
     } else {
-        e.kind.as_str()
+        e.kind.name()
     }
 }
 
 /// `infer_type`: the name of the type an expression certainly has, when its kind tells.
 fn infer_type(e: &AstNode) -> Option<&'static str> {
-    Some(match e.kind.as_str() {
+    Some(match e.kind.name() {
         "Tuple" => "tuple",
         "List" | "ListComp" => "list",
         "Dict" | "DictComp" => "dict",

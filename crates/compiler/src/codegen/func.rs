@@ -319,7 +319,7 @@ impl<'a> Compiler<'a> {
             let name = tp.str("name").unwrap_or("");
             self.load_ident_const(ConstValue::Str(name.to_string().into()), loc);
             let default_value = tp.node("default_value");
-            match tp.kind.as_str() {
+            match tp.kind.name() {
                 "TypeVar" => {
                     if let Some(bound) = tp.node("bound") {
                         let Some(scope) = self.table.bound_scope(tp) else {
@@ -887,7 +887,7 @@ impl<'a> Compiler<'a> {
             self.visit_expr(v)?;
             self.visit_expr(target)?;
         }
-        match target.kind.as_str() {
+        match target.kind.name() {
             "Name" => {
                 let scope_type = self.u().scope_type;
                 let simple = s.int("simple").unwrap_or(0) != 0;
@@ -976,7 +976,7 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_check_ann_subscr`.
     fn check_ann_subscr(&mut self, e: &'a AstNode) -> R {
-        match e.kind.as_str() {
+        match e.kind.name() {
             "Slice" => {
                 for f in ["lower", "upper", "step"] {
                     if let Some(part) = e.node(f) {

@@ -99,7 +99,7 @@ pub enum Ctx {
 impl Ctx {
     /// The context of an expression node (`ctx=Load()` …; Load when absent).
     pub fn of(node: &AstNode) -> Ctx {
-        match node.node("ctx").map(|n| n.kind.as_str()) {
+        match node.node("ctx").map(|n| n.kind.name()) {
             Some("Store") => Ctx::Store,
             Some("Del") => Ctx::Del,
             _ => Ctx::Load,
@@ -238,37 +238,30 @@ pub fn compile_module_with_warnings(
 /// Every identifier of the tree (names, attributes, arguments, imports, …): the parser interns
 /// them all before the compiler runs.
 fn identifiers(module: &AstNode) -> std::collections::HashSet<String> {
-    use cpyviz_syntax::ast::AstValue;
+    use cpyviz_model::ast::{AstValue, FieldType};
     let mut out = std::collections::HashSet::new();
-    let mut stack: Vec<&AstValue> = module.fields.iter().map(|(_, v)| v).collect();
-    let mut names: Vec<(&str, &AstValue)> = Vec::new();
-    while let Some(v) = stack.pop() {
-        match v {
-            AstValue::Node(n) => {
-                for (name, f) in &n.fields {
-                    names.push((name, f));
-                }
-            }
-            AstValue::List(items) => stack.extend(items.iter()),
-            _ => {}
-        }
-        while let Some((name, f)) = names.pop() {
-            match f {
-                // Type comments, `TypeIgnore` tags and a constant's `kind` are not identifiers.
-                AstValue::Str(s) if !matches!(name, "type_comment" | "tag" | "kind") => {
-                    out.insert(s.clone());
-                }
-                AstValue::List(items) if !matches!(name, "type_comment" | "tag" | "kind") => {
-                    for it in items {
-                        match it {
-                            AstValue::Str(s) => {
-                                out.insert(s.clone());
-                            }
-                            other => stack.push(other),
-                        }
+    let mut stack: Vec<&AstNode> = vec![module];
+    while let Some(n) = stack.pop() {
+        for (field, value) in n.kind.fields().iter().zip(&n.fields) {
+            // An interpolation's source text counts too (as it always has here); type
+            // comments, `TypeIgnore` tags and a constant's `kind` do not.
+            let identifier = match field.ty {
+                FieldType::Identifier | FieldType::OptIdentifier | FieldType::Identifiers => true,
+                FieldType::Str => n.kind == cpyviz_model::ast::NodeKind::Interpolation,
+                _ => false,
+            };
+            let items = match value {
+                AstValue::List(items) => items.as_slice(),
+                one => std::slice::from_ref(one),
+            };
+            for item in items {
+                match item {
+                    AstValue::Str(s) if identifier => {
+                        out.insert(s.clone());
                     }
+                    AstValue::Node(child) => stack.push(child),
+                    _ => {}
                 }
-                other => stack.push(other),
             }
         }
     }

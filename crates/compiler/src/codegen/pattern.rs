@@ -179,7 +179,7 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_pattern`.
     fn pattern(&mut self, p: &'a AstNode, pc: &mut PatternCtx) -> R {
-        match p.kind.as_str() {
+        match p.kind.name() {
             "MatchValue" => self.pattern_value(p, pc),
             "MatchSingleton" => self.pattern_singleton(p, pc),
             "MatchSequence" => self.pattern_sequence(p, pc),

@@ -54,7 +54,7 @@ impl<'a> Compiler<'a> {
     /// `codegen_visit_stmt`.
     pub fn visit_stmt(&mut self, s: &'a AstNode) -> R {
         let loc = self.loc(s);
-        match s.kind.as_str() {
+        match s.kind.name() {
             "FunctionDef" => self.function_def(s, false),
             "AsyncFunctionDef" => self.function_def(s, true),
             "ClassDef" => self.class_def(s),

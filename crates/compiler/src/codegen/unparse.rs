@@ -89,7 +89,7 @@ fn seq(nodes: &[AstValue], level: u8, out: &mut Out) -> Option<()> {
 }
 
 fn expr(e: &AstNode, level: u8, out: &mut Out) -> Option<()> {
-    match e.kind.as_str() {
+    match e.kind.name() {
         "BoolOp" => {
             let and = e.node("op")?.is("And");
             let (op, pr) = if and {
@@ -107,7 +107,7 @@ fn expr(e: &AstNode, level: u8, out: &mut Out) -> Option<()> {
             close(level, pr, out);
         }
         "BinOp" => {
-            let (op, pr, rassoc) = match e.node("op")?.kind.as_str() {
+            let (op, pr, rassoc) = match e.node("op")?.kind.name() {
                 "Add" => (" + ", PR_ARITH, false),
                 "Sub" => (" - ", PR_ARITH, false),
                 "Mult" => (" * ", PR_TERM, false),
@@ -130,7 +130,7 @@ fn expr(e: &AstNode, level: u8, out: &mut Out) -> Option<()> {
             close(level, pr, out);
         }
         "UnaryOp" => {
-            let (op, pr) = match e.node("op")?.kind.as_str() {
+            let (op, pr) = match e.node("op")?.kind.name() {
                 "Invert" => ("~", PR_FACTOR),
                 "Not" => ("not ", PR_NOT),
                 "UAdd" => ("+", PR_FACTOR),
@@ -232,7 +232,7 @@ fn expr(e: &AstNode, level: u8, out: &mut Out) -> Option<()> {
             expr(e.node("left")?, PR_CMP + 1, out)?;
             let comparators = e.list("comparators");
             for (i, op) in e.nodes("ops").enumerate() {
-                out.push_str(match op.kind.as_str() {
+                out.push_str(match op.kind.name() {
                     "Eq" => " == ",
                     "NotEq" => " != ",
                     "Lt" => " < ",
@@ -465,7 +465,7 @@ fn fstring_body(e: &AstNode, version: PyVersion) -> Option<String> {
 }
 
 fn fstring_element(e: &AstNode, is_format_spec: bool, out: &mut Out) -> Option<()> {
-    match e.kind.as_str() {
+    match e.kind.name() {
         "Constant" => match e.constant()? {
             // A lone surrogate in an f-string annotation: not modelled (refused by the caller).
             Constant::Str(s) => out.push_str(&s.as_str()?.replace('{', "{{").replace('}', "}}")),

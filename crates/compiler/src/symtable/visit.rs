@@ -7,6 +7,8 @@ use super::{
     default_key, mangle, type_params_key, BlockType, ComprehensionType, Loc, Scope, ScopeId,
     SymbolTable,
 };
+use cpyviz_model::ast::NodeKind;
+use cpyviz_model::ast::{Category, FieldType};
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::source::Source;
 use cpyviz_model::version::PyVersion;
@@ -91,15 +93,15 @@ fn addr(n: &AstNode) -> usize {
 /// `_PyAST_GetDocString`: the body starts with a string-constant expression statement.
 fn docstring(body: &[&AstNode]) -> bool {
     body.first().is_some_and(|s| {
-        s.kind == "Expr"
+        s.kind == NodeKind::Expr
             && s.node("value").is_some_and(|v| {
-                v.kind == "Constant" && matches!(v.constant(), Some(Constant::Str(_)))
+                v.kind == NodeKind::Constant && matches!(v.constant(), Some(Constant::Str(_)))
             })
     })
 }
 
 fn ctx_of(e: &AstNode) -> &str {
-    e.node("ctx").map_or("Load", |c| c.kind.as_str())
+    e.node("ctx").map_or("Load", |c| c.kind.name())
 }
 
 impl Builder<'_> {
@@ -134,7 +136,7 @@ impl Builder<'_> {
             if i == 0 && docstring(&[s]) {
                 continue;
             }
-            if s.kind == "ImportFrom" && s.str("module") == Some("__future__") {
+            if s.kind == NodeKind::ImportFrom && s.str("module") == Some("__future__") {
                 for a in s.nodes("names") {
                     if a.str("name") == Some("annotations") {
                         self.future_annotations = true;
@@ -338,7 +340,7 @@ impl Builder<'_> {
 
     fn stmt(&mut self, s: &AstNode) -> R {
         let loc = self.loc(s);
-        match s.kind.as_str() {
+        match s.kind.name() {
             "FunctionDef" | "AsyncFunctionDef" => self.function_def(s, loc)?,
             "ClassDef" => self.class_def(s, loc)?,
             "TypeAlias" => self.type_alias(s, loc)?,
@@ -350,7 +352,7 @@ impl Builder<'_> {
             }
             "AnnAssign" => self.ann_assign(s, loc)?,
             "For" | "AsyncFor" => {
-                if s.kind == "AsyncFor" {
+                if s.kind == NodeKind::AsyncFor {
                     self.raise_if_not_coroutine("'async for' outside async function", loc)?;
                 }
                 self.expr_field(s, "target")?;
@@ -412,7 +414,7 @@ impl Builder<'_> {
             }
             "Global" | "Nonlocal" => self.global_or_nonlocal(s, loc)?,
             "With" | "AsyncWith" => {
-                if s.kind == "AsyncWith" {
+                if s.kind == NodeKind::AsyncWith {
                     self.raise_if_not_coroutine("'async with' outside async function", loc)?;
                 }
                 self.conditional(|b| {
@@ -432,8 +434,8 @@ impl Builder<'_> {
 
     /// Visits every expression child of `n` in field order (for nodes without special rules).
     fn children(&mut self, n: &AstNode) -> R {
-        for (name, v) in &n.fields {
-            if name == "ctx" {
+        for (field, v) in n.kind.fields().iter().zip(&n.fields) {
+            if field.ty == FieldType::Node(Category::ExprContext) {
                 continue;
             }
             self.value(v)?;
@@ -492,7 +494,7 @@ impl Builder<'_> {
             self.annotations(a, s.node("returns"), loc)?;
         }
         self.enter_existing(func, true);
-        if s.kind == "AsyncFunctionDef" {
+        if s.kind == NodeKind::AsyncFunctionDef {
             self.cur_mut().coroutine = true;
         }
         if let Some(a) = args {
@@ -581,7 +583,7 @@ impl Builder<'_> {
         self.cur_mut().annotations_used = true;
         let simple = s.int("simple").unwrap_or(0) != 0;
         match s.node("target") {
-            Some(t) if t.kind == "Name" => {
+            Some(t) if t.kind == NodeKind::Name => {
                 let id = t.str("id").unwrap_or("");
                 let cur = self.lookup(id);
                 if cur & (DEF_GLOBAL | DEF_NONLOCAL) != 0 && self.cur != 0 && simple {
@@ -615,7 +617,7 @@ impl Builder<'_> {
     }
 
     fn global_or_nonlocal(&mut self, s: &AstNode, loc: Loc) -> R {
-        let global = s.kind == "Global";
+        let global = s.kind == NodeKind::Global;
         let word = if global { "global" } else { "nonlocal" };
         for v in s.list("names") {
             let AstValue::Str(name) = v else { continue };
@@ -656,7 +658,7 @@ impl Builder<'_> {
         if self.version < PyVersion::V3_15 || s.int("is_lazy").unwrap_or(0) == 0 {
             return Ok(());
         }
-        let what = if s.kind == "Import" {
+        let what = if s.kind == NodeKind::Import {
             "lazy import"
         } else {
             "lazy from ... import"
@@ -670,7 +672,7 @@ impl Builder<'_> {
         if let Some(place) = place {
             return Err(self.error(format!("{what} not allowed inside {place}"), loc));
         }
-        if s.kind == "ImportFrom" && s.nodes("names").any(|a| a.str("name") == Some("*")) {
+        if s.kind == NodeKind::ImportFrom && s.nodes("names").any(|a| a.str("name") == Some("*")) {
             return Err(self.error("lazy from ... import * is not allowed", loc));
         }
         Ok(())
@@ -835,10 +837,10 @@ impl Builder<'_> {
             let loc = self.loc(tp);
             let name = tp.str("name").unwrap_or("");
             self.add_def(name, DEF_TYPE_PARAM | DEF_LOCAL, loc)?;
-            match tp.kind.as_str() {
+            match tp.kind.name() {
                 "TypeVar" => {
                     let info = match tp.node("bound") {
-                        Some(b) if b.kind == "Tuple" => "a TypeVar constraint",
+                        Some(b) if b.kind == NodeKind::Tuple => "a TypeVar constraint",
                         _ => "a TypeVar bound",
                     };
                     self.bound_or_default(tp.node("bound"), name, tp, addr(tp), info)?;
@@ -902,7 +904,7 @@ impl Builder<'_> {
 
     fn expr(&mut self, e: &AstNode) -> R {
         let loc = self.loc(e);
-        match e.kind.as_str() {
+        match e.kind.name() {
             "NamedExpr" => {
                 self.raise_if_annotation_block("named expression", loc)?;
                 if self.extra[self.cur].comp_iter_expr > 0 {
@@ -1087,7 +1089,7 @@ impl Builder<'_> {
     /// `symtable_handle_comprehension`: the outermost iterable is evaluated in the current
     /// scope and passed in as `.0`; the rest runs in the comprehension's own scope.
     fn comprehension(&mut self, e: &AstNode, loc: Loc) -> R {
-        let (base, kind) = match e.kind.as_str() {
+        let (base, kind) = match e.kind.name() {
             "ListComp" => ("listcomp", ComprehensionType::List),
             "SetComp" => ("setcomp", ComprehensionType::Set),
             "DictComp" => ("dictcomp", ComprehensionType::Dict),
@@ -1134,7 +1136,7 @@ impl Builder<'_> {
                 self.scopes[id].coroutine = true;
             }
         }
-        if e.kind == "DictComp" {
+        if e.kind == NodeKind::DictComp {
             self.expr_field(e, "value")?;
             self.expr_field(e, "key")?;
         } else {
@@ -1168,7 +1170,7 @@ impl Builder<'_> {
 
     fn pattern(&mut self, p: &AstNode) -> R {
         let loc = self.loc(p);
-        match p.kind.as_str() {
+        match p.kind.name() {
             "MatchValue" => self.expr_field(p, "value")?,
             "MatchSingleton" => {}
             "MatchSequence" | "MatchOr" => {

@@ -1,6 +1,6 @@
 //! rustpython-parser's AST → CPython's `ast` node shapes (names, `_fields` order, defaults).
 
-use super::{AstNode, AstValue, Constant};
+use super::{AstNode, AstValue, Constant, NodeKind};
 use cpyviz_model::source::Span;
 use cpyviz_model::version::PyVersion;
 use rustpython_parser::ast::{self, Ranged};
@@ -61,15 +61,7 @@ fn span(r: TextRange) -> Option<Span> {
 }
 
 pub(super) fn node(kind: &str, span: Option<Span>, fields: Vec<(&str, AstValue)>) -> AstNode {
-    AstNode {
-        kind: kind.to_string(),
-        fields: fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-        span,
-        pos: None,
-    }
+    AstNode::build(kind, span, fields)
 }
 
 fn bare(kind: &str) -> AstValue {
@@ -409,7 +401,7 @@ impl Converter {
                     ),
                 ],
             ),
-            S::For(x) => type_comment_last(node(
+            S::For(x) => node(
                 "For",
                 sp,
                 vec![
@@ -422,8 +414,8 @@ impl Converter {
                     ("body", self.stmts(&x.body)?),
                     ("orelse", self.stmts(&x.orelse)?),
                 ],
-            )),
-            S::AsyncFor(x) => type_comment_last(node(
+            ),
+            S::AsyncFor(x) => node(
                 "AsyncFor",
                 sp,
                 vec![
@@ -436,7 +428,7 @@ impl Converter {
                     ("body", self.stmts(&x.body)?),
                     ("orelse", self.stmts(&x.orelse)?),
                 ],
-            )),
+            ),
             S::While(x) => node(
                 "While",
                 sp,
@@ -455,7 +447,7 @@ impl Converter {
                     ("orelse", self.stmts(&x.orelse)?),
                 ],
             ),
-            S::With(x) => type_comment_last(node(
+            S::With(x) => node(
                 "With",
                 sp,
                 vec![
@@ -463,8 +455,8 @@ impl Converter {
                     ("items", self.withitems(&x.items)?),
                     ("body", self.stmts(&x.body)?),
                 ],
-            )),
-            S::AsyncWith(x) => type_comment_last(node(
+            ),
+            S::AsyncWith(x) => node(
                 "AsyncWith",
                 sp,
                 vec![
@@ -472,7 +464,7 @@ impl Converter {
                     ("items", self.withitems(&x.items)?),
                     ("body", self.stmts(&x.body)?),
                 ],
-            )),
+            ),
             S::Match(x) => {
                 let mut cases = Vec::new();
                 for c in &x.cases {
@@ -718,7 +710,9 @@ impl Converter {
                     if let (Some(sp), Some(d)) = (n.span, default.span) {
                         n.span = Some(Span::new(sp.start as usize, d.end as usize));
                     }
-                    n.fields.push(("default_value".into(), v(default)));
+                    if let Some(slot) = n.field_mut("default_value") {
+                        *slot = v(default);
+                    }
                 }
             }
             out.push(v(n));
@@ -769,18 +763,14 @@ impl Converter {
             if matches!(tc, AstValue::None) {
                 continue;
             }
-            let slot = n
-                .fields
-                .iter_mut()
-                .find(|(k, _)| k == field)
-                .map(|(_, v)| v);
+            let slot = n.field_mut(field);
             let target = match slot {
                 Some(AstValue::List(items)) => items.get_mut(i),
                 Some(other) => Some(other),
                 None => None,
             };
             if let Some(AstValue::Node(argn)) = target {
-                if let Some((_, v)) = argn.fields.iter_mut().find(|(k, _)| k == "type_comment") {
+                if let Some(v) = argn.field_mut("type_comment") {
                     *v = tc;
                 }
             }
@@ -1035,7 +1025,7 @@ impl Converter {
             E::SetComp(x) => {
                 let elt = self.expr(&x.elt)?;
                 let generators = self.comprehensions(&x.generators)?;
-                if elt.is(super::newsyntax::DOUBLE_STAR) {
+                if super::newsyntax::is_double_star(&elt) {
                     // 3.15's `{**d for d in ds}` (PEP 798).
                     let key = elt.field("value").cloned().unwrap_or(AstValue::None);
                     node(
@@ -1104,7 +1094,7 @@ impl Converter {
                 // `f(x for x in y)`: CPython's generator spans the call's parentheses.
                 if let (AstValue::List(items), true) = (&mut args, x.keywords.is_empty()) {
                     if let [AstValue::Node(g)] = items.as_mut_slice() {
-                        if g.kind == "GeneratorExp" {
+                        if g.kind == NodeKind::GeneratorExp {
                             let func_end = x.func.range().end().to_usize();
                             let open = self.text[func_end..].find('(').map(|i| func_end + i);
                             if let (Some(open), Some(gs), Some(cs)) = (open, g.span, sp) {
@@ -1188,7 +1178,7 @@ impl Converter {
             ),
             E::Subscript(x) => {
                 let mut slice = self.expr(&x.slice)?;
-                if slice.kind == "Starred" {
+                if slice.kind == NodeKind::Starred {
                     // `a[*b]` is a one-element tuple in CPython.
                     let sspan = slice.span;
                     slice = node(
@@ -1246,15 +1236,6 @@ impl Converter {
             ),
         })
     }
-}
-
-/// Moves the `type_comment` field (computed first) to its place at the end.
-fn type_comment_last(mut n: AstNode) -> AstNode {
-    if let Some(i) = n.fields.iter().position(|(k, _)| k == "type_comment") {
-        let f = n.fields.remove(i);
-        n.fields.push(f);
-    }
-    n
 }
 
 /// Whether `span` is `( … )` with its own matching parentheses.

@@ -1,6 +1,6 @@
 //! `ast.dump(tree, indent=3)` as `python -m ast` prints it.
 
-use super::{AstNode, AstValue, Constant};
+use super::{AstNode, AstValue, Constant, NodeKind};
 use cpyviz_model::pyrepr::{bytes_repr, complex_repr, float_repr, pystr_repr, str_repr};
 use cpyviz_model::source::Source;
 use cpyviz_model::version::PyVersion;
@@ -72,20 +72,27 @@ struct Cx<'a> {
     layout: &'a DumpLayout,
 }
 
+impl Cx<'_> {
+    /// The minor version whose `_fields` the dump prints.
+    fn minor(&self) -> u8 {
+        self.version.profile().version_info.1 as u8
+    }
+}
+
 /// How deep `ast.dump`'s recursive `_format` goes for `root` (one level per node, list and
 /// scalar on the deepest path), computed without recursion.
 pub fn format_depth(root: &AstNode) -> usize {
     let mut max = 0;
     let mut stack: Vec<(&AstValue, usize)> = Vec::new();
     max = max.max(1);
-    for (_, v) in &root.fields {
+    for v in &root.fields {
         stack.push((v, 2));
     }
     while let Some((v, d)) = stack.pop() {
         max = max.max(d);
         match v {
             AstValue::Node(n) => {
-                for (_, f) in &n.fields {
+                for f in &n.fields {
                     stack.push((f, d + 1));
                 }
             }
@@ -125,7 +132,7 @@ fn omitted(name: &str, value: &AstValue, cx: &Cx) -> bool {
     match value {
         AstValue::None => true,
         AstValue::List(items) => items.is_empty() && !cx.layout.show_empty,
-        AstValue::Node(n) => cx.omit_load && name == "ctx" && n.kind == "Load",
+        AstValue::Node(n) => cx.omit_load && name == "ctx" && n.kind == NodeKind::Load,
         _ => false,
     }
 }
@@ -160,7 +167,9 @@ fn attributes(node: &AstNode, cx: &Cx) -> Vec<(&'static str, AstValue)> {
 fn is_simple(value: &AstValue, cx: &Cx) -> bool {
     match value {
         AstValue::Node(n) => {
-            n.fields.iter().all(|(name, v)| omitted(name, v, cx)) && attributes(n, cx).is_empty()
+            n.named_fields(cx.minor())
+                .all(|(f, v)| omitted(f.name, v, cx))
+                && attributes(n, cx).is_empty()
         }
         AstValue::List(items) => items.is_empty(),
         _ => true,
@@ -171,15 +180,14 @@ fn is_simple(value: &AstValue, cx: &Cx) -> bool {
 fn write_node(out: &mut String, node: &AstNode, level: usize, cx: &Cx) {
     let level = level + 1;
     let mut shown: Vec<(&str, &AstValue)> = node
-        .fields
-        .iter()
-        .filter(|(name, v)| !omitted(name, v, cx))
-        .map(|(k, v)| (k.as_str(), v))
+        .named_fields(cx.minor())
+        .filter(|(f, v)| !omitted(f.name, v, cx))
+        .map(|(f, v)| (f.name, v))
         .collect();
     let attrs = attributes(node, cx);
     shown.extend(attrs.iter().map(|(k, v)| (*k, v)));
     let one_line = shown.len() <= 3 && shown.iter().all(|(_, v)| is_simple(v, cx));
-    out.push_str(&node.kind);
+    out.push_str(node.kind.name());
     out.push('(');
     for (i, (name, value)) in shown.iter().enumerate() {
         separator(out, i, level, one_line, cx);

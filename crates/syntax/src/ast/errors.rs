@@ -2,7 +2,7 @@
 
 use super::convert::TypeComment;
 use super::scan::{Comment, Limit, Scan, TokError};
-use super::{AstNode, AstValue};
+use super::{make, AstValue};
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::source::Source;
 use cpyviz_model::version::PyVersion;
@@ -122,15 +122,11 @@ pub fn type_comments(text: &str, comments: &[Comment]) -> (Vec<TypeComment>, Vec
             {
                 tag.push('\n');
             }
-            ignores.push(AstValue::Node(Box::new(AstNode {
-                kind: "TypeIgnore".into(),
-                fields: vec![
-                    ("lineno".into(), AstValue::Int(line as i64)),
-                    ("tag".into(), AstValue::Str(tag)),
-                ],
-                span: None,
-                pos: None,
-            })));
+            ignores.push(AstValue::Node(Box::new(make::type_ignore(
+                None,
+                AstValue::Int(line as i64),
+                AstValue::Str(tag),
+            ))));
         } else {
             tcs.push(TypeComment {
                 start: c.start,

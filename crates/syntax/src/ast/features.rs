@@ -250,7 +250,7 @@ impl Finder<'_> {
     /// How many DEDENTs the end of compound statement `s` consumes.
     fn closing(&self, s: &AstNode) -> usize {
         let nodes = |name: &str| -> Vec<&AstNode> { s.nodes(name).collect() };
-        let block: Vec<&AstNode> = match s.kind.as_str() {
+        let block: Vec<&AstNode> = match s.kind.name() {
             "For" | "AsyncFor" | "While" if !s.list("orelse").is_empty() => nodes("orelse"),
             "If" if !s.list("orelse").is_empty() => {
                 let orelse = nodes("orelse");
@@ -299,7 +299,7 @@ impl Finder<'_> {
     }
 
     fn node(&mut self, n: &AstNode) {
-        for (_, v) in &n.fields {
+        for v in &n.fields {
             self.value(v);
         }
         self.order += 1;
@@ -317,7 +317,7 @@ impl Finder<'_> {
     /// The checks of one node, once its children's checks have run.
     fn checks(&mut self, n: &AstNode) {
         let after_end = span_end(n).and_then(|e| self.after(e));
-        match n.kind.as_str() {
+        match n.kind.name() {
             "BinOp" if n.node("op").is_some_and(|o| o.is("MatMult")) => {
                 self.flag(after_end, 5, "The '@' operator is")
             }
@@ -417,7 +417,7 @@ impl Finder<'_> {
         }
         // Type parameter lists: the action runs on their closing `]`.
         if matches!(
-            n.kind.as_str(),
+            n.kind.name(),
             "FunctionDef" | "AsyncFunctionDef" | "ClassDef" | "TypeAlias"
         ) {
             if let Some(last) = n.nodes("type_params").last() {

@@ -92,10 +92,10 @@ impl Hider {
         if self.is_empty() {
             return;
         }
-        let mut stack: Vec<&mut AstValue> = tree.fields.iter_mut().map(|(_, v)| v).collect();
+        let mut stack: Vec<&mut AstValue> = tree.fields.iter_mut().collect();
         while let Some(v) = stack.pop() {
             match v {
-                AstValue::Node(n) => stack.extend(n.fields.iter_mut().map(|(_, v)| v)),
+                AstValue::Node(n) => stack.extend(n.fields.iter_mut()),
                 AstValue::List(items) => stack.extend(items.iter_mut()),
                 AstValue::Str(s) => {
                     if let Some(name) = self.back.get(s.as_str()) {

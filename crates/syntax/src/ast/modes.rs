@@ -175,7 +175,7 @@ pub(super) fn eval(
 /// Where CPython's `eval` grammar stops reading a statement that is not an expression: the
 /// token after an assignment's first target, or the statement's first token.
 fn statement_error(src: &Source, toks: &[Token], stmt: &AstNode) -> PyError {
-    let target = match stmt.kind.as_str() {
+    let target = match stmt.kind.name() {
         "Assign" => stmt.nodes("targets").next(),
         "AugAssign" | "AnnAssign" => stmt.node("target"),
         _ => None,
@@ -233,7 +233,7 @@ pub(super) fn single(
                 other => other?,
             };
             if let Some(stmt) = body(&module).first() {
-                if COMPOUND.contains(&stmt.kind.as_str()) {
+                if COMPOUND.contains(&stmt.kind.name()) {
                     // `match` starts a compound statement too: read it whole below.
                 } else if rest.iter().any(|t| !is_end(t)) {
                     let at = newline.span.start as usize;

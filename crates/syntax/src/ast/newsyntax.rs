@@ -11,7 +11,7 @@
 //! ```
 
 use super::convert::{node, ConvertError, Converter, R};
-use super::{scan, validate, AstNode, AstValue, Constant};
+use super::{scan, validate, AstNode, AstValue, Constant, NodeKind};
 use cpyviz_model::pystr::PyStr;
 use cpyviz_model::source::Span;
 use cpyviz_model::version::PyVersion;
@@ -601,10 +601,9 @@ impl Converter {
                 let value = self.sub_expr(r.start + skip, r.end, what)?;
                 if double {
                     // `{**d for …}` (`misplaced_unpacking` refused `**d` elsewhere).
-                    return Ok(node(
-                        DOUBLE_STAR,
+                    return Ok(double_star(
                         Some(Span::new(r.start, r.end)),
-                        vec![("value", AstValue::Node(Box::new(value)))],
+                        AstValue::Node(Box::new(value)),
                     ));
                 }
                 Ok(node(
@@ -984,9 +983,17 @@ pub(super) fn invalid_escapes(
     out
 }
 
-/// The kind of the node a `**x` comprehension element becomes until its `SetComp` turns into
-/// a `DictComp` (never seen outside the converter).
-pub(super) const DOUBLE_STAR: &str = "<**>";
+/// What a `**x` comprehension element becomes until its `SetComp` turns into a `DictComp`:
+/// a `Starred` without a context (never seen outside the converter; a real `Starred` always
+/// has one).
+fn double_star(span: Option<Span>, value: AstValue) -> AstNode {
+    super::make::starred(span, value, AstValue::None)
+}
+
+/// Whether `n` is a [`double_star`] element.
+pub(super) fn is_double_star(n: &AstNode) -> bool {
+    n.kind == NodeKind::Starred && matches!(n.fields.get(super::Starred::CTX), Some(AstValue::None))
+}
 
 #[cfg(test)]
 mod tests {

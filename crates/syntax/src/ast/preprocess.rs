@@ -160,7 +160,7 @@ fn parse_format_unit(chars: &[char], pos: &mut usize) -> Option<(u8, Option<Stri
 /// negated literal, or `real ± imaginary` (`fold_const_match_patterns`). `None` for anything
 /// else (an attribute lookup, or an expression patterns may not use).
 pub fn folded_constant(e: &AstNode) -> Option<Constant> {
-    match e.kind.as_str() {
+    match e.kind.name() {
         "Constant" => e.constant().cloned(),
         "UnaryOp" if e.node("op").is_some_and(|o| o.is("USub")) => {
             let operand = e.node("operand")?;
@@ -291,7 +291,7 @@ fn is_docstring(st: &AstNode) -> bool {
 impl Optimizer<'_> {
     fn node(&self, n: &mut AstNode) {
         let has_body = matches!(
-            n.kind.as_str(),
+            n.kind.name(),
             "Module" | "FunctionDef" | "AsyncFunctionDef" | "ClassDef"
         );
         let mut had_docstring = false;
@@ -299,11 +299,11 @@ impl Optimizer<'_> {
             had_docstring = self.remove_docstring(n);
         }
         let annotations = self.future_annotations;
-        let kind = n.kind.clone();
-        for (name, value) in &mut n.fields {
+        let kind = n.kind;
+        for (field, value) in kind.fields().iter().zip(&mut n.fields) {
             let skip = annotations
                 && matches!(
-                    (kind.as_str(), name.as_str()),
+                    (kind.name(), field.name),
                     ("AnnAssign", "annotation")
                         | ("arg", "annotation")
                         | ("FunctionDef" | "AsyncFunctionDef", "returns")
@@ -329,7 +329,7 @@ impl Optimizer<'_> {
     /// At level 2, drops a leading docstring (a body left empty gets a `pass` where the
     /// docstring began). Returns whether the body kept its docstring.
     fn remove_docstring(&self, n: &mut AstNode) -> bool {
-        let Some((_, AstValue::List(body))) = n.fields.iter_mut().find(|(k, _)| k == "body") else {
+        let Some(AstValue::List(body)) = n.field_mut("body") else {
             return false;
         };
         let first = match body.first() {
@@ -356,7 +356,7 @@ impl Optimizer<'_> {
     /// A body whose first statement became a string expression (its docstring removed) keeps
     /// that string from turning into a docstring: it is wrapped in an f-string.
     fn protect_new_docstring(n: &mut AstNode) {
-        let Some((_, AstValue::List(body))) = n.fields.iter_mut().find(|(k, _)| k == "body") else {
+        let Some(AstValue::List(body)) = n.field_mut("body") else {
             return;
         };
         let Some(AstValue::Node(st)) = body.first_mut() else {
@@ -365,19 +365,16 @@ impl Optimizer<'_> {
         if !is_docstring(st) {
             return;
         }
-        if let Some((_, AstValue::Node(value))) = st.fields.iter_mut().find(|(k, _)| k == "value") {
+        if let Some(AstValue::Node(value)) = st.field_mut("value") {
             let constant = std::mem::replace(&mut **value, node("JoinedStr", None, Vec::new()));
             value.span = constant.span;
-            value.fields = vec![(
-                "values".to_string(),
-                AstValue::List(vec![AstValue::Node(Box::new(constant))]),
-            )];
+            value.fields = vec![AstValue::List(vec![AstValue::Node(Box::new(constant))])];
         }
     }
 
     /// The folds of one node, once its children are folded.
     fn fold(&self, n: &mut AstNode) {
-        match n.kind.as_str() {
+        match n.kind.name() {
             "Name"
                 if n.str("id") == Some("__debug__")
                     && n.node("ctx").is_some_and(|c| c.is("Load")) =>
@@ -431,16 +428,12 @@ impl Optimizer<'_> {
                 );
             }
             "MatchValue" => {
-                if let Some((_, AstValue::Node(value))) =
-                    n.fields.iter_mut().find(|(k, _)| k == "value")
-                {
+                if let Some(AstValue::Node(value)) = n.field_mut("value") {
                     fold_pattern_constant(value);
                 }
             }
             "MatchMapping" => {
-                if let Some((_, AstValue::List(keys))) =
-                    n.fields.iter_mut().find(|(k, _)| k == "keys")
-                {
+                if let Some(AstValue::List(keys)) = n.field_mut("keys") {
                     for key in keys {
                         if let AstValue::Node(key) = key {
                             fold_pattern_constant(key);

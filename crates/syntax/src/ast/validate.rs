@@ -1,12 +1,12 @@
 //! Checks CPython's grammar makes that rustpython-parser 0.4 does not: assignment, deletion and
 //! augmented-assignment targets. Returns CPython's message and the offending node's span.
 
-use super::{AstNode, AstValue, Constant};
+use super::{AstNode, AstValue, Constant, NodeKind};
 use cpyviz_model::source::Span;
 
 /// What `_PyPegen_get_expr_name` calls an expression in messages.
 fn expr_name(n: &AstNode) -> &'static str {
-    match n.kind.as_str() {
+    match n.kind.name() {
         "Attribute" => "attribute",
         "Subscript" => "subscript",
         "Starred" => "starred",
@@ -40,7 +40,7 @@ fn expr_name(n: &AstNode) -> &'static str {
 }
 
 fn field<'a>(n: &'a AstNode, name: &str) -> Option<&'a AstValue> {
-    n.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    n.field(name)
 }
 
 fn node_field<'a>(n: &'a AstNode, name: &str) -> Option<&'a AstNode> {
@@ -65,7 +65,7 @@ fn list_nodes<'a>(n: &'a AstNode, name: &str) -> Vec<&'a AstNode> {
 
 /// The first sub-expression of an assignment target that cannot be assigned to.
 fn invalid_store(t: &AstNode) -> Option<&AstNode> {
-    match t.kind.as_str() {
+    match t.kind.name() {
         "Name" | "Attribute" | "Subscript" => None,
         "Starred" => node_field(t, "value").and_then(invalid_store),
         "List" | "Tuple" => list_nodes(t, "elts").into_iter().find_map(invalid_store),
@@ -74,7 +74,7 @@ fn invalid_store(t: &AstNode) -> Option<&AstNode> {
 }
 
 fn invalid_del(t: &AstNode) -> Option<&AstNode> {
-    match t.kind.as_str() {
+    match t.kind.name() {
         "Name" | "Attribute" | "Subscript" => None,
         "List" | "Tuple" => list_nodes(t, "elts").into_iter().find_map(invalid_del),
         _ => Some(t),
@@ -99,7 +99,7 @@ pub fn validate(root: &AstNode) -> Option<Invalid> {
         if let Some(e) = check(n) {
             found.push(e);
         }
-        for (_, v) in &n.fields {
+        for v in &n.fields {
             push_value(v, &mut stack);
         }
     }
@@ -125,7 +125,7 @@ fn push_value<'a>(v: &'a AstValue, stack: &mut Vec<&'a AstNode>) {
 }
 
 fn check(n: &AstNode) -> Option<Invalid> {
-    match n.kind.as_str() {
+    match n.kind.name() {
         "Assign" => {
             let targets = list_nodes(n, "targets");
             let last = targets.len().saturating_sub(1);
@@ -137,7 +137,7 @@ fn check(n: &AstNode) -> Option<Invalid> {
                         && i == last
                         && !matches!(name, "True" | "False" | "None")
                         && !matches!(
-                            t.kind.as_str(),
+                            t.kind.name(),
                             "GeneratorExp"
                                 | "Compare"
                                 | "BoolOp"
@@ -145,8 +145,8 @@ fn check(n: &AstNode) -> Option<Invalid> {
                                 | "Lambda"
                                 | "NamedExpr"
                         )
-                        && !(t.kind == "UnaryOp"
-                            && matches!(node_field(t, "op"), Some(op) if op.kind == "Not"));
+                        && !(t.kind == NodeKind::UnaryOp
+                            && matches!(node_field(t, "op"), Some(op) if op.kind == NodeKind::Not));
                     let msg = if here {
                         format!(
                             "cannot assign to {name} here. Maybe you meant '==' instead of '='?"
@@ -169,7 +169,7 @@ fn check(n: &AstNode) -> Option<Invalid> {
         }
         "AugAssign" => {
             let t = node_field(n, "target")?;
-            match t.kind.as_str() {
+            match t.kind.name() {
                 "Name" | "Attribute" | "Subscript" => None,
                 _ => bad(
                     format!(
@@ -182,7 +182,7 @@ fn check(n: &AstNode) -> Option<Invalid> {
         }
         "AnnAssign" => {
             let t = node_field(n, "target")?;
-            match t.kind.as_str() {
+            match t.kind.name() {
                 "Name" | "Attribute" | "Subscript" => None,
                 "Tuple" => bad("only single target (not tuple) can be annotated".into(), t),
                 "List" => bad("only single target (not list) can be annotated".into(), t),
@@ -195,7 +195,7 @@ fn check(n: &AstNode) -> Option<Invalid> {
             .and_then(|e| bad(format!("cannot delete {}", expr_name(e)), e)),
         "NamedExpr" => {
             let t = node_field(n, "target")?;
-            if t.kind == "Name" {
+            if t.kind == NodeKind::Name {
                 None
             } else {
                 bad(

@@ -2,7 +2,7 @@
 //! expressions, arguments, …); nodes without one (`Load()`, `Add()`) and scalar fields are shown
 //! inline on their parent's row.
 
-use cpyviz_model::ast::{AstNode, AstValue, Constant};
+use cpyviz_model::ast::{AstNode, AstValue, Constant, NodeKind};
 use cpyviz_model::pyrepr::{pystr_repr, str_repr};
 use cpyviz_model::source::Span;
 use cpyviz_model::version::PyVersion;
@@ -14,7 +14,7 @@ pub struct AstRow {
     pub depth: usize,
     /// The field this node sits in on its parent (`body[0]`, `test`, …); empty for the root.
     pub field: String,
-    pub kind: String,
+    pub kind: NodeKind,
     /// Scalar fields and position-less child nodes, in CPython's field order.
     pub detail: String,
     pub span: Option<Span>,
@@ -30,12 +30,12 @@ pub fn rows(root: &AstNode, folded: &HashSet<Vec<u32>>, version: PyVersion) -> V
     let mut stack: Vec<(&AstNode, String, usize, Vec<u32>)> =
         vec![(root, String::new(), 0, Vec::new())];
     while let Some((node, field, depth, path)) = stack.pop() {
-        let children = child_nodes(node);
+        let children = child_nodes(node, version);
         let is_folded = folded.contains(&path);
         out.push(AstRow {
             depth,
             field,
-            kind: node.kind.clone(),
+            kind: node.kind,
             detail: inline_detail(node, version),
             span: node.span,
             has_children: !children.is_empty(),
@@ -54,10 +54,10 @@ pub fn rows(root: &AstNode, folded: &HashSet<Vec<u32>>, version: PyVersion) -> V
 }
 
 /// The node a path leads to.
-pub fn node_at<'a>(root: &'a AstNode, path: &[u32]) -> Option<&'a AstNode> {
+pub fn node_at<'a>(root: &'a AstNode, path: &[u32], version: PyVersion) -> Option<&'a AstNode> {
     let mut node = root;
     for &i in path {
-        node = child_nodes(node).into_iter().nth(i as usize)?.1;
+        node = child_nodes(node, version).into_iter().nth(i as usize)?.1;
     }
     Some(node)
 }
@@ -68,11 +68,12 @@ fn is_row_node(node: &AstNode) -> bool {
 }
 
 /// The children that get rows, labelled with their field (and index in a list).
-fn child_nodes(node: &AstNode) -> Vec<(String, &AstNode)> {
+fn child_nodes(node: &AstNode, version: PyVersion) -> Vec<(String, &AstNode)> {
     let mut out = Vec::new();
-    for (name, value) in &node.fields {
+    for (field, value) in node.named_fields(minor(version)) {
+        let name = field.name;
         match value {
-            AstValue::Node(n) if is_row_node(n) => out.push((name.clone(), n.as_ref())),
+            AstValue::Node(n) if is_row_node(n) => out.push((name.to_string(), n.as_ref())),
             AstValue::List(items) => {
                 for (i, item) in items.iter().enumerate() {
                     if let AstValue::Node(n) = item {
@@ -90,15 +91,16 @@ fn child_nodes(node: &AstNode) -> Vec<(String, &AstNode)> {
 
 fn inline_detail(node: &AstNode, version: PyVersion) -> String {
     let mut parts = Vec::new();
-    for (name, value) in &node.fields {
+    for (field, value) in node.named_fields(minor(version)) {
+        let name = field.name;
         let text = match value {
-            AstValue::Node(n) if !is_row_node(n) => Some(n.kind.clone()),
+            AstValue::Node(n) if !is_row_node(n) => Some(n.kind.name().to_string()),
             AstValue::Node(_) | AstValue::None => None,
             AstValue::List(items) => {
                 let scalars: Vec<String> = items
                     .iter()
                     .filter_map(|v| match v {
-                        AstValue::Node(n) if !is_row_node(n) => Some(n.kind.clone()),
+                        AstValue::Node(n) if !is_row_node(n) => Some(n.kind.name().to_string()),
                         AstValue::Node(_) => None,
                         other => scalar_text(other, version),
                     })
@@ -112,6 +114,11 @@ fn inline_detail(node: &AstNode, version: PyVersion) -> String {
         }
     }
     parts.join(" ")
+}
+
+/// The minor version whose `_fields` the tree shows.
+fn minor(version: PyVersion) -> u8 {
+    version.profile().version_info.1 as u8
 }
 
 fn scalar_text(value: &AstValue, version: PyVersion) -> Option<String> {
@@ -150,12 +157,7 @@ mod tests {
     use super::*;
 
     fn node(kind: &str, span: Option<(usize, usize)>, fields: Vec<(&str, AstValue)>) -> AstNode {
-        AstNode {
-            kind: kind.into(),
-            fields: fields.into_iter().map(|(n, v)| (n.into(), v)).collect(),
-            span: span.map(|(a, b)| Span::new(a, b)),
-            pos: None,
-        }
+        AstNode::build(kind, span.map(|(a, b)| Span::new(a, b)), fields)
     }
 
     fn sample() -> AstNode {
@@ -237,6 +239,9 @@ mod tests {
         let some = rows(&root, &folded, PyVersion::V3_14);
         assert_eq!(some.len(), 4);
         assert!(some[3].folded);
-        assert_eq!(node_at(&root, &[0, 1, 1]).unwrap().kind, "Constant");
+        assert_eq!(
+            node_at(&root, &[0, 1, 1], PyVersion::V3_14).unwrap().kind,
+            NodeKind::Constant
+        );
     }
 }

@@ -597,7 +597,7 @@ fn render_ast(app: &App, areas: &Areas, buf: &mut Buffer) {
         if !r.field.is_empty() {
             spans.push(Span::styled(format!("{} ", r.field), THEME.field));
         }
-        spans.push(Span::styled(r.kind.clone(), THEME.node));
+        spans.push(Span::styled(r.kind.name(), THEME.node));
         if !r.detail.is_empty() {
             spans.push(Span::styled(format!(" {}", r.detail), THEME.detail));
         }
@@ -656,7 +656,7 @@ fn selection_lines(app: &App) -> Vec<Line<'static>> {
             let Some(r) = app.ast_rows().get(app.ast_sel) else {
                 return vec![];
             };
-            let mut head = vec![Span::styled(r.kind.clone(), THEME.node)];
+            let mut head = vec![Span::styled(r.kind.name(), THEME.node)];
             if let Some(span) = r.span {
                 let (l1, _) = cap.source.line_col(span.start as usize);
                 let (l2, _) = cap
@@ -674,7 +674,7 @@ fn selection_lines(app: &App) -> Vec<Line<'static>> {
             }
             vec![
                 Line::from(head),
-                Line::styled(explain::ast_node(&r.kind), THEME.text),
+                Line::styled(explain::ast_node(r.kind), THEME.text),
             ]
         }
         (_, StageStatus::Failed(e)) => vec![Line::styled(
