@@ -161,7 +161,7 @@ fn bench_tokens_ast() {
         let _ = black_box((tokens, ast));
     });
     let check = builtin::capture(source.clone(), PyVersion::V3_15);
-    let ok = check.tokens.is_ok() && check.ast.is_ok();
+    let ok = check.tokens().is_ok() && check.ast().is_ok();
     println!(
         "tokens+ast  {lines} lines: cpyviz {:.1} ms{}",
         ours.as_secs_f64() * 1e3,

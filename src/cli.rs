@@ -512,6 +512,7 @@ impl Shot {
             (None, None) => return Err("cpyviz: give a FILE or --capture".into()),
         };
         let mut app = cpyviz_tui::app::App::new(captures, self.python_version, self.stage);
+        app.settle();
         if let Some(row) = self.select {
             let rows = app.row_count();
             if row >= rows {

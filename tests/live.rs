@@ -105,7 +105,7 @@ fn stage_py(refpy: &Path, v: &str, stage: Stage, file: &Path) -> (String, i32) {
 
 /// The AST dump is another module's job; while it is still a stub it prints nothing.
 fn ast_dump_is_built(capture: &Capture) -> bool {
-    match &capture.ast {
+    match &capture.ast() {
         Ok(node) => !cpyviz_syntax::ast::dump(node, capture.version).is_empty(),
         Err(_) => true,
     }

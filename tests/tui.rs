@@ -1,7 +1,7 @@
 //! Drives the real viewer with key events on an in-memory terminal and checks what it shows.
 
 mod common;
-use common::{highlighted_source, press, text};
+use common::{highlighted_source, press, settled, text};
 
 use cpyviz_engine::builtin::captures as builtin_captures;
 use cpyviz_model::capture::Stage;
@@ -13,7 +13,7 @@ use std::path::Path;
 
 fn open(path: &str, stage: Stage) -> App {
     let captures = builtin_captures(Path::new(path)).expect("sample opens");
-    App::new(captures, PyVersion::V3_14, stage)
+    settled(App::new(captures, PyVersion::V3_14, stage))
 }
 
 fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
@@ -42,7 +42,7 @@ fn selecting_a_token_highlights_its_source_span() {
     // Find the token row of the `abs` name and select it with the arrow keys.
     let index = app
         .capture()
-        .tokens
+        .tokens()
         .as_ref()
         .unwrap()
         .iter()
@@ -70,7 +70,7 @@ fn moving_in_the_source_selects_the_token_under_the_cursor() {
         press(&mut app, "<Down>");
     }
     press(&mut app, "<Right><Right><Right><Right><Right>");
-    let tokens = app.capture().tokens.as_ref().unwrap();
+    let tokens = app.capture().tokens().as_ref().unwrap();
     assert_eq!(tokens[app.token_sel].text, "abs");
 }
 
@@ -155,7 +155,7 @@ fn clicking_the_source_selects_the_token_there() {
     let column = line.find("return").expect("line 4 has return");
     let column = line[..column].chars().count() as u16;
     app.update(Action::Click(ui::hit(&app, column, row as u16)));
-    let tokens = app.capture().tokens.as_ref().unwrap();
+    let tokens = app.capture().tokens().as_ref().unwrap();
     assert_eq!(tokens[app.token_sel].text, "return");
     assert_eq!(tokens[app.token_sel].start.0, 4);
     // A click on the stage bar switches stage.

@@ -2,7 +2,7 @@
 //! from the reference CPythons (`tests/captures/`), so these tests run without Python.
 
 mod common;
-use common::{highlighted_source, press, text};
+use common::{highlighted_source, press, settled, text};
 
 use cpyviz_engine::builtin::captures as builtin_captures;
 use cpyviz_engine::capture_file;
@@ -19,7 +19,7 @@ fn open(version: &str, stage: Stage) -> App {
     let path = format!("tests/captures/abs-{version}.capture.json");
     let captures = capture_file::read(Path::new(&path)).expect("committed capture reads");
     let v = captures[0].version;
-    App::new(captures, v, stage)
+    settled(App::new(captures, v, stage))
 }
 
 fn draw(app: &mut App, width: u16, height: u16) -> Buffer {
@@ -237,7 +237,7 @@ fn machine_code_pane_shows_disassembly() {
 #[test]
 fn stages_without_data_say_not_built() {
     let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
-    let mut app = App::new(captures, PyVersion::V3_14, Stage::Bytecode);
+    let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::Bytecode));
     // The built-in engine compiles (stage 3) but does not run the snippet.
     for s in ["4", "5", "6"] {
         press(&mut app, s);
@@ -257,7 +257,7 @@ fn machine_code_without_the_jit_says_not_recorded() {
         i.jit_enabled = Some(false);
         i.jit_note = None;
     }
-    let mut app = App::new(captures, PyVersion::V3_14, Stage::MachineCode);
+    let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::MachineCode));
     let screen = text(&draw(&mut app, 120, 36));
     assert!(screen.contains("Not recorded"), "{screen}");
     assert!(screen.contains("ran without the JIT"), "{screen}");
@@ -287,7 +287,11 @@ fn odd_captures_do_not_panic() {
         });
         exs[0].uops.truncate(3);
     }
-    let mut app = App::new(captures.clone(), PyVersion::V3_15, Stage::Bytecode);
+    let mut app = settled(App::new(
+        captures.clone(),
+        PyVersion::V3_15,
+        Stage::Bytecode,
+    ));
     for s in ["3", "4", "5", "6"] {
         press(&mut app, s);
         for _ in 0..120 {
@@ -301,7 +305,7 @@ fn odd_captures_do_not_panic() {
     if let Some(Ok(exs)) = &mut captures[0].later.executors {
         exs.clear();
     }
-    let mut app = App::new(captures, PyVersion::V3_15, Stage::Uops);
+    let mut app = settled(App::new(captures, PyVersion::V3_15, Stage::Uops));
     let screen = text(&draw(&mut app, 120, 36));
     assert!(screen.contains("No executor"), "{screen}");
     press(&mut app, "6<Down>");
@@ -344,11 +348,11 @@ fn output_overlay_shows_what_the_live_run_printed() {
     press(&mut app, "o");
     assert!(!app.show_output);
     // The builtin model never runs the snippet, and says so.
-    let mut builtin = App::new(
+    let mut builtin = settled(App::new(
         builtin_captures(Path::new("samples/abs.py")).unwrap(),
         PyVersion::V3_14,
         Stage::Tokens,
-    );
+    ));
     press(&mut builtin, "o");
     let screen = text(&draw(&mut builtin, 100, 30));
     assert!(screen.contains("does not run the snippet"), "{screen}");
@@ -405,7 +409,7 @@ fn versions_compare_side_by_side() {
         let path = format!("tests/captures/abs-{v}.capture.json");
         captures.extend(capture_file::read(Path::new(&path)).unwrap());
     }
-    let mut app = App::new(captures, PyVersion::V3_14, Stage::Bytecode);
+    let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::Bytecode));
     press(&mut app, "d");
     let buf = draw(&mut app, 160, 40);
     let screen = text(&buf);
@@ -438,7 +442,7 @@ fn versions_compare_side_by_side() {
 #[test]
 fn builtin_bytecode_is_navigable_by_code_object_and_explained() {
     let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
-    let mut app = App::new(captures, PyVersion::V3_15, Stage::Bytecode);
+    let mut app = settled(App::new(captures, PyVersion::V3_15, Stage::Bytecode));
     let screen = text(&draw(&mut app, 140, 40));
     assert!(
         screen.contains("Bytecode · builtin model · CPython 3.15"),

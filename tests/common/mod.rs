@@ -32,6 +32,7 @@ pub fn press(app: &mut App, keys: &str) {
         };
         if let Some(action) = action_for_key(KeyEvent::new(code, KeyModifiers::NONE)) {
             app.update(action);
+            app.settle();
         }
         rest = &rest[len..];
     }
@@ -64,4 +65,11 @@ pub fn highlighted_source(buffer: &Buffer) -> String {
         }
     }
     out
+}
+
+/// `app` with every stage of its capture computed (the viewer computes them on another
+/// thread; a test looks at the finished view).
+pub fn settled(mut app: App) -> App {
+    app.settle();
+    app
 }

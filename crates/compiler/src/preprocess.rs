@@ -5,7 +5,7 @@
 
 use cpyviz_model::error::SyntaxWarning;
 use cpyviz_model::source::Source;
-use cpyviz_syntax::ast::AstNode;
+use cpyviz_syntax::ast::{AstNode, ExceptHandler, MatchCase, Module, Nodes, Stmt};
 
 /// Where a statement stands, seen from the innermost `finally`, function or loop around it.
 #[derive(Clone, Copy, Default)]
@@ -21,7 +21,7 @@ pub fn finally_warnings(module: &AstNode, src: &Source) -> Vec<SyntaxWarning> {
         src,
         out: Vec::new(),
     };
-    w.body(module, "body", Context::default());
+    w.body(Module(module).body(), Context::default());
     w.out
 }
 
@@ -31,8 +31,8 @@ struct Walk<'s> {
 }
 
 impl Walk<'_> {
-    fn body(&mut self, n: &AstNode, field: &str, ctx: Context) {
-        for s in n.nodes(field) {
+    fn body(&mut self, stmts: Nodes, ctx: Context) {
+        for s in stmts {
             self.stmt(s, ctx);
         }
     }
@@ -54,38 +54,62 @@ impl Walk<'_> {
             in_loop: true,
             ..Context::default()
         };
-        match s.kind.name() {
-            "Return" if ctx.in_finally && !ctx.in_function => self.warn(s, "return"),
-            "Break" if ctx.in_finally && !ctx.in_loop => self.warn(s, "break"),
-            "Continue" if ctx.in_finally && !ctx.in_loop => self.warn(s, "continue"),
-            "FunctionDef" | "AsyncFunctionDef" => self.body(s, "body", function),
-            "For" | "AsyncFor" | "While" => {
-                self.body(s, "body", looping);
-                self.body(s, "orelse", ctx);
+        match Stmt::of(s) {
+            Stmt::Return(_) if ctx.in_finally && !ctx.in_function => self.warn(s, "return"),
+            Stmt::Break(_) if ctx.in_finally && !ctx.in_loop => self.warn(s, "break"),
+            Stmt::Continue(_) if ctx.in_finally && !ctx.in_loop => self.warn(s, "continue"),
+            Stmt::FunctionDef(f) => self.body(f.body(), function),
+            Stmt::AsyncFunctionDef(f) => self.body(f.body(), function),
+            Stmt::For(f) => {
+                self.body(f.body(), looping);
+                self.body(f.orelse(), ctx);
             }
-            "Try" | "TryStar" => {
-                self.body(s, "body", ctx);
-                for h in s.nodes("handlers") {
-                    self.body(h, "body", ctx);
+            Stmt::AsyncFor(f) => {
+                self.body(f.body(), looping);
+                self.body(f.orelse(), ctx);
+            }
+            Stmt::While(w) => {
+                self.body(w.body(), looping);
+                self.body(w.orelse(), ctx);
+            }
+            Stmt::Try(t) => self.try_(t.body(), t.handlers(), t.orelse(), t.finalbody(), ctx),
+            Stmt::TryStar(t) => self.try_(t.body(), t.handlers(), t.orelse(), t.finalbody(), ctx),
+            Stmt::Match(m) => {
+                for case in m.cases() {
+                    self.body(MatchCase(case).body(), ctx);
                 }
-                self.body(s, "orelse", ctx);
-                let finally = Context {
-                    in_finally: true,
-                    ..Context::default()
-                };
-                self.body(s, "finalbody", finally);
             }
-            "Match" => {
-                for case in s.nodes("cases") {
-                    self.body(case, "body", ctx);
-                }
+            // `if`, `with`, `class`: their statements stand where the statement stands.
+            Stmt::If(i) => {
+                self.body(i.body(), ctx);
+                self.body(i.orelse(), ctx);
             }
-            _ => {
-                // `if`, `with`, `class`: their statements stand where the statement stands.
-                self.body(s, "body", ctx);
-                self.body(s, "orelse", ctx);
-            }
+            Stmt::With(w) => self.body(w.body(), ctx),
+            Stmt::AsyncWith(w) => self.body(w.body(), ctx),
+            Stmt::ClassDef(c) => self.body(c.body(), ctx),
+            _ => {}
         }
+    }
+
+    /// A `try` or `try*`: only its `finally:` clause is a `finally` block.
+    fn try_(
+        &mut self,
+        body: Nodes,
+        handlers: Nodes,
+        orelse: Nodes,
+        finalbody: Nodes,
+        ctx: Context,
+    ) {
+        self.body(body, ctx);
+        for h in handlers {
+            self.body(ExceptHandler(h).body(), ctx);
+        }
+        self.body(orelse, ctx);
+        let finally = Context {
+            in_finally: true,
+            ..Context::default()
+        };
+        self.body(finalbody, finally);
     }
 }
 

@@ -70,11 +70,11 @@
 //!   [`Scope::get_scope`] and the block type as in `compile.c`'s `compiler_nameop`; look names
 //!   up mangled by [`Scope::mangle`] (`_Py_MaybeMangle`).
 
-use cpyviz_model::ast::NodeKind;
+use cpyviz_model::ast::{AsyncFunctionDef, ClassDef, FunctionDef, NodeKind, Stmt, TypeAlias};
 use cpyviz_model::error::PyError;
 use cpyviz_model::source::Source;
 use cpyviz_model::version::PyVersion;
-use cpyviz_syntax::ast::AstNode;
+use cpyviz_syntax::ast::{AstNode, AstValue};
 use std::collections::HashMap;
 
 /// Index into [`SymbolTable::scopes`].
@@ -492,7 +492,12 @@ impl SymbolTable {
     /// The `__annotate__` scope of a function's parameter and return annotations (keyed by its
     /// `arguments` node).
     pub fn function_annotation_scope(&self, func: &AstNode) -> Option<ScopeId> {
-        self.scope_of(func.node("args")?)
+        let args = match Stmt::cast(func)? {
+            Stmt::FunctionDef(f) => f.args(),
+            Stmt::AsyncFunctionDef(f) => f.args(),
+            _ => return None,
+        };
+        self.scope_of(args)
     }
 
     /// The type-parameter scope (`<generic parameters of X>`) of a generic function, class or
@@ -517,9 +522,17 @@ impl SymbolTable {
 
 /// The key of a type-parameter scope: the address of the owner's `type_params` field value.
 fn type_params_key(owner: &AstNode) -> Option<usize> {
+    let field = match owner.kind {
+        NodeKind::FunctionDef => FunctionDef::TYPE_PARAMS,
+        NodeKind::AsyncFunctionDef => AsyncFunctionDef::TYPE_PARAMS,
+        NodeKind::ClassDef => ClassDef::TYPE_PARAMS,
+        NodeKind::TypeAlias => TypeAlias::TYPE_PARAMS,
+        _ => return None,
+    };
     owner
-        .field("type_params")
-        .map(|v| v as *const cpyviz_syntax::ast::AstValue as usize)
+        .fields
+        .get(field)
+        .map(|v| v as *const AstValue as usize)
 }
 
 /// The key of a type parameter's default scope: the node for TypeVarTuple / ParamSpec, the

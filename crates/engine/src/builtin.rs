@@ -10,33 +10,48 @@
 //! stages (specialization, micro-ops, machine code) need a run of the snippet and come from the
 //! live engine for now.
 
-use cpyviz_model::capture::{Capture, Engine, LaterStages, Warnings, CAPTURE_FORMAT};
+use cpyviz_model::ast::AstNode;
+use cpyviz_model::bytecode::CodeObject;
+use cpyviz_model::capture::{Capture, Engine, StageBuilder};
+use cpyviz_model::error::{PyError, SyntaxWarning};
 use cpyviz_model::source::Source;
+use cpyviz_model::tokens::Token;
 use cpyviz_model::version::PyVersion;
 use cpyviz_syntax::{ast, tokens};
 use std::path::Path;
+use std::sync::Arc;
 
-/// Runs every stage the built-in engine has on `source` for `version`.
-pub fn capture(source: Source, version: PyVersion) -> Capture {
-    let tokens = tokens::tokenize(&source, version);
-    let (ast, parse_warnings) = ast::parse_with_warnings(&source, version);
-    let (bytecode, compile_warnings) = cpyviz_compiler::bytecode_of(&ast, &source, version);
-    Capture {
-        format: CAPTURE_FORMAT,
-        engine: Engine::Builtin,
-        version,
-        source,
-        tokens,
-        ast,
-        warnings: Warnings {
-            parse: parse_warnings,
-            compile: compile_warnings,
-        },
-        later: LaterStages {
-            bytecode: Some(bytecode),
-            ..Default::default()
-        },
+/// The built-in engine's front end, as a capture computes it on demand.
+struct Builtin;
+
+impl StageBuilder for Builtin {
+    fn tokens(&self, source: &Source, version: PyVersion) -> Result<Vec<Token>, PyError> {
+        tokens::tokenize(source, version)
     }
+
+    fn ast(
+        &self,
+        source: &Source,
+        version: PyVersion,
+    ) -> (Result<AstNode, PyError>, Vec<SyntaxWarning>) {
+        ast::parse_with_warnings(source, version)
+    }
+
+    fn bytecode(
+        &self,
+        tree: &Result<AstNode, PyError>,
+        source: &Source,
+        version: PyVersion,
+    ) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>) {
+        cpyviz_compiler::bytecode_of(tree, source, version)
+    }
+}
+
+/// The built-in engine's capture of `source` for `version`: its stages are computed when
+/// first asked for ([`Capture::tokens`], …) or all at once on another thread
+/// ([`Capture::compute_in_background`]).
+pub fn capture(source: Source, version: PyVersion) -> Capture {
+    Capture::lazy(Engine::Builtin, version, source, Arc::new(Builtin))
 }
 
 /// The built-in engine's captures of the file at `path`, one per version profile. Errors are

@@ -92,7 +92,7 @@ pub fn read(path: &Path) -> Result<Vec<Capture>, String> {
 
 fn capture_to_json(c: &Capture) -> Value {
     let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
-    if let (Ok(ast), Some(obj)) = (&c.ast, v.as_object_mut()) {
+    if let (Ok(ast), Some(obj)) = (c.ast(), v.as_object_mut()) {
         obj.insert("ast".into(), json!({ "Ok": ast_to_json(ast) }));
     }
     v
@@ -113,11 +113,22 @@ fn capture_from_json(mut v: Value) -> Result<Capture, String> {
         }
         None => None,
     };
-    let mut capture: Capture = serde_json::from_value(v).map_err(|e| e.to_string())?;
-    if let Some(node) = ast {
-        capture.ast = Ok(node);
-    }
-    capture.source.reindex();
+    let read: Capture = serde_json::from_value(v).map_err(|e| e.to_string())?;
+    let mut source = read.source.clone();
+    source.reindex();
+    let mut capture = Capture::complete(
+        read.engine.clone(),
+        read.version,
+        source,
+        read.tokens().clone(),
+        (
+            ast.map_or_else(|| read.ast().clone(), Ok),
+            read.parse_warnings().to_vec(),
+        ),
+        (read.bytecode().cloned(), read.compile_warnings().to_vec()),
+        read.later.clone(),
+    );
+    capture.format = read.format;
     crate::machine::annotate_capture(&mut capture);
     Ok(capture)
 }
@@ -230,16 +241,15 @@ mod tests {
             AstValue::Const(Constant::Float(f)),
             AstValue::None,
         );
-        Capture {
-            format: CAPTURE_FORMAT,
-            engine: Engine::Builtin,
-            version: PyVersion::V3_15,
-            source: Source::from_text("t.py", "1e999\n"),
-            tokens: Ok(vec![]),
-            ast: Ok(node),
-            warnings: Default::default(),
-            later: Default::default(),
-        }
+        Capture::complete(
+            Engine::Builtin,
+            PyVersion::V3_15,
+            Source::from_text("t.py", "1e999\n"),
+            Ok(vec![]),
+            (Ok(node), Vec::new()),
+            (None, Vec::new()),
+            Default::default(),
+        )
     }
 
     #[test]

@@ -12,9 +12,7 @@
 
 use crate::LiveOptions;
 use cpyviz_model::bytecode::{CacheEntry, CodeObject, ExceptionEntry, Instruction, Positions};
-use cpyviz_model::capture::{
-    Capture, Engine, Interpreter, LaterStages, RunException, RunRecord, CAPTURE_FORMAT,
-};
+use cpyviz_model::capture::{Capture, Engine, Interpreter, LaterStages, RunException, RunRecord};
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::source::{Source, Span};
 use cpyviz_model::uops::{Executor, Uop};
@@ -794,26 +792,25 @@ pub fn from_report(
         jit_enabled: facts.jit.enabled,
         jit_note: facts.jit.note,
     };
-    let mut capture = Capture {
-        format: CAPTURE_FORMAT,
-        engine: Engine::Cpython {
+    let warnings = probe_warnings(&doc);
+    let mut capture = Capture::complete(
+        Engine::Cpython {
             executable: python.display().to_string(),
             version: facts.version,
         },
         version,
         source,
         tokens,
-        ast,
-        warnings: probe_warnings(&doc),
-        later: LaterStages {
-            bytecode,
+        (ast, warnings.parse),
+        (bytecode, warnings.compile),
+        LaterStages {
             specialized,
             executors,
             run,
             interpreter: Some(interpreter),
             machine_code: None,
         },
-    };
+    );
     crate::machine::annotate_capture(&mut capture);
     Ok(capture)
 }

@@ -89,7 +89,7 @@ pub fn dump_file(stage: Stage, path: &str, bytes: &[u8], version: PyVersion) -> 
 pub fn dump_capture(stage: Stage, capture: &Capture) -> DumpOutput {
     let mut out = dump_stage(stage, capture);
     let warnings =
-        cpyviz_model::error::render_warnings(capture.warnings.for_stage(stage), &capture.source);
+        cpyviz_model::error::render_warnings(capture.warnings_for(stage), &capture.source);
     out.stderr.insert_str(0, &warnings);
     out
 }
@@ -97,14 +97,14 @@ pub fn dump_capture(stage: Stage, capture: &Capture) -> DumpOutput {
 fn dump_stage(stage: Stage, capture: &Capture) -> DumpOutput {
     match (stage, capture.status(stage)) {
         (Stage::Tokens, StageStatus::Ready) => DumpOutput::ok(syntax::tokens::dump(
-            capture.tokens.as_ref().unwrap(),
+            capture.tokens().as_ref().unwrap(),
             capture.version,
         )),
         (Stage::Tokens, StageStatus::Failed(e)) => {
             DumpOutput::fail(syntax::tokens::render_error(e))
         }
         (Stage::Ast, StageStatus::Ready) => DumpOutput::ok(syntax::ast::dump(
-            capture.ast.as_ref().unwrap(),
+            capture.ast().as_ref().unwrap(),
             capture.version,
         )),
         (
@@ -129,7 +129,8 @@ fn dump_stage(stage: Stage, capture: &Capture) -> DumpOutput {
             }
         }
         (_, StageStatus::Failed(e)) => DumpOutput::fail(e.render()),
-        (_, StageStatus::NotBuilt | StageStatus::Ready) => DumpOutput {
+        // `status` computes the stage first, so nothing is still computing here.
+        (_, StageStatus::NotBuilt | StageStatus::Ready | StageStatus::Computing) => DumpOutput {
             stdout: String::new(),
             stderr: format!(
                 "cpyviz: the {} stage is not built yet in the {} engine\n",
@@ -148,7 +149,7 @@ fn dump_later(stage: Stage, capture: &Capture) -> DumpOutput {
     let later = &capture.later;
     let py = capture.python_version();
     let body = match stage {
-        Stage::Bytecode => match &later.bytecode {
+        Stage::Bytecode => match capture.bytecode() {
             Some(Ok(code)) => return DumpOutput::ok(cpyviz_model::dis::dis(code, py)),
             _ => String::new(),
         },
@@ -280,7 +281,7 @@ pub fn dump_request(request: &Request, capture: &Capture) -> DumpOutput {
         Request::Ast(options) => {
             let mut out = dump_capture(Stage::Ast, capture);
             if out.code == 0 {
-                if let Ok(tree) = &capture.ast {
+                if let Ok(tree) = capture.ast() {
                     out.stdout = syntax::ast::dump_with(
                         tree,
                         &capture.source,
@@ -344,7 +345,7 @@ fn dump_ast(source: &Source, version: PyVersion, options: &AstOptions) -> DumpOu
 fn dump_bytecode_capture(capture: &Capture, layout: cpyviz_model::dis::DisOptions) -> DumpOutput {
     let mut out = dump_capture(Stage::Bytecode, capture);
     if out.code == 0 && layout.any() {
-        if let Some(Ok(code)) = &capture.later.bytecode {
+        if let Some(Ok(code)) = capture.bytecode() {
             out.stdout = cpyviz_model::dis::dis_with(code, capture.python_version(), layout);
         }
     }

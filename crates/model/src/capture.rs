@@ -9,6 +9,8 @@ use crate::tokens::Token;
 use crate::uops::{Executor, Listing};
 use crate::version::PyVersion;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// The version of the capture file format; bumped on incompatible changes.
 pub const CAPTURE_FORMAT: u32 = 1;
@@ -130,24 +132,154 @@ pub enum StageStatus<'a> {
     Failed(&'a PyError),
     /// The engine does not build this stage (yet).
     NotBuilt,
+    /// The stage is being computed (on another thread); ask again later.
+    Computing,
 }
 
-/// Every stage's result for one snippet.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// How an engine computes the stages of a capture that it leaves to be computed on demand
+/// (the built-in engine's front end). Each is a pure function of the source and the earlier
+/// stages; the capture calls each at most once and keeps the result.
+pub trait StageBuilder: Send + Sync {
+    fn tokens(&self, source: &Source, version: PyVersion) -> Result<Vec<Token>, PyError>;
+    /// The tree, with the tokenizer's and the parser's `SyntaxWarning`s.
+    fn ast(
+        &self,
+        source: &Source,
+        version: PyVersion,
+    ) -> (Result<AstNode, PyError>, Vec<SyntaxWarning>);
+    /// The module's code object from the tree, with the compiler's `SyntaxWarning`s.
+    fn bytecode(
+        &self,
+        ast: &Result<AstNode, PyError>,
+        source: &Source,
+        version: PyVersion,
+    ) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>);
+}
+
+type Parsed = (Result<AstNode, PyError>, Vec<SyntaxWarning>);
+type Compiled = (Option<Result<CodeObject, PyError>>, Vec<SyntaxWarning>);
+
+/// The front-end stages (tokens, AST, bytecode): computed when first asked for, once, by the
+/// engine's [`StageBuilder`] — or given whole by an engine that records them.
+struct FrontEnd {
+    builder: Option<Arc<dyn StageBuilder>>,
+    tokens: OnceLock<Result<Vec<Token>, PyError>>,
+    ast: OnceLock<Parsed>,
+    bytecode: OnceLock<Compiled>,
+    /// Whether a thread computing every stage has been started.
+    background: AtomicBool,
+}
+
+/// Every stage's result for one snippet. Clones share the stages (computed once for all).
+///
+/// The tokens, AST and bytecode of a built-in capture are computed when first asked for:
+/// [`Capture::tokens`] and its siblings compute (and wait); [`Capture::status_now`] and the
+/// `ready_*` getters never wait, and [`Capture::compute_in_background`] computes everything
+/// on another thread, for a viewer that must not block.
+#[derive(Clone)]
 pub struct Capture {
     pub format: u32,
     pub engine: Engine,
     /// The version profile the stages follow.
     pub version: PyVersion,
     pub source: Source,
-    pub tokens: Result<Vec<Token>, PyError>,
-    pub ast: Result<AstNode, PyError>,
-    /// The `SyntaxWarning`s CPython issues for the snippet (none recorded = none issued).
-    #[serde(default)]
-    pub warnings: Warnings,
-    /// The stages after the AST (absent = not built by this engine).
-    #[serde(default)]
+    front: Arc<FrontEnd>,
+    /// The stages after the bytecode (absent = not built by this engine).
     pub later: LaterStages,
+}
+
+/// The front end as a capture file stores it (the format of [`CAPTURE_FORMAT`] 1).
+#[derive(Serialize, Deserialize)]
+struct Record {
+    format: u32,
+    engine: Engine,
+    version: PyVersion,
+    source: Source,
+    tokens: Result<Vec<Token>, PyError>,
+    ast: Result<AstNode, PyError>,
+    #[serde(default)]
+    warnings: Warnings,
+    #[serde(default)]
+    later: RecordLater,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct RecordLater {
+    #[serde(default)]
+    bytecode: Option<Result<CodeObject, PyError>>,
+    #[serde(flatten)]
+    rest: LaterStages,
+}
+
+impl Serialize for Capture {
+    /// Computes every stage first.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Record {
+            format: self.format,
+            engine: self.engine.clone(),
+            version: self.version,
+            source: self.source.clone(),
+            tokens: self.tokens().clone(),
+            ast: self.ast().clone(),
+            warnings: Warnings {
+                parse: self.parse_warnings().to_vec(),
+                compile: self.compile_warnings().to_vec(),
+            },
+            later: RecordLater {
+                bytecode: self.bytecode().cloned(),
+                rest: self.later.clone(),
+            },
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Capture {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let r = Record::deserialize(deserializer)?;
+        let mut c = Capture::complete(
+            r.engine,
+            r.version,
+            r.source,
+            r.tokens,
+            (r.ast, r.warnings.parse),
+            (r.later.bytecode, r.warnings.compile),
+            r.later.rest,
+        );
+        c.format = r.format;
+        Ok(c)
+    }
+}
+
+impl PartialEq for Capture {
+    /// Equal stages (every stage is computed first).
+    fn eq(&self, other: &Capture) -> bool {
+        self.format == other.format
+            && self.engine == other.engine
+            && self.version == other.version
+            && self.source == other.source
+            && self.tokens() == other.tokens()
+            && self.ast() == other.ast()
+            && self.parse_warnings() == other.parse_warnings()
+            && self.bytecode() == other.bytecode()
+            && self.compile_warnings() == other.compile_warnings()
+            && self.later == other.later
+    }
+}
+
+impl std::fmt::Debug for Capture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capture")
+            .field("engine", &self.engine)
+            .field("version", &self.version)
+            .field("source", &self.source.path)
+            .field(
+                "tokens",
+                &self.front.tokens.get().map(|t| t.as_ref().map(Vec::len)),
+            )
+            .field("ast", &self.front.ast.get().map(|a| a.0.is_ok()))
+            .finish_non_exhaustive()
+    }
 }
 
 /// The `SyntaxWarning`s of a snippet, by the step of `compile()` that issues them; CPython
@@ -168,20 +300,25 @@ impl Warnings {
     /// The warnings CPython's tool for `stage` prints: the parser's for `python -m ast`, the
     /// parser's then the compiler's for `python -m dis`, none for the others.
     pub fn for_stage(&self, stage: Stage) -> Vec<&SyntaxWarning> {
-        match stage {
-            Stage::Ast => self.parse.iter().collect(),
-            Stage::Bytecode => self.parse.iter().chain(&self.compile).collect(),
-            _ => Vec::new(),
-        }
+        for_stage(&self.parse, &self.compile, stage)
     }
 }
 
-/// The stages after the AST, each `None` when the engine does not build it.
+fn for_stage<'a>(
+    parse: &'a [SyntaxWarning],
+    compile: &'a [SyntaxWarning],
+    stage: Stage,
+) -> Vec<&'a SyntaxWarning> {
+    match stage {
+        Stage::Ast => parse.iter().collect(),
+        Stage::Bytecode => parse.iter().chain(compile).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The stages after the bytecode, each `None` when the engine does not build it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LaterStages {
-    /// The module's code object (nested code objects inside), as `dis` sees it.
-    #[serde(default)]
-    pub bytecode: Option<Result<CodeObject, PyError>>,
     /// The same code objects after running the snippet, with adaptive (specialized) instructions.
     #[serde(default)]
     pub specialized: Option<Result<CodeObject, PyError>>,
@@ -240,6 +377,169 @@ pub struct Interpreter {
 }
 
 impl Capture {
+    /// A capture whose front-end stages `builder` computes when they are first asked for.
+    pub fn lazy(
+        engine: Engine,
+        version: PyVersion,
+        source: Source,
+        builder: Arc<dyn StageBuilder>,
+    ) -> Capture {
+        Capture {
+            format: CAPTURE_FORMAT,
+            engine,
+            version,
+            source,
+            front: Arc::new(FrontEnd {
+                builder: Some(builder),
+                tokens: OnceLock::new(),
+                ast: OnceLock::new(),
+                bytecode: OnceLock::new(),
+                background: AtomicBool::new(false),
+            }),
+            later: LaterStages::default(),
+        }
+    }
+
+    /// A capture of stages an engine recorded whole (a live run, a capture file). `bytecode`
+    /// is `None` when the engine did not build that stage.
+    pub fn complete(
+        engine: Engine,
+        version: PyVersion,
+        source: Source,
+        tokens: Result<Vec<Token>, PyError>,
+        ast: (Result<AstNode, PyError>, Vec<SyntaxWarning>),
+        bytecode: (Option<Result<CodeObject, PyError>>, Vec<SyntaxWarning>),
+        later: LaterStages,
+    ) -> Capture {
+        Capture {
+            format: CAPTURE_FORMAT,
+            engine,
+            version,
+            source,
+            front: Arc::new(FrontEnd {
+                builder: None,
+                tokens: OnceLock::from(tokens),
+                ast: OnceLock::from(ast),
+                bytecode: OnceLock::from(bytecode),
+                background: AtomicBool::new(true),
+            }),
+            later,
+        }
+    }
+
+    /// The *tokens* stage (computed now if it has not been).
+    pub fn tokens(&self) -> &Result<Vec<Token>, PyError> {
+        self.front.tokens.get_or_init(|| match &self.front.builder {
+            Some(b) => b.tokens(&self.source, self.version),
+            None => Err(not_recorded("tokens")),
+        })
+    }
+
+    fn parsed(&self) -> &Parsed {
+        self.front.ast.get_or_init(|| match &self.front.builder {
+            Some(b) => b.ast(&self.source, self.version),
+            None => (Err(not_recorded("AST")), Vec::new()),
+        })
+    }
+
+    fn compiled(&self) -> &Compiled {
+        self.front
+            .bytecode
+            .get_or_init(|| match &self.front.builder {
+                Some(b) => {
+                    let (code, warnings) = b.bytecode(&self.parsed().0, &self.source, self.version);
+                    (Some(code), warnings)
+                }
+                None => (None, Vec::new()),
+            })
+    }
+
+    /// The *AST* stage (computed now if it has not been).
+    pub fn ast(&self) -> &Result<AstNode, PyError> {
+        &self.parsed().0
+    }
+
+    /// The tokenizer's and the parser's `SyntaxWarning`s (`python -m ast` prints these).
+    pub fn parse_warnings(&self) -> &[SyntaxWarning] {
+        &self.parsed().1
+    }
+
+    /// The *bytecode* stage, `None` when the engine does not build it (computed now if it has
+    /// not been).
+    pub fn bytecode(&self) -> Option<&Result<CodeObject, PyError>> {
+        self.compiled().0.as_ref()
+    }
+
+    /// The compiler's `SyntaxWarning`s (`python -m dis` prints these after the parser's).
+    pub fn compile_warnings(&self) -> &[SyntaxWarning] {
+        &self.compiled().1
+    }
+
+    /// The tokens, if they are computed (never waits).
+    pub fn ready_tokens(&self) -> Option<&Result<Vec<Token>, PyError>> {
+        self.front.tokens.get()
+    }
+
+    /// The AST, if it is computed (never waits).
+    pub fn ready_ast(&self) -> Option<&Result<AstNode, PyError>> {
+        self.front.ast.get().map(|p| &p.0)
+    }
+
+    /// The bytecode, if it is computed (never waits; `Some(None)`: the engine does not build it).
+    pub fn ready_bytecode(&self) -> Option<Option<&Result<CodeObject, PyError>>> {
+        self.front.bytecode.get().map(|c| c.0.as_ref())
+    }
+
+    /// [`Capture::warnings_for`], of the stages computed so far (never waits).
+    pub fn ready_warnings_for(&self, stage: Stage) -> Vec<&SyntaxWarning> {
+        let parse = self.front.ast.get().map_or(&[][..], |p| &p.1);
+        let compile = self.front.bytecode.get().map_or(&[][..], |c| &c.1);
+        for_stage(parse, compile, stage)
+    }
+
+    /// Whether `stage` is computed (stages after the bytecode always are).
+    pub fn is_ready(&self, stage: Stage) -> bool {
+        match stage {
+            Stage::Tokens => self.front.tokens.get().is_some(),
+            Stage::Ast => self.front.ast.get().is_some(),
+            Stage::Bytecode => self.front.bytecode.get().is_some(),
+            _ => true,
+        }
+    }
+
+    /// Whether every stage is computed.
+    pub fn is_complete(&self) -> bool {
+        Stage::all().all(|s| self.is_ready(s))
+    }
+
+    /// Computes every stage not computed yet on another thread (once per capture; later calls
+    /// do nothing). The `ready_*` getters and [`Capture::status_now`] tell when each is done.
+    pub fn compute_in_background(&self) {
+        if self.is_complete() || self.front.background.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let me = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("cpyviz-stages".into())
+            .spawn(move || me.compute_all());
+        if spawned.is_err() {
+            // No thread to be had: the stages are computed when first asked for instead.
+            self.front.background.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// Computes every stage now (and waits).
+    pub fn compute_all(&self) {
+        self.tokens();
+        self.compiled();
+    }
+
+    /// The `SyntaxWarning`s CPython's tool for `stage` prints: the parser's for `python -m
+    /// ast`, the parser's then the compiler's for `python -m dis`, none for the others.
+    pub fn warnings_for(&self, stage: Stage) -> Vec<&SyntaxWarning> {
+        for_stage(self.parse_warnings(), self.compile_warnings(), stage)
+    }
+
     /// The CPython version the capture shows, as `3.14`: the live interpreter's own version when
     /// there is one (a 3.12 or 3.13 run is modelled with the nearest profile, but it is still a
     /// 3.12 or 3.13 run), else the profile's.
@@ -273,21 +573,33 @@ impl Capture {
             .unwrap_or(false)
     }
 
+    /// What the capture has for `stage`, computing it first if needed.
     pub fn status(&self, stage: Stage) -> StageStatus<'_> {
-        fn of<T>(r: &Result<T, PyError>) -> StageStatus<'_> {
-            match r {
-                Ok(_) => StageStatus::Ready,
-                Err(e) => StageStatus::Failed(e),
-            }
-        }
         match stage {
-            Stage::Tokens => of(&self.tokens),
-            Stage::Ast => of(&self.ast),
-            Stage::Bytecode => self
-                .later
-                .bytecode
-                .as_ref()
-                .map_or(StageStatus::NotBuilt, of),
+            Stage::Tokens => of(self.tokens()),
+            Stage::Ast => of(self.ast()),
+            Stage::Bytecode => self.bytecode().map_or(StageStatus::NotBuilt, of),
+            _ => self.later_status(stage),
+        }
+    }
+
+    /// What the capture has for `stage` now: [`StageStatus::Computing`] for a stage not
+    /// computed yet (never waits).
+    pub fn status_now(&self, stage: Stage) -> StageStatus<'_> {
+        match stage {
+            Stage::Tokens => self.ready_tokens().map_or(StageStatus::Computing, of),
+            Stage::Ast => self.ready_ast().map_or(StageStatus::Computing, of),
+            Stage::Bytecode => match self.ready_bytecode() {
+                None => StageStatus::Computing,
+                Some(None) => StageStatus::NotBuilt,
+                Some(Some(r)) => of(r),
+            },
+            _ => self.later_status(stage),
+        }
+    }
+
+    fn later_status(&self, stage: Stage) -> StageStatus<'_> {
+        match stage {
             Stage::Specialized => self
                 .later
                 .specialized
@@ -306,4 +618,20 @@ impl Capture {
             _ => StageStatus::NotBuilt,
         }
     }
+}
+
+fn of<T>(r: &Result<T, PyError>) -> StageStatus<'_> {
+    match r {
+        Ok(_) => StageStatus::Ready,
+        Err(e) => StageStatus::Failed(e),
+    }
+}
+
+/// The error of a recorded capture that lacks a front-end stage (never written by cpyviz).
+fn not_recorded(stage: &str) -> PyError {
+    PyError::new(
+        crate::error::PyErrorKind::Unsupported,
+        format!("the capture does not record the {stage} stage"),
+        "",
+    )
 }

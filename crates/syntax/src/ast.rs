@@ -384,9 +384,7 @@ fn parse_module(
             if let Some(tc) = conv.type_comments.iter().find(|c| !c.claimed) {
                 return Err(ParseFailure::StrayTypeComment(tc.value));
             }
-            if let Some(AstValue::List(items)) = t.field_mut("type_ignores") {
-                *items = ignores;
-            }
+            t.fields[Module::TYPE_IGNORES] = AstValue::List(ignores);
             if dump::format_depth(&t) >= dump::RECURSION_LIMIT_DEPTH {
                 return Err(ParseFailure::Convert(convert::ConvertError::TooDeep(
                     Default::default(),

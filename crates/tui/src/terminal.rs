@@ -42,7 +42,12 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
     while !app.quit {
         let size = terminal.size()?;
         app.size = (size.width, size.height);
+        app.tick();
         terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
+        // While stages are computed on another thread, wake up now and then to show them.
+        if app.computing() && !event::poll(std::time::Duration::from_millis(100))? {
+            continue;
+        }
         let action = match event::read()? {
             Event::Key(key) if key.kind != KeyEventKind::Release => action_for_key(key),
             Event::Mouse(m) => match m.kind {

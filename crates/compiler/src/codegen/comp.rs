@@ -12,7 +12,7 @@ use crate::ir::{ConstValue, Label, Loc};
 use crate::op::Op;
 use crate::symtable::{flags, NameScope, Scope, Symbol};
 use cpyviz_model::version::PyVersion;
-use cpyviz_syntax::ast::AstNode;
+use cpyviz_syntax::ast::{AstNode, Comprehension, Expr, NodeKind, Nodes, Starred};
 
 /// `COMP_*`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,16 +41,27 @@ struct InlineState {
 impl<'a> Compiler<'a> {
     /// `ListComp`, `SetComp`, `DictComp`, `GeneratorExp`.
     pub fn comprehension(&mut self, e: &'a AstNode) -> R {
-        let (kind, name, elt, val) = match e.kind.name() {
-            "GeneratorExp" => (CompKind::GenExp, "<genexpr>", e.node("elt"), None),
-            "ListComp" => (CompKind::List, "<listcomp>", e.node("elt"), None),
-            "SetComp" => (CompKind::Set, "<setcomp>", e.node("elt"), None),
-            _ => (CompKind::Dict, "<dictcomp>", e.node("key"), e.node("value")),
+        let (kind, name, elt, val, generators) = match Expr::cast(e) {
+            Some(Expr::GeneratorExp(g)) => {
+                (CompKind::GenExp, "<genexpr>", g.elt(), None, g.generators())
+            }
+            Some(Expr::ListComp(l)) => {
+                (CompKind::List, "<listcomp>", l.elt(), None, l.generators())
+            }
+            Some(Expr::SetComp(s)) => (CompKind::Set, "<setcomp>", s.elt(), None, s.generators()),
+            Some(Expr::DictComp(d)) => (
+                CompKind::Dict,
+                "<dictcomp>",
+                d.key(),
+                d.value(),
+                d.generators(),
+            ),
+            _ => {
+                let what = format!("the `{}` comprehension", e.kind.name());
+                return Err(self.unsupported(&what, e));
+            }
         };
-        let Some(elt) = elt else {
-            return Err(self.unsupported("a comprehension without an element", e));
-        };
-        let generators: Vec<&'a AstNode> = e.nodes("generators").collect();
+        let generators: Vec<Comprehension<'a>> = generators.iter().map(Comprehension).collect();
         if generators.is_empty() {
             return Err(self.unsupported("a comprehension without `for`", e));
         }
@@ -63,7 +74,7 @@ impl<'a> Compiler<'a> {
         e: &'a AstNode,
         kind: CompKind,
         name: &str,
-        generators: &[&'a AstNode],
+        generators: &[Comprehension<'a>],
         elt: &'a AstNode,
         val: Option<&'a AstNode>,
     ) -> R {
@@ -74,10 +85,8 @@ impl<'a> Compiler<'a> {
         let loc = self.loc(e);
         let v315 = self.version >= PyVersion::V3_15;
         let outermost = generators[0];
-        let Some(outer_iter) = outermost.node("iter") else {
-            return Err(self.unsupported("a comprehension without an iterable", e));
-        };
-        let outer_async = outermost.int("is_async").unwrap_or(0) != 0;
+        let outer_iter = outermost.iter();
+        let outer_async = outermost.is_async() != 0;
         let mut state = InlineState::default();
         if is_inlined {
             self.visit_expr(outer_iter)?;
@@ -152,7 +161,7 @@ impl<'a> Compiler<'a> {
     fn comprehension_generator(
         &mut self,
         loc: Loc,
-        generators: &[&'a AstNode],
+        generators: &[Comprehension<'a>],
         gen_index: usize,
         depth: u32,
         elt: &'a AstNode,
@@ -161,7 +170,7 @@ impl<'a> Compiler<'a> {
         iter_on_stack: bool,
     ) -> R {
         let gen = generators[gen_index];
-        if gen.int("is_async").unwrap_or(0) != 0 {
+        if gen.is_async() != 0 {
             self.async_comprehension_generator(
                 loc,
                 generators,
@@ -191,7 +200,7 @@ impl<'a> Compiler<'a> {
     fn sync_comprehension_generator(
         &mut self,
         loc: Loc,
-        generators: &[&'a AstNode],
+        generators: &[Comprehension<'a>],
         gen_index: usize,
         mut depth: u32,
         elt: &'a AstNode,
@@ -204,21 +213,21 @@ impl<'a> Compiler<'a> {
         let if_cleanup = self.new_label();
         let anchor = self.new_label();
         let gen = generators[gen_index];
-        let Some(iter) = gen.node("iter") else {
-            return Err(self.unsupported("a comprehension without an iterable", gen));
-        };
+        let iter = gen.iter();
         let iter_loc = self.loc(iter);
         if !iter_on_stack {
             if gen_index == 0 {
                 self.emit_arg(Op::LOAD_FAST, 0, loc);
             } else {
                 // `for y in [f(x)]`: bind the single element without iterating.
-                let elts: Vec<&'a AstNode> = if iter.is("List") || iter.is("Tuple") {
-                    iter.nodes("elts").collect()
-                } else {
-                    Vec::new()
-                };
-                if elts.len() == 1 && !elts[0].is("Starred") {
+                let elts: Vec<&'a AstNode> = match Expr::of(iter) {
+                    Expr::List(l) => l.elts(),
+                    Expr::Tuple(t) => t.elts(),
+                    _ => Nodes::default(),
+                }
+                .iter()
+                .collect();
+                if elts.len() == 1 && elts[0].kind != NodeKind::Starred {
                     self.visit_expr(elts[0])?;
                     start = None;
                 }
@@ -243,10 +252,8 @@ impl<'a> Compiler<'a> {
             self.use_label(start);
             self.emit_jump(Op::FOR_ITER, anchor, iter_loc);
         }
-        if let Some(target) = gen.node("target") {
-            self.visit_expr(target)?;
-        }
-        for cond in gen.nodes("ifs") {
+        self.visit_expr(gen.target())?;
+        for cond in gen.ifs() {
             self.jump_if(cond, if_cleanup, false)?;
         }
         let next = gen_index + 1;
@@ -278,11 +285,7 @@ impl<'a> Compiler<'a> {
     ) -> R<Loc> {
         let mut elt_loc = self.loc(elt);
         // PEP 798 (3.15): `*x` / `**d` as the element unpacks it into the result.
-        let starred = if elt.is("Starred") {
-            elt.node("value")
-        } else {
-            None
-        };
+        let starred = Starred::cast(elt).map(|s| s.value());
         match (kind, starred) {
             (CompKind::GenExp, Some(value)) => {
                 // `yield from` without the delegation: a loop yielding each item.
@@ -337,7 +340,7 @@ impl<'a> Compiler<'a> {
     fn async_comprehension_generator(
         &mut self,
         loc: Loc,
-        generators: &[&'a AstNode],
+        generators: &[Comprehension<'a>],
         gen_index: usize,
         mut depth: u32,
         elt: &'a AstNode,
@@ -351,9 +354,7 @@ impl<'a> Compiler<'a> {
         let except = self.new_label();
         let if_cleanup = self.new_label();
         let gen = generators[gen_index];
-        let Some(iter) = gen.node("iter") else {
-            return Err(self.unsupported("a comprehension without an iterable", gen));
-        };
+        let iter = gen.iter();
         let iter_loc = self.loc(iter);
         if !iter_on_stack {
             if gen_index == 0 {
@@ -385,10 +386,8 @@ impl<'a> Compiler<'a> {
         self.use_label(send);
         self.add_yield_from(loc, true);
         self.emit(Op::POP_BLOCK, loc);
-        if let Some(target) = gen.node("target") {
-            self.visit_expr(target)?;
-        }
-        for cond in gen.nodes("ifs") {
+        self.visit_expr(gen.target())?;
+        for cond in gen.ifs() {
             self.jump_if(cond, if_cleanup, false)?;
         }
         depth += 1;
@@ -533,28 +532,25 @@ impl<'a> Compiler<'a> {
     /// `Yield`, `YieldFrom`, `Await`.
     pub fn yield_or_await(&mut self, e: &'a AstNode) -> R {
         let loc = self.loc(e);
-        let value = e.node("value");
-        match e.kind.name() {
-            "Yield" => {
+        match Expr::cast(e) {
+            Some(Expr::Yield(y)) => {
                 if !self.ste().is_function_like() {
                     return Err(self.error(loc, "'yield' outside function"));
                 }
-                match value {
+                match y.value() {
                     Some(v) => self.visit_expr(v)?,
                     None => self.load_const(ConstValue::None, loc),
                 }
                 self.addop_yield(loc);
             }
-            "YieldFrom" => {
+            Some(Expr::YieldFrom(y)) => {
                 if !self.ste().is_function_like() {
                     return Err(self.error(loc, "'yield from' outside function"));
                 }
                 if self.u().scope_type == ScopeType::AsyncFunction {
                     return Err(self.error(loc, "'yield from' inside async function"));
                 }
-                if let Some(v) = value {
-                    self.visit_expr(v)?;
-                }
+                self.visit_expr(y.value())?;
                 if self.version >= PyVersion::V3_15 {
                     self.emit_arg(Op::GET_ITER, 1, loc);
                 } else {
@@ -563,7 +559,7 @@ impl<'a> Compiler<'a> {
                 self.load_const(ConstValue::None, loc);
                 self.add_yield_from(loc, false);
             }
-            _ => {
+            Some(Expr::Await(a)) => {
                 if !self.ste().is_function_like() {
                     return Err(self.error(loc, "'await' outside function"));
                 }
@@ -573,11 +569,13 @@ impl<'a> Compiler<'a> {
                 ) {
                     return Err(self.error(loc, "'await' outside async function"));
                 }
-                if let Some(v) = value {
-                    self.visit_expr(v)?;
-                }
+                self.visit_expr(a.value())?;
                 self.emit_arg(Op::GET_AWAITABLE, 0, loc);
                 self.await_sent_value(loc);
+            }
+            _ => {
+                let what = format!("the `{}` expression", e.kind.name());
+                return Err(self.unsupported(&what, e));
             }
         }
         Ok(())

@@ -13,7 +13,12 @@ use crate::op::Op;
 use crate::symtable::NameScope;
 use cpyviz_model::pystr::PyStr;
 use cpyviz_model::version::PyVersion;
-use cpyviz_syntax::ast::{preprocess, AstNode, AstValue, Constant};
+use cpyviz_syntax::ast::{
+    preprocess, AstNode, AstValue, Attribute, AugAssign, BinOp, BoolOp, BoolOperator, Call,
+    CmpOperator, Compare, Constant, Dict, Expr, FormattedValue, IfExp, Interpolation, JoinedStr,
+    Keyword, Name, NodeKind, Nodes, Operator, Slice, Starred, Subscript, TemplateStr, Tuple,
+    UnaryOp, UnaryOperator,
+};
 use num_bigint::BigInt;
 
 /// `_PY_STACK_USE_GUIDELINE`: displays and calls with more items than this are built
@@ -148,47 +153,48 @@ impl<'a> Compiler<'a> {
     /// `codegen_visit_expr`.
     pub fn visit_expr(&mut self, e: &'a AstNode) -> R {
         let loc = self.loc(e);
-        match e.kind.name() {
-            "NamedExpr" => {
-                let (Some(target), Some(value)) = (e.node("target"), e.node("value")) else {
-                    return Err(self.unsupported("this assignment expression", e));
-                };
-                self.visit_expr(value)?;
+        let Some(expr) = Expr::cast(e) else {
+            return Err(self.unsupported(&format!("the `{}` expression", e.kind.name()), e));
+        };
+        match expr {
+            Expr::NamedExpr(n) => {
+                self.visit_expr(n.value())?;
                 self.emit_arg(Op::COPY, 1, loc);
-                self.visit_expr(target)
+                self.visit_expr(n.target())
             }
-            "BoolOp" => self.boolop(e),
-            "BinOp" => self.binop(e),
-            "UnaryOp" => self.unaryop(e),
-            "Lambda" => self.lambda(e),
-            "IfExp" => self.ifexp(e),
-            "Dict" => self.dict(e),
-            "Set" => self.starunpack(loc, e.list("elts"), None, 0, SET),
-            "ListComp" | "SetComp" | "DictComp" | "GeneratorExp" => self.comprehension(e),
-            "Yield" | "YieldFrom" | "Await" => self.yield_or_await(e),
-            "Compare" => self.compare(e),
-            "Call" => self.call(e),
-            "Constant" => {
-                let value = e.constant().map(const_value).unwrap_or(ConstValue::None);
-                self.load_const(value, loc);
+            Expr::BoolOp(b) => self.boolop(b),
+            Expr::BinOp(b) => self.binop(b),
+            Expr::UnaryOp(u) => self.unaryop(u),
+            Expr::Lambda(_) => self.lambda(e),
+            Expr::IfExp(i) => self.ifexp(i),
+            Expr::Dict(d) => self.dict(d),
+            Expr::Set(s) => self.starunpack(loc, s.elts(), None, 0, SET),
+            Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::GeneratorExp(_) => {
+                self.comprehension(e)
+            }
+            Expr::Yield(_) | Expr::YieldFrom(_) | Expr::Await(_) => self.yield_or_await(e),
+            Expr::Compare(c) => self.compare(c),
+            Expr::Call(c) => self.call(c),
+            Expr::Constant(c) => {
+                self.load_const(const_value(c.value()), loc);
                 Ok(())
             }
-            "JoinedStr" => self.joined_str(e),
-            "TemplateStr" => self.template_str(e),
-            "FormattedValue" => self.formatted_value(e),
-            "Interpolation" => self.interpolation(e),
-            "Attribute" => self.attribute(e),
-            "Subscript" => self.subscript(e),
-            "Starred" => {
+            Expr::JoinedStr(j) => self.joined_str(j),
+            Expr::TemplateStr(t) => self.template_str(t),
+            Expr::FormattedValue(f) => self.formatted_value(f),
+            Expr::Interpolation(i) => self.interpolation(i),
+            Expr::Attribute(a) => self.attribute(a),
+            Expr::Subscript(s) => self.subscript(s),
+            Expr::Starred(_) => {
                 if Ctx::of(e) == Ctx::Store {
                     Err(self.error(loc, "starred assignment target must be in a list or tuple"))
                 } else {
                     Err(self.error(loc, "can't use starred expression here"))
                 }
             }
-            "Slice" => self.slice(e),
-            "Name" => {
-                let id = e.str("id").unwrap_or("");
+            Expr::Slice(s) => self.slice(s),
+            Expr::Name(n) => {
+                let id = n.id();
                 let ctx = Ctx::of(e);
                 if ctx == Ctx::Load && id == "__debug__" {
                     self.load_const(ConstValue::Bool(true), loc);
@@ -196,9 +202,8 @@ impl<'a> Compiler<'a> {
                 }
                 self.nameop(id, ctx, loc)
             }
-            "List" => self.list_or_tuple(e, LIST),
-            "Tuple" => self.list_or_tuple(e, TUPLE),
-            other => Err(self.unsupported(&format!("the `{other}` expression"), e)),
+            Expr::List(l) => self.list_or_tuple(e, l.elts(), LIST),
+            Expr::Tuple(t) => self.list_or_tuple(e, t.elts(), TUPLE),
         }
     }
 
@@ -213,22 +218,21 @@ impl<'a> Compiler<'a> {
     // ----- operators ---------------------------------------------------------------------------
 
     /// `addop_binary`: `BINARY_OP` with the `NB_*` (or `NB_INPLACE_*`) oparg of operator `op`.
-    pub fn add_binary(&mut self, op: &AstNode, inplace: bool, loc: Loc) -> R {
-        let base = match op.kind.name() {
-            "Add" => "ADD",
-            "Sub" => "SUBTRACT",
-            "Mult" => "MULTIPLY",
-            "MatMult" => "MATRIX_MULTIPLY",
-            "Div" => "TRUE_DIVIDE",
-            "Mod" => "REMAINDER",
-            "Pow" => "POWER",
-            "LShift" => "LSHIFT",
-            "RShift" => "RSHIFT",
-            "BitOr" => "OR",
-            "BitXor" => "XOR",
-            "BitAnd" => "AND",
-            "FloorDiv" => "FLOOR_DIVIDE",
-            other => return Err(self.unsupported(&format!("the `{other}` operator"), op)),
+    pub fn add_binary(&mut self, op: Operator, inplace: bool, loc: Loc) -> R {
+        let base = match op {
+            Operator::Add => "ADD",
+            Operator::Sub => "SUBTRACT",
+            Operator::Mult => "MULTIPLY",
+            Operator::MatMult => "MATRIX_MULTIPLY",
+            Operator::Div => "TRUE_DIVIDE",
+            Operator::Mod => "REMAINDER",
+            Operator::Pow => "POWER",
+            Operator::LShift => "LSHIFT",
+            Operator::RShift => "RSHIFT",
+            Operator::BitOr => "OR",
+            Operator::BitXor => "XOR",
+            Operator::BitAnd => "AND",
+            Operator::FloorDiv => "FLOOR_DIVIDE",
         };
         let name = if inplace {
             format!("NB_INPLACE_{base}")
@@ -240,55 +244,46 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn binop(&mut self, e: &'a AstNode) -> R {
-        let (Some(left), Some(right), Some(op)) = (e.node("left"), e.node("right"), e.node("op"))
-        else {
-            return Err(self.unsupported("this binary operation", e));
-        };
-        if let Some(parts) = preprocess::percent_format(e) {
+    fn binop(&mut self, b: BinOp<'a>) -> R {
+        let loc = self.loc(b.0);
+        if let Some(parts) = preprocess::percent_format(b.0) {
             let parts: Vec<Part<'a>> = parts.into_iter().map(Part::from).collect();
-            return self.joined_parts(self.loc(e), &parts);
+            return self.joined_parts(loc, &parts);
         }
-        let loc = self.loc(e);
-        self.visit_expr(left)?;
-        self.visit_expr(right)?;
-        self.add_binary(op, false, loc)
+        self.visit_expr(b.left())?;
+        self.visit_expr(b.right())?;
+        self.add_binary(b.op(), false, loc)
     }
 
-    fn unaryop(&mut self, e: &'a AstNode) -> R {
-        let (Some(operand), Some(op)) = (e.node("operand"), e.node("op")) else {
-            return Err(self.unsupported("this unary operation", e));
-        };
-        let loc = self.loc(e);
-        self.visit_expr(operand)?;
-        match op.kind.name() {
-            "UAdd" => {
+    fn unaryop(&mut self, u: UnaryOp<'a>) -> R {
+        let loc = self.loc(u.0);
+        self.visit_expr(u.operand())?;
+        match u.op() {
+            UnaryOperator::UAdd => {
                 let arg = self.intrinsic1_oparg("INTRINSIC_UNARY_POSITIVE")?;
                 self.emit_arg(Op::CALL_INTRINSIC_1, arg, loc);
             }
-            "Not" => {
+            UnaryOperator::Not => {
                 self.emit(Op::TO_BOOL, loc);
                 self.emit(Op::UNARY_NOT, loc);
             }
-            "Invert" => self.emit(Op::UNARY_INVERT, loc),
-            "USub" => self.emit(Op::UNARY_NEGATIVE, loc),
-            other => return Err(self.unsupported(&format!("the `{other}` operator"), op)),
+            UnaryOperator::Invert => self.emit(Op::UNARY_INVERT, loc),
+            UnaryOperator::USub => self.emit(Op::UNARY_NEGATIVE, loc),
         }
         Ok(())
     }
 
     /// `codegen_boolop`: `and`/`or` keeping the deciding value (`JUMP_IF_FALSE`/`TRUE`).
-    fn boolop(&mut self, e: &'a AstNode) -> R {
-        let loc = self.loc(e);
-        let jump = if e.node("op").is_some_and(|o| o.is("And")) {
-            Op::JUMP_IF_FALSE
-        } else {
-            Op::JUMP_IF_TRUE
+    fn boolop(&mut self, b: BoolOp<'a>) -> R {
+        let loc = self.loc(b.0);
+        let jump = match b.op() {
+            BoolOperator::And => Op::JUMP_IF_FALSE,
+            BoolOperator::Or => Op::JUMP_IF_TRUE,
         };
         let end = self.new_label();
-        let values: Vec<&'a AstNode> = e.nodes("values").collect();
+        let values: Vec<&'a AstNode> = b.values().iter().collect();
         let Some((last, rest)) = values.split_last() else {
-            return Err(self.unsupported("an empty boolean operation", e));
+            return Err(self.unsupported("an empty boolean operation", b.0));
         };
         for v in rest {
             self.visit_expr(v)?;
@@ -303,18 +298,15 @@ impl<'a> Compiler<'a> {
     // ----- comparisons and conditional jumps ---------------------------------------------------
 
     /// `codegen_compare`: a comparison, chained ones keeping the middle operand.
-    fn compare(&mut self, e: &'a AstNode) -> R {
-        let loc = self.loc(e);
-        let ops: Vec<&'a AstNode> = e.nodes("ops").collect();
-        let comparators: Vec<&'a AstNode> = e.nodes("comparators").collect();
-        let Some(left) = e.node("left") else {
-            return Err(self.unsupported("this comparison", e));
-        };
+    fn compare(&mut self, c: Compare<'a>) -> R {
+        let loc = self.loc(c.0);
+        let ops: Vec<CmpOperator> = c.ops().collect();
+        let comparators: Vec<&'a AstNode> = c.comparators().iter().collect();
         if ops.is_empty() || ops.len() != comparators.len() {
-            return Err(self.unsupported("this comparison", e));
+            return Err(self.unsupported("this comparison", c.0));
         }
-        self.check_compare(e);
-        self.visit_expr(left)?;
+        self.check_compare(c);
+        self.visit_expr(c.left())?;
         let n = ops.len() - 1;
         if n == 0 {
             self.visit_expr(comparators[0])?;
@@ -345,16 +337,14 @@ impl<'a> Compiler<'a> {
     /// `codegen_jump_if`: evaluates `e` for its truth and jumps to `label` when it is `cond`,
     /// short-circuiting `not`, `and`/`or`, conditional expressions and chained comparisons.
     pub fn jump_if(&mut self, e: &'a AstNode, label: Label, cond: bool) -> R {
-        match e.kind.name() {
-            "UnaryOp" if e.node("op").is_some_and(|o| o.is("Not")) => {
-                if let Some(operand) = e.node("operand") {
-                    return self.jump_if(operand, label, !cond);
-                }
+        match Expr::cast(e) {
+            Some(Expr::UnaryOp(u)) if u.op() == UnaryOperator::Not => {
+                return self.jump_if(u.operand(), label, !cond);
             }
-            "BoolOp" => {
-                let values: Vec<&'a AstNode> = e.nodes("values").collect();
+            Some(Expr::BoolOp(b)) => {
+                let values: Vec<&'a AstNode> = b.values().iter().collect();
                 if let Some((last, rest)) = values.split_last() {
-                    let is_or = e.node("op").is_some_and(|o| o.is("Or"));
+                    let is_or = b.op() == BoolOperator::Or;
                     let next2 = if is_or != cond {
                         self.new_label()
                     } else {
@@ -370,32 +360,26 @@ impl<'a> Compiler<'a> {
                     return Ok(());
                 }
             }
-            "IfExp" => {
-                if let (Some(test), Some(body), Some(orelse)) =
-                    (e.node("test"), e.node("body"), e.node("orelse"))
-                {
-                    let end = self.new_label();
-                    let next2 = self.new_label();
-                    self.jump_if(test, next2, false)?;
-                    self.jump_if(body, label, cond)?;
-                    self.emit_jump(Op::JUMP_NO_INTERRUPT, end, Loc::NONE);
-                    self.use_label(next2);
-                    self.jump_if(orelse, label, cond)?;
-                    self.use_label(end);
-                    return Ok(());
-                }
+            Some(Expr::IfExp(i)) => {
+                let end = self.new_label();
+                let next2 = self.new_label();
+                self.jump_if(i.test(), next2, false)?;
+                self.jump_if(i.body(), label, cond)?;
+                self.emit_jump(Op::JUMP_NO_INTERRUPT, end, Loc::NONE);
+                self.use_label(next2);
+                self.jump_if(i.orelse(), label, cond)?;
+                self.use_label(end);
+                return Ok(());
             }
-            "Compare" => {
-                let ops: Vec<&'a AstNode> = e.nodes("ops").collect();
-                let comparators: Vec<&'a AstNode> = e.nodes("comparators").collect();
+            Some(Expr::Compare(c)) => {
+                let ops: Vec<CmpOperator> = c.ops().collect();
+                let comparators: Vec<&'a AstNode> = c.comparators().iter().collect();
                 if ops.len() > 1 && ops.len() == comparators.len() {
-                    self.check_compare(e);
+                    self.check_compare(c);
                     let loc = self.loc(e);
                     let n = ops.len() - 1;
                     let cleanup = self.new_label();
-                    if let Some(left) = e.node("left") {
-                        self.visit_expr(left)?;
-                    }
+                    self.visit_expr(c.left())?;
                     for i in 0..n {
                         self.visit_expr(comparators[i])?;
                         self.emit_arg(Op::SWAP, 2, loc);
@@ -441,7 +425,7 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_addcompare`: one comparison operator (`COMPARE_OP` with the comparison in the
     /// top bits and its mask in the low four, `IS_OP`, `CONTAINS_OP`).
-    pub fn add_compare(&mut self, op: &AstNode, loc: Loc) -> R {
+    pub fn add_compare(&mut self, op: CmpOperator, loc: Loc) -> R {
         // Rich comparison numbers (Py_LT..Py_GE) and the masks of `pycore_code.h`.
         const LT: u32 = 0;
         const LE: u32 = 1;
@@ -454,41 +438,35 @@ impl<'a> Compiler<'a> {
         const MASK_EQ: u32 = 8;
         const MASK_UNORDERED: u32 = 1;
         const MASK_NE: u32 = MASK_UNORDERED | MASK_LT | MASK_GT;
-        let (cmp, mask) = match op.kind.name() {
-            "Eq" => (EQ, MASK_EQ),
-            "NotEq" => (NE, MASK_NE),
-            "Lt" => (LT, MASK_LT),
-            "LtE" => (LE, MASK_LT | MASK_EQ),
-            "Gt" => (GT, MASK_GT),
-            "GtE" => (GE, MASK_GT | MASK_EQ),
-            "Is" | "IsNot" => {
-                self.emit_arg(Op::IS_OP, u32::from(op.is("IsNot")), loc);
+        let (cmp, mask) = match op {
+            CmpOperator::Eq => (EQ, MASK_EQ),
+            CmpOperator::NotEq => (NE, MASK_NE),
+            CmpOperator::Lt => (LT, MASK_LT),
+            CmpOperator::LtE => (LE, MASK_LT | MASK_EQ),
+            CmpOperator::Gt => (GT, MASK_GT),
+            CmpOperator::GtE => (GE, MASK_GT | MASK_EQ),
+            CmpOperator::Is | CmpOperator::IsNot => {
+                self.emit_arg(Op::IS_OP, u32::from(op == CmpOperator::IsNot), loc);
                 return Ok(());
             }
-            "In" | "NotIn" => {
-                self.emit_arg(Op::CONTAINS_OP, u32::from(op.is("NotIn")), loc);
+            CmpOperator::In | CmpOperator::NotIn => {
+                self.emit_arg(Op::CONTAINS_OP, u32::from(op == CmpOperator::NotIn), loc);
                 return Ok(());
             }
-            other => return Err(self.unsupported(&format!("the `{other}` comparison"), op)),
         };
         self.emit_arg(Op::COMPARE_OP, (cmp << 5) | mask, loc);
         Ok(())
     }
 
     /// `codegen_ifexp`.
-    fn ifexp(&mut self, e: &'a AstNode) -> R {
-        let (Some(test), Some(body), Some(orelse)) =
-            (e.node("test"), e.node("body"), e.node("orelse"))
-        else {
-            return Err(self.unsupported("this conditional expression", e));
-        };
+    fn ifexp(&mut self, i: IfExp<'a>) -> R {
         let end = self.new_label();
         let next = self.new_label();
-        self.jump_if(test, next, false)?;
-        self.visit_expr(body)?;
+        self.jump_if(i.test(), next, false)?;
+        self.visit_expr(i.body())?;
         self.emit_jump(Op::JUMP_NO_INTERRUPT, end, Loc::NONE);
         self.use_label(next);
-        self.visit_expr(orelse)?;
+        self.visit_expr(i.orelse())?;
         self.use_label(end);
         Ok(())
     }
@@ -500,15 +478,15 @@ impl<'a> Compiler<'a> {
     fn starunpack(
         &mut self,
         loc: Loc,
-        elts: &'a [AstValue],
+        elts: Nodes<'a>,
         injected: Option<&str>,
         pushed: u32,
         d: Display,
     ) -> R {
-        let elts: Vec<&'a AstNode> = elts.iter().filter_map(AstValue::as_node).collect();
+        let elts: Vec<&'a AstNode> = elts.iter().collect();
         let n = elts.len();
         let big = n + pushed as usize + usize::from(injected.is_some()) > STACK_USE_GUIDELINE;
-        let seen_star = elts.iter().any(|e| e.is("Starred"));
+        let seen_star = elts.iter().any(|e| e.kind == NodeKind::Starred);
         if !seen_star && !big {
             for elt in &elts {
                 self.visit_expr(elt)?;
@@ -528,15 +506,12 @@ impl<'a> Compiler<'a> {
             built = true;
         }
         for (i, elt) in elts.iter().enumerate() {
-            if elt.is("Starred") {
+            if let Some(starred) = Starred::cast(elt) {
                 if !built {
                     self.emit_arg(d.build, i as u32 + pushed, loc);
                     built = true;
                 }
-                let Some(value) = elt.node("value") else {
-                    return Err(self.unsupported("this starred expression", elt));
-                };
-                self.visit_expr(value)?;
+                self.visit_expr(starred.value())?;
                 self.emit_arg(d.extend, 1, loc);
             } else {
                 self.visit_expr(elt)?;
@@ -561,7 +536,7 @@ impl<'a> Compiler<'a> {
         let n = elts.len();
         let mut seen_star = false;
         for (i, elt) in elts.iter().enumerate() {
-            if elt.is("Starred") {
+            if elt.kind == NodeKind::Starred {
                 if seen_star {
                     return Err(self.error(loc, "multiple starred expressions in assignment"));
                 }
@@ -581,51 +556,39 @@ impl<'a> Compiler<'a> {
     }
 
     /// `assignment_helper`: unpacks the value on the stack into the targets `elts`.
-    fn assign_unpacked(&mut self, loc: Loc, elts: &'a [AstValue]) -> R {
-        let elts: Vec<&'a AstNode> = elts.iter().filter_map(AstValue::as_node).collect();
+    fn assign_unpacked(&mut self, loc: Loc, elts: Nodes<'a>) -> R {
+        let elts: Vec<&'a AstNode> = elts.iter().collect();
         self.unpack(loc, &elts)?;
         for elt in elts {
-            let target = if elt.is("Starred") {
-                match elt.node("value") {
-                    Some(v) => v,
-                    None => return Err(self.unsupported("this starred target", elt)),
-                }
-            } else {
-                elt
-            };
+            let target = Starred::cast(elt).map_or(elt, |s| s.value());
             self.visit_expr(target)?;
         }
         Ok(())
     }
 
-    /// `codegen_list` / `codegen_tuple`.
-    fn list_or_tuple(&mut self, e: &'a AstNode, d: Display) -> R {
+    /// `codegen_list` / `codegen_tuple`: the `List` or `Tuple` `e`, whose elements are `elts`.
+    fn list_or_tuple(&mut self, e: &'a AstNode, elts: Nodes<'a>, d: Display) -> R {
         let loc = self.loc(e);
-        let elts = e.list("elts");
         match Ctx::of(e) {
             Ctx::Store => self.assign_unpacked(loc, elts),
             Ctx::Load => self.starunpack(loc, elts, None, 0, d),
-            Ctx::Del => self.visit_exprs(elts.iter().filter_map(AstValue::as_node)),
+            Ctx::Del => self.visit_exprs(elts),
         }
     }
 
     /// `codegen_subdict`: `BUILD_MAP` of the key/value pairs `begin..end` (one by one with
     /// `MAP_ADD` when there are many).
-    fn subdict(&mut self, e: &'a AstNode, begin: usize, end: usize) -> R {
-        let loc = self.loc(e);
-        let keys = e.list("keys");
-        let values = e.list("values");
+    fn subdict(&mut self, e: Dict<'a>, begin: usize, end: usize) -> R {
+        let loc = self.loc(e.0);
+        let (keys, values) = (e.keys(), e.values());
         let n = end - begin;
         let big = n * 2 > STACK_USE_GUIDELINE;
         if big {
             self.emit_arg(Op::BUILD_MAP, 0, loc);
         }
         for i in begin..end {
-            let (Some(k), Some(v)) = (
-                keys.get(i).and_then(AstValue::as_node),
-                values.get(i).and_then(AstValue::as_node),
-            ) else {
-                return Err(self.unsupported("this dictionary display", e));
+            let (Some(k), Some(v)) = (keys.get(i).flatten(), values.get(i)) else {
+                return Err(self.unsupported("this dictionary display", e.0));
             };
             self.visit_expr(k)?;
             self.visit_expr(v)?;
@@ -641,15 +604,15 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_dict`: runs of `key: value` pairs as maps, merged with `**` items by
     /// `DICT_UPDATE`.
-    fn dict(&mut self, e: &'a AstNode) -> R {
-        let loc = self.loc(e);
-        let keys = e.list("keys");
-        let values = e.list("values");
+    fn dict(&mut self, e: Dict<'a>) -> R {
+        let loc = self.loc(e.0);
+        let keys = e.keys();
+        let values = e.values();
         let n = values.len();
         let mut have_dict = false;
         let mut elements = 0usize;
         for (i, value) in values.iter().enumerate() {
-            let is_unpacking = keys.get(i).and_then(AstValue::as_node).is_none();
+            let is_unpacking = keys.get(i).flatten().is_none();
             if is_unpacking {
                 if elements > 0 {
                     self.subdict(e, i - elements, i)?;
@@ -663,10 +626,7 @@ impl<'a> Compiler<'a> {
                     self.emit_arg(Op::BUILD_MAP, 0, loc);
                     have_dict = true;
                 }
-                let Some(v) = value.as_node() else {
-                    return Err(self.unsupported("this dictionary display", e));
-                };
-                self.visit_expr(v)?;
+                self.visit_expr(value)?;
                 self.emit_arg(Op::DICT_UPDATE, 1, loc);
             } else if elements * 2 > STACK_USE_GUIDELINE {
                 self.subdict(e, i - elements, i + 1)?;
@@ -696,11 +656,11 @@ impl<'a> Compiler<'a> {
 
     /// `update_start_location_to_match_attr`: when an attribute access spans lines, its
     /// instructions start at the attribute name.
-    fn attr_loc(&self, mut loc: Loc, attr: &AstNode) -> Loc {
-        let aloc = self.loc(attr);
+    fn attr_loc(&self, mut loc: Loc, attr: Attribute<'_>) -> Loc {
+        let aloc = self.loc(attr.0);
         if loc.lineno != aloc.end_lineno {
             loc.lineno = aloc.end_lineno;
-            let len = attr.str("attr").map_or(0, |s| s.chars().count()) as i32;
+            let len = attr.attr().chars().count() as i32;
             if len <= aloc.end_col {
                 loc.col = aloc.end_col - len;
             } else {
@@ -717,16 +677,12 @@ impl<'a> Compiler<'a> {
 
     /// `_PyCompile_MaybeAddStaticAttributeToClass`: `self.X = …` records `X` in the nearest
     /// enclosing class unit (the current unit itself is not searched).
-    fn note_static_attribute(&mut self, e: &AstNode) {
-        let Some(value) = e.node("value") else {
-            return;
-        };
-        if !value.is("Name") || Ctx::of(e) != Ctx::Store || value.str("id") != Some("self") {
+    fn note_static_attribute(&mut self, e: Attribute<'_>) {
+        let is_self = Name::cast(e.value()).is_some_and(|n| n.id() == "self");
+        if !is_self || Ctx::of(e.0) != Ctx::Store {
             return;
         }
-        let Some(attr) = e.str("attr") else {
-            return;
-        };
+        let attr = e.attr();
         let n = self.units.len();
         for u in self.units[..n.saturating_sub(1)].iter_mut().rev() {
             if u.scope_type == ScopeType::Class {
@@ -753,54 +709,46 @@ impl<'a> Compiler<'a> {
     }
 
     /// `can_optimize_super_call`: `super().x` / `super(A, b).x` compile to `LOAD_SUPER_ATTR`
-    /// when `super` is the builtin and its implicit arguments are at hand.
-    fn can_optimize_super_call(&self, attr: &AstNode) -> bool {
-        let Some(call) = attr.node("value") else {
-            return false;
-        };
-        if !call.is("Call") {
-            return false;
-        }
-        let Some(func) = call.node("func") else {
-            return false;
-        };
-        if !func.is("Name")
-            || func.str("id") != Some("super")
-            || attr.str("attr") == Some("__class__")
-            || !call.list("keywords").is_empty()
-        {
-            return false;
+    /// when `super` is the builtin and its implicit arguments are at hand. Returns the
+    /// `super(…)` call when it does.
+    fn super_call(&self, attr: Attribute<'a>) -> Option<Call<'a>> {
+        let call = Call::cast(attr.value())?;
+        let calls_super = Name::cast(call.func()).is_some_and(|f| f.id() == "super");
+        if !calls_super || attr.attr() == "__class__" || !call.keywords().is_empty() {
+            return None;
         }
         if self.get_scope("super") != Some(NameScope::GlobalImplicit) {
-            return false;
+            return None;
         }
         if self.top_symbol("super").is_some() {
-            return false;
+            return None;
         }
-        let args: Vec<&AstNode> = call.nodes("args").collect();
+        let args: Vec<&AstNode> = call.args().iter().collect();
         if args.len() == 2 {
-            return !args.iter().any(|a| a.is("Starred"));
+            return (!args.iter().any(|a| a.kind == NodeKind::Starred)).then_some(call);
         }
         if !args.is_empty() {
-            return false;
+            return None;
         }
         let code = &self.u().code;
         if code.argcount == 0 && code.posonlyargcount == 0 {
-            return false;
+            return None;
         }
-        self.ref_type("__class__") == Some(NameScope::Free)
+        (self.ref_type("__class__") == Some(NameScope::Free)).then_some(call)
     }
 
     /// `load_args_for_super`: `super`, then its two arguments (explicit, or `__class__` and the
     /// first parameter).
-    fn load_args_for_super(&mut self, call: &'a AstNode) -> R {
-        let loc = self.loc(call);
-        let Some(func) = call.node("func") else {
-            return Err(self.unsupported("this `super()` call", call));
-        };
+    fn load_args_for_super(&mut self, call: Call<'a>) -> R {
+        let loc = self.loc(call.0);
+        let func = call.func();
         let floc = self.loc(func);
-        self.nameop(func.str("id").unwrap_or("super"), Ctx::Load, floc)?;
-        let args: Vec<&'a AstNode> = call.nodes("args").collect();
+        self.nameop(
+            Name::cast(func).map_or("super", |n| n.id()),
+            Ctx::Load,
+            floc,
+        )?;
+        let args: Vec<&'a AstNode> = call.args().iter().collect();
         if args.len() == 2 {
             self.visit_expr(args[0])?;
             self.visit_expr(args[1])?;
@@ -808,21 +756,24 @@ impl<'a> Compiler<'a> {
         }
         self.nameop("__class__", Ctx::Load, loc)?;
         let Some(first) = self.u().code.varnames.first().cloned() else {
-            return Err(self.unsupported("`super()` without arguments here", call));
+            return Err(self.unsupported("`super()` without arguments here", call.0));
         };
         self.nameop(&first, Ctx::Load, loc)
     }
 
     /// The `Attribute` expression: load (maybe through `super`), store or delete.
-    fn attribute(&mut self, e: &'a AstNode) -> R {
-        let loc = self.loc(e);
-        let (Some(value), Some(attr)) = (e.node("value"), e.str("attr")) else {
-            return Err(self.unsupported("this attribute", e));
+    fn attribute(&mut self, e: Attribute<'a>) -> R {
+        let loc = self.loc(e.0);
+        let (value, attr) = (e.value(), e.attr());
+        let ctx = Ctx::of(e.0);
+        let super_call = if ctx == Ctx::Load {
+            self.super_call(e)
+        } else {
+            None
         };
-        let ctx = Ctx::of(e);
-        if ctx == Ctx::Load && self.can_optimize_super_call(e) {
-            self.load_args_for_super(value)?;
-            let op = if value.list("args").is_empty() {
+        if let Some(call) = super_call {
+            self.load_args_for_super(call)?;
+            let op = if call.args().is_empty() {
                 NameOp::LoadZeroSuperAttr
             } else {
                 NameOp::Plain(Op::LOAD_SUPER_ATTR)
@@ -847,44 +798,45 @@ impl<'a> Compiler<'a> {
     // ----- subscripts and slices ---------------------------------------------------------------
 
     /// `codegen_subscript`.
-    fn subscript(&mut self, e: &'a AstNode) -> R {
-        let loc = self.loc(e);
-        let ctx = Ctx::of(e);
-        let (Some(value), Some(slice)) = (e.node("value"), e.node("slice")) else {
-            return Err(self.unsupported("this subscript", e));
-        };
+    fn subscript(&mut self, e: Subscript<'a>) -> R {
+        let loc = self.loc(e.0);
+        let ctx = Ctx::of(e.0);
+        let (value, slice) = (e.value(), e.slice());
         if ctx == Ctx::Load {
             self.check_subscripter(value);
             self.check_index(value, slice);
         }
         self.visit_expr(value)?;
-        if two_part_slice(slice) && ctx != Ctx::Del {
-            self.slice_two_parts(slice)?;
-            let op = if ctx == Ctx::Load {
-                Op::BINARY_SLICE
-            } else {
-                Op::STORE_SLICE
-            };
-            self.emit(op, loc);
-        } else {
-            self.visit_expr(slice)?;
-            match ctx {
-                Ctx::Load => {
-                    let arg = self.nb_oparg("NB_SUBSCR")?;
-                    self.emit_arg(Op::BINARY_OP, arg, loc);
+        match two_part_slice(slice) {
+            Some(slice) if ctx != Ctx::Del => {
+                self.slice_two_parts(slice)?;
+                let op = if ctx == Ctx::Load {
+                    Op::BINARY_SLICE
+                } else {
+                    Op::STORE_SLICE
+                };
+                self.emit(op, loc);
+            }
+            _ => {
+                self.visit_expr(slice)?;
+                match ctx {
+                    Ctx::Load => {
+                        let arg = self.nb_oparg("NB_SUBSCR")?;
+                        self.emit_arg(Op::BINARY_OP, arg, loc);
+                    }
+                    Ctx::Store => self.emit(Op::STORE_SUBSCR, loc),
+                    Ctx::Del => self.emit(Op::DELETE_SUBSCR, loc),
                 }
-                Ctx::Store => self.emit(Op::STORE_SUBSCR, loc),
-                Ctx::Del => self.emit(Op::DELETE_SUBSCR, loc),
             }
         }
         Ok(())
     }
 
     /// `codegen_slice_two_parts`: start and stop (`None` when absent).
-    fn slice_two_parts(&mut self, s: &'a AstNode) -> R {
-        let loc = self.loc(s);
-        for part in ["lower", "upper"] {
-            match s.node(part) {
+    fn slice_two_parts(&mut self, s: Slice<'a>) -> R {
+        let loc = self.loc(s.0);
+        for part in [s.lower(), s.upper()] {
+            match part {
                 Some(p) => self.visit_expr(p)?,
                 None => self.load_const(ConstValue::None, loc),
             }
@@ -894,15 +846,15 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_slice`: a constant `slice` object when every part is constant, else
     /// `BUILD_SLICE`.
-    fn slice(&mut self, s: &'a AstNode) -> R {
-        let loc = self.loc(s);
+    fn slice(&mut self, s: Slice<'a>) -> R {
+        let loc = self.loc(s.0);
         if let Some(parts) = constant_slice(s) {
             self.load_const(ConstValue::Slice(Box::new(parts)), loc);
             return Ok(());
         }
         self.slice_two_parts(s)?;
         let mut n = 2;
-        if let Some(step) = s.node("step") {
+        if let Some(step) = s.step() {
             n += 1;
             self.visit_expr(step)?;
         }
@@ -913,16 +865,16 @@ impl<'a> Compiler<'a> {
     // ----- calls -------------------------------------------------------------------------------
 
     /// `codegen_validate_keywords`: no keyword may be passed twice.
-    fn validate_keywords(&self, keywords: &'a [AstValue]) -> R {
-        let kws: Vec<&AstNode> = keywords.iter().filter_map(AstValue::as_node).collect();
+    fn validate_keywords(&self, keywords: Nodes<'a>) -> R {
+        let kws: Vec<Keyword<'a>> = keywords.iter().map(Keyword).collect();
         for (i, k) in kws.iter().enumerate() {
-            let Some(name) = k.str("arg") else {
+            let Some(name) = k.arg() else {
                 continue;
             };
             for other in &kws[i + 1..] {
-                if other.str("arg") == Some(name) {
+                if other.arg() == Some(name) {
                     return Err(self.error(
-                        self.loc(other),
+                        self.loc(other.0),
                         format!("keyword argument repeated: {name}"),
                     ));
                 }
@@ -933,67 +885,60 @@ impl<'a> Compiler<'a> {
 
     /// `is_import_originated`: `e` is a name the module binds by `import`.
     fn is_import_originated(&self, e: &AstNode) -> bool {
-        if !e.is("Name") {
-            return false;
-        }
-        let Some(id) = e.str("id") else {
+        let Some(name) = Name::cast(e) else {
             return false;
         };
-        self.top_symbol(id)
+        self.top_symbol(name.id())
             .is_some_and(|s| s.flags & crate::symtable::flags::DEF_IMPORT != 0)
     }
 
     /// `codegen_call`.
-    fn call(&mut self, e: &'a AstNode) -> R {
-        let keywords = e.list("keywords");
+    fn call(&mut self, e: Call<'a>) -> R {
+        let keywords = e.keywords();
         self.validate_keywords(keywords)?;
         if self.maybe_optimize_method_call(e)? {
             return Ok(());
         }
-        let Some(func) = e.node("func") else {
-            return Err(self.unsupported("this call", e));
-        };
+        let func = e.func();
         let skip_normal_call = self.new_label();
         self.check_caller(func);
         self.visit_expr(func)?;
         self.maybe_optimize_function_call(e, skip_normal_call)?;
         let floc = self.loc(func);
         self.emit(Op::PUSH_NULL, floc);
-        let loc = self.loc(e);
-        self.call_helper(loc, 0, e.list("args"), None, keywords)?;
+        let loc = self.loc(e.0);
+        self.call_helper(loc, 0, e.args().as_slice(), None, keywords.as_slice())?;
         self.use_label(skip_normal_call);
         Ok(())
     }
 
     /// `maybe_optimize_method_call`: `obj.meth(args)` as `LOAD_ATTR` (method form) + `CALL`
     /// when no argument is unpacked. Returns whether it did.
-    fn maybe_optimize_method_call(&mut self, e: &'a AstNode) -> R<bool> {
-        let Some(meth) = e.node("func") else {
+    fn maybe_optimize_method_call(&mut self, e: Call<'a>) -> R<bool> {
+        let Some(meth) = Attribute::cast(e.func()) else {
             return Ok(false);
         };
-        if !meth.is("Attribute") || Ctx::of(meth) != Ctx::Load {
+        if Ctx::of(meth.0) != Ctx::Load {
             return Ok(false);
         }
-        let (Some(value), Some(attr)) = (meth.node("value"), meth.str("attr")) else {
-            return Ok(false);
-        };
+        let (value, attr) = (meth.value(), meth.attr());
         if self.is_import_originated(value) {
             return Ok(false);
         }
-        let args: Vec<&'a AstNode> = e.nodes("args").collect();
-        let keywords = e.list("keywords");
-        let kws: Vec<&'a AstNode> = keywords.iter().filter_map(AstValue::as_node).collect();
+        let args: Vec<&'a AstNode> = e.args().iter().collect();
+        let kws: Vec<Keyword<'a>> = e.keywords().iter().map(Keyword).collect();
         let (argsl, kwdsl) = (args.len(), kws.len());
         if argsl + kwdsl + usize::from(kwdsl != 0) >= STACK_USE_GUIDELINE {
             return Ok(false);
         }
-        if args.iter().any(|a| a.is("Starred")) || kws.iter().any(|k| k.str("arg").is_none()) {
+        if args.iter().any(|a| a.kind == NodeKind::Starred) || kws.iter().any(|k| k.arg().is_none())
+        {
             return Ok(false);
         }
-        let mut loc = self.loc(meth);
-        if self.can_optimize_super_call(meth) {
-            self.load_args_for_super(value)?;
-            let op = if value.list("args").is_empty() {
+        let mut loc = self.loc(meth.0);
+        if let Some(call) = self.super_call(meth) {
+            self.load_args_for_super(call)?;
+            let op = if call.args().is_empty() {
                 NameOp::LoadZeroSuperMethod
             } else {
                 NameOp::LoadSuperMethod
@@ -1007,7 +952,7 @@ impl<'a> Compiler<'a> {
             self.emit_name(NameOp::LoadMethod, attr, loc);
         }
         self.visit_exprs(args)?;
-        let eloc = self.loc(e);
+        let eloc = self.loc(e.0);
         if kwdsl > 0 {
             self.visit_keyword_values(&kws)?;
             self.kwnames(loc, &kws);
@@ -1023,27 +968,19 @@ impl<'a> Compiler<'a> {
     /// `maybe_optimize_function_call`: `all(genexp)`, `any(genexp)`, `tuple(genexp)` (and, in
     /// 3.15, `list`/`set`) run the generator inline when the name is still the builtin, jumping
     /// to `end`; otherwise the normal call follows.
-    fn maybe_optimize_function_call(&mut self, e: &'a AstNode, end: Label) -> R<bool> {
-        let Some(func) = e.node("func") else {
+    fn maybe_optimize_function_call(&mut self, e: Call<'a>, end: Label) -> R<bool> {
+        let Some(func) = Name::cast(e.func()) else {
             return Ok(false);
         };
-        let args: Vec<&'a AstNode> = e.nodes("args").collect();
-        if !func.is("Name")
-            || args.len() != 1
-            || !e.list("keywords").is_empty()
-            || !args[0].is("GeneratorExp")
-        {
+        let args: Vec<&'a AstNode> = e.args().iter().collect();
+        if args.len() != 1 || !e.keywords().is_empty() || args[0].kind != NodeKind::GeneratorExp {
             return Ok(false);
         }
         let folds = call_folds(self.version);
-        let Some(&(name, fold)) = folds
-            .builtins
-            .iter()
-            .find(|(n, _)| Some(*n) == func.str("id"))
-        else {
+        let Some(&(name, fold)) = folds.builtins.iter().find(|(n, _)| *n == func.id()) else {
             return Ok(false);
         };
-        let loc = self.loc(func);
+        let loc = self.loc(func.0);
         let skip = self.new_label();
         let constant = self.common_const_oparg(name)?;
         self.emit_arg(Op::COPY, 1, loc);
@@ -1108,39 +1045,33 @@ impl<'a> Compiler<'a> {
     }
 
     /// `VISIT_SEQ(keyword)`: the keyword arguments' values.
-    fn visit_keyword_values(&mut self, kws: &[&'a AstNode]) -> R {
+    fn visit_keyword_values(&mut self, kws: &[Keyword<'a>]) -> R {
         for k in kws {
-            let Some(value) = k.node("value") else {
-                return Err(self.unsupported("this keyword argument", k));
-            };
-            self.visit_expr(value)?;
+            self.visit_expr(k.value())?;
         }
         Ok(())
     }
 
     /// `codegen_call_simple_kw_helper`: the tuple of keyword names for `CALL_KW`.
-    fn kwnames(&mut self, loc: Loc, kws: &[&'a AstNode]) {
+    fn kwnames(&mut self, loc: Loc, kws: &[Keyword<'a>]) {
         let names = kws
             .iter()
-            .map(|k| ConstValue::Str(k.str("arg").unwrap_or("").to_string().into()))
+            .map(|k| ConstValue::Str(k.arg().unwrap_or("").to_string().into()))
             .collect();
         self.load_ident_const(ConstValue::Tuple(names), loc);
     }
 
     /// `codegen_subkwargs`: a dict of the keyword arguments `begin..end`.
-    fn subkwargs(&mut self, loc: Loc, kws: &[&'a AstNode], begin: usize, end: usize) -> R {
+    fn subkwargs(&mut self, loc: Loc, kws: &[Keyword<'a>], begin: usize, end: usize) -> R {
         let n = end - begin;
         let big = n * 2 > STACK_USE_GUIDELINE;
         if big {
             self.emit_arg(Op::BUILD_MAP, 0, Loc::NONE);
         }
         for k in &kws[begin..end] {
-            let name = k.str("arg").unwrap_or("").to_string();
+            let name = k.arg().unwrap_or("").to_string();
             self.load_ident_const(ConstValue::Str(name.into()), loc);
-            let Some(value) = k.node("value") else {
-                return Err(self.unsupported("this keyword argument", k));
-            };
-            self.visit_expr(value)?;
+            self.visit_expr(k.value())?;
             if big {
                 self.emit_arg(Op::MAP_ADD, 1, Loc::NONE);
             }
@@ -1154,7 +1085,8 @@ impl<'a> Compiler<'a> {
     /// `codegen_call_helper_impl`: the arguments and the call, for a callable (and its NULL or
     /// self) already pushed with `n` arguments; `injected` is a variable passed last (class
     /// definitions with type parameters pass `.generic_base`). Used by calls and class
-    /// definitions.
+    /// definitions. `args` and `keywords` are the raw lists (`Call.args`/`ClassDef.bases`,
+    /// `….keywords`: `Nodes::as_slice`).
     pub fn call_helper(
         &mut self,
         loc: Loc,
@@ -1163,14 +1095,15 @@ impl<'a> Compiler<'a> {
         injected: Option<&str>,
         keywords: &'a [AstValue],
     ) -> R {
+        let (args, keywords) = (Nodes::new(args), Nodes::new(keywords));
         self.validate_keywords(keywords)?;
-        let elts: Vec<&'a AstNode> = args.iter().filter_map(AstValue::as_node).collect();
-        let kws: Vec<&'a AstNode> = keywords.iter().filter_map(AstValue::as_node).collect();
+        let elts: Vec<&'a AstNode> = args.iter().collect();
+        let kws: Vec<Keyword<'a>> = keywords.iter().map(Keyword).collect();
         let nelts = elts.len();
         let nkwelts = kws.len();
         let simple = nelts + nkwelts * 2 <= STACK_USE_GUIDELINE
-            && !elts.iter().any(|a| a.is("Starred"))
-            && !kws.iter().any(|k| k.str("arg").is_none());
+            && !elts.iter().any(|a| a.kind == NodeKind::Starred)
+            && !kws.iter().any(|k| k.arg().is_none());
         if simple {
             self.visit_exprs(elts.iter().copied())?;
             let mut count = nelts as u32;
@@ -1188,11 +1121,13 @@ impl<'a> Compiler<'a> {
             return Ok(());
         }
         // CALL_FUNCTION_EX: the positional arguments as one tuple ...
-        if n == 0 && nelts == 1 && elts[0].is("Starred") {
-            let Some(value) = elts[0].node("value") else {
-                return Err(self.unsupported("this starred argument", elts[0]));
-            };
-            self.visit_expr(value)?;
+        let single_starred = if n == 0 && nelts == 1 {
+            Starred::cast(elts[0])
+        } else {
+            None
+        };
+        if let Some(starred) = single_starred {
+            self.visit_expr(starred.value())?;
         } else {
             self.starunpack(loc, args, injected, n, TUPLE)?;
         }
@@ -1201,7 +1136,7 @@ impl<'a> Compiler<'a> {
             let mut have_dict = false;
             let mut nseen = 0;
             for (i, k) in kws.iter().enumerate() {
-                if k.str("arg").is_none() {
+                if k.arg().is_none() {
                     if nseen > 0 {
                         self.subkwargs(loc, &kws, i - nseen, i)?;
                         if have_dict {
@@ -1214,10 +1149,7 @@ impl<'a> Compiler<'a> {
                         self.emit_arg(Op::BUILD_MAP, 0, loc);
                         have_dict = true;
                     }
-                    let Some(value) = k.node("value") else {
-                        return Err(self.unsupported("this keyword argument", k));
-                    };
-                    self.visit_expr(value)?;
+                    self.visit_expr(k.value())?;
                     self.emit_arg(Op::DICT_MERGE, 1, loc);
                 } else {
                     nseen += 1;
@@ -1239,9 +1171,9 @@ impl<'a> Compiler<'a> {
     // ----- f-strings and t-strings -------------------------------------------------------------
 
     /// `codegen_joined_str`.
-    fn joined_str(&mut self, e: &'a AstNode) -> R {
-        let loc = self.loc(e);
-        let values: Vec<Part<'a>> = e.nodes("values").map(Part::Node).collect();
+    fn joined_str(&mut self, e: JoinedStr<'a>) -> R {
+        let loc = self.loc(e.0);
+        let values: Vec<Part<'a>> = e.values().iter().map(Part::Node).collect();
         self.joined_parts(loc, &values)
     }
 
@@ -1301,20 +1233,17 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_formatted_value`: one `{…}` of an f-string.
-    fn formatted_value(&mut self, e: &'a AstNode) -> R {
-        let Some(value) = e.node("value") else {
-            return Err(self.unsupported("this f-string field", e));
-        };
-        self.visit_expr(value)?;
-        let loc = self.loc(e);
-        let conversion = e.int("conversion").unwrap_or(-1);
+    fn formatted_value(&mut self, e: FormattedValue<'a>) -> R {
+        self.visit_expr(e.value())?;
+        let loc = self.loc(e.0);
+        let conversion = e.conversion();
         if conversion != -1 {
             let Some(c) = conversion_oparg(conversion) else {
-                return Err(self.unsupported("this f-string conversion", e));
+                return Err(self.unsupported("this f-string conversion", e.0));
             };
             self.emit_arg(Op::CONVERT_VALUE, c, loc);
         }
-        match e.node("format_spec") {
+        match e.format_spec() {
             Some(spec) => {
                 self.visit_expr(spec)?;
                 self.emit(Op::FORMAT_WITH_SPEC, loc);
@@ -1325,13 +1254,13 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_template_str`: the strings as one tuple, the interpolations as another.
-    fn template_str(&mut self, e: &'a AstNode) -> R {
-        let loc = self.loc(e);
-        let values: Vec<&'a AstNode> = e.nodes("values").collect();
+    fn template_str(&mut self, e: TemplateStr<'a>) -> R {
+        let loc = self.loc(e.0);
+        let values: Vec<&'a AstNode> = e.values().iter().collect();
         let mut last_was_interpolation = true;
         let mut strings = 0;
         for v in &values {
-            if v.is("Interpolation") {
+            if v.kind == NodeKind::Interpolation {
                 if last_was_interpolation {
                     self.load_str("", loc);
                     strings += 1;
@@ -1350,7 +1279,7 @@ impl<'a> Compiler<'a> {
         self.emit_arg(Op::BUILD_TUPLE, strings, loc);
         let mut interpolations = 0;
         for v in &values {
-            if v.is("Interpolation") {
+            if v.kind == NodeKind::Interpolation {
                 self.visit_expr(v)?;
                 interpolations += 1;
             }
@@ -1361,27 +1290,25 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_interpolation`: value, source text, format spec → `BUILD_INTERPOLATION`.
-    fn interpolation(&mut self, e: &'a AstNode) -> R {
-        let loc = self.loc(e);
-        let Some(value) = e.node("value") else {
-            return Err(self.unsupported("this t-string field", e));
-        };
-        self.visit_expr(value)?;
-        let text = match e.field("str") {
-            Some(AstValue::Str(s)) => s.as_str().into(),
-            Some(AstValue::Const(Constant::Str(s))) => s.clone(),
-            _ => return Err(self.unsupported("this t-string field", e)),
+    fn interpolation(&mut self, e: Interpolation<'a>) -> R {
+        let loc = self.loc(e.0);
+        self.visit_expr(e.value())?;
+        // The source text is a `str` field, or a `Constant`'s string from outside data.
+        let text = match &e.0.fields[Interpolation::STR] {
+            AstValue::Str(s) => s.as_str().into(),
+            AstValue::Const(Constant::Str(s)) => s.clone(),
+            _ => return Err(self.unsupported("this t-string field", e.0)),
         };
         self.load_const(ConstValue::Str(text), loc);
         let mut oparg = 2;
-        if let Some(spec) = e.node("format_spec") {
+        if let Some(spec) = e.format_spec() {
             oparg += 1;
             self.visit_expr(spec)?;
         }
-        let conversion = e.int("conversion").unwrap_or(-1);
+        let conversion = e.conversion();
         if conversion != -1 {
             let Some(c) = conversion_oparg(conversion) else {
-                return Err(self.unsupported("this t-string conversion", e));
+                return Err(self.unsupported("this t-string conversion", e.0));
             };
             oparg |= c << 2;
         }
@@ -1393,22 +1320,20 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_check_compare`: `is`/`is not` with a literal operand (other than `None`, `True`,
     /// `False`, `...`) warns, once per comparison.
-    fn check_compare(&mut self, e: &AstNode) {
-        let Some(mut left_expr) = e.node("left") else {
-            return;
-        };
+    fn check_compare(&mut self, e: Compare<'_>) {
+        let mut left_expr = e.left();
         let mut left = check_is_arg(left_expr);
-        for (op, right_expr) in e.nodes("ops").zip(e.nodes("comparators")) {
+        for (op, right_expr) in e.ops().zip(e.comparators()) {
             let right = check_is_arg(right_expr);
-            if (op.is("Is") || op.is("IsNot")) && (!right || !left) {
+            if matches!(op, CmpOperator::Is | CmpOperator::IsNot) && (!right || !left) {
                 let literal = if left { right_expr } else { left_expr };
                 let ty = infer_type(literal).unwrap_or("object");
-                let msg = if op.is("Is") {
+                let msg = if op == CmpOperator::Is {
                     format!("\"is\" with '{ty}' literal. Did you mean \"==\"?")
                 } else {
                     format!("\"is not\" with '{ty}' literal. Did you mean \"!=\"?")
                 };
-                let loc = self.loc(e);
+                let loc = self.loc(e.0);
                 self.warn(loc, &msg);
                 return;
             }
@@ -1421,19 +1346,19 @@ impl<'a> Compiler<'a> {
     fn check_caller(&mut self, func: &AstNode) {
         let callable_literal = matches!(
             folded_kind(func),
-            "Constant"
-                | "Tuple"
-                | "List"
-                | "ListComp"
-                | "Dict"
-                | "DictComp"
-                | "Set"
-                | "SetComp"
-                | "GeneratorExp"
-                | "JoinedStr"
-                | "TemplateStr"
-                | "FormattedValue"
-                | "Interpolation"
+            NodeKind::Constant
+                | NodeKind::Tuple
+                | NodeKind::List
+                | NodeKind::ListComp
+                | NodeKind::Dict
+                | NodeKind::DictComp
+                | NodeKind::Set
+                | NodeKind::SetComp
+                | NodeKind::GeneratorExp
+                | NodeKind::JoinedStr
+                | NodeKind::TemplateStr
+                | NodeKind::FormattedValue
+                | NodeKind::Interpolation
         );
         if let (true, Some(ty)) = (callable_literal, infer_type(func)) {
             let loc = self.loc(func);
@@ -1448,7 +1373,7 @@ impl<'a> Compiler<'a> {
     /// warns.
     fn check_subscripter(&mut self, value: &AstNode) {
         let warns = match folded_kind(value) {
-            "Constant" => matches!(
+            NodeKind::Constant => matches!(
                 folded_const(value),
                 Some(
                     ConstValue::None
@@ -1460,7 +1385,12 @@ impl<'a> Compiler<'a> {
                         | ConstValue::FrozenSet(_)
                 )
             ),
-            "Set" | "SetComp" | "GeneratorExp" | "TemplateStr" | "Interpolation" | "Lambda" => true,
+            NodeKind::Set
+            | NodeKind::SetComp
+            | NodeKind::GeneratorExp
+            | NodeKind::TemplateStr
+            | NodeKind::Interpolation
+            | NodeKind::Lambda => true,
             _ => false,
         };
         if let (true, Some(ty)) = (warns, infer_type(value)) {
@@ -1482,11 +1412,15 @@ impl<'a> Compiler<'a> {
             return;
         }
         let warns = match folded_kind(value) {
-            "Constant" => matches!(
+            NodeKind::Constant => matches!(
                 folded_const(value),
                 Some(ConstValue::Str(_) | ConstValue::Bytes(_) | ConstValue::Tuple(_))
             ),
-            "Tuple" | "List" | "ListComp" | "JoinedStr" | "FormattedValue" => true,
+            NodeKind::Tuple
+            | NodeKind::List
+            | NodeKind::ListComp
+            | NodeKind::JoinedStr
+            | NodeKind::FormattedValue => true,
             _ => false,
         };
         if let (true, Some(ty)) = (warns, infer_type(value)) {
@@ -1505,27 +1439,21 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_augassign`: `target op= value` for a name, attribute or subscript target.
     pub fn augassign(&mut self, s: &'a AstNode) -> R {
-        let (Some(e), Some(value), Some(op)) = (s.node("target"), s.node("value"), s.node("op"))
-        else {
-            return Err(self.unsupported("this augmented assignment", s));
-        };
+        let aug = AugAssign(s);
+        let e = aug.target();
         let loc = self.loc(e);
-        match e.kind.name() {
-            "Attribute" => {
-                let (Some(obj), Some(attr)) = (e.node("value"), e.str("attr")) else {
-                    return Err(self.unsupported("this augmented assignment", s));
-                };
-                self.visit_expr(obj)?;
+        // The target's value (and key), then its current value.
+        match Expr::of(e) {
+            Expr::Attribute(a) => {
+                self.visit_expr(a.value())?;
                 self.emit_arg(Op::COPY, 1, loc);
-                let aloc = self.attr_loc(loc, e);
-                self.emit_name(NameOp::Plain(Op::LOAD_ATTR), attr, aloc);
+                let aloc = self.attr_loc(loc, a);
+                self.emit_name(NameOp::Plain(Op::LOAD_ATTR), a.attr(), aloc);
             }
-            "Subscript" => {
-                let (Some(obj), Some(slice)) = (e.node("value"), e.node("slice")) else {
-                    return Err(self.unsupported("this augmented assignment", s));
-                };
-                self.visit_expr(obj)?;
-                if two_part_slice(slice) {
+            Expr::Subscript(sub) => {
+                self.visit_expr(sub.value())?;
+                let slice = sub.slice();
+                if let Some(slice) = two_part_slice(slice) {
                     self.slice_two_parts(slice)?;
                     for _ in 0..3 {
                         self.emit_arg(Op::COPY, 3, loc);
@@ -1539,27 +1467,21 @@ impl<'a> Compiler<'a> {
                     self.emit_arg(Op::BINARY_OP, arg, loc);
                 }
             }
-            "Name" => {
-                let id = e.str("id").unwrap_or("");
-                self.nameop(id, Ctx::Load, loc)?;
-            }
+            Expr::Name(n) => self.nameop(n.id(), Ctx::Load, loc)?,
             _ => return Err(self.unsupported("this augmented assignment target", e)),
         }
         let sloc = self.loc(s);
-        self.visit_expr(value)?;
-        self.add_binary(op, true, sloc)?;
-        match e.kind.name() {
-            "Attribute" => {
-                let aloc = self.attr_loc(loc, e);
+        self.visit_expr(aug.value())?;
+        self.add_binary(aug.op(), true, sloc)?;
+        // The store (the target is one of the kinds above).
+        match Expr::of(e) {
+            Expr::Attribute(a) => {
+                let aloc = self.attr_loc(loc, a);
                 self.emit_arg(Op::SWAP, 2, aloc);
-                self.emit_name(
-                    NameOp::Plain(Op::STORE_ATTR),
-                    e.str("attr").unwrap_or(""),
-                    aloc,
-                );
+                self.emit_name(NameOp::Plain(Op::STORE_ATTR), a.attr(), aloc);
             }
-            "Subscript" => {
-                if e.node("slice").is_some_and(two_part_slice) {
+            Expr::Subscript(sub) => {
+                if two_part_slice(sub.slice()).is_some() {
                     self.emit_arg(Op::SWAP, 4, loc);
                     self.emit_arg(Op::SWAP, 3, loc);
                     self.emit_arg(Op::SWAP, 2, loc);
@@ -1570,10 +1492,8 @@ impl<'a> Compiler<'a> {
                     self.emit(Op::STORE_SUBSCR, loc);
                 }
             }
-            _ => {
-                let id = e.str("id").unwrap_or("");
-                self.nameop(id, Ctx::Store, loc)?;
-            }
+            Expr::Name(n) => self.nameop(n.id(), Ctx::Store, loc)?,
+            _ => return Err(self.unsupported("this augmented assignment target", e)),
         }
         Ok(())
     }
@@ -1611,9 +1531,9 @@ impl<'a> From<preprocess::FormatPart<'a>> for Part<'a> {
 /// The value a node has after the AST preprocessor: a `Constant`'s value, or `True` for a load
 /// of `__debug__`. Codegen's "is this a constant" tests see exactly these.
 pub fn folded_const(e: &AstNode) -> Option<ConstValue> {
-    match e.kind.name() {
-        "Constant" => Some(e.constant().map(const_value).unwrap_or(ConstValue::None)),
-        "Name" if e.str("id") == Some("__debug__") && Ctx::of(e) == Ctx::Load => {
+    match Expr::cast(e)? {
+        Expr::Constant(c) => Some(const_value(c.value())),
+        Expr::Name(n) if n.id() == "__debug__" && Ctx::of(e) == Ctx::Load => {
             Some(ConstValue::Bool(true))
         }
         _ => None,
@@ -1626,25 +1546,25 @@ pub fn is_const_expr(e: &AstNode) -> bool {
 }
 
 /// The node's kind as codegen sees it after the AST preprocessor (`__debug__` is a `Constant`).
-fn folded_kind(e: &AstNode) -> &str {
-    if e.is("Name") && is_const_expr(e) {
-        "Constant"
+fn folded_kind(e: &AstNode) -> NodeKind {
+    if e.kind == NodeKind::Name && is_const_expr(e) {
+        NodeKind::Constant
     } else {
-        e.kind.name()
+        e.kind
     }
 }
 
 /// `infer_type`: the name of the type an expression certainly has, when its kind tells.
 fn infer_type(e: &AstNode) -> Option<&'static str> {
-    Some(match e.kind.name() {
-        "Tuple" => "tuple",
-        "List" | "ListComp" => "list",
-        "Dict" | "DictComp" => "dict",
-        "Set" | "SetComp" => "set",
-        "GeneratorExp" => "generator",
-        "Lambda" => "function",
-        "TemplateStr" | "Interpolation" => "string.templatelib.Template",
-        "JoinedStr" | "FormattedValue" => "str",
+    Some(match e.kind {
+        NodeKind::Tuple => "tuple",
+        NodeKind::List | NodeKind::ListComp => "list",
+        NodeKind::Dict | NodeKind::DictComp => "dict",
+        NodeKind::Set | NodeKind::SetComp => "set",
+        NodeKind::GeneratorExp => "generator",
+        NodeKind::Lambda => "function",
+        NodeKind::TemplateStr | NodeKind::Interpolation => "string.templatelib.Template",
+        NodeKind::JoinedStr | NodeKind::FormattedValue => "str",
         _ => match folded_const(e)? {
             ConstValue::None => "NoneType",
             ConstValue::Bool(_) => "bool",
@@ -1665,8 +1585,8 @@ fn infer_type(e: &AstNode) -> Option<&'static str> {
 /// `check_is_arg`: false for a literal other than the named singletons (a tuple of constants
 /// counts as a literal).
 fn check_is_arg(e: &AstNode) -> bool {
-    if e.is("Tuple") {
-        return !e.nodes("elts").all(is_const_expr);
+    if let Some(t) = Tuple::cast(e) {
+        return !t.elts().iter().all(is_const_expr);
     }
     match folded_const(e) {
         None => true,
@@ -1678,23 +1598,20 @@ fn check_is_arg(e: &AstNode) -> bool {
 }
 
 /// `is_constant_slice` → the `(start, stop, step)` of a slice whose parts are all constant.
-fn constant_slice(s: &AstNode) -> Option<[ConstValue; 3]> {
-    if !s.is("Slice") {
-        return None;
-    }
-    let part = |name: &str| -> Option<ConstValue> {
-        match s.node(name) {
+fn constant_slice(s: Slice<'_>) -> Option<[ConstValue; 3]> {
+    let part = |p: Option<&AstNode>| -> Option<ConstValue> {
+        match p {
             None => Some(ConstValue::None),
             Some(p) => folded_const(p),
         }
     };
-    Some([part("lower")?, part("upper")?, part("step")?])
+    Some([part(s.lower())?, part(s.upper())?, part(s.step())?])
 }
 
 /// `should_apply_two_element_slice_optimization`: `a[x:y]` (not constant, no step) uses
-/// `BINARY_SLICE`/`STORE_SLICE`.
-fn two_part_slice(s: &AstNode) -> bool {
-    s.is("Slice") && constant_slice(s).is_none() && s.node("step").is_none()
+/// `BINARY_SLICE`/`STORE_SLICE`. Returns the slice when it applies.
+fn two_part_slice(s: &AstNode) -> Option<Slice<'_>> {
+    Slice::cast(s).filter(|&s| constant_slice(s).is_none() && s.step().is_none())
 }
 
 /// The constant of a `Constant` node.

@@ -6,7 +6,10 @@ use super::{Compiler, FBlock, FBlockDatum, FBlockType, R};
 use crate::ir::{ConstValue, Label, Loc};
 use crate::op::Op;
 use cpyviz_model::version::PyVersion;
-use cpyviz_syntax::ast::AstNode;
+use cpyviz_syntax::ast::{
+    Assert, AstNode, AsyncFor, AsyncWith, Break, Continue, ExceptHandler, For, If, Nodes, Raise,
+    Try, TryStar, Tuple, While, With, WithItem,
+};
 
 /// `RESUME`'s oparg after an `await` (`RESUME_AFTER_AWAIT`).
 const RESUME_AFTER_AWAIT: u32 = 3;
@@ -32,6 +35,72 @@ const FACTS_3_15: FlowFacts = FlowFacts {
     for_loop_items: 2,
     null_before_send: true,
 };
+
+/// The clauses of a `try` statement (`Try` and `TryStar` have the same fields).
+#[derive(Clone, Copy)]
+struct TryClauses<'a> {
+    node: &'a AstNode,
+    body: Nodes<'a>,
+    handlers: Nodes<'a>,
+    orelse: Nodes<'a>,
+    finalbody: Nodes<'a>,
+}
+
+impl<'a> From<Try<'a>> for TryClauses<'a> {
+    fn from(t: Try<'a>) -> Self {
+        TryClauses {
+            node: t.node(),
+            body: t.body(),
+            handlers: t.handlers(),
+            orelse: t.orelse(),
+            finalbody: t.finalbody(),
+        }
+    }
+}
+
+impl<'a> From<TryStar<'a>> for TryClauses<'a> {
+    fn from(t: TryStar<'a>) -> Self {
+        TryClauses {
+            node: t.node(),
+            body: t.body(),
+            handlers: t.handlers(),
+            orelse: t.orelse(),
+            finalbody: t.finalbody(),
+        }
+    }
+}
+
+/// What codegen reads of a `with` or an `async with` (`With` and `AsyncWith` have the same
+/// fields).
+#[derive(Clone, Copy)]
+struct WithParts<'a> {
+    node: &'a AstNode,
+    is_async: bool,
+    items: Nodes<'a>,
+    body: Nodes<'a>,
+}
+
+impl<'a> From<With<'a>> for WithParts<'a> {
+    fn from(w: With<'a>) -> Self {
+        WithParts {
+            node: w.node(),
+            is_async: false,
+            items: w.items(),
+            body: w.body(),
+        }
+    }
+}
+
+impl<'a> From<AsyncWith<'a>> for WithParts<'a> {
+    fn from(w: AsyncWith<'a>) -> Self {
+        WithParts {
+            node: w.node(),
+            is_async: true,
+            items: w.items(),
+            body: w.body(),
+        }
+    }
+}
 
 impl<'a> Compiler<'a> {
     fn flow_facts(&self) -> &'static FlowFacts {
@@ -262,45 +331,41 @@ impl<'a> Compiler<'a> {
     // ----- statements --------------------------------------------------------------------------
 
     /// `codegen_if`.
-    pub fn if_stmt(&mut self, s: &'a AstNode) -> R {
+    pub fn if_stmt(&mut self, s: If<'a>) -> R {
         self.conditional(|c| c.if_inner(s))
     }
 
-    fn if_inner(&mut self, s: &'a AstNode) -> R {
+    fn if_inner(&mut self, s: If<'a>) -> R {
         let end = self.new_label();
-        let orelse = s.list("orelse");
+        let orelse = s.orelse();
         let next = if orelse.is_empty() {
             end
         } else {
             self.new_label()
         };
-        if let Some(test) = s.node("test") {
-            self.jump_if(test, next, false)?;
-        }
-        self.visit_stmts(s.list("body"))?;
+        self.jump_if(s.test(), next, false)?;
+        self.visit_stmts(s.body().as_slice())?;
         if !orelse.is_empty() {
             self.emit_jump(Op::JUMP_NO_INTERRUPT, end, Loc::NONE);
             self.use_label(next);
-            self.visit_stmts(orelse)?;
+            self.visit_stmts(orelse.as_slice())?;
         }
         self.use_label(end);
         Ok(())
     }
 
     /// `codegen_for`.
-    pub fn for_stmt(&mut self, s: &'a AstNode) -> R {
+    pub fn for_stmt(&mut self, s: For<'a>) -> R {
         self.conditional(|c| c.for_inner(s))
     }
 
-    fn for_inner(&mut self, s: &'a AstNode) -> R {
-        let (Some(iter), Some(target)) = (s.node("iter"), s.node("target")) else {
-            return Err(self.unsupported("a malformed `for` loop", s));
-        };
+    fn for_inner(&mut self, s: For<'a>) -> R {
+        let (iter, target) = (s.iter(), s.target());
         let start = self.new_label();
         let body = self.new_label();
         let cleanup = self.new_label();
         let end = self.new_label();
-        let loc = self.loc(s);
+        let loc = self.loc(s.node());
         self.push_fblock(
             loc,
             FBlockType::ForLoop,
@@ -318,28 +383,26 @@ impl<'a> Compiler<'a> {
         self.emit(Op::NOP, target_loc);
         self.use_label(body);
         self.visit_expr(target)?;
-        self.visit_stmts(s.list("body"))?;
+        self.visit_stmts(s.body().as_slice())?;
         self.emit_jump(Op::JUMP, start, Loc::NONE);
         self.use_label(cleanup);
         // END_FOR first: instrumentation relies on it.
         self.emit(Op::END_FOR, Loc::NONE);
         self.emit(Op::POP_ITER, Loc::NONE);
         self.pop_fblock(FBlockType::ForLoop);
-        self.visit_stmts(s.list("orelse"))?;
+        self.visit_stmts(s.orelse().as_slice())?;
         self.use_label(end);
         Ok(())
     }
 
     /// `codegen_async_for`.
-    pub fn async_for_stmt(&mut self, s: &'a AstNode) -> R {
+    pub fn async_for_stmt(&mut self, s: AsyncFor<'a>) -> R {
         self.conditional(|c| c.async_for_inner(s))
     }
 
-    fn async_for_inner(&mut self, s: &'a AstNode) -> R {
-        let (Some(iter), Some(target)) = (s.node("iter"), s.node("target")) else {
-            return Err(self.unsupported("a malformed `async for` loop", s));
-        };
-        let loc = self.loc(s);
+    fn async_for_inner(&mut self, s: AsyncFor<'a>) -> R {
+        let (iter, target) = (s.iter(), s.target());
+        let loc = self.loc(s.node());
         let start = self.new_label();
         let send = self.new_label();
         let except = self.new_label();
@@ -367,28 +430,28 @@ impl<'a> Compiler<'a> {
         self.emit(Op::POP_BLOCK, loc);
         self.emit(Op::NOT_TAKEN, loc);
         self.visit_expr(target)?;
-        self.visit_stmts(s.list("body"))?;
+        self.visit_stmts(s.body().as_slice())?;
         self.emit_jump(Op::JUMP, start, Loc::NONE);
         self.pop_fblock(FBlockType::AsyncForLoop);
         self.use_label(except);
         // END_ASYNC_FOR follows the header, not the body: the iterator's line.
         self.emit_jump(Op::END_ASYNC_FOR, send, iter_loc);
-        self.visit_stmts(s.list("orelse"))?;
+        self.visit_stmts(s.orelse().as_slice())?;
         self.use_label(end);
         Ok(())
     }
 
     /// `codegen_while`.
-    pub fn while_stmt(&mut self, s: &'a AstNode) -> R {
+    pub fn while_stmt(&mut self, s: While<'a>) -> R {
         self.conditional(|c| c.while_inner(s))
     }
 
-    fn while_inner(&mut self, s: &'a AstNode) -> R {
+    fn while_inner(&mut self, s: While<'a>) -> R {
         let lp = self.new_label();
         let end = self.new_label();
         let anchor = self.new_label();
         self.use_label(lp);
-        let loc = self.loc(s);
+        let loc = self.loc(s.node());
         self.push_fblock(
             loc,
             FBlockType::WhileLoop,
@@ -396,21 +459,19 @@ impl<'a> Compiler<'a> {
             Some(end),
             FBlockDatum::None,
         )?;
-        if let Some(test) = s.node("test") {
-            self.jump_if(test, anchor, false)?;
-        }
-        self.visit_stmts(s.list("body"))?;
+        self.jump_if(s.test(), anchor, false)?;
+        self.visit_stmts(s.body().as_slice())?;
         self.emit_jump(Op::JUMP, lp, Loc::NONE);
         self.pop_fblock(FBlockType::WhileLoop);
         self.use_label(anchor);
-        self.visit_stmts(s.list("orelse"))?;
+        self.visit_stmts(s.orelse().as_slice())?;
         self.use_label(end);
         Ok(())
     }
 
     /// `codegen_break`.
-    pub fn break_stmt(&mut self, s: &'a AstNode) -> R {
-        let origin = self.loc(s);
+    pub fn break_stmt(&mut self, s: Break<'a>) -> R {
+        let origin = self.loc(s.node());
         let mut loc = origin;
         self.emit(Op::NOP, loc);
         let Some(lp) = self.unwind_fblock_stack(&mut loc, false, true)? else {
@@ -424,8 +485,8 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_continue`.
-    pub fn continue_stmt(&mut self, s: &'a AstNode) -> R {
-        let origin = self.loc(s);
+    pub fn continue_stmt(&mut self, s: Continue<'a>) -> R {
+        let origin = self.loc(s.node());
         let mut loc = origin;
         self.emit(Op::NOP, loc);
         let Some(lp) = self.unwind_fblock_stack(&mut loc, false, true)? else {
@@ -438,35 +499,33 @@ impl<'a> Compiler<'a> {
     }
 
     /// `raise [exc [from cause]]`.
-    pub fn raise_stmt(&mut self, s: &'a AstNode) -> R {
+    pub fn raise_stmt(&mut self, s: Raise<'a>) -> R {
         let mut n = 0;
-        if let Some(exc) = s.node("exc") {
+        if let Some(exc) = s.exc() {
             self.visit_expr(exc)?;
             n += 1;
-            if let Some(cause) = s.node("cause") {
+            if let Some(cause) = s.cause() {
                 self.visit_expr(cause)?;
                 n += 1;
             }
         }
-        let loc = self.loc(s);
+        let loc = self.loc(s.node());
         self.emit_arg(Op::RAISE_VARARGS, n, loc);
         Ok(())
     }
 
     /// `codegen_assert`.
-    pub fn assert_stmt(&mut self, s: &'a AstNode) -> R {
-        let Some(test) = s.node("test") else {
-            return Ok(());
-        };
-        let loc = self.loc(s);
-        if test.is("Tuple") && test.nodes("elts").next().is_some() {
+    pub fn assert_stmt(&mut self, s: Assert<'a>) -> R {
+        let test = s.test();
+        let loc = self.loc(s.node());
+        if Tuple::cast(test).is_some_and(|t| !t.elts().is_empty()) {
             self.warn(loc, "assertion is always true, perhaps remove parentheses?");
         }
         let end = self.new_label();
         self.jump_if(test, end, true)?;
         let assertion_error = self.common_constant("AssertionError");
         self.emit_arg(Op::LOAD_COMMON_CONSTANT, assertion_error, loc);
-        if let Some(msg) = s.node("msg") {
+        if let Some(msg) = s.msg() {
             self.visit_expr(msg)?;
             self.emit_arg(Op::CALL, 0, loc);
         }
@@ -477,35 +536,37 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_try`: `try` with a `finally:` clause or only handlers.
-    pub fn try_stmt(&mut self, s: &'a AstNode) -> R {
+    pub fn try_stmt(&mut self, s: Try<'a>) -> R {
+        let t = TryClauses::from(s);
         self.conditional(|c| {
-            if s.list("finalbody").is_empty() {
-                c.try_except(s)
+            if t.finalbody.is_empty() {
+                c.try_except(t)
             } else {
-                c.try_finally(s, false)
+                c.try_finally(t, false)
             }
         })
     }
 
     /// `codegen_try_star`.
-    pub fn try_star_stmt(&mut self, s: &'a AstNode) -> R {
+    pub fn try_star_stmt(&mut self, s: TryStar<'a>) -> R {
+        let t = TryClauses::from(s);
         self.conditional(|c| {
-            if s.list("finalbody").is_empty() {
-                c.try_star_except(s)
+            if t.finalbody.is_empty() {
+                c.try_star_except(t)
             } else {
-                c.try_finally(s, true)
+                c.try_finally(t, true)
             }
         })
     }
 
     /// `codegen_try_finally` / `codegen_try_star_finally` (they differ only in the handlers).
-    fn try_finally(&mut self, s: &'a AstNode, star: bool) -> R {
-        let loc = self.loc(s);
+    fn try_finally(&mut self, t: TryClauses<'a>, star: bool) -> R {
+        let loc = self.loc(t.node);
         let body = self.new_label();
         let end = self.new_label();
         let exit = self.new_label();
         let cleanup = self.new_label();
-        let finalbody = s.list("finalbody");
+        let finalbody = t.finalbody.as_slice();
 
         // The `try` block.
         self.emit_jump(Op::SETUP_FINALLY, end, loc);
@@ -517,12 +578,12 @@ impl<'a> Compiler<'a> {
             Some(end),
             FBlockDatum::Body(finalbody),
         )?;
-        if s.list("handlers").is_empty() {
-            self.visit_stmts(s.list("body"))?;
+        if t.handlers.is_empty() {
+            self.visit_stmts(t.body.as_slice())?;
         } else if star {
-            self.try_star_except(s)?;
+            self.try_star_except(t)?;
         } else {
-            self.try_except(s)?;
+            self.try_except(t)?;
         }
         self.emit(Op::POP_BLOCK, Loc::NONE);
         self.pop_fblock(FBlockType::FinallyTry);
@@ -550,8 +611,8 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_try_except`: `try`/`except`/`else`.
-    fn try_except(&mut self, s: &'a AstNode) -> R {
-        let loc = self.loc(s);
+    fn try_except(&mut self, t: TryClauses<'a>) -> R {
+        let loc = self.loc(t.node);
         let body = self.new_label();
         let mut except = self.new_label();
         let end = self.new_label();
@@ -566,10 +627,10 @@ impl<'a> Compiler<'a> {
             None,
             FBlockDatum::None,
         )?;
-        self.visit_stmts(s.list("body"))?;
+        self.visit_stmts(t.body.as_slice())?;
         self.pop_fblock(FBlockType::TryExcept);
         self.emit(Op::POP_BLOCK, Loc::NONE);
-        self.visit_stmts(s.list("orelse"))?;
+        self.visit_stmts(t.orelse.as_slice())?;
         self.emit_jump(Op::JUMP_NO_INTERRUPT, end, Loc::NONE);
 
         self.use_label(except);
@@ -583,21 +644,20 @@ impl<'a> Compiler<'a> {
             None,
             FBlockDatum::None,
         )?;
-        let handlers: Vec<&'a AstNode> = s.nodes("handlers").collect();
-        let n = handlers.len();
-        for (i, handler) in handlers.iter().copied().enumerate() {
-            let hloc = self.loc(handler);
-            let htype = handler.node("type");
+        let n = t.handlers.iter().len();
+        for (i, handler) in t.handlers.iter().map(ExceptHandler).enumerate() {
+            let hloc = self.loc(handler.node());
+            let htype = handler.type_();
             if htype.is_none() && i + 1 < n {
                 return Err(self.error(hloc, "default 'except:' must be last"));
             }
             except = self.new_label();
-            if let Some(t) = htype {
-                self.visit_expr(t)?;
+            if let Some(htype) = htype {
+                self.visit_expr(htype)?;
                 self.emit(Op::CHECK_EXC_MATCH, hloc);
                 self.emit_jump(Op::POP_JUMP_IF_FALSE, except, hloc);
             }
-            if let Some(name) = handler.str("name") {
+            if let Some(name) = handler.name() {
                 let cleanup_end = self.new_label();
                 let cleanup_body = self.new_label();
                 self.nameop(name, super::Ctx::Store, hloc)?;
@@ -611,7 +671,7 @@ impl<'a> Compiler<'a> {
                     None,
                     FBlockDatum::Name(name),
                 )?;
-                self.visit_stmts(handler.list("body"))?;
+                self.visit_stmts(handler.body().as_slice())?;
                 self.pop_fblock(FBlockType::HandlerCleanup);
                 self.emit(Op::POP_BLOCK, Loc::NONE);
                 self.emit(Op::POP_BLOCK, Loc::NONE);
@@ -633,7 +693,7 @@ impl<'a> Compiler<'a> {
                     None,
                     FBlockDatum::None,
                 )?;
-                self.visit_stmts(handler.list("body"))?;
+                self.visit_stmts(handler.body().as_slice())?;
                 self.pop_fblock(FBlockType::HandlerCleanup);
                 self.emit(Op::POP_BLOCK, Loc::NONE);
                 self.emit(Op::POP_EXCEPT, Loc::NONE);
@@ -657,8 +717,8 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_try_star_except`: `try`/`except*`/`else`.
-    fn try_star_except(&mut self, s: &'a AstNode) -> R {
-        let loc = self.loc(s);
+    fn try_star_except(&mut self, t: TryClauses<'a>) -> R {
+        let loc = self.loc(t.node);
         let body = self.new_label();
         let mut except = self.new_label();
         let orelse = self.new_label();
@@ -675,7 +735,7 @@ impl<'a> Compiler<'a> {
             None,
             FBlockDatum::None,
         )?;
-        self.visit_stmts(s.list("body"))?;
+        self.visit_stmts(t.body.as_slice())?;
         self.pop_fblock(FBlockType::TryExcept);
         self.emit(Op::POP_BLOCK, Loc::NONE);
         self.emit_jump(Op::JUMP_NO_INTERRUPT, orelse, Loc::NONE);
@@ -690,10 +750,9 @@ impl<'a> Compiler<'a> {
             None,
             FBlockDatum::None,
         )?;
-        let handlers: Vec<&'a AstNode> = s.nodes("handlers").collect();
-        let n = handlers.len();
-        for (i, handler) in handlers.iter().copied().enumerate() {
-            let hloc = self.loc(handler);
+        let n = t.handlers.iter().len();
+        for (i, handler) in t.handlers.iter().map(ExceptHandler).enumerate() {
+            let hloc = self.loc(handler.node());
             except = self.new_label();
             let except_with_error = self.new_label();
             let no_match = self.new_label();
@@ -703,15 +762,15 @@ impl<'a> Compiler<'a> {
                 self.emit_arg(Op::BUILD_LIST, 0, hloc);
                 self.emit_arg(Op::COPY, 2, hloc);
             }
-            if let Some(t) = handler.node("type") {
-                self.visit_expr(t)?;
+            if let Some(htype) = handler.type_() {
+                self.visit_expr(htype)?;
                 self.emit(Op::CHECK_EG_MATCH, hloc);
                 self.emit_arg(Op::COPY, 1, hloc);
                 self.emit_jump(Op::POP_JUMP_IF_NONE, no_match, hloc);
             }
             let cleanup_end = self.new_label();
             let cleanup_body = self.new_label();
-            let name = handler.str("name");
+            let name = handler.name();
             match name {
                 Some(name) => self.nameop(name, super::Ctx::Store, hloc)?,
                 None => self.emit(Op::POP_TOP, hloc),
@@ -725,7 +784,7 @@ impl<'a> Compiler<'a> {
                 None,
                 name.map_or(FBlockDatum::None, FBlockDatum::Name),
             )?;
-            self.visit_stmts(handler.list("body"))?;
+            self.visit_stmts(handler.body().as_slice())?;
             self.pop_fblock(FBlockType::HandlerCleanup);
             self.emit(Op::POP_BLOCK, Loc::NONE);
             if let Some(name) = name {
@@ -760,8 +819,8 @@ impl<'a> Compiler<'a> {
         self.pop_fblock(FBlockType::ExceptionGroupHandler);
         let reraise = self.new_label();
         self.use_label(reraise_star);
-        let t = cpyviz_model::tables::for_version(self.version);
-        let prep = Self::table_index(t.intrinsic2, "INTRINSIC_PREP_RERAISE_STAR");
+        let tables = cpyviz_model::tables::for_version(self.version);
+        let prep = Self::table_index(tables.intrinsic2, "INTRINSIC_PREP_RERAISE_STAR");
         self.emit_arg(Op::CALL_INTRINSIC_2, prep, Loc::NONE);
         self.emit_arg(Op::COPY, 1, Loc::NONE);
         self.emit_jump(Op::POP_JUMP_IF_NOT_NONE, reraise, Loc::NONE);
@@ -781,7 +840,7 @@ impl<'a> Compiler<'a> {
         self.pop_except_and_reraise(Loc::NONE);
 
         self.use_label(orelse);
-        self.visit_stmts(s.list("orelse"))?;
+        self.visit_stmts(t.orelse.as_slice())?;
         self.use_label(end);
         Ok(())
     }
@@ -808,25 +867,23 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_with` (the items from `pos` on).
-    pub fn with_stmt(&mut self, s: &'a AstNode, pos: usize) -> R {
-        self.conditional(|c| c.with_inner(s, pos, false))
+    pub fn with_stmt(&mut self, s: With<'a>, pos: usize) -> R {
+        self.conditional(|c| c.with_inner(s.into(), pos))
     }
 
     /// `codegen_async_with` (the items from `pos` on).
-    pub fn async_with_stmt(&mut self, s: &'a AstNode, pos: usize) -> R {
-        self.conditional(|c| c.with_inner(s, pos, true))
+    pub fn async_with_stmt(&mut self, s: AsyncWith<'a>, pos: usize) -> R {
+        self.conditional(|c| c.with_inner(s.into(), pos))
     }
 
     /// `codegen_with_inner` / `codegen_async_with_inner`: one `with` item, then the next ones
     /// (or the body) inside it.
-    fn with_inner(&mut self, s: &'a AstNode, pos: usize, is_async: bool) -> R {
-        let items: Vec<&'a AstNode> = s.nodes("items").collect();
-        let Some(item) = items.get(pos).copied() else {
-            return Err(self.unsupported("a `with` statement without items", s));
+    fn with_inner(&mut self, s: WithParts<'a>, pos: usize) -> R {
+        let is_async = s.is_async;
+        let Some(item) = s.items.get(pos).map(WithItem) else {
+            return Err(self.unsupported("a `with` statement without items", s.node));
         };
-        let Some(context) = item.node("context_expr") else {
-            return Err(self.unsupported("a malformed `with` item", s));
-        };
+        let context = item.context_expr();
         let block = self.new_label();
         let fin = self.new_label();
         let exit = self.new_label();
@@ -861,15 +918,15 @@ impl<'a> Compiler<'a> {
             FBlockType::With
         };
         self.push_fblock(loc, kind, Some(block), Some(fin), FBlockDatum::None)?;
-        match item.node("optional_vars") {
+        match item.optional_vars() {
             Some(target) => self.visit_expr(target)?,
             // The value of __enter__() is discarded.
             None => self.emit(Op::POP_TOP, loc),
         }
-        if pos + 1 == items.len() {
-            self.visit_stmts(s.list("body"))?;
+        if pos + 1 == s.items.len() {
+            self.visit_stmts(s.body.as_slice())?;
         } else {
-            self.with_inner(s, pos + 1, is_async)?;
+            self.with_inner(s, pos + 1)?;
         }
         if is_async {
             self.pop_fblock(kind);

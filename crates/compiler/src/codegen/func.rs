@@ -12,7 +12,10 @@ use crate::ir::{ConstValue, Instr, InstrSeq, Loc};
 use crate::op::Op;
 use crate::symtable::{NameScope, ScopeId};
 use cpyviz_model::version::PyVersion;
-use cpyviz_syntax::ast::{AstNode, AstValue};
+use cpyviz_syntax::ast::{
+    Alias, AnnAssign, Arg, Arguments, AstNode, AsyncFunctionDef, ClassDef, Expr, FunctionDef,
+    Import, ImportFrom, Lambda, Name, NodeKind, Nodes, Return, Starred, TypeAlias, TypeParam,
+};
 
 /// `MAKE_FUNCTION_*`: what `SET_FUNCTION_ATTRIBUTE` sets.
 pub const MAKE_FUNCTION_DEFAULTS: u32 = 0x01;
@@ -64,14 +67,55 @@ pub fn insert_instr(seq: &mut InstrSeq, pos: usize, op: Op, arg: u32, loc: Loc) 
 }
 
 /// How many positional, positional-only and keyword-only parameters `args` declares.
-fn arg_counts(args: Option<&AstNode>) -> (u32, u32, u32) {
-    match args {
-        Some(a) => (
-            a.list("args").len() as u32,
-            a.list("posonlyargs").len() as u32,
-            a.list("kwonlyargs").len() as u32,
-        ),
-        None => (0, 0, 0),
+fn arg_counts(args: Arguments) -> (u32, u32, u32) {
+    (
+        args.args().len() as u32,
+        args.posonlyargs().len() as u32,
+        args.kwonlyargs().len() as u32,
+    )
+}
+
+/// What codegen reads of a `def` or an `async def` (`FunctionDef` and `AsyncFunctionDef` have
+/// the same fields).
+#[derive(Clone, Copy)]
+struct FunctionParts<'a> {
+    node: &'a AstNode,
+    is_async: bool,
+    name: &'a str,
+    args: Arguments<'a>,
+    body: Nodes<'a>,
+    decorator_list: Nodes<'a>,
+    returns: Option<&'a AstNode>,
+    type_params: Nodes<'a>,
+}
+
+impl<'a> From<FunctionDef<'a>> for FunctionParts<'a> {
+    fn from(f: FunctionDef<'a>) -> Self {
+        FunctionParts {
+            node: f.node(),
+            is_async: false,
+            name: f.name(),
+            args: Arguments(f.args()),
+            body: f.body(),
+            decorator_list: f.decorator_list(),
+            returns: f.returns(),
+            type_params: f.type_params(),
+        }
+    }
+}
+
+impl<'a> From<AsyncFunctionDef<'a>> for FunctionParts<'a> {
+    fn from(f: AsyncFunctionDef<'a>) -> Self {
+        FunctionParts {
+            node: f.node(),
+            is_async: true,
+            name: f.name(),
+            args: Arguments(f.args()),
+            body: f.body(),
+            decorator_list: f.decorator_list(),
+            returns: f.returns(),
+            type_params: f.type_params(),
+        }
     }
 }
 
@@ -103,27 +147,22 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_default_arguments`: pushes the defaults tuple and the keyword-only defaults
     /// dict; returns the `MAKE_FUNCTION_*` flags for them.
-    fn default_arguments(&mut self, loc: Loc, args: Option<&'a AstNode>) -> R<u32> {
-        let Some(args) = args else {
-            return Ok(0);
-        };
+    fn default_arguments(&mut self, loc: Loc, args: Arguments<'a>) -> R<u32> {
         let mut flags = 0;
-        let defaults: Vec<&AstNode> = args.nodes("defaults").collect();
+        let defaults = args.defaults();
         if !defaults.is_empty() {
             let n = defaults.len() as u32;
             self.visit_exprs(defaults)?;
             self.emit_arg(Op::BUILD_TUPLE, n, loc);
             flags |= MAKE_FUNCTION_DEFAULTS;
         }
-        let kwonly = args.list("kwonlyargs");
-        let kw_defaults = args.list("kw_defaults");
         let mut count = 0;
-        for (i, arg) in kwonly.iter().enumerate() {
-            let Some(default) = kw_defaults.get(i).and_then(AstValue::as_node) else {
+        for (arg, default) in args.kwonlyargs().iter().zip(args.kw_defaults()) {
+            let Some(default) = default else {
                 continue;
             };
             count += 1;
-            let name = arg.as_node().and_then(|a| a.str("arg")).unwrap_or("");
+            let name = Arg(arg).arg();
             let mangled = self.mangle(name);
             self.load_name_const(name, mangled, loc);
             self.visit_expr(default)?;
@@ -239,21 +278,31 @@ impl<'a> Compiler<'a> {
 
     // ----- functions -------------------------------------------------------------------------
 
+    /// `codegen_function` for `def`.
+    pub fn function_def(&mut self, f: FunctionDef<'a>) -> R {
+        self.function(f.into())
+    }
+
+    /// `codegen_function` for `async def`.
+    pub fn async_function_def(&mut self, f: AsyncFunctionDef<'a>) -> R {
+        self.function(f.into())
+    }
+
     /// `codegen_function`: `def` / `async def` — decorators, defaults, `__annotate__`, the body's
     /// code object, the decorator calls and the store.
-    pub fn function_def(&mut self, s: &'a AstNode, is_async: bool) -> R {
-        let decos: Vec<&'a AstNode> = s.nodes("decorator_list").collect();
+    fn function(&mut self, f: FunctionParts<'a>) -> R {
+        let s = f.node;
+        let decos: Vec<&'a AstNode> = f.decorator_list.iter().collect();
         self.decorators(&decos)?;
         let firstlineno = match decos.first() {
             Some(d) => self.line(d),
             None => self.line(s),
         };
         let loc = self.loc(s);
-        let args = s.node("args");
-        let type_params = s.list("type_params");
+        let type_params = f.type_params;
         let is_generic = !type_params.is_empty();
-        let mut funcflags = self.default_arguments(loc, args)?;
-        let name = s.str("name").unwrap_or("");
+        let mut funcflags = self.default_arguments(loc, f.args)?;
+        let name = f.name;
         let mut num_typeparam_args = 0;
         if is_generic {
             if funcflags & MAKE_FUNCTION_DEFAULTS != 0 {
@@ -279,8 +328,8 @@ impl<'a> Compiler<'a> {
                 self.emit_arg(Op::LOAD_FAST, i, loc);
             }
         }
-        funcflags |= self.function_annotations(loc, s)?;
-        self.function_body(s, is_async, funcflags, firstlineno)?;
+        funcflags |= self.function_annotations(loc, f)?;
+        self.function_body(f, funcflags, firstlineno)?;
         if is_generic {
             self.emit_arg(Op::SWAP, 2, loc);
             let set = intrinsic2(self.version, "INTRINSIC_SET_FUNCTION_TYPE_PARAMS");
@@ -308,25 +357,29 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_type_params`: creates the `TypeVar`, `TypeVarTuple` and `ParamSpec` objects,
     /// binds each to its name, and leaves their tuple on the stack.
-    fn type_params(&mut self, type_params: &'a [AstValue]) -> R {
+    fn type_params(&mut self, type_params: Nodes<'a>) -> R {
         let mut seen_default = false;
         let mut first_loc = None;
         let mut n = 0;
-        for tp in type_params.iter().filter_map(AstValue::as_node) {
+        for tp in type_params {
             let loc = self.loc(tp);
             first_loc.get_or_insert(loc);
             n += 1;
-            let name = tp.str("name").unwrap_or("");
+            let param = TypeParam::of(tp);
+            let (name, default_value) = match param {
+                TypeParam::TypeVar(t) => (t.name(), t.default_value()),
+                TypeParam::ParamSpec(t) => (t.name(), t.default_value()),
+                TypeParam::TypeVarTuple(t) => (t.name(), t.default_value()),
+            };
             self.load_ident_const(ConstValue::Str(name.to_string().into()), loc);
-            let default_value = tp.node("default_value");
-            match tp.kind.name() {
-                "TypeVar" => {
-                    if let Some(bound) = tp.node("bound") {
+            match param {
+                TypeParam::TypeVar(t) => {
+                    if let Some(bound) = t.bound() {
                         let Some(scope) = self.table.bound_scope(tp) else {
                             return Err(self.unsupported("a type bound without a scope", tp));
                         };
                         self.type_param_bound_or_default(bound, name, scope, false)?;
-                        let which = if bound.is("Tuple") {
+                        let which = if bound.kind == NodeKind::Tuple {
                             "INTRINSIC_TYPEVAR_WITH_CONSTRAINTS"
                         } else {
                             "INTRINSIC_TYPEVAR_WITH_BOUND"
@@ -337,11 +390,11 @@ impl<'a> Compiler<'a> {
                         self.emit_arg(Op::CALL_INTRINSIC_1, tv, loc);
                     }
                 }
-                "TypeVarTuple" => {
+                TypeParam::TypeVarTuple(_) => {
                     let tv = intrinsic1(self.version, "INTRINSIC_TYPEVARTUPLE");
                     self.emit_arg(Op::CALL_INTRINSIC_1, tv, loc);
                 }
-                _ => {
+                TypeParam::ParamSpec(_) => {
                     let ps = intrinsic1(self.version, "INTRINSIC_PARAMSPEC");
                     self.emit_arg(Op::CALL_INTRINSIC_1, ps, loc);
                 }
@@ -351,7 +404,7 @@ impl<'a> Compiler<'a> {
                 let Some(scope) = self.table.default_scope(tp) else {
                     return Err(self.unsupported("a type parameter default without a scope", tp));
                 };
-                let starred = tp.is("TypeVarTuple");
+                let starred = matches!(param, TypeParam::TypeVarTuple(_));
                 self.type_param_bound_or_default(default, name, scope, starred)?;
                 let set = intrinsic2(self.version, "INTRINSIC_SET_TYPEPARAM_DEFAULT");
                 self.emit_arg(Op::CALL_INTRINSIC_2, set, loc);
@@ -381,9 +434,9 @@ impl<'a> Compiler<'a> {
         let one = ConstValue::Tuple(vec![ConstValue::Int(1.into())]);
         self.load_const(one, loc);
         self.setup_annotations_scope(loc, scope, name)?;
-        match e.node("value") {
-            Some(value) if allow_starred && e.is("Starred") => {
-                self.visit_expr(value)?;
+        match Starred::cast(e) {
+            Some(starred) if allow_starred => {
+                self.visit_expr(starred.value())?;
                 self.emit_arg(Op::UNPACK_SEQUENCE, 1, loc);
             }
             _ => self.visit_expr(e)?,
@@ -394,23 +447,22 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_function_body`: the function's own code unit, then `MAKE_FUNCTION`.
-    fn function_body(
-        &mut self,
-        s: &'a AstNode,
-        is_async: bool,
-        funcflags: u32,
-        firstlineno: u32,
-    ) -> R {
-        let args = s.node("args");
-        let name = s.str("name").unwrap_or("");
-        let scope_type = if is_async {
+    fn function_body(&mut self, f: FunctionParts<'a>, funcflags: u32, firstlineno: u32) -> R {
+        let scope_type = if f.is_async {
             ScopeType::AsyncFunction
         } else {
             ScopeType::Function
         };
-        let scope = self.scope_for(s)?;
-        self.enter_scope(name, scope_type, scope, firstlineno, None, arg_counts(args))?;
-        let body = s.list("body");
+        let scope = self.scope_for(f.node)?;
+        self.enter_scope(
+            f.name,
+            scope_type,
+            scope,
+            firstlineno,
+            None,
+            arg_counts(f.args),
+        )?;
+        let body = f.body.as_slice();
         let mut first = 0;
         if self.ste().has_docstring {
             if let Some(doc) = docstring(body) {
@@ -443,79 +495,55 @@ impl<'a> Compiler<'a> {
         }
         self.insert_generator_prefix(None);
         let co = self.exit_scope(true)?;
-        let loc = self.loc(s);
+        let loc = self.loc(f.node);
         self.make_closure(loc, co, funcflags)
     }
 
     /// `codegen_function_annotations`: the function's `__annotate__` (PEP 649), when a parameter
     /// or the return value is annotated. Returns `MAKE_FUNCTION_ANNOTATE` or 0.
-    fn function_annotations(&mut self, loc: Loc, s: &'a AstNode) -> R<u32> {
-        let Some(args) = s.node("args") else {
-            return Ok(0);
-        };
-        let returns = s.node("returns");
-        let annotated = |a: &AstNode| a.node("annotation").is_some();
+    fn function_annotations(&mut self, loc: Loc, f: FunctionParts<'a>) -> R<u32> {
+        let args = f.args;
+        let returns = f.returns;
+        let annotated = |a: &AstNode| Arg(a).annotation().is_some();
         let used = returns.is_some()
-            || ["args", "posonlyargs", "kwonlyargs"]
+            || args
+                .args()
                 .iter()
-                .any(|f| args.nodes(f).any(annotated))
-            || ["vararg", "kwarg"]
-                .iter()
-                .any(|f| args.node(f).is_some_and(annotated));
+                .chain(args.posonlyargs())
+                .chain(args.kwonlyargs())
+                .any(annotated)
+            || args.vararg().into_iter().chain(args.kwarg()).any(annotated);
         if !used {
             return Ok(0);
         }
-        let Some(scope) = self.table.scope_of(args) else {
-            return Err(self.unsupported("function annotations without an annotation scope", s));
+        let Some(scope) = self.table.scope_of(args.node()) else {
+            return Err(
+                self.unsupported("function annotations without an annotation scope", f.node)
+            );
         };
         self.setup_annotations_scope(loc, scope, "__annotate__")?;
         if self.version >= PyVersion::V3_15 {
-            let func = s.str("name").unwrap_or("");
-            if let Some(q) = self.function_annotate_qualname(func) {
+            if let Some(q) = self.function_annotate_qualname(f.name) {
                 self.um().code.qualname = q;
             }
         }
         let mut count = 0;
         // 3.14 visits the positional parameters before the positional-only ones; 3.15 in
         // signature order.
-        let positional = if self.version >= PyVersion::V3_15 {
-            ["posonlyargs", "args"]
+        let (first, second) = if self.version >= PyVersion::V3_15 {
+            (args.posonlyargs(), args.args())
         } else {
-            ["args", "posonlyargs"]
+            (args.args(), args.posonlyargs())
         };
-        for field in positional {
-            for a in args.nodes(field) {
-                self.arg_annotation(
-                    a.str("arg").unwrap_or(""),
-                    a.node("annotation"),
-                    &mut count,
-                    loc,
-                )?;
-            }
-        }
-        if let Some(a) = args.node("vararg") {
-            self.arg_annotation(
-                a.str("arg").unwrap_or(""),
-                a.node("annotation"),
-                &mut count,
-                loc,
-            )?;
-        }
-        for a in args.nodes("kwonlyargs") {
-            self.arg_annotation(
-                a.str("arg").unwrap_or(""),
-                a.node("annotation"),
-                &mut count,
-                loc,
-            )?;
-        }
-        if let Some(a) = args.node("kwarg") {
-            self.arg_annotation(
-                a.str("arg").unwrap_or(""),
-                a.node("annotation"),
-                &mut count,
-                loc,
-            )?;
+        let params = first
+            .iter()
+            .chain(second)
+            .chain(args.vararg())
+            .chain(args.kwonlyargs())
+            .chain(args.kwarg());
+        for a in params {
+            let a = Arg(a);
+            self.arg_annotation(a.arg(), a.annotation(), &mut count, loc)?;
         }
         self.arg_annotation("return", returns, &mut count, loc)?;
         self.emit_arg(Op::BUILD_MAP, count, loc);
@@ -563,11 +591,9 @@ impl<'a> Compiler<'a> {
         self.load_name_const(id, mangled, loc);
         if self.future_annotations {
             self.annotation_string(annotation)?;
-        } else if annotation.is("Starred") {
+        } else if let Some(starred) = Starred::cast(annotation) {
             // `*args: *Ts`: the annotation is the single item of `[*Ts]`.
-            if let Some(value) = annotation.node("value") {
-                self.visit_expr(value)?;
-            }
+            self.visit_expr(starred.value())?;
             self.emit_arg(Op::UNPACK_SEQUENCE, 1, loc);
         } else {
             self.visit_expr(annotation)?;
@@ -625,8 +651,11 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_lambda`.
     pub fn lambda(&mut self, e: &'a AstNode) -> R {
+        let Some(lambda) = Lambda::cast(e) else {
+            return Err(self.unsupported(&format!("a `{}` as a lambda", e.kind), e));
+        };
         let loc = self.loc(e);
-        let args = e.node("args");
+        let args = Arguments(lambda.args());
         let funcflags = self.default_arguments(loc, args)?;
         let scope = self.scope_for(e)?;
         let lineno = self.line(e);
@@ -638,9 +667,7 @@ impl<'a> Compiler<'a> {
             None,
             arg_counts(args),
         )?;
-        let Some(body) = e.node("body") else {
-            return Err(self.unsupported("a lambda without a body", e));
-        };
+        let body = lambda.body();
         self.visit_expr(body)?;
         let co = if self.ste().generator {
             self.insert_generator_prefix(None);
@@ -657,16 +684,17 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_class`: decorators, `__build_class__(<body function>, name, *bases, **kw)`,
     /// the decorator calls and the store.
-    pub fn class_def(&mut self, s: &'a AstNode) -> R {
-        let decos: Vec<&'a AstNode> = s.nodes("decorator_list").collect();
+    pub fn class_def(&mut self, c: ClassDef<'a>) -> R {
+        let s = c.node();
+        let decos: Vec<&'a AstNode> = c.decorator_list().iter().collect();
         self.decorators(&decos)?;
         let firstlineno = match decos.first() {
             Some(d) => self.line(d),
             None => self.line(s),
         };
         let loc = self.loc(s);
-        let name = s.str("name").unwrap_or("");
-        let type_params = s.list("type_params");
+        let name = c.name();
+        let type_params = c.type_params();
         let is_generic = !type_params.is_empty();
         if is_generic {
             let scope = self.type_params_scope(s)?;
@@ -681,7 +709,7 @@ impl<'a> Compiler<'a> {
             self.type_params(type_params)?;
             self.nameop(".type_params", Ctx::Store, loc)?;
         }
-        self.class_body(s, firstlineno)?;
+        self.class_body(c, firstlineno)?;
         if is_generic {
             self.nameop(".type_params", Ctx::Load, loc)?;
             let sub = intrinsic1(self.version, "INTRINSIC_SUBSCRIPT_GENERIC");
@@ -690,16 +718,17 @@ impl<'a> Compiler<'a> {
             self.call_helper(
                 loc,
                 2,
-                s.list("bases"),
+                c.bases().as_slice(),
                 Some(".generic_base"),
-                s.list("keywords"),
+                c.keywords().as_slice(),
             )?;
             let co = self.exit_scope(false)?;
             self.make_closure(loc, co, 0)?;
             self.emit(Op::PUSH_NULL, loc);
             self.emit_arg(Op::CALL, 0, loc);
         } else {
-            self.call_helper(loc, 2, s.list("bases"), None, s.list("keywords"))?;
+            let bases = c.bases().as_slice();
+            self.call_helper(loc, 2, bases, None, c.keywords().as_slice())?;
         }
         self.apply_decorators(&decos);
         self.nameop(name, Ctx::Store, loc)
@@ -707,9 +736,9 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_class_body`: the class body's code unit, then `LOAD_BUILD_CLASS`, the body
     /// function and the class name.
-    fn class_body(&mut self, s: &'a AstNode, firstlineno: u32) -> R {
-        let name = s.str("name").unwrap_or("");
-        let scope = self.scope_for(s)?;
+    fn class_body(&mut self, c: ClassDef<'a>, firstlineno: u32) -> R {
+        let name = c.name();
+        let scope = self.scope_for(c.node())?;
         self.enter_scope(
             name,
             ScopeType::Class,
@@ -728,7 +757,7 @@ impl<'a> Compiler<'a> {
         self.nameop("__qualname__", Ctx::Store, loc)?;
         self.load_int(self.u().code.firstlineno as i64, loc);
         self.nameop("__firstlineno__", Ctx::Store, loc)?;
-        if !s.list("type_params").is_empty() {
+        if !c.type_params().is_empty() {
             self.nameop(".type_params", Ctx::Load, loc)?;
             self.nameop("__type_params__", Ctx::Store, loc)?;
         }
@@ -745,7 +774,7 @@ impl<'a> Compiler<'a> {
                 loc,
             );
         }
-        self.body(loc, s.list("body"))?;
+        self.body(loc, c.body().as_slice())?;
         let attrs: Vec<ConstValue> = self
             .u()
             .static_attributes
@@ -770,7 +799,7 @@ impl<'a> Compiler<'a> {
         }
         self.emit(Op::RETURN_VALUE, Loc::NONE);
         let co = self.exit_scope(true)?;
-        let loc = self.loc(s);
+        let loc = self.loc(c.node());
         self.emit(Op::LOAD_BUILD_CLASS, loc);
         self.emit(Op::PUSH_NULL, loc);
         self.make_closure(loc, co, 0)?;
@@ -779,14 +808,12 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_typealias`: `type X[T] = value`.
-    pub fn type_alias(&mut self, s: &'a AstNode) -> R {
+    pub fn type_alias(&mut self, t: TypeAlias<'a>) -> R {
+        let s = t.node();
         let loc = self.loc(s);
-        let name = s
-            .node("name")
-            .and_then(|n| n.str("id"))
-            .unwrap_or("")
-            .to_string();
-        let type_params = s.list("type_params");
+        // The parser only makes a `Name` here.
+        let name = Name::cast(t.name()).map_or("", Name::id).to_string();
+        let type_params = t.type_params();
         let is_generic = !type_params.is_empty();
         if is_generic {
             let scope = self.type_params_scope(s)?;
@@ -805,7 +832,7 @@ impl<'a> Compiler<'a> {
             self.load_ident_const(ConstValue::Str(name.clone().into()), loc);
             self.load_const(ConstValue::None, loc);
         }
-        self.type_alias_body(s, &name)?;
+        self.type_alias_body(t, &name)?;
         if is_generic {
             let co = self.exit_scope(false)?;
             self.make_closure(loc, co, 0)?;
@@ -816,15 +843,13 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_typealias_body`: the lazily evaluated value and the `TypeAliasType`.
-    fn type_alias_body(&mut self, s: &'a AstNode, name: &str) -> R {
-        let loc = self.loc(s);
+    fn type_alias_body(&mut self, t: TypeAlias<'a>, name: &str) -> R {
+        let loc = self.loc(t.node());
         let one = ConstValue::Tuple(vec![ConstValue::Int(1.into())]);
         self.load_const(one, loc);
-        let scope = self.scope_for(s)?;
+        let scope = self.scope_for(t.node())?;
         self.setup_annotations_scope(loc, scope, name)?;
-        if let Some(value) = s.node("value") {
-            self.visit_expr(value)?;
-        }
+        self.visit_expr(t.value())?;
         self.emit(Op::RETURN_VALUE, loc);
         let co = self.exit_scope(false)?;
         self.make_closure(loc, co, MAKE_FUNCTION_DEFAULTS)?;
@@ -837,9 +862,10 @@ impl<'a> Compiler<'a> {
     // ----- return ------------------------------------------------------------------------------
 
     /// `codegen_return`.
-    pub fn codegen_return(&mut self, s: &'a AstNode) -> R {
+    pub fn codegen_return(&mut self, r: Return<'a>) -> R {
+        let s = r.node();
         let mut loc = self.loc(s);
-        let value = s.node("value");
+        let value = r.value();
         // `__debug__` is a constant too (the AST preprocessor folded it).
         let preserve_tos = value.is_some_and(|v| !super::expr::is_const_expr(v));
         let ste = self.ste();
@@ -877,34 +903,31 @@ impl<'a> Compiler<'a> {
     // ----- annotations -------------------------------------------------------------------------
 
     /// `codegen_annassign`.
-    pub fn annassign(&mut self, s: &'a AstNode) -> R {
+    pub fn annassign(&mut self, a: AnnAssign<'a>) -> R {
+        let s = a.node();
         let loc = self.loc(s);
-        let Some(target) = s.node("target") else {
-            return Ok(());
-        };
-        let value = s.node("value");
+        let target = a.target();
+        let value = a.value();
         if let Some(v) = value {
             self.visit_expr(v)?;
             self.visit_expr(target)?;
         }
-        match target.kind.name() {
-            "Name" => {
+        match Expr::of(target) {
+            Expr::Name(target) => {
                 let scope_type = self.u().scope_type;
-                let simple = s.int("simple").unwrap_or(0) != 0;
+                let simple = a.simple() != 0;
                 if simple
                     && matches!(scope_type, ScopeType::Module | ScopeType::Class)
                     && self.future_annotations
                 {
-                    if let Some(annotation) = s.node("annotation") {
-                        self.annotation_string(annotation)?;
-                    }
+                    self.annotation_string(a.annotation())?;
                     self.emit_raw_name(Op::LOAD_NAME, NameDict::Names, "__annotations__", loc);
-                    let id = target.str("id").unwrap_or("");
+                    let id = target.id();
                     let mangled = self.mangle(id);
                     self.load_name_const(id, mangled, loc);
                     self.emit(Op::STORE_SUBSCR, loc);
                 } else if simple && matches!(scope_type, ScopeType::Module | ScopeType::Class) {
-                    let index = self.add_deferred_annotation(s);
+                    let index = self.add_deferred_annotation(a);
                     if let Some(index) = index {
                         if scope_type == ScopeType::Class {
                             self.emit_raw_name(
@@ -927,21 +950,15 @@ impl<'a> Compiler<'a> {
                     }
                 }
             }
-            "Attribute" => {
+            Expr::Attribute(target) => {
                 if value.is_none() {
-                    if let Some(v) = target.node("value") {
-                        self.check_ann_expr(v)?;
-                    }
+                    self.check_ann_expr(target.value())?;
                 }
             }
-            "Subscript" => {
+            Expr::Subscript(target) => {
                 if value.is_none() {
-                    if let Some(v) = target.node("value") {
-                        self.check_ann_expr(v)?;
-                    }
-                    if let Some(sl) = target.node("slice") {
-                        self.check_ann_subscr(sl)?;
-                    }
+                    self.check_ann_expr(target.value())?;
+                    self.check_ann_subscr(target.slice())?;
                 }
             }
             _ => return Err(self.unsupported("this annotated assignment target", s)),
@@ -952,7 +969,7 @@ impl<'a> Compiler<'a> {
     /// `_PyCompile_AddDeferredAnnotation`: remembers `s` for `__annotate__`; returns its
     /// conditional index when it needs one (every module annotation, class annotations under
     /// a conditional block).
-    fn add_deferred_annotation(&mut self, s: &'a AstNode) -> Option<i64> {
+    fn add_deferred_annotation(&mut self, s: AnnAssign<'a>) -> Option<i64> {
         let u = self.um();
         u.deferred_annotations.push(s);
         if u.scope_type == ScopeType::Module || u.in_conditional_block > 0 {
@@ -976,17 +993,18 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_check_ann_subscr`.
     fn check_ann_subscr(&mut self, e: &'a AstNode) -> R {
-        match e.kind.name() {
-            "Slice" => {
-                for f in ["lower", "upper", "step"] {
-                    if let Some(part) = e.node(f) {
-                        self.check_ann_expr(part)?;
-                    }
+        match Expr::of(e) {
+            Expr::Slice(slice) => {
+                for part in [slice.lower(), slice.upper(), slice.step()]
+                    .into_iter()
+                    .flatten()
+                {
+                    self.check_ann_expr(part)?;
                 }
                 Ok(())
             }
-            "Tuple" => {
-                for elt in e.nodes("elts") {
+            Expr::Tuple(tuple) => {
+                for elt in tuple.elts() {
                     self.check_ann_subscr(elt)?;
                 }
                 Ok(())
@@ -1042,18 +1060,15 @@ impl<'a> Compiler<'a> {
     fn deferred_annotations_body(
         &mut self,
         loc: Loc,
-        deferred: &[&'a AstNode],
+        deferred: &[AnnAssign<'a>],
         indices: &[i64],
         scope_type: ScopeType,
     ) -> R {
         self.emit_arg(Op::BUILD_MAP, 0, loc);
         for (i, st) in deferred.iter().enumerate() {
-            let sloc = self.loc(st);
-            let target = st
-                .node("target")
-                .and_then(|t| t.str("id"))
-                .unwrap_or("")
-                .to_string();
+            let sloc = self.loc(st.node());
+            // Only a simple `Name` target is deferred.
+            let target = Name::cast(st.target()).map_or("", Name::id).to_string();
             let mangled = self.mangle(&target);
             let idx = indices.get(i).copied().unwrap_or(-1);
             let not_set = self.new_label();
@@ -1078,9 +1093,7 @@ impl<'a> Compiler<'a> {
                 self.emit_arg(Op::CONTAINS_OP, 0, sloc);
                 self.emit_jump(Op::POP_JUMP_IF_FALSE, not_set, sloc);
             }
-            if let Some(annotation) = st.node("annotation") {
-                self.visit_expr(annotation)?;
-            }
+            self.visit_expr(st.annotation())?;
             self.emit_arg(Op::COPY, 2, sloc);
             self.load_name_const(&target, mangled, sloc);
             self.emit(Op::STORE_SUBSCR, loc);
@@ -1130,15 +1143,16 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_import`.
-    pub fn import(&mut self, s: &'a AstNode) -> R {
-        let loc = self.loc(s);
-        let lazy = s.int("is_lazy").unwrap_or(0) != 0;
-        for alias in s.nodes("names") {
-            let name = alias.str("name").unwrap_or("");
+    pub fn import(&mut self, s: Import<'a>) -> R {
+        let loc = self.loc(s.node());
+        let lazy = s.is_lazy().unwrap_or(0) != 0;
+        for alias in s.names() {
+            let alias = Alias(alias);
+            let name = alias.name();
             self.load_int(0, loc);
             self.load_const(ConstValue::None, loc);
             self.import_name(name, lazy, false, loc);
-            match alias.str("asname") {
+            match alias.asname() {
                 Some(asname) => self.import_as(loc, name, asname)?,
                 None => {
                     let head = name.split('.').next().unwrap_or(name);
@@ -1170,24 +1184,22 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_from_import`.
-    pub fn import_from(&mut self, s: &'a AstNode) -> R {
-        let loc = self.loc(s);
-        let module = s.str("module");
-        let aliases: Vec<&AstNode> = s.nodes("names").collect();
-        let lazy = s.int("is_lazy").unwrap_or(0) != 0;
-        let level = s.int("level").unwrap_or(0);
+    pub fn import_from(&mut self, s: ImportFrom<'a>) -> R {
+        let loc = self.loc(s.node());
+        let module = s.module();
+        let aliases: Vec<Alias> = s.names().iter().map(Alias).collect();
+        let lazy = s.is_lazy().unwrap_or(0) != 0;
+        let level = s.level().unwrap_or(0);
         self.load_int(level, loc);
         let names: Vec<ConstValue> = aliases
             .iter()
-            .map(|a| ConstValue::Str(a.str("name").unwrap_or("").to_string().into()))
+            .map(|a| ConstValue::Str(a.name().to_string().into()))
             .collect();
         self.load_ident_const(ConstValue::Tuple(names), loc);
-        let star = aliases
-            .first()
-            .is_some_and(|a| a.str("name").is_some_and(|n| n.starts_with('*')));
+        let star = aliases.first().is_some_and(|a| a.name().starts_with('*'));
         self.import_name(module.unwrap_or(""), lazy, star, loc);
         for (i, alias) in aliases.iter().enumerate() {
-            let name = alias.str("name").unwrap_or("");
+            let name = alias.name();
             if i == 0 && name.starts_with('*') {
                 let op = intrinsic1(self.version, "INTRINSIC_IMPORT_STAR");
                 self.emit_arg(Op::CALL_INTRINSIC_1, op, loc);
@@ -1195,7 +1207,7 @@ impl<'a> Compiler<'a> {
                 return Ok(());
             }
             self.emit_name(super::NameOp::Plain(Op::IMPORT_FROM), name, loc);
-            let store = alias.str("asname").unwrap_or(name);
+            let store = alias.asname().unwrap_or(name);
             self.nameop(store, Ctx::Store, loc)?;
         }
         self.emit(Op::POP_TOP, loc);

@@ -31,7 +31,7 @@ use cpyviz_model::bytecode::CodeObject;
 use cpyviz_model::error::{PyError, PyErrorKind, SyntaxWarning};
 use cpyviz_model::source::Source;
 use cpyviz_model::version::PyVersion;
-use cpyviz_syntax::ast::AstNode;
+use cpyviz_syntax::ast::{AnnAssign, AstNode, Expr, ExprContext, Module};
 use num_bigint::BigInt;
 use std::collections::{BTreeSet, HashMap};
 
@@ -97,12 +97,21 @@ pub enum Ctx {
 }
 
 impl Ctx {
-    /// The context of an expression node (`ctx=Load()` …; Load when absent).
+    /// The context of an expression node (`ctx=Load()` …; Load for a node without one).
     pub fn of(node: &AstNode) -> Ctx {
-        match node.node("ctx").map(|n| n.kind.name()) {
-            Some("Store") => Ctx::Store,
-            Some("Del") => Ctx::Del,
-            _ => Ctx::Load,
+        let ctx = match Expr::cast(node) {
+            Some(Expr::Attribute(e)) => e.ctx(),
+            Some(Expr::Subscript(e)) => e.ctx(),
+            Some(Expr::Starred(e)) => e.ctx(),
+            Some(Expr::Name(e)) => e.ctx(),
+            Some(Expr::List(e)) => e.ctx(),
+            Some(Expr::Tuple(e)) => e.ctx(),
+            _ => ExprContext::Load,
+        };
+        match ctx {
+            ExprContext::Load => Ctx::Load,
+            ExprContext::Store => Ctx::Store,
+            ExprContext::Del => Ctx::Del,
         }
     }
 }
@@ -145,7 +154,7 @@ pub struct Unit<'a> {
     /// Class units: attributes assigned through `self.X` in methods.
     pub static_attributes: Option<BTreeSet<String>>,
     /// AnnAssign statements whose annotations go to `__annotate__` (PEP 649).
-    pub deferred_annotations: Vec<&'a AstNode>,
+    pub deferred_annotations: Vec<AnnAssign<'a>>,
     /// Per deferred annotation: its conditional index, or -1.
     pub conditional_annotation_indices: Vec<i64>,
     pub next_conditional_annotation_index: i64,
@@ -918,7 +927,7 @@ impl<'a> Compiler<'a> {
     fn module_body(&mut self, module: &'a AstNode) -> R {
         let scope = self.table.top();
         self.enter_scope("<module>", ScopeType::Module, scope, 1, None, (0, 0, 0))?;
-        let body = module.list("body");
+        let body = Module(module).body().as_slice();
         self.future_annotations = stmt::future_annotations(body);
         let loc = match body.first().and_then(|v| v.as_node()) {
             Some(first) => self.loc(first),

@@ -10,7 +10,10 @@ use super::{Compiler, Ctx, R};
 use crate::ir::{ConstValue, Label, Loc};
 use crate::op::Op;
 use cpyviz_model::version::PyVersion;
-use cpyviz_syntax::ast::{constant_repr, preprocess, AstNode, AstValue, Constant};
+use cpyviz_syntax::ast::{
+    constant_repr, preprocess, AstNode, Constant, Match, MatchAs, MatchCase, MatchClass,
+    MatchMapping, MatchOr, MatchSequence, MatchSingleton, MatchStar, MatchValue, NodeKind, Pattern,
+};
 use num_bigint::BigInt;
 use num_traits::FromPrimitive;
 
@@ -43,12 +46,12 @@ impl PatternCtx {
 
 /// `WILDCARD_CHECK`: `_`.
 fn is_wildcard(p: &AstNode) -> bool {
-    p.is("MatchAs") && p.str("name").is_none()
+    MatchAs::cast(p).is_some_and(|m| m.name().is_none())
 }
 
 /// `WILDCARD_STAR_CHECK`: `*_`.
 fn is_star_wildcard(p: &AstNode) -> bool {
-    p.is("MatchStar") && p.str("name").is_none()
+    MatchStar::cast(p).is_some_and(|m| m.name().is_none())
 }
 
 /// `repr()` of a name, for error messages.
@@ -100,7 +103,7 @@ fn same_key(a: &Constant, b: &Constant) -> bool {
 
 impl<'a> Compiler<'a> {
     /// `codegen_match`.
-    pub fn match_stmt(&mut self, s: &'a AstNode) -> R {
+    pub fn match_stmt(&mut self, s: Match<'a>) -> R {
         self.um().in_conditional_block += 1;
         let result = self.match_inner(s);
         if let Some(u) = self.units.last_mut() {
@@ -110,23 +113,14 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_match_inner`.
-    fn match_inner(&mut self, s: &'a AstNode) -> R {
-        let Some(subject) = s.node("subject") else {
-            return Err(self.unsupported("a malformed `match` statement", s));
-        };
-        self.visit_expr(subject)?;
+    fn match_inner(&mut self, s: Match<'a>) -> R {
+        self.visit_expr(s.subject())?;
         let end = self.new_label();
-        let cases: Vec<&'a AstNode> = s.nodes("cases").collect();
+        let cases: Vec<MatchCase<'a>> = s.cases().iter().map(MatchCase).collect();
         let Some(last) = cases.last().copied() else {
-            return Err(self.unsupported("a `match` statement without cases", s));
+            return Err(self.unsupported("a `match` statement without cases", s.node()));
         };
-        let mut patterns = Vec::with_capacity(cases.len());
-        for m in &cases {
-            match m.node("pattern") {
-                Some(p) => patterns.push(p),
-                None => return Err(self.unsupported("a malformed `case`", m)),
-            }
-        }
+        let patterns: Vec<&'a AstNode> = cases.iter().map(|m| m.pattern()).collect();
         let n = cases.len();
         let has_default = usize::from(is_wildcard(patterns[n - 1]) && n > 1);
         for i in 0..n - has_default {
@@ -137,7 +131,7 @@ impl<'a> Compiler<'a> {
             if i != n - has_default - 1 {
                 self.emit_arg(Op::COPY, 1, ploc);
             }
-            let guard = m.node("guard");
+            let guard = m.guard();
             // Irrefutable cases must be guarded, last, or both.
             let mut pc = PatternCtx::new(guard.is_some() || i == n - 1);
             self.pattern(pattern, &mut pc)?;
@@ -154,7 +148,7 @@ impl<'a> Compiler<'a> {
             if i != n - has_default - 1 {
                 self.emit(Op::POP_TOP, Loc::NEXT);
             }
-            self.visit_stmts(m.list("body"))?;
+            self.visit_stmts(m.body().as_slice())?;
             self.emit_jump(Op::JUMP, end, Loc::NONE);
             // The cleanup of a failed match belongs to the pattern's line.
             self.emit_and_reset_fail_pop(ploc, &mut pc);
@@ -168,10 +162,10 @@ impl<'a> Compiler<'a> {
                 // Keeps the default case's line.
                 self.emit(Op::NOP, ploc);
             }
-            if let Some(guard) = last.node("guard") {
+            if let Some(guard) = last.guard() {
                 self.jump_if(guard, end, false)?;
             }
-            self.visit_stmts(last.list("body"))?;
+            self.visit_stmts(last.body().as_slice())?;
         }
         self.use_label(end);
         Ok(())
@@ -179,19 +173,18 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_pattern`.
     fn pattern(&mut self, p: &'a AstNode, pc: &mut PatternCtx) -> R {
-        match p.kind.name() {
-            "MatchValue" => self.pattern_value(p, pc),
-            "MatchSingleton" => self.pattern_singleton(p, pc),
-            "MatchSequence" => self.pattern_sequence(p, pc),
-            "MatchMapping" => self.pattern_mapping(p, pc),
-            "MatchClass" => self.pattern_class(p, pc),
-            "MatchStar" => {
+        match Pattern::of(p) {
+            Pattern::MatchValue(v) => self.pattern_value(v, pc),
+            Pattern::MatchSingleton(v) => self.pattern_singleton(v, pc),
+            Pattern::MatchSequence(v) => self.pattern_sequence(v, pc),
+            Pattern::MatchMapping(v) => self.pattern_mapping(v, pc),
+            Pattern::MatchClass(v) => self.pattern_class(v, pc),
+            Pattern::MatchStar(v) => {
                 let loc = self.loc(p);
-                self.pattern_store_name(loc, p.str("name"), pc)
+                self.pattern_store_name(loc, v.name(), pc)
             }
-            "MatchAs" => self.pattern_as(p, pc),
-            "MatchOr" => self.pattern_or(p, pc),
-            other => Err(self.unsupported(&format!("the `{other}` pattern"), p)),
+            Pattern::MatchAs(v) => self.pattern_as(v, pc),
+            Pattern::MatchOr(v) => self.pattern_or(v, pc),
         }
     }
 
@@ -268,7 +261,7 @@ impl<'a> Compiler<'a> {
         let n = patterns.len();
         let mut seen_star = false;
         for (i, p) in patterns.iter().enumerate() {
-            if p.is("MatchStar") {
+            if p.kind == NodeKind::MatchStar {
                 if seen_star {
                     return Err(self.error(loc, "multiple starred expressions in sequence pattern"));
                 }
@@ -337,10 +330,10 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_pattern_as`: `name`, `_`, or `pattern as name`.
-    fn pattern_as(&mut self, p: &'a AstNode, pc: &mut PatternCtx) -> R {
-        let loc = self.loc(p);
-        let name = p.str("name");
-        let Some(inner) = p.node("pattern") else {
+    fn pattern_as(&mut self, p: MatchAs<'a>, pc: &mut PatternCtx) -> R {
+        let loc = self.loc(p.node());
+        let name = p.name();
+        let Some(inner) = p.pattern() else {
             // Irrefutable.
             if !pc.allow_irrefutable {
                 let msg = match name {
@@ -363,17 +356,11 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_pattern_class`: `Cls(p1, ..., attr=p, ...)` with `MATCH_CLASS`.
-    fn pattern_class(&mut self, p: &'a AstNode, pc: &mut PatternCtx) -> R {
-        let loc = self.loc(p);
-        let patterns: Vec<&'a AstNode> = p.nodes("patterns").collect();
-        let kwd_patterns: Vec<&'a AstNode> = p.nodes("kwd_patterns").collect();
-        let mut kwd_attrs: Vec<&'a str> = Vec::new();
-        for v in p.list("kwd_attrs") {
-            match v {
-                AstValue::Str(s) => kwd_attrs.push(s),
-                _ => return Err(self.unsupported("a malformed class pattern", p)),
-            }
-        }
+    fn pattern_class(&mut self, p: MatchClass<'a>, pc: &mut PatternCtx) -> R {
+        let loc = self.loc(p.node());
+        let patterns: Vec<&'a AstNode> = p.patterns().iter().collect();
+        let kwd_patterns: Vec<&'a AstNode> = p.kwd_patterns().iter().collect();
+        let kwd_attrs: Vec<&'a str> = p.kwd_attrs().iter().collect();
         let nargs = patterns.len();
         let nattrs = kwd_attrs.len();
         if nattrs != kwd_patterns.len() {
@@ -396,10 +383,7 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        let Some(cls) = p.node("cls") else {
-            return Err(self.unsupported("a malformed class pattern", p));
-        };
-        self.visit_expr(cls)?;
+        self.visit_expr(p.cls())?;
         let names = kwd_attrs
             .iter()
             .map(|a| ConstValue::Str((*a).to_string().into()))
@@ -427,10 +411,10 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_pattern_mapping`: `{key: p, ..., **rest}` with `MATCH_MAPPING` / `MATCH_KEYS`.
-    fn pattern_mapping(&mut self, p: &'a AstNode, pc: &mut PatternCtx) -> R {
-        let loc = self.loc(p);
-        let keys = p.list("keys");
-        let patterns: Vec<&'a AstNode> = p.nodes("patterns").collect();
+    fn pattern_mapping(&mut self, p: MatchMapping<'a>, pc: &mut PatternCtx) -> R {
+        let loc = self.loc(p.node());
+        let keys = p.keys();
+        let patterns: Vec<&'a AstNode> = p.patterns().iter().collect();
         let size = keys.len();
         if size != patterns.len() {
             return Err(self.error(
@@ -441,7 +425,7 @@ impl<'a> Compiler<'a> {
                 ),
             ));
         }
-        let star_target = p.str("rest");
+        let star_target = p.rest();
         // The subject stays on top for the mapping and length checks.
         pc.on_top += 1;
         self.emit(Op::MATCH_MAPPING, loc);
@@ -460,9 +444,10 @@ impl<'a> Compiler<'a> {
         }
         // The keys (literals or attribute lookups), with duplicate literals refused.
         let mut seen: Vec<Constant> = Vec::new();
-        for (i, key) in keys.iter().enumerate() {
-            let Some(key) = key.as_node() else {
-                let ploc = self.loc(patterns[i]);
+        for (i, &pattern) in patterns.iter().enumerate().take(size) {
+            // A `None` key (the parser never makes one) is refused as CPython refuses it.
+            let Some(key) = keys.get(i) else {
+                let ploc = self.loc(pattern);
                 return Err(self.error(
                     ploc,
                     "can't use NULL keys in MatchMapping (set 'rest' parameter instead)",
@@ -481,7 +466,7 @@ impl<'a> Compiler<'a> {
                 let kloc = self.loc(key);
                 self.load_const(super::expr::const_value(&value), kloc);
                 seen.push(value);
-            } else if key.is("Attribute") {
+            } else if key.kind == NodeKind::Attribute {
                 self.visit_expr(key)?;
             } else {
                 return Err(self.error(
@@ -531,9 +516,9 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_pattern_or`: `p1 | p2 | ...`; every alternative must bind the same names, and
     /// their values are reordered to the first alternative's order.
-    fn pattern_or(&mut self, p: &'a AstNode, pc: &mut PatternCtx) -> R {
-        let loc = self.loc(p);
-        let alts: Vec<&'a AstNode> = p.nodes("patterns").collect();
+    fn pattern_or(&mut self, p: MatchOr<'a>, pc: &mut PatternCtx) -> R {
+        let loc = self.loc(p.node());
+        let alts: Vec<&'a AstNode> = p.patterns().iter().collect();
         let end = self.new_label();
         let size = alts.len();
         let old_stores = std::mem::take(&mut pc.stores);
@@ -613,15 +598,15 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_pattern_sequence`: `[p, ...]` / `(p, ...)` with at most one star.
-    fn pattern_sequence(&mut self, p: &'a AstNode, pc: &mut PatternCtx) -> R {
-        let loc = self.loc(p);
-        let patterns: Vec<&'a AstNode> = p.nodes("patterns").collect();
+    fn pattern_sequence(&mut self, p: MatchSequence<'a>, pc: &mut PatternCtx) -> R {
+        let loc = self.loc(p.node());
+        let patterns: Vec<&'a AstNode> = p.patterns().iter().collect();
         let size = patterns.len();
         let mut star: Option<usize> = None;
         let mut only_wildcard = true;
         let mut star_wildcard = false;
         for (i, sub) in patterns.iter().enumerate() {
-            if sub.is("MatchStar") {
+            if sub.kind == NodeKind::MatchStar {
                 if star.is_some() {
                     return Err(self.error(loc, "multiple starred names in sequence pattern"));
                 }
@@ -664,15 +649,13 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_pattern_value`: `== value` (a literal or a dotted name).
-    fn pattern_value(&mut self, p: &'a AstNode, pc: &mut PatternCtx) -> R {
-        let loc = self.loc(p);
-        let Some(value) = p.node("value") else {
-            return Err(self.unsupported("a malformed value pattern", p));
-        };
+    fn pattern_value(&mut self, p: MatchValue<'a>, pc: &mut PatternCtx) -> R {
+        let loc = self.loc(p.node());
+        let value = p.value();
         if let Some(c) = preprocess::folded_constant(value) {
             let vloc = self.loc(value);
             self.load_const(super::expr::const_value(&c), vloc);
-        } else if value.is("Attribute") {
+        } else if value.kind == NodeKind::Attribute {
             self.visit_expr(value)?;
         } else {
             return Err(self.error(
@@ -687,13 +670,9 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_pattern_singleton`: `is None` / `is True` / `is False`.
-    fn pattern_singleton(&mut self, p: &'a AstNode, pc: &mut PatternCtx) -> R {
-        let loc = self.loc(p);
-        let value = p
-            .constant()
-            .map(super::expr::const_value)
-            .unwrap_or(ConstValue::None);
-        self.load_const(value, loc);
+    fn pattern_singleton(&mut self, p: MatchSingleton<'a>, pc: &mut PatternCtx) -> R {
+        let loc = self.loc(p.node());
+        self.load_const(super::expr::const_value(p.value()), loc);
         self.emit_arg(Op::IS_OP, 0, loc);
         self.jump_to_fail_pop(loc, pc, Op::POP_JUMP_IF_FALSE);
         Ok(())

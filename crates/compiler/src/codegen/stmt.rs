@@ -6,7 +6,9 @@ use crate::ir::{ConstValue, Loc};
 use crate::op::Op;
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::pystr::PyStr;
-use cpyviz_syntax::ast::{AstNode, AstValue, Constant};
+use cpyviz_syntax::ast::{
+    Alias, Assign, AstNode, AstValue, Constant, ConstantExpr, ExprStmt, ImportFrom, Stmt,
+};
 
 impl<'a> Compiler<'a> {
     /// `codegen_body`: the docstring, the statements, then the deferred annotations.
@@ -23,8 +25,8 @@ impl<'a> Compiler<'a> {
         if self.ste().has_docstring {
             if let Some(doc) = docstring(stmts) {
                 first = 1;
-                let value = stmts[0].as_node().and_then(|s| s.node("value"));
-                let vloc = value.map_or(loc, |v| self.loc(v));
+                let value = stmts[0].as_node().and_then(ExprStmt::cast);
+                let vloc = value.map_or(loc, |v| self.loc(v.value()));
                 let doc = clean_doc(doc, &self.src.path)?;
                 self.load_const(ConstValue::Str(doc), vloc);
                 self.nameop("__doc__", Ctx::Store, Loc::NONE)?;
@@ -54,52 +56,52 @@ impl<'a> Compiler<'a> {
     /// `codegen_visit_stmt`.
     pub fn visit_stmt(&mut self, s: &'a AstNode) -> R {
         let loc = self.loc(s);
-        match s.kind.name() {
-            "FunctionDef" => self.function_def(s, false),
-            "AsyncFunctionDef" => self.function_def(s, true),
-            "ClassDef" => self.class_def(s),
-            "TypeAlias" => self.type_alias(s),
-            "Return" => self.codegen_return(s),
-            "Delete" => {
-                for t in s.nodes("targets") {
+        let Some(stmt) = Stmt::cast(s) else {
+            return Err(self.unsupported(&format!("the `{}` statement", s.kind), s));
+        };
+        match stmt {
+            Stmt::FunctionDef(f) => self.function_def(f),
+            Stmt::AsyncFunctionDef(f) => self.async_function_def(f),
+            Stmt::ClassDef(c) => self.class_def(c),
+            Stmt::TypeAlias(t) => self.type_alias(t),
+            Stmt::Return(r) => self.codegen_return(r),
+            Stmt::Delete(d) => {
+                for t in d.targets() {
                     self.visit_expr(t)?;
                 }
                 Ok(())
             }
-            "Assign" => self.assign(s),
-            "AugAssign" => self.augassign(s),
-            "AnnAssign" => self.annassign(s),
-            "For" => self.for_stmt(s),
-            "While" => self.while_stmt(s),
-            "If" => self.if_stmt(s),
-            "Match" => self.match_stmt(s),
-            "Raise" => self.raise_stmt(s),
-            "Try" => self.try_stmt(s),
-            "TryStar" => self.try_star_stmt(s),
-            "Assert" => self.assert_stmt(s),
-            "Import" => self.import(s),
-            "ImportFrom" => self.import_from(s),
-            "Global" | "Nonlocal" => Ok(()),
-            "Expr" => self.expr_stmt(s),
-            "Pass" => {
+            Stmt::Assign(a) => self.assign(a),
+            Stmt::AugAssign(_) => self.augassign(s),
+            Stmt::AnnAssign(a) => self.annassign(a),
+            Stmt::For(x) => self.for_stmt(x),
+            Stmt::While(x) => self.while_stmt(x),
+            Stmt::If(x) => self.if_stmt(x),
+            Stmt::Match(x) => self.match_stmt(x),
+            Stmt::Raise(x) => self.raise_stmt(x),
+            Stmt::Try(x) => self.try_stmt(x),
+            Stmt::TryStar(x) => self.try_star_stmt(x),
+            Stmt::Assert(x) => self.assert_stmt(x),
+            Stmt::Import(i) => self.import(i),
+            Stmt::ImportFrom(i) => self.import_from(i),
+            Stmt::Global(_) | Stmt::Nonlocal(_) => Ok(()),
+            Stmt::Expr(e) => self.expr_stmt(e),
+            Stmt::Pass(_) => {
                 self.emit(Op::NOP, loc);
                 Ok(())
             }
-            "Break" => self.break_stmt(s),
-            "Continue" => self.continue_stmt(s),
-            "With" => self.with_stmt(s, 0),
-            "AsyncWith" => self.async_with_stmt(s, 0),
-            "AsyncFor" => self.async_for_stmt(s),
-            other => Err(self.unsupported(&format!("the `{other}` statement"), s)),
+            Stmt::Break(x) => self.break_stmt(x),
+            Stmt::Continue(x) => self.continue_stmt(x),
+            Stmt::With(x) => self.with_stmt(x, 0),
+            Stmt::AsyncWith(x) => self.async_with_stmt(x, 0),
+            Stmt::AsyncFor(x) => self.async_for_stmt(x),
         }
     }
 
     /// `codegen_stmt_expr`: an expression statement (its value is discarded).
-    fn expr_stmt(&mut self, s: &'a AstNode) -> R {
-        let loc = self.loc(s);
-        let Some(value) = s.node("value") else {
-            return Ok(());
-        };
+    fn expr_stmt(&mut self, s: ExprStmt<'a>) -> R {
+        let loc = self.loc(s.node());
+        let value = s.value();
         if super::expr::is_const_expr(value) {
             // A lone constant compiles to a NOP (keeps the line).
             self.emit(Op::NOP, loc);
@@ -112,13 +114,10 @@ impl<'a> Compiler<'a> {
     }
 
     /// `Assign`: the value once, then a store per target (`COPY 1` before all but the last).
-    fn assign(&mut self, s: &'a AstNode) -> R {
-        let loc = self.loc(s);
-        let targets: Vec<&AstNode> = s.nodes("targets").collect();
-        let Some(value) = s.node("value") else {
-            return Ok(());
-        };
-        self.visit_expr(value)?;
+    fn assign(&mut self, s: Assign<'a>) -> R {
+        let loc = self.loc(s.node());
+        let targets: Vec<&AstNode> = s.targets().iter().collect();
+        self.visit_expr(s.value())?;
         for (i, t) in targets.iter().enumerate() {
             if i + 1 < targets.len() {
                 self.emit_arg(Op::COPY, 1, loc);
@@ -134,12 +133,14 @@ impl<'a> Compiler<'a> {
 pub fn future_annotations(stmts: &[AstValue]) -> bool {
     let skip = usize::from(docstring(stmts).is_some());
     for stmt in stmts.iter().skip(skip).filter_map(AstValue::as_node) {
-        if !(stmt.is("ImportFrom") && stmt.str("module") == Some("__future__")) {
+        let Some(import) = ImportFrom::cast(stmt).filter(|i| i.module() == Some("__future__"))
+        else {
             break;
-        }
-        if stmt
-            .nodes("names")
-            .any(|a| a.str("name") == Some("annotations"))
+        };
+        if import
+            .names()
+            .iter()
+            .any(|a| Alias(a).name() == "annotations")
         {
             return true;
         }
@@ -149,13 +150,9 @@ pub fn future_annotations(stmts: &[AstValue]) -> bool {
 
 /// `_PyAST_GetDocString`: the first statement, when it is a string constant expression.
 pub fn docstring(stmts: &[AstValue]) -> Option<&PyStr> {
-    let first = stmts.first()?.as_node()?;
-    if !first.is("Expr") {
-        return None;
-    }
-    let value = first.node("value")?;
-    match value.constant() {
-        Some(Constant::Str(s)) if value.is("Constant") => Some(s),
+    let first = ExprStmt::cast(stmts.first()?.as_node()?)?;
+    match ConstantExpr::cast(first.value())?.value() {
+        Constant::Str(s) => Some(s),
         _ => None,
     }
 }

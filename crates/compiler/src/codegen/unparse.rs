@@ -3,7 +3,10 @@
 //! the AST (operators spaced, minimal parentheses by precedence, constants by `repr`).
 
 use cpyviz_model::version::PyVersion;
-use cpyviz_syntax::ast::{constant_repr, AstNode, AstValue, Constant};
+use cpyviz_syntax::ast::{
+    constant_repr, Arg, Arguments, AstNode, BoolOperator, CmpOperator, Comprehension, Constant,
+    ConstantExpr, Expr, FormattedValue, JoinedStr, Keyword, Nodes, Operator, UnaryOperator,
+};
 
 /// The text being built, and the version whose `repr` rules constants follow.
 struct Out {
@@ -78,27 +81,25 @@ fn constant(c: &Constant, out: &mut Out) {
     }
 }
 
-fn seq(nodes: &[AstValue], level: u8, out: &mut Out) -> Option<()> {
+fn seq(nodes: Nodes<'_>, level: u8, out: &mut Out) -> Option<()> {
     for (i, n) in nodes.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        expr(n.as_node()?, level, out)?;
+        expr(n, level, out)?;
     }
     Some(())
 }
 
 fn expr(e: &AstNode, level: u8, out: &mut Out) -> Option<()> {
-    match e.kind.name() {
-        "BoolOp" => {
-            let and = e.node("op")?.is("And");
-            let (op, pr) = if and {
-                (" and ", PR_AND)
-            } else {
-                (" or ", PR_OR)
+    match Expr::cast(e)? {
+        Expr::BoolOp(b) => {
+            let (op, pr) = match b.op() {
+                BoolOperator::And => (" and ", PR_AND),
+                BoolOperator::Or => (" or ", PR_OR),
             };
             open(level, pr, out);
-            for (i, v) in e.nodes("values").enumerate() {
+            for (i, v) in b.values().iter().enumerate() {
                 if i > 0 {
                     out.push_str(op);
                 }
@@ -106,69 +107,67 @@ fn expr(e: &AstNode, level: u8, out: &mut Out) -> Option<()> {
             }
             close(level, pr, out);
         }
-        "BinOp" => {
-            let (op, pr, rassoc) = match e.node("op")?.kind.name() {
-                "Add" => (" + ", PR_ARITH, false),
-                "Sub" => (" - ", PR_ARITH, false),
-                "Mult" => (" * ", PR_TERM, false),
-                "MatMult" => (" @ ", PR_TERM, false),
-                "Div" => (" / ", PR_TERM, false),
-                "Mod" => (" % ", PR_TERM, false),
-                "LShift" => (" << ", PR_SHIFT, false),
-                "RShift" => (" >> ", PR_SHIFT, false),
-                "BitOr" => (" | ", PR_BOR, false),
-                "BitXor" => (" ^ ", PR_BXOR, false),
-                "BitAnd" => (" & ", PR_BAND, false),
-                "FloorDiv" => (" // ", PR_TERM, false),
-                "Pow" => (" ** ", PR_POWER, true),
-                _ => return None,
+        Expr::BinOp(b) => {
+            let (op, pr, rassoc) = match b.op() {
+                Operator::Add => (" + ", PR_ARITH, false),
+                Operator::Sub => (" - ", PR_ARITH, false),
+                Operator::Mult => (" * ", PR_TERM, false),
+                Operator::MatMult => (" @ ", PR_TERM, false),
+                Operator::Div => (" / ", PR_TERM, false),
+                Operator::Mod => (" % ", PR_TERM, false),
+                Operator::LShift => (" << ", PR_SHIFT, false),
+                Operator::RShift => (" >> ", PR_SHIFT, false),
+                Operator::BitOr => (" | ", PR_BOR, false),
+                Operator::BitXor => (" ^ ", PR_BXOR, false),
+                Operator::BitAnd => (" & ", PR_BAND, false),
+                Operator::FloorDiv => (" // ", PR_TERM, false),
+                Operator::Pow => (" ** ", PR_POWER, true),
             };
             open(level, pr, out);
-            expr(e.node("left")?, pr + u8::from(rassoc), out)?;
+            expr(b.left(), pr + u8::from(rassoc), out)?;
             out.push_str(op);
-            expr(e.node("right")?, pr + u8::from(!rassoc), out)?;
+            expr(b.right(), pr + u8::from(!rassoc), out)?;
             close(level, pr, out);
         }
-        "UnaryOp" => {
-            let (op, pr) = match e.node("op")?.kind.name() {
-                "Invert" => ("~", PR_FACTOR),
-                "Not" => ("not ", PR_NOT),
-                "UAdd" => ("+", PR_FACTOR),
-                "USub" => ("-", PR_FACTOR),
-                _ => return None,
+        Expr::UnaryOp(u) => {
+            let (op, pr) = match u.op() {
+                UnaryOperator::Invert => ("~", PR_FACTOR),
+                UnaryOperator::Not => ("not ", PR_NOT),
+                UnaryOperator::UAdd => ("+", PR_FACTOR),
+                UnaryOperator::USub => ("-", PR_FACTOR),
             };
             open(level, pr, out);
             out.push_str(op);
-            expr(e.node("operand")?, pr, out)?;
+            expr(u.operand(), pr, out)?;
             close(level, pr, out);
         }
-        "Lambda" => {
-            let args = e.node("args")?;
+        Expr::Lambda(l) => {
+            let args = Arguments(l.args());
             open(level, PR_TEST, out);
-            let positional = args.list("args").len() + args.list("posonlyargs").len();
+            let positional = args.args().len() + args.posonlyargs().len();
             out.push_str(if positional > 0 { "lambda " } else { "lambda" });
             arguments(args, out)?;
             out.push_str(": ");
-            expr(e.node("body")?, PR_TEST, out)?;
+            expr(l.body(), PR_TEST, out)?;
             close(level, PR_TEST, out);
         }
-        "IfExp" => {
+        Expr::IfExp(x) => {
             open(level, PR_TEST, out);
-            expr(e.node("body")?, PR_TEST + 1, out)?;
+            expr(x.body(), PR_TEST + 1, out)?;
             out.push_str(" if ");
-            expr(e.node("test")?, PR_TEST + 1, out)?;
+            expr(x.test(), PR_TEST + 1, out)?;
             out.push_str(" else ");
-            expr(e.node("orelse")?, PR_TEST, out)?;
+            expr(x.orelse(), PR_TEST, out)?;
             close(level, PR_TEST, out);
         }
-        "Dict" => {
+        Expr::Dict(d) => {
             out.push('{');
-            let keys = e.list("keys");
-            for (i, v) in e.nodes("values").enumerate() {
+            let keys = d.keys();
+            for (i, v) in d.values().iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                match keys.get(i).and_then(AstValue::as_node) {
+                match keys.get(i).flatten() {
                     Some(k) => {
                         expr(k, PR_TEST, out)?;
                         out.push_str(": ");
@@ -182,33 +181,34 @@ fn expr(e: &AstNode, level: u8, out: &mut Out) -> Option<()> {
             }
             out.push('}');
         }
-        "Set" => {
+        Expr::Set(s) => {
             out.push('{');
-            seq(e.list("elts"), PR_TEST, out)?;
+            seq(s.elts(), PR_TEST, out)?;
             out.push('}');
         }
-        "GeneratorExp" => genexp(e, out)?,
-        "ListComp" => {
+        Expr::GeneratorExp(g) => genexp(g.elt(), g.generators(), out)?,
+        Expr::ListComp(c) => {
             out.push('[');
-            expr(e.node("elt")?, PR_TEST, out)?;
-            comprehensions(e, out)?;
+            expr(c.elt(), PR_TEST, out)?;
+            comprehensions(c.generators(), out)?;
             out.push(']');
         }
-        "SetComp" => {
+        Expr::SetComp(c) => {
             out.push('{');
-            expr(e.node("elt")?, PR_TEST, out)?;
-            comprehensions(e, out)?;
+            expr(c.elt(), PR_TEST, out)?;
+            comprehensions(c.generators(), out)?;
             out.push('}');
         }
-        "DictComp" => {
+        Expr::DictComp(c) => {
             out.push('{');
-            expr(e.node("key")?, PR_TEST, out)?;
+            expr(c.key(), PR_TEST, out)?;
             out.push_str(": ");
-            expr(e.node("value")?, PR_TEST, out)?;
-            comprehensions(e, out)?;
+            // 3.15's `{**d for d in ds}` has no value: not modelled (refused by the caller).
+            expr(c.value()?, PR_TEST, out)?;
+            comprehensions(c.generators(), out)?;
             out.push('}');
         }
-        "Yield" => match e.node("value") {
+        Expr::Yield(y) => match y.value() {
             None => out.push_str("(yield)"),
             Some(v) => {
                 out.push_str("(yield ");
@@ -216,47 +216,46 @@ fn expr(e: &AstNode, level: u8, out: &mut Out) -> Option<()> {
                 out.push(')');
             }
         },
-        "YieldFrom" => {
+        Expr::YieldFrom(y) => {
             out.push_str("(yield from ");
-            expr(e.node("value")?, PR_TEST, out)?;
+            expr(y.value(), PR_TEST, out)?;
             out.push(')');
         }
-        "Await" => {
+        Expr::Await(a) => {
             open(level, PR_AWAIT, out);
             out.push_str("await ");
-            expr(e.node("value")?, PR_ATOM, out)?;
+            expr(a.value(), PR_ATOM, out)?;
             close(level, PR_AWAIT, out);
         }
-        "Compare" => {
+        Expr::Compare(c) => {
             open(level, PR_CMP, out);
-            expr(e.node("left")?, PR_CMP + 1, out)?;
-            let comparators = e.list("comparators");
-            for (i, op) in e.nodes("ops").enumerate() {
-                out.push_str(match op.kind.name() {
-                    "Eq" => " == ",
-                    "NotEq" => " != ",
-                    "Lt" => " < ",
-                    "LtE" => " <= ",
-                    "Gt" => " > ",
-                    "GtE" => " >= ",
-                    "Is" => " is ",
-                    "IsNot" => " is not ",
-                    "In" => " in ",
-                    "NotIn" => " not in ",
-                    _ => return None,
+            expr(c.left(), PR_CMP + 1, out)?;
+            let comparators = c.comparators();
+            for (i, op) in c.ops().enumerate() {
+                out.push_str(match op {
+                    CmpOperator::Eq => " == ",
+                    CmpOperator::NotEq => " != ",
+                    CmpOperator::Lt => " < ",
+                    CmpOperator::LtE => " <= ",
+                    CmpOperator::Gt => " > ",
+                    CmpOperator::GtE => " >= ",
+                    CmpOperator::Is => " is ",
+                    CmpOperator::IsNot => " is not ",
+                    CmpOperator::In => " in ",
+                    CmpOperator::NotIn => " not in ",
                 });
-                expr(comparators.get(i)?.as_node()?, PR_CMP + 1, out)?;
+                expr(comparators.get(i)?, PR_CMP + 1, out)?;
             }
             close(level, PR_CMP, out);
         }
-        "Call" => {
-            expr(e.node("func")?, PR_ATOM, out)?;
-            let args = e.list("args");
-            let keywords = e.list("keywords");
+        Expr::Call(c) => {
+            expr(c.func(), PR_ATOM, out)?;
+            let args = c.args();
+            let keywords = c.keywords();
             if args.len() == 1 && keywords.is_empty() {
-                if let Some(g) = args[0].as_node().filter(|g| g.is("GeneratorExp")) {
+                if let Some(Expr::GeneratorExp(g)) = args.get(0).and_then(Expr::cast) {
                     // `f(x for x in y)`: the generator's parentheses are the call's.
-                    return genexp(g, out);
+                    return genexp(g.elt(), g.generators(), out);
                 }
             }
             out.push('(');
@@ -266,83 +265,83 @@ fn expr(e: &AstNode, level: u8, out: &mut Out) -> Option<()> {
                     out.push_str(", ");
                 }
                 first = false;
-                expr(a.as_node()?, PR_TEST, out)?;
+                expr(a, PR_TEST, out)?;
             }
-            for k in keywords.iter().filter_map(AstValue::as_node) {
+            for k in keywords.iter().map(Keyword) {
                 if !first {
                     out.push_str(", ");
                 }
                 first = false;
-                match k.str("arg") {
+                match k.arg() {
                     Some(name) => {
                         out.push_str(name);
                         out.push('=');
                     }
                     None => out.push_str("**"),
                 }
-                expr(k.node("value")?, PR_TEST, out)?;
+                expr(k.value(), PR_TEST, out)?;
             }
             out.push(')');
         }
-        "Constant" => {
-            let c = e.constant()?;
-            if matches!(c, Constant::Ellipsis) {
+        Expr::Constant(c) => {
+            let value = c.value();
+            if matches!(value, Constant::Ellipsis) {
                 out.push_str("...");
                 return Some(());
             }
-            if let Some(kind) = e.str("kind") {
+            if let Some(kind) = c.kind() {
                 out.push_str(kind);
             }
-            constant(c, out);
+            constant(value, out);
         }
-        "JoinedStr" => {
+        Expr::JoinedStr(j) => {
             let version = out.version;
-            let body = fstring_body(e, version)?;
+            let body = fstring_body(j, version)?;
             out.push('f');
             out.push_str(&constant_repr(&Constant::Str(body.into()), version));
         }
-        "FormattedValue" => formatted_value(e, out)?,
-        "Attribute" => {
-            let value = e.node("value")?;
+        Expr::FormattedValue(f) => formatted_value(f, out)?,
+        Expr::Attribute(a) => {
+            let value = a.value();
             expr(value, PR_ATOM, out)?;
             // An integer needs a space before the dot.
-            if value.is("Constant") && matches!(value.constant(), Some(Constant::Int(_))) {
+            if ConstantExpr::cast(value).is_some_and(|c| matches!(c.value(), Constant::Int(_))) {
                 out.push(' ');
             }
             out.push('.');
-            out.push_str(e.str("attr")?);
+            out.push_str(a.attr());
         }
-        "Subscript" => {
-            expr(e.node("value")?, PR_ATOM, out)?;
+        Expr::Subscript(s) => {
+            expr(s.value(), PR_ATOM, out)?;
             out.push('[');
-            expr(e.node("slice")?, PR_TUPLE, out)?;
+            expr(s.slice(), PR_TUPLE, out)?;
             out.push(']');
         }
-        "Starred" => {
+        Expr::Starred(s) => {
             out.push('*');
-            expr(e.node("value")?, PR_EXPR, out)?;
+            expr(s.value(), PR_EXPR, out)?;
         }
-        "Slice" => {
-            if let Some(lower) = e.node("lower") {
+        Expr::Slice(s) => {
+            if let Some(lower) = s.lower() {
                 expr(lower, PR_TEST, out)?;
             }
             out.push(':');
-            if let Some(upper) = e.node("upper") {
+            if let Some(upper) = s.upper() {
                 expr(upper, PR_TEST, out)?;
             }
-            if let Some(step) = e.node("step") {
+            if let Some(step) = s.step() {
                 out.push(':');
                 expr(step, PR_TEST, out)?;
             }
         }
-        "Name" => out.push_str(e.str("id")?),
-        "List" => {
+        Expr::Name(n) => out.push_str(n.id()),
+        Expr::List(l) => {
             out.push('[');
-            seq(e.list("elts"), PR_TEST, out)?;
+            seq(l.elts(), PR_TEST, out)?;
             out.push(']');
         }
-        "Tuple" => {
-            let elts = e.list("elts");
+        Expr::Tuple(t) => {
+            let elts = t.elts();
             if elts.is_empty() {
                 out.push_str("()");
                 return Some(());
@@ -354,34 +353,36 @@ fn expr(e: &AstNode, level: u8, out: &mut Out) -> Option<()> {
             }
             close(level, PR_TUPLE, out);
         }
-        "NamedExpr" => {
+        Expr::NamedExpr(n) => {
             open(level, PR_TUPLE, out);
-            expr(e.node("target")?, PR_ATOM, out)?;
+            expr(n.target(), PR_ATOM, out)?;
             out.push_str(" := ");
-            expr(e.node("value")?, PR_ATOM, out)?;
+            expr(n.value(), PR_ATOM, out)?;
             close(level, PR_TUPLE, out);
         }
-        _ => return None,
+        // Template strings: not modelled (refused by the caller).
+        Expr::TemplateStr(_) | Expr::Interpolation(_) => return None,
     }
     Some(())
 }
 
-fn genexp(e: &AstNode, out: &mut Out) -> Option<()> {
+/// A generator expression, in its parentheses.
+fn genexp(elt: &AstNode, generators: Nodes<'_>, out: &mut Out) -> Option<()> {
     out.push('(');
-    expr(e.node("elt")?, PR_TEST, out)?;
-    comprehensions(e, out)?;
+    expr(elt, PR_TEST, out)?;
+    comprehensions(generators, out)?;
     out.push(')');
     Some(())
 }
 
-fn comprehensions(e: &AstNode, out: &mut Out) -> Option<()> {
-    for gen in e.nodes("generators") {
-        let is_async = gen.int("is_async").unwrap_or(0) != 0;
+fn comprehensions(generators: Nodes<'_>, out: &mut Out) -> Option<()> {
+    for gen in generators.iter().map(Comprehension) {
+        let is_async = gen.is_async() != 0;
         out.push_str(if is_async { " async for " } else { " for " });
-        expr(gen.node("target")?, PR_TUPLE, out)?;
+        expr(gen.target(), PR_TUPLE, out)?;
         out.push_str(" in ");
-        expr(gen.node("iter")?, PR_TEST + 1, out)?;
-        for cond in gen.nodes("ifs") {
+        expr(gen.iter(), PR_TEST + 1, out)?;
+        for cond in gen.ifs() {
             out.push_str(" if ");
             expr(cond, PR_TEST + 1, out)?;
         }
@@ -390,7 +391,7 @@ fn comprehensions(e: &AstNode, out: &mut Out) -> Option<()> {
 }
 
 /// `append_ast_args`: a lambda's parameters.
-fn arguments(args: &AstNode, out: &mut Out) -> Option<()> {
+fn arguments(args: Arguments<'_>, out: &mut Out) -> Option<()> {
     let mut first = true;
     let mut sep = |out: &mut Out| {
         if !first {
@@ -398,9 +399,9 @@ fn arguments(args: &AstNode, out: &mut Out) -> Option<()> {
         }
         first = false;
     };
-    let posonly: Vec<&AstNode> = args.nodes("posonlyargs").collect();
-    let plain: Vec<&AstNode> = args.nodes("args").collect();
-    let defaults = args.list("defaults");
+    let posonly: Vec<&AstNode> = args.posonlyargs().iter().collect();
+    let plain: Vec<&AstNode> = args.args().iter().collect();
+    let defaults = args.defaults();
     let total = posonly.len() + plain.len();
     for (i, a) in posonly.iter().chain(plain.iter()).enumerate() {
         sep(out);
@@ -408,14 +409,14 @@ fn arguments(args: &AstNode, out: &mut Out) -> Option<()> {
         let di = i as isize - total as isize + defaults.len() as isize;
         if di >= 0 {
             out.push('=');
-            expr(defaults.get(di as usize)?.as_node()?, PR_TEST, out)?;
+            expr(defaults.get(di as usize)?, PR_TEST, out)?;
         }
         if !posonly.is_empty() && i + 1 == posonly.len() {
             out.push_str(", /");
         }
     }
-    let kwonly: Vec<&AstNode> = args.nodes("kwonlyargs").collect();
-    let vararg = args.node("vararg");
+    let kwonly: Vec<&AstNode> = args.kwonlyargs().iter().collect();
+    let vararg = args.vararg();
     if vararg.is_some() || !kwonly.is_empty() {
         sep(out);
         out.push('*');
@@ -423,19 +424,19 @@ fn arguments(args: &AstNode, out: &mut Out) -> Option<()> {
             arg(v, out)?;
         }
     }
-    let kw_defaults = args.list("kw_defaults");
+    let kw_defaults = args.kw_defaults();
     for (i, a) in kwonly.iter().enumerate() {
         sep(out);
         arg(a, out)?;
         let di = i as isize - kwonly.len() as isize + kw_defaults.len() as isize;
         if di >= 0 {
-            if let Some(d) = kw_defaults.get(di as usize).and_then(AstValue::as_node) {
+            if let Some(d) = kw_defaults.get(di as usize).flatten() {
                 out.push('=');
                 expr(d, PR_TEST, out)?;
             }
         }
     }
-    if let Some(k) = args.node("kwarg") {
+    if let Some(k) = args.kwarg() {
         sep(out);
         out.push_str("**");
         arg(k, out)?;
@@ -444,8 +445,9 @@ fn arguments(args: &AstNode, out: &mut Out) -> Option<()> {
 }
 
 fn arg(a: &AstNode, out: &mut Out) -> Option<()> {
-    out.push_str(a.str("arg")?);
-    if let Some(annotation) = a.node("annotation") {
+    let a = Arg(a);
+    out.push_str(a.arg());
+    if let Some(annotation) = a.annotation() {
         out.push_str(": ");
         expr(annotation, PR_TEST, out)?;
     }
@@ -453,27 +455,27 @@ fn arg(a: &AstNode, out: &mut Out) -> Option<()> {
 }
 
 /// The text inside an f-string's quotes (literal braces doubled).
-fn fstring_body(e: &AstNode, version: PyVersion) -> Option<String> {
+fn fstring_body(e: JoinedStr<'_>, version: PyVersion) -> Option<String> {
     let mut body = Out {
         text: String::new(),
         version,
     };
-    for v in e.nodes("values") {
+    for v in e.values() {
         fstring_element(v, false, &mut body)?;
     }
     Some(body.text)
 }
 
 fn fstring_element(e: &AstNode, is_format_spec: bool, out: &mut Out) -> Option<()> {
-    match e.kind.name() {
-        "Constant" => match e.constant()? {
+    match Expr::cast(e)? {
+        Expr::Constant(c) => match c.value() {
             // A lone surrogate in an f-string annotation: not modelled (refused by the caller).
             Constant::Str(s) => out.push_str(&s.as_str()?.replace('{', "{{").replace('}', "}}")),
             _ => return None,
         },
-        "JoinedStr" => {
+        Expr::JoinedStr(j) => {
             let version = out.version;
-            let body = fstring_body(e, version)?;
+            let body = fstring_body(j, version)?;
             if is_format_spec {
                 out.push_str(&body);
             } else {
@@ -481,30 +483,30 @@ fn fstring_element(e: &AstNode, is_format_spec: bool, out: &mut Out) -> Option<(
                 out.push_str(&constant_repr(&Constant::Str(body.into()), version));
             }
         }
-        "FormattedValue" => formatted_value(e, out)?,
+        Expr::FormattedValue(f) => formatted_value(f, out)?,
         _ => return None,
     }
     Some(())
 }
 
 /// `append_formattedvalue`: `{value!r:spec}`.
-fn formatted_value(e: &AstNode, out: &mut Out) -> Option<()> {
+fn formatted_value(e: FormattedValue<'_>, out: &mut Out) -> Option<()> {
     let mut value = Out {
         text: String::new(),
         version: out.version,
     };
-    expr(e.node("value")?, PR_TEST + 1, &mut value)?;
+    expr(e.value(), PR_TEST + 1, &mut value)?;
     let value = value.text;
     out.push_str(if value.starts_with('{') { "{ " } else { "{" });
     out.push_str(&value);
-    match e.int("conversion").unwrap_or(-1) {
+    match e.conversion() {
         -1 | 0 => {}
         c => {
             out.push('!');
             out.push(char::from_u32(c as u32)?);
         }
     }
-    if let Some(spec) = e.node("format_spec") {
+    if let Some(spec) = e.format_spec() {
         out.push(':');
         fstring_element(spec, true, out)?;
     }

@@ -250,7 +250,7 @@ fn scope_mangling() {
     );
     let module = ast::parse(&src, PyVersion::V3_14).unwrap();
     let t = SymbolTable::build(&module, &src, PyVersion::V3_14).unwrap();
-    let class_def = module.nodes("body").next().unwrap();
+    let class_def = ast::Module::cast(&module).unwrap().body().first().unwrap();
     let tp = t.scope(t.type_params_scope(class_def).unwrap());
     assert_eq!(tp.mangled_names.as_deref(), Some(&["__T".to_string()][..]));
     assert_eq!(tp.mangle("__T"), "_K__T");
@@ -277,7 +277,7 @@ type A[U] = U
     let src = Source::from_text("<t>", text);
     let module = ast::parse(&src, PyVersion::V3_14).unwrap();
     let t = SymbolTable::build(&module, &src, PyVersion::V3_14).unwrap();
-    let body: Vec<&AstNode> = module.nodes("body").collect();
+    let body: Vec<&AstNode> = ast::Module::cast(&module).unwrap().body().iter().collect();
     let name = |id: Option<ScopeId>| id.map(|i| t.scope(i).name.clone());
     assert_eq!(t.scope_of(&module), Some(t.top()));
     let top = t.scope(t.top());
@@ -294,10 +294,12 @@ type A[U] = U
     let ann = t.function_annotation_scope(f).unwrap();
     assert_eq!(t.scope(ann).kind, BlockType::Annotation);
     assert!(t.scope(ann).annotations_used);
-    let lambda = f.node("args").unwrap().nodes("defaults").next().unwrap();
+    let f_def = ast::FunctionDef::cast(f).unwrap();
+    let lambda = ast::Arguments(f_def.args()).defaults().first().unwrap();
     assert_eq!(name(t.scope_of(lambda)), Some("lambda".into()));
-    let ret = f.nodes("body").next().unwrap().node("value").unwrap();
-    let elts: Vec<&AstNode> = ret.nodes("elts").collect();
+    let ret = ast::Return::cast(f_def.body().first().unwrap()).unwrap();
+    let ret = ast::Tuple::cast(ret.value().unwrap()).unwrap();
+    let elts: Vec<&AstNode> = ret.elts().iter().collect();
     let lc = t.scope(t.scope_of(elts[0]).unwrap());
     assert!(lc.comp_inlined && lc.comprehension == Some(ComprehensionType::List));
     let ge = t.scope(t.scope_of(elts[1]).unwrap());
@@ -307,7 +309,11 @@ type A[U] = U
     let c = body[2];
     let tp = t.type_params_scope(c).unwrap();
     assert_eq!(t.scope(tp).kind, BlockType::TypeParameters);
-    let tv = c.nodes("type_params").next().unwrap();
+    let tv = ast::ClassDef::cast(c)
+        .unwrap()
+        .type_params()
+        .first()
+        .unwrap();
     assert_eq!(
         t.scope(t.bound_scope(tv).unwrap()).kind,
         BlockType::TypeVariable

@@ -7,12 +7,15 @@ use super::{
     default_key, mangle, type_params_key, BlockType, ComprehensionType, Loc, Scope, ScopeId,
     SymbolTable,
 };
-use cpyviz_model::ast::NodeKind;
-use cpyviz_model::ast::{Category, FieldType};
+use cpyviz_model::ast::{
+    Alias, AnnAssign, Arg, Arguments, ClassDef, Comprehension, ConstantExpr, ExceptHandler, Expr,
+    ExprContext, ExprStmt, ImportFrom, Keyword, MatchCase, Module, Name, NodeKind, Nodes, Pattern,
+    Stmt, Strs, TypeAlias, TypeParam, WithItem,
+};
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::source::Source;
 use cpyviz_model::version::PyVersion;
-use cpyviz_syntax::ast::{AstNode, AstValue, Constant};
+use cpyviz_syntax::ast::{AstNode, Constant};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -63,10 +66,10 @@ pub(super) fn collect(module: &AstNode, src: &Source, version: PyVersion) -> R<S
         future_end: None,
         try_depth: 0,
     };
-    b.scan_future(module);
+    let body = Module::cast(module).map_or_else(Nodes::default, |m| m.body());
+    b.scan_future(body);
     b.enter_block("top", BlockType::Module, addr(module), Loc::default())?;
-    let body: Vec<&AstNode> = module.nodes("body").collect();
-    if docstring(&body) {
+    if docstring(body) {
         b.scopes[0].has_docstring = true;
     }
     for s in body {
@@ -91,17 +94,26 @@ fn addr(n: &AstNode) -> usize {
 }
 
 /// `_PyAST_GetDocString`: the body starts with a string-constant expression statement.
-fn docstring(body: &[&AstNode]) -> bool {
-    body.first().is_some_and(|s| {
-        s.kind == NodeKind::Expr
-            && s.node("value").is_some_and(|v| {
-                v.kind == NodeKind::Constant && matches!(v.constant(), Some(Constant::Str(_)))
-            })
-    })
+fn docstring(body: Nodes) -> bool {
+    body.first().is_some_and(is_docstring)
 }
 
-fn ctx_of(e: &AstNode) -> &str {
-    e.node("ctx").map_or("Load", |c| c.kind.name())
+/// A string-constant expression statement.
+fn is_docstring(s: &AstNode) -> bool {
+    ExprStmt::cast(s)
+        .and_then(|e| ConstantExpr::cast(e.value()))
+        .is_some_and(|c| matches!(c.value(), Constant::Str(_)))
+}
+
+/// The parts of a `FunctionDef` / `AsyncFunctionDef` (the same fields) the first pass reads.
+struct FunctionParts<'n> {
+    name: &'n str,
+    args: Arguments<'n>,
+    body: Nodes<'n>,
+    decorator_list: Nodes<'n>,
+    returns: Option<&'n AstNode>,
+    type_params: Nodes<'n>,
+    is_async: bool,
 }
 
 impl Builder<'_> {
@@ -131,20 +143,19 @@ impl Builder<'_> {
 
     /// `_PyFuture_FromAST`: the `from __future__ import` statements at the top of the module
     /// (after an optional docstring).
-    fn scan_future(&mut self, module: &AstNode) {
-        for (i, s) in module.nodes("body").enumerate() {
-            if i == 0 && docstring(&[s]) {
+    fn scan_future(&mut self, body: Nodes) {
+        for (i, s) in body.iter().enumerate() {
+            if i == 0 && is_docstring(s) {
                 continue;
             }
-            if s.kind == NodeKind::ImportFrom && s.str("module") == Some("__future__") {
-                for a in s.nodes("names") {
-                    if a.str("name") == Some("annotations") {
+            match ImportFrom::cast(s) {
+                Some(f) if f.module() == Some("__future__") => {
+                    if f.names().iter().any(|a| Alias(a).name() == "annotations") {
                         self.future_annotations = true;
                     }
+                    self.future_end = Some(self.loc(s));
                 }
-                self.future_end = Some(self.loc(s));
-            } else {
-                break;
+                _ => break,
             }
         }
     }
@@ -238,24 +249,27 @@ impl Builder<'_> {
         self.lookup_in(self.cur, name)
     }
 
-    fn check_name(&self, name: &str, loc: Loc, ctx: &str) -> R {
+    fn check_name(&self, name: &str, loc: Loc, ctx: ExprContext) -> R {
         if name == "__debug__" {
-            if ctx == "Store" {
-                return Err(self.error("cannot assign to __debug__", loc));
-            }
-            if ctx == "Del" {
-                return Err(self.error("cannot delete __debug__", loc));
+            match ctx {
+                ExprContext::Store => return Err(self.error("cannot assign to __debug__", loc)),
+                ExprContext::Del => return Err(self.error("cannot delete __debug__", loc)),
+                ExprContext::Load => {}
             }
         }
         Ok(())
     }
 
     fn add_def(&mut self, name: &str, flag: u32, loc: Loc) -> R {
-        let ctx = if flag == USE { "Load" } else { "Store" };
+        let ctx = if flag == USE {
+            ExprContext::Load
+        } else {
+            ExprContext::Store
+        };
         self.add_def_ctx(name, flag, loc, ctx)
     }
 
-    fn add_def_ctx(&mut self, name: &str, flag: u32, loc: Loc, ctx: &str) -> R {
+    fn add_def_ctx(&mut self, name: &str, flag: u32, loc: Loc, ctx: ExprContext) -> R {
         if flag & (DEF_PARAM | DEF_LOCAL | DEF_IMPORT) != 0 {
             self.check_name(name, loc, ctx)?;
         }
@@ -314,18 +328,26 @@ impl Builder<'_> {
 
     // ----- statements -----------------------------------------------------------------------
 
-    fn stmts<'n>(&mut self, nodes: impl Iterator<Item = &'n AstNode>) -> R {
+    fn stmts<'n>(&mut self, nodes: impl IntoIterator<Item = &'n AstNode>) -> R {
         for s in nodes {
             self.stmt(s)?;
         }
         Ok(())
     }
 
-    fn exprs<'n>(&mut self, nodes: impl Iterator<Item = &'n AstNode>) -> R {
+    fn exprs<'n>(&mut self, nodes: impl IntoIterator<Item = &'n AstNode>) -> R {
         for e in nodes {
             self.expr(e)?;
         }
         Ok(())
+    }
+
+    /// Visits an optional expression.
+    fn opt_expr(&mut self, e: Option<&AstNode>) -> R {
+        match e {
+            Some(e) => self.expr(e),
+            None => Ok(()),
+        }
     }
 
     /// Visits `body` with `ste_in_conditional_block` set.
@@ -340,127 +362,166 @@ impl Builder<'_> {
 
     fn stmt(&mut self, s: &AstNode) -> R {
         let loc = self.loc(s);
-        match s.kind.name() {
-            "FunctionDef" | "AsyncFunctionDef" => self.function_def(s, loc)?,
-            "ClassDef" => self.class_def(s, loc)?,
-            "TypeAlias" => self.type_alias(s, loc)?,
-            "Return" => {
-                if let Some(v) = s.node("value") {
+        match Stmt::of(s) {
+            Stmt::FunctionDef(f) => {
+                let parts = FunctionParts {
+                    name: f.name(),
+                    args: Arguments(f.args()),
+                    body: f.body(),
+                    decorator_list: f.decorator_list(),
+                    returns: f.returns(),
+                    type_params: f.type_params(),
+                    is_async: false,
+                };
+                self.function_def(s, parts, loc)?
+            }
+            Stmt::AsyncFunctionDef(f) => {
+                let parts = FunctionParts {
+                    name: f.name(),
+                    args: Arguments(f.args()),
+                    body: f.body(),
+                    decorator_list: f.decorator_list(),
+                    returns: f.returns(),
+                    type_params: f.type_params(),
+                    is_async: true,
+                };
+                self.function_def(s, parts, loc)?
+            }
+            Stmt::ClassDef(c) => self.class_def(c, loc)?,
+            Stmt::TypeAlias(t) => self.type_alias(t, loc)?,
+            Stmt::Return(r) => {
+                if let Some(v) = r.value() {
                     self.expr(v)?;
                     self.cur_mut().returns_value = true;
                 }
             }
-            "AnnAssign" => self.ann_assign(s, loc)?,
-            "For" | "AsyncFor" => {
-                if s.kind == NodeKind::AsyncFor {
-                    self.raise_if_not_coroutine("'async for' outside async function", loc)?;
-                }
-                self.expr_field(s, "target")?;
-                self.expr_field(s, "iter")?;
-                self.conditional(|b| {
-                    b.stmts(s.nodes("body"))?;
-                    b.stmts(s.nodes("orelse"))
-                })?;
+            Stmt::Delete(d) => self.exprs(d.targets())?,
+            Stmt::Assign(a) => {
+                self.exprs(a.targets())?;
+                self.expr(a.value())?;
             }
-            "While" | "If" => {
-                self.expr_field(s, "test")?;
-                self.conditional(|b| {
-                    b.stmts(s.nodes("body"))?;
-                    b.stmts(s.nodes("orelse"))
-                })?;
+            Stmt::AugAssign(a) => {
+                self.expr(a.target())?;
+                self.expr(a.value())?;
             }
-            "Match" => {
-                self.expr_field(s, "subject")?;
+            Stmt::AnnAssign(a) => self.ann_assign(a, loc)?,
+            Stmt::For(f) => {
+                self.expr(f.target())?;
+                self.expr(f.iter())?;
+                self.conditional_bodies(f.body(), f.orelse())?;
+            }
+            Stmt::AsyncFor(f) => {
+                self.raise_if_not_coroutine("'async for' outside async function", loc)?;
+                self.expr(f.target())?;
+                self.expr(f.iter())?;
+                self.conditional_bodies(f.body(), f.orelse())?;
+            }
+            Stmt::While(w) => {
+                self.expr(w.test())?;
+                self.conditional_bodies(w.body(), w.orelse())?;
+            }
+            Stmt::If(i) => {
+                self.expr(i.test())?;
+                self.conditional_bodies(i.body(), i.orelse())?;
+            }
+            Stmt::Match(m) => {
+                self.expr(m.subject())?;
                 self.conditional(|b| {
-                    for case in s.nodes("cases") {
-                        b.pattern_field(case, "pattern")?;
-                        b.expr_field(case, "guard")?;
-                        b.stmts(case.nodes("body"))?;
+                    for case in m.cases().iter().map(MatchCase) {
+                        b.pattern(case.pattern())?;
+                        b.opt_expr(case.guard())?;
+                        b.stmts(case.body())?;
                     }
                     Ok(())
                 })?;
             }
-            "Raise" => {
-                if let Some(exc) = s.node("exc") {
+            Stmt::Raise(r) => {
+                if let Some(exc) = r.exc() {
                     self.expr(exc)?;
-                    self.expr_field(s, "cause")?;
+                    self.opt_expr(r.cause())?;
                 }
             }
-            "Try" | "TryStar" => self.in_try(|b| {
-                b.stmts(s.nodes("body"))?;
-                for h in s.nodes("handlers") {
-                    b.expr_field(h, "type")?;
-                    if let Some(name) = h.str("name") {
-                        let l = b.loc(h);
-                        b.add_def(name, DEF_LOCAL, l)?;
-                    }
-                    b.stmts(h.nodes("body"))?;
-                }
-                b.stmts(s.nodes("orelse"))?;
-                b.stmts(s.nodes("finalbody"))
-            })?,
-            "Import" => {
-                self.check_lazy_import(s, loc)?;
-                for a in s.nodes("names") {
+            Stmt::Try(t) => self.try_stmt(t.body(), t.handlers(), t.orelse(), t.finalbody())?,
+            Stmt::TryStar(t) => self.try_stmt(t.body(), t.handlers(), t.orelse(), t.finalbody())?,
+            Stmt::Assert(a) => {
+                self.expr(a.test())?;
+                self.opt_expr(a.msg())?;
+            }
+            Stmt::Import(i) => {
+                self.check_lazy_import(Stmt::Import(i), loc)?;
+                for a in i.names() {
                     self.alias(a)?;
                 }
             }
-            "ImportFrom" => {
-                self.check_lazy_import(s, loc)?;
-                for a in s.nodes("names") {
+            Stmt::ImportFrom(f) => {
+                self.check_lazy_import(Stmt::ImportFrom(f), loc)?;
+                for a in f.names() {
                     self.alias(a)?;
                 }
-                self.check_import_from(s, loc)?;
+                self.check_import_from(f, loc)?;
             }
-            "Global" | "Nonlocal" => self.global_or_nonlocal(s, loc)?,
-            "With" | "AsyncWith" => {
-                if s.kind == NodeKind::AsyncWith {
-                    self.raise_if_not_coroutine("'async with' outside async function", loc)?;
-                }
-                self.conditional(|b| {
-                    for item in s.nodes("items") {
-                        b.expr_field(item, "context_expr")?;
-                        b.expr_field(item, "optional_vars")?;
-                    }
-                    b.stmts(s.nodes("body"))
-                })?;
+            Stmt::Global(g) => self.global_or_nonlocal(g.names(), true, loc)?,
+            Stmt::Nonlocal(n) => self.global_or_nonlocal(n.names(), false, loc)?,
+            Stmt::With(w) => self.with(w.items(), w.body())?,
+            Stmt::AsyncWith(w) => {
+                self.raise_if_not_coroutine("'async with' outside async function", loc)?;
+                self.with(w.items(), w.body())?;
             }
-            // Assign, AugAssign, Delete, Expr, Assert, Pass, Break, Continue: their expressions
-            // in field order.
-            _ => self.children(s)?,
+            Stmt::Expr(e) => self.expr(e.value())?,
+            Stmt::Pass(_) | Stmt::Break(_) | Stmt::Continue(_) => {}
         }
         Ok(())
     }
 
-    /// Visits every expression child of `n` in field order (for nodes without special rules).
-    fn children(&mut self, n: &AstNode) -> R {
-        for (field, v) in n.kind.fields().iter().zip(&n.fields) {
-            if field.ty == FieldType::Node(Category::ExprContext) {
-                continue;
+    /// The bodies of a loop or an `if`, visited with `ste_in_conditional_block` set.
+    fn conditional_bodies(&mut self, body: Nodes, orelse: Nodes) -> R {
+        self.conditional(|b| {
+            b.stmts(body)?;
+            b.stmts(orelse)
+        })
+    }
+
+    /// A `try` or `try*` statement.
+    fn try_stmt(&mut self, body: Nodes, handlers: Nodes, orelse: Nodes, finalbody: Nodes) -> R {
+        self.in_try(|b| {
+            b.stmts(body)?;
+            for h in handlers.iter().map(ExceptHandler) {
+                b.opt_expr(h.type_())?;
+                if let Some(name) = h.name() {
+                    let l = b.loc(h.node());
+                    b.add_def(name, DEF_LOCAL, l)?;
+                }
+                b.stmts(h.body())?;
             }
-            self.value(v)?;
+            b.stmts(orelse)?;
+            b.stmts(finalbody)
+        })
+    }
+
+    /// A `with` or `async with` statement (conditional).
+    fn with(&mut self, items: Nodes, body: Nodes) -> R {
+        self.conditional(|b| {
+            for item in items.iter().map(WithItem) {
+                b.expr(item.context_expr())?;
+                b.opt_expr(item.optional_vars())?;
+            }
+            b.stmts(body)
+        })
+    }
+
+    /// The keyword arguments of a call or a class definition: the names first, then the
+    /// values.
+    fn keywords(&mut self, keywords: Nodes) -> R {
+        for k in keywords {
+            if let Some(arg) = Keyword(k).arg() {
+                let l = self.loc(k);
+                self.check_name(arg, l, ExprContext::Store)?;
+            }
+        }
+        for k in keywords {
+            self.expr(Keyword(k).value())?;
         }
         Ok(())
-    }
-
-    fn value(&mut self, v: &AstValue) -> R {
-        match v {
-            AstValue::Node(n) => self.expr(n),
-            AstValue::List(l) => {
-                for x in l {
-                    self.value(x)?;
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        }
-    }
-
-    fn expr_field(&mut self, n: &AstNode, field: &str) -> R {
-        match n.node(field) {
-            Some(e) => self.expr(e),
-            None => Ok(()),
-        }
     }
 
     fn raise_if_not_coroutine(&self, msg: &str, loc: Loc) -> R {
@@ -470,37 +531,30 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn function_def(&mut self, s: &AstNode, loc: Loc) -> R {
-        let name = s.str("name").unwrap_or("");
+    fn function_def(&mut self, s: &AstNode, f: FunctionParts, loc: Loc) -> R {
+        let name = f.name;
+        let args = f.args;
         self.add_def(name, DEF_LOCAL, loc)?;
-        let args = s.node("args");
-        if let Some(a) = args {
-            self.exprs(a.nodes("defaults"))?;
-            self.exprs(a.nodes("kw_defaults"))?;
-        }
-        self.exprs(s.nodes("decorator_list"))?;
-        let generic = !s.list("type_params").is_empty();
+        self.exprs(args.defaults())?;
+        self.exprs(args.kw_defaults().iter().flatten())?;
+        self.exprs(f.decorator_list)?;
+        let generic = !f.type_params.is_empty();
         if generic {
-            let has_kwdefaults = args.is_some_and(|a| a.nodes("kw_defaults").next().is_some());
+            let has_kwdefaults = args.kw_defaults().iter().any(|d| d.is_some());
             self.enter_type_param_block(name, s, true, has_kwdefaults, false, loc)?;
-            self.type_params(s)?;
+            self.type_params(f.type_params)?;
         }
         let func = self.new_scope(name, BlockType::Function, addr(s), loc);
-        let body: Vec<&AstNode> = s.nodes("body").collect();
-        if docstring(&body) {
+        if docstring(f.body) {
             self.scopes[func].has_docstring = true;
         }
-        if let Some(a) = args {
-            self.annotations(a, s.node("returns"), loc)?;
-        }
+        self.annotations(args, f.returns, loc)?;
         self.enter_existing(func, true);
-        if s.kind == NodeKind::AsyncFunctionDef {
+        if f.is_async {
             self.cur_mut().coroutine = true;
         }
-        if let Some(a) = args {
-            self.arguments(a)?;
-        }
-        self.stmts(body.into_iter())?;
+        self.arguments(args)?;
+        self.stmts(f.body)?;
         self.exit_block();
         if generic {
             self.exit_block();
@@ -508,42 +562,33 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn class_def(&mut self, s: &AstNode, loc: Loc) -> R {
-        let name = s.str("name").unwrap_or("");
+    fn class_def(&mut self, c: ClassDef, loc: Loc) -> R {
+        let name = c.name();
         self.add_def(name, DEF_LOCAL, loc)?;
-        self.exprs(s.nodes("decorator_list"))?;
+        self.exprs(c.decorator_list())?;
         let saved = self.private.clone();
-        let generic = !s.list("type_params").is_empty();
+        let generic = !c.type_params().is_empty();
         if generic {
-            self.enter_type_param_block(name, s, false, false, true, loc)?;
+            self.enter_type_param_block(name, c.node(), false, false, true, loc)?;
             self.private = Some(name.to_string());
             self.scopes[self.cur].private = self.private.clone();
             let set = Rc::new(RefCell::new(HashSet::new()));
             let cur = self.cur;
             self.extra[cur].mangled_names = Some(set);
-            self.type_params(s)?;
+            self.type_params(c.type_params())?;
         }
-        self.exprs(s.nodes("bases"))?;
-        for k in s.nodes("keywords") {
-            if let Some(arg) = k.str("arg") {
-                let l = self.loc(k);
-                self.check_name(arg, l, "Store")?;
-            }
-        }
-        for k in s.nodes("keywords") {
-            self.expr_field(k, "value")?;
-        }
+        self.exprs(c.bases())?;
+        self.keywords(c.keywords())?;
         self.private = Some(name.to_string());
-        self.enter_block(name, BlockType::Class, addr(s), loc)?;
+        self.enter_block(name, BlockType::Class, addr(c.node()), loc)?;
         if generic {
             self.add_def("__type_params__", DEF_LOCAL, loc)?;
             self.add_def(".type_params", USE, loc)?;
         }
-        let body: Vec<&AstNode> = s.nodes("body").collect();
-        if docstring(&body) {
+        if docstring(c.body()) {
             self.cur_mut().has_docstring = true;
         }
-        self.stmts(body.into_iter())?;
+        self.stmts(c.body())?;
         self.exit_block();
         if generic {
             self.exit_block();
@@ -552,26 +597,22 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn type_alias(&mut self, s: &AstNode, loc: Loc) -> R {
-        self.expr_field(s, "name")?;
-        let name = s
-            .node("name")
-            .and_then(|n| n.str("id"))
-            .unwrap_or("")
-            .to_string();
+    fn type_alias(&mut self, t: TypeAlias, loc: Loc) -> R {
+        self.expr(t.name())?;
+        let name = Name::cast(t.name()).map_or("", |n| n.id()).to_string();
         let in_class = self.cur().kind == BlockType::Class;
-        let generic = !s.list("type_params").is_empty();
+        let generic = !t.type_params().is_empty();
         if generic {
-            self.enter_type_param_block(&name, s, false, false, false, loc)?;
-            self.type_params(s)?;
+            self.enter_type_param_block(&name, t.node(), false, false, false, loc)?;
+            self.type_params(t.type_params())?;
         }
-        self.enter_block(&name, BlockType::TypeAlias, addr(s), loc)?;
+        self.enter_block(&name, BlockType::TypeAlias, addr(t.node()), loc)?;
         self.cur_mut().can_see_class_scope = in_class;
         if in_class {
-            let l = s.node("value").map_or(loc, |v| self.loc(v));
+            let l = self.loc(t.value());
             self.add_def("__classdict__", USE, l)?;
         }
-        self.expr_field(s, "value")?;
+        self.expr(t.value())?;
         self.exit_block();
         if generic {
             self.exit_block();
@@ -579,12 +620,13 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn ann_assign(&mut self, s: &AstNode, loc: Loc) -> R {
+    fn ann_assign(&mut self, s: AnnAssign, loc: Loc) -> R {
         self.cur_mut().annotations_used = true;
-        let simple = s.int("simple").unwrap_or(0) != 0;
-        match s.node("target") {
-            Some(t) if t.kind == NodeKind::Name => {
-                let id = t.str("id").unwrap_or("");
+        let simple = s.simple() != 0;
+        let target = s.target();
+        match Name::cast(target) {
+            Some(t) => {
+                let id = t.id();
                 let cur = self.lookup(id);
                 if cur & (DEF_GLOBAL | DEF_NONLOCAL) != 0 && self.cur != 0 && simple {
                     let msg = if cur & DEF_GLOBAL != 0 {
@@ -594,21 +636,18 @@ impl Builder<'_> {
                     };
                     return Err(self.error(msg, loc));
                 }
-                let tl = self.loc(t);
+                let tl = self.loc(target);
                 if simple {
                     self.add_def(id, DEF_ANNOT | DEF_LOCAL, tl)?;
-                } else if s.node("value").is_some() {
+                } else if s.value().is_some() {
                     self.add_def(id, DEF_LOCAL, tl)?;
                 }
             }
-            Some(t) => self.expr(t)?,
-            None => {}
+            None => self.expr(target)?,
         }
-        if let Some(a) = s.node("annotation") {
-            let key = self.scope_key(self.cur) + 1;
-            self.annotation(a, key)?;
-        }
-        self.expr_field(s, "value")
+        let key = self.scope_key(self.cur) + 1;
+        self.annotation(s.annotation(), key)?;
+        self.opt_expr(s.value())
     }
 
     /// The key a scope was registered under (`ste_id`).
@@ -616,11 +655,9 @@ impl Builder<'_> {
         self.scopes[id].key
     }
 
-    fn global_or_nonlocal(&mut self, s: &AstNode, loc: Loc) -> R {
-        let global = s.kind == NodeKind::Global;
+    fn global_or_nonlocal(&mut self, names: Strs, global: bool, loc: Loc) -> R {
         let word = if global { "global" } else { "nonlocal" };
-        for v in s.list("names") {
-            let AstValue::Str(name) = v else { continue };
+        for name in names {
             let cur = self.lookup(name);
             if cur & (DEF_PARAM | DEF_LOCAL | USE | DEF_ANNOT) != 0 {
                 let msg = if cur & DEF_PARAM != 0 {
@@ -640,9 +677,10 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn alias(&mut self, a: &AstNode) -> R {
-        let name = a.str("asname").or(a.str("name")).unwrap_or("");
-        let loc = self.loc(a);
+    fn alias(&mut self, node: &AstNode) -> R {
+        let a = Alias(node);
+        let name = a.asname().unwrap_or(a.name());
+        let loc = self.loc(node);
         if name == "*" {
             if self.cur().kind != BlockType::Module {
                 return Err(self.error("import * only allowed at module level", loc));
@@ -654,15 +692,19 @@ impl Builder<'_> {
     }
 
     /// 3.15 (PEP 810): where `lazy import` / `lazy from … import` may not stand.
-    fn check_lazy_import(&self, s: &AstNode, loc: Loc) -> R {
-        if self.version < PyVersion::V3_15 || s.int("is_lazy").unwrap_or(0) == 0 {
+    fn check_lazy_import(&self, s: Stmt, loc: Loc) -> R {
+        let (is_lazy, what, star) = match s {
+            Stmt::Import(i) => (i.is_lazy(), "lazy import", false),
+            Stmt::ImportFrom(f) => (
+                f.is_lazy(),
+                "lazy from ... import",
+                f.names().iter().any(|a| Alias(a).name() == "*"),
+            ),
+            _ => return Ok(()),
+        };
+        if self.version < PyVersion::V3_15 || is_lazy.unwrap_or(0) == 0 {
             return Ok(());
         }
-        let what = if s.kind == NodeKind::Import {
-            "lazy import"
-        } else {
-            "lazy from ... import"
-        };
         let place = match self.cur().kind {
             BlockType::Function => Some("functions"),
             BlockType::Class => Some("classes"),
@@ -672,7 +714,7 @@ impl Builder<'_> {
         if let Some(place) = place {
             return Err(self.error(format!("{what} not allowed inside {place}"), loc));
         }
-        if s.kind == NodeKind::ImportFrom && s.nodes("names").any(|a| a.str("name") == Some("*")) {
+        if star {
             return Err(self.error("lazy from ... import * is not allowed", loc));
         }
         Ok(())
@@ -686,8 +728,8 @@ impl Builder<'_> {
         r
     }
 
-    fn check_import_from(&self, s: &AstNode, loc: Loc) -> R {
-        if s.str("module") != Some("__future__") || s.int("level").unwrap_or(0) != 0 {
+    fn check_import_from(&self, s: ImportFrom, loc: Loc) -> R {
+        if s.module() != Some("__future__") || s.level().unwrap_or(0) != 0 {
             return Ok(());
         }
         let late = match self.future_end {
@@ -706,21 +748,19 @@ impl Builder<'_> {
     // ----- functions, annotations, type parameters ------------------------------------------
 
     /// `symtable_visit_arguments`: the parameters, in `co_varnames` order.
-    fn arguments(&mut self, a: &AstNode) -> R {
-        for field in ["posonlyargs", "args", "kwonlyargs"] {
-            for arg in a.nodes(field) {
-                let l = self.loc(arg);
-                self.add_def(arg.str("arg").unwrap_or(""), DEF_PARAM, l)?;
-            }
+    fn arguments(&mut self, a: Arguments) -> R {
+        for arg in a.posonlyargs().iter().chain(a.args()).chain(a.kwonlyargs()) {
+            let l = self.loc(arg);
+            self.add_def(Arg(arg).arg(), DEF_PARAM, l)?;
         }
-        if let Some(v) = a.node("vararg") {
+        if let Some(v) = a.vararg() {
             let l = self.loc(v);
-            self.add_def(v.str("arg").unwrap_or(""), DEF_PARAM, l)?;
+            self.add_def(Arg(v).arg(), DEF_PARAM, l)?;
             self.cur_mut().varargs = true;
         }
-        if let Some(k) = a.node("kwarg") {
+        if let Some(k) = a.kwarg() {
             let l = self.loc(k);
-            self.add_def(k.str("arg").unwrap_or(""), DEF_PARAM, l)?;
+            self.add_def(Arg(k).arg(), DEF_PARAM, l)?;
             self.cur_mut().varkeywords = true;
         }
         Ok(())
@@ -728,31 +768,31 @@ impl Builder<'_> {
 
     /// `symtable_visit_annotations`: the `__annotate__` scope of a function's parameter and
     /// return annotations, opened in the current scope (keyed by the `arguments` node).
-    fn annotations(&mut self, a: &AstNode, returns: Option<&AstNode>, loc: Loc) -> R<ScopeId> {
+    fn annotations(&mut self, a: Arguments, returns: Option<&AstNode>, loc: Loc) -> R<ScopeId> {
         let in_class = self.cur().can_see_class_scope;
         let current = self.cur().kind;
-        let id = self.enter_block("__annotate__", BlockType::Annotation, addr(a), loc)?;
+        let id = self.enter_block("__annotate__", BlockType::Annotation, addr(a.node()), loc)?;
         if in_class || current == BlockType::Class {
             self.cur_mut().can_see_class_scope = true;
             self.add_def("__classdict__", USE, loc)?;
         }
         let ann = |b: &mut Self, arg: &AstNode| -> R {
-            if let Some(e) = arg.node("annotation") {
+            if let Some(e) = Arg(arg).annotation() {
                 b.cur_mut().annotations_used = true;
                 b.expr(e)?;
             }
             Ok(())
         };
-        for arg in a.nodes("posonlyargs").chain(a.nodes("args")) {
+        for arg in a.posonlyargs().iter().chain(a.args()) {
             ann(self, arg)?;
         }
-        if let Some(v) = a.node("vararg") {
+        if let Some(v) = a.vararg() {
             ann(self, v)?;
         }
-        if let Some(k) = a.node("kwarg") {
+        if let Some(k) = a.kwarg() {
             ann(self, k)?;
         }
-        for arg in a.nodes("kwonlyargs") {
+        for arg in a.kwonlyargs() {
             ann(self, arg)?;
         }
         if let Some(r) = returns {
@@ -832,41 +872,33 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn type_params(&mut self, owner: &AstNode) -> R {
-        for tp in owner.nodes("type_params") {
+    fn type_params(&mut self, type_params: Nodes) -> R {
+        for tp in type_params {
             let loc = self.loc(tp);
-            let name = tp.str("name").unwrap_or("");
-            self.add_def(name, DEF_TYPE_PARAM | DEF_LOCAL, loc)?;
-            match tp.kind.name() {
-                "TypeVar" => {
-                    let info = match tp.node("bound") {
-                        Some(b) if b.kind == NodeKind::Tuple => "a TypeVar constraint",
-                        _ => "a TypeVar bound",
-                    };
-                    self.bound_or_default(tp.node("bound"), name, tp, addr(tp), info)?;
-                    self.bound_or_default(
-                        tp.node("default_value"),
-                        name,
-                        tp,
-                        default_key(tp),
-                        "a TypeVar default",
-                    )?;
+            // The bound (TypeVar only: `Some(bound)`), the default and what it is.
+            let (name, bound, default, what) = match TypeParam::of(tp) {
+                TypeParam::TypeVar(v) => (
+                    v.name(),
+                    Some(v.bound()),
+                    v.default_value(),
+                    "a TypeVar default",
+                ),
+                TypeParam::TypeVarTuple(v) => {
+                    (v.name(), None, v.default_value(), "a TypeVarTuple default")
                 }
-                "TypeVarTuple" => self.bound_or_default(
-                    tp.node("default_value"),
-                    name,
-                    tp,
-                    default_key(tp),
-                    "a TypeVarTuple default",
-                )?,
-                _ => self.bound_or_default(
-                    tp.node("default_value"),
-                    name,
-                    tp,
-                    default_key(tp),
-                    "a ParamSpec default",
-                )?,
+                TypeParam::ParamSpec(p) => {
+                    (p.name(), None, p.default_value(), "a ParamSpec default")
+                }
+            };
+            self.add_def(name, DEF_TYPE_PARAM | DEF_LOCAL, loc)?;
+            if let Some(bound) = bound {
+                let info = match bound {
+                    Some(b) if b.kind == NodeKind::Tuple => "a TypeVar constraint",
+                    _ => "a TypeVar bound",
+                };
+                self.bound_or_default(bound, name, tp, addr(tp), info)?;
             }
+            self.bound_or_default(default, name, tp, default_key(tp), what)?;
         }
         Ok(())
     }
@@ -904,8 +936,9 @@ impl Builder<'_> {
 
     fn expr(&mut self, e: &AstNode) -> R {
         let loc = self.loc(e);
-        match e.kind.name() {
-            "NamedExpr" => {
+        match Expr::of(e) {
+            Expr::BoolOp(b) => self.exprs(b.values())?,
+            Expr::NamedExpr(n) => {
                 self.raise_if_annotation_block("named expression", loc)?;
                 if self.extra[self.cur].comp_iter_expr > 0 {
                     return Err(self.error(
@@ -914,42 +947,55 @@ impl Builder<'_> {
                     ));
                 }
                 if self.cur().comprehension.is_some() {
-                    if let Some(t) = e.node("target") {
-                        self.extend_namedexpr_scope(t)?;
-                    }
+                    self.extend_namedexpr_scope(n.target())?;
                 }
-                self.expr_field(e, "value")?;
-                self.expr_field(e, "target")?;
+                self.expr(n.value())?;
+                self.expr(n.target())?;
             }
-            "Lambda" => {
-                if let Some(a) = e.node("args") {
-                    self.exprs(a.nodes("defaults"))?;
-                    self.exprs(a.nodes("kw_defaults"))?;
-                }
+            Expr::BinOp(b) => {
+                self.expr(b.left())?;
+                self.expr(b.right())?;
+            }
+            Expr::UnaryOp(u) => self.expr(u.operand())?,
+            Expr::Lambda(l) => {
+                let a = Arguments(l.args());
+                self.exprs(a.defaults())?;
+                self.exprs(a.kw_defaults().iter().flatten())?;
                 let name = self.comp_name("lambda");
                 self.enter_block(&name, BlockType::Function, addr(e), loc)?;
-                if let Some(a) = e.node("args") {
-                    self.arguments(a)?;
-                }
-                self.expr_field(e, "body")?;
+                self.arguments(a)?;
+                self.expr(l.body())?;
                 self.exit_block();
             }
-            "GeneratorExp" | "ListComp" | "SetComp" | "DictComp" => self.comprehension(e, loc)?,
-            "Yield" | "YieldFrom" => {
-                self.raise_if_annotation_block("yield expression", loc)?;
-                self.expr_field(e, "value")?;
-                self.cur_mut().generator = true;
-                if let Some(c) = self.cur().comprehension {
-                    let msg = match c {
-                        ComprehensionType::List => "'yield' inside list comprehension",
-                        ComprehensionType::Set => "'yield' inside set comprehension",
-                        ComprehensionType::Dict => "'yield' inside dict comprehension",
-                        ComprehensionType::Generator => "'yield' inside generator expression",
-                    };
-                    return Err(self.error(msg, loc));
-                }
+            Expr::IfExp(i) => {
+                self.expr(i.test())?;
+                self.expr(i.body())?;
+                self.expr(i.orelse())?;
             }
-            "Await" => {
+            Expr::Dict(d) => {
+                self.exprs(d.keys().iter().flatten())?;
+                self.exprs(d.values())?;
+            }
+            Expr::Set(s) => self.exprs(s.elts())?,
+            Expr::GeneratorExp(c) => {
+                let kind = ComprehensionType::Generator;
+                self.comprehension(e, kind, c.generators(), c.elt(), None, loc)?
+            }
+            Expr::ListComp(c) => {
+                let kind = ComprehensionType::List;
+                self.comprehension(e, kind, c.generators(), c.elt(), None, loc)?
+            }
+            Expr::SetComp(c) => {
+                let kind = ComprehensionType::Set;
+                self.comprehension(e, kind, c.generators(), c.elt(), None, loc)?
+            }
+            Expr::DictComp(c) => {
+                let kind = ComprehensionType::Dict;
+                self.comprehension(e, kind, c.generators(), c.key(), c.value(), loc)?
+            }
+            Expr::Yield(y) => self.yield_expr(y.value(), loc)?,
+            Expr::YieldFrom(y) => self.yield_expr(Some(y.value()), loc)?,
+            Expr::Await(a) => {
                 self.raise_if_annotation_block("await expression", loc)?;
                 if !self.cur().is_function_like() {
                     return Err(self.error("'await' outside function", loc));
@@ -958,40 +1004,77 @@ impl Builder<'_> {
                 if !async_def && self.cur().comprehension.is_none() {
                     return Err(self.error("'await' outside async function", loc));
                 }
-                self.expr_field(e, "value")?;
+                self.expr(a.value())?;
                 self.cur_mut().coroutine = true;
             }
-            "Call" => {
-                self.expr_field(e, "func")?;
-                self.exprs(e.nodes("args"))?;
-                for k in e.nodes("keywords") {
-                    if let Some(arg) = k.str("arg") {
-                        let l = self.loc(k);
-                        self.check_name(arg, l, "Store")?;
-                    }
-                }
-                for k in e.nodes("keywords") {
-                    self.expr_field(k, "value")?;
-                }
+            Expr::Compare(c) => {
+                self.expr(c.left())?;
+                self.exprs(c.comparators())?;
             }
-            "Attribute" => {
-                let attr = e.str("attr").unwrap_or("");
-                self.check_name(attr, loc, ctx_of(e))?;
-                self.expr_field(e, "value")?;
+            Expr::Call(c) => {
+                self.expr(c.func())?;
+                self.exprs(c.args())?;
+                self.keywords(c.keywords())?;
             }
-            "Name" => {
+            Expr::FormattedValue(f) => {
+                self.expr(f.value())?;
+                self.opt_expr(f.format_spec())?;
+            }
+            Expr::Interpolation(i) => {
+                self.expr(i.value())?;
+                self.opt_expr(i.format_spec())?;
+            }
+            Expr::JoinedStr(j) => self.exprs(j.values())?,
+            Expr::TemplateStr(t) => self.exprs(t.values())?,
+            Expr::Constant(_) => {}
+            Expr::Attribute(a) => {
+                self.check_name(a.attr(), loc, a.ctx())?;
+                self.expr(a.value())?;
+            }
+            Expr::Subscript(s) => {
+                self.expr(s.value())?;
+                self.expr(s.slice())?;
+            }
+            Expr::Starred(s) => self.expr(s.value())?,
+            Expr::Name(n) => {
                 if !self.extra[self.cur].in_unevaluated_annotation {
-                    let id = e.str("id").unwrap_or("");
-                    let ctx = ctx_of(e);
-                    let flag = if ctx == "Load" { USE } else { DEF_LOCAL };
+                    let id = n.id();
+                    let ctx = n.ctx();
+                    let flag = if ctx == ExprContext::Load {
+                        USE
+                    } else {
+                        DEF_LOCAL
+                    };
                     self.add_def_ctx(id, flag, loc, ctx)?;
-                    if ctx == "Load" && self.cur().is_function_like() && id == "super" {
+                    if ctx == ExprContext::Load && self.cur().is_function_like() && id == "super" {
                         self.add_def("__class__", USE, loc)?;
                     }
                 }
             }
-            "Constant" => {}
-            _ => self.children(e)?,
+            Expr::List(l) => self.exprs(l.elts())?,
+            Expr::Tuple(t) => self.exprs(t.elts())?,
+            Expr::Slice(s) => {
+                self.opt_expr(s.lower())?;
+                self.opt_expr(s.upper())?;
+                self.opt_expr(s.step())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A `yield` or `yield from` expression.
+    fn yield_expr(&mut self, value: Option<&AstNode>, loc: Loc) -> R {
+        self.raise_if_annotation_block("yield expression", loc)?;
+        self.opt_expr(value)?;
+        self.cur_mut().generator = true;
+        if let Some(c) = self.cur().comprehension {
+            let msg = match c {
+                ComprehensionType::List => "'yield' inside list comprehension",
+                ComprehensionType::Set => "'yield' inside set comprehension",
+                ComprehensionType::Dict => "'yield' inside dict comprehension",
+                ComprehensionType::Generator => "'yield' inside generator expression",
+            };
+            return Err(self.error(msg, loc));
         }
         Ok(())
     }
@@ -1024,7 +1107,7 @@ impl Builder<'_> {
     /// `symtable_extend_namedexpr_scope`: a walrus in a comprehension binds in the nearest
     /// enclosing function (as nonlocal) or module (as global).
     fn extend_namedexpr_scope(&mut self, target: &AstNode) -> R {
-        let name = target.str("id").unwrap_or("").to_string();
+        let name = Name::cast(target).map_or("", |n| n.id()).to_string();
         let loc = self.loc(target);
         for i in (0..self.stack.len()).rev() {
             let ste = self.stack[i];
@@ -1087,28 +1170,36 @@ impl Builder<'_> {
     }
 
     /// `symtable_handle_comprehension`: the outermost iterable is evaluated in the current
-    /// scope and passed in as `.0`; the rest runs in the comprehension's own scope.
-    fn comprehension(&mut self, e: &AstNode, loc: Loc) -> R {
-        let (base, kind) = match e.kind.name() {
-            "ListComp" => ("listcomp", ComprehensionType::List),
-            "SetComp" => ("setcomp", ComprehensionType::Set),
-            "DictComp" => ("dictcomp", ComprehensionType::Dict),
-            _ => ("genexpr", ComprehensionType::Generator),
+    /// scope and passed in as `.0`; the rest runs in the comprehension's own scope. `elt` is
+    /// the element (the key of a dict comprehension, whose `value` is visited first).
+    fn comprehension(
+        &mut self,
+        e: &AstNode,
+        kind: ComprehensionType,
+        generators: Nodes,
+        elt: &AstNode,
+        value: Option<&AstNode>,
+        loc: Loc,
+    ) -> R {
+        let base = match kind {
+            ComprehensionType::List => "listcomp",
+            ComprehensionType::Set => "setcomp",
+            ComprehensionType::Dict => "dictcomp",
+            ComprehensionType::Generator => "genexpr",
         };
         let is_generator = kind == ComprehensionType::Generator;
-        let gens: Vec<&AstNode> = e.nodes("generators").collect();
-        let Some(outermost) = gens.first() else {
+        let Some(outermost) = generators.first().map(Comprehension) else {
             return Ok(());
         };
         let cur = self.cur;
         self.extra[cur].comp_iter_expr += 1;
-        let r = self.expr_field(outermost, "iter");
+        let r = self.expr(outermost.iter());
         self.extra[cur].comp_iter_expr -= 1;
         r?;
         let name = self.comp_name(base);
         let id = self.enter_block(&name, BlockType::Function, addr(e), loc)?;
         self.scopes[id].comprehension = Some(kind);
-        if outermost.int("is_async").unwrap_or(0) != 0 {
+        if outermost.is_async() != 0 {
             self.scopes[id].coroutine = true;
         }
         let sloc = Loc {
@@ -1118,30 +1209,26 @@ impl Builder<'_> {
         };
         self.add_def(".0", DEF_PARAM, sloc)?;
         self.extra[id].comp_iter_target = true;
-        let r = self.expr_field(outermost, "target");
+        let r = self.expr(outermost.target());
         self.extra[id].comp_iter_target = false;
         r?;
-        self.exprs(outermost.nodes("ifs"))?;
-        for g in &gens[1..] {
+        self.exprs(outermost.ifs())?;
+        for g in generators.iter().skip(1).map(Comprehension) {
             self.extra[id].comp_iter_target = true;
-            let r = self.expr_field(g, "target");
+            let r = self.expr(g.target());
             self.extra[id].comp_iter_target = false;
             r?;
             self.extra[id].comp_iter_expr += 1;
-            let r = self.expr_field(g, "iter");
+            let r = self.expr(g.iter());
             self.extra[id].comp_iter_expr -= 1;
             r?;
-            self.exprs(g.nodes("ifs"))?;
-            if g.int("is_async").unwrap_or(0) != 0 {
+            self.exprs(g.ifs())?;
+            if g.is_async() != 0 {
                 self.scopes[id].coroutine = true;
             }
         }
-        if e.kind == NodeKind::DictComp {
-            self.expr_field(e, "value")?;
-            self.expr_field(e, "key")?;
-        } else {
-            self.expr_field(e, "elt")?;
-        }
+        self.opt_expr(value)?;
+        self.expr(elt)?;
         self.scopes[id].generator = is_generator;
         let is_async = self.scopes[id].coroutine && !is_generator;
         self.exit_block();
@@ -1161,60 +1248,49 @@ impl Builder<'_> {
 
     // ----- patterns -------------------------------------------------------------------------
 
-    fn pattern_field(&mut self, n: &AstNode, field: &str) -> R {
-        match n.node(field) {
-            Some(p) => self.pattern(p),
-            None => Ok(()),
+    fn patterns(&mut self, patterns: Nodes) -> R {
+        for p in patterns {
+            self.pattern(p)?;
         }
+        Ok(())
     }
 
     fn pattern(&mut self, p: &AstNode) -> R {
         let loc = self.loc(p);
-        match p.kind.name() {
-            "MatchValue" => self.expr_field(p, "value")?,
-            "MatchSingleton" => {}
-            "MatchSequence" | "MatchOr" => {
-                for q in p.nodes("patterns") {
-                    self.pattern(q)?;
-                }
-            }
-            "MatchStar" => {
-                if let Some(n) = p.str("name") {
+        match Pattern::of(p) {
+            Pattern::MatchValue(v) => self.expr(v.value())?,
+            Pattern::MatchSingleton(_) => {}
+            Pattern::MatchSequence(s) => self.patterns(s.patterns())?,
+            Pattern::MatchOr(o) => self.patterns(o.patterns())?,
+            Pattern::MatchStar(s) => {
+                if let Some(n) = s.name() {
                     self.add_def(n, DEF_LOCAL, loc)?;
                 }
             }
-            "MatchMapping" => {
-                self.exprs(p.nodes("keys"))?;
-                for q in p.nodes("patterns") {
-                    self.pattern(q)?;
-                }
-                if let Some(n) = p.str("rest") {
+            Pattern::MatchMapping(m) => {
+                self.exprs(m.keys())?;
+                self.patterns(m.patterns())?;
+                if let Some(n) = m.rest() {
                     self.add_def(n, DEF_LOCAL, loc)?;
                 }
             }
-            "MatchClass" => {
-                self.expr_field(p, "cls")?;
-                for q in p.nodes("patterns") {
-                    self.pattern(q)?;
+            Pattern::MatchClass(c) => {
+                self.expr(c.cls())?;
+                self.patterns(c.patterns())?;
+                for (a, q) in c.kwd_attrs().iter().zip(c.kwd_patterns()) {
+                    let l = self.loc(q);
+                    self.check_name(a, l, ExprContext::Store)?;
                 }
-                let pats: Vec<&AstNode> = p.nodes("kwd_patterns").collect();
-                for (i, a) in p.list("kwd_attrs").iter().enumerate() {
-                    if let (AstValue::Str(a), Some(q)) = (a, pats.get(i)) {
-                        let l = self.loc(q);
-                        self.check_name(a, l, "Store")?;
-                    }
-                }
-                for q in pats {
-                    self.pattern(q)?;
-                }
+                self.patterns(c.kwd_patterns())?;
             }
-            "MatchAs" => {
-                self.pattern_field(p, "pattern")?;
-                if let Some(n) = p.str("name") {
+            Pattern::MatchAs(a) => {
+                if let Some(q) = a.pattern() {
+                    self.pattern(q)?;
+                }
+                if let Some(n) = a.name() {
                     self.add_def(n, DEF_LOCAL, loc)?;
                 }
             }
-            _ => {}
         }
         Ok(())
     }

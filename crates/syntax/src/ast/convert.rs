@@ -1,6 +1,6 @@
 //! rustpython-parser's AST → CPython's `ast` node shapes (names, `_fields` order, defaults).
 
-use super::{AstNode, AstValue, Constant, NodeKind};
+use super::{make, AstNode, AstValue, Constant, NodeKind};
 use cpyviz_model::source::Span;
 use cpyviz_model::version::PyVersion;
 use rustpython_parser::ast::{self, Ranged};
@@ -60,14 +60,6 @@ fn span(r: TextRange) -> Option<Span> {
     Some(Span::new(r.start().to_usize(), r.end().to_usize()))
 }
 
-pub(super) fn node(kind: &str, span: Option<Span>, fields: Vec<(&str, AstValue)>) -> AstNode {
-    AstNode::build(kind, span, fields)
-}
-
-fn bare(kind: &str) -> AstValue {
-    AstValue::Node(Box::new(node(kind, None, Vec::new())))
-}
-
 fn v(n: AstNode) -> AstValue {
     AstValue::Node(Box::new(n))
 }
@@ -88,45 +80,45 @@ fn strs(xs: &[ast::Identifier]) -> AstValue {
 }
 
 fn ctx(c: &ast::ExprContext) -> AstValue {
-    bare(match c {
-        ast::ExprContext::Load => "Load",
-        ast::ExprContext::Store => "Store",
-        ast::ExprContext::Del => "Del",
+    v(match c {
+        ast::ExprContext::Load => make::load(),
+        ast::ExprContext::Store => make::store(),
+        ast::ExprContext::Del => make::del(),
     })
 }
 
 fn operator(op: &ast::Operator) -> AstValue {
     use ast::Operator::*;
-    bare(match op {
-        Add => "Add",
-        Sub => "Sub",
-        Mult => "Mult",
-        MatMult => "MatMult",
-        Div => "Div",
-        Mod => "Mod",
-        Pow => "Pow",
-        LShift => "LShift",
-        RShift => "RShift",
-        BitOr => "BitOr",
-        BitXor => "BitXor",
-        BitAnd => "BitAnd",
-        FloorDiv => "FloorDiv",
+    v(match op {
+        Add => make::add(),
+        Sub => make::sub(),
+        Mult => make::mult(),
+        MatMult => make::mat_mult(),
+        Div => make::div(),
+        Mod => make::mod_(),
+        Pow => make::pow(),
+        LShift => make::l_shift(),
+        RShift => make::r_shift(),
+        BitOr => make::bit_or(),
+        BitXor => make::bit_xor(),
+        BitAnd => make::bit_and(),
+        FloorDiv => make::floor_div(),
     })
 }
 
 fn cmpop(op: &ast::CmpOp) -> AstValue {
     use ast::CmpOp::*;
-    bare(match op {
-        Eq => "Eq",
-        NotEq => "NotEq",
-        Lt => "Lt",
-        LtE => "LtE",
-        Gt => "Gt",
-        GtE => "GtE",
-        Is => "Is",
-        IsNot => "IsNot",
-        In => "In",
-        NotIn => "NotIn",
+    v(match op {
+        Eq => make::eq(),
+        NotEq => make::not_eq(),
+        Lt => make::lt(),
+        LtE => make::lt_e(),
+        Gt => make::gt(),
+        GtE => make::gt_e(),
+        Is => make::is(),
+        IsNot => make::is_not(),
+        In => make::in_(),
+        NotIn => make::not_in(),
     })
 }
 
@@ -239,13 +231,10 @@ impl Converter {
     }
 
     pub fn module(&mut self, body: &[ast::Stmt]) -> R<AstNode> {
-        Ok(node(
-            "Module",
+        Ok(make::module(
             None,
-            vec![
-                ("body", self.stmts(body)?),
-                ("type_ignores", AstValue::List(Vec::new())),
-            ],
+            self.stmts(body)?,
+            AstValue::List(Vec::new()),
         ))
     }
 
@@ -290,55 +279,42 @@ impl Converter {
             S::FunctionDef(f) => {
                 let args = v(self.function_arguments(&f.args)?);
                 let tc = self.claim_func(&f.body);
-                node(
-                    "FunctionDef",
+                make::function_def(
                     sp,
-                    vec![
-                        ("name", s(f.name.as_str())),
-                        ("args", args),
-                        ("body", self.stmts(&f.body)?),
-                        ("decorator_list", self.exprs(&f.decorator_list)?),
-                        ("returns", self.opt_expr(f.returns.as_deref())?),
-                        ("type_comment", tc),
-                        ("type_params", self.type_params(&f.type_params)?),
-                    ],
+                    s(f.name.as_str()),
+                    args,
+                    self.stmts(&f.body)?,
+                    self.exprs(&f.decorator_list)?,
+                    self.opt_expr(f.returns.as_deref())?,
+                    tc,
+                    self.type_params(&f.type_params)?,
                 )
             }
             S::AsyncFunctionDef(f) => {
                 let args = v(self.function_arguments(&f.args)?);
                 let tc = self.claim_func(&f.body);
-                node(
-                    "AsyncFunctionDef",
+                make::async_function_def(
                     sp,
-                    vec![
-                        ("name", s(f.name.as_str())),
-                        ("args", args),
-                        ("body", self.stmts(&f.body)?),
-                        ("decorator_list", self.exprs(&f.decorator_list)?),
-                        ("returns", self.opt_expr(f.returns.as_deref())?),
-                        ("type_comment", tc),
-                        ("type_params", self.type_params(&f.type_params)?),
-                    ],
+                    s(f.name.as_str()),
+                    args,
+                    self.stmts(&f.body)?,
+                    self.exprs(&f.decorator_list)?,
+                    self.opt_expr(f.returns.as_deref())?,
+                    tc,
+                    self.type_params(&f.type_params)?,
                 )
             }
-            S::ClassDef(c) => node(
-                "ClassDef",
+            S::ClassDef(c) => make::class_def(
                 sp,
-                vec![
-                    ("name", s(c.name.as_str())),
-                    ("bases", self.exprs(&c.bases)?),
-                    ("keywords", self.keywords(&c.keywords)?),
-                    ("body", self.stmts(&c.body)?),
-                    ("decorator_list", self.exprs(&c.decorator_list)?),
-                    ("type_params", self.type_params(&c.type_params)?),
-                ],
+                s(c.name.as_str()),
+                self.exprs(&c.bases)?,
+                self.keywords(&c.keywords)?,
+                self.stmts(&c.body)?,
+                self.exprs(&c.decorator_list)?,
+                self.type_params(&c.type_params)?,
             ),
-            S::Return(x) => node(
-                "Return",
-                sp,
-                vec![("value", self.opt_expr(x.value.as_deref())?)],
-            ),
-            S::Delete(x) => node("Delete", sp, vec![("targets", self.exprs(&x.targets)?)]),
+            S::Return(x) => make::return_(sp, self.opt_expr(x.value.as_deref())?),
+            S::Delete(x) => make::delete(sp, self.exprs(&x.targets)?),
             S::Assign(x) => {
                 let tc = self.claim_after(x.range.end().to_usize(), b"");
                 // CPython's Assign ends where its type comment ends.
@@ -355,204 +331,138 @@ impl Converter {
                     }
                     _ => sp,
                 };
-                node(
-                    "Assign",
+                make::assign(sp, self.exprs(&x.targets)?, self.expr_v(&x.value)?, tc)
+            }
+            S::TypeAlias(x) => make::type_alias(
+                sp,
+                self.expr_v(&x.name)?,
+                self.type_params(&x.type_params)?,
+                self.expr_v(&x.value)?,
+            ),
+            S::AugAssign(x) => make::aug_assign(
+                sp,
+                self.expr_v(&x.target)?,
+                operator(&x.op),
+                self.expr_v(&x.value)?,
+            ),
+            S::AnnAssign(x) => make::ann_assign(
+                sp,
+                self.expr_v(&x.target)?,
+                self.expr_v(&x.annotation)?,
+                self.opt_expr(x.value.as_deref())?,
+                AstValue::Int(
+                    (x.simple
+                        && x.target.is_name_expr()
+                        && self.text.as_bytes().get(x.range.start().to_usize()) != Some(&b'('))
+                        as i64,
+                ),
+            ),
+            S::For(x) => {
+                // Claimed before the target and the body are converted.
+                let tc = self.claim_after(x.iter.range().end().to_usize(), b":");
+                make::for_(
                     sp,
-                    vec![
-                        ("targets", self.exprs(&x.targets)?),
-                        ("value", self.expr_v(&x.value)?),
-                        ("type_comment", tc),
-                    ],
+                    self.expr_v(&x.target)?,
+                    self.expr_v(&x.iter)?,
+                    self.stmts(&x.body)?,
+                    self.stmts(&x.orelse)?,
+                    tc,
                 )
             }
-            S::TypeAlias(x) => node(
-                "TypeAlias",
+            S::AsyncFor(x) => {
+                let tc = self.claim_after(x.iter.range().end().to_usize(), b":");
+                make::async_for(
+                    sp,
+                    self.expr_v(&x.target)?,
+                    self.expr_v(&x.iter)?,
+                    self.stmts(&x.body)?,
+                    self.stmts(&x.orelse)?,
+                    tc,
+                )
+            }
+            S::While(x) => make::while_(
                 sp,
-                vec![
-                    ("name", self.expr_v(&x.name)?),
-                    ("type_params", self.type_params(&x.type_params)?),
-                    ("value", self.expr_v(&x.value)?),
-                ],
+                self.expr_v(&x.test)?,
+                self.stmts(&x.body)?,
+                self.stmts(&x.orelse)?,
             ),
-            S::AugAssign(x) => node(
-                "AugAssign",
+            S::If(x) => make::if_(
                 sp,
-                vec![
-                    ("target", self.expr_v(&x.target)?),
-                    ("op", operator(&x.op)),
-                    ("value", self.expr_v(&x.value)?),
-                ],
+                self.expr_v(&x.test)?,
+                self.stmts(&x.body)?,
+                self.stmts(&x.orelse)?,
             ),
-            S::AnnAssign(x) => node(
-                "AnnAssign",
-                sp,
-                vec![
-                    ("target", self.expr_v(&x.target)?),
-                    ("annotation", self.expr_v(&x.annotation)?),
-                    ("value", self.opt_expr(x.value.as_deref())?),
-                    (
-                        "simple",
-                        AstValue::Int(
-                            (x.simple
-                                && x.target.is_name_expr()
-                                && self.text.as_bytes().get(x.range.start().to_usize())
-                                    != Some(&b'(')) as i64,
-                        ),
-                    ),
-                ],
-            ),
-            S::For(x) => node(
-                "For",
-                sp,
-                vec![
-                    (
-                        "type_comment",
-                        self.claim_after(x.iter.range().end().to_usize(), b":"),
-                    ),
-                    ("target", self.expr_v(&x.target)?),
-                    ("iter", self.expr_v(&x.iter)?),
-                    ("body", self.stmts(&x.body)?),
-                    ("orelse", self.stmts(&x.orelse)?),
-                ],
-            ),
-            S::AsyncFor(x) => node(
-                "AsyncFor",
-                sp,
-                vec![
-                    (
-                        "type_comment",
-                        self.claim_after(x.iter.range().end().to_usize(), b":"),
-                    ),
-                    ("target", self.expr_v(&x.target)?),
-                    ("iter", self.expr_v(&x.iter)?),
-                    ("body", self.stmts(&x.body)?),
-                    ("orelse", self.stmts(&x.orelse)?),
-                ],
-            ),
-            S::While(x) => node(
-                "While",
-                sp,
-                vec![
-                    ("test", self.expr_v(&x.test)?),
-                    ("body", self.stmts(&x.body)?),
-                    ("orelse", self.stmts(&x.orelse)?),
-                ],
-            ),
-            S::If(x) => node(
-                "If",
-                sp,
-                vec![
-                    ("test", self.expr_v(&x.test)?),
-                    ("body", self.stmts(&x.body)?),
-                    ("orelse", self.stmts(&x.orelse)?),
-                ],
-            ),
-            S::With(x) => node(
-                "With",
-                sp,
-                vec![
-                    ("type_comment", self.claim_with(&x.items)),
-                    ("items", self.withitems(&x.items)?),
-                    ("body", self.stmts(&x.body)?),
-                ],
-            ),
-            S::AsyncWith(x) => node(
-                "AsyncWith",
-                sp,
-                vec![
-                    ("type_comment", self.claim_with(&x.items)),
-                    ("items", self.withitems(&x.items)?),
-                    ("body", self.stmts(&x.body)?),
-                ],
-            ),
+            S::With(x) => {
+                // Claimed before the items and the body are converted.
+                let tc = self.claim_with(&x.items);
+                make::with(sp, self.withitems(&x.items)?, self.stmts(&x.body)?, tc)
+            }
+            S::AsyncWith(x) => {
+                let tc = self.claim_with(&x.items);
+                make::async_with(sp, self.withitems(&x.items)?, self.stmts(&x.body)?, tc)
+            }
             S::Match(x) => {
                 let mut cases = Vec::new();
                 for c in &x.cases {
-                    cases.push(v(node(
-                        "match_case",
+                    cases.push(v(make::match_case(
                         None,
-                        vec![
-                            ("pattern", v(self.pattern(&c.pattern)?)),
-                            ("guard", self.opt_expr(c.guard.as_deref())?),
-                            ("body", self.stmts(&c.body)?),
-                        ],
+                        v(self.pattern(&c.pattern)?),
+                        self.opt_expr(c.guard.as_deref())?,
+                        self.stmts(&c.body)?,
                     )));
                 }
-                node(
-                    "Match",
-                    sp,
-                    vec![
-                        ("subject", self.expr_v(&x.subject)?),
-                        ("cases", AstValue::List(cases)),
-                    ],
-                )
+                make::match_(sp, self.expr_v(&x.subject)?, AstValue::List(cases))
             }
-            S::Raise(x) => node(
-                "Raise",
+            S::Raise(x) => make::raise(
                 sp,
-                vec![
-                    ("exc", self.opt_expr(x.exc.as_deref())?),
-                    ("cause", self.opt_expr(x.cause.as_deref())?),
-                ],
+                self.opt_expr(x.exc.as_deref())?,
+                self.opt_expr(x.cause.as_deref())?,
             ),
-            S::Try(x) => node(
-                "Try",
+            S::Try(x) => make::try_(
                 sp,
-                vec![
-                    ("body", self.stmts(&x.body)?),
-                    ("handlers", self.handlers(&x.handlers)?),
-                    ("orelse", self.stmts(&x.orelse)?),
-                    ("finalbody", self.stmts(&x.finalbody)?),
-                ],
+                self.stmts(&x.body)?,
+                self.handlers(&x.handlers)?,
+                self.stmts(&x.orelse)?,
+                self.stmts(&x.finalbody)?,
             ),
-            S::TryStar(x) => node(
-                "TryStar",
+            S::TryStar(x) => make::try_star(
                 sp,
-                vec![
-                    ("body", self.stmts(&x.body)?),
-                    ("handlers", self.handlers(&x.handlers)?),
-                    ("orelse", self.stmts(&x.orelse)?),
-                    ("finalbody", self.stmts(&x.finalbody)?),
-                ],
+                self.stmts(&x.body)?,
+                self.handlers(&x.handlers)?,
+                self.stmts(&x.orelse)?,
+                self.stmts(&x.finalbody)?,
             ),
-            S::Assert(x) => node(
-                "Assert",
-                sp,
-                vec![
-                    ("test", self.expr_v(&x.test)?),
-                    ("msg", self.opt_expr(x.msg.as_deref())?),
-                ],
-            ),
+            S::Assert(x) => {
+                make::assert(sp, self.expr_v(&x.test)?, self.opt_expr(x.msg.as_deref())?)
+            }
             S::Import(x) => {
-                let mut f = vec![("names", self.aliases(&x.names))];
+                let names = self.aliases(&x.names);
                 let (lazy, sp) = self.lazy(sp);
-                if self.version >= PyVersion::V3_15 {
-                    f.push(("is_lazy", AstValue::Int(lazy)));
-                }
-                node("Import", sp, f)
+                make::import(sp, names, self.is_lazy(lazy))
             }
             S::ImportFrom(x) => {
-                let mut f = vec![
-                    ("module", opt_s(x.module.as_ref())),
-                    ("names", self.aliases(&x.names)),
-                    (
-                        "level",
-                        AstValue::Int(x.level.as_ref().map_or(0, |l| l.to_u32()) as i64),
-                    ),
-                ];
+                let module = opt_s(x.module.as_ref());
+                let names = self.aliases(&x.names);
+                let level = AstValue::Int(x.level.as_ref().map_or(0, |l| l.to_u32()) as i64);
                 let (lazy, sp) = self.lazy(sp);
-                if self.version >= PyVersion::V3_15 {
-                    f.push(("is_lazy", AstValue::Int(lazy)));
-                }
-                node("ImportFrom", sp, f)
+                make::import_from(sp, module, names, level, self.is_lazy(lazy))
             }
-            S::Global(x) => node("Global", sp, vec![("names", strs(&x.names))]),
-            S::Nonlocal(x) => node("Nonlocal", sp, vec![("names", strs(&x.names))]),
-            S::Expr(x) => node("Expr", sp, vec![("value", self.expr_v(&x.value)?)]),
-            S::Pass(_) => node("Pass", sp, vec![]),
-            S::Break(_) => node("Break", sp, vec![]),
-            S::Continue(_) => node("Continue", sp, vec![]),
+            S::Global(x) => make::global(sp, strs(&x.names)),
+            S::Nonlocal(x) => make::nonlocal(sp, strs(&x.names)),
+            S::Expr(x) => make::expr(sp, self.expr_v(&x.value)?),
+            S::Pass(_) => make::pass(sp),
+            S::Break(_) => make::break_(sp),
+            S::Continue(_) => make::continue_(sp),
         })
+    }
+
+    /// An import's `is_lazy` field: 3.15 has it.
+    fn is_lazy(&self, lazy: i64) -> AstValue {
+        if self.version >= PyVersion::V3_15 {
+            AstValue::Int(lazy)
+        } else {
+            AstValue::None
+        }
     }
 
     /// Whether the import at `sp` was `lazy`, and its span including the keyword.
@@ -567,13 +477,10 @@ impl Converter {
         AstValue::List(
             xs.iter()
                 .map(|a| {
-                    v(node(
-                        "alias",
+                    v(make::alias(
                         span(a.range),
-                        vec![
-                            ("name", s(a.name.as_str())),
-                            ("asname", opt_s(a.asname.as_ref())),
-                        ],
+                        s(a.name.as_str()),
+                        opt_s(a.asname.as_ref()),
                     ))
                 })
                 .collect(),
@@ -584,14 +491,11 @@ impl Converter {
         let mut out = Vec::new();
         for h in hs {
             let ast::ExceptHandler::ExceptHandler(h) = h;
-            out.push(v(node(
-                "ExceptHandler",
+            out.push(v(make::except_handler(
                 span(h.range),
-                vec![
-                    ("type", self.handler_type(h)?),
-                    ("name", opt_s(h.name.as_ref())),
-                    ("body", self.stmts(&h.body)?),
-                ],
+                self.handler_type(h)?,
+                opt_s(h.name.as_ref()),
+                self.stmts(&h.body)?,
             )));
         }
         Ok(AstValue::List(out))
@@ -635,13 +539,10 @@ impl Converter {
     fn withitems(&mut self, items: &[ast::WithItem]) -> R<AstValue> {
         let mut out = Vec::new();
         for it in items {
-            out.push(v(node(
-                "withitem",
+            out.push(v(make::with_item(
                 None,
-                vec![
-                    ("context_expr", self.expr_v(&it.context_expr)?),
-                    ("optional_vars", self.opt_expr(it.optional_vars.as_deref())?),
-                ],
+                self.expr_v(&it.context_expr)?,
+                self.opt_expr(it.optional_vars.as_deref())?,
             )));
         }
         Ok(AstValue::List(out))
@@ -663,13 +564,10 @@ impl Converter {
     fn keywords(&mut self, ks: &[ast::Keyword]) -> R<AstValue> {
         let mut out = Vec::new();
         for k in ks {
-            out.push(v(node(
-                "keyword",
+            out.push(v(make::keyword(
                 span(k.range),
-                vec![
-                    ("arg", opt_s(k.arg.as_ref())),
-                    ("value", self.expr_v(&k.value)?),
-                ],
+                opt_s(k.arg.as_ref()),
+                self.expr_v(&k.value)?,
             )));
         }
         Ok(AstValue::List(out))
@@ -678,24 +576,23 @@ impl Converter {
     fn type_params(&mut self, ps: &[ast::TypeParam]) -> R<AstValue> {
         let mut out = Vec::new();
         for p in ps {
-            let mut n = match p {
-                ast::TypeParam::TypeVar(t) => node(
-                    "TypeVar",
-                    span(t.range),
-                    vec![
-                        ("name", s(t.name.as_str())),
-                        ("bound", self.opt_expr(t.bound.as_deref())?),
-                    ],
+            let (mut n, default_at) = match p {
+                ast::TypeParam::TypeVar(t) => (
+                    make::type_var(
+                        span(t.range),
+                        s(t.name.as_str()),
+                        self.opt_expr(t.bound.as_deref())?,
+                        AstValue::None,
+                    ),
+                    super::TypeVar::DEFAULT_VALUE,
                 ),
-                ast::TypeParam::ParamSpec(t) => node(
-                    "ParamSpec",
-                    span(t.range),
-                    vec![("name", s(t.name.as_str()))],
+                ast::TypeParam::ParamSpec(t) => (
+                    make::param_spec(span(t.range), s(t.name.as_str()), AstValue::None),
+                    super::ParamSpec::DEFAULT_VALUE,
                 ),
-                ast::TypeParam::TypeVarTuple(t) => node(
-                    "TypeVarTuple",
-                    span(t.range),
-                    vec![("name", s(t.name.as_str()))],
+                ast::TypeParam::TypeVarTuple(t) => (
+                    make::type_var_tuple(span(t.range), s(t.name.as_str()), AstValue::None),
+                    super::TypeVarTuple::DEFAULT_VALUE,
                 ),
             };
             // PEP 696: a blanked-out `= default` right after the parameter.
@@ -710,9 +607,7 @@ impl Converter {
                     if let (Some(sp), Some(d)) = (n.span, default.span) {
                         n.span = Some(Span::new(sp.start as usize, d.end as usize));
                     }
-                    if let Some(slot) = n.field_mut("default_value") {
-                        *slot = v(default);
-                    }
+                    n.fields[default_at] = v(default);
                 }
             }
             out.push(v(n));
@@ -721,14 +616,11 @@ impl Converter {
     }
 
     fn arg(&mut self, a: &ast::Arg) -> R<AstNode> {
-        Ok(node(
-            "arg",
+        Ok(make::arg(
             span(a.range),
-            vec![
-                ("arg", s(a.arg.as_str())),
-                ("annotation", self.opt_expr(a.annotation.as_deref())?),
-                ("type_comment", AstValue::None),
-            ],
+            s(a.arg.as_str()),
+            self.opt_expr(a.annotation.as_deref())?,
+            AstValue::None,
         ))
     }
 
@@ -742,37 +634,34 @@ impl Converter {
             Some(d) => d.range().end().to_usize(),
             None => p.def.range.end().to_usize(),
         };
-        let mut claims: Vec<(&str, usize, usize)> = Vec::new();
+        // (the field of `n` that holds the parameter, its index in a list field, its end)
+        let mut claims: Vec<(usize, usize, usize)> = Vec::new();
         for (field, list) in [
-            ("posonlyargs", &a.posonlyargs),
-            ("args", &a.args),
-            ("kwonlyargs", &a.kwonlyargs),
+            (super::Arguments::POSONLYARGS, &a.posonlyargs),
+            (super::Arguments::ARGS, &a.args),
+            (super::Arguments::KWONLYARGS, &a.kwonlyargs),
         ] {
             for (i, p) in list.iter().enumerate() {
                 claims.push((field, i, ends(p)));
             }
         }
         if let Some(x) = &a.vararg {
-            claims.push(("vararg", 0, x.range.end().to_usize()));
+            claims.push((super::Arguments::VARARG, 0, x.range.end().to_usize()));
         }
         if let Some(x) = &a.kwarg {
-            claims.push(("kwarg", 0, x.range.end().to_usize()));
+            claims.push((super::Arguments::KWARG, 0, x.range.end().to_usize()));
         }
         for (field, i, end) in claims {
             let tc = self.claim_after(end, b",");
             if matches!(tc, AstValue::None) {
                 continue;
             }
-            let slot = n.field_mut(field);
-            let target = match slot {
-                Some(AstValue::List(items)) => items.get_mut(i),
-                Some(other) => Some(other),
-                None => None,
+            let target = match &mut n.fields[field] {
+                AstValue::List(items) => items.get_mut(i),
+                other => Some(other),
             };
             if let Some(AstValue::Node(argn)) = target {
-                if let Some(v) = argn.field_mut("type_comment") {
-                    *v = tc;
-                }
+                argn.fields[super::Arg::TYPE_COMMENT] = tc;
             }
         }
         Ok(n)
@@ -810,33 +699,27 @@ impl Converter {
                 None => AstValue::None,
             });
         }
-        Ok(node(
-            "arguments",
+        Ok(make::arguments(
             None,
-            vec![
-                ("posonlyargs", AstValue::List(posonly)),
-                ("args", AstValue::List(args)),
-                ("vararg", self.opt_arg(a.vararg.as_deref())?),
-                ("kwonlyargs", AstValue::List(kwonly)),
-                ("kw_defaults", AstValue::List(kw_defaults)),
-                ("kwarg", self.opt_arg(a.kwarg.as_deref())?),
-                ("defaults", AstValue::List(defaults)),
-            ],
+            AstValue::List(posonly),
+            AstValue::List(args),
+            self.opt_arg(a.vararg.as_deref())?,
+            AstValue::List(kwonly),
+            AstValue::List(kw_defaults),
+            self.opt_arg(a.kwarg.as_deref())?,
+            AstValue::List(defaults),
         ))
     }
 
     fn comprehensions(&mut self, gs: &[ast::Comprehension]) -> R<AstValue> {
         let mut out = Vec::new();
         for g in gs {
-            out.push(v(node(
-                "comprehension",
+            out.push(v(make::comprehension(
                 None,
-                vec![
-                    ("target", self.expr_v(&g.target)?),
-                    ("iter", self.expr_v(&g.iter)?),
-                    ("ifs", self.exprs(&g.ifs)?),
-                    ("is_async", AstValue::Int(g.is_async as i64)),
-                ],
+                self.expr_v(&g.target)?,
+                self.expr_v(&g.iter)?,
+                self.exprs(&g.ifs)?,
+                AstValue::Int(g.is_async as i64),
             )));
         }
         Ok(AstValue::List(out))
@@ -861,37 +744,23 @@ impl Converter {
         use ast::Pattern as P;
         let sp = span(p.range());
         Ok(match p {
-            P::MatchValue(x) => node("MatchValue", sp, vec![("value", self.expr_v(&x.value)?)]),
-            P::MatchSingleton(x) => node(
-                "MatchSingleton",
+            P::MatchValue(x) => make::match_value(sp, self.expr_v(&x.value)?),
+            P::MatchSingleton(x) => make::match_singleton(sp, AstValue::Const(constant(&x.value))),
+            P::MatchSequence(x) => make::match_sequence(sp, self.patterns(&x.patterns)?),
+            P::MatchMapping(x) => make::match_mapping(
                 sp,
-                vec![("value", AstValue::Const(constant(&x.value)))],
+                self.exprs(&x.keys)?,
+                self.patterns(&x.patterns)?,
+                opt_s(x.rest.as_ref()),
             ),
-            P::MatchSequence(x) => node(
-                "MatchSequence",
+            P::MatchClass(x) => make::match_class(
                 sp,
-                vec![("patterns", self.patterns(&x.patterns)?)],
+                self.expr_v(&x.cls)?,
+                self.patterns(&x.patterns)?,
+                strs(&x.kwd_attrs),
+                self.patterns(&x.kwd_patterns)?,
             ),
-            P::MatchMapping(x) => node(
-                "MatchMapping",
-                sp,
-                vec![
-                    ("keys", self.exprs(&x.keys)?),
-                    ("patterns", self.patterns(&x.patterns)?),
-                    ("rest", opt_s(x.rest.as_ref())),
-                ],
-            ),
-            P::MatchClass(x) => node(
-                "MatchClass",
-                sp,
-                vec![
-                    ("cls", self.expr_v(&x.cls)?),
-                    ("patterns", self.patterns(&x.patterns)?),
-                    ("kwd_attrs", strs(&x.kwd_attrs)),
-                    ("kwd_patterns", self.patterns(&x.kwd_patterns)?),
-                ],
-            ),
-            P::MatchStar(x) => node("MatchStar", sp, vec![("name", opt_s(x.name.as_ref()))]),
+            P::MatchStar(x) => make::match_star(sp, opt_s(x.name.as_ref())),
             // A region's placeholder `(_)` reads as a wildcard. Plain strings get a string
             // placeholder instead, so what stands here is an f-string or t-string run, which
             // no pattern may hold.
@@ -910,17 +779,9 @@ impl Converter {
                     Some(p) => v(self.pattern(p)?),
                     None => AstValue::None,
                 };
-                node(
-                    "MatchAs",
-                    sp,
-                    vec![("pattern", pat), ("name", opt_s(x.name.as_ref()))],
-                )
+                make::match_as(sp, pat, opt_s(x.name.as_ref()))
             }
-            P::MatchOr(x) => node(
-                "MatchOr",
-                sp,
-                vec![("patterns", self.patterns(&x.patterns)?)],
-            ),
+            P::MatchOr(x) => make::match_or(sp, self.patterns(&x.patterns)?),
         })
     }
 
@@ -935,148 +796,84 @@ impl Converter {
         use ast::Expr as E;
         let sp = span(x.range());
         Ok(match x {
-            E::BoolOp(x) => node(
-                "BoolOp",
+            E::BoolOp(x) => make::bool_op(
                 sp,
-                vec![
-                    (
-                        "op",
-                        bare(match x.op {
-                            ast::BoolOp::And => "And",
-                            ast::BoolOp::Or => "Or",
-                        }),
-                    ),
-                    ("values", self.exprs(&x.values)?),
-                ],
+                v(match x.op {
+                    ast::BoolOp::And => make::and(),
+                    ast::BoolOp::Or => make::or(),
+                }),
+                self.exprs(&x.values)?,
             ),
-            E::NamedExpr(x) => node(
-                "NamedExpr",
+            E::NamedExpr(x) => {
+                make::named_expr(sp, self.expr_v(&x.target)?, self.expr_v(&x.value)?)
+            }
+            E::BinOp(x) => make::bin_op(
                 sp,
-                vec![
-                    ("target", self.expr_v(&x.target)?),
-                    ("value", self.expr_v(&x.value)?),
-                ],
+                self.expr_v(&x.left)?,
+                operator(&x.op),
+                self.expr_v(&x.right)?,
             ),
-            E::BinOp(x) => node(
-                "BinOp",
+            E::UnaryOp(x) => make::unary_op(
                 sp,
-                vec![
-                    ("left", self.expr_v(&x.left)?),
-                    ("op", operator(&x.op)),
-                    ("right", self.expr_v(&x.right)?),
-                ],
+                v(match x.op {
+                    ast::UnaryOp::Invert => make::invert(),
+                    ast::UnaryOp::Not => make::not(),
+                    ast::UnaryOp::UAdd => make::u_add(),
+                    ast::UnaryOp::USub => make::u_sub(),
+                }),
+                self.expr_v(&x.operand)?,
             ),
-            E::UnaryOp(x) => node(
-                "UnaryOp",
+            E::Lambda(x) => make::lambda(sp, v(self.arguments(&x.args)?), self.expr_v(&x.body)?),
+            E::IfExp(x) => make::if_exp(
                 sp,
-                vec![
-                    (
-                        "op",
-                        bare(match x.op {
-                            ast::UnaryOp::Invert => "Invert",
-                            ast::UnaryOp::Not => "Not",
-                            ast::UnaryOp::UAdd => "UAdd",
-                            ast::UnaryOp::USub => "USub",
-                        }),
-                    ),
-                    ("operand", self.expr_v(&x.operand)?),
-                ],
-            ),
-            E::Lambda(x) => node(
-                "Lambda",
-                sp,
-                vec![
-                    ("args", v(self.arguments(&x.args)?)),
-                    ("body", self.expr_v(&x.body)?),
-                ],
-            ),
-            E::IfExp(x) => node(
-                "IfExp",
-                sp,
-                vec![
-                    ("test", self.expr_v(&x.test)?),
-                    ("body", self.expr_v(&x.body)?),
-                    ("orelse", self.expr_v(&x.orelse)?),
-                ],
+                self.expr_v(&x.test)?,
+                self.expr_v(&x.body)?,
+                self.expr_v(&x.orelse)?,
             ),
             E::Dict(x) => {
                 let mut keys = Vec::new();
                 for k in &x.keys {
                     keys.push(self.opt_expr(k.as_ref())?);
                 }
-                node(
-                    "Dict",
-                    sp,
-                    vec![
-                        ("keys", AstValue::List(keys)),
-                        ("values", self.exprs(&x.values)?),
-                    ],
-                )
+                make::dict(sp, AstValue::List(keys), self.exprs(&x.values)?)
             }
-            E::Set(x) => node("Set", sp, vec![("elts", self.exprs(&x.elts)?)]),
-            E::ListComp(x) => node(
-                "ListComp",
+            E::Set(x) => make::set(sp, self.exprs(&x.elts)?),
+            E::ListComp(x) => make::list_comp(
                 sp,
-                vec![
-                    ("elt", self.expr_v(&x.elt)?),
-                    ("generators", self.comprehensions(&x.generators)?),
-                ],
+                self.expr_v(&x.elt)?,
+                self.comprehensions(&x.generators)?,
             ),
             E::SetComp(x) => {
-                let elt = self.expr(&x.elt)?;
+                let mut elt = self.expr(&x.elt)?;
                 let generators = self.comprehensions(&x.generators)?;
                 if super::newsyntax::is_double_star(&elt) {
                     // 3.15's `{**d for d in ds}` (PEP 798).
-                    let key = elt.field("value").cloned().unwrap_or(AstValue::None);
-                    node(
-                        "DictComp",
-                        sp,
-                        vec![
-                            ("key", key),
-                            ("value", AstValue::None),
-                            ("generators", generators),
-                        ],
-                    )
+                    let key =
+                        std::mem::replace(&mut elt.fields[super::Starred::VALUE], AstValue::None);
+                    make::dict_comp(sp, key, AstValue::None, generators)
                 } else {
-                    node(
-                        "SetComp",
-                        sp,
-                        vec![("elt", v(elt)), ("generators", generators)],
-                    )
+                    make::set_comp(sp, v(elt), generators)
                 }
             }
-            E::DictComp(x) => node(
-                "DictComp",
+            E::DictComp(x) => make::dict_comp(
                 sp,
-                vec![
-                    ("key", self.expr_v(&x.key)?),
-                    ("value", self.expr_v(&x.value)?),
-                    ("generators", self.comprehensions(&x.generators)?),
-                ],
+                self.expr_v(&x.key)?,
+                self.expr_v(&x.value)?,
+                self.comprehensions(&x.generators)?,
             ),
-            E::GeneratorExp(x) => node(
-                "GeneratorExp",
+            E::GeneratorExp(x) => make::generator_exp(
                 sp,
-                vec![
-                    ("elt", self.expr_v(&x.elt)?),
-                    ("generators", self.comprehensions(&x.generators)?),
-                ],
+                self.expr_v(&x.elt)?,
+                self.comprehensions(&x.generators)?,
             ),
-            E::Await(x) => node("Await", sp, vec![("value", self.expr_v(&x.value)?)]),
-            E::Yield(x) => node(
-                "Yield",
+            E::Await(x) => make::await_(sp, self.expr_v(&x.value)?),
+            E::Yield(x) => make::yield_(sp, self.opt_expr(x.value.as_deref())?),
+            E::YieldFrom(x) => make::yield_from(sp, self.expr_v(&x.value)?),
+            E::Compare(x) => make::compare(
                 sp,
-                vec![("value", self.opt_expr(x.value.as_deref())?)],
-            ),
-            E::YieldFrom(x) => node("YieldFrom", sp, vec![("value", self.expr_v(&x.value)?)]),
-            E::Compare(x) => node(
-                "Compare",
-                sp,
-                vec![
-                    ("left", self.expr_v(&x.left)?),
-                    ("ops", AstValue::List(x.ops.iter().map(cmpop).collect())),
-                    ("comparators", self.exprs(&x.comparators)?),
-                ],
+                self.expr_v(&x.left)?,
+                AstValue::List(x.ops.iter().map(cmpop).collect()),
+                self.exprs(&x.comparators)?,
             ),
             E::Call(x) => {
                 let mut args = self.exprs(&x.args)?;
@@ -1106,15 +903,7 @@ impl Converter {
                         }
                     }
                 }
-                node(
-                    "Call",
-                    sp,
-                    vec![
-                        ("func", self.expr_v(&x.func)?),
-                        ("args", args),
-                        ("keywords", self.keywords(&x.keywords)?),
-                    ],
-                )
+                make::call(sp, self.expr_v(&x.func)?, args, self.keywords(&x.keywords)?)
             }
             // The scan gives every f-string and t-string to `newsyntax`; rustpython's
             // own f-string nodes never reach here.
@@ -1152,87 +941,38 @@ impl Converter {
                         self.plain_string_warnings(sp.start as usize, sp.end as usize);
                     }
                 }
-                node(
-                    "Constant",
-                    sp,
-                    vec![
-                        ("value", AstValue::Const(constant(&x.value))),
-                        (
-                            "kind",
-                            match &x.kind {
-                                Some(k) => s(k),
-                                None => AstValue::None,
-                            },
-                        ),
-                    ],
-                )
+                let kind = match &x.kind {
+                    Some(k) => s(k),
+                    None => AstValue::None,
+                };
+                make::constant(sp, AstValue::Const(constant(&x.value)), kind)
             }
-            E::Attribute(x) => node(
-                "Attribute",
-                sp,
-                vec![
-                    ("value", self.expr_v(&x.value)?),
-                    ("attr", s(x.attr.as_str())),
-                    ("ctx", ctx(&x.ctx)),
-                ],
-            ),
+            E::Attribute(x) => {
+                make::attribute(sp, self.expr_v(&x.value)?, s(x.attr.as_str()), ctx(&x.ctx))
+            }
             E::Subscript(x) => {
                 let mut slice = self.expr(&x.slice)?;
                 if slice.kind == NodeKind::Starred {
                     // `a[*b]` is a one-element tuple in CPython.
                     let sspan = slice.span;
-                    slice = node(
-                        "Tuple",
-                        sspan,
-                        vec![
-                            ("elts", AstValue::List(vec![v(slice)])),
-                            ("ctx", bare("Load")),
-                        ],
-                    );
+                    slice = make::tuple(sspan, AstValue::List(vec![v(slice)]), v(make::load()));
                 }
-                node(
-                    "Subscript",
-                    sp,
-                    vec![
-                        ("value", self.expr_v(&x.value)?),
-                        ("slice", v(slice)),
-                        ("ctx", ctx(&x.ctx)),
-                    ],
-                )
+                make::subscript(sp, self.expr_v(&x.value)?, v(slice), ctx(&x.ctx))
             }
-            E::Starred(x) => node(
-                "Starred",
-                sp,
-                vec![("value", self.expr_v(&x.value)?), ("ctx", ctx(&x.ctx))],
-            ),
+            E::Starred(x) => make::starred(sp, self.expr_v(&x.value)?, ctx(&x.ctx)),
             // A placeholder stands for its region once; the region's own expression may
             // start at the same offset.
             E::Name(x) => match self.regions.remove(&x.range.start().to_usize()) {
                 Some(r) => self.region(r)?,
-                None => node(
-                    "Name",
-                    sp,
-                    vec![("id", s(x.id.as_str())), ("ctx", ctx(&x.ctx))],
-                ),
+                None => make::name(sp, s(x.id.as_str()), ctx(&x.ctx)),
             },
-            E::List(x) => node(
-                "List",
+            E::List(x) => make::list(sp, self.exprs(&x.elts)?, ctx(&x.ctx)),
+            E::Tuple(x) => make::tuple(sp, self.exprs(&x.elts)?, ctx(&x.ctx)),
+            E::Slice(x) => make::slice(
                 sp,
-                vec![("elts", self.exprs(&x.elts)?), ("ctx", ctx(&x.ctx))],
-            ),
-            E::Tuple(x) => node(
-                "Tuple",
-                sp,
-                vec![("elts", self.exprs(&x.elts)?), ("ctx", ctx(&x.ctx))],
-            ),
-            E::Slice(x) => node(
-                "Slice",
-                sp,
-                vec![
-                    ("lower", self.opt_expr(x.lower.as_deref())?),
-                    ("upper", self.opt_expr(x.upper.as_deref())?),
-                    ("step", self.opt_expr(x.step.as_deref())?),
-                ],
+                self.opt_expr(x.lower.as_deref())?,
+                self.opt_expr(x.upper.as_deref())?,
+                self.opt_expr(x.step.as_deref())?,
             ),
         })
     }

@@ -1,6 +1,6 @@
 //! `ast.dump(tree, indent=3)` as `python -m ast` prints it.
 
-use super::{AstNode, AstValue, Constant, NodeKind};
+use super::{AstNode, AstValue, Category, Constant, Field, FieldType, NodeKind};
 use cpyviz_model::pyrepr::{bytes_repr, complex_repr, float_repr, pystr_repr, str_repr};
 use cpyviz_model::source::Source;
 use cpyviz_model::version::PyVersion;
@@ -128,11 +128,15 @@ pub fn constant_repr(c: &Constant, version: PyVersion) -> String {
 
 /// Whether `ast.dump` leaves the field out: an optional field that is `None`, an empty list
 /// (unless `--show-empty`), and in 3.15 `ctx=Load()` (unless `--show-empty`).
-fn omitted(name: &str, value: &AstValue, cx: &Cx) -> bool {
+fn omitted(field: &Field, value: &AstValue, cx: &Cx) -> bool {
     match value {
         AstValue::None => true,
         AstValue::List(items) => items.is_empty() && !cx.layout.show_empty,
-        AstValue::Node(n) => cx.omit_load && name == "ctx" && n.kind == NodeKind::Load,
+        AstValue::Node(n) => {
+            cx.omit_load
+                && field.ty == FieldType::Node(Category::ExprContext)
+                && n.kind == NodeKind::Load
+        }
         _ => false,
     }
 }
@@ -167,8 +171,7 @@ fn attributes(node: &AstNode, cx: &Cx) -> Vec<(&'static str, AstValue)> {
 fn is_simple(value: &AstValue, cx: &Cx) -> bool {
     match value {
         AstValue::Node(n) => {
-            n.named_fields(cx.minor())
-                .all(|(f, v)| omitted(f.name, v, cx))
+            n.named_fields(cx.minor()).all(|(f, v)| omitted(f, v, cx))
                 && attributes(n, cx).is_empty()
         }
         AstValue::List(items) => items.is_empty(),
@@ -181,7 +184,7 @@ fn write_node(out: &mut String, node: &AstNode, level: usize, cx: &Cx) {
     let level = level + 1;
     let mut shown: Vec<(&str, &AstValue)> = node
         .named_fields(cx.minor())
-        .filter(|(f, v)| !omitted(f.name, v, cx))
+        .filter(|(f, v)| !omitted(f, v, cx))
         .map(|(f, v)| (f.name, v))
         .collect();
     let attrs = attributes(node, cx);

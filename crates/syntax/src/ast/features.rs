@@ -10,7 +10,10 @@
 //! trailing comment; a DEDENT sits at column -1 of the next line, or just past the end of the
 //! last line at the end of the file).
 
-use super::AstNode;
+use super::{
+    AnnAssign, Arguments, AstNode, AstValue, AsyncFor, AugAssign, BinOp, Comprehension,
+    ExceptHandler, MatchCase, NodeKind, Nodes, Operator, Stmt, TryStar, TypeParam,
+};
 use crate::tokens::{self, Token, TokenKind};
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::source::Source;
@@ -238,8 +241,8 @@ impl Finder<'_> {
     }
 
     /// Whether a block's statements stand on their own indented lines.
-    fn indented(&self, block: &[&AstNode]) -> bool {
-        let Some(first) = block.first().and_then(|s| span_start(s)) else {
+    fn indented(&self, block: Nodes<'_>) -> bool {
+        let Some(first) = block.first().and_then(span_start) else {
             return false;
         };
         self.token_at(first)
@@ -247,45 +250,73 @@ impl Finder<'_> {
             .is_some_and(|i| self.toks[i].kind == TokenKind::INDENT)
     }
 
-    /// How many DEDENTs the end of compound statement `s` consumes.
+    /// How many DEDENTs the end of compound statement (or handler, or case) `s` consumes.
     fn closing(&self, s: &AstNode) -> usize {
-        let nodes = |name: &str| -> Vec<&AstNode> { s.nodes(name).collect() };
-        let block: Vec<&AstNode> = match s.kind.name() {
-            "For" | "AsyncFor" | "While" if !s.list("orelse").is_empty() => nodes("orelse"),
-            "If" if !s.list("orelse").is_empty() => {
-                let orelse = nodes("orelse");
-                let elif = orelse.len() == 1
-                    && orelse[0].is("If")
-                    && span_start(orelse[0])
-                        .is_some_and(|at| self.src.text[at..].starts_with("elif"));
-                if elif {
-                    return self.closing(orelse[0]);
-                }
-                orelse
-            }
-            "Try" | "TryStar" => {
-                if !s.list("finalbody").is_empty() {
-                    nodes("finalbody")
-                } else if !s.list("orelse").is_empty() {
-                    nodes("orelse")
-                } else {
-                    match s.nodes("handlers").last() {
-                        Some(h) => return self.closing(h),
-                        None => nodes("body"),
-                    }
-                }
-            }
-            "Match" => {
-                return match s.nodes("cases").last() {
-                    Some(case) => 1 + self.closing(case),
-                    None => 1,
-                };
-            }
-            "FunctionDef" | "AsyncFunctionDef" | "ClassDef" | "With" | "AsyncWith" | "For"
-            | "AsyncFor" | "While" | "If" | "ExceptHandler" | "match_case" => nodes("body"),
-            _ => return 0,
+        if let Some(h) = ExceptHandler::cast(s) {
+            return self.closing_block(h.body());
+        }
+        if let Some(case) = MatchCase::cast(s) {
+            return self.closing_block(case.body());
+        }
+        let Some(st) = Stmt::cast(s) else {
+            return 0;
         };
-        let own = usize::from(self.indented(&block));
+        match st {
+            Stmt::For(x) => self.closing_block(else_or(x.orelse(), x.body())),
+            Stmt::AsyncFor(x) => self.closing_block(else_or(x.orelse(), x.body())),
+            Stmt::While(x) => self.closing_block(else_or(x.orelse(), x.body())),
+            Stmt::If(x) => {
+                let orelse = x.orelse();
+                let elif = orelse.get(0).filter(|o| {
+                    orelse.len() == 1
+                        && o.kind == NodeKind::If
+                        && span_start(o).is_some_and(|at| self.src.text[at..].starts_with("elif"))
+                });
+                match elif {
+                    Some(elif) => self.closing(elif),
+                    None => self.closing_block(else_or(orelse, x.body())),
+                }
+            }
+            Stmt::Try(x) => self.closing_try(x.body(), x.handlers(), x.orelse(), x.finalbody()),
+            Stmt::TryStar(x) => self.closing_try(x.body(), x.handlers(), x.orelse(), x.finalbody()),
+            Stmt::Match(x) => match x.cases().last() {
+                Some(case) => 1 + self.closing(case),
+                None => 1,
+            },
+            Stmt::FunctionDef(x) => self.closing_block(x.body()),
+            Stmt::AsyncFunctionDef(x) => self.closing_block(x.body()),
+            Stmt::ClassDef(x) => self.closing_block(x.body()),
+            Stmt::With(x) => self.closing_block(x.body()),
+            Stmt::AsyncWith(x) => self.closing_block(x.body()),
+            _ => 0,
+        }
+    }
+
+    /// How many DEDENTs the end of a `try` statement consumes: those of its last block, or
+    /// of its last handler.
+    fn closing_try(
+        &self,
+        body: Nodes<'_>,
+        handlers: Nodes<'_>,
+        orelse: Nodes<'_>,
+        finalbody: Nodes<'_>,
+    ) -> usize {
+        if !finalbody.is_empty() {
+            self.closing_block(finalbody)
+        } else if !orelse.is_empty() {
+            self.closing_block(orelse)
+        } else {
+            match handlers.last() {
+                Some(h) => self.closing(h),
+                None => self.closing_block(body),
+            }
+        }
+    }
+
+    /// How many DEDENTs the end of a statement's last block consumes: its own, if it is
+    /// indented, and those of its last statement.
+    fn closing_block(&self, block: Nodes<'_>) -> usize {
+        let own = usize::from(self.indented(block));
         own + block.last().map_or(0, |last| self.closing(last))
     }
 
@@ -306,10 +337,10 @@ impl Finder<'_> {
         self.checks(n);
     }
 
-    fn value(&mut self, v: &super::AstValue) {
+    fn value(&mut self, v: &AstValue) {
         match v {
-            super::AstValue::Node(n) => self.node(n),
-            super::AstValue::List(items) => items.iter().for_each(|i| self.value(i)),
+            AstValue::Node(n) => self.node(n),
+            AstValue::List(items) => items.iter().for_each(|i| self.value(i)),
             _ => {}
         }
     }
@@ -317,57 +348,51 @@ impl Finder<'_> {
     /// The checks of one node, once its children's checks have run.
     fn checks(&mut self, n: &AstNode) {
         let after_end = span_end(n).and_then(|e| self.after(e));
-        match n.kind.name() {
-            "BinOp" if n.node("op").is_some_and(|o| o.is("MatMult")) => {
+        match n.kind {
+            NodeKind::BinOp if BinOp(n).op() == Operator::MatMult => {
                 self.flag(after_end, 5, "The '@' operator is")
             }
-            "AugAssign" if n.node("op").is_some_and(|o| o.is("MatMult")) => {
-                let at = n
-                    .node("target")
-                    .and_then(span_end)
-                    .and_then(|e| self.after(e));
+            NodeKind::AugAssign if AugAssign(n).op() == Operator::MatMult => {
+                let at = span_end(AugAssign(n).target()).and_then(|e| self.after(e));
                 self.flag(at, 5, "The '@' operator is")
             }
-            "Await" => self.flag(after_end, 5, "Await expressions are"),
-            "AsyncFunctionDef" => {
+            NodeKind::Await => self.flag(after_end, 5, "Await expressions are"),
+            NodeKind::AsyncFunctionDef => {
                 let at = self.last_consumed(n);
                 self.flag(at, 5, "Async functions are")
             }
-            "AsyncWith" => {
+            NodeKind::AsyncWith => {
                 let at = self.last_consumed(n);
                 self.flag(at, 5, "Async with statements are")
             }
-            "AsyncFor" => {
+            NodeKind::AsyncFor => {
                 let mut at = self.last_consumed(n);
-                if n.list("orelse").is_empty() {
+                if AsyncFor(n).orelse().is_empty() {
                     at = at.map(|i| i + 1);
                 }
                 self.flag(at, 5, "Async for loops are")
             }
-            "comprehension" if n.int("is_async") == Some(1) => {
-                let last = n
-                    .nodes("ifs")
-                    .last()
-                    .or_else(|| n.node("iter"))
-                    .and_then(span_end)
-                    .and_then(|e| self.after(e));
+            NodeKind::Comprehension if Comprehension(n).is_async() == 1 => {
+                let c = Comprehension(n);
+                let last = span_end(c.ifs().last().unwrap_or(c.iter())).and_then(|e| self.after(e));
                 self.flag(last, 6, "Async comprehensions are")
             }
-            "AnnAssign" => {
-                let what = if n.int("simple") == Some(1) {
+            NodeKind::AnnAssign => {
+                let what = if AnnAssign(n).simple() == 1 {
                     "Variable annotation syntax is"
                 } else {
                     "Variable annotations syntax is"
                 };
                 self.flag(after_end, 6, what)
             }
-            "arguments" if !n.list("posonlyargs").is_empty() => {
-                let ends = ["posonlyargs", "args", "defaults", "kwonlyargs"]
-                    .iter()
-                    .flat_map(|f| n.nodes(f))
-                    .chain(n.nodes("kw_defaults"))
-                    .chain(n.node("vararg"))
-                    .chain(n.node("kwarg"))
+            NodeKind::Arguments if !Arguments(n).posonlyargs().is_empty() => {
+                let a = Arguments(n);
+                let ends = [a.posonlyargs(), a.args(), a.defaults(), a.kwonlyargs()]
+                    .into_iter()
+                    .flatten()
+                    .chain(a.kw_defaults().iter().flatten())
+                    .chain(a.vararg())
+                    .chain(a.kwarg())
                     .filter_map(span_end)
                     .max();
                 let at = ends
@@ -375,31 +400,33 @@ impl Finder<'_> {
                     .map(|i| self.skip(i, &[TokenKind::COMMA, TokenKind::SLASH]));
                 self.flag(at, 8, "Positional-only parameters are")
             }
-            "NamedExpr" => self.flag(after_end, 8, "Assignment expressions are"),
-            "Match" => {
+            NodeKind::NamedExpr => self.flag(after_end, 8, "Assignment expressions are"),
+            NodeKind::Match => {
                 let at = self.last_consumed(n);
                 self.flag(at, 10, "Pattern matching is")
             }
-            "TryStar" => {
+            NodeKind::TryStar => {
                 let mut at = self.last_consumed(n);
-                if n.list("finalbody").is_empty() {
+                if TryStar(n).finalbody().is_empty() {
                     at = at.map(|i| i + 1);
                 }
                 self.flag(at, 11, "Exception groups are")
             }
-            "TypeAlias" => self.flag(after_end, 12, "Type statement is"),
-            "TypeVar" | "ParamSpec" | "TypeVarTuple" => {
-                let at = n
-                    .node("default_value")
-                    .and_then(span_end)
-                    .and_then(|e| self.after(e));
+            NodeKind::TypeAlias => self.flag(after_end, 12, "Type statement is"),
+            NodeKind::TypeVar | NodeKind::ParamSpec | NodeKind::TypeVarTuple => {
+                let default = match TypeParam::of(n) {
+                    TypeParam::TypeVar(t) => t.default_value(),
+                    TypeParam::ParamSpec(t) => t.default_value(),
+                    TypeParam::TypeVarTuple(t) => t.default_value(),
+                };
+                let at = default.and_then(span_end).and_then(|e| self.after(e));
                 if at.is_some() {
                     self.flag(at, 13, "Type parameter defaults are")
                 }
             }
-            "ExceptHandler" => {
-                let bare_tuple = n.node("type").is_some_and(|t| {
-                    t.is("Tuple")
+            NodeKind::ExceptHandler => {
+                let bare_tuple = ExceptHandler(n).type_().is_some_and(|t| {
+                    t.kind == NodeKind::Tuple
                         && span_start(t).is_some_and(|at| !self.src.text[at..].starts_with('('))
                 });
                 if bare_tuple {
@@ -407,7 +434,7 @@ impl Finder<'_> {
                     self.flag(at, 14, "except expressions without parentheses are")
                 }
             }
-            "TemplateStr" => {
+            NodeKind::TemplateStr => {
                 let at = span_start(n).and_then(|s| self.token_at(s)).and_then(|i| {
                     (i..self.toks.len()).find(|&j| self.toks[j].kind == TokenKind::TSTRING_END)
                 });
@@ -416,16 +443,33 @@ impl Finder<'_> {
             _ => {}
         }
         // Type parameter lists: the action runs on their closing `]`.
-        if matches!(
-            n.kind.name(),
-            "FunctionDef" | "AsyncFunctionDef" | "ClassDef" | "TypeAlias"
-        ) {
-            if let Some(last) = n.nodes("type_params").last() {
+        if let Some(type_params) = type_params(n) {
+            if let Some(last) = type_params.last() {
                 let at = span_end(last)
                     .and_then(|e| self.after(e))
                     .map(|i| self.skip(i, &[TokenKind::COMMA]));
                 self.flag(at, 12, "Type parameter lists are");
             }
         }
+    }
+}
+
+/// `orelse` if it has statements, else `body`: the block a loop or `if` ends with.
+fn else_or<'a>(orelse: Nodes<'a>, body: Nodes<'a>) -> Nodes<'a> {
+    if orelse.is_empty() {
+        body
+    } else {
+        orelse
+    }
+}
+
+/// The type parameter list of a function, class or `type` statement.
+fn type_params(n: &AstNode) -> Option<Nodes<'_>> {
+    match Stmt::cast(n)? {
+        Stmt::FunctionDef(x) => Some(x.type_params()),
+        Stmt::AsyncFunctionDef(x) => Some(x.type_params()),
+        Stmt::ClassDef(x) => Some(x.type_params()),
+        Stmt::TypeAlias(x) => Some(x.type_params()),
+        _ => None,
     }
 }

@@ -5,8 +5,7 @@
 //! module, then the statements are checked against the mode's grammar and reshaped. Tokens
 //! locate the errors CPython's grammar gives where the module grammar would accept the text.
 
-use super::convert::node;
-use super::{AstNode, AstValue};
+use super::{make, AstNode, AstValue, ExprStmt, Module, NodeKind, Stmt, Tuple};
 use crate::tokens::{self, Token, TokenKind};
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::source::Source;
@@ -102,8 +101,9 @@ fn token_from(toks: &[Token], at: usize) -> Option<&Token> {
         .find(|t| t.span.start as usize >= at && t.kind != TokenKind::DEDENT)
 }
 
+/// The statements of a module the module parser returned.
 fn body(module: &AstNode) -> Vec<AstNode> {
-    module.nodes("body").cloned().collect()
+    Module(module).body().iter().cloned().collect()
 }
 
 /// The first logical line of `src`: its text up to and including the first NEWLINE token, and
@@ -140,17 +140,16 @@ pub(super) fn eval(
     let Some(stmt) = stmts.first() else {
         return Err(nothing_there(src));
     };
-    if !stmt.is("Expr")
-        || stmt
-            .node("value")
-            .is_some_and(|v| v.is("Yield") || v.is("YieldFrom"))
-    {
-        return Err(statement_error(src, &toks, stmt));
-    }
-    let value = stmt.node("value").cloned().unwrap_or_else(|| stmt.clone());
+    let value = match ExprStmt::cast(stmt) {
+        Some(e) if !matches!(e.value().kind, NodeKind::Yield | NodeKind::YieldFrom) => {
+            e.value().clone()
+        }
+        _ => return Err(statement_error(src, &toks, stmt)),
+    };
     let end = value.span.map_or(0, |s| s.end as usize);
     // `*a` alone is a starred expression, which `eval`'s `expressions` does not take.
-    if value.is("Starred") || (value.is("Tuple") && value.nodes("elts").any(|e| e.is("Starred"))) {
+    let starred = |e: &AstNode| e.kind == NodeKind::Starred;
+    if starred(&value) || Tuple::cast(&value).is_some_and(|t| t.elts().iter().any(starred)) {
         let at = token_from(&toks, value.span.map_or(0, |s| s.start as usize));
         if let Some(t) = at {
             return Err(invalid_at(src, t));
@@ -165,19 +164,16 @@ pub(super) fn eval(
         }
         return Err(invalid_at(src, t));
     }
-    Ok(node(
-        "Expression",
-        None,
-        vec![("body", AstValue::Node(Box::new(value)))],
-    ))
+    Ok(make::expression(None, AstValue::Node(Box::new(value))))
 }
 
 /// Where CPython's `eval` grammar stops reading a statement that is not an expression: the
 /// token after an assignment's first target, or the statement's first token.
 fn statement_error(src: &Source, toks: &[Token], stmt: &AstNode) -> PyError {
-    let target = match stmt.kind.name() {
-        "Assign" => stmt.nodes("targets").next(),
-        "AugAssign" | "AnnAssign" => stmt.node("target"),
+    let target = match Stmt::cast(stmt) {
+        Some(Stmt::Assign(x)) => x.targets().first(),
+        Some(Stmt::AugAssign(x)) => Some(x.target()),
+        Some(Stmt::AnnAssign(x)) => Some(x.target()),
         _ => None,
     };
     let at = match target.and_then(|t| t.span) {
@@ -191,19 +187,19 @@ fn statement_error(src: &Source, toks: &[Token], stmt: &AstNode) -> PyError {
 }
 
 /// Compound statements: in `single` mode nothing may follow one.
-const COMPOUND: &[&str] = &[
-    "If",
-    "While",
-    "For",
-    "AsyncFor",
-    "With",
-    "AsyncWith",
-    "Try",
-    "TryStar",
-    "FunctionDef",
-    "AsyncFunctionDef",
-    "ClassDef",
-    "Match",
+const COMPOUND: &[NodeKind] = &[
+    NodeKind::If,
+    NodeKind::While,
+    NodeKind::For,
+    NodeKind::AsyncFor,
+    NodeKind::With,
+    NodeKind::AsyncWith,
+    NodeKind::Try,
+    NodeKind::TryStar,
+    NodeKind::FunctionDef,
+    NodeKind::AsyncFunctionDef,
+    NodeKind::ClassDef,
+    NodeKind::Match,
 ];
 
 /// `mode='single'`: one statement (a compound one, or simple ones on one line).
@@ -228,12 +224,12 @@ pub(super) fn single(
     if !compound_start {
         if let Some((line, rest, newline)) = first_line(src, &toks) {
             // A `match` statement's first line does not parse alone: read it whole below.
-            let module = match parse(&line) {
-                Err(_) if first.text == "match" => node("Module", None, Vec::new()),
-                other => other?,
+            let stmts = match parse(&line) {
+                Err(_) if first.text == "match" => Vec::new(),
+                other => body(&other?),
             };
-            if let Some(stmt) = body(&module).first() {
-                if COMPOUND.contains(&stmt.kind.name()) {
+            if let Some(stmt) = stmts.first() {
+                if COMPOUND.contains(&stmt.kind) {
                     // `match` starts a compound statement too: read it whole below.
                 } else if rest.iter().any(|t| !is_end(t)) {
                     let at = newline.span.start as usize;
@@ -244,7 +240,7 @@ pub(super) fn single(
                         at + 1,
                     ));
                 } else {
-                    return Ok(interactive(body(&module)));
+                    return Ok(interactive(stmts));
                 }
             }
         }
@@ -269,7 +265,7 @@ fn interactive(stmts: Vec<AstNode>) -> AstNode {
         .into_iter()
         .map(|s| AstValue::Node(Box::new(s)))
         .collect();
-    node("Interactive", None, vec![("body", AstValue::List(body))])
+    make::interactive(None, AstValue::List(body))
 }
 
 /// `mode='func_type'`: `'(' [type_expressions] ')' '->' expression`. The argument list's `*`
@@ -354,13 +350,12 @@ pub(super) fn func_type(
     }
     let pair = stmts
         .first()
-        .filter(|s| s.is("Expr"))
-        .and_then(|s| s.node("value"))
-        .filter(|v| v.is("Tuple"));
+        .and_then(ExprStmt::cast)
+        .and_then(|s| Tuple::cast(s.value()));
     let Some(pair) = pair else {
         return Err(invalid_at(src, open));
     };
-    let elts: Vec<&AstNode> = pair.nodes("elts").collect();
+    let elts: Vec<&AstNode> = pair.elts().iter().collect();
     if elts.len() != 2 {
         let after = elts
             .get(1)
@@ -371,20 +366,17 @@ pub(super) fn func_type(
     }
     let open_at = open.span.start;
     let args = elts[0];
-    let argtypes: Vec<AstValue> = if args.is("Tuple") && args.span.map(|s| s.start) == Some(open_at)
-    {
-        args.nodes("elts")
+    let argtypes: Vec<AstValue> = match Tuple::cast(args) {
+        Some(t) if args.span.map(|s| s.start) == Some(open_at) => t
+            .elts()
+            .iter()
             .map(|e| AstValue::Node(Box::new(e.clone())))
-            .collect()
-    } else {
-        vec![AstValue::Node(Box::new(args.clone()))]
+            .collect(),
+        _ => vec![AstValue::Node(Box::new(args.clone()))],
     };
-    Ok(node(
-        "FunctionType",
+    Ok(make::function_type(
         None,
-        vec![
-            ("argtypes", AstValue::List(argtypes)),
-            ("returns", AstValue::Node(Box::new(elts[1].clone()))),
-        ],
+        AstValue::List(argtypes),
+        AstValue::Node(Box::new(elts[1].clone())),
     ))
 }

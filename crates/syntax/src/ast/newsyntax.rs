@@ -10,8 +10,8 @@
 //!          expressions inside are parsed by rustpython-parser at their own offsets
 //! ```
 
-use super::convert::{node, ConvertError, Converter, R};
-use super::{scan, validate, AstNode, AstValue, Constant, NodeKind};
+use super::convert::{ConvertError, Converter, R};
+use super::{make, scan, validate, AstNode, AstValue, Constant, NodeKind};
 use cpyviz_model::pystr::PyStr;
 use cpyviz_model::source::Span;
 use cpyviz_model::version::PyVersion;
@@ -499,10 +499,10 @@ impl Values {
     fn flush(&mut self) {
         if let Some((t, s, e)) = self.pending.take() {
             if !t.is_empty() {
-                self.out.push(AstValue::Node(Box::new(node(
-                    "Constant",
+                self.out.push(AstValue::Node(Box::new(make::constant(
                     Some(Span::new(s, e)),
-                    vec![("value", AstValue::Const(Constant::Str(t)))],
+                    AstValue::Const(Constant::Str(t)),
+                    AstValue::None,
                 ))));
             }
         }
@@ -559,16 +559,10 @@ impl Converter {
                 // `*Ts = *tuple[int, ...]`: a starred default.
                 if b.get(s) == Some(&b'*') {
                     let value = self.sub_expr(s + 1, r.end, what)?;
-                    return Ok(node(
-                        "Starred",
+                    return Ok(make::starred(
                         Some(Span::new(s, r.end)),
-                        vec![
-                            ("value", AstValue::Node(Box::new(value))),
-                            (
-                                "ctx",
-                                AstValue::Node(Box::new(node("Load", None, Vec::new()))),
-                            ),
-                        ],
+                        AstValue::Node(Box::new(value)),
+                        AstValue::Node(Box::new(make::load())),
                     ));
                 }
                 self.sub_expr(s, r.end, what)
@@ -606,13 +600,10 @@ impl Converter {
                         AstValue::Node(Box::new(value)),
                     ));
                 }
-                Ok(node(
-                    "Starred",
+                Ok(make::starred(
                     Some(Span::new(r.start, r.end)),
-                    vec![
-                        ("value", AstValue::Node(Box::new(value))),
-                        ("ctx", AstValue::Node(Box::new(node("Load", None, vec![])))),
-                    ],
+                    AstValue::Node(Box::new(value)),
+                    AstValue::Node(Box::new(make::load())),
                 ))
             }
         }
@@ -716,8 +707,12 @@ impl Converter {
         let mut n = self.expr(&parsed)?;
         // A bare tuple spans its elements and a trailing comma, not the parentheses added
         // here.
-        if n.is("Tuple") && n.span == Some(Span::new(s - 1, e + 1)) {
-            let spans: Vec<Span> = n.nodes("elts").filter_map(|x| x.span).collect();
+        if n.kind == NodeKind::Tuple && n.span == Some(Span::new(s - 1, e + 1)) {
+            let spans: Vec<Span> = super::Tuple(&n)
+                .elts()
+                .iter()
+                .filter_map(|x| x.span)
+                .collect();
             if let (Some(a), Some(z)) = (spans.first(), spans.last()) {
                 let b = self.text.as_bytes();
                 let mut end = z.end as usize;
@@ -786,21 +781,18 @@ impl Converter {
             } else {
                 AstValue::None
             };
-            return Ok(node(
-                "Constant",
+            return Ok(make::constant(
                 Some(Span::new(r.start, r.end)),
-                vec![
-                    ("value", AstValue::Const(Constant::Str(value))),
-                    ("kind", kind),
-                ],
+                AstValue::Const(Constant::Str(value)),
+                kind,
             ));
         }
-        let kind = if any_t { "TemplateStr" } else { "JoinedStr" };
-        Ok(node(
-            kind,
-            Some(Span::new(r.start, r.end)),
-            vec![("values", values.finish())],
-        ))
+        let sp = Some(Span::new(r.start, r.end));
+        Ok(if any_t {
+            make::template_str(sp, values.finish())
+        } else {
+            make::joined_str(sp, values.finish())
+        })
     }
 
     /// Adds the values of `pieces` (of a t-string when `t`, of a format spec when `spec`).
@@ -837,10 +829,9 @@ impl Converter {
                         Some((colon, close, sp)) => {
                             let mut inner = Values::default();
                             self.pieces(&mut inner, sp, raw, false, true, f.close)?;
-                            AstValue::Node(Box::new(node(
-                                "JoinedStr",
+                            AstValue::Node(Box::new(make::joined_str(
                                 Some(Span::new(*colon, *close)),
-                                vec![("values", inner.finish())],
+                                inner.finish(),
                             )))
                         }
                     };
@@ -848,26 +839,15 @@ impl Converter {
                     let sp = Some(Span::new(f.open, f.close));
                     let n = if t {
                         let text = self.text[f.expr.0..f.expr.1].to_string();
-                        node(
-                            "Interpolation",
+                        make::interpolation(
                             sp,
-                            vec![
-                                ("value", value),
-                                ("str", AstValue::Str(text)),
-                                ("conversion", AstValue::Int(conversion)),
-                                ("format_spec", format_spec),
-                            ],
+                            value,
+                            AstValue::Str(text),
+                            AstValue::Int(conversion),
+                            format_spec,
                         )
                     } else {
-                        node(
-                            "FormattedValue",
-                            sp,
-                            vec![
-                                ("value", value),
-                                ("conversion", AstValue::Int(conversion)),
-                                ("format_spec", format_spec),
-                            ],
-                        )
+                        make::formatted_value(sp, value, AstValue::Int(conversion), format_spec)
                     };
                     values.node(n);
                 }
@@ -992,7 +972,7 @@ fn double_star(span: Option<Span>, value: AstValue) -> AstNode {
 
 /// Whether `n` is a [`double_star`] element.
 pub(super) fn is_double_star(n: &AstNode) -> bool {
-    n.kind == NodeKind::Starred && matches!(n.fields.get(super::Starred::CTX), Some(AstValue::None))
+    n.kind == NodeKind::Starred && matches!(n.fields[super::Starred::CTX], AstValue::None)
 }
 
 #[cfg(test)]

@@ -10,8 +10,11 @@
 //! Codegen uses the first three on the fly ([`percent_format`], [`folded_constant`]); `python -m
 //! ast -O` ([`optimize`]) rewrites the tree.
 
-use super::convert::node;
-use super::{AstNode, AstValue, Constant};
+use super::{
+    make, Alias, AnnAssign, Arg, AstNode, AstValue, AsyncFunctionDef, BinOp, ClassDef, Constant,
+    ConstantExpr, Expr, ExprContext, ExprStmt, FunctionDef, ImportFrom, MatchMapping, MatchValue,
+    Mod, Module, Name, NodeKind, Operator, Tuple, UnaryOperator,
+};
 use cpyviz_model::pystr::PyStr;
 use num_bigint::BigInt;
 
@@ -30,22 +33,15 @@ pub enum FormatPart<'a> {
 /// `%s`/`%r`/`%a` (with optional flags, width < 100 and precision < 100) and match the tuple
 /// one for one, as the parts of an f-string. `None` when the expression stays a `%`.
 pub fn percent_format(e: &AstNode) -> Option<Vec<FormatPart<'_>>> {
-    if !e.node("op")?.is("Mod") {
+    let e = BinOp::cast(e)?;
+    if e.op() != Operator::Mod {
         return None;
     }
-    let left = e.node("left")?;
-    if !left.is("Constant") {
-        return None;
-    }
-    let Some(Constant::Str(fmt)) = left.constant() else {
+    let Constant::Str(fmt) = ConstantExpr::cast(e.left())?.value() else {
         return None;
     };
-    let right = e.node("right")?;
-    if !right.is("Tuple") {
-        return None;
-    }
-    let elts: Vec<&AstNode> = right.nodes("elts").collect();
-    if elts.iter().any(|x| x.is("Starred")) {
+    let elts: Vec<&AstNode> = Tuple::cast(e.right())?.elts().iter().collect();
+    if elts.iter().any(|x| x.kind == NodeKind::Starred) {
         return None;
     }
     // The format's code points (a lone surrogate is literal text: it matches no format unit).
@@ -160,27 +156,20 @@ fn parse_format_unit(chars: &[char], pos: &mut usize) -> Option<(u8, Option<Stri
 /// negated literal, or `real ± imaginary` (`fold_const_match_patterns`). `None` for anything
 /// else (an attribute lookup, or an expression patterns may not use).
 pub fn folded_constant(e: &AstNode) -> Option<Constant> {
-    match e.kind.name() {
-        "Constant" => e.constant().cloned(),
-        "UnaryOp" if e.node("op").is_some_and(|o| o.is("USub")) => {
-            let operand = e.node("operand")?;
-            if !operand.is("Constant") {
-                return None;
-            }
-            negate(operand.constant()?)
+    match Expr::cast(e)? {
+        Expr::Constant(c) => Some(c.value().clone()),
+        Expr::UnaryOp(u) if u.op() == UnaryOperator::USub => {
+            negate(ConstantExpr::cast(u.operand())?.value())
         }
-        "BinOp" => {
-            let op = e.node("op")?;
-            let add = op.is("Add");
-            if !add && !op.is("Sub") {
-                return None;
-            }
-            let right = e.node("right")?;
-            if !right.is("Constant") {
-                return None;
-            }
-            let left = folded_constant(e.node("left")?)?;
-            add_sub(&left, right.constant()?, add)
+        Expr::BinOp(b) => {
+            let add = match b.op() {
+                Operator::Add => true,
+                Operator::Sub => false,
+                _ => return None,
+            };
+            let right = ConstantExpr::cast(b.right())?;
+            let left = folded_constant(b.left())?;
+            add_sub(&left, right.value(), add)
         }
         _ => None,
     }
@@ -258,62 +247,71 @@ struct Optimizer<'a> {
 
 /// Whether the module's leading imports include `from __future__ import annotations`.
 fn has_future_annotations(module: &AstNode) -> bool {
-    module.nodes("body").any(|st| {
-        st.is("ImportFrom")
-            && st.str("module") == Some("__future__")
+    let body = match Mod::cast(module) {
+        Some(Mod::Module(m)) => m.body(),
+        Some(Mod::Interactive(i)) => i.body(),
+        _ => return false,
+    };
+    body.iter().filter_map(ImportFrom::cast).any(|st| {
+        st.module() == Some("__future__")
             && st
-                .nodes("names")
-                .any(|alias| alias.str("name") == Some("annotations"))
+                .names()
+                .iter()
+                .any(|alias| Alias(alias).name() == "annotations")
     })
 }
 
 /// A `Constant` the preprocessor makes without a source position (lineno … = -1).
 fn unplaced_str(value: PyStr) -> AstNode {
-    let mut n = node(
-        "Constant",
-        None,
-        vec![
-            ("value", AstValue::Const(Constant::Str(value))),
-            ("kind", AstValue::None),
-        ],
-    );
+    let mut n = make::constant(None, AstValue::Const(Constant::Str(value)), AstValue::None);
     n.pos = Some([-1; 4]);
     n
 }
 
 fn is_docstring(st: &AstNode) -> bool {
-    st.is("Expr")
-        && st
-            .node("value")
-            .is_some_and(|v| v.is("Constant") && matches!(v.constant(), Some(Constant::Str(_))))
+    ExprStmt::cast(st).is_some_and(|st| {
+        ConstantExpr::cast(st.value()).is_some_and(|c| matches!(c.value(), Constant::Str(_)))
+    })
+}
+
+/// Where the body of a node that may start with a docstring is (a module, function or class).
+fn docstring_body(kind: NodeKind) -> Option<usize> {
+    match kind {
+        NodeKind::Module => Some(Module::BODY),
+        NodeKind::FunctionDef => Some(FunctionDef::BODY),
+        NodeKind::AsyncFunctionDef => Some(AsyncFunctionDef::BODY),
+        NodeKind::ClassDef => Some(ClassDef::BODY),
+        _ => None,
+    }
+}
+
+/// Whether field `i` of a `kind` node is an annotation (a return annotation too).
+fn is_annotation(kind: NodeKind, i: usize) -> bool {
+    match kind {
+        NodeKind::AnnAssign => i == AnnAssign::ANNOTATION,
+        NodeKind::Arg => i == Arg::ANNOTATION,
+        NodeKind::FunctionDef => i == FunctionDef::RETURNS,
+        NodeKind::AsyncFunctionDef => i == AsyncFunctionDef::RETURNS,
+        _ => false,
+    }
 }
 
 impl Optimizer<'_> {
     fn node(&self, n: &mut AstNode) {
-        let has_body = matches!(
-            n.kind.name(),
-            "Module" | "FunctionDef" | "AsyncFunctionDef" | "ClassDef"
-        );
+        let body = docstring_body(n.kind);
         let mut had_docstring = false;
-        if has_body {
-            had_docstring = self.remove_docstring(n);
+        if let Some(body) = body {
+            had_docstring = self.remove_docstring(&mut n.fields[body]);
         }
         let annotations = self.future_annotations;
         let kind = n.kind;
-        for (field, value) in kind.fields().iter().zip(&mut n.fields) {
-            let skip = annotations
-                && matches!(
-                    (kind.name(), field.name),
-                    ("AnnAssign", "annotation")
-                        | ("arg", "annotation")
-                        | ("FunctionDef" | "AsyncFunctionDef", "returns")
-                );
-            if !skip {
+        for (i, value) in n.fields.iter_mut().enumerate() {
+            if !(annotations && is_annotation(kind, i)) {
                 self.value(value);
             }
         }
-        if has_body && !had_docstring {
-            Self::protect_new_docstring(n);
+        if let (Some(body), false) = (body, had_docstring) {
+            Self::protect_new_docstring(&mut n.fields[body]);
         }
         self.fold(n);
     }
@@ -328,8 +326,8 @@ impl Optimizer<'_> {
 
     /// At level 2, drops a leading docstring (a body left empty gets a `pass` where the
     /// docstring began). Returns whether the body kept its docstring.
-    fn remove_docstring(&self, n: &mut AstNode) -> bool {
-        let Some(AstValue::List(body)) = n.field_mut("body") else {
+    fn remove_docstring(&self, body: &mut AstValue) -> bool {
+        let AstValue::List(body) = body else {
             return false;
         };
         let first = match body.first() {
@@ -341,7 +339,7 @@ impl Optimizer<'_> {
         }
         body.remove(0);
         if body.is_empty() {
-            let mut pass = node("Pass", None, Vec::new());
+            let mut pass = make::pass(None);
             pass.pos = first.span.map(|sp| {
                 let (line, col) = self
                     .src
@@ -355,8 +353,8 @@ impl Optimizer<'_> {
 
     /// A body whose first statement became a string expression (its docstring removed) keeps
     /// that string from turning into a docstring: it is wrapped in an f-string.
-    fn protect_new_docstring(n: &mut AstNode) {
-        let Some(AstValue::List(body)) = n.field_mut("body") else {
+    fn protect_new_docstring(body: &mut AstValue) {
+        let AstValue::List(body) = body else {
             return;
         };
         let Some(AstValue::Node(st)) = body.first_mut() else {
@@ -365,30 +363,27 @@ impl Optimizer<'_> {
         if !is_docstring(st) {
             return;
         }
-        if let Some(AstValue::Node(value)) = st.field_mut("value") {
-            let constant = std::mem::replace(&mut **value, node("JoinedStr", None, Vec::new()));
-            value.span = constant.span;
-            value.fields = vec![AstValue::List(vec![AstValue::Node(Box::new(constant))])];
+        let slot = &mut st.fields[ExprStmt::VALUE];
+        if let AstValue::Node(constant) = std::mem::replace(slot, AstValue::None) {
+            let span = constant.span;
+            *slot = AstValue::Node(Box::new(make::joined_str(
+                span,
+                AstValue::List(vec![AstValue::Node(constant)]),
+            )));
         }
     }
 
     /// The folds of one node, once its children are folded.
     fn fold(&self, n: &mut AstNode) {
-        match n.kind.name() {
-            "Name"
-                if n.str("id") == Some("__debug__")
-                    && n.node("ctx").is_some_and(|c| c.is("Load")) =>
-            {
-                *n = node(
-                    "Constant",
+        match n.kind {
+            NodeKind::Name if Name(n).id() == "__debug__" && Name(n).ctx() == ExprContext::Load => {
+                *n = make::constant(
                     n.span,
-                    vec![
-                        ("value", AstValue::Const(Constant::Bool(self.level < 1))),
-                        ("kind", AstValue::None),
-                    ],
+                    AstValue::Const(Constant::Bool(self.level < 1)),
+                    AstValue::None,
                 );
             }
-            "BinOp" => {
+            NodeKind::BinOp => {
                 let Some(parts) = percent_format(n) else {
                     return;
                 };
@@ -401,39 +396,29 @@ impl Optimizer<'_> {
                                 arg,
                                 conversion,
                                 spec,
-                            } => node(
-                                "FormattedValue",
+                            } => make::formatted_value(
                                 arg.span,
-                                vec![
-                                    ("value", AstValue::Node(Box::new(arg.clone()))),
-                                    ("conversion", AstValue::Int(conversion as i64)),
-                                    (
-                                        "format_spec",
-                                        match spec {
-                                            Some(spec) => AstValue::Node(Box::new(unplaced_str(
-                                                PyStr::from(spec),
-                                            ))),
-                                            None => AstValue::None,
-                                        },
-                                    ),
-                                ],
+                                AstValue::Node(Box::new(arg.clone())),
+                                AstValue::Int(conversion as i64),
+                                match spec {
+                                    Some(spec) => {
+                                        AstValue::Node(Box::new(unplaced_str(PyStr::from(spec))))
+                                    }
+                                    None => AstValue::None,
+                                },
                             ),
                         }))
                     })
                     .collect();
-                *n = node(
-                    "JoinedStr",
-                    n.span,
-                    vec![("values", AstValue::List(values))],
-                );
+                *n = make::joined_str(n.span, AstValue::List(values));
             }
-            "MatchValue" => {
-                if let Some(AstValue::Node(value)) = n.field_mut("value") {
+            NodeKind::MatchValue => {
+                if let AstValue::Node(value) = &mut n.fields[MatchValue::VALUE] {
                     fold_pattern_constant(value);
                 }
             }
-            "MatchMapping" => {
-                if let Some(AstValue::List(keys)) = n.field_mut("keys") {
+            NodeKind::MatchMapping => {
+                if let AstValue::List(keys) = &mut n.fields[MatchMapping::KEYS] {
                     for key in keys {
                         if let AstValue::Node(key) = key {
                             fold_pattern_constant(key);
@@ -449,14 +434,10 @@ impl Optimizer<'_> {
 /// A value pattern or mapping key such as `-1` or `1+2j` as one constant, spanning the
 /// expression.
 fn fold_pattern_constant(e: &mut AstNode) {
-    if e.is("Constant") {
+    if e.kind == NodeKind::Constant {
         return;
     }
     if let Some(c) = folded_constant(e) {
-        *e = node(
-            "Constant",
-            e.span,
-            vec![("value", AstValue::Const(c)), ("kind", AstValue::None)],
-        );
+        *e = make::constant(e.span, AstValue::Const(c), AstValue::None);
     }
 }

@@ -1,82 +1,63 @@
 //! Checks CPython's grammar makes that rustpython-parser 0.4 does not: assignment, deletion and
 //! augmented-assignment targets. Returns CPython's message and the offending node's span.
 
-use super::{AstNode, AstValue, Constant, NodeKind};
+use super::{
+    AnnAssign, Assign, AstNode, AstValue, AsyncFor, AugAssign, Comprehension, Constant,
+    ConstantExpr, Delete, Expr, For, NamedExpr, NodeKind, UnaryOp, UnaryOperator, WithItem,
+};
 use cpyviz_model::source::Span;
 
 /// What `_PyPegen_get_expr_name` calls an expression in messages.
 fn expr_name(n: &AstNode) -> &'static str {
-    match n.kind.name() {
-        "Attribute" => "attribute",
-        "Subscript" => "subscript",
-        "Starred" => "starred",
-        "Name" => "name",
-        "List" => "list",
-        "Tuple" => "tuple",
-        "Lambda" => "lambda",
-        "Call" => "function call",
-        "BoolOp" | "BinOp" | "UnaryOp" => "expression",
-        "GeneratorExp" => "generator expression",
-        "Yield" | "YieldFrom" => "yield expression",
-        "Await" => "await expression",
-        "ListComp" => "list comprehension",
-        "SetComp" => "set comprehension",
-        "DictComp" => "dict comprehension",
-        "Dict" => "dict literal",
-        "Set" => "set display",
-        "JoinedStr" | "FormattedValue" => "f-string expression",
-        "Compare" => "comparison",
-        "IfExp" => "conditional expression",
-        "NamedExpr" => "named expression",
-        "Constant" => match field(n, "value") {
-            Some(AstValue::Const(Constant::None)) => "None",
-            Some(AstValue::Const(Constant::Bool(true))) => "True",
-            Some(AstValue::Const(Constant::Bool(false))) => "False",
-            Some(AstValue::Const(Constant::Ellipsis)) => "ellipsis",
+    match n.kind {
+        NodeKind::Attribute => "attribute",
+        NodeKind::Subscript => "subscript",
+        NodeKind::Starred => "starred",
+        NodeKind::Name => "name",
+        NodeKind::List => "list",
+        NodeKind::Tuple => "tuple",
+        NodeKind::Lambda => "lambda",
+        NodeKind::Call => "function call",
+        NodeKind::BoolOp | NodeKind::BinOp | NodeKind::UnaryOp => "expression",
+        NodeKind::GeneratorExp => "generator expression",
+        NodeKind::Yield | NodeKind::YieldFrom => "yield expression",
+        NodeKind::Await => "await expression",
+        NodeKind::ListComp => "list comprehension",
+        NodeKind::SetComp => "set comprehension",
+        NodeKind::DictComp => "dict comprehension",
+        NodeKind::Dict => "dict literal",
+        NodeKind::Set => "set display",
+        NodeKind::JoinedStr | NodeKind::FormattedValue => "f-string expression",
+        NodeKind::Compare => "comparison",
+        NodeKind::IfExp => "conditional expression",
+        NodeKind::NamedExpr => "named expression",
+        NodeKind::Constant => match ConstantExpr(n).value() {
+            Constant::None => "None",
+            Constant::Bool(true) => "True",
+            Constant::Bool(false) => "False",
+            Constant::Ellipsis => "ellipsis",
             _ => "literal",
         },
         _ => "expression",
     }
 }
 
-fn field<'a>(n: &'a AstNode, name: &str) -> Option<&'a AstValue> {
-    n.field(name)
-}
-
-fn node_field<'a>(n: &'a AstNode, name: &str) -> Option<&'a AstNode> {
-    match field(n, name) {
-        Some(AstValue::Node(x)) => Some(x),
-        _ => None,
-    }
-}
-
-fn list_nodes<'a>(n: &'a AstNode, name: &str) -> Vec<&'a AstNode> {
-    match field(n, name) {
-        Some(AstValue::List(items)) => items
-            .iter()
-            .filter_map(|v| match v {
-                AstValue::Node(x) => Some(&**x),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// The first sub-expression of an assignment target that cannot be assigned to.
 fn invalid_store(t: &AstNode) -> Option<&AstNode> {
-    match t.kind.name() {
-        "Name" | "Attribute" | "Subscript" => None,
-        "Starred" => node_field(t, "value").and_then(invalid_store),
-        "List" | "Tuple" => list_nodes(t, "elts").into_iter().find_map(invalid_store),
+    match Expr::cast(t) {
+        Some(Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)) => None,
+        Some(Expr::Starred(s)) => invalid_store(s.value()),
+        Some(Expr::List(l)) => l.elts().iter().find_map(invalid_store),
+        Some(Expr::Tuple(x)) => x.elts().iter().find_map(invalid_store),
         _ => Some(t),
     }
 }
 
 fn invalid_del(t: &AstNode) -> Option<&AstNode> {
-    match t.kind.name() {
-        "Name" | "Attribute" | "Subscript" => None,
-        "List" | "Tuple" => list_nodes(t, "elts").into_iter().find_map(invalid_del),
+    match Expr::cast(t) {
+        Some(Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)) => None,
+        Some(Expr::List(l)) => l.elts().iter().find_map(invalid_del),
+        Some(Expr::Tuple(x)) => x.elts().iter().find_map(invalid_del),
         _ => Some(t),
     }
 }
@@ -125,28 +106,30 @@ fn push_value<'a>(v: &'a AstValue, stack: &mut Vec<&'a AstNode>) {
 }
 
 fn check(n: &AstNode) -> Option<Invalid> {
-    match n.kind.name() {
-        "Assign" => {
-            let targets = list_nodes(n, "targets");
+    let cannot_assign = |t: &AstNode| {
+        invalid_store(t).and_then(|e| bad(format!("cannot assign to {}", expr_name(e)), e))
+    };
+    match n.kind {
+        NodeKind::Assign => {
+            let targets = Assign(n).targets();
             let last = targets.len().saturating_sub(1);
             for (i, t) in targets.iter().enumerate() {
                 if let Some(e) = invalid_store(t) {
-                    let top = std::ptr::eq(e, *t);
+                    let top = std::ptr::eq(e, t);
                     let name = expr_name(e);
                     let here = top
                         && i == last
                         && !matches!(name, "True" | "False" | "None")
                         && !matches!(
-                            t.kind.name(),
-                            "GeneratorExp"
-                                | "Compare"
-                                | "BoolOp"
-                                | "IfExp"
-                                | "Lambda"
-                                | "NamedExpr"
+                            t.kind,
+                            NodeKind::GeneratorExp
+                                | NodeKind::Compare
+                                | NodeKind::BoolOp
+                                | NodeKind::IfExp
+                                | NodeKind::Lambda
+                                | NodeKind::NamedExpr
                         )
-                        && !(t.kind == NodeKind::UnaryOp
-                            && matches!(node_field(t, "op"), Some(op) if op.kind == NodeKind::Not));
+                        && !UnaryOp::cast(t).is_some_and(|u| u.op() == UnaryOperator::Not);
                     let msg = if here {
                         format!(
                             "cannot assign to {name} here. Maybe you meant '==' instead of '='?"
@@ -159,18 +142,14 @@ fn check(n: &AstNode) -> Option<Invalid> {
             }
             None
         }
-        "For" | "AsyncFor" | "comprehension" => {
-            let t = node_field(n, "target")?;
-            invalid_store(t).and_then(|e| bad(format!("cannot assign to {}", expr_name(e)), e))
-        }
-        "withitem" => {
-            let t = node_field(n, "optional_vars")?;
-            invalid_store(t).and_then(|e| bad(format!("cannot assign to {}", expr_name(e)), e))
-        }
-        "AugAssign" => {
-            let t = node_field(n, "target")?;
-            match t.kind.name() {
-                "Name" | "Attribute" | "Subscript" => None,
+        NodeKind::For => cannot_assign(For(n).target()),
+        NodeKind::AsyncFor => cannot_assign(AsyncFor(n).target()),
+        NodeKind::Comprehension => cannot_assign(Comprehension(n).target()),
+        NodeKind::WithItem => cannot_assign(WithItem(n).optional_vars()?),
+        NodeKind::AugAssign => {
+            let t = AugAssign(n).target();
+            match t.kind {
+                NodeKind::Name | NodeKind::Attribute | NodeKind::Subscript => None,
                 _ => bad(
                     format!(
                         "'{}' is an illegal expression for augmented assignment",
@@ -180,21 +159,22 @@ fn check(n: &AstNode) -> Option<Invalid> {
                 ),
             }
         }
-        "AnnAssign" => {
-            let t = node_field(n, "target")?;
-            match t.kind.name() {
-                "Name" | "Attribute" | "Subscript" => None,
-                "Tuple" => bad("only single target (not tuple) can be annotated".into(), t),
-                "List" => bad("only single target (not list) can be annotated".into(), t),
+        NodeKind::AnnAssign => {
+            let t = AnnAssign(n).target();
+            match t.kind {
+                NodeKind::Name | NodeKind::Attribute | NodeKind::Subscript => None,
+                NodeKind::Tuple => bad("only single target (not tuple) can be annotated".into(), t),
+                NodeKind::List => bad("only single target (not list) can be annotated".into(), t),
                 _ => bad("illegal target for annotation".into(), t),
             }
         }
-        "Delete" => list_nodes(n, "targets")
-            .into_iter()
+        NodeKind::Delete => Delete(n)
+            .targets()
+            .iter()
             .find_map(invalid_del)
             .and_then(|e| bad(format!("cannot delete {}", expr_name(e)), e)),
-        "NamedExpr" => {
-            let t = node_field(n, "target")?;
+        NodeKind::NamedExpr => {
+            let t = NamedExpr(n).target();
             if t.kind == NodeKind::Name {
                 None
             } else {

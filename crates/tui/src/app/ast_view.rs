@@ -155,64 +155,36 @@ pub fn constant_text(c: &Constant, version: PyVersion) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cpyviz_model::ast::make;
 
-    fn node(kind: &str, span: Option<(usize, usize)>, fields: Vec<(&str, AstValue)>) -> AstNode {
-        AstNode::build(kind, span.map(|(a, b)| Span::new(a, b)), fields)
+    fn sp(a: usize, b: usize) -> Option<Span> {
+        Some(Span::new(a, b))
+    }
+
+    fn v(n: AstNode) -> AstValue {
+        AstValue::Node(Box::new(n))
     }
 
     fn sample() -> AstNode {
         // x = a + 1
-        let load = node("Load", None, vec![]);
-        let name_a = node(
-            "Name",
-            Some((4, 5)),
-            vec![
-                ("id", AstValue::Str("a".into())),
-                ("ctx", AstValue::Node(Box::new(load))),
-            ],
+        let name_a = make::name(sp(4, 5), AstValue::Str("a".into()), v(make::load()));
+        let one = make::constant(
+            sp(8, 9),
+            AstValue::Const(Constant::Int("1".into())),
+            AstValue::None,
         );
-        let one = node(
-            "Constant",
-            Some((8, 9)),
-            vec![("value", AstValue::Const(Constant::Int("1".into())))],
+        let binop = make::bin_op(sp(4, 9), v(name_a), v(make::add()), v(one));
+        let target = make::name(sp(0, 1), AstValue::Str("x".into()), v(make::store()));
+        let assign = make::assign(
+            sp(0, 9),
+            AstValue::List(vec![v(target)]),
+            v(binop),
+            AstValue::None,
         );
-        let add = node("Add", None, vec![]);
-        let binop = node(
-            "BinOp",
-            Some((4, 9)),
-            vec![
-                ("left", AstValue::Node(Box::new(name_a))),
-                ("op", AstValue::Node(Box::new(add))),
-                ("right", AstValue::Node(Box::new(one))),
-            ],
-        );
-        let store = node("Store", None, vec![]);
-        let target = node(
-            "Name",
-            Some((0, 1)),
-            vec![
-                ("id", AstValue::Str("x".into())),
-                ("ctx", AstValue::Node(Box::new(store))),
-            ],
-        );
-        let assign = node(
-            "Assign",
-            Some((0, 9)),
-            vec![
-                (
-                    "targets",
-                    AstValue::List(vec![AstValue::Node(Box::new(target))]),
-                ),
-                ("value", AstValue::Node(Box::new(binop))),
-            ],
-        );
-        node(
-            "Module",
+        make::module(
             None,
-            vec![(
-                "body",
-                AstValue::List(vec![AstValue::Node(Box::new(assign))]),
-            )],
+            AstValue::List(vec![v(assign)]),
+            AstValue::List(vec![]),
         )
     }
 

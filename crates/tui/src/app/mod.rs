@@ -43,6 +43,8 @@ pub struct App {
     ast_rows: Vec<AstRow>,
     /// Rows and selections of the bytecode, specialized, micro-ops and machine-code panes.
     later: LaterRows,
+    /// Which stages of the current capture the rows were built from (see [`App::tick`]).
+    built: Vec<bool>,
     /// The source cursor: a byte offset into the source text.
     pub cursor: usize,
     /// A one-line message for the status bar (e.g. why a key did nothing).
@@ -77,14 +79,48 @@ impl App {
             folded: HashSet::new(),
             ast_rows: Vec::new(),
             later: LaterRows::default(),
+            built: Vec::new(),
             cursor: 0,
             status: None,
             size: (120, 36),
             highlight,
         };
-        app.rebuild_ast_rows();
-        app.later.rebuild(&app.captures[app.current]);
+        app.captures[app.current].compute_in_background();
+        app.rebuild_rows();
         app
+    }
+
+    /// Rebuilds every pane's rows from the stages of the current capture computed so far.
+    fn rebuild_rows(&mut self) {
+        self.built = Stage::all().map(|s| self.capture().is_ready(s)).collect();
+        self.rebuild_ast_rows();
+        self.later.rebuild(&self.captures[self.current]);
+    }
+
+    /// Takes in the stages that have been computed since the rows were last built; returns
+    /// whether anything changed (the view should be drawn again).
+    pub fn tick(&mut self) -> bool {
+        let cap = self.capture();
+        if Stage::all()
+            .map(|s| cap.is_ready(s))
+            .eq(self.built.iter().copied())
+        {
+            return false;
+        }
+        self.rebuild_rows();
+        true
+    }
+
+    /// Whether stages of the current capture are still being computed.
+    pub fn computing(&self) -> bool {
+        !self.capture().is_complete()
+    }
+
+    /// Waits until every stage of the current capture is computed and takes them in (for a
+    /// screenshot or a test; the terminal never waits).
+    pub fn settle(&mut self) {
+        self.capture().compute_all();
+        self.tick();
     }
 
     pub fn capture(&self) -> &Capture {
@@ -105,19 +141,21 @@ impl App {
     }
 
     fn rebuild_ast_rows(&mut self) {
-        self.ast_rows = match &self.capture().ast {
-            Ok(root) => ast_view::rows(root, &self.folded, self.capture().version),
-            Err(_) => Vec::new(),
+        self.ast_rows = match self.capture().ready_ast() {
+            Some(Ok(root)) => ast_view::rows(root, &self.folded, self.capture().version),
+            _ => Vec::new(),
         };
         self.ast_sel = self.ast_sel.min(self.ast_rows.len().saturating_sub(1));
     }
 
     /// Number of rows in the current stage's list (0 for stages without one).
     pub fn row_count(&self) -> usize {
-        match (self.stage, self.capture().status(self.stage)) {
-            (Stage::Tokens, StageStatus::Ready) => {
-                self.capture().tokens.as_ref().map_or(0, |t| t.len())
-            }
+        match (self.stage, self.capture().status_now(self.stage)) {
+            (Stage::Tokens, StageStatus::Ready) => self
+                .capture()
+                .ready_tokens()
+                .and_then(|t| t.as_ref().ok())
+                .map_or(0, |t| t.len()),
             (Stage::Ast, StageStatus::Ready) => self.ast_rows.len(),
             (_, StageStatus::Ready) => self.later.len(self.stage),
             _ => 0,
@@ -157,11 +195,10 @@ impl App {
     /// The source range of the current selection, to highlight in the source pane.
     pub fn selected_span(&self) -> Option<Span> {
         let cap = self.capture();
-        match (self.stage, cap.status(self.stage)) {
+        match (self.stage, cap.status_now(self.stage)) {
             (Stage::Tokens, StageStatus::Ready) => cap
-                .tokens
-                .as_ref()
-                .ok()
+                .ready_tokens()
+                .and_then(|t| t.as_ref().ok())
                 .and_then(|t| t.get(self.token_sel))
                 .map(|t| t.span),
             (Stage::Ast, StageStatus::Ready) => {
@@ -192,7 +229,7 @@ impl App {
         let cursor = self.cursor;
         match self.stage {
             Stage::Tokens => {
-                if let Ok(tokens) = &self.capture().tokens {
+                if let Some(Ok(tokens)) = self.capture().ready_tokens() {
                     let containing = tokens.iter().position(|t| {
                         t.span.contains(cursor)
                             && t.kind != cpyviz_model::tokens::TokenKind::ENCODING
@@ -454,8 +491,8 @@ impl App {
         match self.captures.iter().position(|c| c.version == want) {
             Some(i) => {
                 self.current = i;
-                self.rebuild_ast_rows();
-                self.later.rebuild(&self.captures[self.current]);
+                self.captures[i].compute_in_background();
+                self.rebuild_rows();
                 self.select_from_cursor();
             }
             None => {

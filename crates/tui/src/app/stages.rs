@@ -118,7 +118,7 @@ fn slot(stage: Stage) -> Option<usize> {
 /// The code object of a later stage (`None` when not built or failed).
 pub fn code_of(cap: &Capture, stage: Stage) -> Option<&CodeObject> {
     let r = match stage {
-        Stage::Bytecode => cap.later.bytecode.as_ref(),
+        Stage::Bytecode => cap.ready_bytecode().flatten(),
         Stage::Specialized => cap.later.specialized.as_ref(),
         _ => None,
     };

@@ -232,7 +232,7 @@ fn stage_bar_items_with(
     let mut x = area.x + 1;
     let mut out = Vec::new();
     for stage in Stage::all() {
-        let status = app.capture().status(stage);
+        let status = app.capture().status_now(stage);
         let mut label = format!(" {} {} ", stage as usize + 1, title(stage));
         let style = if stage == app.stage {
             THEME.stage_current
@@ -240,11 +240,12 @@ fn stage_bar_items_with(
             match status {
                 StageStatus::Ready => THEME.stage_ready,
                 StageStatus::Failed(_) => THEME.stage_failed,
-                StageStatus::NotBuilt => THEME.stage_missing,
+                StageStatus::NotBuilt | StageStatus::Computing => THEME.stage_missing,
             }
         };
         match status {
             StageStatus::Failed(_) => label.push_str("✗ "),
+            StageStatus::Computing => label.push_str("… "),
             StageStatus::NotBuilt if stage == app.stage => label.push_str("(not built) "),
             _ => {}
         }
@@ -464,7 +465,20 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
     pane_block(title, app.focus == Focus::Stage).render(areas.stage, buf);
     let inner = areas.stage_inner;
     let cap = app.capture();
-    match cap.status(app.stage) {
+    match cap.status_now(app.stage) {
+        StageStatus::Computing => {
+            let text = vec![
+                Line::styled(
+                    format!("Computing the {} stage…", app.stage.title()),
+                    THEME.emphasis,
+                ),
+                Line::raw(""),
+                Line::styled(explain::stage(app.stage), THEME.text),
+            ];
+            Paragraph::new(text)
+                .wrap(Wrap { trim: false })
+                .render(inner, buf);
+        }
         StageStatus::NotBuilt => {
             let headline = match (app.stage, &cap.later.interpreter) {
                 // A live run with tier 2 but without the JIT: nothing was compiled to record.
@@ -520,7 +534,7 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
 }
 
 fn render_tokens(app: &App, areas: &Areas, buf: &mut Buffer) {
-    let Ok(tokens) = &app.capture().tokens else {
+    let Some(Ok(tokens)) = app.capture().ready_tokens() else {
         return;
     };
     let inner = areas.stage_inner;
@@ -617,9 +631,13 @@ const SOFT_KEYWORDS: &[&str] = &["match", "case", "type", "_"];
 
 fn selection_lines(app: &App) -> Vec<Line<'static>> {
     let cap = app.capture();
-    match (app.stage, cap.status(app.stage)) {
+    match (app.stage, cap.status_now(app.stage)) {
         (Stage::Tokens, StageStatus::Ready) => {
-            let Some(t) = cap.tokens.as_ref().ok().and_then(|t| t.get(app.token_sel)) else {
+            let Some(t) = cap
+                .ready_tokens()
+                .and_then(|t| t.as_ref().ok())
+                .and_then(|t| t.get(app.token_sel))
+            else {
                 return vec![];
             };
             let mut head = vec![
@@ -753,7 +771,7 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
 /// by their first sentence.
 fn warning_lines(app: &App) -> Vec<Line<'static>> {
     const SHOWN: usize = 2;
-    let all = app.capture().warnings.for_stage(app.stage);
+    let all = app.capture().ready_warnings_for(app.stage);
     if all.is_empty() {
         return Vec::new();
     }
@@ -820,7 +838,7 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
     lines.push(Line::raw(""));
     let cap = app.capture();
     let built: Vec<String> = Stage::all()
-        .filter(|s| !matches!(cap.status(*s), StageStatus::NotBuilt))
+        .filter(|s| !matches!(cap.status_now(*s), StageStatus::NotBuilt))
         .map(|s| s.title().to_string())
         .collect();
     lines.push(Line::styled(
