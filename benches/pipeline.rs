@@ -19,6 +19,8 @@
 //! and 100k lines, and exits non-zero when the cost per line at 100k is more than twice the
 //! cost at 10k (a ratio within one run, so it holds on any machine); CI runs it.
 //!
+//! `cargo bench --bench pipeline -- --scaling` runs only benchmark 5.
+//!
 //! The reference CPython is found as `$CPYVIZ_REFPY` (a command such as
 //! `../shared/refpy/python 3.15`), else `../shared/refpy/python 3.15` if it exists. Without one the
 //! ratio is reported as not measured.
@@ -474,7 +476,7 @@ fn scaling_short() -> bool {
 /// The scaling table: in process per line, and whole process against the reference CPython.
 fn bench_scaling() {
     let cmd = reference_command();
-    println!("scaling     lines   tokens µs/line  ast µs/line  bytecode µs/line | dump ast / -m ast  dump bytecode / -m dis");
+    println!("scaling     lines   tokens µs/line  ast µs/line  bytecode µs/line | dump ast / -m ast  dump bytecode / -m dis | parse+compile / compile()");
     for lines in [10_000, 40_000, 100_000] {
         let text = constants_module(lines);
         let per = in_process_per_line(&text, if lines > 50_000 { 1 } else { 3 });
@@ -500,8 +502,21 @@ fn bench_scaling() {
                         wall(&cmd[0], &a.iter().map(String::as_str).collect::<Vec<_>>())
                     };
                     let (theirs_ast, theirs_dis) = (run("ast"), run("dis"));
+                    let ours_compile = (per[1] + per[2]) * lines as f64;
+                    let in_process = match reference_seconds(
+                        cmd,
+                        std::path::Path::new(&path),
+                        if lines > 50_000 { 1 } else { 3 },
+                        "compile(src, 'scaling.py', 'exec')",
+                    ) {
+                        Ok(theirs) => format!(
+                            "{ours_compile:.2} s / {theirs:.2} s = {:.2}",
+                            ours_compile / theirs
+                        ),
+                        Err(e) => format!("reference failed: {e}"),
+                    };
                     format!(
-                        "{:.2} s / {:.2} s = {:.2}   {:.2} s / {:.2} s = {:.2}",
+                        "{:.2} s / {:.2} s = {:.2}   {:.2} s / {:.2} s = {:.2}   | {in_process}",
                         ours_ast,
                         theirs_ast,
                         ours_ast / theirs_ast,
@@ -533,6 +548,10 @@ fn main() {
         if !scaling_short() {
             std::process::exit(1);
         }
+        return;
+    }
+    if std::env::args().any(|a| a == "--scaling") {
+        bench_scaling();
         return;
     }
     bench_tokens_ast();

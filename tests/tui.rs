@@ -187,3 +187,78 @@ fn syntax_warnings_show_in_the_explain_pane() {
     let screen = text(draw(&mut app, 120, 40).backend().buffer());
     assert!(!screen.contains("SyntaxWarnings ·"), "{screen}");
 }
+
+/// A front end that waits for the test to let it go, to catch the viewer waiting for stages.
+struct Gated {
+    gate: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl cpyviz_model::capture::StageBuilder for Gated {
+    fn tokens(
+        &self,
+        source: &cpyviz_model::source::Source,
+        version: PyVersion,
+    ) -> Result<Vec<cpyviz_model::tokens::Token>, cpyviz_model::error::PyError> {
+        self.gate.lock().unwrap().recv().ok();
+        cpyviz_syntax::tokens::tokenize(source, version)
+    }
+    fn ast(
+        &self,
+        source: &cpyviz_model::source::Source,
+        version: PyVersion,
+    ) -> (
+        Result<cpyviz_model::ast::AstNode, cpyviz_model::error::PyError>,
+        Vec<cpyviz_model::error::SyntaxWarning>,
+    ) {
+        cpyviz_syntax::ast::parse_with_warnings(source, version)
+    }
+    fn bytecode(
+        &self,
+        tree: &Result<cpyviz_model::ast::AstNode, cpyviz_model::error::PyError>,
+        source: &cpyviz_model::source::Source,
+        version: PyVersion,
+    ) -> (
+        Result<cpyviz_model::bytecode::CodeObject, cpyviz_model::error::PyError>,
+        Vec<cpyviz_model::error::SyntaxWarning>,
+    ) {
+        cpyviz_compiler::bytecode_of(tree, source, version)
+    }
+}
+
+#[test]
+fn the_viewer_opens_before_its_stages_are_computed_and_shows_them_when_they_are() {
+    let (release, gate) = std::sync::mpsc::channel();
+    let text = std::fs::read_to_string("samples/abs.py").unwrap();
+    let capture = cpyviz_model::capture::Capture::lazy(
+        cpyviz_model::capture::Engine::Builtin,
+        PyVersion::V3_14,
+        cpyviz_model::source::Source::from_text("samples/abs.py", text),
+        std::sync::Arc::new(Gated {
+            gate: std::sync::Mutex::new(gate),
+        }),
+    );
+    // Opening and drawing return although the tokenizer is held back.
+    let mut app = App::new(vec![capture], PyVersion::V3_14, Stage::Tokens);
+    let screen = text_of(&mut app);
+    assert!(
+        screen.contains("Computing the Tokens stage"),
+        "the pane says it is computing:\n{screen}"
+    );
+    assert!(app.computing());
+    assert!(!app.tick(), "nothing new while the tokenizer waits");
+    release.send(()).unwrap();
+    let start = std::time::Instant::now();
+    while app.computing() && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    app.tick();
+    let screen = text_of(&mut app);
+    assert!(!screen.contains("Computing"), "{screen}");
+    assert!(screen.contains("NAME"), "the tokens are shown:\n{screen}");
+    press(&mut app, "3");
+    assert!(text_of(&mut app).contains("RESUME"), "and the bytecode");
+}
+
+fn text_of(app: &mut App) -> String {
+    text(draw(app, 100, 30).backend().buffer())
+}

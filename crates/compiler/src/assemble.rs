@@ -494,7 +494,7 @@ impl ArgCtx<'_> {
                     }
                     (v, r)
                 }
-                Op::IMPORT_NAME if self.t.tables.version >= PyVersion::V3_15 => {
+                Op::IMPORT_NAME if self.t.tables.version.profile().import_name_has_lazy_flags => {
                     // 3.15 keeps the lazy/eager import flags in the two low bits.
                     let (v, mut r) = self.name(arg / 4);
                     if arg & 1 != 0 && !r.is_empty() {

@@ -592,7 +592,7 @@ impl<'a> Cfg<'a> {
                             if po == Op::LOAD_CONST
                                 || po == Op::LOAD_SMALL_INT
                                 || (po == Op::LOAD_COMMON_CONSTANT
-                                    && self.version >= PyVersion::V3_15)
+                                    && self.version.profile().common_constants_include_values)
                                 || (po == Op::COPY && prev_arg == 1)
                             {
                                 redundant = true;
@@ -806,7 +806,7 @@ impl<'a> Cfg<'a> {
     /// The index of `value` in the common-constant table of 3.15 (`LOAD_COMMON_CONSTANT`), when
     /// it is one of the plain values there.
     fn common_constant_index(&self, value: &ConstValue) -> Option<i32> {
-        if self.version < PyVersion::V3_15 {
+        if !self.version.profile().common_constants_include_values {
             return None;
         }
         let name = match value {
@@ -826,7 +826,7 @@ impl<'a> Cfg<'a> {
     }
 
     fn common_constant_value(&self, arg: i32) -> Option<ConstValue> {
-        if self.version < PyVersion::V3_15 {
+        if !self.version.profile().common_constants_include_values {
             return None;
         }
         let name = self.t.tables.common_constants.get(arg as usize)?;
@@ -1183,7 +1183,7 @@ impl<'a> Cfg<'a> {
                     };
                     let value = ConstValue::Bool(is_true);
                     self.blocks[b].instrs[i].set0(Op::NOP);
-                    if self.version >= PyVersion::V3_15 {
+                    if self.version.profile().common_constants_include_values {
                         if let Some(idx) = self.common_constant_index(&value) {
                             self.blocks[b].instrs[i + 1].set1(Op::LOAD_COMMON_CONSTANT, idx);
                             continue;
@@ -1204,7 +1204,7 @@ impl<'a> Cfg<'a> {
             self.blocks[b].instrs[i].set0(Op::NOP);
             let mut j = CInstr::new(op, 0, target_ins.loc);
             j.target = target_ins.target;
-            if self.version >= PyVersion::V3_15 {
+            if self.version.profile().added_jumps_keep_handler {
                 j.except = ins.except;
                 self.take_slots(b, 1);
                 self.blocks[b].instrs.push(j);
@@ -1943,7 +1943,7 @@ impl<'a> Cfg<'a> {
         let entry = self.entry;
         // 3.15's codegen emits the generator prefix itself.
         if unit.flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR) != 0
-            && self.version < PyVersion::V3_15
+            && !self.version.profile().codegen_emits_generator_prefix
         {
             let line = unit.firstlineno as i32;
             let loc = Loc::new(line, line, -1, -1);
@@ -2036,7 +2036,7 @@ impl<'a> Cfg<'a> {
                     let is_forward = !self.blocks[target].visited;
                     let mut nt = CInstr::new(Op::NOT_TAKEN, 0, last.loc);
                     if is_forward {
-                        if self.version >= PyVersion::V3_15 {
+                        if self.version.profile().added_jumps_keep_handler {
                             nt.except = last.except;
                             self.blocks[b].instrs.push(nt);
                         } else {
@@ -2052,7 +2052,7 @@ impl<'a> Cfg<'a> {
                         let bj = self.new_block();
                         let mut j = CInstr::new(Op::JUMP, 0, last.loc);
                         j.target = Some(target);
-                        if self.version >= PyVersion::V3_15 {
+                        if self.version.profile().added_jumps_keep_handler {
                             nt.except = last.except;
                             j.except = last.except;
                         }

@@ -182,13 +182,9 @@ pub struct OpTable {
 
 impl OpTable {
     pub fn for_version(version: PyVersion) -> &'static OpTable {
-        static V314: OnceLock<OpTable> = OnceLock::new();
-        static V315: OnceLock<OpTable> = OnceLock::new();
-        let cell = match version {
-            PyVersion::V3_14 => &V314,
-            PyVersion::V3_15 => &V315,
-        };
-        cell.get_or_init(|| {
+        static CACHE: [OnceLock<OpTable>; PyVersion::ALL.len()] =
+            [const { OnceLock::new() }; PyVersion::ALL.len()];
+        CACHE[version.index()].get_or_init(|| {
             let tables = tables::for_version(version);
             let mut info = [None; <Op as strum::EnumCount>::COUNT];
             let mut caches = [0; <Op as strum::EnumCount>::COUNT];

@@ -40,6 +40,24 @@ const PROBE_FORMAT: u64 = 1;
 pub const MIN_MINOR: u32 = 12;
 pub const MAX_MINOR: u32 = 15;
 
+/// Whether the live engine runs a CPython `major.minor` (a live interpreter's version):
+/// 3.[`MIN_MINOR`] to 3.[`MAX_MINOR`].
+fn live_engine_supports(major: u32, minor: u32) -> bool {
+    major == 3 && (MIN_MINOR..=MAX_MINOR).contains(&minor)
+}
+
+/// The profile a live CPython `major.minor` run is modelled with: its own where cpyviz has one,
+/// else (3.12, 3.13) the oldest profile's; `None` where the live engine does not run it.
+fn modelling_profile(major: u32, minor: u32) -> Option<PyVersion> {
+    if !live_engine_supports(major, minor) {
+        return None;
+    }
+    let own = PyVersion::ALL
+        .into_iter()
+        .find(|v| v.profile().version_info == (major, minor));
+    Some(own.unwrap_or(PyVersion::ALL[0]))
+}
+
 /// Interpreter names tried on `PATH` when `--python` is not given, in order.
 pub const DEFAULT_NAMES: [&str; 3] = ["python3.15", "python3.14", "python3"];
 
@@ -182,7 +200,7 @@ fn check_version(python: &Path, timeout: Duration) -> Result<(u32, bool), String
             stderr_tail(&out.stderr)
         ));
     };
-    if major != 3 || !(MIN_MINOR..=MAX_MINOR).contains(&minor) {
+    if !live_engine_supports(major, minor) {
         return Err(format!(
             "cpyviz: {} is Python {major}.{minor}; the live engine needs CPython 3.{MIN_MINOR}–3.{MAX_MINOR}",
             python.display()
@@ -724,15 +742,11 @@ pub fn from_report(
         return Err(format!("cpyviz: {fatal}"));
     }
     let (major, minor, micro, level, _) = facts.version_info.clone();
-    let version = match (major, minor) {
-        (3, 15) => PyVersion::V3_15,
-        (3, m) if (MIN_MINOR..=14).contains(&m) => PyVersion::V3_14,
-        _ => {
-            return Err(format!(
-                "cpyviz: {} is Python {major}.{minor}; the live engine needs CPython 3.{MIN_MINOR}–3.{MAX_MINOR}",
-                python.display()
-            ))
-        }
+    let Some(version) = modelling_profile(major, minor) else {
+        return Err(format!(
+            "cpyviz: {} is Python {major}.{minor}; the live engine needs CPython 3.{MIN_MINOR}–3.{MAX_MINOR}",
+            python.display()
+        ));
     };
     // The source as cpyviz decodes it; if cpyviz cannot (an encoding it lacks), as CPython did.
     let source = match Source::decode(display, bytes) {

@@ -62,8 +62,14 @@ pub fn dis(code: &CodeObject, python: (u32, u32)) -> String {
 /// [`dis`] with `python -m dis`'s layout options (3.13 and later).
 pub fn dis_with(code: &CodeObject, python: (u32, u32), options: DisOptions) -> String {
     let mut out = String::new();
-    disassemble_recursive(code, python < (3, 13), options, &mut out);
+    disassemble_recursive(code, dis_has_3_12_layout(python), options, &mut out);
     out
+}
+
+/// Whether `python -m dis` of CPython `major.minor` (a live interpreter's version, not a
+/// profile's) prints 3.12's layout: byte offsets and `>>` jump-target markers instead of labels.
+pub fn dis_has_3_12_layout(python: (u32, u32)) -> bool {
+    python < (3, 13)
 }
 
 fn disassemble_recursive(code: &CodeObject, legacy: bool, options: DisOptions, out: &mut String) {

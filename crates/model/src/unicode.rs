@@ -25,14 +25,11 @@ pub struct UnicodeData {
     nfkc: HashMap<u32, Vec<u32>>,
 }
 
-/// The tables of `version`.
+/// The tables of `version` (parsed from its profile's [`crate::version::Profile::unicode_table`]).
 pub fn data(version: PyVersion) -> &'static UnicodeData {
-    static V3_14: OnceLock<UnicodeData> = OnceLock::new();
-    static V3_15: OnceLock<UnicodeData> = OnceLock::new();
-    match version {
-        PyVersion::V3_14 => V3_14.get_or_init(|| parse(include_str!("tables/unicode/3.14.txt"))),
-        PyVersion::V3_15 => V3_15.get_or_init(|| parse(include_str!("tables/unicode/3.15.txt"))),
-    }
+    static CACHE: [OnceLock<UnicodeData>; PyVersion::ALL.len()] =
+        [const { OnceLock::new() }; PyVersion::ALL.len()];
+    CACHE[version.index()].get_or_init(|| parse(version.profile().unicode_table))
 }
 
 fn parse(text: &str) -> UnicodeData {

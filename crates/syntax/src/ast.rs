@@ -322,7 +322,7 @@ fn parse_module(
         // 3.15's `lazy import`: parse the import without the soft keyword, then mark it.
         let mut lazy = std::collections::HashMap::new();
         let mut text = text;
-        if version >= PyVersion::V3_15 && !sc.lazy_imports.is_empty() {
+        if version.profile().has_lazy_imports && !sc.lazy_imports.is_empty() {
             let mut bytes = std::mem::take(&mut text).into_bytes();
             for &at in &sc.lazy_imports {
                 // `lazy   import` → `import   ` (the names keep their offsets).

@@ -11,7 +11,6 @@ use super::{Compiler, FBlockDatum, FBlockType, NameDict, ScopeType, R};
 use crate::ir::{ConstValue, Label, Loc};
 use crate::op::Op;
 use crate::symtable::{flags, NameScope, Scope, Symbol};
-use cpyviz_model::version::PyVersion;
 use cpyviz_syntax::ast::{AstNode, Comprehension, Expr, NodeKind, Nodes, Starred};
 
 /// `COMP_*`.
@@ -83,14 +82,14 @@ impl<'a> Compiler<'a> {
         let is_inlined = entry.comp_inlined;
         let is_async = entry.coroutine;
         let loc = self.loc(e);
-        let v315 = self.version >= PyVersion::V3_15;
+        let calls_iter = self.version.profile().comprehension_calls_iter;
         let outermost = generators[0];
         let outer_iter = outermost.iter();
         let outer_async = outermost.is_async() != 0;
         let mut state = InlineState::default();
         if is_inlined {
             self.visit_expr(outer_iter)?;
-            if !v315 {
+            if !calls_iter {
                 self.comprehension_iter(outer_iter, outer_async);
             }
             self.push_inlined_comprehension_state(loc, entry, &mut state)?;
@@ -117,7 +116,7 @@ impl<'a> Compiler<'a> {
             }
         }
         // 3.15 evaluates a generator expression's outermost `iter()` in its prefix.
-        let iter_on_stack = is_inlined || (v315 && kind == CompKind::GenExp);
+        let iter_on_stack = is_inlined || (calls_iter && kind == CompKind::GenExp);
         self.comprehension_generator(loc, generators, 0, 0, elt, val, kind, iter_on_stack)?;
         if is_inlined {
             return self.pop_inlined_comprehension_state(loc, state);
@@ -135,7 +134,7 @@ impl<'a> Compiler<'a> {
         let co = self.exit_scope(true)?;
         self.make_closure(loc, co, 0)?;
         self.visit_expr(outer_iter)?;
-        if !v315 {
+        if !calls_iter {
             self.comprehension_iter(outer_iter, outer_async);
         }
         self.emit_arg(Op::CALL, 0, loc);
@@ -208,7 +207,7 @@ impl<'a> Compiler<'a> {
         kind: CompKind,
         iter_on_stack: bool,
     ) -> R {
-        let v315 = self.version >= PyVersion::V3_15;
+        let profile = self.version.profile();
         let mut start = Some(self.new_label());
         let if_cleanup = self.new_label();
         let anchor = self.new_label();
@@ -233,21 +232,19 @@ impl<'a> Compiler<'a> {
                 }
                 if start.is_some() {
                     self.visit_expr(iter)?;
-                    if !v315 {
+                    if !profile.comprehension_calls_iter {
                         self.emit(Op::GET_ITER, iter_loc);
                     }
                 }
             }
         }
         if let Some(start) = start {
-            if v315 {
-                depth += 2;
+            depth += profile.for_loop_stack_items;
+            if profile.comprehension_calls_iter {
                 let in_prefix = kind == CompKind::GenExp && gen_index == 0;
                 if !in_prefix {
                     self.emit_arg(Op::GET_ITER, 0, iter_loc);
                 }
-            } else {
-                depth += 1;
             }
             self.use_label(start);
             self.emit_jump(Op::FOR_ITER, anchor, iter_loc);
@@ -348,7 +345,7 @@ impl<'a> Compiler<'a> {
         kind: CompKind,
         iter_on_stack: bool,
     ) -> R {
-        let v315 = self.version >= PyVersion::V3_15;
+        let profile = self.version.profile();
         let start = self.new_label();
         let send = self.new_label();
         let except = self.new_label();
@@ -361,12 +358,12 @@ impl<'a> Compiler<'a> {
                 self.emit_arg(Op::LOAD_FAST, 0, loc);
             } else {
                 self.visit_expr(iter)?;
-                if !v315 {
+                if !profile.comprehension_calls_iter {
                     self.emit(Op::GET_AITER, iter_loc);
                 }
             }
         }
-        if v315 && !(kind == CompKind::GenExp && gen_index == 0) {
+        if profile.comprehension_calls_iter && !(kind == CompKind::GenExp && gen_index == 0) {
             self.emit(Op::GET_AITER, iter_loc);
         }
         self.use_label(start);
@@ -379,7 +376,7 @@ impl<'a> Compiler<'a> {
         )?;
         self.emit_jump(Op::SETUP_FINALLY, except, loc);
         self.emit(Op::GET_ANEXT, loc);
-        if self.version >= PyVersion::V3_15 {
+        if profile.null_before_send {
             self.emit(Op::PUSH_NULL, loc);
         }
         self.load_const(ConstValue::None, loc);
@@ -551,7 +548,7 @@ impl<'a> Compiler<'a> {
                     return Err(self.error(loc, "'yield from' inside async function"));
                 }
                 self.visit_expr(y.value())?;
-                if self.version >= PyVersion::V3_15 {
+                if self.version.profile().yield_from_uses_get_iter {
                     self.emit_arg(Op::GET_ITER, 1, loc);
                 } else {
                     self.emit(Op::GET_YIELD_FROM_ITER, loc);

@@ -12,7 +12,6 @@ use crate::ir::{ConstValue, Label, Loc};
 use crate::op::Op;
 use crate::symtable::NameScope;
 use cpyviz_model::pystr::PyStr;
-use cpyviz_model::version::PyVersion;
 use cpyviz_syntax::ast::{
     preprocess, AstNode, AstValue, Attribute, AugAssign, BinOp, BoolOp, BoolOperator, Call,
     CmpOperator, Compare, Constant, Dict, Expr, FormattedValue, IfExp, Interpolation, JoinedStr,
@@ -46,39 +45,15 @@ enum BuiltinFold {
     Set,
 }
 
-/// Per version: the builtins `f(genexp)` is inlined for, and whether the loop keeps a NULL
-/// under the iterator (3.15), which moves the accumulator one slot deeper.
-struct CallFolds {
-    builtins: &'static [(&'static str, BuiltinFold)],
-    null_under_iter: bool,
-}
-
-const CALL_FOLDS_314: CallFolds = CallFolds {
-    builtins: &[
-        ("all", BuiltinFold::Truth { continue_if: true }),
-        ("any", BuiltinFold::Truth { continue_if: false }),
-        ("tuple", BuiltinFold::List { to_tuple: true }),
-    ],
-    null_under_iter: false,
-};
-
-const CALL_FOLDS_315: CallFolds = CallFolds {
-    builtins: &[
-        ("all", BuiltinFold::Truth { continue_if: true }),
-        ("any", BuiltinFold::Truth { continue_if: false }),
-        ("tuple", BuiltinFold::List { to_tuple: true }),
-        ("list", BuiltinFold::List { to_tuple: false }),
-        ("set", BuiltinFold::Set),
-    ],
-    null_under_iter: true,
-};
-
-fn call_folds(version: PyVersion) -> &'static CallFolds {
-    match version {
-        PyVersion::V3_14 => &CALL_FOLDS_314,
-        PyVersion::V3_15 => &CALL_FOLDS_315,
-    }
-}
+/// What each builtin a version may inline `f(genexp)` for does (which of them a version
+/// inlines is its profile's `inlined_genexp_builtins`).
+const BUILTIN_FOLDS: [(&str, BuiltinFold); 5] = [
+    ("all", BuiltinFold::Truth { continue_if: true }),
+    ("any", BuiltinFold::Truth { continue_if: false }),
+    ("tuple", BuiltinFold::List { to_tuple: true }),
+    ("list", BuiltinFold::List { to_tuple: false }),
+    ("set", BuiltinFold::Set),
+];
 
 /// The `BUILD_*` / add / extend instructions of one kind of display
 /// (`starunpack_helper`'s arguments).
@@ -976,8 +951,11 @@ impl<'a> Compiler<'a> {
         if args.len() != 1 || !e.keywords().is_empty() || args[0].kind != NodeKind::GeneratorExp {
             return Ok(false);
         }
-        let folds = call_folds(self.version);
-        let Some(&(name, fold)) = folds.builtins.iter().find(|(n, _)| *n == func.id()) else {
+        let profile = self.version.profile();
+        if !profile.inlined_genexp_builtins.contains(&func.id()) {
+            return Ok(false);
+        }
+        let Some(&(name, fold)) = BUILTIN_FOLDS.iter().find(|(n, _)| *n == func.id()) else {
             return Ok(false);
         };
         let loc = self.loc(func.0);
@@ -996,12 +974,13 @@ impl<'a> Compiler<'a> {
         self.visit_expr(args[0])?;
         let lp = self.new_label();
         let cleanup = self.new_label();
-        if folds.null_under_iter {
+        // The generator is the iterator: `NULL`s fill the loop's other slots under it.
+        for _ in 1..profile.for_loop_stack_items {
             self.emit(Op::PUSH_NULL, loc);
         }
         self.use_label(lp);
         self.emit_jump(Op::FOR_ITER, cleanup, loc);
-        let depth = if folds.null_under_iter { 3 } else { 2 };
+        let depth = profile.for_loop_stack_items + 1;
         match fold {
             BuiltinFold::List { .. } => {
                 self.emit_arg(Op::LIST_APPEND, depth, loc);

@@ -5,7 +5,6 @@
 use super::{Compiler, FBlock, FBlockDatum, FBlockType, R};
 use crate::ir::{ConstValue, Label, Loc};
 use crate::op::Op;
-use cpyviz_model::version::PyVersion;
 use cpyviz_syntax::ast::{
     Assert, AstNode, AsyncFor, AsyncWith, Break, Continue, ExceptHandler, For, If, Nodes, Raise,
     Try, TryStar, Tuple, While, With, WithItem,
@@ -15,26 +14,6 @@ use cpyviz_syntax::ast::{
 const RESUME_AFTER_AWAIT: u32 = 3;
 /// `RESUME`'s oparg after a `yield from` (`RESUME_AFTER_YIELD_FROM`).
 const RESUME_AFTER_YIELD_FROM: u32 = 2;
-
-/// Per-version facts of the control-flow code.
-struct FlowFacts {
-    /// Values a running `for` loop keeps on the stack (the iterator; 3.15 adds a second slot),
-    /// popped when `break`/`return` leaves the loop.
-    for_loop_items: u32,
-    /// Whether a `NULL` is pushed under the value sent into an awaitable (`PUSH_NULL` between
-    /// `GET_AWAITABLE`/`GET_ANEXT` and `LOAD_CONST None`).
-    null_before_send: bool,
-}
-
-const FACTS_3_14: FlowFacts = FlowFacts {
-    for_loop_items: 1,
-    null_before_send: false,
-};
-
-const FACTS_3_15: FlowFacts = FlowFacts {
-    for_loop_items: 2,
-    null_before_send: true,
-};
 
 /// The clauses of a `try` statement (`Try` and `TryStar` have the same fields).
 #[derive(Clone, Copy)]
@@ -103,13 +82,6 @@ impl<'a> From<AsyncWith<'a>> for WithParts<'a> {
 }
 
 impl<'a> Compiler<'a> {
-    fn flow_facts(&self) -> &'static FlowFacts {
-        match self.version {
-            PyVersion::V3_14 => &FACTS_3_14,
-            PyVersion::V3_15 => &FACTS_3_15,
-        }
-    }
-
     /// The index of `name` in one of the version's tables (`LOAD_SPECIAL`,
     /// `LOAD_COMMON_CONSTANT`, `CALL_INTRINSIC_2` opargs).
     fn table_index(names: &[&str], name: &str) -> u32 {
@@ -179,7 +151,7 @@ impl<'a> Compiler<'a> {
     /// The tail of an `await` once the awaitable is on the stack: the value sent first (a
     /// `None`, with a `NULL` under it in 3.15) and the `SEND` loop.
     pub fn await_sent_value(&mut self, loc: Loc) {
-        if self.flow_facts().null_before_send {
+        if self.version.profile().null_before_send {
             self.emit(Op::PUSH_NULL, loc);
         }
         self.load_const(ConstValue::None, loc);
@@ -207,7 +179,7 @@ impl<'a> Compiler<'a> {
             | FBlockType::AsyncComprehensionGenerator
             | FBlockType::StopIteration => {}
             FBlockType::ForLoop => {
-                let items = self.flow_facts().for_loop_items;
+                let items = self.version.profile().for_loop_stack_items;
                 if preserve_tos {
                     self.emit_arg(Op::SWAP, items + 1, *loc);
                 }
@@ -421,7 +393,7 @@ impl<'a> Compiler<'a> {
         // Guards the __anext__ call.
         self.emit_jump(Op::SETUP_FINALLY, except, loc);
         self.emit(Op::GET_ANEXT, loc);
-        if self.flow_facts().null_before_send {
+        if self.version.profile().null_before_send {
             self.emit(Op::PUSH_NULL, loc);
         }
         self.load_const(ConstValue::None, loc);

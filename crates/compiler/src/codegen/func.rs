@@ -250,7 +250,7 @@ impl<'a> Compiler<'a> {
     /// `iter(.0)` (`aiter` when async) before the generator exists (`RESUME 4`); `iter_loc` is
     /// the location of its outermost iterable.
     pub fn insert_generator_prefix(&mut self, genexp_iter: Option<(Loc, bool)>) {
-        if self.version < PyVersion::V3_15 {
+        if !self.version.profile().codegen_emits_generator_prefix {
             return;
         }
         let ste = self.ste();
@@ -522,7 +522,7 @@ impl<'a> Compiler<'a> {
             );
         };
         self.setup_annotations_scope(loc, scope, "__annotate__")?;
-        if self.version >= PyVersion::V3_15 {
+        if self.version.profile().annotate_qualname_includes_function {
             if let Some(q) = self.function_annotate_qualname(f.name) {
                 self.um().code.qualname = q;
             }
@@ -530,7 +530,7 @@ impl<'a> Compiler<'a> {
         let mut count = 0;
         // 3.14 visits the positional parameters before the positional-only ones; 3.15 in
         // signature order.
-        let (first, second) = if self.version >= PyVersion::V3_15 {
+        let (first, second) = if self.version.profile().annotations_in_signature_order {
             (args.posonlyargs(), args.args())
         } else {
             (args.args(), args.posonlyargs())
@@ -1110,7 +1110,7 @@ impl<'a> Compiler<'a> {
     fn import_name(&mut self, module: &str, lazy: bool, star: bool, loc: Loc) {
         let mangled = self.mangle(module);
         let i = self.add_to(NameDict::Names, &mangled);
-        let arg = if self.version >= PyVersion::V3_15 {
+        let arg = if self.version.profile().import_name_has_lazy_flags {
             let eager =
                 star || self.u().scope_type != ScopeType::Module || self.in_exception_handler();
             let bits = if lazy {

@@ -702,7 +702,7 @@ impl Builder<'_> {
             ),
             _ => return Ok(()),
         };
-        if self.version < PyVersion::V3_15 || is_lazy.unwrap_or(0) == 0 {
+        if !self.version.profile().has_lazy_imports || is_lazy.unwrap_or(0) == 0 {
             return Ok(());
         }
         let place = match self.cur().kind {
@@ -1081,7 +1081,7 @@ impl Builder<'_> {
 
     /// The name of a lambda or comprehension scope: `lambda` in 3.14, `<lambda>` in 3.15.
     fn comp_name(&self, base: &str) -> String {
-        if self.version >= PyVersion::V3_15 {
+        if self.version.profile().bracketed_scope_names {
             format!("<{base}>")
         } else {
             base.to_string()

@@ -30,15 +30,12 @@
 
 use crate::version::PyVersion;
 
-mod v3_14;
-mod v3_15;
+pub(crate) mod v3_14;
+pub(crate) mod v3_15;
 
-/// The tables of `version`.
+/// The tables of `version` (its profile's [`crate::version::Profile::tables`]).
 pub fn for_version(version: PyVersion) -> &'static Tables {
-    match version {
-        PyVersion::V3_14 => &v3_14::TABLES,
-        PyVersion::V3_15 => &v3_15::TABLES,
-    }
+    version.profile().tables
 }
 
 /// The `HAS_*_FLAG` bits that 3.14 and 3.15 share (`_PyOpcode_opcode_metadata[op].flags`,
@@ -476,14 +473,13 @@ impl Tables {
 pub fn interned_at_compile(version: PyVersion) -> &'static std::collections::HashSet<&'static str> {
     use std::collections::HashSet;
     use std::sync::OnceLock;
-    static V3_14: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    static V3_15: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    let (cell, text) = match version {
-        PyVersion::V3_14 => (&V3_14, include_str!("interned/3.14.txt")),
-        PyVersion::V3_15 => (&V3_15, include_str!("interned/3.15.txt")),
-    };
-    cell.get_or_init(|| {
-        text.lines()
+    static CACHE: [OnceLock<HashSet<&'static str>>; PyVersion::ALL.len()] =
+        [const { OnceLock::new() }; PyVersion::ALL.len()];
+    CACHE[version.index()].get_or_init(|| {
+        version
+            .profile()
+            .interned_at_compile
+            .lines()
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .collect()
     })

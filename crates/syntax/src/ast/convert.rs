@@ -458,7 +458,7 @@ impl Converter {
 
     /// An import's `is_lazy` field: 3.15 has it.
     fn is_lazy(&self, lazy: i64) -> AstValue {
-        if self.version >= PyVersion::V3_15 {
+        if self.version.profile().has_lazy_imports {
             AstValue::Int(lazy)
         } else {
             AstValue::None

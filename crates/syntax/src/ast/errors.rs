@@ -533,7 +533,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
     let off = e.offset.to_usize().min(text.len());
     let (eline, _) = pos(src, off);
     for u in &sc.unsupported {
-        if u.what.starts_with("`lazy import`") && version < PyVersion::V3_15 {
+        if u.what.starts_with("`lazy import`") && !version.profile().has_lazy_imports {
             continue;
         }
         let (uline, _) = pos(src, u.offset);
@@ -671,12 +671,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                 }
                 L::OtherError(m) if m == "named arguments must follow bare *" => {
                     let (s, e) = (off, off + 1);
-                    let msg = if version >= PyVersion::V3_15 {
-                        "named parameters must follow bare *"
-                    } else {
-                        "named arguments must follow bare *"
-                    };
-                    syntax(msg, s, e)
+                    syntax(version.profile().bare_star_error, s, e)
                 }
                 L::OtherError(m) if m.starts_with("ParseBigIntError") => {
                     // `0b2`, `0o8`: a digit out of range right after the prefix.
@@ -1059,12 +1054,7 @@ fn grammar_hints(
                 || before_star.ends_with("lambda"))
             && matches!(next, ")" | ":" | ",")
         {
-            let msg = if version >= PyVersion::V3_15 {
-                "named parameters must follow bare *"
-            } else {
-                "named arguments must follow bare *"
-            };
-            return syntax(msg, ts, te);
+            return syntax(version.profile().bare_star_error, ts, te);
         }
     }
     // `{"a": 1, "b" 2}`: a dict key without its `:`.
@@ -1097,7 +1087,8 @@ fn grammar_hints(
             let after_expr = ends_expression(text, pe).is_some();
             let key_done = tok == "}"
                 || tok == ","
-                || (version < PyVersion::V3_15 && starts_expression(text, off));
+                || (version.profile().dict_key_colon_error_before_expression
+                    && starts_expression(text, off));
             if any_colon && !item_colon && after_expr && key_done {
                 return syntax("':' expected after dictionary key", pe - 1, pe);
             }

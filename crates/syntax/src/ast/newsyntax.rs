@@ -14,7 +14,6 @@ use super::convert::{ConvertError, Converter, R};
 use super::{make, scan, validate, AstNode, AstValue, Constant, NodeKind};
 use cpyviz_model::pystr::PyStr;
 use cpyviz_model::source::Span;
-use cpyviz_model::version::PyVersion;
 use rustpython_parser::text_size::TextSize;
 use rustpython_parser::Parse;
 
@@ -575,7 +574,7 @@ impl Converter {
                 }
                 // `f(a, *x for …)`: 3.14 first finds the generator unparenthesized.
                 let after_comma = self.byte_before(r.start) == Some(b',');
-                if self.version < PyVersion::V3_15 && !after_comma {
+                if !self.version.profile().has_comprehension_unpacking && !after_comma {
                     return Err(if double {
                         invalid(
                             "dict unpacking cannot be used in dict comprehension",
@@ -613,13 +612,13 @@ impl Converter {
     /// (`{*x: v for …}`), or `**d` outside braces (`[**d for …]`, `(**d for …)`).
     fn misplaced_unpacking(&self, r: Region) -> Option<ConvertError> {
         let b = self.text.as_bytes();
-        let v315 = self.version >= PyVersion::V3_15;
+        let pep798 = self.version.profile().has_comprehension_unpacking;
         let blank = |c: &u8| is_blank(*c);
         let before = |at: usize| self.index_before(at);
         let opener = self.byte_before(r.start);
         if r.kind == RegionKind::Star {
             let colon = top_level(&b[r.start..r.end], b':')? + r.start;
-            return Some(if v315 {
+            return Some(if pep798 {
                 let key_end = before(colon).map_or(colon, |k| k + 1);
                 invalid(
                     "cannot use a starred expression in a dictionary key",
@@ -638,7 +637,7 @@ impl Converter {
             // `f(a, **d for …)`: a keyword unpacking, then an unexpected `for`.
             return Some(invalid("invalid syntax", for_at, for_at + 3));
         }
-        if v315 {
+        if pep798 {
             let what = if opener == Some(b'[') {
                 "list comprehension"
             } else {

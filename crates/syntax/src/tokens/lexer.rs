@@ -1000,7 +1000,10 @@ impl<'a> Lexer<'a> {
                 let mut msg = format!("{}-string: expecting '}}'", m.letter());
                 // 3.15 names the line of the replacement field's '{' when it is elsewhere.
                 match m.expr_lines.last() {
-                    Some(&brace_line) if self.version >= PyVersion::V3_15 && brace_line != line => {
+                    Some(&brace_line)
+                        if self.version.profile().fstring_brace_error_names_line
+                            && brace_line != line =>
+                    {
                         msg.push_str(&format!(" to close '{{' on line {brace_line}"));
                     }
                     _ => {}
