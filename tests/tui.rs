@@ -245,7 +245,10 @@ fn the_viewer_opens_before_its_stages_are_computed_and_shows_them_when_they_are(
         "the pane says it is computing:\n{screen}"
     );
     assert!(app.computing());
+    app.highlight.wait();
+    app.tick(); // the source's colours
     assert!(!app.tick(), "nothing new while the tokenizer waits");
+    assert!(app.computing());
     release.send(()).unwrap();
     let start = std::time::Instant::now();
     while app.computing() && start.elapsed() < std::time::Duration::from_secs(60) {

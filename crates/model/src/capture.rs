@@ -16,18 +16,7 @@ use std::sync::{Arc, OnceLock};
 pub const CAPTURE_FORMAT: u32 = 1;
 
 /// The stages of CPython's pipeline, in order.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::EnumIter,
-    strum::FromRepr,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::FromRepr)]
 pub enum Stage {
     Tokens,
     Ast,
@@ -38,48 +27,97 @@ pub enum Stage {
     Trampolines,
 }
 
+/// What the rest of cpyviz needs to know of one stage: every list of stages (the stage bar,
+/// `--stage`, `cpyviz dump NAME`, the keys 1…7, the explanations) reads [`STAGES`].
+#[derive(Debug)]
+pub struct StageInfo {
+    pub stage: Stage,
+    /// The title on the stage bar.
+    pub title: &'static str,
+    /// A short title for narrow stage bars.
+    pub short_title: &'static str,
+    /// The name used on the command line (`cpyviz dump NAME`, `--stage NAME`).
+    pub cli_name: &'static str,
+    /// What the stage is, in two or three sentences (the explanation panel).
+    pub explanation: &'static str,
+}
+
+/// Every stage, in pipeline order (the order of [`Stage`]).
+pub const STAGES: [StageInfo; 7] = [
+    StageInfo {
+        stage: Stage::Tokens,
+        title: "Tokens",
+        short_title: "Tokens",
+        cli_name: "tokens",
+        explanation: "The tokenizer reads the source text and cuts it into tokens: names, numbers, strings, operators, and the invisible NEWLINE, INDENT and DEDENT tokens that give Python its block structure. This is the stream `python -m tokenize -e` prints.",
+    },
+    StageInfo {
+        stage: Stage::Ast,
+        title: "AST",
+        short_title: "AST",
+        cli_name: "ast",
+        explanation: "The parser turns tokens into an abstract syntax tree: one node per statement and expression, with positions back into the source. Comments, parentheses and layout are gone. This is what `python -m ast` prints.",
+    },
+    StageInfo {
+        stage: Stage::Bytecode,
+        title: "Bytecode",
+        short_title: "Bytecode",
+        cli_name: "bytecode",
+        explanation: "The compiler walks the AST and emits bytecode for a stack machine: one code object per function, class body and comprehension scope, each with its constants, names, line table and exception table (`python -m dis`).",
+    },
+    StageInfo {
+        stage: Stage::Specialized,
+        title: "Specialized",
+        short_title: "Spec.",
+        cli_name: "specialized",
+        explanation: "While the code runs, the adaptive interpreter rewrites hot instructions into specialized forms (BINARY_OP → BINARY_OP_ADD_INT, LOAD_ATTR → LOAD_ATTR_INSTANCE_VALUE, …) guarded by cheap type checks, using each instruction's inline cache.",
+    },
+    StageInfo {
+        stage: Stage::Uops,
+        title: "Micro-ops",
+        short_title: "µops",
+        cli_name: "uops",
+        explanation: "Hot loops are translated into traces of micro-ops (tier 2): each specialized instruction expands into guards and small actions, which the optimizer then trims. An ENTER_EXECUTOR instruction hands control to the trace.",
+    },
+    StageInfo {
+        stage: Stage::MachineCode,
+        title: "Machine code",
+        short_title: "Mach.",
+        cli_name: "jit",
+        explanation: "The copy-and-patch JIT turns each micro-op of a trace into machine code by copying a precompiled stencil and patching its holes: opargs, operands, jump targets and addresses of runtime functions.",
+    },
+    StageInfo {
+        stage: Stage::Trampolines,
+        title: "Trampolines",
+        short_title: "Tramp.",
+        cli_name: "trampolines",
+        explanation: "When a patched call cannot reach its target directly, the JIT routes it through a trampoline. A bitmask records which symbols need one; the slot of a symbol is the number of set bits below it.",
+    },
+];
+
 impl Stage {
+    /// This stage's entry of [`STAGES`].
+    pub fn info(self) -> &'static StageInfo {
+        &STAGES[self as usize]
+    }
+
     /// The title on the stage bar.
     pub fn title(self) -> &'static str {
-        match self {
-            Stage::Tokens => "Tokens",
-            Stage::Ast => "AST",
-            Stage::Bytecode => "Bytecode",
-            Stage::Specialized => "Specialized",
-            Stage::Uops => "Micro-ops",
-            Stage::MachineCode => "Machine code",
-            Stage::Trampolines => "Trampolines",
-        }
+        self.info().title
     }
 
     /// A short title for narrow stage bars.
     pub fn short_title(self) -> &'static str {
-        match self {
-            Stage::Tokens => "Tokens",
-            Stage::Ast => "AST",
-            Stage::Bytecode => "Bytecode",
-            Stage::Specialized => "Spec.",
-            Stage::Uops => "µops",
-            Stage::MachineCode => "Mach.",
-            Stage::Trampolines => "Tramp.",
-        }
+        self.info().short_title
     }
 
     /// The name used on the command line (`cpyviz dump NAME`, `--stage NAME`).
     pub fn cli_name(self) -> &'static str {
-        match self {
-            Stage::Tokens => "tokens",
-            Stage::Ast => "ast",
-            Stage::Bytecode => "bytecode",
-            Stage::Specialized => "specialized",
-            Stage::Uops => "uops",
-            Stage::MachineCode => "jit",
-            Stage::Trampolines => "trampolines",
-        }
+        self.info().cli_name
     }
 
     pub fn all() -> impl Iterator<Item = Stage> {
-        <Stage as strum::IntoEnumIterator>::iter()
+        STAGES.iter().map(|s| s.stage)
     }
 
     pub fn from_cli_name(name: &str) -> Option<Stage> {
@@ -634,4 +672,22 @@ fn not_recorded(stage: &str) -> PyError {
         format!("the capture does not record the {stage} stage"),
         "",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stage_table_is_in_pipeline_order_with_unique_names() {
+        for (i, info) in STAGES.iter().enumerate() {
+            assert_eq!(info.stage as usize, i, "{info:?} is out of order");
+            assert_eq!(Stage::from_cli_name(info.cli_name), Some(info.stage));
+        }
+        assert_eq!(
+            Stage::from_repr(STAGES.len()),
+            None,
+            "a stage is missing from STAGES"
+        );
+    }
 }

@@ -7,15 +7,7 @@ use crate::tokens::TokenKind;
 
 /// What a stage is, in two or three sentences.
 pub fn stage(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Tokens => "The tokenizer reads the source text and cuts it into tokens: names, numbers, strings, operators, and the invisible NEWLINE, INDENT and DEDENT tokens that give Python its block structure. This is the stream `python -m tokenize -e` prints.",
-        Stage::Ast => "The parser turns tokens into an abstract syntax tree: one node per statement and expression, with positions back into the source. Comments, parentheses and layout are gone. This is what `python -m ast` prints.",
-        Stage::Bytecode => "The compiler walks the AST and emits bytecode for a stack machine: one code object per function, class body and comprehension scope, each with its constants, names, line table and exception table (`python -m dis`).",
-        Stage::Specialized => "While the code runs, the adaptive interpreter rewrites hot instructions into specialized forms (BINARY_OP → BINARY_OP_ADD_INT, LOAD_ATTR → LOAD_ATTR_INSTANCE_VALUE, …) guarded by cheap type checks, using each instruction's inline cache.",
-        Stage::Uops => "Hot loops are translated into traces of micro-ops (tier 2): each specialized instruction expands into guards and small actions, which the optimizer then trims. An ENTER_EXECUTOR instruction hands control to the trace.",
-        Stage::MachineCode => "The copy-and-patch JIT turns each micro-op of a trace into machine code by copying a precompiled stencil and patching its holes: opargs, operands, jump targets and addresses of runtime functions.",
-        Stage::Trampolines => "When a patched call cannot reach its target directly, the JIT routes it through a trampoline. A bitmask records which symbols need one; the slot of a symbol is the number of set bits below it.",
-    }
+    stage.info().explanation
 }
 
 /// What one token type means.

@@ -2,7 +2,7 @@
 
 use ratatui::style::Color;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use syntect::easy::HighlightLines;
 use syntect::highlighting::{Theme, ThemeSet};
 use syntect::parsing::SyntaxSet;
@@ -23,18 +23,63 @@ fn theme() -> &'static Theme {
     })
 }
 
-/// Foreground colours for byte ranges of each line.
-#[derive(Debug, Default)]
+/// Per line: (colour, byte range in the whole text).
+type Lines = Vec<Vec<(Color, Range<usize>)>>;
+
+/// Foreground colours for byte ranges of each line, computed on another thread: the source
+/// pane is drawn uncoloured until they are there.
+#[derive(Debug, Clone)]
 pub struct Highlighted {
-    /// Per line: (colour, byte range in the whole text).
-    lines: Vec<Vec<(Color, Range<usize>)>>,
+    text: Arc<str>,
+    lines: Arc<OnceLock<Lines>>,
 }
 
 impl Highlighted {
-    pub fn new(text: &str) -> Highlighted {
+    /// Starts colouring `text` on another thread.
+    pub fn start(text: &str) -> Highlighted {
+        let h = Highlighted {
+            text: text.into(),
+            lines: Arc::new(OnceLock::new()),
+        };
+        let worker = h.clone();
+        let spawned = std::thread::Builder::new()
+            .name("cpyviz-highlight".into())
+            .spawn(move || {
+                worker.wait();
+            });
+        if spawned.is_err() {
+            h.wait();
+        }
+        h
+    }
+
+    /// Whether the colours are computed.
+    pub fn is_ready(&self) -> bool {
+        self.lines.get().is_some()
+    }
+
+    /// Waits for the colours (computing them here if no thread does).
+    pub fn wait(&self) -> &Lines {
+        self.lines.get_or_init(|| colour(&self.text))
+    }
+
+    /// The colour of the byte at `offset` on 0-based `line`, if coloured (`None` too while
+    /// the colours are being computed).
+    pub fn color_at(&self, line: usize, offset: usize) -> Option<Color> {
+        let spans = self.lines.get()?.get(line)?;
+        let i = spans.partition_point(|(_, r)| r.end <= offset);
+        spans
+            .get(i)
+            .filter(|(_, r)| r.contains(&offset))
+            .map(|(c, _)| *c)
+    }
+}
+
+fn colour(text: &str) -> Lines {
+    {
         let ss = syntaxes();
         let Some(syntax) = ss.find_syntax_by_extension("py") else {
-            return Highlighted::default();
+            return Lines::new();
         };
         let mut h = HighlightLines::new(syntax, theme());
         let mut lines = Vec::new();
@@ -52,16 +97,6 @@ impl Highlighted {
             lines.push(spans);
             offset += line.len();
         }
-        Highlighted { lines }
-    }
-
-    /// The colour of the byte at `offset` on 0-based `line`, if coloured.
-    pub fn color_at(&self, line: usize, offset: usize) -> Option<Color> {
-        let spans = self.lines.get(line)?;
-        let i = spans.partition_point(|(_, r)| r.end <= offset);
-        spans
-            .get(i)
-            .filter(|(_, r)| r.contains(&offset))
-            .map(|(c, _)| *c)
+        lines
     }
 }

@@ -45,6 +45,8 @@ pub struct App {
     later: LaterRows,
     /// Which stages of the current capture the rows were built from (see [`App::tick`]).
     built: Vec<bool>,
+    /// Whether the source was drawn with its colours (see [`App::tick`]).
+    coloured: bool,
     /// The source cursor: a byte offset into the source text.
     pub cursor: usize,
     /// A one-line message for the status bar (e.g. why a key did nothing).
@@ -63,7 +65,7 @@ impl App {
             .iter()
             .position(|c| c.version == version)
             .unwrap_or(0);
-        let highlight = crate::highlight::Highlighted::new(&captures[current].source.text);
+        let highlight = crate::highlight::Highlighted::start(&captures[current].source.text);
         let mut app = App {
             captures,
             current,
@@ -80,6 +82,7 @@ impl App {
             ast_rows: Vec::new(),
             later: LaterRows::default(),
             built: Vec::new(),
+            coloured: false,
             cursor: 0,
             status: None,
             size: (120, 36),
@@ -105,7 +108,11 @@ impl App {
             .map(|s| cap.is_ready(s))
             .eq(self.built.iter().copied())
         {
-            return false;
+            // The source's colours arriving is news too.
+            let coloured = self.highlight.is_ready();
+            let news = coloured != self.coloured;
+            self.coloured = coloured;
+            return news;
         }
         self.rebuild_rows();
         true
@@ -113,13 +120,14 @@ impl App {
 
     /// Whether stages of the current capture are still being computed.
     pub fn computing(&self) -> bool {
-        !self.capture().is_complete()
+        !self.capture().is_complete() || !self.highlight.is_ready()
     }
 
     /// Waits until every stage of the current capture is computed and takes them in (for a
     /// screenshot or a test; the terminal never waits).
     pub fn settle(&mut self) {
         self.capture().compute_all();
+        self.highlight.wait();
         self.tick();
     }
 
