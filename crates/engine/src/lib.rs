@@ -1,6 +1,6 @@
 //! Engines: who fills a [`Capture`].
 //!
-//! - `builtin` — cpyviz's own model ([`crate::pipeline`]): offline, deterministic, both version
+//! - `builtin` — cpyviz's own model ([`builtin`]): offline, deterministic, both version
 //!   profiles.
 //! - `cpython` — a real CPython 3.12–3.15 runs the embedded probe ([`cpython`]) on the snippet:
 //!   it tokenizes, parses, compiles **and executes** it, then reports what it did.

@@ -1,5 +1,6 @@
 //! The viewer's state and its update function. [`App::update`] is the only way state changes;
-//! it never computes a stage — every stage comes ready-made in the [`Capture`]s.
+//! it never computes a stage: it asks the [`Capture`]s, which compute theirs on another thread
+//! ([`Capture::compute_in_background`]), and [`App::tick`] takes in each stage once it is there.
 
 pub mod action;
 pub mod ast_view;
@@ -463,6 +464,16 @@ impl App {
             ));
             return;
         };
+        if !(self.capture().is_ready(Stage::Bytecode) && right.is_ready(Stage::Bytecode)) {
+            // The other version's stages are computed when first needed: start them, and let
+            // the user ask again (the viewer never waits).
+            right.compute_in_background();
+            self.capture().compute_in_background();
+            self.status = Some(format!(
+                "computing CPython {other}'s bytecode to compare with: press d again in a moment"
+            ));
+            return;
+        }
         match diff::rows(self.capture(), right, self.stage) {
             Some(rows) => {
                 // Start at the first difference.

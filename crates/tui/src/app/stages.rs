@@ -1,6 +1,6 @@
 //! Presentation-only rows of the later stages (bytecode, specialized, micro-ops, machine code),
 //! flattened from a ready [`Capture`] and cached in `App`. Nothing here computes a stage: rows
-//! only point into the capture, plus the machine code's disassembly (text for display).
+//! only point into the capture (the machine code's listing too: the engine disassembled it).
 
 use cpyviz_model::bytecode::{CodeObject, Instruction, Positions};
 use cpyviz_model::capture::{Capture, Stage};
