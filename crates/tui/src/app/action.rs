@@ -1,7 +1,7 @@
 //! What the user can do, and the default keymap. The help overlay is generated from [`KEYMAP`],
 //! so the keys it lists are always the keys that work.
 
-use cpyviz_model::capture::Stage;
+use cpyviz_model::capture::{Stage, STAGES};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Everything the viewer can be asked to do.
@@ -78,6 +78,17 @@ const fn code(c: KeyCode) -> Key {
     Key::Plain(c)
 }
 
+/// `1`, `2`, … go to the stages of [`STAGES`], in order.
+const STAGE_KEYS: [(Key, Action); STAGES.len()] = {
+    let mut keys = [(ch('1'), Action::GoToStage(0)); STAGES.len()];
+    let mut i = 0;
+    while i < STAGES.len() {
+        keys[i] = (ch((b'1' + i as u8) as char), Action::GoToStage(i));
+        i += 1;
+    }
+    keys
+};
+
 /// The keymap, in the order help shows it.
 pub const KEYMAP: &[Binding] = &[
     Binding {
@@ -93,15 +104,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: "1 … 7",
         help: "go to a stage",
         footer: None,
-        dispatch: &[
-            (ch('1'), Action::GoToStage(0)),
-            (ch('2'), Action::GoToStage(1)),
-            (ch('3'), Action::GoToStage(2)),
-            (ch('4'), Action::GoToStage(3)),
-            (ch('5'), Action::GoToStage(4)),
-            (ch('6'), Action::GoToStage(5)),
-            (ch('7'), Action::GoToStage(6)),
-        ],
+        dispatch: &STAGE_KEYS,
     },
     Binding {
         keys: "↑ ↓  k j",
@@ -239,6 +242,17 @@ mod tests {
             .collect();
         for (i, k) in keys.iter().enumerate() {
             assert!(!keys[..i].contains(k), "{k:?} is bound twice");
+        }
+    }
+
+    #[test]
+    fn every_stage_has_its_digit_and_help_names_them() {
+        let last = STAGES.len();
+        assert_eq!(KEYMAP[1].keys, format!("1 … {last}"));
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        for (i, _) in STAGES.iter().enumerate() {
+            let digit = char::from(b'1' + i as u8);
+            assert_eq!(action_for_key(key(digit)), Some(Action::GoToStage(i)));
         }
     }
 

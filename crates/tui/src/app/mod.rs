@@ -464,11 +464,21 @@ impl App {
             ));
             return;
         };
-        if !(self.capture().is_ready(Stage::Bytecode) && right.is_ready(Stage::Bytecode)) {
-            // The other version's stages are computed when first needed: start them, and let
-            // the user ask again (the viewer never waits).
+        let ready = |app: &App, right: &Capture| {
+            app.capture().is_ready(Stage::Bytecode) && right.is_ready(Stage::Bytecode)
+        };
+        if !ready(self, right) {
+            // The other version's stages are computed when first needed: start them, give
+            // them a quarter of a second (a small snippet is done by then), and otherwise let
+            // the user ask again — the viewer never waits longer.
             right.compute_in_background();
             self.capture().compute_in_background();
+            let start = std::time::Instant::now();
+            while !ready(self, right) && start.elapsed() < std::time::Duration::from_millis(250) {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+        if !ready(self, right) {
             self.status = Some(format!(
                 "computing CPython {other}'s bytecode to compare with: press d again in a moment"
             ));
