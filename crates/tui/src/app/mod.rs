@@ -42,6 +42,8 @@ pub struct App {
     pub ast_sel: usize,
     folded: HashSet<Vec<u32>>,
     ast_rows: Vec<AstRow>,
+    /// The AST rows being made on another thread (big trees only).
+    ast_job: Option<std::sync::mpsc::Receiver<Vec<AstRow>>>,
     /// Rows and selections of the bytecode, specialized, micro-ops and machine-code panes.
     later: LaterRows,
     /// Which stages of the current capture the rows were built from (see [`App::tick`]).
@@ -56,6 +58,9 @@ pub struct App {
     pub size: (u16, u16),
     pub highlight: crate::highlight::Highlighted,
 }
+
+/// Sources shorter than this (in bytes) get their AST rows made on the UI thread, at once.
+const ROWS_ON_THE_UI_THREAD: usize = 256 * 1024;
 
 impl App {
     /// A viewer over one or more captures of the same source (e.g. one per version profile).
@@ -81,6 +86,7 @@ impl App {
             ast_sel: 0,
             folded: HashSet::new(),
             ast_rows: Vec::new(),
+            ast_job: None,
             later: LaterRows::default(),
             built: Vec::new(),
             coloured: false,
@@ -104,6 +110,9 @@ impl App {
     /// Takes in the stages that have been computed since the rows were last built; returns
     /// whether anything changed (the view should be drawn again).
     pub fn tick(&mut self) -> bool {
+        if self.take_ast_rows(false) {
+            return true;
+        }
         let cap = self.capture();
         if Stage::all()
             .map(|s| cap.is_ready(s))
@@ -121,7 +130,7 @@ impl App {
 
     /// Whether stages of the current capture are still being computed.
     pub fn computing(&self) -> bool {
-        !self.capture().is_complete() || !self.highlight.is_ready()
+        !self.capture().is_complete() || !self.highlight.is_ready() || self.ast_job.is_some()
     }
 
     /// Waits until every stage of the current capture is computed and takes them in (for a
@@ -129,7 +138,13 @@ impl App {
     pub fn settle(&mut self) {
         self.capture().compute_all();
         self.highlight.wait();
-        self.tick();
+        loop {
+            self.tick();
+            if self.ast_job.is_none() {
+                break;
+            }
+            self.take_ast_rows(true);
+        }
     }
 
     pub fn capture(&self) -> &Capture {
@@ -150,11 +165,63 @@ impl App {
     }
 
     fn rebuild_ast_rows(&mut self) {
-        self.ast_rows = match self.capture().ready_ast() {
-            Some(Ok(root)) => ast_view::rows(root, &self.folded, self.capture().version),
-            _ => Vec::new(),
-        };
+        self.ast_job = None;
+        let cap = self.capture();
+        if !matches!(cap.ready_ast(), Some(Ok(_))) {
+            self.ast_rows = Vec::new();
+        } else if cap.source.text.len() < ROWS_ON_THE_UI_THREAD {
+            if let Some(Ok(root)) = cap.ready_ast() {
+                self.ast_rows = ast_view::rows(root, &self.folded, cap.version);
+            }
+        } else {
+            // A big tree's rows take a while (about 0.4 s for 100,000 lines): they are made
+            // on another thread, and `tick` puts them in.
+            let (cap, folded) = (cap.clone(), self.folded.clone());
+            let (send, receive) = std::sync::mpsc::channel();
+            let job = move || {
+                if let Some(Ok(root)) = cap.ready_ast() {
+                    let _ = send.send(ast_view::rows(root, &folded, cap.version));
+                }
+            };
+            match std::thread::Builder::new()
+                .name("cpyviz-rows".into())
+                .spawn(job)
+            {
+                Ok(_) => self.ast_job = Some(receive),
+                Err(_) => {
+                    if let Some(Ok(root)) = self.capture().ready_ast() {
+                        self.ast_rows = ast_view::rows(root, &self.folded, self.capture().version);
+                    }
+                }
+            }
+        }
         self.ast_sel = self.ast_sel.min(self.ast_rows.len().saturating_sub(1));
+    }
+
+    /// Puts in the AST rows made on another thread, if they are done (or, with `wait`, when).
+    fn take_ast_rows(&mut self, wait: bool) -> bool {
+        let Some(job) = &self.ast_job else {
+            return false;
+        };
+        let rows = if wait {
+            job.recv().ok()
+        } else {
+            job.try_recv().ok()
+        };
+        match rows {
+            Some(rows) => {
+                self.ast_rows = rows;
+                self.ast_job = None;
+                self.ast_sel = self.ast_sel.min(self.ast_rows.len().saturating_sub(1));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether the AST's rows are being made on another thread.
+    pub fn preparing_rows(&self) -> bool {
+        self.ast_job.is_some()
     }
 
     /// Number of rows in the current stage's list (0 for stages without one).

@@ -576,6 +576,10 @@ fn render_tokens(app: &App, areas: &Areas, buf: &mut Buffer) {
 fn render_ast(app: &App, areas: &Areas, buf: &mut Buffer) {
     let inner = areas.stage_inner;
     let rows = app.ast_rows();
+    if rows.is_empty() && app.preparing_rows() {
+        Paragraph::new(Line::styled("Laying out the tree…", THEME.emphasis)).render(inner, buf);
+        return;
+    }
     let first = list_scroll(app, areas);
     for (i, r) in rows
         .iter()
