@@ -611,7 +611,7 @@ fn tokens(toks: Vec<ProbeToken>, src: &Source) -> Result<Vec<Token>, PyError> {
             let end = src.offset_of_char_col(t.end.0, t.end.1).max(start);
             Ok(Token {
                 kind,
-                text: t.string,
+                text: t.string.into(),
                 start: t.start,
                 end: t.end,
                 span: Span::new(start, end),

@@ -87,7 +87,8 @@ impl TokenKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token {
     pub kind: TokenKind,
-    pub text: String,
+    /// The token's text (kept inline when short, as nearly all are: no allocation).
+    pub text: compact_str::CompactString,
     pub start: (usize, usize),
     pub end: (usize, usize),
     pub span: Span,

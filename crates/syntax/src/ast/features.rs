@@ -69,7 +69,7 @@ fn c_tokens(src: &Source, toks: &[Token]) -> Vec<CToken> {
                 out.push(CToken {
                     kind: t.kind,
                     start: at,
-                    text: t.text.clone(),
+                    text: t.text.to_string(),
                     loc: Loc {
                         line,
                         offset: col + 1,
@@ -113,7 +113,7 @@ fn c_tokens(src: &Source, toks: &[Token]) -> Vec<CToken> {
                 out.push(CToken {
                     kind: t.kind,
                     start,
-                    text: t.text.clone(),
+                    text: t.text.to_string(),
                     loc: Loc {
                         line: t.start.0,
                         offset: t.start.1 + 1,

@@ -192,8 +192,8 @@ impl<'a> Lexer<'a> {
             kind: TokenKind::ENCODING,
             // `tokenize` reports a file with a UTF-8 BOM as plain 'utf-8'.
             text: match src.encoding.as_str() {
-                "utf-8-sig" => "utf-8".to_string(),
-                other => other.to_string(),
+                "utf-8-sig" => "utf-8".into(),
+                other => other.into(),
             },
             start: (0, 0),
             end: (0, 0),
@@ -297,13 +297,13 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn slice_text(&self, s: usize, e: usize) -> String {
+    fn slice_text(&self, s: usize, e: usize) -> compact_str::CompactString {
         let text = &self.src.text;
         let n = text.len();
         let (s, e) = (s.min(n), e.min(n));
         match text.get(s..e) {
-            Some(t) => t.to_string(),
-            None => String::from_utf8_lossy(&text.as_bytes()[s..e.max(s)]).into_owned(),
+            Some(t) => t.into(),
+            None => String::from_utf8_lossy(&text.as_bytes()[s..e.max(s)]).into(),
         }
     }
 
