@@ -493,7 +493,7 @@ fn bench_scaling() {
     println!("scaling     lines   tokens µs/line  ast µs/line  bytecode µs/line | dump ast / -m ast  dump bytecode / -m dis | parse+compile / compile()");
     for lines in [10_000, 40_000, 100_000] {
         let text = constants_module(lines);
-        let per = in_process_per_line(&text, if lines > 50_000 { 1 } else { 3 });
+        let per = in_process_per_line(&text, if lines > 50_000 { 3 } else { 7 });
         let path = std::env::temp_dir().join(format!("cpyviz_scaling_{lines}.py"));
         let whole = if std::fs::write(&path, &text).is_ok() {
             let path = path.display().to_string();
