@@ -15,7 +15,7 @@
 //! [`PyErrorKind::Unsupported`] error naming it and its line — never as wrong bytecode.
 //!
 //! CPython's own codegen output for the samples and the corpus is recorded in
-//! `tests/codegen/` (`scripts/record-codegen`); [`fixture`] loads it so each step can be tested
+//! `tests/codegen/` (`scripts/record-codegen`); `fixture` (tests only) loads it so each step can be tested
 //! alone against the real thing.
 
 // `PyError` is a plain record of CPython's SyntaxError fields; a stage returns at most one.

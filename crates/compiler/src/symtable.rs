@@ -2,11 +2,11 @@
 //!
 //! [`SymbolTable::build`] makes CPython's two passes:
 //!
-//! 1. **Collect** ([`visit`]): walk the AST once, opening a [`Scope`] per module, function,
+//! 1. **Collect** (`visit.rs`): walk the AST once, opening a [`Scope`] per module, function,
 //!    lambda, class, comprehension, annotation scope (PEP 649) and type-parameter scope
 //!    (PEP 695), and record per name the raw facts (`DEF_*` / `USE` [`flags`]) in order of first
 //!    appearance, plus `ste_varnames` (the parameters, in `co_varnames` order).
-//! 2. **Analyze** ([`analyze`]): `analyze_block` — resolve every name to a [`NameScope`] (free
+//! 2. **Analyze** (`analyze.rs`): `analyze_block` — resolve every name to a [`NameScope`] (free
 //!    variables, cells, explicit and implicit globals, class scopes that see the class namespace
 //!    through `__classdict__`), inline PEP 709 comprehensions into their parent, and note the
 //!    implicit class cells (`__class__`, `__classdict__`, `__conditional_annotations__`).

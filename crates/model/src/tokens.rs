@@ -83,7 +83,7 @@ impl TokenKind {
 }
 
 /// One token. Lines are 1-based, columns 0-based *characters* (as `tokenize` reports them);
-/// `span` is the byte range in [`Source::text`].
+/// `span` is the byte range in [`Source::text`](crate::source::Source::text).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token {
     pub kind: TokenKind,

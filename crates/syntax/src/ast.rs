@@ -15,7 +15,7 @@
 //!
 //! Syntax newer than rustpython-parser 0.4 — PEP 701 f-strings, PEP 750 t-strings, PEP 758
 //! `except A, B:`, PEP 798 unpacking in comprehensions — is found by the scan, hidden from
-//! rustpython behind same-length placeholders and read by [`newsyntax`]. What remains beyond
+//! rustpython behind same-length placeholders and read by `newsyntax.rs`. What remains beyond
 //! it (type parameter defaults, lone surrogates, f-strings nested very deeply) is reported as
 //! `Unsupported`, never as a wrong tree.
 

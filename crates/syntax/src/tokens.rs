@@ -1,6 +1,6 @@
 //! Stage 1 — tokens, exactly as CPython's `tokenize` module produces them (`python -m tokenize -e`).
 //!
-//! The scanner itself lives in [`lexer`]. Entry points:
+//! The scanner itself lives in `lexer.rs`. Entry points:
 //! - [`tokenize`] — the tokens (ENCODING first) or the error `tokenize -e` reports;
 //! - [`tokenize_with_warnings`] — the same plus the `SyntaxWarning` lines it writes to stderr;
 //! - [`decode_for_tokenize`] — file bytes to [`Source`] by `tokenize`'s own rules

@@ -5,7 +5,7 @@
 //! Two rewrites of CPython's AST preprocessor (`Python/ast_preprocess.c`) that change what
 //! codegen sees are applied here, on the fly, because our AST is never rewritten: a load of
 //! `__debug__` is the constant `True` ([`folded_const`]), and `'literal %s' % (a, b)` with
-//! simple `%s`/`%r`/`%a` units is compiled as the equivalent f-string ([`percent_format`]).
+//! simple `%s`/`%r`/`%a` units is compiled as the equivalent f-string (`preprocess::percent_format`).
 
 use super::{Compiler, Ctx, NameOp, ScopeType, R};
 use crate::ir::{ConstValue, Label, Loc};
