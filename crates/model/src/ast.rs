@@ -79,6 +79,69 @@ impl AstNode {
     }
 }
 
+/// A `def` or an `async def`: the two classes have the same fields, and the compiler and the
+/// symbol table treat them alike but for `is_async`.
+#[derive(Clone, Copy, Debug)]
+pub struct AnyFunctionDef<'a>(pub &'a AstNode);
+
+impl<'a> AnyFunctionDef<'a> {
+    /// The view of `n`, if it is a `FunctionDef` or an `AsyncFunctionDef`.
+    pub fn cast(n: &'a AstNode) -> Option<Self> {
+        matches!(n.kind, NodeKind::FunctionDef | NodeKind::AsyncFunctionDef).then_some(Self(n))
+    }
+    pub fn node(self) -> &'a AstNode {
+        self.0
+    }
+    pub fn is_async(self) -> bool {
+        self.0.kind == NodeKind::AsyncFunctionDef
+    }
+    pub fn name(self) -> &'a str {
+        self.either(FunctionDef::name, AsyncFunctionDef::name)
+    }
+    pub fn args(self) -> Arguments<'a> {
+        Arguments(self.either(FunctionDef::args, AsyncFunctionDef::args))
+    }
+    pub fn body(self) -> Nodes<'a> {
+        self.either(FunctionDef::body, AsyncFunctionDef::body)
+    }
+    pub fn decorator_list(self) -> Nodes<'a> {
+        self.either(
+            FunctionDef::decorator_list,
+            AsyncFunctionDef::decorator_list,
+        )
+    }
+    pub fn returns(self) -> Option<&'a AstNode> {
+        self.either(FunctionDef::returns, AsyncFunctionDef::returns)
+    }
+    pub fn type_params(self) -> Nodes<'a> {
+        self.either(FunctionDef::type_params, AsyncFunctionDef::type_params)
+    }
+
+    fn either<T>(
+        self,
+        def: fn(FunctionDef<'a>) -> T,
+        async_def: fn(AsyncFunctionDef<'a>) -> T,
+    ) -> T {
+        if self.is_async() {
+            async_def(AsyncFunctionDef(self.0))
+        } else {
+            def(FunctionDef(self.0))
+        }
+    }
+}
+
+impl<'a> From<FunctionDef<'a>> for AnyFunctionDef<'a> {
+    fn from(f: FunctionDef<'a>) -> Self {
+        AnyFunctionDef(f.node())
+    }
+}
+
+impl<'a> From<AsyncFunctionDef<'a>> for AnyFunctionDef<'a> {
+    fn from(f: AsyncFunctionDef<'a>) -> Self {
+        AnyFunctionDef(f.node())
+    }
+}
+
 impl std::fmt::Display for NodeKind {
     /// CPython's class name.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -13,8 +13,9 @@ use crate::op::Op;
 use crate::symtable::{NameScope, ScopeId};
 use cpyviz_model::version::PyVersion;
 use cpyviz_syntax::ast::{
-    Alias, AnnAssign, Arg, Arguments, AstNode, AsyncFunctionDef, ClassDef, Expr, FunctionDef,
-    Import, ImportFrom, Lambda, Name, NodeKind, Nodes, Return, Starred, TypeAlias, TypeParam,
+    Alias, AnnAssign, AnyFunctionDef, Arg, Arguments, AstNode, AsyncFunctionDef, ClassDef, Expr,
+    FunctionDef, Import, ImportFrom, Lambda, Name, NodeKind, Nodes, Return, Starred, TypeAlias,
+    TypeParam,
 };
 
 /// `MAKE_FUNCTION_*`: what `SET_FUNCTION_ATTRIBUTE` sets.
@@ -73,50 +74,6 @@ fn arg_counts(args: Arguments) -> (u32, u32, u32) {
         args.posonlyargs().len() as u32,
         args.kwonlyargs().len() as u32,
     )
-}
-
-/// What codegen reads of a `def` or an `async def` (`FunctionDef` and `AsyncFunctionDef` have
-/// the same fields).
-#[derive(Clone, Copy)]
-struct FunctionParts<'a> {
-    node: &'a AstNode,
-    is_async: bool,
-    name: &'a str,
-    args: Arguments<'a>,
-    body: Nodes<'a>,
-    decorator_list: Nodes<'a>,
-    returns: Option<&'a AstNode>,
-    type_params: Nodes<'a>,
-}
-
-impl<'a> From<FunctionDef<'a>> for FunctionParts<'a> {
-    fn from(f: FunctionDef<'a>) -> Self {
-        FunctionParts {
-            node: f.node(),
-            is_async: false,
-            name: f.name(),
-            args: Arguments(f.args()),
-            body: f.body(),
-            decorator_list: f.decorator_list(),
-            returns: f.returns(),
-            type_params: f.type_params(),
-        }
-    }
-}
-
-impl<'a> From<AsyncFunctionDef<'a>> for FunctionParts<'a> {
-    fn from(f: AsyncFunctionDef<'a>) -> Self {
-        FunctionParts {
-            node: f.node(),
-            is_async: true,
-            name: f.name(),
-            args: Arguments(f.args()),
-            body: f.body(),
-            decorator_list: f.decorator_list(),
-            returns: f.returns(),
-            type_params: f.type_params(),
-        }
-    }
 }
 
 impl<'a> Compiler<'a> {
@@ -290,19 +247,19 @@ impl<'a> Compiler<'a> {
 
     /// `codegen_function`: `def` / `async def` — decorators, defaults, `__annotate__`, the body's
     /// code object, the decorator calls and the store.
-    fn function(&mut self, f: FunctionParts<'a>) -> R {
-        let s = f.node;
-        let decos: Vec<&'a AstNode> = f.decorator_list.iter().collect();
+    fn function(&mut self, f: AnyFunctionDef<'a>) -> R {
+        let s = f.node();
+        let decos: Vec<&'a AstNode> = f.decorator_list().iter().collect();
         self.decorators(&decos)?;
         let firstlineno = match decos.first() {
             Some(d) => self.line(d),
             None => self.line(s),
         };
         let loc = self.loc(s);
-        let type_params = f.type_params;
+        let type_params = f.type_params();
         let is_generic = !type_params.is_empty();
-        let mut funcflags = self.default_arguments(loc, f.args)?;
-        let name = f.name;
+        let mut funcflags = self.default_arguments(loc, f.args())?;
+        let name = f.name();
         let mut num_typeparam_args = 0;
         if is_generic {
             if funcflags & MAKE_FUNCTION_DEFAULTS != 0 {
@@ -447,22 +404,22 @@ impl<'a> Compiler<'a> {
     }
 
     /// `codegen_function_body`: the function's own code unit, then `MAKE_FUNCTION`.
-    fn function_body(&mut self, f: FunctionParts<'a>, funcflags: u32, firstlineno: u32) -> R {
-        let scope_type = if f.is_async {
+    fn function_body(&mut self, f: AnyFunctionDef<'a>, funcflags: u32, firstlineno: u32) -> R {
+        let scope_type = if f.is_async() {
             ScopeType::AsyncFunction
         } else {
             ScopeType::Function
         };
-        let scope = self.scope_for(f.node)?;
+        let scope = self.scope_for(f.node())?;
         self.enter_scope(
-            f.name,
+            f.name(),
             scope_type,
             scope,
             firstlineno,
             None,
-            arg_counts(f.args),
+            arg_counts(f.args()),
         )?;
-        let body = f.body.as_slice();
+        let body = f.body().as_slice();
         let mut first = 0;
         if self.ste().has_docstring {
             if let Some(doc) = docstring(body) {
@@ -495,15 +452,15 @@ impl<'a> Compiler<'a> {
         }
         self.insert_generator_prefix(None);
         let co = self.exit_scope(true)?;
-        let loc = self.loc(f.node);
+        let loc = self.loc(f.node());
         self.make_closure(loc, co, funcflags)
     }
 
     /// `codegen_function_annotations`: the function's `__annotate__` (PEP 649), when a parameter
     /// or the return value is annotated. Returns `MAKE_FUNCTION_ANNOTATE` or 0.
-    fn function_annotations(&mut self, loc: Loc, f: FunctionParts<'a>) -> R<u32> {
-        let args = f.args;
-        let returns = f.returns;
+    fn function_annotations(&mut self, loc: Loc, f: AnyFunctionDef<'a>) -> R<u32> {
+        let args = f.args();
+        let returns = f.returns();
         let annotated = |a: &AstNode| Arg(a).annotation().is_some();
         let used = returns.is_some()
             || args
@@ -518,12 +475,12 @@ impl<'a> Compiler<'a> {
         }
         let Some(scope) = self.table.scope_of(args.node()) else {
             return Err(
-                self.unsupported("function annotations without an annotation scope", f.node)
+                self.unsupported("function annotations without an annotation scope", f.node())
             );
         };
         self.setup_annotations_scope(loc, scope, "__annotate__")?;
         if self.version.profile().annotate_qualname_includes_function {
-            if let Some(q) = self.function_annotate_qualname(f.name) {
+            if let Some(q) = self.function_annotate_qualname(f.name()) {
                 self.um().code.qualname = q;
             }
         }

@@ -8,9 +8,9 @@ use super::{
     SymbolTable,
 };
 use cpyviz_model::ast::{
-    Alias, AnnAssign, Arg, Arguments, ClassDef, Comprehension, ConstantExpr, ExceptHandler, Expr,
-    ExprContext, ExprStmt, ImportFrom, Keyword, MatchCase, Module, Name, NodeKind, Nodes, Pattern,
-    Stmt, Strs, TypeAlias, TypeParam, WithItem,
+    Alias, AnnAssign, AnyFunctionDef, Arg, Arguments, ClassDef, Comprehension, ConstantExpr,
+    ExceptHandler, Expr, ExprContext, ExprStmt, ImportFrom, Keyword, MatchCase, Module, Name,
+    NodeKind, Nodes, Pattern, Stmt, Strs, TypeAlias, TypeParam, WithItem,
 };
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::source::Source;
@@ -103,17 +103,6 @@ fn is_docstring(s: &AstNode) -> bool {
     ExprStmt::cast(s)
         .and_then(|e| ConstantExpr::cast(e.value()))
         .is_some_and(|c| matches!(c.value(), Constant::Str(_)))
-}
-
-/// The parts of a `FunctionDef` / `AsyncFunctionDef` (the same fields) the first pass reads.
-struct FunctionParts<'n> {
-    name: &'n str,
-    args: Arguments<'n>,
-    body: Nodes<'n>,
-    decorator_list: Nodes<'n>,
-    returns: Option<&'n AstNode>,
-    type_params: Nodes<'n>,
-    is_async: bool,
 }
 
 impl Builder<'_> {
@@ -363,30 +352,8 @@ impl Builder<'_> {
     fn stmt(&mut self, s: &AstNode) -> R {
         let loc = self.loc(s);
         match Stmt::of(s) {
-            Stmt::FunctionDef(f) => {
-                let parts = FunctionParts {
-                    name: f.name(),
-                    args: Arguments(f.args()),
-                    body: f.body(),
-                    decorator_list: f.decorator_list(),
-                    returns: f.returns(),
-                    type_params: f.type_params(),
-                    is_async: false,
-                };
-                self.function_def(s, parts, loc)?
-            }
-            Stmt::AsyncFunctionDef(f) => {
-                let parts = FunctionParts {
-                    name: f.name(),
-                    args: Arguments(f.args()),
-                    body: f.body(),
-                    decorator_list: f.decorator_list(),
-                    returns: f.returns(),
-                    type_params: f.type_params(),
-                    is_async: true,
-                };
-                self.function_def(s, parts, loc)?
-            }
+            Stmt::FunctionDef(f) => self.function_def(s, f.into(), loc)?,
+            Stmt::AsyncFunctionDef(f) => self.function_def(s, f.into(), loc)?,
             Stmt::ClassDef(c) => self.class_def(c, loc)?,
             Stmt::TypeAlias(t) => self.type_alias(t, loc)?,
             Stmt::Return(r) => {
@@ -531,30 +498,30 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn function_def(&mut self, s: &AstNode, f: FunctionParts, loc: Loc) -> R {
-        let name = f.name;
-        let args = f.args;
+    fn function_def(&mut self, s: &AstNode, f: AnyFunctionDef, loc: Loc) -> R {
+        let name = f.name();
+        let args = f.args();
         self.add_def(name, DEF_LOCAL, loc)?;
         self.exprs(args.defaults())?;
         self.exprs(args.kw_defaults().iter().flatten())?;
-        self.exprs(f.decorator_list)?;
-        let generic = !f.type_params.is_empty();
+        self.exprs(f.decorator_list())?;
+        let generic = !f.type_params().is_empty();
         if generic {
             let has_kwdefaults = args.kw_defaults().iter().any(|d| d.is_some());
             self.enter_type_param_block(name, s, true, has_kwdefaults, false, loc)?;
-            self.type_params(f.type_params)?;
+            self.type_params(f.type_params())?;
         }
         let func = self.new_scope(name, BlockType::Function, addr(s), loc);
-        if docstring(f.body) {
+        if docstring(f.body()) {
             self.scopes[func].has_docstring = true;
         }
-        self.annotations(args, f.returns, loc)?;
+        self.annotations(args, f.returns(), loc)?;
         self.enter_existing(func, true);
-        if f.is_async {
+        if f.is_async() {
             self.cur_mut().coroutine = true;
         }
         self.arguments(args)?;
-        self.stmts(f.body)?;
+        self.stmts(f.body())?;
         self.exit_block();
         if generic {
             self.exit_block();
