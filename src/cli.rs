@@ -4,6 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use cpyviz_engine::dump;
 use cpyviz_engine::{EngineKind, LiveOptions};
 use cpyviz_model::capture::{Capture, Stage};
+use cpyviz_model::jit::Target;
 use cpyviz_model::version::PyVersion;
 use std::io::Write;
 use std::path::PathBuf;
@@ -131,6 +132,12 @@ pub enum Command {
         #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_timeout)]
         timeout: Duration,
     },
+    /// Manage the JIT stencil sets: import a CPython build's jit_stencils header, list them,
+    /// export the built-in ones.
+    Stencils {
+        #[command(subcommand)]
+        command: StencilsCommand,
+    },
     /// Open the viewer on a capture file made by `cpyviz record` (no Python needed).
     Replay {
         capture: PathBuf,
@@ -163,8 +170,77 @@ pub enum DumpStage {
     Specialized(DumpSource),
     /// Run the file with the JIT on, then print every executor's micro-ops.
     Uops(DumpSource),
-    /// Each executor's JIT machine code: hex and Intel-syntax disassembly.
-    Jit(DumpSource),
+    /// Every executor compiled by cpyviz's copy-and-patch engine: per uop its stencil, holes,
+    /// patched bytes and disassembly; the trampolines, the trace GOT, the checks against the
+    /// real region; then the real machine code as recorded.
+    Jit(JitArgs),
+    /// The trampoline bitmask explainer: the symbols, the mask words, get_trampoline_slot step
+    /// by step, the slots and the call sites before and after patching.
+    Trampolines(JitArgs),
+}
+
+/// `dump jit` / `dump trampolines`: where the trace comes from and what to compile it with.
+#[derive(Args, Debug)]
+pub struct JitArgs {
+    #[command(flatten)]
+    pub source: DumpSource,
+    /// The target to compile for (default: the recorded interpreter's, else x86_64-unknown-linux-gnu).
+    #[arg(long, value_name = "TRIPLE", value_parser = parse_target)]
+    pub target: Option<Target>,
+    /// builtin: cpyviz's own stencils (a model); imported: the set `cpyviz stencils import` stored
+    /// for the version and target; or the path of a jit_stencils-<triple>.h.
+    #[arg(long, default_value = "builtin", value_name = "builtin|imported|PATH")]
+    pub stencils: String,
+    /// recorded: the live process's addresses (where recorded); near / far: memory models
+    /// (far puts every symbol gigabytes away, as in a macOS debug build: trampolines appear).
+    #[arg(long, default_value = "recorded", value_name = "recorded|near|far")]
+    pub memory: String,
+}
+
+impl JitArgs {
+    fn options(&self) -> cpyviz_model::jit::JitOptions {
+        use cpyviz_model::jit::{JitOptions, MemoryChoice, StencilChoice};
+        JitOptions {
+            stencils: match self.stencils.as_str() {
+                "builtin" => StencilChoice::Builtin,
+                "imported" => StencilChoice::Imported,
+                path => StencilChoice::Path(path.to_string()),
+            },
+            memory: match self.memory.as_str() {
+                "recorded" => MemoryChoice::Recorded,
+                name => MemoryChoice::Preset(name.to_string()),
+            },
+            target: self.target,
+        }
+    }
+}
+
+fn parse_target(s: &str) -> Result<Target, String> {
+    Target::from_triple(s).ok_or_else(|| {
+        let names: Vec<_> = Target::ALL.iter().map(|t| t.triple()).collect();
+        format!("unknown target '{s}' (targets: {})", names.join(", "))
+    })
+}
+
+/// `cpyviz stencils …`: the stencil sets the JIT stages compile with.
+#[derive(Subcommand, Debug)]
+pub enum StencilsCommand {
+    /// Import the jit_stencils-<triple>.h a CPython JIT build left in its build folder, so the
+    /// JIT stages can show that CPython's exact stencils (`--stencils imported`).
+    Import { header: PathBuf },
+    /// List the imported stencil sets.
+    List,
+    /// Write cpyviz's built-in stencils (a model) as a jit_stencils-<triple>.h, in the format
+    /// CPython's build writes.
+    Export {
+        #[arg(long = "python-version", default_value = "3.15", value_parser = parse_version)]
+        python_version: PyVersion,
+        #[arg(long, default_value = "x86_64-unknown-linux-gnu", value_parser = parse_target)]
+        target: Target,
+        /// The header to write (name it jit_stencils-<triple>.h to import it back).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
 }
 
 /// Where a dumped stage comes from: a Python file and an engine, or a capture file.
@@ -245,7 +321,8 @@ impl DumpStage {
             DumpStage::Bytecode { source, .. } => (Stage::Bytecode, source),
             DumpStage::Specialized(s) => (Stage::Specialized, s),
             DumpStage::Uops(s) => (Stage::Uops, s),
-            DumpStage::Jit(s) => (Stage::MachineCode, s),
+            DumpStage::Jit(a) => (Stage::MachineCode, &a.source),
+            DumpStage::Trampolines(a) => (Stage::Trampolines, &a.source),
         }
     }
 
@@ -264,6 +341,14 @@ impl DumpStage {
             DumpStage::Bytecode { options, .. } => dump::Request::Bytecode {
                 layout: options.layout(),
                 specialized: options.specialized,
+            },
+            DumpStage::Jit(a) => dump::Request::Jit {
+                options: a.options(),
+                trampolines: false,
+            },
+            DumpStage::Trampolines(a) => dump::Request::Jit {
+                options: a.options(),
+                trampolines: true,
             },
             other => dump::Request::Plain(other.parts().0),
         }
@@ -312,7 +397,7 @@ pub fn main() -> ExitCode {
                 && std::env::args().nth(1).as_deref() == Some("dump")
             {
                 let _ = e.print();
-                eprintln!("\nstages: tokens, ast, bytecode, specialized, uops, jit");
+                eprintln!("\nstages: tokens, ast, bytecode, specialized, uops, jit, trampolines");
                 return ExitCode::from(2);
             }
             e.exit()
@@ -392,6 +477,7 @@ pub fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Some(Command::Stencils { command }) => run_stencils(command),
         Some(Command::Replay { capture, stage }) => {
             match cpyviz_engine::capture_file::read(&capture) {
                 Ok(captures) => {
@@ -402,6 +488,67 @@ pub fn main() -> ExitCode {
             }
         }
         None => open_viewer(cli.open),
+    }
+}
+
+fn run_stencils(command: StencilsCommand) -> ExitCode {
+    use cpyviz_jit::store;
+    match command {
+        StencilsCommand::Import { header } => match store::import(&header) {
+            Ok(i) => {
+                println!(
+                    "cpyviz: imported CPython {} {} stencils ({} groups, {} symbols, sha256 {}) from {}",
+                    i.version.label(),
+                    i.target,
+                    i.groups,
+                    i.symbols,
+                    &i.sha256[..12],
+                    header.display()
+                );
+                println!("        use them with --stencils imported (dump jit, the viewer's Machine code stage)");
+                ExitCode::SUCCESS
+            }
+            Err(msg) => fail(msg, 2),
+        },
+        StencilsCommand::List => match store::list() {
+            Ok(sets) if sets.is_empty() => {
+                println!("cpyviz: no imported stencils (cpyviz stencils import PATH/jit_stencils-<triple>.h)");
+                ExitCode::SUCCESS
+            }
+            Ok(sets) => {
+                for s in sets {
+                    println!(
+                        "{}  {:<26} sha256 {}  from {}",
+                        s.version.label(),
+                        s.target.triple(),
+                        &s.sha256[..12],
+                        s.original_path
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(msg) => fail(msg, 1),
+        },
+        StencilsCommand::Export {
+            python_version,
+            target,
+            output,
+        } => {
+            let set = cpyviz_jit::builtin::stencils(python_version, target);
+            let text = cpyviz_jit::header::write(set);
+            match std::fs::write(&output, text) {
+                Ok(()) => {
+                    eprintln!(
+                        "cpyviz: wrote cpyviz's built-in {} {} stencils (a model) to {}",
+                        python_version.label(),
+                        target,
+                        output.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("cpyviz: can't write {}: {e}", output.display()), 1),
+            }
+        }
     }
 }
 

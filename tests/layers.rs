@@ -64,10 +64,20 @@ fn the_stages_depend_only_on_earlier_layers_and_on_no_ui_or_cli() {
 }
 
 #[test]
+fn the_jit_stages_depend_only_on_the_model_and_on_no_ui_or_cli() {
+    check("crates/jit", &["cpyviz-model"], &[UI, CLI]);
+}
+
+#[test]
 fn the_engines_never_reach_the_cli_or_the_viewer() {
     check(
         "crates/engine",
-        &["cpyviz-model", "cpyviz-syntax", "cpyviz-compiler"],
+        &[
+            "cpyviz-model",
+            "cpyviz-syntax",
+            "cpyviz-compiler",
+            "cpyviz-jit",
+        ],
         &[UI, CLI],
     );
 }

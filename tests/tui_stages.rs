@@ -1,5 +1,7 @@
-//! The later-stage panes (bytecode, specialized, micro-ops, machine code) on captures recorded
-//! from the reference CPythons (`tests/captures/`), so these tests run without Python.
+//! The later-stage panes (bytecode, specialized, micro-ops, machine code, trampolines) on
+//! captures recorded from the reference CPythons (`tests/captures/`), so these tests run
+//! without Python. The JIT panes show the engine's JIT stages of those captures (built-in
+//! stencils, a model) and the recorded machine code.
 
 mod common;
 use common::{highlighted_source, press, settled, text};
@@ -7,11 +9,14 @@ use common::{highlighted_source, press, settled, text};
 use cpyviz_engine::builtin::captures as builtin_captures;
 use cpyviz_engine::capture_file;
 use cpyviz_model::capture::Stage;
+use cpyviz_model::jit::{Destination, HoleSpecial, HoleValue, MemoryChoice, Target, Via};
 use cpyviz_model::version::PyVersion;
+use cpyviz_tui::app::jit::{groups, HoleRef, JitRow, Section, TrampRow};
 use cpyviz_tui::app::App;
 use cpyviz_tui::ui::theme::THEME;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use ratatui::style::Style;
 use ratatui::Terminal;
 use std::path::Path;
 
@@ -54,6 +59,49 @@ fn selected_line(buf: &Buffer) -> String {
         .find(|l| l.contains('▶'))
         .unwrap_or("")
         .to_string()
+}
+
+/// Presses `key` until `done` holds (at most `max` times); whether it came to hold.
+fn press_until(app: &mut App, key: &str, max: usize, done: impl Fn(&App) -> bool) -> bool {
+    for _ in 0..max {
+        if done(app) {
+            return true;
+        }
+        press(app, key);
+    }
+    done(app)
+}
+
+/// Selects the header of the real machine code's listing (after the model rows).
+fn go_to_real_listing(app: &mut App) {
+    let found = press_until(app, "]", 3000, |app| {
+        matches!(
+            app.jit().machine.get(app.selected_row()),
+            Some(JitRow::Section {
+                section: Section::Real,
+                ..
+            })
+        )
+    });
+    assert!(found, "no real listing");
+}
+
+/// The stage pane's cells drawn in `style`'s background: (x, y, symbol), row by row.
+fn cells_in(buf: &Buffer, style: Style) -> Vec<(u16, u16, String)> {
+    let bg = style.bg.unwrap();
+    let mut out = Vec::new();
+    for y in 3..buf.area.height.saturating_sub(9) {
+        for x in buf.area.width * 3 / 10..buf.area.width {
+            if buf[(x, y)].bg == bg {
+                out.push((x, y, buf[(x, y)].symbol().to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn symbols(cells: &[(u16, u16, String)]) -> String {
+    cells.iter().map(|c| c.2.as_str()).collect()
 }
 
 #[test]
@@ -193,6 +241,7 @@ fn uops_pane_lists_executors_and_highlights_determined_targets() {
 #[test]
 fn machine_code_tied_to_a_uop_only_where_its_operand_proves_it() {
     let mut app = open("3.15", Stage::MachineCode);
+    go_to_real_listing(&mut app);
     let buf = select_row_showing(&mut app, "operand of #2 _SET");
     let screen = text(&buf);
     assert!(
@@ -210,11 +259,18 @@ fn machine_code_tied_to_a_uop_only_where_its_operand_proves_it() {
 fn machine_code_pane_shows_disassembly() {
     for v in ["3.14", "3.15"] {
         let mut app = open(v, Stage::MachineCode);
+        // After the model: the real machine code, as recorded.
+        go_to_real_listing(&mut app);
         let buf = draw(&mut app, 140, 40);
         let screen = text(&buf);
+        assert!(
+            selected_line(&buf).contains("Real machine code, as recorded · "),
+            "{screen}"
+        );
         assert!(screen.contains("bytes at 0x"), "{screen}");
         assert!(screen.contains(" mov "), "{screen}");
-        // row 1 labels the code part of the region; row 2 is the first instruction
+        // the next row labels the code part of the region; the one after is the first
+        // instruction
         assert!(screen.contains("code +0x0..+0x"), "{screen}");
         press(&mut app, "<Down>");
         press(&mut app, "<Down>");
@@ -239,13 +295,32 @@ fn stages_without_data_say_not_built() {
     let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
     let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::Bytecode));
     // The built-in engine compiles (stage 3) but does not run the snippet.
-    for s in ["4", "5", "6"] {
+    for s in ["4", "5", "6", "7"] {
         press(&mut app, s);
         let screen = text(&draw(&mut app, 120, 36));
         assert!(
             screen.contains("is not built yet in the builtin model"),
             "{screen}"
         );
+    }
+}
+
+#[test]
+fn the_builtin_engines_jit_note_is_shown() {
+    let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
+    let mut app = settled(App::new(captures, PyVersion::V3_15, Stage::MachineCode));
+    let note = app
+        .jit()
+        .view()
+        .and_then(|v| v.note.clone())
+        .expect("the built-in engine's JIT stages carry a note");
+    for stage in ["6", "7"] {
+        press(&mut app, stage);
+        let screen = text(&draw(&mut app, 160, 40)).replace('│', " ");
+        let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        let words = note.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&words), "{note:?} not on\n{screen}");
+        assert!(screen.contains("built-in stencils: a model"), "{screen}");
     }
 }
 
@@ -257,11 +332,31 @@ fn machine_code_without_the_jit_says_not_recorded() {
         i.jit_enabled = Some(false);
         i.jit_note = None;
     }
+    // A run without the JIT records traces but no machine code.
+    if let Some(Ok(exs)) = &mut captures[0].later.executors {
+        for ex in exs {
+            ex.jit_code = None;
+            ex.jit_address = None;
+        }
+    }
+    captures[0].later.machine_code = None;
     let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::MachineCode));
-    let screen = text(&draw(&mut app, 120, 36));
+    // cpyviz's model of what the JIT would make of the traces is still there…
+    let screen = text(&draw(&mut app, 140, 40));
+    assert!(screen.contains("built-in stencils: a model"), "{screen}");
+    assert!(screen.contains("model region"), "{screen}");
+    // …but nothing real: the section says so, and has no instruction.
+    go_to_real_listing(&mut app);
+    let screen = text(&draw(&mut app, 140, 40));
     assert!(screen.contains("Not recorded"), "{screen}");
     assert!(screen.contains("ran without the JIT"), "{screen}");
-    assert!(!screen.contains("mov "), "{screen}");
+    assert!(
+        !app.jit().machine.iter().any(|r| matches!(
+            r,
+            JitRow::Real(cpyviz_tui::app::stages::MachineRow::Asm { .. })
+        )),
+        "no recorded instruction"
+    );
 }
 
 #[test]
@@ -301,16 +396,21 @@ fn odd_captures_do_not_panic() {
         press(&mut app, "<End>");
         draw(&mut app, 60, 16);
     }
-    // No executors at all.
+    // No executors at all. (Clones of a capture share its computed JIT stages: a changed
+    // capture gets its own.)
     if let Some(Ok(exs)) = &mut captures[0].later.executors {
         exs.clear();
     }
+    cpyviz_engine::jit::attach(&mut captures[0]);
     let mut app = settled(App::new(captures, PyVersion::V3_15, Stage::Uops));
     let screen = text(&draw(&mut app, 120, 36));
     assert!(screen.contains("No executor"), "{screen}");
-    press(&mut app, "6<Down>");
-    let screen = text(&draw(&mut app, 120, 36));
-    assert!(screen.contains("No executor"), "{screen}");
+    // The JIT stages say why there is nothing to compile, in the engine's words.
+    for stage in ["6<Down>", "7<Down>"] {
+        press(&mut app, stage);
+        let screen = text(&draw(&mut app, 120, 36));
+        assert!(screen.contains("no executors:"), "{screen}");
+    }
 }
 
 #[test]
@@ -319,7 +419,6 @@ fn snapshots_per_stage() {
         (Stage::Bytecode, "abs315_bytecode", ""),
         (Stage::Specialized, "abs315_specialized", ""),
         (Stage::Uops, "abs315_uops", ""),
-        (Stage::MachineCode, "abs315_machine_code", ""),
     ] {
         let mut app = open("3.15", stage);
         press(&mut app, keys);
@@ -480,4 +579,304 @@ fn builtin_bytecode_is_navigable_by_code_object_and_explained() {
     assert!(screen.contains("16 >> 4 = 1 and 16 & 15 = 0"), "{screen}");
     // A superinstruction keeps the position of its first half.
     assert_eq!(highlighted_source(&buf), "b");
+}
+
+fn hexes(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The stage-pane cells of the selected row drawn in `style`'s background, as text.
+fn selected_cells(buf: &Buffer, style: Style) -> String {
+    let y = (0..buf.area.height)
+        .find(|&y| (buf.area.width * 3 / 10..buf.area.width).any(|x| buf[(x, y)].symbol() == "▶"));
+    let cells = cells_in(buf, style);
+    symbols(
+        &cells
+            .into_iter()
+            .filter(|c| Some(c.1) == y)
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The first code hole of executor 0's model region for which `pick` holds.
+fn find_hole(app: &App, pick: impl Fn(&cpyviz_model::jit::PatchedHole) -> bool) -> Option<HoleRef> {
+    let r = app.jit().region(0)?;
+    groups(r).iter().enumerate().find_map(|(group, g)| {
+        g.holes
+            .iter()
+            .position(|h| !h.in_data && pick(h))
+            .map(|hole| HoleRef {
+                exec: 0,
+                group,
+                hole,
+            })
+    })
+}
+
+/// Steps with `n` to `want`.
+fn step_to(app: &mut App, want: HoleRef) {
+    let total: usize = app
+        .jit()
+        .region(0)
+        .map_or(0, |r| groups(r).iter().map(|g| g.holes.len()).sum());
+    assert!(
+        press_until(app, "n", total + 1, |app| app.jit().hole == Some(want)),
+        "n never reached {want:?}"
+    );
+}
+
+#[test]
+fn jit_snapshots() {
+    for v in ["3.14", "3.15"] {
+        let short = v.replace('.', "");
+        // The first hole of the first _GUARD_NOS_INT selected: a uop, its holes, a patched
+        // operand (PyLong_Type), the hole explained.
+        let mut app = open(v, Stage::MachineCode);
+        let guard = app.jit().region(0).and_then(|r| {
+            groups(r)
+                .iter()
+                .position(|g| g.uop == "_GUARD_NOS_INT" && !g.holes.is_empty())
+        });
+        let group = guard.expect("the trace guards an int");
+        step_to(
+            &mut app,
+            HoleRef {
+                exec: 0,
+                group,
+                hole: 0,
+            },
+        );
+        let screen = text(&draw(&mut app, 120, 36));
+        insta::assert_snapshot!(format!("abs{short}_machine_code"), screen);
+        for (stage, name, keys) in [
+            (Stage::Trampolines, "trampolines", ""),
+            (Stage::Trampolines, "trampolines_example", "w"),
+            // aarch64-apple-darwin, far memory: calls through trampolines; the third symbol
+            // selected (under the facts, the mask title, 4 mask words and the symbols title).
+            (
+                Stage::Trampolines,
+                "trampolines_far_aarch64",
+                "tttmm<Down><Down><Down><Down><Down><Down><Down><Down><Down><Down>",
+            ),
+        ] {
+            let mut app = open(v, stage);
+            press(&mut app, keys);
+            let screen = text(&draw(&mut app, 120, 36));
+            insta::assert_snapshot!(format!("abs{short}_{name}"), screen);
+        }
+    }
+}
+
+#[test]
+fn the_jit_panes_name_engine_version_and_model() {
+    for v in ["3.14", "3.15"] {
+        for stage in [Stage::MachineCode, Stage::Trampolines] {
+            let mut app = open(v, stage);
+            let screen = text(&draw(&mut app, 120, 36));
+            assert!(
+                screen.contains(&format!(
+                    "(live) · CPython {v} · built-in stencils: a model"
+                )),
+                "{screen}"
+            );
+            let view = app.jit().view().expect("the engine builds the JIT stages");
+            assert!(view.stencils_are_model);
+            assert!(view.stencils.contains("a model"), "{}", view.stencils);
+        }
+    }
+}
+
+#[test]
+fn toggling_patched_and_stencil_changes_a_holes_bytes() {
+    for v in ["3.14", "3.15"] {
+        let mut app = open(v, Stage::MachineCode);
+        let want = find_hole(&app, |h| h.before != h.after).expect("a hole the patch changes");
+        step_to(&mut app, want);
+        let buf = draw(&mut app, 140, 40);
+        let patched = selected_cells(&buf, THEME.hole_selected);
+        let (_, _, h) = app.jit().patched_hole(want).unwrap();
+        let (before, after) = (hexes(&h.before), hexes(&h.after));
+        assert!(!patched.is_empty(), "{}", text(&buf));
+        assert!(
+            after.contains(&patched) || patched.contains(&after),
+            "{patched} vs {after}\n{}",
+            text(&buf)
+        );
+        // The Explain pane shows the bytes before → after.
+        assert!(text(&buf).contains(" → "), "{}", text(&buf));
+        press(&mut app, "p");
+        assert!(!app.jit().patched);
+        let buf = draw(&mut app, 140, 40);
+        let stencil = selected_cells(&buf, THEME.hole_selected);
+        assert!(!stencil.is_empty(), "{}", text(&buf));
+        assert_ne!(patched, stencil, "{}", text(&buf));
+        assert!(
+            before.contains(&stencil) || stencil.contains(&before),
+            "{stencil} vs {before}"
+        );
+        assert!(
+            text(&buf).contains("stencils before patching"),
+            "{}",
+            text(&buf)
+        );
+        press(&mut app, "p");
+        let buf = draw(&mut app, 140, 40);
+        assert_eq!(selected_cells(&buf, THEME.hole_selected), patched);
+    }
+}
+
+#[test]
+fn stepping_holes_moves_the_highlight() {
+    let mut app = open("3.15", Stage::MachineCode);
+    press(&mut app, "n");
+    let first = app.jit().hole.expect("n selects a hole");
+    let a = cells_in(&draw(&mut app, 140, 40), THEME.hole_selected);
+    press(&mut app, "n");
+    let second = app.jit().hole.expect("n selects the next hole");
+    let buf = draw(&mut app, 140, 40);
+    let b = cells_in(&buf, THEME.hole_selected);
+    assert_ne!(first, second);
+    assert!(!a.is_empty() && !b.is_empty());
+    let at = |c: &[(u16, u16, String)]| c.iter().map(|c| (c.0, c.1)).collect::<Vec<_>>();
+    assert_ne!(at(&a), at(&b), "the highlight moved");
+    assert!(
+        text(&buf).contains(&format!("hole {} of", second.hole)),
+        "{}",
+        text(&buf)
+    );
+    press(&mut app, "N");
+    assert_eq!(app.jit().hole, Some(first));
+}
+
+#[test]
+fn following_a_jump_target_lands_on_the_exit_stub() {
+    for v in ["3.14", "3.15"] {
+        let mut app = open(v, Stage::MachineCode);
+        let want = find_hole(&app, |h| {
+            h.hole.value == HoleValue::JumpTarget && matches!(h.destination, Destination::Uop(_))
+        })
+        .expect("a guard's jump to its exit stub");
+        let (_, _, h) = app.jit().patched_hole(want).unwrap();
+        let Destination::Uop(stub) = h.destination else {
+            unreachable!()
+        };
+        let name = app.jit().region(0).unwrap().uops[stub].uop.clone();
+        step_to(&mut app, want);
+        let from = app.selected_row();
+        press(&mut app, "<Enter>");
+        let line = selected_line(&draw(&mut app, 140, 40));
+        assert!(line.contains(&format!("[{stub}] {name}")), "{line}");
+        assert!(
+            ["_EXIT_TRACE", "_DEOPT", "_ERROR_POP_N", "_SIDE_EXIT"]
+                .iter()
+                .any(|s| name.starts_with(s)),
+            "{name} is a stub"
+        );
+        press(&mut app, "b");
+        assert_eq!(app.selected_row(), from);
+    }
+}
+
+#[test]
+fn a_far_call_on_aarch64_follows_to_the_trampoline_explainer() {
+    let mut app = open("3.15", Stage::MachineCode);
+    assert!(press_until(&mut app, "t", 4, |app| {
+        app.jit().view().map(|v| v.target) == Some(Target::Aarch64Darwin)
+    }));
+    assert!(press_until(&mut app, "m", 4, |app| {
+        app.jit().options.memory == MemoryChoice::Preset("far".into())
+    }));
+    let want = find_hole(&app, |h| {
+        h.via == Via::Trampoline && matches!(h.hole.special, Some(HoleSpecial::Trampoline { .. }))
+    })
+    .expect("a call through a trampoline in the far memory model");
+    let (r, _, h) = app.jit().patched_hole(want).unwrap();
+    let Some(HoleSpecial::Trampoline { ordinal }) = h.hole.special else {
+        unreachable!()
+    };
+    let symbol = r.symbols[ordinal as usize].clone();
+    step_to(&mut app, want);
+    press(&mut app, "<Enter>");
+    assert_eq!(app.stage, Stage::Trampolines);
+    assert_eq!(
+        app.jit().tramp.get(app.selected_row()),
+        Some(&TrampRow::Symbol { exec: 0, ordinal })
+    );
+    let buf = draw(&mut app, 140, 40);
+    let line = selected_line(&buf);
+    assert!(
+        line.contains(&symbol) && line.contains("out of range"),
+        "{line}"
+    );
+    let screen = text(&buf);
+    assert!(
+        screen.contains(&format!("get_trampoline_slot({ordinal}) for {symbol}")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("slot = mem + index * TRAMPOLINE_SIZE"),
+        "{screen}"
+    );
+    // The symbol's own bit stands out in the mask (its row's marker has the same colour).
+    let bits: Vec<_> = cells_in(&buf, THEME.bit_selected)
+        .into_iter()
+        .filter(|c| c.2 == "0" || c.2 == "1")
+        .collect();
+    assert_eq!(symbols(&bits), "1");
+    press(&mut app, "b");
+    assert_eq!(app.stage, Stage::MachineCode);
+}
+
+#[test]
+fn the_worked_example_puts_symbol_37_in_slot_3() {
+    let mut app = open("3.15", Stage::Trampolines);
+    press(&mut app, "w");
+    let screen = text(&draw(&mut app, 140, 40));
+    assert!(
+        screen.contains("symbol 37 lands in slot index 3"),
+        "{screen}"
+    );
+    assert!(screen.contains("index = 0 + 3 = 3"), "{screen}");
+    assert!(
+        screen.contains("word = ordinal / 32 = 37 / 32 = 1"),
+        "{screen}"
+    );
+    press(&mut app, "w");
+    let screen = text(&draw(&mut app, 140, 40));
+    assert!(!screen.contains("lands in slot index"), "{screen}");
+}
+
+#[test]
+fn x86_64_linux_has_no_trampolines_and_says_why() {
+    for v in ["3.14", "3.15"] {
+        let mut app = open(v, Stage::Trampolines);
+        let screen = text(&draw(&mut app, 140, 40));
+        assert!(screen.contains("TRAMPOLINE_SIZE is 0"), "{screen}");
+        assert!(
+            screen.contains("Press t for aarch64-apple-darwin"),
+            "{screen}"
+        );
+        assert!(screen.contains("x86_64-unknown-linux-gnu"), "{screen}");
+    }
+}
+
+#[test]
+fn clicks_select_jit_rows_and_small_terminals_stay_readable() {
+    let mut app = open("3.15", Stage::MachineCode);
+    draw(&mut app, 120, 36);
+    let areas = cpyviz_tui::ui::layout(&app);
+    // Under the options bar, the fourth row of the list.
+    let (x, y) = (areas.stage_inner.x + 5, areas.stage_inner.y + 4);
+    app.update(cpyviz_tui::app::Action::Click(cpyviz_tui::ui::hit(
+        &app, x, y,
+    )));
+    assert_eq!(app.selected_row(), 3);
+    for stage in ["6", "7"] {
+        press(&mut app, stage);
+        let screen = text(&draw(&mut app, 60, 16));
+        assert!(screen.contains("model"), "{screen}");
+        assert!(!screen.contains("cpyviz needs a terminal"), "{screen}");
+        let screen = text(&draw(&mut app, 59, 16));
+        assert!(screen.contains("cpyviz needs a terminal"), "{screen}");
+    }
 }

@@ -24,6 +24,7 @@ pub fn press(app: &mut App, keys: &str) {
                 "Esc" => KeyCode::Esc,
                 "End" => KeyCode::End,
                 "PageDown" => KeyCode::PageDown,
+                "Backspace" => KeyCode::Backspace,
                 other => panic!("unknown key {other}"),
             };
             (code, end + 1)

@@ -51,7 +51,9 @@ impl StageBuilder for Builtin {
 /// first asked for ([`Capture::tokens`], …) or all at once on another thread
 /// ([`Capture::compute_in_background`]).
 pub fn capture(source: Source, version: PyVersion) -> Capture {
-    Capture::lazy(Engine::Builtin, version, source, Arc::new(Builtin))
+    let mut capture = Capture::lazy(Engine::Builtin, version, source, Arc::new(Builtin));
+    crate::jit::attach(&mut capture);
+    capture
 }
 
 /// The built-in engine's captures of the file at `path`, one per version profile. Errors are

@@ -130,6 +130,7 @@ fn capture_from_json(mut v: Value) -> Result<Capture, String> {
     );
     capture.format = read.format;
     crate::machine::annotate_capture(&mut capture);
+    crate::jit::attach(&mut capture);
     Ok(capture)
 }
 

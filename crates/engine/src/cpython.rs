@@ -15,7 +15,7 @@ use cpyviz_model::bytecode::{CacheEntry, CodeObject, ExceptionEntry, Instruction
 use cpyviz_model::capture::{Capture, Engine, Interpreter, LaterStages, RunException, RunRecord};
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::source::{Source, Span};
-use cpyviz_model::uops::{Executor, Uop};
+use cpyviz_model::uops::{Executor, RawUop, Uop};
 use cpyviz_model::version::PyVersion;
 use cpyviz_syntax::ast::{AstNode, AstValue, Constant};
 use cpyviz_syntax::tokens::{Token, TokenKind};
@@ -68,7 +68,7 @@ pub fn capture(path: &Path, opts: &LiveOptions) -> Result<Capture, String> {
     let abs = std::path::absolute(path)
         .map_err(|e| format!("cpyviz: can't resolve '{}': {e}", path.display()))?;
     let python = find_python(opts.python.as_deref())?;
-    let (_minor, jit_available) = check_version(&python, opts.timeout)?;
+    let (minor, jit_available) = check_version(&python, opts.timeout)?;
     let mut cmd = Command::new(&python);
     cmd.arg("-s")
         .arg("-P")
@@ -77,7 +77,11 @@ pub fn capture(path: &Path, opts: &LiveOptions) -> Result<Capture, String> {
         .arg(&display)
         .arg(&abs)
         .arg(PROBE)
-        .env("PYTHONHASHSEED", "0");
+        .env("PYTHONHASHSEED", "0")
+        .env(
+            "CPYVIZ_PROBE_SYMBOLS",
+            crate::jit::probe_symbols(modelling_profile(3, minor)).join(","),
+        );
     if jit_available {
         cmd.env("PYTHON_JIT", "1");
     } else {
@@ -326,6 +330,12 @@ struct Facts {
     executable: String,
     platform: String,
     jit: JitFacts,
+    #[serde(default)]
+    machine: Option<String>,
+    #[serde(default)]
+    page_size: Option<u64>,
+    #[serde(default)]
+    symbol_addresses: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Deserialize)]
@@ -418,6 +428,17 @@ struct ProbeExecutor {
     jit_symbols: Vec<cpyviz_model::uops::JitSymbol>,
     #[serde(default)]
     jit_symbols_note: Option<String>,
+    #[serde(default)]
+    address: Option<u64>,
+    #[serde(default)]
+    raw: Option<Vec<ProbeRawUop>>,
+}
+
+#[derive(Deserialize)]
+struct ProbeRawUop {
+    opcode: u16,
+    format: u8,
+    operand1: u64,
 }
 
 #[derive(Deserialize)]
@@ -569,8 +590,27 @@ fn code_object(p: ProbeCode) -> CodeObject {
     }
 }
 
-fn executor(p: ProbeExecutor) -> Executor {
+fn executor(p: ProbeExecutor, version: PyVersion) -> Executor {
     let jit_code = p.jit_code.as_deref().and_then(hex_bytes);
+    let tables = version.profile().tables;
+    let raw: Vec<Option<RawUop>> = match p.raw {
+        Some(raw) if raw.len() == p.uops.len() => raw
+            .into_iter()
+            .zip(&p.uops)
+            .map(|(r, u)| {
+                let target = u.target.unwrap_or(0) as u32;
+                Some(RawUop {
+                    opcode: r.opcode,
+                    name: tables.uop_name(r.opcode).map(str::to_string),
+                    format: r.format,
+                    jump_target: (target & 0xffff) as u16,
+                    error_target: (target >> 16) as u16,
+                    operand1: r.operand1,
+                })
+            })
+            .collect(),
+        _ => vec![None; p.uops.len()],
+    };
     Executor {
         code_index: p.code_index,
         qualname: p.qualname,
@@ -581,11 +621,13 @@ fn executor(p: ProbeExecutor) -> Executor {
         uops: p
             .uops
             .into_iter()
-            .map(|u| Uop {
+            .zip(raw)
+            .map(|(u, raw)| Uop {
                 name: u.name,
                 oparg: u.oparg.unwrap_or(0),
                 target: u.target.unwrap_or(0),
                 operand: u.operand.unwrap_or(0),
+                raw,
             })
             .collect(),
         jit_code,
@@ -593,6 +635,7 @@ fn executor(p: ProbeExecutor) -> Executor {
         jit_note: p.jit_note,
         jit_symbols: p.jit_symbols,
         jit_symbols_note: p.jit_symbols_note,
+        address: p.address,
     }
 }
 
@@ -783,7 +826,7 @@ pub fn from_report(
     let bytecode = stage::<ProbeCode>(&doc, "bytecode", display)?.map(|r| r.map(code_object));
     let specialized = stage::<ProbeCode>(&doc, "specialized", display)?.map(|r| r.map(code_object));
     let executors = stage::<Vec<ProbeExecutor>>(&doc, "executors", display)?
-        .map(|r| r.map(|v| v.into_iter().map(executor).collect()));
+        .map(|r| r.map(|v| v.into_iter().map(|e| executor(e, version)).collect()));
     let run = stage::<ProbeRun>(&doc, "run", display)?.map(|r| {
         r.map(|p| RunRecord {
             stdout: p.stdout,
@@ -805,6 +848,9 @@ pub fn from_report(
         jit_available: facts.jit.available,
         jit_enabled: facts.jit.enabled,
         jit_note: facts.jit.note,
+        machine: facts.machine,
+        page_size: facts.page_size,
+        symbol_addresses: facts.symbol_addresses,
     };
     let warnings = probe_warnings(&doc);
     let mut capture = Capture::complete(
@@ -823,9 +869,11 @@ pub fn from_report(
             run,
             interpreter: Some(interpreter),
             machine_code: None,
+            jit: Default::default(),
         },
     );
     crate::machine::annotate_capture(&mut capture);
+    crate::jit::attach(&mut capture);
     Ok(capture)
 }
 

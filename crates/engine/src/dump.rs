@@ -200,6 +200,11 @@ pub enum Request {
         layout: cpyviz_model::dis::DisOptions,
         specialized: bool,
     },
+    /// The JIT stages (`dump jit`, `dump trampolines`) with their options.
+    Jit {
+        options: cpyviz_model::jit::JitOptions,
+        trampolines: bool,
+    },
 }
 
 impl Request {
@@ -239,6 +244,13 @@ pub fn dump_file_request(
 ) -> DumpOutput {
     match request {
         Request::Plain(stage) => dump_file(*stage, path, bytes, version),
+        Request::Jit { .. } => {
+            let source = match Source::decode(path, bytes) {
+                Ok(s) => s,
+                Err(e) => return DumpOutput::fail(syntax::ast::render_decode_error(path, &e)),
+            };
+            dump_request(request, &crate::builtin::capture(source, version))
+        }
         Request::Ast(options) => {
             let source = match Source::decode(path, bytes) {
                 Ok(s) => s,
@@ -269,6 +281,10 @@ pub fn dump_file_request(
 pub fn dump_request(request: &Request, capture: &Capture) -> DumpOutput {
     match request {
         Request::Plain(stage) => dump_capture(*stage, capture),
+        Request::Jit {
+            options,
+            trampolines,
+        } => dump_jit(capture, options, *trampolines),
         Request::Ast(options) if options.changes_the_parse() => DumpOutput {
             stdout: String::new(),
             stderr: format!(
@@ -304,6 +320,53 @@ pub fn dump_request(request: &Request, capture: &Capture) -> DumpOutput {
         },
         Request::Bytecode { layout, .. } => dump_bytecode_capture(capture, *layout),
     }
+}
+
+/// `dump jit` / `dump trampolines`: the model region of every executor, or the explainer.
+fn dump_jit(
+    capture: &Capture,
+    options: &cpyviz_model::jit::JitOptions,
+    trampolines: bool,
+) -> DumpOutput {
+    let view = match capture.jit(options) {
+        Some(v) => v,
+        None => {
+            let mut c = capture.clone();
+            crate::jit::attach(&mut c);
+            match c.jit(options) {
+                Some(v) => v,
+                None => return DumpOutput::fail("cpyviz: no JIT stages\n".into()),
+            }
+        }
+    };
+    if view.executors.is_empty() {
+        return DumpOutput::fail(format!(
+            "cpyviz: {}\n",
+            view.note.as_deref().unwrap_or("no executors")
+        ));
+    }
+    let engine = capture.engine.label();
+    let text = if trampolines {
+        cpyviz_jit::dump::dump_trampolines(&view, &engine)
+    } else {
+        let executors = match &capture.later.executors {
+            Some(Ok(e)) => e.clone(),
+            _ => Vec::new(),
+        };
+        cpyviz_jit::dump::dump_jit(&view, &engine, &|i| {
+            executors
+                .get(i)
+                .filter(|e| e.jit_code.is_some())
+                .map(|e| crate::machine::dump_machine_code(std::slice::from_ref(e)))
+                .unwrap_or_default()
+        })
+    };
+    let mut out = DumpOutput::ok(text);
+    if let Some(Ok(run)) = &capture.later.run {
+        out.stdout.insert_str(0, &run.stdout);
+        out.stderr.insert_str(0, &run.stderr);
+    }
+    out
 }
 
 fn layout_of(options: &AstOptions) -> syntax::ast::DumpLayout {

@@ -13,6 +13,7 @@ pub mod capture_file;
 pub mod conformance;
 pub mod cpython;
 pub mod dump;
+pub mod jit;
 pub mod machine;
 
 use cpyviz_model::capture::Capture;

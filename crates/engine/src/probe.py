@@ -52,7 +52,23 @@ def interpreter_facts():
         except Exception as e:  # pragma: no cover - defensive
             jit["note"] = "sys._jit failed: %r" % (e,)
     vi = sys.version_info
+    machine = page_size = None
+    try:
+        import platform
+
+        machine = platform.machine()
+    except Exception:  # pragma: no cover - defensive
+        pass
+    try:
+        import mmap
+
+        page_size = mmap.PAGESIZE
+    except Exception:  # pragma: no cover - defensive
+        pass
     return {
+        "machine": machine,
+        "page_size": page_size,
+        "symbol_addresses": symbol_addresses(os.environ.get("CPYVIZ_PROBE_SYMBOLS", "")),
         "version": sys.version,
         "version_info": [vi.major, vi.minor, vi.micro, vi.releaselevel, vi.serial],
         "executable": sys.executable,
@@ -61,6 +77,62 @@ def interpreter_facts():
         "byteorder": sys.byteorder,
         "jit": jit,
     }
+
+
+def symbol_addresses(names):
+    """dlsym(3) of each comma-separated name in this process (functions and data alike): the
+    addresses JIT stencils patch in. Names not found are left out."""
+    out = {}
+    names = [n for n in names.split(",") if n]
+    if not names:
+        return out
+    try:
+        import ctypes
+
+        lib = ctypes.CDLL(None)
+        dlsym = lib.dlsym
+        dlsym.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        dlsym.restype = ctypes.c_void_p
+        handle = lib._handle
+    except Exception:
+        return out
+    for n in names:
+        try:
+            a = dlsym(handle, n.encode())
+        except Exception:
+            a = None
+        if a:
+            out[n] = a
+    return out
+
+
+def raw_trace(ex, uops):
+    """The executor's `_PyUOpInstruction` array, read through /proc/self/mem: the trace pointer
+    follows PyObject_VAR_HEAD; each instruction is 24 bytes (opcode:15 format:1, oparg,
+    target or jump/error targets, operand0, operand1). Returned only if every instruction agrees
+    with what the executor reports (oparg, operand0, target), else (None, why)."""
+    import struct
+
+    if not sys.platform.startswith("linux"):
+        return None, "reading the trace needs /proc/self/mem (Linux)"
+    n = len(uops)
+    if n == 0:
+        return None, "empty trace"
+    try:
+        with open("/proc/self/mem", "rb", buffering=0) as mem:
+            mem.seek(id(ex) + 3 * struct.calcsize("P"))
+            (ptr,) = struct.unpack("=Q", mem.read(8))
+            mem.seek(ptr)
+            raw = mem.read(24 * n)
+    except (OSError, ValueError, OverflowError, struct.error) as e:
+        return None, "trace read failed: %s" % (e,)
+    out = []
+    for i, u in enumerate(uops):
+        op, oparg, target, o0, o1 = struct.unpack_from("=HHIQQ", raw, 24 * i)
+        if oparg != u.get("oparg") or o0 != u.get("operand") or target != u.get("target"):
+            return None, "the executor's memory does not match its uops at #%d" % i
+        out.append({"opcode": op & 0x7FFF, "format": op >> 15, "operand1": o1})
+    return out, None
 
 
 # -- source ---------------------------------------------------------------------------------------
@@ -524,7 +596,11 @@ def executors_stage(snapshot, extra=None):
                     "target": u[2] if len(u) > 2 else None,
                     "operand": u[3] if len(u) > 3 else None,
                 })
+            raw, raw_note = raw_trace(ex, uops)
             rec = {
+                "address": id(ex),
+                "raw": raw,
+                "raw_note": raw_note,
                 "code_index": index,
                 "qualname": getattr(co, "co_qualname", co.co_name),
                 "offset": off,

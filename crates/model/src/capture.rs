@@ -368,6 +368,10 @@ pub struct LaterStages {
     /// stored in a capture file).
     #[serde(skip)]
     pub machine_code: Option<Vec<Listing>>,
+    /// The JIT stages (stencils, copy-and-patch, trampolines), computed by the engine's builder
+    /// per set of options when first asked for ([`Capture::jit`]); never stored.
+    #[serde(skip)]
+    pub jit: crate::jit::JitCell,
     /// What running the snippet printed and raised (live engine only).
     #[serde(default)]
     pub run: Option<Result<RunRecord, PyError>>,
@@ -412,9 +416,24 @@ pub struct Interpreter {
     pub jit_enabled: Option<bool>,
     /// Why JIT facts are missing, if they are.
     pub jit_note: Option<String>,
+    /// `platform.machine()`.
+    #[serde(default)]
+    pub machine: Option<String>,
+    /// The page size JIT regions are rounded to (`mmap.PAGESIZE`).
+    #[serde(default)]
+    pub page_size: Option<u64>,
+    /// The addresses of the external symbols stencils refer to, as `dlsym` found them in the
+    /// recorded process (the names cpyviz asked for; a name missing here was not found).
+    #[serde(default)]
+    pub symbol_addresses: std::collections::BTreeMap<String, u64>,
 }
 
 impl Capture {
+    /// The JIT stages for `options` (`None`: this capture's engine builds none).
+    pub fn jit(&self, options: &crate::jit::JitOptions) -> Option<Arc<crate::jit::JitView>> {
+        self.later.jit.get(self, options)
+    }
+
     /// A capture whose front-end stages `builder` computes when they are first asked for.
     pub fn lazy(
         engine: Engine,
@@ -648,9 +667,11 @@ impl Capture {
                 .executors
                 .as_ref()
                 .map_or(StageStatus::NotBuilt, of),
-            Stage::MachineCode => match &self.later.executors {
+            Stage::MachineCode | Stage::Trampolines => match &self.later.executors {
                 Some(Err(e)) => StageStatus::Failed(e),
-                Some(Ok(_)) if self.jit_enabled() => StageStatus::Ready,
+                Some(Ok(_)) if self.later.jit.has_builder() || self.jit_enabled() => {
+                    StageStatus::Ready
+                }
                 _ => StageStatus::NotBuilt,
             },
             _ => StageStatus::NotBuilt,

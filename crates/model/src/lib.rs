@@ -24,6 +24,7 @@ pub mod capture;
 pub mod dis;
 pub mod error;
 pub mod explain;
+pub mod jit;
 pub mod pyrepr;
 pub mod pystr;
 pub mod source;

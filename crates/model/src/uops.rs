@@ -32,6 +32,9 @@ pub struct Executor {
     /// Why `jit_symbols` is empty or incomplete, if the probe knows.
     #[serde(default)]
     pub jit_symbols_note: Option<String>,
+    /// The executor object's address in the recorded process (`id()`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<u64>,
 }
 
 /// One resolved address of the recorded process.
@@ -52,6 +55,26 @@ pub struct Uop {
     pub target: i64,
     /// The 64-bit operand (often an address: differs from run to run).
     pub operand: u64,
+    /// The instruction exactly as the executor holds it, read from the recorded process's
+    /// memory (`None` when the probe could not read it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<RawUop>,
+}
+
+/// A `_PyUOpInstruction` as stored in the executor: the real opcode (3.15: the
+/// register-cached variant the JIT picked a stencil by), its format, jump and error targets,
+/// and the second operand.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawUop {
+    /// The uop id (`opcode:15`).
+    pub opcode: u16,
+    /// The id's name in the interpreter's version (`_BINARY_OP_ADD_INT_r23`), if known.
+    pub name: Option<String>,
+    /// `format:1`: 1 when the target field holds `jump_target` / `error_target`.
+    pub format: u8,
+    pub jump_target: u16,
+    pub error_target: u16,
+    pub operand1: u64,
 }
 
 /// The `uops` dump: for each executor a header and one line per uop (index, name, oparg,

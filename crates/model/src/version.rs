@@ -157,6 +157,23 @@ pub struct Profile {
     pub borrow_analysis_shadowed_push_index: bool,
     /// `GET_ITER` leaves the iterable on the stack under the iterator.
     pub get_iter_keeps_iterable: bool,
+
+    // ----- the JIT (`Python/jit.c`, `Tools/jit`) -----
+    /// The group compiled in front of every trace, converting calling conventions (`shim`).
+    pub jit_shim_group: Option<&'static str>,
+    /// The group compiled once per process as the JIT's entry point (`compile_trampoline`),
+    /// as a stencil header may carry it (3.15.2's build links that entry shim, `_PyJIT`, into
+    /// the interpreter instead, and its header has no such group).
+    pub jit_entry_trampoline_group: Option<&'static str>,
+    /// `code_padding` up to `DATA_ALIGN` between the trampolines and the data (at least one
+    /// byte: `DATA_ALIGN - (size & (DATA_ALIGN - 1))`).
+    pub jit_code_padding: bool,
+    /// One deduplicated GOT per trace after its data (`got_mask`, `patch_got_symbol`).
+    pub jit_trace_got: bool,
+    /// Stencils per register-cached uop variant (`_…_rNM`, `MAX_UOP_REGS_ID`).
+    pub jit_register_variants: bool,
+    /// x86-64 macOS calls to external symbols go through `patch_x86_64_trampoline`.
+    pub jit_x86_darwin_trampolines: bool,
 }
 
 pub static PROFILE_3_14: Profile = Profile {
@@ -187,6 +204,12 @@ pub static PROFILE_3_14: Profile = Profile {
     borrow_analysis_crosses_empty_blocks: false,
     borrow_analysis_shadowed_push_index: true,
     get_iter_keeps_iterable: false,
+    jit_shim_group: Some("shim"),
+    jit_entry_trampoline_group: Some("trampoline"),
+    jit_code_padding: false,
+    jit_trace_got: false,
+    jit_register_variants: false,
+    jit_x86_darwin_trampolines: false,
 };
 
 pub static PROFILE_3_15: Profile = Profile {
@@ -217,6 +240,12 @@ pub static PROFILE_3_15: Profile = Profile {
     borrow_analysis_crosses_empty_blocks: true,
     borrow_analysis_shadowed_push_index: false,
     get_iter_keeps_iterable: true,
+    jit_shim_group: None,
+    jit_entry_trampoline_group: Some("trampoline"),
+    jit_code_padding: true,
+    jit_trace_got: true,
+    jit_register_variants: true,
+    jit_x86_darwin_trampolines: true,
 };
 
 #[cfg(test)]

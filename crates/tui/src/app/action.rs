@@ -31,6 +31,20 @@ pub enum Action {
     ToggleCaches,
     /// Open or close the 3.14 ↔ 3.15 side-by-side comparison.
     ToggleDiff,
+    /// Machine code: show the bytes after patching, or the stencils before.
+    TogglePatched,
+    /// Machine code: select the next / previous hole of the patching.
+    NextHole,
+    PrevHole,
+    /// Go back to where the last follow (Enter on a jump, a call, a symbol) started.
+    Back,
+    /// The JIT stages' options: the stencils (built-in / imported), the memory model, the
+    /// target. Each asks the capture for the stages under the new options.
+    CycleStencils,
+    CycleMemory,
+    CycleTarget,
+    /// Trampolines: show or hide the explainer's worked example.
+    ToggleExample,
     /// A mouse click on what the view's layout found under the pointer (`ui::hit`).
     Click(Hit),
     /// The mouse wheel, over what the pointer is on.
@@ -67,7 +81,19 @@ pub struct Binding {
     pub help: &'static str,
     /// `(key, word)` in the footer, e.g. `("Tab", "stage")`.
     pub footer: Option<(&'static str, &'static str)>,
+    /// The stages whose footer shows it (empty: every stage).
+    pub footer_in: &'static [Stage],
     pub dispatch: &'static [(Key, Action)],
+}
+
+/// The stages of the JIT (machine code, trampolines).
+const JIT: &[Stage] = &[Stage::MachineCode, Stage::Trampolines];
+
+impl Binding {
+    /// Whether the footer shows this binding on `stage`.
+    pub fn in_footer(&self, stage: Stage) -> bool {
+        self.footer.is_some() && (self.footer_in.is_empty() || self.footer_in.contains(&stage))
+    }
 }
 
 const fn ch(c: char) -> Key {
@@ -95,6 +121,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: "Tab / Shift-Tab",
         help: "next / previous stage",
         footer: Some(("Tab", "stage")),
+        footer_in: &[],
         dispatch: &[
             (code(KeyCode::Tab), Action::NextStage),
             (code(KeyCode::BackTab), Action::PrevStage),
@@ -104,12 +131,14 @@ pub const KEYMAP: &[Binding] = &[
         keys: "1 … 7",
         help: "go to a stage",
         footer: None,
+        footer_in: &[],
         dispatch: &STAGE_KEYS,
     },
     Binding {
         keys: "↑ ↓  k j",
         help: "move the selection (or the source cursor)",
         footer: Some(("↑↓", "select")),
+        footer_in: &[],
         dispatch: &[
             (code(KeyCode::Up), Action::Up),
             (code(KeyCode::Down), Action::Down),
@@ -121,18 +150,21 @@ pub const KEYMAP: &[Binding] = &[
         keys: "f",
         help: "focus the source pane or the stage pane",
         footer: Some(("f", "focus")),
+        footer_in: &[],
         dispatch: &[(ch('f'), Action::SwitchFocus)],
     },
     Binding {
         keys: "v",
         help: "switch CPython version profile (3.14 ↔ 3.15)",
         footer: Some(("v", "version")),
+        footer_in: &[],
         dispatch: &[(ch('v'), Action::ToggleVersion)],
     },
     Binding {
         keys: "← →  h l",
         help: "AST, bytecode: fold / unfold · source: move the cursor",
         footer: None,
+        footer_in: &[],
         dispatch: &[
             (code(KeyCode::Left), Action::Left),
             (code(KeyCode::Right), Action::Right),
@@ -142,8 +174,9 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "Enter  Space",
-        help: "fold or unfold the selected AST node or code object",
-        footer: None,
+        help: "fold / unfold (AST, bytecode) · follow a jump or call (JIT)",
+        footer: Some(("Enter", "follow")),
+        footer_in: JIT,
         dispatch: &[
             (code(KeyCode::Enter), Action::ToggleFold),
             (ch(' '), Action::ToggleFold),
@@ -153,6 +186,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: "PgUp PgDn Home End",
         help: "move by a page / to the ends",
         footer: None,
+        footer_in: &[],
         dispatch: &[
             (code(KeyCode::PageUp), Action::PageUp),
             (code(KeyCode::PageDown), Action::PageDown),
@@ -166,43 +200,92 @@ pub const KEYMAP: &[Binding] = &[
         keys: "mouse",
         help: "click to select · wheel to scroll",
         footer: None,
+        footer_in: &[],
         // Mouse events become `Click`/`ScrollUp`/`ScrollDown` in the terminal loop.
         dispatch: &[],
     },
     Binding {
         keys: "]  [",
-        help: "bytecode: jump to the next / previous code object",
+        help: "next / previous code object (bytecode) or uop (machine code)",
         footer: None,
+        footer_in: &[],
         dispatch: &[(ch(']'), Action::NextCode), (ch('['), Action::PrevCode)],
     },
     Binding {
         keys: "c",
-        help: "bytecode: show or hide each instruction's inline cache entries",
+        help: "bytecode: show or hide the inline cache entries",
         footer: None,
+        footer_in: &[],
         dispatch: &[(ch('c'), Action::ToggleCaches)],
     },
     Binding {
         keys: "d",
         help: "bytecode: compare CPython 3.14 and 3.15 side by side",
         footer: None,
+        footer_in: &[],
         dispatch: &[(ch('d'), Action::ToggleDiff)],
+    },
+    Binding {
+        keys: "p",
+        help: "machine code: the bytes after patching ↔ the stencil before",
+        footer: Some(("p", "patched")),
+        footer_in: &[Stage::MachineCode],
+        dispatch: &[(ch('p'), Action::TogglePatched)],
+    },
+    Binding {
+        keys: "n  N",
+        help: "machine code: step to the next / previous hole",
+        footer: Some(("n N", "hole")),
+        footer_in: &[Stage::MachineCode],
+        dispatch: &[(ch('n'), Action::NextHole), (ch('N'), Action::PrevHole)],
+    },
+    Binding {
+        keys: "b  Backspace",
+        help: "JIT: go back to where the last follow started",
+        footer: Some(("b", "back")),
+        footer_in: JIT,
+        dispatch: &[
+            (ch('b'), Action::Back),
+            (code(KeyCode::Backspace), Action::Back),
+        ],
+    },
+    Binding {
+        keys: "s  m  t",
+        help: "JIT: switch the stencils · memory model · target",
+        footer: Some(("s m t", "options")),
+        footer_in: JIT,
+        dispatch: &[
+            (ch('s'), Action::CycleStencils),
+            (ch('m'), Action::CycleMemory),
+            (ch('t'), Action::CycleTarget),
+        ],
+    },
+    Binding {
+        keys: "w",
+        help: "trampolines: show or hide the worked example",
+        footer: Some(("w", "example")),
+        footer_in: &[Stage::Trampolines],
+        dispatch: &[(ch('w'), Action::ToggleExample)],
     },
     Binding {
         keys: "o",
         help: "show or hide what the snippet printed (live engine)",
         footer: Some(("o", "output")),
+        footer_in: &[],
         dispatch: &[(ch('o'), Action::ToggleOutput)],
     },
     Binding {
         keys: "?",
         help: "show or hide this help",
         footer: Some(("?", "help")),
+        footer_in: &[],
         dispatch: &[(ch('?'), Action::ToggleHelp)],
     },
     Binding {
         keys: "q  Esc  Ctrl-C",
         help: "quit (Esc closes help first)",
         footer: Some(("q", "quit")),
+        footer_in: &[],
         dispatch: &[
             (ch('q'), Action::Quit),
             (code(KeyCode::Esc), Action::Quit),
@@ -273,5 +356,27 @@ mod tests {
             Some(Action::ToggleCaches)
         );
         assert_eq!(action_for_key(key(KeyCode::Char('x'))), None);
+        assert_eq!(
+            action_for_key(key(KeyCode::Char('N'))),
+            Some(Action::PrevHole)
+        );
+        assert_eq!(action_for_key(key(KeyCode::Backspace)), Some(Action::Back));
+    }
+
+    #[test]
+    fn jit_keys_show_in_the_jit_footers_only() {
+        let footer = |stage| -> Vec<&str> {
+            KEYMAP
+                .iter()
+                .filter(|b| b.in_footer(stage))
+                .filter_map(|b| b.footer.map(|f| f.0))
+                .collect()
+        };
+        assert!(footer(Stage::MachineCode).contains(&"p"));
+        assert!(footer(Stage::MachineCode).contains(&"Enter"));
+        assert!(!footer(Stage::Trampolines).contains(&"p"));
+        assert!(footer(Stage::Trampolines).contains(&"w"));
+        assert!(!footer(Stage::Tokens).contains(&"Enter"));
+        assert!(footer(Stage::Tokens).contains(&"Tab"));
     }
 }

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod ast_view;
 pub mod diff;
+pub mod jit;
 pub mod stages;
 
 pub use action::{action_for_key, Action, Hit};
@@ -13,6 +14,7 @@ use ast_view::AstRow;
 use cpyviz_model::capture::{Capture, Stage, StageStatus};
 use cpyviz_model::source::Span;
 use cpyviz_model::version::PyVersion;
+use jit::{is_jit, Follow, JitState, Place};
 use stages::{CodeRow, LaterRows};
 use std::collections::HashSet;
 
@@ -46,6 +48,8 @@ pub struct App {
     ast_job: Option<std::sync::mpsc::Receiver<Vec<AstRow>>>,
     /// Rows and selections of the bytecode, specialized, micro-ops and machine-code panes.
     later: LaterRows,
+    /// The JIT stages: their options, the view the capture gave, the panes' rows.
+    jit: JitState,
     /// Which stages of the current capture the rows were built from (see [`App::tick`]).
     built: Vec<bool>,
     /// Whether the source was drawn with its colours (see [`App::tick`]).
@@ -88,6 +92,7 @@ impl App {
             ast_rows: Vec::new(),
             ast_job: None,
             later: LaterRows::default(),
+            jit: JitState::default(),
             built: Vec::new(),
             coloured: false,
             cursor: 0,
@@ -97,6 +102,7 @@ impl App {
         };
         app.captures[app.current].compute_in_background();
         app.rebuild_rows();
+        app.want_jit();
         app
     }
 
@@ -105,12 +111,33 @@ impl App {
         self.built = Stage::all().map(|s| self.capture().is_ready(s)).collect();
         self.rebuild_ast_rows();
         self.later.rebuild(&self.captures[self.current]);
+        self.jit
+            .rebuild(&self.captures[self.current], &self.later.machine);
+    }
+
+    /// On a JIT stage, asks the capture for the JIT stages under the current options (they
+    /// are computed on another thread the first time; [`App::tick`] takes them in).
+    fn want_jit(&mut self) {
+        if is_jit(self.stage) && self.jit.request(&self.captures, self.current) {
+            self.jit
+                .rebuild(&self.captures[self.current], &self.later.machine);
+        }
+    }
+
+    /// The JIT stages' state (options, view, rows).
+    pub fn jit(&self) -> &JitState {
+        &self.jit
     }
 
     /// Takes in the stages that have been computed since the rows were last built; returns
     /// whether anything changed (the view should be drawn again).
     pub fn tick(&mut self) -> bool {
         if self.take_ast_rows(false) {
+            return true;
+        }
+        if self.jit.poll(false) {
+            self.jit
+                .rebuild(&self.captures[self.current], &self.later.machine);
             return true;
         }
         let cap = self.capture();
@@ -130,7 +157,10 @@ impl App {
 
     /// Whether stages of the current capture are still being computed.
     pub fn computing(&self) -> bool {
-        !self.capture().is_complete() || !self.highlight.is_ready() || self.ast_job.is_some()
+        !self.capture().is_complete()
+            || !self.highlight.is_ready()
+            || self.ast_job.is_some()
+            || self.jit.computing()
     }
 
     /// Waits until every stage of the current capture is computed and takes them in (for a
@@ -144,6 +174,11 @@ impl App {
                 break;
             }
             self.take_ast_rows(true);
+        }
+        self.want_jit();
+        if self.jit.poll(true) {
+            self.jit
+                .rebuild(&self.captures[self.current], &self.later.machine);
         }
     }
 
@@ -233,6 +268,7 @@ impl App {
                 .and_then(|t| t.as_ref().ok())
                 .map_or(0, |t| t.len()),
             (Stage::Ast, StageStatus::Ready) => self.ast_rows.len(),
+            (s, _) if is_jit(s) && self.jit.has_builder() => self.jit.len(s),
             (_, StageStatus::Ready) => self.later.len(self.stage),
             _ => 0,
         }
@@ -243,6 +279,7 @@ impl App {
         match self.stage {
             Stage::Ast => self.ast_sel,
             Stage::Tokens => self.token_sel,
+            s if is_jit(s) && self.jit.has_builder() => self.jit.selected(s),
             _ => self.later.selected(self.stage),
         }
     }
@@ -257,6 +294,11 @@ impl App {
         match self.stage {
             Stage::Tokens => self.token_sel = row,
             Stage::Ast => self.ast_sel = row,
+            s if is_jit(s) && self.jit.has_builder() => {
+                if !self.jit.select(s, row) {
+                    return;
+                }
+            }
             _ => {
                 if !self.later.select(self.stage, row) {
                     return;
@@ -279,6 +321,9 @@ impl App {
                 .map(|t| t.span),
             (Stage::Ast, StageStatus::Ready) => {
                 self.ast_rows.get(self.ast_sel).and_then(|r| r.span)
+            }
+            (s, _) if is_jit(s) && self.jit.has_builder() => {
+                self.jit.span_of(s, self.jit.selected(s))
             }
             (_, StageStatus::Ready) => self.later.selected_span(self.stage),
             (_, StageStatus::Failed(e)) => {
@@ -389,6 +434,14 @@ impl App {
             Action::NextCode => self.jump_code(true),
             Action::PrevCode => self.jump_code(false),
             Action::ToggleDiff => self.open_diff(),
+            Action::TogglePatched => self.toggle_patched(),
+            Action::NextHole => self.step_hole(true),
+            Action::PrevHole => self.step_hole(false),
+            Action::Back => self.go_back(),
+            Action::CycleStencils => self.change_options(JitState::cycle_stencils),
+            Action::CycleMemory => self.change_options(JitState::cycle_memory),
+            Action::CycleTarget => self.change_options(JitState::cycle_target),
+            Action::ToggleExample => self.toggle_example(),
             Action::NextStage => self.set_stage(self.stage.next()),
             Action::PrevStage => self.set_stage(self.stage.prev()),
             Action::GoToStage(i) => {
@@ -431,6 +484,8 @@ impl App {
             Action::ToggleFold => {
                 if self.stage == Stage::Ast {
                     self.fold_selected(None)
+                } else if is_jit(self.stage) {
+                    self.follow()
                 } else {
                     self.fold_code(self.stage, None)
                 }
@@ -488,10 +543,28 @@ impl App {
         });
     }
 
-    /// Selects the header of the next (or previous) code object of the bytecode pane.
+    /// Selects the header of the next (or previous) code object of the bytecode pane (the
+    /// next uop or section of the JIT panes).
     fn jump_code(&mut self, forward: bool) {
+        if is_jit(self.stage) {
+            match self.jit.header_row(self.stage, forward) {
+                Some(row) => {
+                    self.focus = Focus::Stage;
+                    self.set_selected_row(row);
+                }
+                None => {
+                    self.status = Some(if forward {
+                        "this is the last part".into()
+                    } else {
+                        "this is the first part".into()
+                    })
+                }
+            }
+            return;
+        }
         if !matches!(self.stage, Stage::Bytecode | Stage::Specialized) {
-            self.status = Some("[ and ] move between code objects of the bytecode stages".into());
+            self.status =
+                Some("[ and ] move between code objects (bytecode) and uops (machine code)".into());
             return;
         }
         let rows = self.later.code_rows(self.stage);
@@ -579,6 +652,7 @@ impl App {
 
     fn set_stage(&mut self, stage: Stage) {
         self.stage = stage;
+        self.want_jit();
         self.select_from_cursor();
     }
 
@@ -588,7 +662,10 @@ impl App {
             Some(i) => {
                 self.current = i;
                 self.captures[i].compute_in_background();
+                self.jit.back.clear();
+                self.jit.hole = None;
                 self.rebuild_rows();
+                self.want_jit();
                 self.select_from_cursor();
             }
             None => {
@@ -597,6 +674,122 @@ impl App {
                     self.capture().version
                 ))
             }
+        }
+    }
+
+    /// Says why a JIT key does nothing on this stage (`None`: it is a JIT stage with data).
+    fn jit_only(&mut self, what: &str, stages: &[Stage]) -> bool {
+        if !stages.contains(&self.stage) {
+            self.status = Some(format!("{what} belongs to the {} stage", {
+                let names: Vec<&str> = stages.iter().map(|s| s.title()).collect();
+                names.join(" and ")
+            }));
+            return false;
+        }
+        if !self.jit.has_builder() {
+            self.status = Some(format!(
+                "the {} builds no JIT stages for this capture",
+                self.capture().engine.label()
+            ));
+            return false;
+        }
+        true
+    }
+
+    fn toggle_patched(&mut self) {
+        if !self.jit_only("p (patched / stencil)", &[Stage::MachineCode]) {
+            return;
+        }
+        self.jit.patched = !self.jit.patched;
+        self.jit
+            .rebuild(&self.captures[self.current], &self.later.machine);
+        self.status = Some(if self.jit.patched {
+            "showing the machine code after patching (p: the stencils before)".into()
+        } else {
+            "showing the stencils before patching: holes still hold the stencil's bytes (p: after)"
+                .into()
+        });
+    }
+
+    fn step_hole(&mut self, forward: bool) {
+        if !self.jit_only("n / N (holes)", &[Stage::MachineCode]) {
+            return;
+        }
+        self.focus = Focus::Stage;
+        if let Err(why) = self.jit.step_hole(forward) {
+            self.status = Some(why);
+        }
+    }
+
+    fn toggle_example(&mut self) {
+        if !self.jit_only("w (the worked example)", &[Stage::Trampolines]) {
+            return;
+        }
+        self.jit.example = !self.jit.example;
+        self.jit
+            .rebuild(&self.captures[self.current], &self.later.machine);
+        if self.jit.example {
+            self.jit.select(Stage::Trampolines, 0);
+            let first = self
+                .jit
+                .tramp
+                .iter()
+                .position(|r| *r == jit::TrampRow::ExampleTitle);
+            if let Some(row) = first {
+                self.jit.select(Stage::Trampolines, row);
+            }
+        }
+    }
+
+    /// `s`, `m`, `t`: changes the JIT options and asks the capture again.
+    fn change_options(&mut self, change: fn(&mut JitState)) {
+        if !self.jit_only(
+            "switching stencils, memory or target",
+            &[Stage::MachineCode, Stage::Trampolines],
+        ) {
+            return;
+        }
+        change(&mut self.jit);
+        self.jit.back.clear();
+        self.jit.hole = None;
+        self.want_jit();
+        self.status = Some(self.jit.options_text());
+    }
+
+    /// Enter on a JIT pane: moves to where the selected jump, call or symbol leads.
+    fn follow(&mut self) {
+        if !self.jit.has_builder() {
+            return;
+        }
+        let from = Place {
+            stage: self.stage,
+            row: self.selected_row(),
+            hole: self.jit.hole,
+        };
+        match self.jit.follow(self.stage) {
+            Follow::Row(stage, row) => {
+                self.jit.back.push(from);
+                self.stage = stage;
+                self.focus = Focus::Stage;
+                self.set_selected_row(row);
+                self.status = Some("followed (b goes back)".into());
+            }
+            Follow::Info(_) => {}
+            Follow::Nothing(why) => self.status = Some(why),
+        }
+    }
+
+    fn go_back(&mut self) {
+        if !self.jit_only("b (back)", &[Stage::MachineCode, Stage::Trampolines]) {
+            return;
+        }
+        match self.jit.back.pop() {
+            Some(p) => {
+                self.stage = p.stage;
+                self.set_selected_row(p.row);
+                self.jit.hole = p.hole;
+            }
+            None => self.status = Some("nothing to go back to".into()),
         }
     }
 

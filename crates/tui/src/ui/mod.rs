@@ -15,6 +15,7 @@ mod stages;
 pub mod theme;
 
 use crate::app::action::KEYMAP;
+use crate::app::jit::is_jit;
 use crate::app::{App, Focus, Hit};
 use cpyviz_model::capture::{Stage, StageStatus};
 use cpyviz_model::explain;
@@ -46,8 +47,19 @@ pub struct Areas {
     pub footer: Rect,
 }
 
-/// The layout for a screen of `area`.
+/// The layout for a screen of `area` showing `stage`: the JIT stages give their pane more of
+/// the width (machine code needs it more than the source does).
+pub fn layout_for(area: Rect, stage: Stage) -> Areas {
+    let source = if is_jit(stage) { 30 } else { 45 };
+    split(area, source)
+}
+
+/// The layout for a screen of `area` (the source pane 45% of the width).
 pub fn layout_in(area: Rect) -> Areas {
+    split(area, 45)
+}
+
+fn split(area: Rect, source_percent: u16) -> Areas {
     let [header, stage_bar, main, explain, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -56,8 +68,11 @@ pub fn layout_in(area: Rect) -> Areas {
         Constraint::Length(1),
     ])
     .areas(area);
-    let [source, stage] =
-        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(main);
+    let [source, stage] = Layout::horizontal([
+        Constraint::Percentage(source_percent),
+        Constraint::Percentage(100 - source_percent),
+    ])
+    .areas(main);
     let inner = |r: Rect| pane_block(String::new(), false).inner(r);
     Areas {
         header,
@@ -73,20 +88,22 @@ pub fn layout_in(area: Rect) -> Areas {
 
 /// The layout for the app's current terminal size.
 pub fn layout(app: &App) -> Areas {
-    layout_in(Rect::new(0, 0, app.size.0, app.size.1))
+    layout_for(Rect::new(0, 0, app.size.0, app.size.1), app.stage)
 }
 
-/// Rows above the first data row in a stage's list (the token table has a header).
-pub fn list_header_rows(stage: Stage) -> usize {
-    match stage {
+/// Rows above the first data row in a stage's list (the token table's header, the JIT panes'
+/// options bar).
+pub fn list_header_rows(app: &App) -> usize {
+    match app.stage {
         Stage::Tokens => 1,
+        s if is_jit(s) && app.jit().has_builder() => 1,
         _ => 0,
     }
 }
 
 /// The first data row shown in the stage list, keeping the selection in view.
 pub fn list_scroll(app: &App, areas: &Areas) -> usize {
-    let height = (areas.stage_inner.height as usize).saturating_sub(list_header_rows(app.stage));
+    let height = (areas.stage_inner.height as usize).saturating_sub(list_header_rows(app));
     centered_scroll(app.selected_row(), app.row_count(), height)
 }
 
@@ -134,7 +151,7 @@ impl Widget for &App {
             render_too_small(area, buf);
             return;
         }
-        let areas = layout_in(area);
+        let areas = layout_for(area, self.stage);
         render_header(self, areas.header, buf);
         render_stage_bar(self, areas.stage_bar, buf);
         if let Some((stage, rows)) = &self.diff {
@@ -266,7 +283,7 @@ pub fn hit(app: &App, column: u16, row: u16) -> Hit {
     } else if areas.stage_inner.contains(pos) {
         let first = list_scroll(app, &areas);
         let target = first + (row - areas.stage_inner.y) as usize;
-        Hit::StageRow(target.saturating_sub(list_header_rows(app.stage)))
+        Hit::StageRow(target.saturating_sub(list_header_rows(app)))
     } else if let Some(stage) = stage_at(app, &areas, column, row) {
         Hit::StageTab(stage)
     } else {
@@ -461,11 +478,21 @@ fn token_style(kind: TokenKind) -> Style {
 }
 
 fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
-    let title = format!("{} · {}", app.stage.title(), provenance(app));
+    let mut title = format!("{} · {}", app.stage.title(), provenance(app));
+    if let Some(stencils) = stages::stencils_title(app).filter(|_| is_jit(app.stage)) {
+        title.push_str(&format!(" · {stencils}"));
+    }
     pane_block(title, app.focus == Focus::Stage).render(areas.stage, buf);
     let inner = areas.stage_inner;
     let cap = app.capture();
-    match cap.status_now(app.stage) {
+    let status = cap.status_now(app.stage);
+    // The JIT panes show what the engine's JIT stages say, its note included, whenever the
+    // engine builds them (a failed trace stage shows its error below).
+    if is_jit(app.stage) && app.jit().has_builder() && !matches!(status, StageStatus::Failed(_)) {
+        stages::render(app, areas, buf);
+        return;
+    }
+    match status {
         StageStatus::Computing => {
             let text = vec![
                 Line::styled(
@@ -703,6 +730,7 @@ fn selection_lines(app: &App) -> Vec<Line<'static>> {
             format!("{}: {}", e.kind.name(), e.msg),
             THEME.error,
         )],
+        (s, _) if is_jit(s) && app.jit().has_builder() => stages::selection_lines(app),
         (_, StageStatus::Ready) => stages::selection_lines(app),
         _ => vec![],
     }
@@ -809,8 +837,27 @@ fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
         buf.set_stringn(area.x + 1, area.y, status, area.width as usize, THEME.key);
         return;
     }
+    // A stage's own keys come first; when they do not all fit, global keys the header or help
+    // also tell of make room, least needed first.
+    const DROP_FIRST: [&str; 4] = ["o", "f", "v", "↑↓"];
+    let mut entries: Vec<(&str, &str)> = KEYMAP
+        .iter()
+        .filter(|b| b.in_footer(app.stage))
+        .filter_map(|b| b.footer)
+        .collect();
+    let width = |e: &[(&str, &str)]| -> usize {
+        e.iter()
+            .map(|(k, w)| Line::from(format!(" {k} {w} ")).width())
+            .sum()
+    };
+    for drop in DROP_FIRST {
+        if width(&entries) <= area.width as usize {
+            break;
+        }
+        entries.retain(|(k, _)| *k != drop);
+    }
     let mut spans = Vec::new();
-    for (k, what) in KEYMAP.iter().filter_map(|b| b.footer) {
+    for (k, what) in entries {
         spans.push(Span::styled(format!(" {k} "), THEME.key));
         spans.push(Span::styled(format!("{what} "), Style::new().fg(THEME.dim)));
     }
@@ -818,8 +865,10 @@ fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
         Focus::Source => "focus: source",
         Focus::Stage => "focus: stage",
     };
-    Line::from(spans).render(area, buf);
-    if area.width as usize > focus.len() + 60 {
+    let line = Line::from(spans);
+    let used = line.width();
+    line.render(area, buf);
+    if area.width as usize > focus.len() + used + 2 {
         let x = area.right() - focus.len() as u16 - 1;
         buf.set_string(x, area.y, focus, Style::new().fg(THEME.dim));
     }
@@ -918,7 +967,7 @@ fn render_diff(
 
 /// A bordered box in the middle of the screen, sized to its (wrapped) lines.
 fn render_overlay(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer) {
-    let width = 78.min(area.width.saturating_sub(4));
+    let width = 88.min(area.width.saturating_sub(4));
     let text_width = width.saturating_sub(4).max(1) as usize;
     let wrapped: usize = lines
         .iter()

@@ -39,6 +39,20 @@ pub struct Theme {
     /// The version comparison: a line as the current version has it / as the other has it.
     pub diff_old: Style,
     pub diff_new: Style,
+    /// Machine code: the bytes of a hole, and of the hole being stepped through.
+    pub hole: Style,
+    pub hole_selected: Style,
+    /// Trampoline masks: a set bit, a clear one, the set bits counted below the selected
+    /// symbol's, and the selected symbol's own bit.
+    pub bit_set: Style,
+    pub bit_clear: Style,
+    pub bit_counted: Style,
+    pub bit_selected: Style,
+    /// A check that agrees (✓) or not (✗).
+    pub ok: Style,
+    pub bad: Style,
+    /// The JIT panes' options bar.
+    pub options: Style,
 }
 
 const fn rgb(r: u8, g: u8, b: u8) -> Color {
@@ -111,4 +125,107 @@ pub const THEME: Theme = Theme {
     diff_new: Style::new()
         .fg(rgb(0xec, 0xef, 0xf4))
         .bg(rgb(0x2e, 0x4a, 0x36)),
+    hole: Style::new()
+        .fg(rgb(0xeb, 0xcb, 0x8b))
+        .bg(rgb(0x4a, 0x40, 0x2a)),
+    hole_selected: Style::new()
+        .fg(rgb(0x1b, 0x1f, 0x27))
+        .bg(rgb(0xd0, 0x87, 0x70))
+        .add_modifier(Modifier::BOLD),
+    bit_set: Style::new()
+        .fg(rgb(0x88, 0xc0, 0xd0))
+        .add_modifier(Modifier::BOLD),
+    bit_clear: fg(rgb(0x4c, 0x56, 0x6a)),
+    bit_counted: Style::new()
+        .fg(rgb(0x1b, 0x1f, 0x27))
+        .bg(rgb(0xa3, 0xbe, 0x8c))
+        .add_modifier(Modifier::BOLD),
+    bit_selected: Style::new()
+        .fg(rgb(0x1b, 0x1f, 0x27))
+        .bg(rgb(0xb4, 0x8e, 0xad))
+        .add_modifier(Modifier::BOLD),
+    ok: fg(rgb(0xa3, 0xbe, 0x8c)),
+    bad: Style::new()
+        .fg(rgb(0xbf, 0x61, 0x6a))
+        .add_modifier(Modifier::BOLD),
+    options: Style::new()
+        .fg(rgb(0xd8, 0xde, 0xe9))
+        .bg(rgb(0x2e, 0x34, 0x40)),
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Screenshots and terminals must agree: every colour of the theme is RGB.
+    #[test]
+    fn every_colour_is_rgb() {
+        let t = &THEME;
+        let colours = [
+            t.bg,
+            t.fg,
+            t.dim,
+            t.border,
+            t.border_focus,
+            t.source_selection,
+        ];
+        let styles = [
+            t.title,
+            t.header,
+            t.header_engine,
+            t.stage_current,
+            t.stage_ready,
+            t.stage_missing,
+            t.stage_failed,
+            t.gutter,
+            t.selection_row,
+            t.cursor,
+            t.error,
+            t.field,
+            t.node,
+            t.detail,
+            t.token_name,
+            t.token_number,
+            t.token_string,
+            t.token_op,
+            t.token_layout,
+            t.token_comment,
+            t.key,
+            t.text,
+            t.emphasis,
+            t.opname,
+            t.specialized,
+            t.label,
+            t.diff_old,
+            t.diff_new,
+            t.hole,
+            t.hole_selected,
+            t.bit_set,
+            t.bit_clear,
+            t.bit_counted,
+            t.bit_selected,
+            t.ok,
+            t.bad,
+            t.options,
+        ];
+        let all = colours
+            .into_iter()
+            .chain(styles.iter().flat_map(|s| s.fg.into_iter().chain(s.bg)));
+        for c in all {
+            assert!(matches!(c, Color::Rgb(..)), "{c:?} is not RGB");
+        }
+        // The highlights the JIT panes rely on are told apart by their backgrounds.
+        let bgs = [
+            t.hole,
+            t.hole_selected,
+            t.bit_counted,
+            t.bit_selected,
+            t.header_engine,
+        ];
+        for (i, a) in bgs.iter().enumerate() {
+            for b in &bgs[i + 1..] {
+                assert_ne!(a.bg, b.bg);
+            }
+        }
+    }
+}

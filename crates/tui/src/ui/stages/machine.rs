@@ -1,5 +1,6 @@
-//! The machine-code pane: each executor's JIT code, disassembled (Intel syntax) once when the
-//! capture is loaded, with addresses and bytes.
+//! The recorded machine code: each executor's real JIT code, disassembled (Intel syntax) once
+//! when the capture is loaded, with addresses and bytes. The JIT pane ([`super::jit`]) shows it
+//! after the model region; this pane alone is for captures whose engine builds no JIT stages.
 
 use super::{dim, render_empty, render_rows};
 use crate::app::stages::{executors, MachineRow};
@@ -24,68 +25,83 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     // annotations stay visible.
     let show_hex = areas.stage_inner.width >= 100;
     render_rows(app, areas, buf, |i, selected| {
-        let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
-        match &rows[i] {
-            MachineRow::Header { exec, .. } => {
-                let Some(ex) = exs.get(*exec) else {
-                    return Line::raw("");
-                };
-                let size = match (&ex.jit_code, ex.jit_address) {
-                    (Some(c), Some(a)) => format!(" · {} bytes at {a:#x}", c.len()),
-                    (Some(c), None) => format!(" · {} bytes (address unknown)", c.len()),
-                    (None, _) => String::new(),
-                };
-                Line::from(vec![
-                    marker,
-                    Span::styled(
-                        format!(" Executor for {} at offset {}", ex.qualname, ex.offset),
-                        THEME.node,
-                    ),
-                    Span::styled(format!(" · {} uops{size}", ex.uops.len()), dim()),
-                ])
-            }
-            MachineRow::Note { text, .. } => {
-                Line::from(vec![marker, Span::styled(format!("  {text}"), dim())])
-            }
-            MachineRow::Asm { line, .. } => {
-                let hex = if line.hex.len() > HEX_WIDTH {
-                    format!("{}…", &line.hex[..HEX_WIDTH - 1])
-                } else {
-                    line.hex.clone()
-                };
-                let (mnemonic, operands) = line
-                    .text
-                    .split_once(' ')
-                    .unwrap_or((line.text.as_str(), ""));
-                let mut spans = vec![
-                    marker,
-                    Span::styled(format!(" {:012x} ", line.address), THEME.gutter),
-                    Span::styled(
-                        if show_hex {
-                            format!("{hex:<HEX_WIDTH$} ")
-                        } else {
-                            String::new()
-                        },
-                        dim(),
-                    ),
-                    Span::styled(format!("{mnemonic} "), THEME.opname),
-                ];
-                if line.note.is_empty() {
-                    spans.push(Span::styled(operands.to_string(), THEME.text));
-                } else {
-                    let width = NOTE_COLUMN.saturating_sub(mnemonic.chars().count() + 1);
-                    spans.push(Span::styled(format!("{operands:<width$}"), THEME.text));
-                    spans.push(Span::styled(format!(" ; {}", line.note), dim()));
-                }
-                Line::from(spans)
-            }
-        }
+        real_line(exs, &rows[i], selected, show_hex)
     });
 }
 
+/// A row of the recorded listing: an executor's header, a note, an instruction.
+pub(super) fn real_line(
+    exs: &[cpyviz_model::uops::Executor],
+    row: &MachineRow,
+    selected: bool,
+    show_hex: bool,
+) -> Line<'static> {
+    let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
+    match row {
+        MachineRow::Header { exec, .. } => {
+            let Some(ex) = exs.get(*exec) else {
+                return Line::raw("");
+            };
+            let size = match (&ex.jit_code, ex.jit_address) {
+                (Some(c), Some(a)) => format!(" · {} bytes at {a:#x}", c.len()),
+                (Some(c), None) => format!(" · {} bytes (address unknown)", c.len()),
+                (None, _) => String::new(),
+            };
+            Line::from(vec![
+                marker,
+                Span::styled(
+                    format!(" Executor for {} at offset {}", ex.qualname, ex.offset),
+                    THEME.node,
+                ),
+                Span::styled(format!(" · {} uops{size}", ex.uops.len()), dim()),
+            ])
+        }
+        MachineRow::Note { text, .. } => {
+            Line::from(vec![marker, Span::styled(format!("  {text}"), dim())])
+        }
+        MachineRow::Asm { line, .. } => {
+            let hex = if line.hex.len() > HEX_WIDTH {
+                format!("{}…", &line.hex[..HEX_WIDTH - 1])
+            } else {
+                line.hex.clone()
+            };
+            let (mnemonic, operands) = line
+                .text
+                .split_once(' ')
+                .unwrap_or((line.text.as_str(), ""));
+            let mut spans = vec![
+                marker,
+                Span::styled(format!(" {:012x} ", line.address), THEME.gutter),
+                Span::styled(
+                    if show_hex {
+                        format!("{hex:<HEX_WIDTH$} ")
+                    } else {
+                        String::new()
+                    },
+                    dim(),
+                ),
+                Span::styled(format!("{mnemonic} "), THEME.opname),
+            ];
+            if line.note.is_empty() {
+                spans.push(Span::styled(operands.to_string(), THEME.text));
+            } else {
+                let width = NOTE_COLUMN.saturating_sub(mnemonic.chars().count() + 1);
+                spans.push(Span::styled(format!("{operands:<width$}"), THEME.text));
+                spans.push(Span::styled(format!(" ; {}", line.note), dim()));
+            }
+            Line::from(spans)
+        }
+    }
+}
+
 pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
+    real_selection_lines(app, app.later_rows().machine.get(app.selected_row()))
+}
+
+/// What a row of the recorded listing means.
+pub(super) fn real_selection_lines(app: &App, row: Option<&MachineRow>) -> Vec<Line<'static>> {
     let exs = executors(app.capture()).unwrap_or(&[]);
-    match app.later_rows().machine.get(app.selected_row()) {
+    match row {
         Some(MachineRow::Header { exec, .. }) | Some(MachineRow::Note { exec, .. }) => {
             let Some(ex) = exs.get(*exec) else {
                 return vec![];

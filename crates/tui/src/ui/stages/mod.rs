@@ -1,11 +1,14 @@
-//! The panes of the later stages: bytecode and specialized instructions, micro-op traces and
-//! JIT machine code. They draw the rows `App` caches ([`crate::app::stages::LaterRows`]).
+//! The panes of the later stages: bytecode and specialized instructions, micro-op traces, JIT
+//! machine code and trampolines. They draw the rows `App` caches
+//! ([`crate::app::stages::LaterRows`], [`crate::app::jit::JitState`]).
 
 mod bytecode;
+mod jit;
 mod machine;
+mod trampolines;
 mod uops;
 
-use super::{list_scroll, Areas};
+use super::{list_header_rows, list_scroll, Areas};
 use crate::app::App;
 use cpyviz_model::capture::Stage;
 use ratatui::buffer::Buffer;
@@ -18,22 +21,33 @@ use super::theme::THEME;
 
 /// Draws the pane of a later stage whose data is ready.
 pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let jit = app.jit().has_builder();
     match app.stage {
         Stage::Bytecode | Stage::Specialized => bytecode::render(app, areas, buf),
         Stage::Uops => uops::render(app, areas, buf),
+        Stage::MachineCode if jit => jit::render(app, areas, buf),
         Stage::MachineCode => machine::render(app, areas, buf),
+        Stage::Trampolines if jit => trampolines::render(app, areas, buf),
         _ => {}
     }
 }
 
 /// The explanation of the selected row of a later stage.
 pub fn selection_lines(app: &App) -> Vec<Line<'static>> {
+    let jit = app.jit().has_builder();
     match app.stage {
         Stage::Bytecode | Stage::Specialized => bytecode::selection_lines(app),
         Stage::Uops => uops::selection_lines(app),
+        Stage::MachineCode if jit => jit::selection_lines(app),
         Stage::MachineCode => machine::selection_lines(app),
+        Stage::Trampolines if jit => trampolines::selection_lines(app),
         _ => vec![],
     }
+}
+
+/// The pane title's note on the stencils of the JIT stages: a model, or imported.
+pub fn stencils_title(app: &App) -> Option<&'static str> {
+    jit::stencils_label(app)
 }
 
 /// Draws the visible rows: `line(i, selected)` makes row `i`'s line.
@@ -44,11 +58,12 @@ fn render_rows(
     mut line: impl FnMut(usize, bool) -> Line<'static>,
 ) {
     let inner = areas.stage_inner;
+    let top = list_header_rows(app).min(inner.height as usize);
     let first = list_scroll(app, areas);
     let n = app.row_count();
     let sel = app.selected_row();
-    for i in (first..n).take(inner.height as usize) {
-        let y = inner.y + (i - first) as u16;
+    for i in (first..n).take(inner.height as usize - top) {
+        let y = inner.y + (top + i - first) as u16;
         let selected = i == sel;
         let rect = Rect::new(inner.x, y, inner.width, 1);
         if selected {

@@ -1,0 +1,176 @@
+//! The JIT stages on the committed captures (recorded from the reference CPythons 3.14 and
+//! 3.15 with the JIT on, x86-64 Linux): the model's predictions checked against the real
+//! regions, and the byte-for-byte path checked with headers generated from built-in stencils.
+
+use cpyviz_engine::capture_file;
+use cpyviz_model::capture::Capture;
+use cpyviz_model::jit::{JitOptions, MemoryChoice, StencilChoice, Target};
+use cpyviz_model::uops::Executor;
+use std::path::Path;
+
+fn capture(name: &str) -> Capture {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/captures")
+        .join(name);
+    capture_file::read(&path).unwrap().remove(0)
+}
+
+fn executors(c: &Capture) -> Vec<Executor> {
+    match &c.later.executors {
+        Some(Ok(e)) => e.clone(),
+        other => panic!("no executors: {other:?}"),
+    }
+}
+
+/// Every committed capture (each sample, both versions).
+fn all_captures() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/captures");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".capture.json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 12, "{names:?}");
+    names
+}
+
+#[test]
+fn the_model_predictions_hold_on_the_real_regions() {
+    for name in all_captures() {
+        let name = name.as_str();
+        let c = capture(name);
+        let view = c.jit(&JitOptions::default()).expect("a JIT view");
+        assert!(view.stencils_are_model, "{name}: {}", view.stencils);
+        assert!(view.stencils.contains("a model"), "{}", view.stencils);
+        assert!(!view.executors.is_empty(), "{name}");
+        for ex in &view.executors {
+            let region = ex.region.as_ref().unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(region.memory.recorded, "{name}: {}", region.memory.name);
+            let check = ex.check.as_ref().expect("a live check");
+            assert!(check.findings.len() >= 3, "{name}: {:?}", check.findings);
+            for f in &check.findings {
+                if f.what == "operands" {
+                    // A model stencil may not use an operand the way CPython's does (today:
+                    // 3.15's _DYNAMIC_EXIT); the rest must be there.
+                    let (found, of) = operand_counts(&f.found);
+                    assert!(found * 10 >= of * 9, "{name} {}: {}", ex.qualname, f.found);
+                    continue;
+                }
+                assert!(
+                    f.agrees,
+                    "{name} {}: {}: predicted {}; found {}",
+                    ex.qualname, f.what, f.predicted, f.found
+                );
+            }
+            let whats: Vec<&str> = check.findings.iter().map(|f| f.what.as_str()).collect();
+            for want in ["region size", "code → data", "padding", "operands"] {
+                assert!(
+                    whats.contains(&want),
+                    "{name}: no {want} finding in {whats:?}"
+                );
+            }
+            if c.version.profile().jit_trace_got {
+                assert!(whats.contains(&"trace GOT"), "{whats:?}");
+            }
+        }
+    }
+}
+
+/// `N of M found: …` → (N, M).
+fn operand_counts(found: &str) -> (usize, usize) {
+    let mut words = found.split_whitespace();
+    let n = words.next().and_then(|w| w.parse().ok()).unwrap();
+    let m = words.nth(1).and_then(|w| w.parse().ok()).unwrap();
+    (n, m)
+}
+
+/// A region made from the built-in stencils stands in for a live one; the same stencils written
+/// as a `jit_stencils-<triple>.h`, read back and compiled again must reproduce it byte for byte.
+#[test]
+fn imported_stencils_reproduce_a_region_byte_for_byte() {
+    let dir = std::env::temp_dir().join(format!("cpyviz-jit-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["abs-3.14.capture.json", "abs-3.15.capture.json"] {
+        let c = capture(name);
+        let builtin = cpyviz_jit::builtin::stencils(c.version, Target::X86_64Linux);
+        let header = dir
+            .join(c.version.label())
+            .join("jit_stencils-x86_64-unknown-linux-gnu.h");
+        std::fs::create_dir_all(header.parent().unwrap()).unwrap();
+        std::fs::write(&header, cpyviz_jit::header::write(builtin)).unwrap();
+        let model = c.jit(&JitOptions::default()).unwrap();
+        let imported = c
+            .jit(&JitOptions {
+                stencils: StencilChoice::Path(header.display().to_string()),
+                memory: MemoryChoice::Recorded,
+                target: None,
+            })
+            .unwrap();
+        assert!(!imported.stencils_are_model, "{}", imported.stencils);
+        assert!(imported.note.is_none(), "{:?}", imported.note);
+        for (m, i) in model.executors.iter().zip(&imported.executors) {
+            let m = m.region.as_ref().unwrap();
+            let ir = i.region.as_ref().unwrap();
+            assert_eq!(m.bytes, ir.bytes, "{name}");
+            // Check the imported model against the built-in one as if it were the live region.
+            let fake = Executor {
+                jit_code: Some(m.bytes.clone()),
+                jit_address: Some(m.base),
+                ..executors(&c)[0].clone()
+            };
+            let check = cpyviz_jit::check::check(&fake, ir, Some(m.layout.page_size), true);
+            let (same, total) = check.byte_match.unwrap();
+            assert_eq!(same, total, "{name}");
+            assert!(check.per_uop.iter().all(|(_, a, b)| a == b));
+            assert_eq!(check.per_uop.len(), ir.uops.len());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_builtin_engine_says_it_has_no_traces() {
+    let src = cpyviz_model::source::Source::from_text("t.py", "x = 1\n");
+    let c = cpyviz_engine::builtin::capture(src, cpyviz_model::version::PyVersion::V3_15);
+    let view = c.jit(&JitOptions::default()).unwrap();
+    assert!(view.executors.is_empty());
+    let note = view.note.as_deref().unwrap();
+    assert!(
+        note.contains("--engine cpython") && note.contains("--capture"),
+        "{note}"
+    );
+}
+
+#[test]
+fn the_far_memory_model_needs_trampolines_on_aarch64() {
+    let c = capture("abs-3.15.capture.json");
+    let view = c
+        .jit(&JitOptions {
+            stencils: StencilChoice::Builtin,
+            memory: MemoryChoice::Preset("far".into()),
+            target: Some(Target::Aarch64Darwin),
+        })
+        .unwrap();
+    let r = view.executors[0].region.as_ref().unwrap();
+    assert!(!r.trampolines.is_empty());
+    assert!(r.trampolines.iter().any(|t| t.used));
+    assert_eq!(
+        view.executors[0].slot_steps.len(),
+        r.trampoline_mask.count() as usize
+    );
+    let near = c
+        .jit(&JitOptions {
+            stencils: StencilChoice::Builtin,
+            memory: MemoryChoice::Preset("near".into()),
+            target: Some(Target::Aarch64Darwin),
+        })
+        .unwrap();
+    let r = near.executors[0].region.as_ref().unwrap();
+    assert!(
+        r.trampolines.iter().all(|t| !t.used),
+        "near: every call in range"
+    );
+    assert_eq!(near.example.index, 3);
+    assert_eq!(near.example.ordinal, 37);
+}
