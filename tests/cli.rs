@@ -218,3 +218,179 @@ fn shot_renders_a_recorded_live_capture() {
         "{txt}"
     );
 }
+
+// ----- the JIT stages -----
+
+fn cpyviz_with_store(store: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cpyviz"))
+        .args(args)
+        .env("CPYVIZ_STENCILS_DIR", store)
+        .output()
+        .expect("cpyviz runs")
+}
+
+#[test]
+fn dump_jit_on_the_builtin_engine_says_where_traces_come_from() {
+    let out = cpyviz(&["dump", "jit", "samples/abs.py", "--python-version", "3.15"]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("--engine cpython") && err.contains("--capture"),
+        "{err}"
+    );
+}
+
+#[test]
+fn dump_jit_and_trampolines_from_a_capture_label_the_model() {
+    let out = cpyviz(&[
+        "dump",
+        "jit",
+        "--capture",
+        "tests/captures/int_loop-3.15.capture.json",
+    ]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("# stencils: cpyviz's built-in stencils (a model"),
+        "{text}"
+    );
+    assert!(text.contains("checked against the real region"), "{text}");
+    assert!(text.contains("real machine code, as recorded"), "{text}");
+    assert!(text.contains("hole 0:"), "{text}");
+    let out = cpyviz(&[
+        "dump",
+        "trampolines",
+        "--capture",
+        "tests/captures/int_loop-3.15.capture.json",
+        "--target",
+        "aarch64-unknown-linux-gnu",
+        "--memory",
+        "far",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("get_trampoline_slot("), "{text}");
+    assert!(text.contains("ldr x8"), "{text}");
+    assert!(text.contains("index = 0 + 3 = 3"), "{text}");
+    let out = cpyviz(&[
+        "dump",
+        "jit",
+        "--capture",
+        "tests/captures/int_loop-3.15.capture.json",
+        "--memory",
+        "nowhere",
+    ]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("no memory model 'nowhere'"),
+        "{}",
+        stderr(&out)
+    );
+    let out = cpyviz(&["dump", "jit", "--capture", "x.json", "--target", "pdp11"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown target 'pdp11'"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn stencils_export_import_and_use_round_trip() {
+    let dir = std::env::temp_dir().join(format!("cpyviz-cli-stencils-{}", std::process::id()));
+    let store = dir.join("store");
+    std::fs::create_dir_all(&dir).unwrap();
+    let header = dir.join("jit_stencils-x86_64-unknown-linux-gnu.h");
+    let h = header.to_str().unwrap();
+    let out = cpyviz_with_store(&store, &["stencils", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no imported stencils"));
+    let out = cpyviz_with_store(
+        &store,
+        &["stencils", "export", "--python-version", "3.15", "-o", h],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = cpyviz_with_store(&store, &["stencils", "import", h]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("imported CPython 3.15 x86_64-unknown-linux-gnu"));
+    let out = cpyviz_with_store(&store, &["stencils", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3.15  x86_64-unknown-linux-gnu"));
+    let out = cpyviz_with_store(
+        &store,
+        &[
+            "dump",
+            "jit",
+            "--capture",
+            "tests/captures/abs-3.15.capture.json",
+            "--stencils",
+            "imported",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("# stencils: CPython's real stencils for 3.15"),
+        "{text}"
+    );
+    // A 3.14 capture has no imported 3.14 set: the user is told how to get one.
+    let out = cpyviz_with_store(
+        &store,
+        &[
+            "dump",
+            "jit",
+            "--capture",
+            "tests/captures/abs-3.14.capture.json",
+            "--stencils",
+            "imported",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cpyviz stencils import"),
+        "{}",
+        stderr(&out)
+    );
+    // Malformed headers: the line is named.
+    let text = std::fs::read_to_string(&header).unwrap();
+    let broken = text.replacen("0x", "0xZZ", 40);
+    let bad = dir
+        .join("bad")
+        .join("jit_stencils-x86_64-unknown-linux-gnu.h");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    std::fs::write(&bad, broken).unwrap();
+    let out = cpyviz_with_store(&store, &["stencils", "import", bad.to_str().unwrap()]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("jit_stencils-x86_64-unknown-linux-gnu.h:"),
+        "{err}"
+    );
+    let line: usize = err
+        .split("jit_stencils-x86_64-unknown-linux-gnu.h:")
+        .nth(1)
+        .and_then(|r| r.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no line number in {err}"));
+    assert!(line > 1, "{err}");
+    for (name, contents) in [
+        ("notes.txt", &b"hello"[..]),
+        (
+            "jit_stencils-x86_64-unknown-linux-gnu.h",
+            &[0xff, 0xfe, 0x00][..],
+        ),
+    ] {
+        let p = dir.join("other").join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, contents).unwrap();
+        let out = cpyviz_with_store(&store, &["stencils", "import", p.to_str().unwrap()]);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+    }
+    let out = cpyviz_with_store(&store, &["stencils", "import", dir.to_str().unwrap()]);
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -340,10 +340,15 @@ fn dump_jit(
         }
     };
     if view.executors.is_empty() {
-        return DumpOutput::fail(format!(
-            "cpyviz: {}\n",
-            view.note.as_deref().unwrap_or("no executors")
-        ));
+        // Like a stage the engine does not build: status 2, and what the user needs.
+        return DumpOutput {
+            stdout: String::new(),
+            stderr: format!(
+                "cpyviz: {}\n",
+                view.note.as_deref().unwrap_or("no executors")
+            ),
+            code: 2,
+        };
     }
     let engine = capture.engine.label();
     let text = if trampolines {

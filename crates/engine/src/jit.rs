@@ -217,6 +217,15 @@ fn build(capture: &Capture, options: &JitOptions) -> JitView {
     };
     view.stencils = set.label();
     view.stencils_are_model = set.is_model();
+    if let MemoryChoice::Preset(name) = &options.memory {
+        if !view.memory_choices.iter().any(|c| c == name) {
+            view.note = Some(format!(
+                "no memory model '{name}' for {target} (choices: {})",
+                view.memory_choices.join(", ")
+            ));
+            return view;
+        }
+    }
     let Some(Ok(executors)) = &capture.later.executors else {
         return view;
     };

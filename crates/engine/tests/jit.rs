@@ -81,7 +81,10 @@ fn the_model_predictions_hold_on_the_real_regions() {
 fn operand_counts(found: &str) -> (usize, usize) {
     let mut words = found.split_whitespace();
     let n = words.next().and_then(|w| w.parse().ok()).unwrap();
-    let m = words.nth(1).and_then(|w| w.parse().ok()).unwrap();
+    let m = words
+        .nth(1)
+        .and_then(|w| w.trim_end_matches(':').parse().ok())
+        .unwrap();
     (n, m)
 }
 

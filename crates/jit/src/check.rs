@@ -324,7 +324,7 @@ pub fn check(
                 "{predicted} uops' operand0 patched into the region (plus at most a field offset)"
             ),
             format!(
-                "{} of {predicted} found: {in_code} as code immediates, {in_data} as data words{}",
+                "{} of {predicted}: {in_code} as code immediates, {in_data} as data words{}",
                 in_code + in_data,
                 if missing.is_empty() {
                     String::new()
@@ -336,18 +336,42 @@ pub fn check(
             None,
         );
     }
-    // 5. Byte for byte, with the running CPython's own stencils.
+    // 5. Byte for byte, with the running CPython's own stencils: only those lay the region out
+    // exactly as it is (the same size, the data at the same offset).
     if same_stencils {
-        let n = real.len().min(model.bytes.len());
-        let same = (0..n).filter(|&i| real[i] == model.bytes[i]).count();
-        out.byte_match = Some((same, real.len().max(model.bytes.len())));
-        for (i, g) in model.uops.iter().enumerate() {
-            let r = g.code.clone();
-            let total = r.len();
-            let ok = r
-                .filter(|&o| o < real.len() && o < model.bytes.len() && real[o] == model.bytes[o])
-                .count();
-            out.per_uop.push((i, ok, total));
+        let same_layout = real.len() == model.bytes.len()
+            && layout
+                .data_start
+                .is_none_or(|d| d == model.layout.data.start);
+        find(
+            "imported stencils",
+            "the running CPython's own stencils lay the region out exactly as recorded".into(),
+            format!(
+                "model: {} bytes, data at +{:#x}; real: {} bytes, data at {}",
+                model.bytes.len(),
+                model.layout.data.start,
+                real.len(),
+                layout
+                    .data_start
+                    .map_or("an unknown offset".to_string(), |d| format!("+{d:#x}"))
+            ),
+            same_layout,
+            None,
+        );
+        if same_layout {
+            let n = real.len().min(model.bytes.len());
+            let same = (0..n).filter(|&i| real[i] == model.bytes[i]).count();
+            out.byte_match = Some((same, real.len().max(model.bytes.len())));
+            for (i, g) in model.uops.iter().enumerate() {
+                let r = g.code.clone();
+                let total = r.len();
+                let ok = r
+                    .filter(|&o| {
+                        o < real.len() && o < model.bytes.len() && real[o] == model.bytes[o]
+                    })
+                    .count();
+                out.per_uop.push((i, ok, total));
+            }
         }
     }
     out

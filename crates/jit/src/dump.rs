@@ -314,12 +314,35 @@ pub fn no_trampoline_reason(r: &Region) -> String {
     )
 }
 
-/// `cpyviz dump trampolines`: the bitmask explainer for every executor.
+/// `cpyviz dump trampolines`: the bitmask explainer for every executor, then the worked
+/// example.
 pub fn dump_trampolines(view: &JitView, engine: &str) -> String {
     let mut out = header(view, engine);
     if let Some(note) = &view.note {
         let _ = writeln!(out, "{note}");
     }
+    executors_trampolines(&mut out, view);
+    let e = &view.example;
+    let _ = writeln!(
+        out,
+        "Worked example: symbols {} need trampolines; which slot is symbol {}'s?",
+        e.mask
+            .ordinals()
+            .map(|o| o.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        e.ordinal
+    );
+    for (w, word) in e.mask.0.iter().enumerate() {
+        let _ = writeln!(out, "    mask[{w}] = {word:#010x} = {}", bits(*word));
+    }
+    for line in steps_text(e) {
+        let _ = writeln!(out, "    {line}");
+    }
+    out
+}
+
+fn executors_trampolines(out: &mut String, view: &JitView) {
     for ex in &view.executors {
         let _ = writeln!(out, "Executor for {} at offset {}", ex.qualname, ex.offset);
         let r = match &ex.region {
@@ -388,7 +411,7 @@ pub fn dump_trampolines(view: &JitView, engine: &str) -> String {
         }
         let _ = writeln!(out, "  slots:");
         for a in &ex.trampoline_asm {
-            asm_line(&mut out, r, a, &[]);
+            asm_line(out, r, a, &[]);
         }
         let _ = writeln!(out, "  call sites, before → after patching:");
         for g in r.uops.iter().chain(std::iter::once(&r.fatal_error)) {
@@ -412,7 +435,6 @@ pub fn dump_trampolines(view: &JitView, engine: &str) -> String {
         }
         out.push('\n');
     }
-    out
 }
 
 fn call_sites(r: &Region, ordinal: u32) -> Vec<(usize, Via)> {

@@ -77,7 +77,14 @@ pub fn steps_text(s: &SlotSteps) -> Vec<String> {
     }
     let mut terms = vec![s.below_count.to_string()];
     terms.extend(s.earlier_counts.iter().map(u32::to_string));
-    out.push(format!("index = {} = {}", terms.join(" + "), s.index));
+    if s.earlier_counts.is_empty() {
+        out.push(format!(
+            "index = {} (no earlier mask words to count)",
+            s.index
+        ));
+    } else {
+        out.push(format!("index = {} = {}", terms.join(" + "), s.index));
+    }
     out.push(format!(
         "slot = mem + {} * {} = {:#x} + {:#x} = {:#x}",
         s.index,
