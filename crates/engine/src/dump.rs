@@ -358,11 +358,12 @@ fn dump_jit(
             Some(Ok(e)) => e.clone(),
             _ => Vec::new(),
         };
+        let arch = crate::jit::capture_target(capture).arch();
         cpyviz_jit::dump::dump_jit(&view, &engine, &|i| {
             executors
                 .get(i)
                 .filter(|e| e.jit_code.is_some())
-                .map(|e| crate::machine::dump_machine_code(std::slice::from_ref(e)))
+                .map(|e| crate::machine::dump_machine_code_for(std::slice::from_ref(e), arch))
                 .unwrap_or_default()
         })
     };

@@ -7,14 +7,197 @@ use cpyviz_model::uops::{AsmLine, Executor, JitSymbol, Listing, Section};
 /// Fills the capture's *machine code* stage from its executors' recorded bytes (an executor
 /// without machine code gets an empty listing).
 pub fn annotate_capture(capture: &mut Capture) {
+    let arch = crate::jit::capture_target(capture).arch();
     capture.later.machine_code = match &capture.later.executors {
-        Some(Ok(executors)) => Some(executors.iter().map(annotate).collect()),
+        Some(Ok(executors)) => Some(executors.iter().map(|e| annotate_for(e, arch)).collect()),
         _ => None,
     };
 }
 
-/// The `jit` dump: each executor's machine code as hex and Intel-syntax disassembly.
+/// [`annotate`] for the recording interpreter's instruction set: x86-64 with iced-x86, AArch64
+/// (Apple Silicon, aarch64 Linux) with yaxpeax-arm.
+pub fn annotate_for(ex: &Executor, arch: cpyviz_model::jit::Arch) -> Listing {
+    match arch {
+        cpyviz_model::jit::Arch::X86_64 => annotate(ex),
+        cpyviz_model::jit::Arch::Aarch64 => annotate_a64(ex),
+    }
+}
+
+/// An AArch64 region: the code up to the lowest region address a literal load (`ldr x, label`)
+/// or `adr` designates past itself (`adrp` names only a page), then the data words and the
+/// padding, annotated as on x86-64.
+fn annotate_a64(ex: &Executor) -> Listing {
+    use cpyviz_jit::disasm::disassemble;
+    let Some(code) = ex.jit_code.as_deref() else {
+        return Listing::default();
+    };
+    let base = ex.jit_address.unwrap_or(0);
+    let len = code.len();
+    let in_region = |a: u64| a >= base && a - base < len as u64;
+    let symbols: std::collections::HashMap<u64, &JitSymbol> = if ex.jit_address.is_some() {
+        ex.jit_symbols.iter().map(|s| (s.address, s)).collect()
+    } else {
+        Default::default()
+    };
+    let mut decoded = disassemble(cpyviz_model::jit::Arch::Aarch64, code, base);
+    // `adrp xN, page` then `ldr xN, [xN, #off]`: the load's address is page + off.
+    let mut pages: [Option<u64>; 32] = [None; 32];
+    for l in &mut decoded {
+        let Ok(insn) = u32::from_str_radix(l.hex.trim(), 16) else {
+            continue;
+        };
+        let (rd, rn) = ((insn & 31) as usize, ((insn >> 5) & 31) as usize);
+        if insn & 0x9F00_0000 == 0x9000_0000 {
+            pages[rd] = l.mem_target;
+            continue;
+        }
+        // `ldr xN, [xM, #off]` (scaled by 8) or `add xN, xM, #off` (an address in the page).
+        let scale = match insn & 0xFFC0_0000 {
+            0xF940_0000 => Some(8),
+            0x9100_0000 => Some(1),
+            _ => None,
+        };
+        if let (Some(scale), Some(page)) = (scale, pages[rn]) {
+            l.mem_target = Some(page + u64::from((insn >> 10) & 0xFFF) * scale);
+        }
+        pages[rd] = None;
+    }
+    // A trampoline slot is `ldr x8, #8; br x8` and the address: its literal load is not data.
+    let slot_at = |i: usize| {
+        decoded[i].text.starts_with("ldr")
+            && decoded
+                .get(i + 1)
+                .is_some_and(|n| n.text.starts_with("br "))
+            && decoded[i].mem_target == Some(base + decoded[i].offset as u64 + 8)
+    };
+    let slots: std::collections::HashSet<usize> = (0..decoded.len())
+        .filter(|&i| slot_at(i))
+        .map(|i| decoded[i].offset + 8)
+        .collect();
+    let data_start = decoded
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| {
+            !slot_at(*i)
+                && (l.text.starts_with("ldr")
+                    || l.text.starts_with("adr ")
+                    || l.text.starts_with("add "))
+        })
+        .filter_map(|(_, l)| {
+            l.mem_target
+                .filter(|&t| in_region(t) && t > base + l.offset as u64)
+        })
+        .map(|t| (t - base) as usize)
+        .min();
+    let code_end = data_start.unwrap_or(len);
+    let last = code.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let padding_start = match data_start {
+        Some(ds) => (ds + last.saturating_sub(ds).div_ceil(8) * 8).min(len),
+        None => len,
+    };
+    let word = |off: usize| -> Option<u64> {
+        code.get(off..off.checked_add(8)?)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+    };
+    let name = |v: u64| symbols.get(&v).map(|s| s.name.clone());
+    let mut lines = Vec::new();
+    let mut skip_to = 0;
+    for l in decoded.iter().take_while(|l| l.offset < code_end) {
+        if l.offset < skip_to {
+            continue;
+        }
+        if slots.contains(&l.offset) {
+            // The slot's 64-bit target address.
+            let v = word(l.offset).unwrap_or(0);
+            lines.push(AsmLine {
+                address: base + l.offset as u64,
+                hex: code[l.offset..(l.offset + 8).min(len)]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
+                text: format!(".quad {v:#x}"),
+                section: Section::Code,
+                note: name(v).map_or("trampoline target".into(), |n| format!("trampoline → {n}")),
+                uop: None,
+            });
+            skip_to = l.offset + 8;
+            continue;
+        }
+        let mut notes = Vec::new();
+        if let Some(t) = l.branch_target.filter(|&t| !in_region(t)) {
+            if let Some(n) = name(t) {
+                notes.push(format!("→ {n}"));
+            }
+        }
+        if let Some(t) = l.mem_target.filter(|&t| in_region(t)) {
+            let off = (t - base) as usize;
+            if let Some(ds) = data_start.filter(|&ds| off >= ds) {
+                let slot = format!("data+{:#x}", off - ds);
+                match word(off).and_then(name) {
+                    Some(n) => notes.push(format!("{slot} → {n}")),
+                    None => notes.push(slot),
+                }
+            }
+        }
+        lines.push(AsmLine {
+            address: base + l.offset as u64,
+            hex: l.hex.replace(' ', ""),
+            text: l.text.clone(),
+            section: Section::Code,
+            note: notes.join("; "),
+            uop: None,
+        });
+    }
+    if let Some(ds) = data_start {
+        let mut off = ds;
+        while off < padding_start {
+            let end = (off + 8).min(padding_start);
+            let bytes = &code[off..end];
+            let v = word(off).filter(|_| end - off == 8);
+            let note = v.and_then(name).map_or(String::new(), |n| format!("→ {n}"));
+            let text = match v {
+                _ if note.is_empty() && is_text(bytes) => format!(".ascii \"{}\"", ascii(bytes)),
+                Some(v) => format!(".quad {v:#x}"),
+                None => format!(".byte ({} bytes)", bytes.len()),
+            };
+            lines.push(AsmLine {
+                address: base + off as u64,
+                hex: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+                text,
+                section: Section::Data,
+                note: format!("data+{:#x} {note}", off - ds)
+                    .trim_end()
+                    .to_string(),
+                uop: None,
+            });
+            off = end;
+        }
+        if padding_start < len {
+            lines.push(AsmLine {
+                address: base + padding_start as u64,
+                hex: "00".repeat((len - padding_start).min(8)),
+                text: format!("({} zero bytes)", len - padding_start),
+                section: Section::Padding,
+                note: String::new(),
+                uop: None,
+            });
+        }
+    }
+    Listing {
+        lines,
+        data_start,
+        padding_start,
+        len,
+    }
+}
+
+/// The recorded machine code of each executor as hex and disassembly (x86-64: Intel syntax).
 pub fn dump_machine_code(executors: &[Executor]) -> String {
+    dump_machine_code_for(executors, cpyviz_model::jit::Arch::X86_64)
+}
+
+/// [`dump_machine_code`] for an instruction set.
+pub fn dump_machine_code_for(executors: &[Executor], arch: cpyviz_model::jit::Arch) -> String {
     let mut out = String::new();
     for ex in executors {
         out.push_str(&format!(
@@ -41,7 +224,7 @@ pub fn dump_machine_code(executors: &[Executor]) -> String {
                 ex.jit_note.as_deref().unwrap_or("not recorded")
             )),
         }
-        let listing = annotate(ex);
+        let listing = annotate_for(ex, arch);
         let mut section = None;
         for l in &listing.lines {
             if section != Some(l.section) {

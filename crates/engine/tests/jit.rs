@@ -177,3 +177,75 @@ fn the_far_memory_model_needs_trampolines_on_aarch64() {
     assert_eq!(near.example.index, 3);
     assert_eq!(near.example.ordinal, 37);
 }
+
+/// A region recorded on an AArch64 machine is disassembled with the AArch64 decoder: a model
+/// region compiled for aarch64-unknown-linux-gnu stands in for one.
+#[test]
+fn an_aarch64_region_is_listed_with_its_data_and_symbols() {
+    let c = capture("abs-3.15.capture.json");
+    let view = c
+        .jit(&JitOptions {
+            stencils: StencilChoice::Builtin,
+            memory: MemoryChoice::Preset("far".into()),
+            target: Some(Target::Aarch64Linux),
+        })
+        .unwrap();
+    let r = view.executors[1].region.as_ref().unwrap();
+    let symbols = r
+        .symbols
+        .iter()
+        .enumerate()
+        .map(|(o, name)| cpyviz_model::uops::JitSymbol {
+            address: r.memory.symbol_address(name, Some(o as u32)),
+            kind: "symbol".into(),
+            name: name.clone(),
+        })
+        .collect();
+    let ex = Executor {
+        jit_code: Some(r.bytes.clone()),
+        jit_address: Some(r.base),
+        jit_symbols: symbols,
+        ..executors(&c)[1].clone()
+    };
+    let listing = cpyviz_engine::machine::annotate_for(&ex, cpyviz_model::jit::Arch::Aarch64);
+    let ds = listing.data_start.expect("the data is found");
+    assert!(
+        ds >= r.layout.data.start && ds < r.layout.got.end,
+        "{ds:#x} {:?}",
+        r.layout
+    );
+    let code: Vec<_> = listing
+        .lines
+        .iter()
+        .filter(|l| l.section == cpyviz_model::uops::Section::Code)
+        .collect();
+    assert!(code.iter().any(|l| l.text.starts_with("bl ")), "no bl");
+    assert!(
+        !code
+            .iter()
+            .any(|l| l.text.starts_with(".word") && l.hex != "00000000"),
+        "undecoded code"
+    );
+    assert!(!r.got.is_empty());
+    for g in &r.got {
+        assert!(
+            listing
+                .lines
+                .iter()
+                .any(|l| l.section == cpyviz_model::uops::Section::Data
+                    && l.note.contains(&format!("→ {}", g.symbol))),
+            "GOT slot of {} is not named",
+            g.symbol
+        );
+    }
+    for t in r.trampolines.iter().filter(|t| t.used) {
+        assert!(
+            listing
+                .lines
+                .iter()
+                .any(|l| l.note == format!("trampoline → {}", t.symbol)),
+            "trampoline of {} is not named",
+            t.symbol
+        );
+    }
+}

@@ -96,7 +96,10 @@ pub enum TrampRow {
     },
     /// The worked example (`w`): its title, its mask word, its steps, where the symbol lands.
     ExampleTitle,
-    ExampleMask,
+    /// One word of the worked example's mask (every word up to the symbol's).
+    ExampleMask {
+        word: usize,
+    },
     ExampleStep {
         text: String,
     },
@@ -928,7 +931,7 @@ impl JitState {
                     .into_iter()
                     .map(|text| TrampRow::ExampleStep { text }),
             );
-            rows.push(TrampRow::ExampleMask);
+            rows.extend((0..=view.example.word).map(|word| TrampRow::ExampleMask { word }));
             rows.extend(
                 steps_lines(&view.example)
                     .into_iter()

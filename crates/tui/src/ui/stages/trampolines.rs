@@ -151,7 +151,9 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
             ),
             THEME.node,
         )],
-        TrampRow::ExampleMask => mask_spans(ex.word, ex.mask_word, Some(ex)),
+        TrampRow::ExampleMask { word } => {
+            mask_spans(*word, ex.mask.0.get(*word).copied().unwrap_or(0), Some(ex))
+        }
         TrampRow::ExampleStep { text } | TrampRow::Step { text, .. } => {
             vec![Span::styled(format!("    {text}"), THEME.text)]
         }
@@ -387,7 +389,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
         Some(TrampRow::Note { text: t, .. }) => lines.push(text(t.clone())),
         Some(
             TrampRow::ExampleTitle
-            | TrampRow::ExampleMask
+            | TrampRow::ExampleMask { .. }
             | TrampRow::ExampleStep { .. }
             | TrampRow::ExampleResult,
         ) => {
