@@ -394,3 +394,23 @@ fn stencils_export_import_and_use_round_trip() {
     assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn dump_jit_with_the_jit_off_says_what_to_turn_on() {
+    // Recorded from the reference CPython 3.15 run with -E (which ignores PYTHON_JIT).
+    for stage in ["jit", "trampolines"] {
+        let out = cpyviz(&[
+            "dump",
+            stage,
+            "--capture",
+            "tests/captures/jit-off/abs-3.15.capture.json",
+        ]);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(
+            err.contains("the JIT was off") && err.contains("PYTHON_JIT=1"),
+            "{err}"
+        );
+    }
+}
