@@ -19,7 +19,11 @@
 //! and 100k lines, and exits non-zero when the cost per line at 100k is more than twice the
 //! cost at 10k (a ratio within one run, so it holds on any machine); CI runs it.
 //!
-//! `cargo bench --bench pipeline -- --scaling` runs only benchmark 5.
+//! 6. the JIT stages: assembling each built-in stencil set, writing and reading it back as a
+//!    `jit_stencils-<triple>.h` (the size of a real CPython header), and copy-and-patch of the
+//!    committed captures' traces (absolute times: CPython publishes no such figure).
+//!
+//! `cargo bench --bench pipeline -- --scaling` runs only benchmark 5, `-- --jit` only 6.
 //!
 //! The reference CPython is found as `$CPYVIZ_REFPY` (a command such as
 //! `../shared/refpy/python 3.15`), else `../shared/refpy/python 3.15` if it exists. Without one the
@@ -553,6 +557,70 @@ fn bench_scaling() {
     }
 }
 
+/// Benchmark 6: the JIT stages.
+fn bench_jit() {
+    use cpyviz_model::jit::{JitOptions, Target};
+    use cpyviz_model::version::PyVersion;
+    println!("6. JIT stages (fastest of 5 runs)");
+    let fastest = |f: &mut dyn FnMut()| {
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    };
+    for v in PyVersion::ALL {
+        for t in Target::ALL {
+            let build = fastest(&mut || {
+                let _ = cpyviz_jit::builtin::build(v, t);
+            });
+            let set = cpyviz_jit::builtin::stencils(v, t);
+            let text = cpyviz_jit::header::write(set);
+            let name = format!("jit_stencils-{}.h", t.triple());
+            let parse = fastest(&mut || {
+                let _ = cpyviz_jit::header::parse(&text, &name);
+            });
+            println!(
+                "   {} {:<26} assemble {:>4} groups {:>7.1} ms · header {:>5.1} MB parsed in {:>6.1} ms",
+                v.label(),
+                t.triple(),
+                set.groups.len(),
+                build.as_secs_f64() * 1e3,
+                text.len() as f64 / 1e6,
+                parse.as_secs_f64() * 1e3
+            );
+        }
+    }
+    for name in ["abs-3.15.capture.json", "kwargs_calls-3.15.capture.json"] {
+        let path = std::path::Path::new("tests/captures").join(name);
+        let Ok(captures) = cpyviz_engine::capture_file::read(&path) else {
+            println!("   {name}: not found");
+            continue;
+        };
+        let c = &captures[0];
+        let mut uops = 0;
+        let time = fastest(&mut || {
+            let mut cc = c.clone();
+            cpyviz_engine::jit::attach(&mut cc);
+            let view = cc.jit(&JitOptions::default());
+            uops = view.map_or(0, |v| {
+                v.executors
+                    .iter()
+                    .filter_map(|e| e.region.as_ref().ok())
+                    .map(|r| r.uops.len())
+                    .sum()
+            });
+        });
+        println!(
+            "   {name}: the whole JIT view ({uops} uops: compile, disassemble, explain, check) in {:.1} ms",
+            time.as_secs_f64() * 1e3
+        );
+    }
+}
+
 fn main() {
     // `cargo test --benches` runs bench targets with --test-ish args; only measure under `cargo bench`.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -568,9 +636,14 @@ fn main() {
         bench_scaling();
         return;
     }
+    if std::env::args().any(|a| a == "--jit") {
+        bench_jit();
+        return;
+    }
     bench_tokens_ast();
     bench_bytecode();
     bench_frame();
     bench_stdlib();
     bench_scaling();
+    bench_jit();
 }

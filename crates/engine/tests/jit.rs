@@ -249,3 +249,38 @@ fn an_aarch64_region_is_listed_with_its_data_and_symbols() {
         );
     }
 }
+
+/// Every built-in set (both versions, the four targets), written as a header and read back,
+/// compiles the recorded traces to the same bytes, near and far.
+#[test]
+fn every_builtin_set_survives_the_header_format() {
+    let dir = std::env::temp_dir().join(format!("cpyviz-jit-all-{}", std::process::id()));
+    for name in ["abs-3.14.capture.json", "abs-3.15.capture.json"] {
+        let c = capture(name);
+        for target in Target::ALL {
+            let header = dir
+                .join(c.version.label())
+                .join(format!("jit_stencils-{}.h", target.triple()));
+            std::fs::create_dir_all(header.parent().unwrap()).unwrap();
+            let set = cpyviz_jit::builtin::stencils(c.version, target);
+            std::fs::write(&header, cpyviz_jit::header::write(set)).unwrap();
+            for memory in ["near", "far"] {
+                let opts = |stencils| JitOptions {
+                    stencils,
+                    memory: MemoryChoice::Preset(memory.into()),
+                    target: Some(target),
+                };
+                let model = c.jit(&opts(StencilChoice::Builtin)).unwrap();
+                let imported = c
+                    .jit(&opts(StencilChoice::Path(header.display().to_string())))
+                    .unwrap();
+                assert!(imported.note.is_none(), "{target}: {:?}", imported.note);
+                for (m, i) in model.executors.iter().zip(&imported.executors) {
+                    let (m, i) = (m.region.as_ref().unwrap(), i.region.as_ref().unwrap());
+                    assert_eq!(m.bytes, i.bytes, "{name} {target} {memory}");
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

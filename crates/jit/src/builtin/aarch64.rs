@@ -26,8 +26,8 @@ macro_rules! a64 {
     };
 }
 
-/// The relocation kinds of the target's object format. Mach-O has no MOVW relocations;
-/// the model uses the ELF names for its `movz`/`movk` holes on both.
+/// The relocation kinds of the target's object format. Mach-O has no MOVW relocations: its
+/// 64-bit immediates are loaded from the stencil's data.
 struct Kinds {
     call26: &'static str,
     jump26: &'static str,
@@ -36,7 +36,8 @@ struct Kinds {
     got_lo12: &'static str,
     page: &'static str,
     lo12: &'static str,
-    movw: [&'static str; 4],
+    /// `None` on Mach-O, which has no MOVW relocations: 64-bit immediates are data words.
+    movw: Option<[&'static str; 4]>,
 }
 
 fn kinds(target: Target) -> Kinds {
@@ -55,7 +56,7 @@ fn kinds(target: Target) -> Kinds {
             got_lo12: "ARM64_RELOC_GOT_LOAD_PAGEOFF12",
             page: "ARM64_RELOC_PAGE21",
             lo12: "ARM64_RELOC_PAGEOFF12",
-            movw,
+            movw: None,
         }
     } else {
         Kinds {
@@ -66,7 +67,7 @@ fn kinds(target: Target) -> Kinds {
             got_lo12: "R_AARCH64_LD64_GOT_LO12_NC",
             page: "R_AARCH64_ADR_PREL_PG_HI21",
             lo12: "R_AARCH64_ADD_ABS_LO12_NC",
-            movw,
+            movw: Some(movw),
         }
     }
 }
@@ -339,6 +340,32 @@ impl A64<'_> {
     }
 
     fn imm64(&mut self, d: u32, value: HoleValue, symbol: Option<&str>, addend: i64) {
+        let Some(movw) = self.kinds.movw else {
+            // Mach-O: `adrp` + `ldr` of a word of this stencil's data that holds the value.
+            let off = self.data.word_for(value, symbol, addend) as i64;
+            let me = self.ops.new_dynamic_label();
+            let at = self.here();
+            a64!(self.ops ; =>me ; adrp X(d), =>me ; ldr X(d), [X(d), #0]);
+            let h = hole(
+                self.kinds.page,
+                PatchFn::Aarch64_21r,
+                HoleValue::Data,
+                None,
+                off,
+                None,
+            );
+            self.push_hole(at, h);
+            let h = hole(
+                self.kinds.lo12,
+                PatchFn::Aarch64_12,
+                HoleValue::Data,
+                None,
+                off,
+                None,
+            );
+            self.push_hole(at + 4, h);
+            return;
+        };
         let at = self.here();
         a64!(self.ops
             ; movz X(d), #0
@@ -353,7 +380,7 @@ impl A64<'_> {
             PatchFn::Aarch64_16d,
         ];
         for (k, func) in funcs.into_iter().enumerate() {
-            let h = hole(self.kinds.movw[k], func, value, symbol, addend, None);
+            let h = hole(movw[k], func, value, symbol, addend, None);
             self.push_hole(at + 4 * k, h);
         }
     }

@@ -252,7 +252,8 @@ impl Symbols {
 pub(crate) struct DataWords {
     body: Vec<u8>,
     base: usize,
-    words: Vec<String>,
+    /// Each word's value: base value, symbol, addend.
+    words: Vec<(HoleValue, Option<String>, i64)>,
 }
 
 impl DataWords {
@@ -268,10 +269,22 @@ impl DataWords {
 
     /// The offset of the GOT word of `symbol`.
     pub(crate) fn word(&mut self, symbol: &str) -> usize {
-        let i = match self.words.iter().position(|w| w == symbol) {
+        self.word_for(HoleValue::Zero, Some(symbol), 0)
+    }
+
+    /// The offset of a data word holding `value + &symbol + addend` (a literal the code loads:
+    /// Mach-O AArch64 has no MOVW relocations for 64-bit immediates).
+    pub(crate) fn word_for(
+        &mut self,
+        value: HoleValue,
+        symbol: Option<&str>,
+        addend: i64,
+    ) -> usize {
+        let key = (value, symbol.map(str::to_string), addend);
+        let i = match self.words.iter().position(|w| *w == key) {
             Some(i) => i,
             None => {
-                self.words.push(symbol.to_string());
+                self.words.push(key);
                 self.words.len() - 1
             }
         };
@@ -281,14 +294,14 @@ impl DataWords {
     fn finish(self) -> (Vec<u8>, Vec<Hole>) {
         let mut body = self.body;
         let mut holes = Vec::new();
-        for (i, symbol) in self.words.into_iter().enumerate() {
+        for (i, (value, symbol, addend)) in self.words.into_iter().enumerate() {
             // CPython's build writes these words' holes as R_X86_64_64 on every target.
             let mut h = hole(
                 "R_X86_64_64",
                 PatchFn::P64,
-                HoleValue::Zero,
-                Some(&symbol),
-                0,
+                value,
+                symbol.as_deref(),
+                addend,
                 None,
             );
             h.offset = self.base + 8 * i;
