@@ -149,39 +149,9 @@ fn annotate_a64(ex: &Executor) -> Listing {
         });
     }
     if let Some(ds) = data_start {
-        let mut off = ds;
-        while off < padding_start {
-            let end = (off + 8).min(padding_start);
-            let bytes = &code[off..end];
-            let v = word(off).filter(|_| end - off == 8);
-            let note = v.and_then(name).map_or(String::new(), |n| format!("→ {n}"));
-            let text = match v {
-                _ if note.is_empty() && is_text(bytes) => format!(".ascii \"{}\"", ascii(bytes)),
-                Some(v) => format!(".quad {v:#x}"),
-                None => format!(".byte ({} bytes)", bytes.len()),
-            };
-            lines.push(AsmLine {
-                address: base + off as u64,
-                hex: bytes.iter().map(|b| format!("{b:02x}")).collect(),
-                text,
-                section: Section::Data,
-                note: format!("data+{:#x} {note}", off - ds)
-                    .trim_end()
-                    .to_string(),
-                uop: None,
-            });
-            off = end;
-        }
-        if padding_start < len {
-            lines.push(AsmLine {
-                address: base + padding_start as u64,
-                hex: "00".repeat((len - padding_start).min(8)),
-                text: format!("({} zero bytes)", len - padding_start),
-                section: Section::Padding,
-                note: String::new(),
-                uop: None,
-            });
-        }
+        data_lines(&mut lines, code, base, ds, padding_start, &|v| {
+            name(v).map(|n| format!("→ {n}"))
+        });
     }
     Listing {
         lines,
@@ -401,41 +371,9 @@ pub fn annotate(ex: &Executor) -> Listing {
         });
     }
     if let Some(ds) = data_start {
-        let mut off = ds;
-        while off < padding_start {
-            let end = (off + 8).min(padding_start);
-            let bytes = &code[off..end];
-            let note = word(off)
-                .filter(|_| end - off == 8)
-                .and_then(|v| describe(v, true))
-                .map_or(String::new(), |d| format!("→ {d}"));
-            let text = match word(off).filter(|_| end - off == 8) {
-                _ if note.is_empty() && is_text(bytes) => format!(".ascii \"{}\"", ascii(bytes)),
-                Some(v) => format!(".quad {v:#x}"),
-                None => format!(".byte ({} bytes)", bytes.len()),
-            };
-            lines.push(AsmLine {
-                address: base.wrapping_add(off as u64),
-                hex: bytes.iter().map(|b| format!("{b:02x}")).collect(),
-                text,
-                section: Section::Data,
-                note: format!("data+{:#x} {note}", off - ds)
-                    .trim_end()
-                    .to_string(),
-                uop: None,
-            });
-            off = end;
-        }
-        if padding_start < len {
-            lines.push(AsmLine {
-                address: base.wrapping_add(padding_start as u64),
-                hex: "00".repeat((len - padding_start).min(8)),
-                text: format!("({} zero bytes)", len - padding_start),
-                section: Section::Padding,
-                note: String::new(),
-                uop: None,
-            });
-        }
+        data_lines(&mut lines, code, base, ds, padding_start, &|v| {
+            describe(v, true).map(|d| format!("→ {d}"))
+        });
     }
     assign_uops(ex, &decoded, &mut lines, &symbols);
     Listing {
@@ -443,6 +381,50 @@ pub fn annotate(ex: &Executor) -> Listing {
         data_start,
         padding_start,
         len,
+    }
+}
+
+/// The data part of a region as 8-byte words (text shown as `.ascii`, a word the capture
+/// resolves annotated by `note`), then one line for the zero padding.
+fn data_lines(
+    lines: &mut Vec<AsmLine>,
+    code: &[u8],
+    base: u64,
+    ds: usize,
+    padding_start: usize,
+    note: &dyn Fn(u64) -> Option<String>,
+) {
+    let len = code.len();
+    let mut off = ds;
+    while off < padding_start {
+        let end = (off + 8).min(padding_start);
+        let bytes = &code[off..end];
+        let v = (end - off == 8).then(|| u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8])));
+        let n = v.and_then(note).unwrap_or_default();
+        let text = match v {
+            _ if n.is_empty() && is_text(bytes) => format!(".ascii \"{}\"", ascii(bytes)),
+            Some(v) => format!(".quad {v:#x}"),
+            None => format!(".byte ({} bytes)", bytes.len()),
+        };
+        lines.push(AsmLine {
+            address: base.wrapping_add(off as u64),
+            hex: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            text,
+            section: Section::Data,
+            note: format!("data+{:#x} {n}", off - ds).trim_end().to_string(),
+            uop: None,
+        });
+        off = end;
+    }
+    if padding_start < len {
+        lines.push(AsmLine {
+            address: base.wrapping_add(padding_start as u64),
+            hex: "00".repeat((len - padding_start).min(8)),
+            text: format!("({} zero bytes)", len - padding_start),
+            section: Section::Padding,
+            note: String::new(),
+            uop: None,
+        });
     }
 }
 

@@ -3,35 +3,8 @@
 //! region) and `cpyviz dump trampolines` (the bitmask explainer).
 
 use crate::explain::steps_text;
-use cpyviz_model::jit::{
-    jit_facts, AsmText, Destination, ExecutorJit, JitView, PlacedGroup, Region, Via,
-};
+use cpyviz_model::jit::{jit_facts, AsmText, ExecutorJit, JitView, PlacedGroup, Region, Via};
 use std::fmt::Write;
-
-/// Where a destination is, in words.
-pub fn destination_text(r: &Region, d: &Destination) -> String {
-    match d {
-        Destination::Uop(i) => format!("uop {i} {}", r.uops.get(*i).map_or("?", |u| &u.uop)),
-        Destination::InUop { index, offset } => format!(
-            "uop {index} {} +{offset:#x}",
-            r.uops.get(*index).map_or("?", |u| &u.uop)
-        ),
-        Destination::UopData { index, offset } => format!("data of uop {index} +{offset:#x}"),
-        Destination::Trampoline(i) => match r.trampolines.get(*i) {
-            Some(t) => format!("trampoline slot {} → {}", t.index, t.symbol),
-            None => format!("trampoline slot {i}"),
-        },
-        Destination::Got(i) => match r.got.get(*i) {
-            Some(g) => format!("GOT slot {i} → {}", g.symbol),
-            None => format!("GOT slot {i}"),
-        },
-        Destination::Symbol { name, offset: 0 } => name.clone(),
-        Destination::Symbol { name, offset } => format!("{name}{offset:+#x}"),
-        Destination::Executor => "the executor".into(),
-        Destination::Value => "a value".into(),
-        Destination::Other => "elsewhere in the region".into(),
-    }
-}
 
 fn header(view: &JitView, engine: &str) -> String {
     let mut out = String::new();
@@ -67,7 +40,7 @@ fn asm_line(out: &mut String, r: &Region, a: &AsmText, notes: &[String]) {
         .collect();
     if extra.is_empty() {
         if let Some(d) = &a.destination {
-            extra.push(format!("→ {}", destination_text(r, d)));
+            extra.push(format!("→ {}", r.describe(d)));
         }
     }
     if !extra.is_empty() {

@@ -634,6 +634,36 @@ pub struct Region {
     pub memory: MemoryModel,
 }
 
+impl Region {
+    /// Where a destination is, in words (`uop 22 _EXIT_TRACE`, `trampoline slot 1 →
+    /// _PyLong_Add`, …): the one wording of the dumps and the viewer.
+    pub fn describe(&self, d: &Destination) -> String {
+        let uop = |i: usize| self.uops.get(i).map_or("?", |u| u.uop.as_str());
+        match d {
+            Destination::Uop(i) => format!("uop {i} {}", uop(*i)),
+            Destination::InUop { index, offset } => {
+                format!("uop {index} {} +{offset:#x}", uop(*index))
+            }
+            Destination::UopData { index, offset } => {
+                format!("the data of uop {index} {} +{offset:#x}", uop(*index))
+            }
+            Destination::Trampoline(i) => match self.trampolines.get(*i) {
+                Some(t) => format!("trampoline slot {} → {}", t.index, t.symbol),
+                None => format!("trampoline slot {i}"),
+            },
+            Destination::Got(i) => match self.got.get(*i) {
+                Some(g) => format!("GOT slot {i} → {}", g.symbol),
+                None => format!("GOT slot {i}"),
+            },
+            Destination::Symbol { name, offset: 0 } => name.clone(),
+            Destination::Symbol { name, offset } => format!("{name}{offset:+#x}"),
+            Destination::Executor => "the executor object".into(),
+            Destination::Value => "a value, not an address".into(),
+            Destination::Other => "elsewhere in the region".into(),
+        }
+    }
+}
+
 /// One step of finding a trampoline slot, for the explainer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotSteps {

@@ -467,39 +467,7 @@ fn careful(ctx: &Ctx, spec: &Spec, kind: Careful) -> Result<Written, String> {
             let t0 = b.ctx.temps[0];
             let v = b.get(b.input(0), t0);
             let old = b.t(1);
-            match index {
-                Some(k) => {
-                    let o = off.localsplus + 8 * i32::from(k);
-                    b.emit(Ins::Load {
-                        dst: old,
-                        base: ctx.frame,
-                        off: o,
-                        w: Width::B8,
-                    });
-                    b.emit(Ins::Store {
-                        src: Some(v),
-                        base: ctx.frame,
-                        off: o,
-                        w: Width::B8,
-                    });
-                }
-                None => {
-                    let i = b.t(2);
-                    b.imm(i, HoleValue::Oparg, None, 0);
-                    b.emit(Ins::LoadIdx {
-                        dst: old,
-                        base: ctx.frame,
-                        idx: i,
-                        off: off.localsplus,
-                    });
-                    b.emit(Ins::StoreIdx {
-                        src: v,
-                        base: ctx.frame,
-                        idx: i,
-                        off: off.localsplus,
-                    });
-                }
-            }
+            swap_local(&mut b, ctx, &off, index, v, old);
             b.consume(1);
             b.decref(old, "_Py_Dealloc", true);
             (
@@ -517,39 +485,7 @@ fn careful(ctx: &Ctx, spec: &Spec, kind: Careful) -> Result<Written, String> {
             // not into the register the value is still in
             let old = Some(b.out_reg(0, 1, t1)).filter(|&r| r != v).unwrap_or(t1);
             b.def(old);
-            match index {
-                Some(k) => {
-                    let o = off.localsplus + 8 * i32::from(k);
-                    b.emit(Ins::Load {
-                        dst: old,
-                        base: ctx.frame,
-                        off: o,
-                        w: Width::B8,
-                    });
-                    b.emit(Ins::Store {
-                        src: Some(v),
-                        base: ctx.frame,
-                        off: o,
-                        w: Width::B8,
-                    });
-                }
-                None => {
-                    let i = b.t(2);
-                    b.imm(i, HoleValue::Oparg, None, 0);
-                    b.emit(Ins::LoadIdx {
-                        dst: old,
-                        base: ctx.frame,
-                        idx: i,
-                        off: off.localsplus,
-                    });
-                    b.emit(Ins::StoreIdx {
-                        src: v,
-                        base: ctx.frame,
-                        idx: i,
-                        off: off.localsplus,
-                    });
-                }
-            }
+            swap_local(&mut b, ctx, &off, index, v, old);
             b.push(old);
             (
                 b,
@@ -1318,5 +1254,50 @@ pub(crate) fn entry(ctx: &Ctx) -> Written {
         } else {
             "careful: shim (save callee-saved registers, call the trace right after it)".into()
         },
+    }
+}
+
+/// `old = frame->localsplus[i]; frame->localsplus[i] = v` for the local `index` names (the
+/// `_n` suffix), or the oparg's when it names none.
+fn swap_local(
+    b: &mut Builder,
+    ctx: &Ctx,
+    off: &crate::builtin::ir::Offsets,
+    index: Option<u8>,
+    v: crate::builtin::ir::Reg,
+    old: crate::builtin::ir::Reg,
+) {
+    match index {
+        Some(k) => {
+            let o = off.localsplus + 8 * i32::from(k);
+            b.emit(Ins::Load {
+                dst: old,
+                base: ctx.frame,
+                off: o,
+                w: Width::B8,
+            });
+            b.emit(Ins::Store {
+                src: Some(v),
+                base: ctx.frame,
+                off: o,
+                w: Width::B8,
+            });
+        }
+        None => {
+            let i = b.t(2);
+            b.imm(i, HoleValue::Oparg, None, 0);
+            b.emit(Ins::LoadIdx {
+                dst: old,
+                base: ctx.frame,
+                idx: i,
+                off: off.localsplus,
+            });
+            b.emit(Ins::StoreIdx {
+                src: v,
+                base: ctx.frame,
+                idx: i,
+                off: off.localsplus,
+            });
+        }
     }
 }

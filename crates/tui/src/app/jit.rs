@@ -363,29 +363,9 @@ pub fn line_target(g: &PlacedGroup, a: &AsmText) -> Option<Destination> {
         })
 }
 
-/// Where a destination is, in words.
+/// Where a destination is, in words ([`Region::describe`]).
 pub fn destination_text(r: &Region, d: &Destination) -> String {
-    let uop = |i: usize| r.uops.get(i).map_or("?", |u| u.uop.as_str());
-    match d {
-        Destination::Uop(i) => format!("uop {i} {}", uop(*i)),
-        Destination::InUop { index, offset } => format!("uop {index} {} +{offset:#x}", uop(*index)),
-        Destination::UopData { index, offset } => {
-            format!("the data of uop {index} {} +{offset:#x}", uop(*index))
-        }
-        Destination::Trampoline(i) => match r.trampolines.get(*i) {
-            Some(t) => format!("trampoline slot {} → {}", t.index, t.symbol),
-            None => format!("trampoline slot {i}"),
-        },
-        Destination::Got(i) => match r.got.get(*i) {
-            Some(g) => format!("GOT slot {i} → {}", g.symbol),
-            None => format!("GOT slot {i}"),
-        },
-        Destination::Symbol { name, offset: 0 } => name.clone(),
-        Destination::Symbol { name, offset } => format!("{name}{offset:+#x}"),
-        Destination::Executor => "the executor object".into(),
-        Destination::Value => "a value, not an address".into(),
-        Destination::Other => "elsewhere in the region".into(),
-    }
+    r.describe(d)
 }
 
 /// A symbol's address in the region's memory model.
