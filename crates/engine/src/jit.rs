@@ -280,7 +280,65 @@ fn build(capture: &Capture, options: &JitOptions) -> JitView {
             check,
         });
     }
+    if recorded_target && jit_facts(version, target).trace_got {
+        got_order_findings(&mut view, executors, target);
+    }
     view
+}
+
+/// The trace GOT's slots stand in `symbols_map` ordinal order, and a build numbers its symbols
+/// once: so the symbols two executors of one process both load stand in the same order in both
+/// GOTs. Checked on the recorded regions (no stencils needed), one finding per executor.
+fn got_order_findings(view: &mut JitView, executors: &[Executor], target: Target) {
+    let gots: Vec<Vec<String>> = executors
+        .iter()
+        .map(|e| {
+            check::real_layout(e, target.arch())
+                .map(|l| l.got.into_iter().filter_map(|g| g.2).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    for (i, ej) in view.executors.iter_mut().enumerate() {
+        let Some(check) = ej.check.as_mut() else {
+            continue;
+        };
+        let mine = &gots[i];
+        let mut compared = 0;
+        let mut clash = None;
+        for (j, other) in gots.iter().enumerate() {
+            if j == i {
+                continue;
+            }
+            let pos: std::collections::HashMap<&str, usize> = other
+                .iter()
+                .enumerate()
+                .map(|(k, n)| (n.as_str(), k))
+                .collect();
+            let shared: Vec<usize> = mine
+                .iter()
+                .filter_map(|n| pos.get(n.as_str()).copied())
+                .collect();
+            if shared.len() >= 2 {
+                compared += 1;
+                if shared.windows(2).any(|w| w[0] > w[1]) && clash.is_none() {
+                    clash = Some(executors[j].qualname.clone());
+                }
+            }
+        }
+        if compared == 0 {
+            continue;
+        }
+        check.findings.push(cpyviz_model::jit::Finding {
+            what: "GOT order".into(),
+            predicted: "slots in symbols_map ordinal order: symbols shared with the process's other executors stand in the same order".into(),
+            found: match &clash {
+                None => format!("the same order as in {compared} other executor(s)"),
+                Some(q) => format!("a different order than in the executor for {q}"),
+            },
+            agrees: clash.is_none(),
+            at: None,
+        });
+    }
 }
 
 /// The explainer's worked example: symbols 3, 7, 15, 37 and 42 in the mask, symbol 37's slot,
