@@ -258,23 +258,29 @@ pub fn check(
         let model_syms: BTreeSet<&str> = model.got.iter().map(|g| g.symbol.as_str()).collect();
         let real_syms: BTreeSet<&str> = got_names.iter().map(String::as_str).collect();
         let predicted: Vec<&str> = real_syms.intersection(&model_syms).copied().collect();
+        let wrong: Vec<&str> = model_syms.difference(&real_syms).copied().collect();
         find(
             "GOT symbols",
             format!(
-                "the model's stencils for this trace load {} external symbols through the GOT",
+                "the model's stencils for this trace load {} external symbols through the GOT, each of them in the real GOT",
                 model_syms.len()
             ),
             format!(
-                "{} of the {} real GOT symbols are among them{}",
+                "{} of the {} real GOT symbols are among them{}{}",
                 predicted.len(),
                 real_syms.len(),
                 if predicted.is_empty() {
                     String::new()
                 } else {
                     format!(" ({})", predicted.join(", "))
+                },
+                if wrong.is_empty() {
+                    String::new()
+                } else {
+                    format!("; not in the real GOT: {}", wrong.join(", "))
                 }
             ),
-            !predicted.is_empty() || real_syms.is_empty(),
+            wrong.is_empty(),
             None,
         );
     }
