@@ -580,6 +580,14 @@ fn bench_jit() {
             let set = cpyviz_jit::builtin::stencils(v, t);
             let text = cpyviz_jit::header::write(set);
             let name = format!("jit_stencils-{}.h", t.triple());
+            if let Err(e) = cpyviz_jit::header::parse(&text, &name) {
+                println!(
+                    "   {} {}: the header does not read back: {e}",
+                    v.label(),
+                    t.triple()
+                );
+                continue;
+            }
             let parse = fastest(&mut || {
                 let _ = cpyviz_jit::header::parse(&text, &name);
             });
