@@ -43,7 +43,9 @@ pub fn probe_symbols(version: Option<PyVersion>) -> Vec<String> {
     let versions: Vec<PyVersion> = version.map_or(PyVersion::ALL.to_vec(), |v| vec![v]);
     for v in versions {
         for t in Target::ALL {
-            let set = builtin::stencils(v, t);
+            let Ok(set) = builtin::try_stencils(v, t) else {
+                continue;
+            };
             names.extend(set.symbols.iter().cloned());
             for g in set.groups.values().chain(set.entry.iter()) {
                 for h in g.code.holes.iter().chain(&g.data.holes) {
@@ -71,7 +73,7 @@ fn stencils_for(
     target: Target,
 ) -> Result<Arc<StencilSet>, String> {
     let set = match choice {
-        StencilChoice::Builtin => return Ok(Arc::new(builtin::stencils(version, target).clone())),
+        StencilChoice::Builtin => return Ok(Arc::new(builtin::try_stencils(version, target)?.clone())),
         StencilChoice::Imported => match store::load(version, target) {
             Some(r) => r?,
             None => {
