@@ -269,10 +269,18 @@ fn machine_code_pane_shows_disassembly() {
         );
         assert!(screen.contains("bytes at 0x"), "{screen}");
         assert!(screen.contains(" mov "), "{screen}");
-        // the next row labels the code part of the region; the one after is the first
+        // the next row labels the code part of the region; then the finding about the start
+        // of the region (the code part decodes), next to those bytes; then the first
         // instruction
         assert!(screen.contains("code +0x0..+0x"), "{screen}");
         press(&mut app, "<Down>");
+        press(&mut app, "<Down>");
+        let buf = draw(&mut app, 140, 40);
+        assert!(
+            selected_line(&buf).contains("✓ code part"),
+            "{}",
+            text(&buf)
+        );
         press(&mut app, "<Down>");
         let buf = draw(&mut app, 140, 40);
         assert!(

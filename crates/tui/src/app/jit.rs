@@ -796,7 +796,32 @@ impl JitState {
                         .map(|text| JitRow::Text { exec, text }),
                 );
             }
-            rows.extend(recorded_rows.into_iter().cloned().map(JitRow::Real));
+            // Each finding about a place in the real region stands again next to those bytes.
+            let base = executors(cap)
+                .and_then(|e| e.get(exec))
+                .and_then(|e| e.jit_address);
+            let findings: Vec<(usize, usize)> = self
+                .view
+                .as_ref()
+                .and_then(|v| v.executors.get(exec))
+                .and_then(|e| e.check.as_ref())
+                .map(|c| {
+                    c.findings
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, f)| Some((f.at?, i)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for m in recorded_rows.into_iter().cloned() {
+                if let (MachineRow::Asm { line, .. }, Some(base)) = (&m, base) {
+                    let off = line.address.wrapping_sub(base) as usize;
+                    for &(_, index) in findings.iter().filter(|(at, _)| *at == off) {
+                        rows.push(JitRow::Finding { exec, index });
+                    }
+                }
+                rows.push(JitRow::Real(m));
+            }
         }
         rows
     }
