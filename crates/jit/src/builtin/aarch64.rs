@@ -277,7 +277,7 @@ impl A64<'_> {
     fn branch_hole(&mut self, c: Option<Cond>, value: HoleValue) {
         let me = self.ops.new_dynamic_label();
         match c {
-            Some(c) if self.ctx.v15() => {
+            Some(c) if self.ctx.shape.conditional_branch_holes => {
                 let at = self.here();
                 a64!(self.ops ; =>me);
                 self.bcond(c, me);
@@ -326,7 +326,7 @@ impl A64<'_> {
     fn branch(&mut self, c: Option<Cond>, t: Tgt) {
         let local = match t {
             Tgt::Local(l) => self.label(l),
-            Tgt::Continue if self.ctx.v15() => {
+            Tgt::Continue if self.ctx.shape.continue_is_label => {
                 self.end_used = true;
                 self.end
             }

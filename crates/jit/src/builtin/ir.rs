@@ -255,36 +255,104 @@ pub(crate) struct Offsets {
     pub range_len: i32,
 }
 
+/// The struct offsets of CPython 3.14's internal headers (x86-64 and AArch64 alike: LP64).
+const OFFSETS_3_14: Offsets = Offsets {
+    f_executable: 0x0,
+    instr_ptr: 0x38,
+    stackpointer: 0x40,
+    localsplus: 0x50,
+    ts_interp: 0x10,
+    ts_eval_breaker: 0x18,
+    ts_current_frame: 0x48,
+    ts_current_executor: 0x110,
+    ts_jit_exit: None,
+    ex_valid: 0x22,
+    valid_is_bit: true,
+    ex_warm_byte: 0x23,
+    ex_warm_value: 1,
+    ex_jit_code: 0x70,
+    ex_side_entry: Some(0x78),
+    interp_trace_run_counter: Some(0x367f0),
+    exit_executor: 0x8,
+    co_code_adaptive: 0xd0,
+    co_executors: 0x98,
+    exec_array_items: 0x8,
+    ob_type: 0x8,
+    lv_tag: 0x10,
+    ob_digit: 0x18,
+    range_start: 0x10,
+    range_step: 0x18,
+    range_len: 0x20,
+};
+
+/// The struct offsets of CPython 3.15's internal headers.
+const OFFSETS_3_15: Offsets = Offsets {
+    ts_current_executor: 0x130,
+    ts_jit_exit: Some(0x138),
+    valid_is_bit: false,
+    ex_warm_byte: 0x24,
+    ex_warm_value: 0,
+    ex_jit_code: 0x58,
+    ex_side_entry: None,
+    interp_trace_run_counter: None,
+    ..OFFSETS_3_14
+};
+
 impl Offsets {
+    /// The version's table.
     pub(crate) fn of(version: PyVersion) -> Offsets {
-        let v15 = version.profile().jit_register_variants;
-        Offsets {
-            f_executable: 0x0,
-            instr_ptr: 0x38,
-            stackpointer: 0x40,
-            localsplus: 0x50,
-            ts_interp: 0x10,
-            ts_eval_breaker: 0x18,
-            ts_current_frame: 0x48,
-            ts_current_executor: if v15 { 0x130 } else { 0x110 },
-            ts_jit_exit: v15.then_some(0x138),
-            ex_valid: 0x22,
-            valid_is_bit: !v15,
-            ex_warm_byte: if v15 { 0x24 } else { 0x23 },
-            ex_warm_value: if v15 { 0 } else { 1 },
-            ex_jit_code: if v15 { 0x58 } else { 0x70 },
-            ex_side_entry: (!v15).then_some(0x78),
-            interp_trace_run_counter: (!v15).then_some(0x367f0),
-            exit_executor: 0x8,
-            co_code_adaptive: 0xd0,
-            co_executors: 0x98,
-            exec_array_items: 0x8,
-            ob_type: 0x8,
-            lv_tag: 0x10,
-            ob_digit: 0x18,
-            range_start: 0x10,
-            range_step: 0x18,
-            range_len: 0x20,
+        match version {
+            PyVersion::V3_14 => OFFSETS_3_14,
+            PyVersion::V3_15 => OFFSETS_3_15,
+        }
+    }
+}
+
+/// What differs per version in the code the careful shapes follow: the calling convention of
+/// jitted code, the C bodies of the int uops and what the JIT's patch functions allow.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ShapeFacts {
+    /// The executor arrives in a register (3.15's jitted functions take it first); 3.14 reads
+    /// an `EXECUTOR` hole.
+    pub executor_register: bool,
+    /// `_BINARY_OP_*_INT` and `_COMPARE_OP_INT` leave their inputs on the stack under the result
+    /// (`-- res, l, r`, for `_POP_TOP_INT` to drop), and exit when a result is not compact;
+    /// 3.14's close their inputs and error on a failed allocation.
+    pub int_ops_keep_inputs: bool,
+    /// The runtime helpers of int add, subtract, multiply.
+    pub int_helpers: [&'static str; 3],
+    /// A stencil's fall-through is a label at its end (3.15); 3.14 jumps to a `CONTINUE` hole.
+    pub continue_is_label: bool,
+    /// `patch_aarch64_19r` exists: a conditional branch can take a hole directly (3.15); 3.14
+    /// hops over an unconditional `b`.
+    pub conditional_branch_holes: bool,
+}
+
+const SHAPE_FACTS_3_14: ShapeFacts = ShapeFacts {
+    executor_register: false,
+    int_ops_keep_inputs: false,
+    int_helpers: ["_PyLong_Add", "_PyLong_Subtract", "_PyLong_Multiply"],
+    continue_is_label: false,
+    conditional_branch_holes: false,
+};
+
+const SHAPE_FACTS_3_15: ShapeFacts = ShapeFacts {
+    executor_register: true,
+    int_ops_keep_inputs: true,
+    int_helpers: [
+        "_PyCompactLong_Add",
+        "_PyCompactLong_Subtract",
+        "_PyCompactLong_Multiply",
+    ],
+    continue_is_label: true,
+    conditional_branch_holes: true,
+};
+
+impl ShapeFacts {
+    pub(crate) fn of(version: PyVersion) -> ShapeFacts {
+        match version {
+            PyVersion::V3_14 => SHAPE_FACTS_3_14,
+            PyVersion::V3_15 => SHAPE_FACTS_3_15,
         }
     }
 }
@@ -313,22 +381,24 @@ pub(crate) struct Ctx {
     /// A caller-saved register no role, item or temporary uses: breaks cycles of moves.
     pub scratch: Reg,
     pub off: Offsets,
+    pub shape: ShapeFacts,
 }
 
 impl Ctx {
     pub(crate) fn new(version: PyVersion, target: Target) -> Ctx {
         let facts = cpyviz_model::jit::jit_facts(version, target);
-        let v15 = facts.register_variants;
+        let shape = ShapeFacts::of(version);
+        let exec_reg = shape.executor_register;
         let arch = target.arch();
         let (frame, sp, tstate, exec, cache, temps, saved, args, ret, scratch) = match arch {
             Arch::X86_64 => {
                 // r12..r15 hold the roles; rdi, rsi, rdx the cached items.
-                let (exec, frame, sp, tstate) = if v15 {
+                let (exec, frame, sp, tstate) = if exec_reg {
                     (Some(12), 13, 14, 15)
                 } else {
                     (None, 12, 13, 14)
                 };
-                let saved = if v15 { vec![3, 5] } else { vec![3, 5, 15] };
+                let saved = if exec_reg { vec![3, 5] } else { vec![3, 5, 15] };
                 (
                     frame,
                     sp,
@@ -343,7 +413,7 @@ impl Ctx {
                 )
             }
             Arch::Aarch64 => {
-                let (exec, frame, sp, tstate) = if v15 {
+                let (exec, frame, sp, tstate) = if exec_reg {
                     (Some(20), 21, 22, 23)
                 } else {
                     (None, 20, 21, 22)
@@ -379,6 +449,7 @@ impl Ctx {
             ret,
             scratch,
             off: Offsets::of(version),
+            shape,
         }
     }
 
@@ -388,10 +459,6 @@ impl Ctx {
             Arch::X86_64 => matches!(r, 0 | 1 | 2 | 6 | 7 | 8 | 9 | 10 | 11),
             Arch::Aarch64 => r <= 18,
         }
-    }
-
-    pub(crate) fn v15(&self) -> bool {
-        self.exec.is_some()
     }
 }
 

@@ -259,7 +259,7 @@ fn sym_plus(b: &mut Builder, dst: u8, symbol: &str, addend: i64) {
 fn careful(ctx: &Ctx, spec: &Spec, kind: Careful) -> Result<Written, String> {
     use Careful::*;
     let off = ctx.off;
-    let v15 = ctx.v15();
+    let keep = ctx.shape.int_ops_keep_inputs;
     let (n, m, e) = (spec.n, spec.m, spec.e);
     let tables = ctx.version.profile().tables;
     let iter_items = ctx.version.profile().for_loop_stack_items as usize;
@@ -541,17 +541,14 @@ fn careful(ctx: &Ctx, spec: &Spec, kind: Careful) -> Result<Written, String> {
             )
         }
         BinaryInt(op) => {
-            let fname = match (op, v15) {
-                (Arith::Add, true) => "_PyCompactLong_Add",
-                (Arith::Sub, true) => "_PyCompactLong_Subtract",
-                (Arith::Mul, true) => "_PyCompactLong_Multiply",
-                (Arith::Add, false) => "_PyLong_Add",
-                (Arith::Sub, false) => "_PyLong_Subtract",
-                (Arith::Mul, false) => "_PyLong_Multiply",
-            };
-            let mut b = new(2, if v15 { 3 } else { 1 });
+            let fname = ctx.shape.int_helpers[match op {
+                Arith::Add => 0,
+                Arith::Sub => 1,
+                Arith::Mul => 2,
+            }];
+            let mut b = new(2, if keep { 3 } else { 1 });
             let (l, r) = (b.input(0), b.input(1));
-            if v15 {
+            if keep {
                 // (left, right -- res, l, r): exit when the result is not compact.
                 let (s0, s1) = (b.s(0), b.s(1));
                 b.place(l, s0);
@@ -700,9 +697,9 @@ fn careful(ctx: &Ctx, spec: &Spec, kind: Careful) -> Result<Written, String> {
             (b, "careful (model): in-place compact int arithmetic, exit if the result needs two digits")
         }
         CompareInt => {
-            let mut b = new(2, if v15 { 3 } else { 1 });
+            let mut b = new(2, if keep { 3 } else { 1 });
             let (l, r) = (b.input(0), b.input(1));
-            let (lr, rr) = if v15 {
+            let (lr, rr) = if keep {
                 let (s0, s1) = (b.s(0), b.s(1));
                 b.place(l, s0);
                 b.place(r, s1);
@@ -713,7 +710,7 @@ fn careful(ctx: &Ctx, spec: &Spec, kind: Careful) -> Result<Written, String> {
                 b.copy(r, t1);
                 (t0, t1)
             };
-            if !v15 {
+            if !keep {
                 // DEOPT_IF either is not compact.
                 let p = b.t(2);
                 for x in [lr, rr] {
@@ -727,7 +724,7 @@ fn careful(ctx: &Ctx, spec: &Spec, kind: Careful) -> Result<Written, String> {
                     b.exit_if(Some(Cond::Hs));
                 }
             }
-            let (va, vb, bit, k) = if v15 {
+            let (va, vb, bit, k) = if keep {
                 (b.t(0), b.t(1), b.t(2), b.t(3))
             } else {
                 // the copies in t0/t1 are turned into their values in place
@@ -755,7 +752,7 @@ fn careful(ctx: &Ctx, spec: &Spec, kind: Careful) -> Result<Written, String> {
             b.imm(k, HoleValue::Oparg, None, 0);
             b.emit(Ins::TestReg(bit, k));
             b.emit(Ins::CSet(bit, Cond::Ne));
-            let truth = if v15 {
+            let truth = if keep {
                 bit
             } else {
                 let s = b.s(0);
@@ -780,7 +777,7 @@ fn careful(ctx: &Ctx, spec: &Spec, kind: Careful) -> Result<Written, String> {
                 c: Cond::Ne,
             });
             b.push(yes);
-            if v15 {
+            if keep {
                 let (s0, s1) = (ctx.saved[0], ctx.saved[1]);
                 b.push(s0);
                 b.push(s1);

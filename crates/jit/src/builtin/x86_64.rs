@@ -218,7 +218,7 @@ impl X86<'_> {
                     None => self.a.jmp(l).map_err(ie),
                 };
             }
-            Tgt::Continue if self.ctx.v15() => {
+            Tgt::Continue if self.ctx.shape.continue_is_label => {
                 self.end_used = true;
                 let l = self.end;
                 return match c {
