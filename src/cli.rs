@@ -188,7 +188,7 @@ pub struct JitArgs {
     #[arg(long, value_name = "TRIPLE", value_parser = parse_target)]
     pub target: Option<Target>,
     /// builtin: cpyviz's own stencils (a model); imported: the set `cpyviz stencils import` stored
-    /// for the version and target; or the path of a jit_stencils-<triple>.h.
+    /// for the version and target; or the path of a jit_stencils-TRIPLE.h.
     #[arg(long, default_value = "builtin", value_name = "builtin|imported|PATH")]
     pub stencils: String,
     /// recorded: the live process's addresses (where recorded); near / far: memory models
@@ -225,19 +225,19 @@ fn parse_target(s: &str) -> Result<Target, String> {
 /// `cpyviz stencils …`: the stencil sets the JIT stages compile with.
 #[derive(Subcommand, Debug)]
 pub enum StencilsCommand {
-    /// Import the jit_stencils-<triple>.h a CPython JIT build left in its build folder, so the
+    /// Import the jit_stencils-TRIPLE.h a CPython JIT build left in its build folder, so the
     /// JIT stages can show that CPython's exact stencils (`--stencils imported`).
     Import { header: PathBuf },
     /// List the imported stencil sets.
     List,
-    /// Write cpyviz's built-in stencils (a model) as a jit_stencils-<triple>.h, in the format
+    /// Write cpyviz's built-in stencils (a model) as a jit_stencils-TRIPLE.h, in the format
     /// CPython's build writes.
     Export {
         #[arg(long = "python-version", default_value = "3.15", value_parser = parse_version)]
         python_version: PyVersion,
         #[arg(long, default_value = "x86_64-unknown-linux-gnu", value_parser = parse_target)]
         target: Target,
-        /// The header to write (name it jit_stencils-<triple>.h to import it back).
+        /// The header to write (name it jit_stencils-TRIPLE.h to import it back).
         #[arg(short, long)]
         output: PathBuf,
     },

@@ -2,7 +2,7 @@
 //!
 //! [`compile`] sizes the trace (instruction starts, the union of the groups' trampoline and GOT
 //! masks), lays the region out as the version does (the facts of
-//! [`jit_facts`](cpyviz_model::jit::jit_facts)), then emits each group in CPython's order —
+//! [`cpyviz_model::jit::jit_facts`]), then emits each group in CPython's order —
 //! its data first (memcpy, data holes, 3.15's `patch_got_symbol`), then its code (memcpy, code
 //! holes) — and records every hole: its value and C expression, the bytes before and after,
 //! where the patched instruction leads, and why it went that way.
