@@ -241,3 +241,48 @@ fn ast_options_3_14() {
 fn ast_options_3_15() {
     check_ast_options(PyVersion::V3_15);
 }
+
+/// The committed captures (recorded with the JIT on) replay CPython's own JIT-on views exactly:
+/// `dump specialized --capture` against `PYTHON_JIT=1 stage.py specialized`
+/// (`tests/golden/<v>/specialized-jit/`), and `dump uops --capture` against `stage.py uops`.
+/// These goldens are also the target of the built-in interpreter's specialization.
+fn check_captures_against_jit_goldens(version: PyVersion) {
+    let mut checked = 0;
+    for stage in [Stage::Specialized, Stage::Uops] {
+        let dir = match stage {
+            Stage::Specialized => "specialized-jit",
+            _ => "uops",
+        };
+        let golden_dir = format!("tests/golden/{}/{dir}", version.label());
+        for entry in std::fs::read_dir(&golden_dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_stem().unwrap().to_string_lossy().to_string();
+            let Some(sample) = name.strip_prefix("samples__") else {
+                continue;
+            };
+            let capture = format!("tests/captures/{sample}-{}.capture.json", version.label());
+            let captures = cpyviz_engine::capture_file::read(Path::new(&capture))
+                .unwrap_or_else(|e| panic!("{capture}: {e} (scripts/record-captures)"));
+            let out = cpyviz_engine::dump::dump_request(&Request::Plain(stage), &captures[0]);
+            let expected = std::fs::read_to_string(&path).unwrap();
+            let actual = mask_addresses(&as_golden(&out));
+            assert!(
+                expected == actual,
+                "{capture} {dir}: {}",
+                first_difference(&expected, &actual)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 12, "only {checked} JIT-on goldens checked");
+}
+
+#[test]
+fn captures_replay_the_jit_on_goldens_3_14() {
+    check_captures_against_jit_goldens(PyVersion::V3_14);
+}
+
+#[test]
+fn captures_replay_the_jit_on_goldens_3_15() {
+    check_captures_against_jit_goldens(PyVersion::V3_15);
+}
