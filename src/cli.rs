@@ -199,19 +199,28 @@ pub struct JitArgs {
 
 impl JitArgs {
     fn options(&self) -> cpyviz_model::jit::JitOptions {
-        use cpyviz_model::jit::{JitOptions, MemoryChoice, StencilChoice};
-        JitOptions {
-            stencils: match self.stencils.as_str() {
-                "builtin" => StencilChoice::Builtin,
-                "imported" => StencilChoice::Imported,
-                path => StencilChoice::Path(path.to_string()),
-            },
-            memory: match self.memory.as_str() {
-                "recorded" => MemoryChoice::Recorded,
-                name => MemoryChoice::Preset(name.to_string()),
-            },
-            target: self.target,
-        }
+        jit_options(&self.stencils, &self.memory, self.target)
+    }
+}
+
+/// The JIT stages' options from `--stencils`, `--memory`, `--target`.
+fn jit_options(
+    stencils: &str,
+    memory: &str,
+    target: Option<Target>,
+) -> cpyviz_model::jit::JitOptions {
+    use cpyviz_model::jit::{JitOptions, MemoryChoice, StencilChoice};
+    JitOptions {
+        stencils: match stencils {
+            "builtin" => StencilChoice::Builtin,
+            "imported" => StencilChoice::Imported,
+            path => StencilChoice::Path(path.to_string()),
+        },
+        memory: match memory {
+            "recorded" => MemoryChoice::Recorded,
+            name => MemoryChoice::Preset(name.to_string()),
+        },
+        target,
     }
 }
 
@@ -626,6 +635,15 @@ pub struct Shot {
     /// PNG pixel scale (2 for high-DPI screens).
     #[arg(long, default_value_t = 2.0)]
     pub scale: f32,
+    /// The JIT stages' target (default: the recorded interpreter's, else x86_64-unknown-linux-gnu).
+    #[arg(long, value_name = "TRIPLE", value_parser = parse_target)]
+    pub target: Option<Target>,
+    /// The JIT stages' stencils: builtin, imported, or the path of a jit_stencils-TRIPLE.h.
+    #[arg(long, default_value = "builtin", value_name = "builtin|imported|PATH")]
+    pub stencils: String,
+    /// The JIT stages' memory model: recorded, near, far or low.
+    #[arg(long, default_value = "recorded", value_name = "recorded|near|far|low")]
+    pub memory: String,
 }
 
 impl Shot {
@@ -659,6 +677,7 @@ impl Shot {
             (None, None) => return Err("cpyviz: give a FILE or --capture".into()),
         };
         let mut app = cpyviz_tui::app::App::new(captures, self.python_version, self.stage);
+        app.set_jit_options(jit_options(&self.stencils, &self.memory, self.target));
         app.settle();
         if let Some(row) = self.select {
             let rows = app.row_count();

@@ -129,6 +129,15 @@ impl App {
         &self.jit
     }
 
+    /// Sets the JIT stages' options (stencils, memory model, target), as `s`, `m`, `t` do, and
+    /// asks the capture for them (`cpyviz shot --target … --memory …`).
+    pub fn set_jit_options(&mut self, options: cpyviz_model::jit::JitOptions) {
+        self.jit.options = options;
+        self.jit.back.clear();
+        self.jit.hole = None;
+        self.want_jit();
+    }
+
     /// Takes in the stages that have been computed since the rows were last built; returns
     /// whether anything changed (the view should be drawn again).
     pub fn tick(&mut self) -> bool {
