@@ -284,3 +284,55 @@ fn every_builtin_set_survives_the_header_format() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Whatever bytes a capture claims a region holds (a damaged or hand-edited capture), listing
+/// them and checking the model against them never panics, on either instruction set.
+#[test]
+fn any_recorded_bytes_are_listed_and_checked_without_panicking() {
+    let c = capture("abs-3.15.capture.json");
+    let view = c.jit(&JitOptions::default()).unwrap();
+    let model = view.executors[1].region.as_ref().unwrap();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for round in 0..300 {
+        let len = match round % 4 {
+            0 => 0,
+            1 => (next() % 64) as usize,
+            2 => 4096,
+            _ => (next() % 9000) as usize,
+        };
+        let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        if round % 3 == 0 {
+            // Mostly zeros, with pointers into the region here and there.
+            for b in bytes.iter_mut() {
+                *b = 0;
+            }
+            for _ in 0..8 {
+                if len >= 16 {
+                    let at = (next() as usize) % (len - 8);
+                    let v = model.base + next() % (len as u64 + 64);
+                    bytes[at..at + 8].copy_from_slice(&v.to_le_bytes());
+                }
+            }
+        }
+        let ex = Executor {
+            jit_code: Some(bytes),
+            jit_address: (round % 5 != 0).then_some(model.base),
+            ..executors(&c)[1].clone()
+        };
+        for arch in [
+            cpyviz_model::jit::Arch::X86_64,
+            cpyviz_model::jit::Arch::Aarch64,
+        ] {
+            let _ = cpyviz_engine::machine::annotate_for(&ex, arch);
+            let _ = cpyviz_jit::check::real_layout(&ex, arch);
+        }
+        let _ = cpyviz_jit::check::check(&ex, model, Some(4096), round % 2 == 0);
+        let _ = cpyviz_jit::check::check(&ex, model, Some(0), true);
+    }
+}
