@@ -106,25 +106,63 @@ def symbol_addresses(names):
     return out
 
 
+def memory_reader():
+    """A reader of this process's memory that fails cleanly on unmapped addresses: `read(addr, n)`
+    gives the bytes or raises OSError. Linux: /proc/self/mem; macOS: mach_vm_read_overwrite
+    (returns an error code instead of faulting). None where neither exists."""
+    if sys.platform.startswith("linux"):
+        mem = open("/proc/self/mem", "rb", buffering=0)
+
+        def read(addr, n):
+            try:
+                mem.seek(addr)
+                data = mem.read(n)
+            except (ValueError, OverflowError) as e:
+                raise OSError(str(e))
+            if data is None or len(data) != n:
+                raise OSError("short read at %#x" % addr)
+            return data
+
+        return read
+    if sys.platform == "darwin":
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        task = ctypes.c_uint.in_dll(libc, "mach_task_self_").value
+        vm_read = libc.mach_vm_read_overwrite
+        vm_read.argtypes = [ctypes.c_uint, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_void_p,
+                            ctypes.POINTER(ctypes.c_uint64)]
+        vm_read.restype = ctypes.c_int
+
+        def read(addr, n):
+            buf = ctypes.create_string_buffer(n)
+            got = ctypes.c_uint64(0)
+            kr = vm_read(task, addr, n, ctypes.addressof(buf), ctypes.byref(got))
+            if kr != 0 or got.value != n:
+                raise OSError("mach_vm_read_overwrite(%#x, %d) = %d" % (addr, n, kr))
+            return buf.raw
+
+        return read
+    return None
+
+
 def raw_trace(ex, uops):
-    """The executor's `_PyUOpInstruction` array, read through /proc/self/mem: the trace pointer
-    follows PyObject_VAR_HEAD; each instruction is 24 bytes (opcode:15 format:1, oparg,
+    """The executor's `_PyUOpInstruction` array, read from this process's memory: the trace
+    pointer follows PyObject_VAR_HEAD; each instruction is 24 bytes (opcode:15 format:1, oparg,
     target or jump/error targets, operand0, operand1). Returned only if every instruction agrees
     with what the executor reports (oparg, operand0, target), else (None, why)."""
     import struct
 
-    if not sys.platform.startswith("linux"):
-        return None, "reading the trace needs /proc/self/mem (Linux)"
     n = len(uops)
     if n == 0:
         return None, "empty trace"
     try:
-        with open("/proc/self/mem", "rb", buffering=0) as mem:
-            mem.seek(id(ex) + 3 * struct.calcsize("P"))
-            (ptr,) = struct.unpack("=Q", mem.read(8))
-            mem.seek(ptr)
-            raw = mem.read(24 * n)
-    except (OSError, ValueError, OverflowError, struct.error) as e:
+        read = memory_reader()
+        if read is None:
+            return None, "reading the trace needs /proc/self/mem (Linux) or the Mach VM API (macOS)"
+        (ptr,) = struct.unpack("=Q", read(id(ex) + 3 * struct.calcsize("P"), 8))
+        raw = read(ptr, 24 * n)
+    except (OSError, ValueError, OverflowError, AttributeError, struct.error) as e:
         return None, "trace read failed: %s" % (e,)
     out = []
     for i, u in enumerate(uops):
@@ -408,31 +446,29 @@ def collect_run(result):
 
 
 def jit_region_address(ex, machine_code):
-    """Where the executor's machine code lives: found by reading the executor object through
-    /proc/self/mem (a read of unmapped memory fails cleanly there) and checking the bytes."""
+    """Where the executor's machine code lives: found by reading the executor object (a read of
+    unmapped memory fails cleanly, see memory_reader) and checking the bytes."""
     import struct
 
     if not machine_code:
         return None, "no machine code"
-    if not sys.platform.startswith("linux"):
-        return None, "address lookup needs /proc/self/mem (Linux)"
     try:
+        read = memory_reader()
+        if read is None:
+            return None, "address lookup needs /proc/self/mem (Linux) or the Mach VM API (macOS)"
         size = sys.getsizeof(ex)
         n = len(machine_code)
-        with open("/proc/self/mem", "rb", buffering=0) as mem:
-            mem.seek(id(ex))
-            raw = mem.read(min(size, 1 << 16))
-            for i in range(0, len(raw) - 15, 8):
-                word, ptr = struct.unpack_from("=QQ", raw, i)
-                if word != n or ptr == 0:
-                    continue
-                try:
-                    mem.seek(ptr)
-                    if mem.read(n) == machine_code:
-                        return ptr, None
-                except (OSError, ValueError, OverflowError):
-                    continue
-    except (OSError, ValueError, OverflowError) as e:
+        raw = read(id(ex), min(size, 1 << 16))
+        for i in range(0, len(raw) - 15, 8):
+            word, ptr = struct.unpack_from("=QQ", raw, i)
+            if word != n or ptr == 0:
+                continue
+            try:
+                if read(ptr, n) == machine_code:
+                    return ptr, None
+            except OSError:
+                continue
+    except (OSError, ValueError, OverflowError, AttributeError) as e:
         return None, "address lookup failed: %s" % (e,)
     return None, "address not found in the executor object"
 
