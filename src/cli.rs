@@ -107,7 +107,8 @@ pub enum Command {
     Shot(Shot),
     /// Print one stage exactly as CPython's own tool prints it
     /// (tokens: `python -m tokenize -e`; ast: `python -m ast`; bytecode: `python -m dis`;
-    /// specialized, uops: shared/refpy/stage.py; jit: machine code, hex and Intel syntax).
+    /// specialized, uops: shared/refpy/stage.py; jit: cpyviz's copy-and-patch of each executor
+    /// and the real machine code; trampolines: the bitmask explainer).
     /// `ast` and `bytecode` take the options of `python -m ast` and `python -m dis`.
     ///
     /// With `--engine cpython` the stages come from a real CPython, which EXECUTES the snippet;
@@ -191,9 +192,10 @@ pub struct JitArgs {
     /// for the version and target; or the path of a jit_stencils-TRIPLE.h.
     #[arg(long, default_value = "builtin", value_name = "builtin|imported|PATH")]
     pub stencils: String,
-    /// recorded: the live process's addresses (where recorded); near / far: memory models
-    /// (far puts every symbol gigabytes away, as in a macOS debug build: trampolines appear).
-    #[arg(long, default_value = "recorded", value_name = "recorded|near|far")]
+    /// recorded: the live process's addresses (where recorded); near / far / low: memory models
+    /// (far puts every symbol gigabytes away, as in a macOS debug build: trampolines appear; low
+    /// is a non-PIE binary below 4 GiB, not on macOS).
+    #[arg(long, default_value = "recorded", value_name = "recorded|near|far|low")]
     pub memory: String,
 }
 
