@@ -1093,15 +1093,8 @@ fn is_operand(v: HoleValue) -> bool {
 
 /// `3.2 GiB`, `64.0 MiB`, `12.5 KiB`, `0x40 bytes`.
 pub fn human_distance(d: u64) -> String {
-    const K: f64 = 1024.0;
-    let f = d as f64;
-    if d >= 1 << 30 {
-        format!("{:.1} GiB", f / (K * K * K))
-    } else if d >= 1 << 20 {
-        format!("{:.1} MiB", f / (K * K))
-    } else if d >= 1 << 10 {
-        format!("{:.1} KiB", f / K)
-    } else {
-        format!("{d:#x} bytes")
+    if d < 1 << 10 {
+        return format!("{d:#x} bytes");
     }
+    cpyviz_model::jit::human_bytes(u128::from(d))
 }

@@ -3,7 +3,9 @@
 //! region) and `cpyviz dump trampolines` (the bitmask explainer).
 
 use crate::explain::steps_text;
-use cpyviz_model::jit::{jit_facts, AsmText, ExecutorJit, JitView, PlacedGroup, Region, Via};
+use cpyviz_model::jit::{
+    hex_spaced, human_bytes, jit_facts, AsmText, ExecutorJit, JitView, PlacedGroup, Region, Via,
+};
 use std::fmt::Write;
 
 fn header(view: &JitView, engine: &str) -> String {
@@ -94,8 +96,8 @@ fn group(out: &mut String, r: &Region, g: &PlacedGroup, asm: Option<&cpyviz_mode
                 Via::Trampoline => " (through a trampoline)",
                 Via::InRange => " (in range: direct)",
             },
-            hex(&h.before),
-            hex(&h.after),
+            hex_spaced(&h.before),
+            hex_spaced(&h.after),
         );
     }
     if let Some(asm) = asm {
@@ -103,16 +105,6 @@ fn group(out: &mut String, r: &Region, g: &PlacedGroup, asm: Option<&cpyviz_mode
             asm_line(out, r, a, &notes);
         }
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    if b.is_empty() {
-        return "-".into();
-    }
-    b.iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Region layout in one line.
@@ -262,29 +254,24 @@ fn trampolines_summary(out: &mut String, r: &Region) {
     }
 }
 
-/// Why a region has no trampolines.
+/// Why a region has no trampolines, and which options would show some.
 pub fn no_trampoline_reason(r: &Region) -> String {
     let facts = jit_facts(r.version, r.target);
-    if facts.trampoline_size == 0 {
-        return format!(
-            "CPython {} on {} has no trampolines (TRAMPOLINE_SIZE 0): external calls go through the {}, which reaches any address; try --target aarch64-apple-darwin{}",
-            r.version.label(),
-            r.target,
-            if facts.trace_got { "trace GOT" } else { "stencils' GOT words" },
+    let hint = if facts.trampoline_size == 0 {
+        format!(
+            " Try --target aarch64-apple-darwin{} with --memory far.",
             if r.version.profile().jit_x86_darwin_trampolines {
                 " or x86_64-apple-darwin"
             } else {
                 ""
             }
-        );
-    }
-    if r.trampoline_mask.is_empty() {
-        return "no stencil of this trace calls an external symbol directly".into();
-    }
-    format!(
-        "every call target is within ±2^{} bytes of its call site in this memory model ({}); try --memory far",
-        facts.branch_range_bits, r.memory.name
-    )
+        )
+    } else if r.trampoline_mask.is_empty() {
+        String::new()
+    } else {
+        format!(" ({}; try --memory far)", r.memory.name)
+    };
+    format!("{}{hint}", r.no_trampolines_reason())
 }
 
 /// `cpyviz dump trampolines`: the bitmask explainer for every executor, then the worked
@@ -353,7 +340,7 @@ fn executors_trampolines(out: &mut String, view: &JitView) {
                     format!(
                         "+{at:#x} ({}{}, {})",
                         if dist < 0 { "-" } else { "+" },
-                        human(dist.unsigned_abs()),
+                        human_bytes(dist.unsigned_abs()),
                         if *via == Via::Trampoline {
                             "out of range"
                         } else {
@@ -399,8 +386,8 @@ fn executors_trampolines(out: &mut String, view: &JitView) {
                         "    {} +{:#x} ordinal {ordinal}: {} → {}  ({})",
                         g.uop,
                         h.at,
-                        hex(&h.before),
-                        hex(&h.after),
+                        hex_spaced(&h.before),
+                        hex_spaced(&h.after),
                         h.note
                     );
                 }
@@ -428,18 +415,4 @@ pub fn bits(word: u32) -> String {
         .map(|c| std::str::from_utf8(c).unwrap_or(""))
         .collect::<Vec<_>>()
         .join("_")
-}
-
-/// A byte distance in KiB/MiB/GiB.
-pub fn human(n: u128) -> String {
-    const K: u128 = 1024;
-    if n >= K * K * K {
-        format!("{:.1} GiB", n as f64 / (K * K * K) as f64)
-    } else if n >= K * K {
-        format!("{:.1} MiB", n as f64 / (K * K) as f64)
-    } else if n >= K {
-        format!("{:.1} KiB", n as f64 / K as f64)
-    } else {
-        format!("{n} B")
-    }
 }

@@ -634,7 +634,64 @@ pub struct Region {
     pub memory: MemoryModel,
 }
 
+/// A byte count in B / KiB / MiB / GiB (`40.0 GiB`).
+pub fn human_bytes(n: u128) -> String {
+    const K: u128 = 1024;
+    let f = n as f64;
+    if n >= K * K * K {
+        format!("{:.1} GiB", f / (K * K * K) as f64)
+    } else if n >= K * K {
+        format!("{:.1} MiB", f / (K * K) as f64)
+    } else if n >= K {
+        format!("{:.1} KiB", f / K as f64)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// The direct reach of a target's calls in words: `±128.0 MiB (±2^27)`.
+pub fn reach_text(bits: u32) -> String {
+    format!("±{} (±2^{bits})", human_bytes(1u128 << bits))
+}
+
+/// Bytes as spaced hex (`e8 00 00 00 00`), `-` for none.
+pub fn hex_spaced(b: &[u8]) -> String {
+    if b.is_empty() {
+        return "-".into();
+    }
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 impl Region {
+    /// Why this region has no trampolines in use: the target has none (`TRAMPOLINE_SIZE` 0),
+    /// no stencil calls an external symbol directly, or every call is in reach. The one wording
+    /// of the dumps and the viewer; each adds how to see trampolines in its own terms.
+    pub fn no_trampolines_reason(&self) -> String {
+        let facts = jit_facts(self.version, self.target);
+        if facts.trampoline_size == 0 {
+            return format!(
+                "TRAMPOLINE_SIZE is 0 for CPython {} on {}: calls to external symbols go through the {}, and an indirect call reaches any address.",
+                self.version.label(),
+                self.target,
+                if facts.trace_got {
+                    "trace GOT"
+                } else {
+                    "GOT words in each stencil's data"
+                }
+            );
+        }
+        if self.trampoline_mask.is_empty() {
+            return "no stencil of this trace calls an external symbol directly, so the trampoline mask is empty.".into();
+        }
+        format!(
+            "every call reaches its symbol directly: all are within {} of their call site in this memory model.",
+            reach_text(facts.branch_range_bits)
+        )
+    }
+
     /// Where a destination is, in words (`uop 22 _EXIT_TRACE`, `trampoline slot 1 →
     /// _PyLong_Add`, …): the one wording of the dumps and the viewer.
     pub fn describe(&self, d: &Destination) -> String {

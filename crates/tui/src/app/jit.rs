@@ -374,20 +374,7 @@ pub fn symbol_address(r: &Region, name: &str) -> u64 {
     r.memory.symbol_address(name, ordinal)
 }
 
-/// A byte distance in B / KiB / MiB / GiB.
-pub fn human(n: u128) -> String {
-    const K: u128 = 1024;
-    let f = n as f64;
-    if n >= K * K * K {
-        format!("{:.1} GiB", f / (K * K * K) as f64)
-    } else if n >= K * K {
-        format!("{:.1} MiB", f / (K * K) as f64)
-    } else if n >= K {
-        format!("{:.1} KiB", f / K as f64)
-    } else {
-        format!("{n} B")
-    }
-}
+pub use cpyviz_model::jit::human_bytes as human;
 
 /// A signed distance, `+40.0 GiB` / `-12 B`.
 pub fn signed_human(d: i128) -> String {
@@ -398,10 +385,7 @@ pub fn signed_human(d: i128) -> String {
     )
 }
 
-/// The direct reach of a target's calls in words: `±128 MiB (±2^27)`.
-pub fn reach_text(bits: u32) -> String {
-    format!("±{} (±2^{bits})", human(1u128 << bits))
-}
+pub use cpyviz_model::jit::reach_text;
 
 /// The holes that call `ordinal` through `patch_*_trampoline`: (group, hole).
 pub fn call_sites(r: &Region, ordinal: u32) -> Vec<(usize, usize)> {
@@ -470,30 +454,6 @@ pub fn steps_lines(s: &SlotSteps) -> Vec<String> {
         s.mem, s.index, s.slot_size, s.address
     ));
     out
-}
-
-/// Why a region has no trampolines.
-pub fn no_trampolines_reason(r: &Region) -> String {
-    let facts = jit_facts(r.version, r.target);
-    if facts.trampoline_size == 0 {
-        return format!(
-            "TRAMPOLINE_SIZE is 0 for CPython {} on {}: calls to external symbols go through the {}, and an indirect call reaches any address.",
-            r.version.label(),
-            r.target,
-            if facts.trace_got {
-                "trace GOT"
-            } else {
-                "GOT words in each stencil's data"
-            }
-        );
-    }
-    if r.trampoline_mask.is_empty() {
-        return "no stencil of this trace calls an external symbol directly, so the trampoline mask is empty.".into();
-    }
-    format!(
-        "every call reaches its symbol directly: all are within {} of their call site in this memory model.",
-        reach_text(facts.branch_range_bits)
-    )
 }
 
 /// Which keys would show trampolines in use, when a region has none.
@@ -838,7 +798,7 @@ impl JitState {
             section: Section::Trampolines,
         });
         if r.trampolines.is_empty() {
-            let text = format!("none: {}", no_trampolines_reason(r));
+            let text = format!("none: {}", r.no_trampolines_reason());
             rows.extend(
                 wrap(&text, TEXT_WIDTH)
                     .into_iter()
@@ -963,7 +923,7 @@ impl JitState {
                 .min(r.trampoline_mask.0.len());
             rows.extend((0..words).map(|word| TrampRow::Mask { exec, word }));
             if r.trampolines.is_empty() || r.trampoline_mask.is_empty() {
-                let why = format!("No trampolines: {}", no_trampolines_reason(r));
+                let why = format!("No trampolines: {}", r.no_trampolines_reason());
                 rows.extend(
                     wrap(&why, TEXT_WIDTH)
                         .into_iter()

@@ -621,15 +621,7 @@ fn byte_match_text(c: &cpyviz_model::jit::LiveCheck) -> String {
     )
 }
 
-fn hex(b: &[u8]) -> String {
-    if b.is_empty() {
-        return "-".into();
-    }
-    b.iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+use cpyviz_model::jit::hex_spaced as hex;
 
 /// The Explain pane's lines on a hole: where, how, with what, the bytes before → after.
 pub(super) fn hole_lines(

@@ -119,12 +119,8 @@ fn steps_of(j: &JitState, exec: usize) -> Option<&SlotSteps> {
         .find(|s| s.ordinal == ordinal)
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+/// Bytes as spaced hex (never empty here: slots and call sites have bytes).
+use cpyviz_model::jit::hex_spaced as hex;
 
 fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>> {
     let Some(view) = j.view() else {
@@ -449,7 +445,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
             if let Some(r) = j.region(*exec) {
                 lines.push(text(format!(
                     "No trampolines: {}",
-                    crate::app::jit::no_trampolines_reason(r)
+                    r.no_trampolines_reason()
                 )));
                 if let Some(offer) = crate::app::jit::trampolines_offer(r) {
                     lines.push(Line::styled(offer, THEME.key));
