@@ -219,6 +219,20 @@ fn object_of(b: &mut Builder, src: u8, dst: u8) {
     b.emit(Ins::AndImm(dst, -2));
 }
 
+/// A type guard: exit unless the object at `obj` has the type `type_symbol` (its address
+/// loaded into `tmp`, compared with `ob_type`).
+fn exit_unless_type(b: &mut Builder, obj: u8, tmp: u8, type_symbol: &str) {
+    b.sym_addr(tmp, type_symbol);
+    let off = b.ctx.off.ob_type;
+    b.emit(Ins::CmpMem {
+        base: obj,
+        off,
+        w: Width::B8,
+        r: tmp,
+    });
+    b.exit_if(Some(Cond::Ne));
+}
+
 /// `_PyLong_CompactValue` of the int a stack reference in `src` points to:
 /// `ob_digit[0] * (1 - (lv_tag & 3))`, into `dst` (`tmp` is clobbered).
 fn compact_value(b: &mut Builder, src: u8, dst: u8, tmp: u8) {
@@ -520,14 +534,7 @@ fn careful(ctx: &Ctx, spec: &Spec, kind: Careful) -> Result<Written, String> {
             let (p, ty) = (b.t(1), b.t(2));
             b.copy(j, p);
             b.emit(Ins::AndImm(p, -2));
-            b.sym_addr(ty, "PyLong_Type");
-            b.emit(Ins::CmpMem {
-                base: p,
-                off: off.ob_type,
-                w: Width::B8,
-                r: ty,
-            });
-            b.exit_if(Some(Cond::Ne));
+            exit_unless_type(&mut b, p, ty, "PyLong_Type");
             b.emit(Ins::CmpMemImm {
                 base: p,
                 off: off.lv_tag,
@@ -823,14 +830,7 @@ fn careful(ctx: &Ctx, spec: &Spec, kind: Careful) -> Result<Written, String> {
             b.copy(it, p);
             b.emit(Ins::AndImm(p, -2));
             if kind == IterCheckRange {
-                b.sym_addr(t, "PyRangeIter_Type");
-                b.emit(Ins::CmpMem {
-                    base: p,
-                    off: off.ob_type,
-                    w: Width::B8,
-                    r: t,
-                });
-                b.exit_if(Some(Cond::Ne));
+                exit_unless_type(&mut b, p, t, "PyRangeIter_Type");
                 (
                     b,
                     "careful: exit unless the iterator is a range iterator (PyRangeIter_Type)",
