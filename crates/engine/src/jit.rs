@@ -10,6 +10,7 @@ use cpyviz_model::jit::{
 };
 use cpyviz_model::uops::Executor;
 use cpyviz_model::version::PyVersion;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The JIT stages' builder every engine attaches to its captures.
@@ -71,9 +72,10 @@ fn stencils_for(
     choice: &StencilChoice,
     version: PyVersion,
     target: Target,
-) -> Result<Arc<StencilSet>, String> {
+) -> Result<Cow<'static, StencilSet>, String> {
     let set = match choice {
-        StencilChoice::Builtin => return Ok(Arc::new(builtin::try_stencils(version, target)?.clone())),
+        // The built-in sets are built once per process and borrowed, never copied.
+        StencilChoice::Builtin => return Ok(Cow::Borrowed(builtin::try_stencils(version, target)?)),
         StencilChoice::Imported => match store::load(version, target) {
             Some(r) => r?,
             None => {
@@ -93,7 +95,7 @@ fn stencils_for(
             version.label()
         ));
     }
-    Ok(Arc::new(set))
+    Ok(Cow::Owned(set))
 }
 
 /// The memory model for one executor.
