@@ -23,7 +23,13 @@
 //!    `jit_stencils-<triple>.h` (the size of a real CPython header), and copy-and-patch of the
 //!    committed captures' traces (absolute times: CPython publishes no such figure).
 //!
-//! `cargo bench --bench pipeline -- --scaling` runs only benchmark 5, `-- --jit` only 6.
+//! 7. the built-in VM: running each bundled sample (`samples/*.py`, compiled beforehand)
+//!    against reference CPython 3.15 with the JIT off (`PYTHON_JIT=0`) running the same code
+//!    object (`exec`, stdout captured), median of several runs each, in the same benchmark run;
+//!    prints the ratios (target ≤ 10×; the long-term goal is ≤ 2×).
+//!
+//! `cargo bench --bench pipeline -- --scaling` runs only benchmark 5, `-- --jit` only 6,
+//! `-- --vm` only 7.
 //!
 //! The reference CPython is found as `$CPYVIZ_REFPY` (a command such as
 //! `../shared/refpy/python 3.15`), else `../shared/refpy/python 3.15` if it exists. Without one the
@@ -629,6 +635,81 @@ fn bench_jit() {
     }
 }
 
+/// Benchmark 7: the built-in VM against CPython 3.15 (JIT off) on every sample.
+fn bench_vm() {
+    use cpyviz_model::execution::RunOptions;
+    println!("7. built-in VM vs CPython 3.15 (JIT off), median of 5 runs, each sample");
+    let cmd = reference_command();
+    let mut paths: Vec<_> = std::fs::read_dir("samples")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    paths.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "py"));
+    paths.sort();
+    let run = RunOptions {
+        jit: false,
+        ..Default::default()
+    };
+    let mut ratios = Vec::new();
+    for path in &paths {
+        let name = path.display().to_string();
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let Ok(source) = Source::decode(&name, &bytes) else {
+            continue;
+        };
+        let v = PyVersion::V3_15;
+        let Ok(code) = compiler::bytecode_of(&syntax::ast::parse(&source, v), &source, v).0 else {
+            println!("   {name}: does not compile");
+            continue;
+        };
+        let mut times: Vec<Duration> = (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(cpyviz_vm::execute(&code, &source.text, v, &run));
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        let ours = times[2].as_secs_f64();
+        let theirs = cmd.as_ref().map(|c| {
+            // The environment variable must be set before the interpreter starts.
+            let mut c = c.clone();
+            c.insert(0, "PYTHON_JIT=0".into());
+            c.insert(0, "env".into());
+            reference_seconds(
+                &c,
+                path,
+                5,
+                "import contextlib\ncode = compile(src, PATH, 'exec')\nwith contextlib.redirect_stdout(io.StringIO()):\n    exec(code, {'__name__': '__main__'})"
+                    .replace("PATH", &format!("{name:?}"))
+                    .as_str(),
+            )
+        });
+        match theirs {
+            Some(Ok(t)) => {
+                ratios.push(ours / t);
+                println!(
+                    "   {name:<28} VM {:>8.2} ms · CPython {:>7.2} ms · ratio {:>6.1}×",
+                    ours * 1e3,
+                    t * 1e3,
+                    ours / t
+                );
+            }
+            Some(Err(e)) => println!("   {name}: the reference CPython failed: {e}"),
+            None => println!(
+                "   {name:<28} VM {:>8.2} ms · reference CPython 3.15 not found: ratio not measured",
+                ours * 1e3
+            ),
+        }
+    }
+    if !ratios.is_empty() {
+        let geo = (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp();
+        let worst = ratios.iter().cloned().fold(0.0, f64::max);
+        println!("   geometric mean {geo:.1}×, worst {worst:.1}× (target ≤ 10×)");
+    }
+}
+
 fn main() {
     // `cargo test --benches` runs bench targets with --test-ish args; only measure under `cargo bench`.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -648,10 +729,15 @@ fn main() {
         bench_jit();
         return;
     }
+    if std::env::args().any(|a| a == "--vm") {
+        bench_vm();
+        return;
+    }
     bench_tokens_ast();
     bench_bytecode();
     bench_frame();
     bench_stdlib();
     bench_scaling();
     bench_jit();
+    bench_vm();
 }

@@ -4,6 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use cpyviz_engine::dump;
 use cpyviz_engine::{EngineKind, LiveOptions};
 use cpyviz_model::capture::{Capture, Stage};
+use cpyviz_model::execution::{Limits, RunOptions};
 use cpyviz_model::jit::Target;
 use cpyviz_model::version::PyVersion;
 use std::io::Write;
@@ -57,6 +58,72 @@ pub struct EngineArgs {
     /// Stop the live interpreter (killing its whole process group) after SECS seconds.
     #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_timeout)]
     pub timeout: Duration,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How the snippet runs: the JIT switch both engines honour, and the built-in VM's limits.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct RunArgs {
+    /// Run with the JIT on or off, like PYTHON_JIT=1/0: it decides JUMP_BACKWARD_JIT vs
+    /// JUMP_BACKWARD_NO_JIT (and, live, whether executors exist).
+    #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
+    pub jit: bool,
+    /// The built-in VM stops the snippet after N bytecode instructions (an endless loop ends
+    /// with a message).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_steps)]
+    pub max_steps: u64,
+    /// The built-in VM's recursion limit (Python frames at once; CPython's default is 1000).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    pub max_depth: u32,
+    /// The built-in VM stops a snippet whose objects grow beyond SIZE (e.g. 512M, 2G).
+    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_bytes)]
+    pub max_memory: u64,
+}
+
+impl RunArgs {
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            jit: self.jit,
+            limits: Limits {
+                max_steps: self.max_steps,
+                max_depth: self.max_depth,
+                max_memory: self.max_memory,
+            },
+        }
+    }
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" | "1" => Ok(true),
+        "off" | "0" => Ok(false),
+        _ => Err(format!("'{s}' is not on or off")),
+    }
+}
+
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => {
+            let unit = t[i..].to_ascii_uppercase();
+            let mult: u64 = match unit.trim_end_matches(['B', 'I']) {
+                "" => 1,
+                "K" => 1 << 10,
+                "M" => 1 << 20,
+                "G" => 1 << 30,
+                _ => return Err(format!("'{s}' is not a size (like 512M or 2G)")),
+            };
+            (&t[..i], mult)
+        }
+        None => (t, 1),
+    };
+    match num.trim().parse::<u64>() {
+        Ok(n) if n > 0 => n
+            .checked_mul(mult)
+            .ok_or_else(|| format!("'{s}' is too large")),
+        _ => Err(format!("'{s}' is not a size (like 512M or 2G)")),
+    }
 }
 
 /// `--engine`: the engines' own names, listed in `--help` and in the error for a wrong one.
@@ -80,6 +147,7 @@ impl EngineArgs {
         LiveOptions {
             python: self.python.clone(),
             timeout: self.timeout,
+            jit: self.run.jit,
         }
     }
 }
@@ -436,6 +504,7 @@ pub fn main() -> ExitCode {
                             &file.to_string_lossy(),
                             &bytes,
                             source.python_version,
+                            &source.engine.run.options(),
                         )
                     }
                     EngineKind::Cpython => {
@@ -470,7 +539,11 @@ pub fn main() -> ExitCode {
             python,
             timeout,
         }) => {
-            let opts = LiveOptions { python, timeout };
+            let opts = LiveOptions {
+                python,
+                timeout,
+                ..Default::default()
+            };
             let capture = match cpyviz_engine::cpython::capture(&file, &opts) {
                 Ok(c) => c,
                 Err(msg) => return fail(msg, 2),
@@ -581,7 +654,12 @@ fn open_viewer(args: OpenArgs) -> ExitCode {
         eprintln!("cpyviz: give a Python file to open, e.g. `cpyviz samples/abs.py` (see --help)");
         return ExitCode::from(2);
     };
-    let captures = match cpyviz_engine::captures(&file, args.engine.kind(), &args.engine.live()) {
+    let captures = match cpyviz_engine::captures(
+        &file,
+        args.engine.kind(),
+        &args.engine.live(),
+        &args.engine.run.options(),
+    ) {
         Ok(c) => c,
         Err(msg) => return fail(msg, 1),
     };
@@ -646,6 +724,8 @@ pub struct Shot {
     /// The JIT stages' memory model: recorded, near, far or low.
     #[arg(long, default_value = "recorded", value_name = "recorded|near|far|low")]
     pub memory: String,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 impl Shot {
@@ -675,7 +755,7 @@ impl Shot {
         }
         let captures = match (&self.capture, &self.file) {
             (Some(path), _) => cpyviz_engine::capture_file::read(path)?,
-            (None, Some(file)) => cpyviz_engine::builtin::captures(file)?,
+            (None, Some(file)) => cpyviz_engine::builtin::captures_with(file, &self.run.options())?,
             (None, None) => return Err("cpyviz: give a FILE or --capture".into()),
         };
         let mut app = cpyviz_tui::app::App::new(captures, self.python_version, self.stage);
@@ -735,7 +815,11 @@ fn run_conformance(
         files = samples;
     }
     let python = python.or_else(|| version.map(|v| PathBuf::from(format!("python{v}"))));
-    let opts = LiveOptions { python, timeout };
+    let opts = LiveOptions {
+        python,
+        timeout,
+        ..Default::default()
+    };
     let mut label = String::new();
     let mut rows = Vec::new();
     for file in &files {

@@ -66,7 +66,7 @@ fn check(stage: Stage, version: PyVersion) {
 /// `python -m ast -a` and `python -m dis -C -O -P`: every position and offset.
 fn check_request(dir: &str, request: Request, version: PyVersion) {
     check_dir(dir, version, 40, |source, bytes| {
-        dump_file_request(&request, source, bytes, version)
+        dump_file_request(&request, source, bytes, version, &Default::default())
     });
 }
 
@@ -285,4 +285,106 @@ fn captures_replay_the_jit_on_goldens_3_14() {
 #[test]
 fn captures_replay_the_jit_on_goldens_3_15() {
     check_captures_against_jit_goldens(PyVersion::V3_15);
+}
+
+/// The specialized files the built-in VM does not reproduce yet (`tests/golden/vm-gaps.txt`).
+fn vm_gaps() -> Vec<String> {
+    std::fs::read_to_string("tests/golden/vm-gaps.txt")
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The built-in VM against `stage.py specialized`: the snippet's output, then the adaptive
+/// code after the run, for every file that runs on the reference CPython — with the JIT off
+/// (`specialized/`, PYTHON_JIT unset) and on (`specialized-jit/`). A file listed in
+/// `tests/golden/vm-gaps.txt` must still differ (fixing one means removing it from the list);
+/// every other file must match exactly.
+fn check_specialized(version: PyVersion, jit: bool) {
+    let dir = if jit {
+        "specialized-jit"
+    } else {
+        "specialized"
+    };
+    let golden_dir = Path::new("tests/golden").join(version.label()).join(dir);
+    let mut entries: Vec<_> = std::fs::read_dir(&golden_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    assert!(
+        entries.len() >= 90,
+        "{}: too few goldens",
+        golden_dir.display()
+    );
+    let gaps = vm_gaps();
+    let run = cpyviz_model::execution::RunOptions {
+        jit,
+        ..Default::default()
+    };
+    let (mut matched, mut failures, mut fixed) = (0, Vec::new(), Vec::new());
+    for golden in &entries {
+        let name = golden.file_stem().unwrap().to_string_lossy().to_string();
+        let source = source_for(&name);
+        let bytes = std::fs::read(&source).unwrap();
+        let expected = std::fs::read_to_string(golden).unwrap();
+        let out = cpyviz_engine::dump::dump_file_with(
+            Stage::Specialized,
+            &source.to_string_lossy(),
+            &bytes,
+            version,
+            &run,
+        );
+        let actual = mask_addresses(&as_golden(&out));
+        let key = format!("{} {dir} {}", version.label(), source.display());
+        match (actual == expected, gaps.contains(&key)) {
+            (true, false) => matched += 1,
+            (true, true) => fixed.push(key),
+            (false, true) => {}
+            (false, false) => failures.push(format!(
+                "{}: {}",
+                source.display(),
+                first_difference(&expected, &actual)
+            )),
+        }
+    }
+    println!(
+        "conformance {} {dir}: {matched}/{} match exactly",
+        version.label(),
+        entries.len()
+    );
+    assert!(
+        fixed.is_empty(),
+        "these now match: remove them from tests/golden/vm-gaps.txt:\n{}",
+        fixed.join("\n")
+    );
+    assert!(
+        failures.is_empty(),
+        "{} {} {dir} goldens differ (and are not listed in vm-gaps.txt):\n{}",
+        failures.len(),
+        version.label(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn specialized_3_14() {
+    check_specialized(PyVersion::V3_14, false);
+}
+
+#[test]
+fn specialized_3_15() {
+    check_specialized(PyVersion::V3_15, false);
+}
+
+#[test]
+fn specialized_jit_3_14() {
+    check_specialized(PyVersion::V3_14, true);
+}
+
+#[test]
+fn specialized_jit_3_15() {
+    check_specialized(PyVersion::V3_15, true);
 }

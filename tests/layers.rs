@@ -77,8 +77,18 @@ fn the_engines_never_reach_the_cli_or_the_viewer() {
             "cpyviz-syntax",
             "cpyviz-compiler",
             "cpyviz-jit",
+            "cpyviz-vm",
         ],
         &[UI, CLI],
+    );
+}
+
+#[test]
+fn the_vm_runs_compiled_code_and_knows_nothing_of_engines_ui_or_cli() {
+    check(
+        "crates/vm",
+        &["cpyviz-model", "cpyviz-compiler"],
+        &[UI, CLI, DISASSEMBLER],
     );
 }
 

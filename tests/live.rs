@@ -170,6 +170,7 @@ fn live_dumps_match_reference_cpython_and_survive_replay() {
         let opts = LiveOptions {
             python: Some(python),
             timeout: Duration::from_secs(120),
+            ..Default::default()
         };
         let mut matched = [0usize; STAGES.len()];
         let mut compared = [0usize; STAGES.len()];
@@ -387,6 +388,7 @@ fn live_engine_timeout_kills_the_snippet() {
         &LiveOptions {
             python: Some(python),
             timeout: Duration::from_secs(2),
+            ..Default::default()
         },
     )
     .expect_err("an endless loop must time out");
@@ -420,6 +422,7 @@ fn live_syntax_warnings_are_cpythons() {
         let opts = LiveOptions {
             python: Some(python),
             timeout: Duration::from_secs(120),
+            ..Default::default()
         };
         let capture = engine::cpython::capture(file, &opts).unwrap();
         let version = if v == "3.14" {

@@ -302,14 +302,20 @@ fn machine_code_pane_shows_disassembly() {
 fn stages_without_data_say_not_built() {
     let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
     let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::Bytecode));
-    // The built-in engine compiles (stage 3) but does not run the snippet.
+    // The built-in engine compiles (stage 3); it builds no traces (5) and no machine code of
+    // its own (6, 7); the specialized stage (4) is its VM's run, or not built without one.
     for s in ["4", "5", "6", "7"] {
         press(&mut app, s);
         let screen = text(&draw(&mut app, 120, 36));
-        assert!(
-            screen.contains("is not built yet in the builtin model"),
-            "{screen}"
-        );
+        let ran = s == "4" && app.capture().ready_execution().flatten().is_some();
+        if ran {
+            assert!(screen.contains(" of "), "{screen}");
+        } else {
+            assert!(
+                screen.contains("is not built yet in the builtin model"),
+                "{screen}"
+            );
+        }
     }
 }
 
@@ -443,7 +449,7 @@ fn snapshots_per_stage() {
 #[test]
 fn output_overlay_shows_what_the_live_run_printed() {
     let mut app = open("3.15", Stage::Bytecode);
-    let printed = match &app.capture().later.run {
+    let printed = match app.capture().ready_run() {
         Some(Ok(run)) => run.stdout.trim().to_string(),
         other => panic!("the committed capture has a run: {other:?}"),
     };
@@ -454,7 +460,8 @@ fn output_overlay_shows_what_the_live_run_printed() {
     assert!(screen.contains(&printed), "{screen}");
     press(&mut app, "o");
     assert!(!app.show_output);
-    // The builtin model never runs the snippet, and says so.
+    // Without a VM the builtin model does not run the snippet, and says so; with one, it
+    // shows what its run printed.
     let mut builtin = settled(App::new(
         builtin_captures(Path::new("samples/abs.py")).unwrap(),
         PyVersion::V3_14,
@@ -462,7 +469,10 @@ fn output_overlay_shows_what_the_live_run_printed() {
     ));
     press(&mut builtin, "o");
     let screen = text(&draw(&mut builtin, 100, 30));
-    assert!(screen.contains("does not run the snippet"), "{screen}");
+    match builtin.capture().ready_run() {
+        None => assert!(screen.contains("does not run the snippet"), "{screen}"),
+        Some(_) => assert!(screen.contains("Output · builtin model"), "{screen}"),
+    }
 }
 
 #[test]
@@ -887,4 +897,635 @@ fn clicks_select_jit_rows_and_small_terminals_stay_readable() {
         let screen = text(&draw(&mut app, 59, 16));
         assert!(screen.contains("cpyviz needs a terminal"), "{screen}");
     }
+}
+
+// ----- the specialized stage: a run of the built-in VM, scrubbed through -----
+
+use cpyviz_model::ast::AstNode;
+use cpyviz_model::bytecode::CodeObject;
+use cpyviz_model::capture::{Capture, Engine, StageBuilder};
+use cpyviz_model::error::{PyError, SyntaxWarning};
+use cpyviz_model::execution::{
+    CodeHistory, Execution, InstrHistory, LimitKind, SpecEvent, SpecEventKind,
+};
+use cpyviz_model::source::Source;
+use cpyviz_model::tokens::Token;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+const WARM: &str = "def sub(a, b):
+    return a - b
+
+
+t = 0
+for i in range(3):
+    t += sub(i, 1)
+print(t)
+";
+
+/// The built-in front end and compiler, and a run the test writes by hand (`script` makes it
+/// from the compiled code), held back until `gate` (if any) lets it go.
+struct Scripted {
+    script: fn(&CodeObject) -> Execution,
+    gate: Option<Mutex<Receiver<()>>>,
+}
+
+impl StageBuilder for Scripted {
+    fn tokens(&self, source: &Source, version: PyVersion) -> Result<Vec<Token>, PyError> {
+        cpyviz_syntax::tokens::tokenize(source, version)
+    }
+
+    fn ast(
+        &self,
+        source: &Source,
+        version: PyVersion,
+    ) -> (Result<AstNode, PyError>, Vec<SyntaxWarning>) {
+        cpyviz_syntax::ast::parse_with_warnings(source, version)
+    }
+
+    fn bytecode(
+        &self,
+        tree: &Result<AstNode, PyError>,
+        source: &Source,
+        version: PyVersion,
+    ) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>) {
+        cpyviz_compiler::bytecode_of(tree, source, version)
+    }
+
+    fn execute(
+        &self,
+        code: &CodeObject,
+        _source: &Source,
+        _version: PyVersion,
+    ) -> Option<Result<Execution, PyError>> {
+        if let Some(gate) = &self.gate {
+            let _ = gate.lock().map(|g| g.recv());
+        }
+        Some(Ok((self.script)(code)))
+    }
+}
+
+/// (code object, base name, which of that name) → (the steps it ran at, its events as
+/// (step, kind, to, why)).
+type Plan = (
+    usize,
+    &'static str,
+    usize,
+    &'static [u64],
+    &'static [(u64, SpecEventKind, &'static str, &'static str)],
+);
+
+const STEPS: u64 = 45;
+/// A made-up warm-up of `WARM` (the numbers need not be CPython's; the viewer only shows them).
+const PLAN: &[Plan] = &[
+    (
+        0,
+        "RESUME",
+        0,
+        &[1],
+        &[(1, SpecEventKind::Quickened, "RESUME_CHECK", "")],
+    ),
+    (
+        0,
+        "CALL",
+        1,
+        &[9, 21, 33],
+        &[
+            (
+                9,
+                SpecEventKind::Failed,
+                "CALL",
+                "the callee is not a function yet",
+            ),
+            (
+                21,
+                SpecEventKind::Specialized,
+                "CALL_PY_EXACT_ARGS",
+                "a Python function, 2 arguments",
+            ),
+        ],
+    ),
+    (
+        1,
+        "RESUME",
+        0,
+        &[10, 22, 34],
+        &[(10, SpecEventKind::Quickened, "RESUME_CHECK", "")],
+    ),
+    (
+        1,
+        "BINARY_OP",
+        0,
+        &[12, 24, 36],
+        &[(
+            24,
+            SpecEventKind::Specialized,
+            "BINARY_OP_SUBTRACT_INT",
+            "int, int",
+        )],
+    ),
+    (
+        0,
+        "BINARY_OP",
+        0,
+        &[14, 26, 38],
+        &[
+            (
+                14,
+                SpecEventKind::Specialized,
+                "BINARY_OP_ADD_INT",
+                "int, int",
+            ),
+            (
+                38,
+                SpecEventKind::Deopt,
+                "BINARY_OP",
+                "an operand was not an int",
+            ),
+        ],
+    ),
+    (
+        0,
+        "JUMP_BACKWARD",
+        0,
+        &[17, 29, 41],
+        &[(
+            17,
+            SpecEventKind::Specialized,
+            "JUMP_BACKWARD_NO_JIT",
+            "the JIT is off",
+        )],
+    ),
+];
+
+/// The steps at which an instruction changes form in [`PLAN`] (not 9: a failed attempt).
+const CHANGES: &[u64] = &[1, 10, 14, 17, 21, 24, 38];
+
+fn history_of(
+    base: &str,
+    offset: u32,
+    runs: &[u64],
+    events: &[(u64, SpecEventKind, &str, &str)],
+) -> InstrHistory {
+    let count_at = |step: u64| runs.iter().filter(|&&r| r <= step).count() as u64;
+    let mut marks: Vec<(u64, u64)> = runs
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| (k + 1).is_power_of_two())
+        .map(|(k, &s)| (s, k as u64 + 1))
+        .chain(events.iter().map(|e| (e.0, count_at(e.0))))
+        .collect();
+    marks.sort_unstable();
+    marks.dedup();
+    InstrHistory {
+        offset,
+        base: base.into(),
+        executions: runs.len() as u64,
+        misses: 0,
+        first_step: runs.first().copied(),
+        events: events
+            .iter()
+            .map(|&(step, kind, to, why)| SpecEvent {
+                step,
+                execution: count_at(step),
+                kind,
+                to: to.into(),
+                why: why.into(),
+            })
+            .collect(),
+        marks,
+    }
+}
+
+/// The run of [`PLAN`] over the compiled code: histories, the final names, the subtraction's
+/// counter as the specializer leaves it (value 52, backoff 0).
+fn scripted_run(code: &CodeObject) -> Execution {
+    let mut specialized = code.clone();
+    let mut history = Vec::new();
+    for (ci, c) in code.walk().into_iter().enumerate() {
+        let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+        let instrs = c
+            .instructions
+            .iter()
+            .map(|ins| {
+                let nth = seen.entry(ins.opname.as_str()).or_insert(0);
+                let plan = PLAN
+                    .iter()
+                    .find(|p| p.0 == ci && p.1 == ins.opname && p.2 == *nth);
+                *nth += 1;
+                match plan {
+                    Some(p) => history_of(&ins.opname, ins.offset, p.3, p.4),
+                    None => history_of(&ins.opname, ins.offset, &[], &[]),
+                }
+            })
+            .collect();
+        history.push(CodeHistory {
+            qualname: c.qualname.clone(),
+            instrs,
+        });
+    }
+    fn rename(c: &mut CodeObject, hist: &[CodeHistory], index: &mut usize) {
+        let h = &hist[*index];
+        *index += 1;
+        for (ins, h) in c.instructions.iter_mut().zip(&h.instrs) {
+            ins.opname = h.name_at(u64::MAX).to_string();
+            if ins.opname == "BINARY_OP_SUBTRACT_INT" {
+                if let Some(counter) = ins.cache_info.first_mut() {
+                    counter.data = vec![0x40, 0x03];
+                }
+            }
+        }
+        for child in &mut c.children {
+            rename(child, hist, index);
+        }
+    }
+    rename(&mut specialized, &history, &mut 0);
+    Execution {
+        jit: false,
+        run: cpyviz_model::capture::RunRecord {
+            stdout: "0\n".into(),
+            ..Default::default()
+        },
+        specialized,
+        history,
+        steps: STEPS,
+        limit: None,
+    }
+}
+
+fn scripted_capture(script: fn(&CodeObject) -> Execution, gate: Option<Receiver<()>>) -> Capture {
+    Capture::lazy(
+        Engine::Builtin,
+        PyVersion::V3_15,
+        Source::from_text("warm.py", WARM),
+        Arc::new(Scripted {
+            script,
+            gate: gate.map(Mutex::new),
+        }),
+    )
+}
+
+fn warm_app() -> App {
+    settled(App::new(
+        vec![scripted_capture(scripted_run, None)],
+        PyVersion::V3_15,
+        Stage::Specialized,
+    ))
+}
+
+/// The history of the selected instruction of the specialized pane.
+fn selected_history(app: &App) -> Option<InstrHistory> {
+    use cpyviz_tui::app::stages::CodeRow;
+    let Some(CodeRow::Instr { code, instr, .. }) = app
+        .later_rows()
+        .code_rows(Stage::Specialized)
+        .get(app.selected_row())
+    else {
+        return None;
+    };
+    let exec = app.capture().ready_execution()??.as_ref().ok()?.clone();
+    exec.history.get(*code)?.instrs.get(*instr).cloned()
+}
+
+#[test]
+fn the_scrubber_steps_through_the_changes_of_form() {
+    let mut app = warm_app();
+    assert_eq!(
+        app.scrub_step(),
+        Some(STEPS),
+        "the scrubber starts at the end"
+    );
+    assert_eq!(app.warmup().changes, CHANGES);
+    press(&mut app, "0");
+    assert_eq!(app.scrub_step(), Some(0));
+    let mut visited = Vec::new();
+    for _ in CHANGES {
+        press(&mut app, ".");
+        visited.push(app.scrub_step().unwrap());
+    }
+    assert_eq!(visited, CHANGES);
+    press(&mut app, ".");
+    assert_eq!(app.scrub_step(), Some(38));
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("no instruction changes form after step 38"),
+        "{:?}",
+        app.status
+    );
+    let mut back = Vec::new();
+    for _ in CHANGES {
+        press(&mut app, ",");
+        back.push(app.scrub_step().unwrap());
+    }
+    assert_eq!(back, [24, 21, 17, 14, 10, 1, 0]);
+    press(&mut app, ",");
+    assert!(app
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .contains("start of the run"));
+    // Doubling and halving; the ends.
+    press(&mut app, ">");
+    assert_eq!(app.scrub_step(), Some(1));
+    press(&mut app, ">>>");
+    assert_eq!(app.scrub_step(), Some(8));
+    press(&mut app, "<");
+    assert_eq!(app.scrub_step(), Some(4));
+    press(&mut app, ">>>>");
+    assert_eq!(app.scrub_step(), Some(STEPS), "clamped to the run");
+    press(&mut app, "0$");
+    assert_eq!(app.scrub_step(), Some(STEPS));
+    // The scrubber keys belong to stage 4.
+    press(&mut app, "3.");
+    assert!(app
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .contains("Specialized stage"));
+}
+
+#[test]
+fn each_row_shows_its_name_and_count_at_the_step() {
+    let mut app = warm_app();
+    // Every instruction row, at every stop of the scrubber, shows `name_at` of that step.
+    let rows = app.row_count();
+    for keys in ["0", ".", ".", ".", ".", ".", ".", ".", "$"] {
+        press(&mut app, keys);
+        let step = app.scrub_step().unwrap();
+        press(&mut app, "<Home>");
+        let mut checked = 0;
+        for _ in 0..rows {
+            if let Some(h) = selected_history(&app) {
+                let buf = draw(&mut app, 140, 44);
+                let line = selected_line(&buf);
+                let name = h.name_at(step);
+                let shown = if name == h.base {
+                    format!("{:<20}   {name}", h.base)
+                } else {
+                    format!("{:<20} → {name}", h.base)
+                };
+                assert!(
+                    line.contains(&shown),
+                    "step {step}: {shown:?} not in {line}"
+                );
+                let n = if step >= STEPS {
+                    h.executions
+                } else {
+                    h.executions_at(step)
+                };
+                if n > 0 {
+                    assert!(
+                        line.contains(&format!("×{n}")),
+                        "step {step}: ×{n} not in {line}"
+                    );
+                }
+                // The detail panel names both forms too.
+                let screen = text(&buf);
+                assert!(screen.contains(&format!("{} → {name}", h.base)), "{screen}");
+                checked += 1;
+            }
+            press(&mut app, "<Down>");
+        }
+        let total: usize = app
+            .capture()
+            .ready_execution()
+            .flatten()
+            .and_then(|e| e.as_ref().ok())
+            .map_or(0, |e| e.history.iter().map(|c| c.instrs.len()).sum());
+        assert_eq!(checked, total, "every instruction was checked");
+    }
+}
+
+#[test]
+fn the_gauge_names_the_event_at_the_step() {
+    let mut app = warm_app();
+    press(&mut app, "0......");
+    assert_eq!(app.scrub_step(), Some(24));
+    let screen = text(&draw(&mut app, 140, 44));
+    assert!(screen.contains("step 24 of 45"), "{screen}");
+    assert!(
+        screen.contains("step 24: BINARY_OP @ sub+4 → BINARY_OP_SUBTRACT_INT (int, int)"),
+        "{screen}"
+    );
+    // Between events: the last one before.
+    press(&mut app, "0>>>");
+    let screen = text(&draw(&mut app, 140, 44));
+    assert!(
+        screen.contains("no change at this step · last: step 1:"),
+        "{screen}"
+    );
+    // The stage names its engine, version profile and JIT setting.
+    assert!(
+        screen.contains("Specialized · builtin model · CPython 3.15 · JIT off"),
+        "{screen}"
+    );
+}
+
+/// The colours of the current-name column of the rows showing `generic` then `current`.
+fn current_name_colours(buf: &Buffer, generic: &str, current: &str) -> Vec<ratatui::style::Color> {
+    let screen = text(buf);
+    let mut out = Vec::new();
+    for (y, line) in screen.lines().enumerate() {
+        for arrow in [" → ", "   "] {
+            if let Some(i) = line.find(&format!("{generic:<20}{arrow}{current} ")) {
+                let x = line[..i].chars().count() + 23;
+                out.push(buf[(x as u16, y as u16)].fg);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn forms_have_their_own_colours() {
+    let mut app = warm_app();
+    // At step 38 the module's `+=` has just deoptimized, its CALL is specialized, both
+    // RESUMEs were quickened; the subtraction is specialized.
+    press(&mut app, "0.......");
+    assert_eq!(app.scrub_step(), Some(38));
+    let buf = draw(&mut app, 140, 44);
+    let c = |g, n| current_name_colours(&buf, g, n);
+    let fg = |s: Style| s.fg.unwrap();
+    assert_eq!(c("CALL", "CALL_PY_EXACT_ARGS"), [fg(THEME.specialized)]);
+    assert_eq!(c("RESUME", "RESUME_CHECK"), [fg(THEME.quickened); 2]);
+    assert_eq!(c("BINARY_OP", "BINARY_OP"), [fg(THEME.deoptimized)]);
+    // At step 10 the CALL has tried and failed to specialize; the other CALLs are as compiled.
+    press(&mut app, "0..");
+    assert_eq!(app.scrub_step(), Some(10));
+    let buf = draw(&mut app, 140, 44);
+    let mut calls = current_name_colours(&buf, "CALL", "CALL");
+    calls.sort_by_key(|c| format!("{c:?}"));
+    let mut want = vec![fg(THEME.spec_failed), THEME.dim, THEME.dim];
+    want.sort_by_key(|c| format!("{c:?}"));
+    assert_eq!(calls, want);
+}
+
+#[test]
+fn the_detail_panel_lists_events_and_caches() {
+    let mut app = warm_app();
+    let buf = select_row_showing_at(&mut app, "BINARY_OP_SUBTRACT_INT", 44);
+    let screen = text(&buf);
+    assert!(screen.contains("Selected instruction"), "{screen}");
+    assert!(
+        screen.contains("BINARY_OP → BINARY_OP_SUBTRACT_INT  · sub+4 · line 2"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("ran 3 times (by step 45: 3) · 0 misses · first ran at step 12"),
+        "{screen}"
+    );
+    assert!(screen.contains("1 event:"), "{screen}");
+    assert!(
+        screen.contains("step 24 · #2 · specialized → BINARY_OP_SUBTRACT_INT  (int, int)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("counter (1) 4003 = 0x0340: value 52, backoff 0"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("warm_specialized_end", screen);
+    // Before the event: the instruction is as compiled, and the event is still to come.
+    press(&mut app, "0");
+    let screen = text(&draw(&mut app, 140, 44));
+    assert!(
+        screen.contains("BINARY_OP → BINARY_OP  · sub+4"),
+        "{screen}"
+    );
+    assert!(screen.contains("ran 3 times (by step 0: 0)"), "{screen}");
+    assert!(
+        screen.contains("after the run: BINARY_OP_SUBTRACT_INT"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("warm_specialized_start", screen);
+    press(&mut app, "......");
+    let screen = text(&draw(&mut app, 140, 44));
+    insta::assert_snapshot!("warm_specialized_step24", screen);
+    // The inline cache rows toggle as in the bytecode stage, the counter decoded.
+    press(&mut app, "c");
+    let screen = text(&draw(&mut app, 140, 44));
+    assert!(
+        screen.contains(&format!(
+            "{:<20}   counter (1): 0x0340: value 52, backoff 0",
+            "CACHE"
+        )),
+        "{screen}"
+    );
+    // Events the CALL had: a failure, then its specialization.
+    let buf = select_row_showing_at(&mut app, "CALL_PY_EXACT_ARGS", 44);
+    let screen = text(&buf);
+    assert!(screen.contains("2 events:"), "{screen}");
+    assert!(
+        screen.contains("step 9 · #1 · failed to specialize  (the callee is not a function yet)"),
+        "{screen}"
+    );
+}
+
+/// Like [`select_row_showing`], on a screen `height` rows high.
+fn select_row_showing_at(app: &mut App, needle: &str, height: u16) -> Buffer {
+    for _ in 0..400 {
+        let buf = draw(app, 140, height);
+        if text(&buf)
+            .lines()
+            .any(|l| l.contains('▶') && l.contains(needle))
+        {
+            return buf;
+        }
+        press(app, "<Down>");
+    }
+    panic!("no row shows {needle}");
+}
+
+#[test]
+fn the_run_output_and_its_limit_are_shown() {
+    let mut app = warm_app();
+    press(&mut app, "o");
+    let screen = text(&draw(&mut app, 120, 36));
+    assert!(
+        screen.contains("Output · builtin model · CPython 3.15"),
+        "{screen}"
+    );
+    assert!(screen.contains("stdout"), "{screen}");
+    assert!(!screen.contains("stopped early"), "{screen}");
+    fn limited(code: &CodeObject) -> Execution {
+        let mut e = scripted_run(code);
+        e.run.stderr = "Traceback (most recent call last):\n  File \"warm.py\", line 7\nRecursionError: too deep\n".into();
+        e.limit = Some((LimitKind::Steps, "the run took more than 45 steps".into()));
+        e
+    }
+    let mut app = settled(App::new(
+        vec![scripted_capture(limited, None)],
+        PyVersion::V3_15,
+        Stage::Specialized,
+    ));
+    let screen = text(&draw(&mut app, 120, 36));
+    assert!(screen.contains("stopped early (o)"), "{screen}");
+    press(&mut app, "o");
+    let screen = text(&draw(&mut app, 120, 36));
+    assert!(screen.contains("RecursionError: too deep"), "{screen}");
+    assert!(
+        screen.contains("The run stopped early: the run took more than 45 steps"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_run_not_computed_yet_shows_computing_and_drawing_never_waits() {
+    let (release, gate): (Sender<()>, Receiver<()>) = channel();
+    let mut app = App::new(
+        vec![scripted_capture(scripted_run, Some(gate))],
+        PyVersion::V3_15,
+        Stage::Specialized,
+    );
+    // The VM's run is held back: the stage is being computed, and the view says so.
+    app.tick();
+    let screen = text(&draw(&mut app, 120, 36));
+    assert!(
+        screen.contains("Computing the Specialized stage…"),
+        "{screen}"
+    );
+    app.update(cpyviz_tui::app::Action::NextChange);
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("still being computed"),
+        "{:?}",
+        app.status
+    );
+    assert_eq!(app.scrub_step(), None);
+    release.send(()).unwrap();
+    app.settle();
+    let screen = text(&draw(&mut app, 120, 36));
+    assert!(screen.contains("step 45 of 45"), "{screen}");
+    assert!(screen.contains("BINARY_OP_SUBTRACT_INT"), "{screen}");
+}
+
+#[test]
+fn live_captures_show_both_names_without_a_scrubber() {
+    let mut app = open("3.15", Stage::Specialized);
+    let buf = select_row_showing_at(&mut app, "BINARY_OP_SUBTRACT_INT", 40);
+    let screen = text(&buf);
+    assert!(
+        screen.contains("records only the state after the run: no warm-up to scrub through"),
+        "{screen}"
+    );
+    assert!(screen.contains("· JIT on"), "{screen}");
+    assert!(
+        selected_line(&buf).contains(&format!("{:<20} → BINARY_OP_SUBTRACT_INT", "BINARY_OP")),
+        "{}",
+        selected_line(&buf)
+    );
+    assert!(screen.contains("Selected instruction"), "{screen}");
+    press(&mut app, ".");
+    assert!(
+        app.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("no warm-up to scrub through"),
+        "{:?}",
+        app.status
+    );
+    assert_eq!(app.scrub_step(), None);
 }

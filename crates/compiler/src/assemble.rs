@@ -10,7 +10,9 @@
 use super::flowgraph::{self, fold, OutInstr};
 use super::ir::{CodeUnit, ConstCache, ConstValue, Loc};
 use super::op::{Op, OpTable};
-use cpyviz_model::bytecode::{CacheEntry, CodeObject, ExceptionEntry, Instruction, Positions};
+use cpyviz_model::bytecode::{
+    CacheEntry, CodeObject, Const, ExceptionEntry, Instruction, Positions,
+};
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::pyrepr;
 use cpyviz_model::version::PyVersion;
@@ -248,6 +250,8 @@ pub fn assemble(
         .iter()
         .map(|c| fold::const_repr(c, &filename, version))
         .collect();
+    let mut n_code = 0;
+    let const_values = consts.iter().map(|c| const_value(c, &mut n_code)).collect();
     // The nested code objects move into `children` (no copy: they can be big).
     let children: Vec<CodeObject> = consts
         .into_iter()
@@ -277,6 +281,7 @@ pub fn assemble(
         stacksize: opt.stackdepth,
         code_len: code_units * 2,
         consts: const_reprs,
+        const_values,
         names: unit.names.clone(),
         varnames: unit.varnames.clone(),
         cellvars,
@@ -287,6 +292,36 @@ pub fn assemble(
         children,
         notes: Vec::new(),
     })
+}
+
+/// A constant as the model's executable [`Const`]; `n_code` counts the code objects seen so
+/// far (their index among `children`).
+fn const_value(c: &ConstValue, n_code: &mut usize) -> Const {
+    match c {
+        ConstValue::None => Const::None,
+        ConstValue::Bool(b) => Const::Bool(*b),
+        ConstValue::Ellipsis => Const::Ellipsis,
+        ConstValue::Int(i) => Const::Int(i.clone()),
+        ConstValue::Float(f) => Const::Float(f.to_bits()),
+        ConstValue::Complex { re, im } => Const::Complex(re.to_bits(), im.to_bits()),
+        ConstValue::Str(s) => Const::Str(s.clone()),
+        ConstValue::Bytes(b) => Const::Bytes(b.clone()),
+        ConstValue::Tuple(items) => {
+            Const::Tuple(items.iter().map(|i| const_value(i, n_code)).collect())
+        }
+        ConstValue::FrozenSet(items) => {
+            Const::FrozenSet(items.iter().map(|i| const_value(i, n_code)).collect())
+        }
+        ConstValue::Slice(parts) => Const::Slice(Box::new([
+            const_value(&parts[0], n_code),
+            const_value(&parts[1], n_code),
+            const_value(&parts[2], n_code),
+        ])),
+        ConstValue::Code(_) => {
+            *n_code += 1;
+            Const::Code(*n_code - 1)
+        }
+    }
 }
 
 fn entry(

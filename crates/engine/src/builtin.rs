@@ -6,14 +6,15 @@
 //! ```
 //!
 //! The front end is `cpyviz_syntax`, the compiler `cpyviz_compiler` (CPython's code
-//! generation, flow-graph optimizer and assembler); they fill the *bytecode* stage. Later
-//! stages (specialization, micro-ops, machine code) need a run of the snippet and come from the
-//! live engine for now.
+//! generation, flow-graph optimizer and assembler); they fill the *bytecode* stage. The VM
+//! (`cpyviz_vm`) runs the bytecode as `__main__` and fills the *specialized* stage and the
+//! program's output; micro-ops and machine code come from the live engine for now.
 
 use cpyviz_model::ast::AstNode;
 use cpyviz_model::bytecode::CodeObject;
 use cpyviz_model::capture::{Capture, Engine, StageBuilder};
 use cpyviz_model::error::{PyError, SyntaxWarning};
+use cpyviz_model::execution::{Execution, RunOptions};
 use cpyviz_model::source::Source;
 use cpyviz_model::tokens::Token;
 use cpyviz_model::version::PyVersion;
@@ -21,8 +22,10 @@ use cpyviz_syntax::{ast, tokens};
 use std::path::Path;
 use std::sync::Arc;
 
-/// The built-in engine's front end, as a capture computes it on demand.
-struct Builtin;
+/// The built-in engine's stages, as a capture computes them on demand, and how its VM runs.
+struct Builtin {
+    run: RunOptions,
+}
 
 impl StageBuilder for Builtin {
     fn tokens(&self, source: &Source, version: PyVersion) -> Result<Vec<Token>, PyError> {
@@ -45,13 +48,37 @@ impl StageBuilder for Builtin {
     ) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>) {
         cpyviz_compiler::bytecode_of(tree, source, version)
     }
+
+    fn execute(
+        &self,
+        code: &CodeObject,
+        source: &Source,
+        version: PyVersion,
+    ) -> Option<Result<Execution, PyError>> {
+        Some(Ok(cpyviz_vm::execute(
+            code,
+            &source.text,
+            version,
+            &self.run,
+        )))
+    }
 }
 
 /// The built-in engine's capture of `source` for `version`: its stages are computed when
 /// first asked for ([`Capture::tokens`], …) or all at once on another thread
 /// ([`Capture::compute_in_background`]).
 pub fn capture(source: Source, version: PyVersion) -> Capture {
-    let mut capture = Capture::lazy(Engine::Builtin, version, source, Arc::new(Builtin));
+    capture_with(source, version, &RunOptions::default())
+}
+
+/// [`capture`], its VM run with `run` (the JIT on or off, the limits).
+pub fn capture_with(source: Source, version: PyVersion, run: &RunOptions) -> Capture {
+    let mut capture = Capture::lazy(
+        Engine::Builtin,
+        version,
+        source,
+        Arc::new(Builtin { run: *run }),
+    );
     crate::jit::attach(&mut capture);
     capture
 }
@@ -59,11 +86,16 @@ pub fn capture(source: Source, version: PyVersion) -> Capture {
 /// The built-in engine's captures of the file at `path`, one per version profile. Errors are
 /// messages for the user (the file cannot be read, or its bytes cannot be decoded).
 pub fn captures(path: &Path) -> Result<Vec<Capture>, String> {
+    captures_with(path, &RunOptions::default())
+}
+
+/// [`captures`], their VM runs with `run`.
+pub fn captures_with(path: &Path, run: &RunOptions) -> Result<Vec<Capture>, String> {
     let bytes = crate::read_file(path)?;
     let name = path.to_string_lossy().to_string();
     let source = Source::decode(&name, &bytes).map_err(|e| ast::render_decode_error(&name, &e))?;
     Ok(PyVersion::ALL
         .iter()
-        .map(|&v| capture(source.clone(), v))
+        .map(|&v| capture_with(source.clone(), v, run))
         .collect())
 }

@@ -83,7 +83,7 @@ pub fn capture(path: &Path, opts: &LiveOptions) -> Result<Capture, String> {
             crate::jit::probe_symbols(modelling_profile(3, minor)).join(","),
         );
     if jit_available {
-        cmd.env("PYTHON_JIT", "1");
+        cmd.env("PYTHON_JIT", if opts.jit { "1" } else { "0" });
     } else {
         cmd.env_remove("PYTHON_JIT");
     }
@@ -545,6 +545,8 @@ fn code_object(p: ProbeCode) -> CodeObject {
         stacksize: p.stacksize,
         code_len: p.code_len,
         consts: p.consts,
+        // The probe records constants as reprs only; nothing runs a live capture's code.
+        const_values: Vec::new(),
         names: p.names,
         varnames: p.varnames,
         cellvars: p.cellvars,

@@ -2,6 +2,7 @@
 //! (see `python -m tokenize -e`, `python -m ast`, `python -m dis`).
 
 use cpyviz_model::capture::{Capture, Stage, StageStatus};
+use cpyviz_model::execution::RunOptions;
 use cpyviz_model::source::Source;
 use cpyviz_model::version::PyVersion;
 use cpyviz_syntax as syntax;
@@ -34,6 +35,17 @@ impl DumpOutput {
 
 /// Dumps `stage` of the file `path` with contents `bytes` through the built-in engine.
 pub fn dump_file(stage: Stage, path: &str, bytes: &[u8], version: PyVersion) -> DumpOutput {
+    dump_file_with(stage, path, bytes, version, &RunOptions::default())
+}
+
+/// [`dump_file`], the snippet run (for the specialized stage) with `run`.
+pub fn dump_file_with(
+    stage: Stage,
+    path: &str,
+    bytes: &[u8],
+    version: PyVersion,
+    run: &RunOptions,
+) -> DumpOutput {
     if stage == Stage::Tokens {
         // `tokenize` decodes by its own rules and prints SyntaxWarnings before the tokens.
         let source = match syntax::tokens::decode_for_tokenize(path, bytes, version) {
@@ -77,7 +89,7 @@ pub fn dump_file(stage: Stage, path: &str, bytes: &[u8], version: PyVersion) -> 
                 Err(e) => DumpOutput::fail(e.render()),
             }
         }
-        _ => return dump_capture(stage, &crate::builtin::capture(source, version)),
+        _ => return dump_capture(stage, &crate::builtin::capture_with(source, version, run)),
     };
     let rendered = cpyviz_model::error::render_warnings(warnings.for_stage(stage), &source);
     out.stderr.insert_str(0, &rendered);
@@ -153,7 +165,7 @@ fn dump_later(stage: Stage, capture: &Capture) -> DumpOutput {
             Some(Ok(code)) => return DumpOutput::ok(cpyviz_model::dis::dis(code, py)),
             _ => String::new(),
         },
-        Stage::Specialized => match &later.specialized {
+        Stage::Specialized => match capture.specialized() {
             Some(Ok(code)) => cpyviz_model::dis::dis(code, py),
             _ => String::new(),
         },
@@ -167,7 +179,7 @@ fn dump_later(stage: Stage, capture: &Capture) -> DumpOutput {
         },
         _ => String::new(),
     };
-    match &later.run {
+    match capture.run() {
         Some(Ok(run)) => {
             let mut out = DumpOutput {
                 stdout: run.stdout.clone(),
@@ -241,9 +253,10 @@ pub fn dump_file_request(
     path: &str,
     bytes: &[u8],
     version: PyVersion,
+    run: &RunOptions,
 ) -> DumpOutput {
     match request {
-        Request::Plain(stage) => dump_file(*stage, path, bytes, version),
+        Request::Plain(stage) => dump_file_with(*stage, path, bytes, version, run),
         Request::Jit { .. } => {
             let source = match Source::decode(path, bytes) {
                 Ok(s) => s,

@@ -54,6 +54,9 @@ pub struct LiveOptions {
     pub python: Option<PathBuf>,
     /// Give up (and kill the interpreter's process group) after this long.
     pub timeout: Duration,
+    /// Run with `PYTHON_JIT=1` when the build has a JIT (`--jit on`, the default), else with
+    /// `PYTHON_JIT=0`.
+    pub jit: bool,
 }
 
 impl Default for LiveOptions {
@@ -61,6 +64,7 @@ impl Default for LiveOptions {
         LiveOptions {
             python: None,
             timeout: Duration::from_secs(20),
+            jit: true,
         }
     }
 }
@@ -71,9 +75,10 @@ pub fn captures(
     path: &Path,
     engine: EngineKind,
     live: &LiveOptions,
+    run: &cpyviz_model::execution::RunOptions,
 ) -> Result<Vec<Capture>, String> {
     match engine {
-        EngineKind::Builtin => crate::builtin::captures(path),
+        EngineKind::Builtin => crate::builtin::captures_with(path, run),
         EngineKind::Cpython => cpython::capture(path, live).map(|c| vec![c]),
     }
 }

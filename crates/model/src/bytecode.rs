@@ -26,6 +26,11 @@ pub struct CodeObject {
     pub code_len: u32,
     /// `repr()` of each constant.
     pub consts: Vec<String>,
+    /// Each constant's value, in `consts` order, for code that executes the code object (the
+    /// built-in VM). Filled by the built-in compiler; empty for recorded code objects (never
+    /// stored in capture files).
+    #[serde(skip)]
+    pub const_values: Vec<Const>,
     pub names: Vec<String>,
     pub varnames: Vec<String>,
     pub cellvars: Vec<String>,
@@ -50,6 +55,27 @@ impl CodeObject {
         }
         out
     }
+}
+
+/// A constant of `co_consts` as a value (what `LOAD_CONST` pushes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Const {
+    None,
+    Bool(bool),
+    Ellipsis,
+    Int(num_bigint::BigInt),
+    /// A float, as the bits of its `f64` (so constants compare bit for bit, like CPython's).
+    Float(u64),
+    /// A complex number: the bits of its real and imaginary parts.
+    Complex(u64, u64),
+    Str(crate::pystr::PyStr),
+    Bytes(Vec<u8>),
+    Tuple(Vec<Const>),
+    FrozenSet(Vec<Const>),
+    /// `slice(start, stop, step)`.
+    Slice(Box<[Const; 3]>),
+    /// A nested code object: its index in [`CodeObject::children`].
+    Code(usize),
 }
 
 /// One instruction, as `dis.Instruction` describes it (inline caches are not listed).

@@ -192,6 +192,16 @@ pub trait StageBuilder: Send + Sync {
         source: &Source,
         version: PyVersion,
     ) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>);
+    /// Runs the module's code object as `__main__` (the *specialized* stage and the program's
+    /// output); `None` when the engine has no VM (the default).
+    fn execute(
+        &self,
+        _code: &CodeObject,
+        _source: &Source,
+        _version: PyVersion,
+    ) -> Option<Result<crate::execution::Execution, PyError>> {
+        None
+    }
 }
 
 type Parsed = (Result<AstNode, PyError>, Vec<SyntaxWarning>);
@@ -204,6 +214,8 @@ struct FrontEnd {
     tokens: OnceLock<Result<Vec<Token>, PyError>>,
     ast: OnceLock<Parsed>,
     bytecode: OnceLock<Compiled>,
+    /// The built-in VM's run (`None` inside: the engine has no VM, or the bytecode failed).
+    execution: OnceLock<Option<Result<Arc<crate::execution::Execution>, PyError>>>,
     /// Whether a thread computing every stage has been started.
     background: AtomicBool,
 }
@@ -451,6 +463,7 @@ impl Capture {
                 tokens: OnceLock::new(),
                 ast: OnceLock::new(),
                 bytecode: OnceLock::new(),
+                execution: OnceLock::new(),
                 background: AtomicBool::new(false),
             }),
             later: LaterStages::default(),
@@ -478,6 +491,7 @@ impl Capture {
                 tokens: OnceLock::from(tokens),
                 ast: OnceLock::from(ast),
                 bytecode: OnceLock::from(bytecode),
+                execution: OnceLock::from(None),
                 background: AtomicBool::new(true),
             }),
             later,
@@ -532,6 +546,76 @@ impl Capture {
         &self.compiled().1
     }
 
+    /// The built-in VM's run of the snippet (computed now if it has not been; `None`: the engine
+    /// has no VM, or there is no bytecode to run).
+    pub fn execution(&self) -> Option<&Result<Arc<crate::execution::Execution>, PyError>> {
+        self.front
+            .execution
+            .get_or_init(|| {
+                let b = self.front.builder.as_ref()?;
+                match self.bytecode()? {
+                    Ok(code) => b
+                        .execute(code, &self.source, self.version)
+                        .map(|r| r.map(Arc::new)),
+                    Err(e) => Some(Err(e.clone())),
+                }
+            })
+            .as_ref()
+    }
+
+    /// The VM's run, if it is computed (never waits; `Some(None)`: there is none).
+    pub fn ready_execution(
+        &self,
+    ) -> Option<Option<&Result<Arc<crate::execution::Execution>, PyError>>> {
+        self.front.execution.get().map(|e| e.as_ref())
+    }
+
+    /// The *specialized* stage: recorded by the live engine, or the built-in VM's (computing
+    /// it now if needed).
+    pub fn specialized(&self) -> Option<Result<&CodeObject, &PyError>> {
+        if let Some(s) = &self.later.specialized {
+            return Some(s.as_ref());
+        }
+        match self.execution()? {
+            Ok(e) => Some(Ok(&e.specialized)),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// [`Capture::specialized`] if it is computed (never waits; `None`: not yet or none).
+    pub fn ready_specialized(&self) -> Option<Result<&CodeObject, &PyError>> {
+        if let Some(s) = &self.later.specialized {
+            return Some(s.as_ref());
+        }
+        match self.ready_execution()?? {
+            Ok(e) => Some(Ok(&e.specialized)),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// What running the snippet printed and raised: recorded by the live engine, or the
+    /// built-in VM's run (computing it now if needed).
+    pub fn run(&self) -> Option<Result<&RunRecord, &PyError>> {
+        if let Some(r) = &self.later.run {
+            return Some(r.as_ref());
+        }
+        match self.execution()? {
+            Ok(e) => Some(Ok(&e.run)),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// [`Capture::run`] if it is computed (never waits).
+    pub fn ready_run(&self) -> Option<Result<&RunRecord, &PyError>> {
+        if let Some(r) = &self.later.run {
+            return Some(r.as_ref());
+        }
+        match self.ready_execution()?? {
+            Ok(e) => Some(Ok(&e.run)),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
     /// The tokens, if they are computed (never waits).
     pub fn ready_tokens(&self) -> Option<&Result<Vec<Token>, PyError>> {
         self.front.tokens.get()
@@ -554,13 +638,14 @@ impl Capture {
         for_stage(parse, compile, stage)
     }
 
-    /// Whether `stage` is computed (stages after the bytecode always are).
+    /// Whether `stage` is computed (the stages after the bytecode are once the VM has run,
+    /// or always when the engine records them).
     pub fn is_ready(&self, stage: Stage) -> bool {
         match stage {
             Stage::Tokens => self.front.tokens.get().is_some(),
             Stage::Ast => self.front.ast.get().is_some(),
             Stage::Bytecode => self.front.bytecode.get().is_some(),
-            _ => true,
+            _ => self.front.builder.is_none() || self.front.execution.get().is_some(),
         }
     }
 
@@ -589,6 +674,7 @@ impl Capture {
     pub fn compute_all(&self) {
         self.tokens();
         self.compiled();
+        self.execution();
     }
 
     /// The `SyntaxWarning`s CPython's tool for `stage` prints: the parser's for `python -m
@@ -636,7 +722,10 @@ impl Capture {
             Stage::Tokens => of(self.tokens()),
             Stage::Ast => of(self.ast()),
             Stage::Bytecode => self.bytecode().map_or(StageStatus::NotBuilt, of),
-            _ => self.later_status(stage),
+            _ => {
+                self.execution();
+                self.later_status(stage)
+            }
         }
     }
 
@@ -651,17 +740,18 @@ impl Capture {
                 Some(None) => StageStatus::NotBuilt,
                 Some(Some(r)) => of(r),
             },
+            _ if !self.is_ready(stage) => StageStatus::Computing,
             _ => self.later_status(stage),
         }
     }
 
     fn later_status(&self, stage: Stage) -> StageStatus<'_> {
         match stage {
-            Stage::Specialized => self
-                .later
-                .specialized
-                .as_ref()
-                .map_or(StageStatus::NotBuilt, of),
+            Stage::Specialized => match self.ready_specialized() {
+                None => StageStatus::NotBuilt,
+                Some(Ok(_)) => StageStatus::Ready,
+                Some(Err(e)) => StageStatus::Failed(e),
+            },
             Stage::Uops => self
                 .later
                 .executors

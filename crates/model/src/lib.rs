@@ -23,6 +23,7 @@ pub mod bytecode;
 pub mod capture;
 pub mod dis;
 pub mod error;
+pub mod execution;
 pub mod explain;
 pub mod jit;
 pub mod pyrepr;

@@ -45,6 +45,14 @@ pub enum Action {
     CycleTarget,
     /// Trampolines: show or hide the explainer's worked example.
     ToggleExample,
+    /// The specialized stage's warm-up scrubber: to the next / previous step at which an
+    /// instruction changes form, to twice / half the step, to the start / end of the run.
+    NextChange,
+    PrevChange,
+    ScrubForward,
+    ScrubBack,
+    ScrubStart,
+    ScrubEnd,
     /// A mouse click on what the view's layout found under the pointer (`ui::hit`).
     Click(Hit),
     /// The mouse wheel, over what the pointer is on.
@@ -88,6 +96,8 @@ pub struct Binding {
 
 /// The stages of the JIT (machine code, trampolines).
 const JIT: &[Stage] = &[Stage::MachineCode, Stage::Trampolines];
+/// The stage with the warm-up scrubber.
+const SPECIALIZED: &[Stage] = &[Stage::Specialized];
 
 impl Binding {
     /// Whether the footer shows this binding on `stage`.
@@ -213,7 +223,7 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "c",
-        help: "bytecode: show or hide the inline cache entries",
+        help: "bytecode, specialized: show or hide the inline cache entries",
         footer: None,
         footer_in: &[],
         dispatch: &[(ch('c'), Action::ToggleCaches)],
@@ -224,6 +234,30 @@ pub const KEYMAP: &[Binding] = &[
         footer: None,
         footer_in: &[],
         dispatch: &[(ch('d'), Action::ToggleDiff)],
+    },
+    Binding {
+        keys: ".  ,",
+        help: "specialized: scrub to the next / previous change of an instruction's form",
+        footer: Some((". ,", "change")),
+        footer_in: SPECIALIZED,
+        dispatch: &[(ch('.'), Action::NextChange), (ch(','), Action::PrevChange)],
+    },
+    Binding {
+        keys: ">  <",
+        help: "specialized: scrub to twice / half the step",
+        footer: Some(("> <", "×2 ÷2")),
+        footer_in: SPECIALIZED,
+        dispatch: &[
+            (ch('>'), Action::ScrubForward),
+            (ch('<'), Action::ScrubBack),
+        ],
+    },
+    Binding {
+        keys: "0  $",
+        help: "specialized: scrub to the start / end of the run",
+        footer: Some(("0 $", "start end")),
+        footer_in: SPECIALIZED,
+        dispatch: &[(ch('0'), Action::ScrubStart), (ch('$'), Action::ScrubEnd)],
     },
     Binding {
         keys: "p",
@@ -269,7 +303,7 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "o",
-        help: "show or hide what the snippet printed (live engine)",
+        help: "show or hide what the snippet printed (engines that run it)",
         footer: Some(("o", "output")),
         footer_in: &[],
         dispatch: &[(ch('o'), Action::ToggleOutput)],
@@ -378,5 +412,22 @@ mod tests {
         assert!(footer(Stage::Trampolines).contains(&"w"));
         assert!(!footer(Stage::Tokens).contains(&"Enter"));
         assert!(footer(Stage::Tokens).contains(&"Tab"));
+        assert!(footer(Stage::Specialized).contains(&". ,"));
+        assert!(!footer(Stage::Bytecode).contains(&". ,"));
+    }
+
+    #[test]
+    fn the_scrubber_keys_dispatch() {
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        for (c, want) in [
+            ('.', Action::NextChange),
+            (',', Action::PrevChange),
+            ('>', Action::ScrubForward),
+            ('<', Action::ScrubBack),
+            ('0', Action::ScrubStart),
+            ('$', Action::ScrubEnd),
+        ] {
+            assert_eq!(action_for_key(key(c)), Some(want));
+        }
     }
 }

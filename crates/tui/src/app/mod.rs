@@ -7,6 +7,7 @@ pub mod ast_view;
 pub mod diff;
 pub mod jit;
 pub mod stages;
+pub mod warmup;
 
 pub use action::{action_for_key, Action, Hit};
 
@@ -50,6 +51,8 @@ pub struct App {
     later: LaterRows,
     /// The JIT stages: their options, the view the capture gave, the panes' rows.
     jit: JitState,
+    /// The specialized stage's warm-up scrubber.
+    warmup: warmup::Warmup,
     /// Which stages of the current capture the rows were built from (see [`App::tick`]).
     built: Vec<bool>,
     /// Whether the source was drawn with its colours (see [`App::tick`]).
@@ -93,6 +96,7 @@ impl App {
             ast_job: None,
             later: LaterRows::default(),
             jit: JitState::default(),
+            warmup: warmup::Warmup::default(),
             built: Vec::new(),
             coloured: false,
             cursor: 0,
@@ -111,6 +115,8 @@ impl App {
         self.built = Stage::all().map(|s| self.capture().is_ready(s)).collect();
         self.rebuild_ast_rows();
         self.later.rebuild(&self.captures[self.current]);
+        self.warmup
+            .rebuild(stages::execution_of(&self.captures[self.current]));
         self.jit
             .rebuild(&self.captures[self.current], &self.later.machine);
     }
@@ -127,6 +133,17 @@ impl App {
     /// The JIT stages' state (options, view, rows).
     pub fn jit(&self) -> &JitState {
         &self.jit
+    }
+
+    /// The warm-up scrubber's state.
+    pub fn warmup(&self) -> &warmup::Warmup {
+        &self.warmup
+    }
+
+    /// The warm-up scrubber's position (`None`: the current capture has no run of the
+    /// built-in VM, or it is not computed yet).
+    pub fn scrub_step(&self) -> Option<u64> {
+        stages::execution_of(self.capture()).map(|e| self.warmup.step(e))
     }
 
     /// Sets the JIT stages' options (stencils, memory model, target), as `s`, `m`, `t` do, and
@@ -451,6 +468,12 @@ impl App {
             Action::CycleMemory => self.change_options(JitState::cycle_memory),
             Action::CycleTarget => self.change_options(JitState::cycle_target),
             Action::ToggleExample => self.toggle_example(),
+            Action::NextChange
+            | Action::PrevChange
+            | Action::ScrubForward
+            | Action::ScrubBack
+            | Action::ScrubStart
+            | Action::ScrubEnd => self.scrub(action),
             Action::NextStage => self.set_stage(self.stage.next()),
             Action::PrevStage => self.set_stage(self.stage.prev()),
             Action::GoToStage(i) => {
@@ -670,6 +693,7 @@ impl App {
         match self.captures.iter().position(|c| c.version == want) {
             Some(i) => {
                 self.current = i;
+                self.warmup.to_end();
                 self.captures[i].compute_in_background();
                 self.jit.back.clear();
                 self.jit.hole = None;
@@ -683,6 +707,45 @@ impl App {
                     self.capture().version
                 ))
             }
+        }
+    }
+
+    /// The warm-up scrubber's keys: moves the position in the built-in VM's run.
+    fn scrub(&mut self, action: Action) {
+        if self.stage != Stage::Specialized {
+            self.status = Some("the warm-up scrubber belongs to the Specialized stage (4)".into());
+            return;
+        }
+        let cap = &self.captures[self.current];
+        let Some(exec) = stages::execution_of(cap) else {
+            self.status = Some(match cap.status_now(Stage::Specialized) {
+                StageStatus::Computing => "the run is still being computed".into(),
+                StageStatus::Ready => format!(
+                    "the {} records only the state after the run: there is no warm-up to scrub through",
+                    cap.engine.label()
+                ),
+                _ => format!(
+                    "the {} did not run the snippet: there is no warm-up to scrub through",
+                    cap.engine.label()
+                ),
+            });
+            return;
+        };
+        let now = self.warmup.step(exec);
+        let changes = &self.warmup.changes;
+        let target = match action {
+            Action::NextChange => warmup::next_change(changes, now)
+                .ok_or_else(|| format!("no instruction changes form after step {now}")),
+            Action::PrevChange if now == 0 => Err("this is the start of the run".to_string()),
+            Action::PrevChange => Ok(warmup::prev_change(changes, now).unwrap_or(0)),
+            Action::ScrubForward => Ok(now.saturating_mul(2).max(now + 1)),
+            Action::ScrubBack => Ok(now / 2),
+            Action::ScrubStart => Ok(0),
+            _ => Ok(exec.steps),
+        };
+        match target {
+            Ok(step) => self.warmup.set(exec, step),
+            Err(why) => self.status = Some(why),
         }
     }
 

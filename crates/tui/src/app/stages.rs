@@ -4,6 +4,7 @@
 
 use cpyviz_model::bytecode::{CodeObject, Instruction, Positions};
 use cpyviz_model::capture::{Capture, Stage};
+use cpyviz_model::execution::Execution;
 use cpyviz_model::source::{Source, Span};
 use cpyviz_model::tables::{flags, for_version};
 use cpyviz_model::uops::{AsmLine, Executor};
@@ -117,12 +118,19 @@ fn slot(stage: Stage) -> Option<usize> {
 
 /// The code object of a later stage (`None` when not built or failed).
 pub fn code_of(cap: &Capture, stage: Stage) -> Option<&CodeObject> {
-    let r = match stage {
-        Stage::Bytecode => cap.ready_bytecode().flatten(),
-        Stage::Specialized => cap.later.specialized.as_ref(),
+    match stage {
+        Stage::Bytecode => cap.ready_bytecode().flatten().and_then(|r| r.as_ref().ok()),
+        Stage::Specialized => cap.ready_specialized().and_then(|r| r.ok()),
         _ => None,
-    };
-    r.and_then(|r| r.as_ref().ok())
+    }
+}
+
+/// The built-in VM's run of the capture, if it is computed and succeeded (never waits).
+pub fn execution_of(cap: &Capture) -> Option<&Execution> {
+    cap.ready_execution()
+        .flatten()
+        .and_then(|r| r.as_ref().ok())
+        .map(|e| &**e)
 }
 
 /// The executors of a capture (`None` when not built or failed).

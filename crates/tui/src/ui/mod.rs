@@ -32,6 +32,9 @@ use unicode_width::UnicodeWidthChar;
 /// The smallest terminal the viewer draws in.
 pub const MIN_SIZE: (u16, u16) = (60, 16);
 const EXPLAIN_HEIGHT: u16 = 8;
+/// The specialized stage's detail panel, on screens at least [`DETAIL_MIN_SCREEN`] rows high.
+const DETAIL_HEIGHT: u16 = 9;
+const DETAIL_MIN_SCREEN: u16 = 30;
 const TAB_WIDTH: usize = 8;
 
 /// Where each part of the screen is.
@@ -44,26 +47,35 @@ pub struct Areas {
     pub stage: Rect,
     pub stage_inner: Rect,
     pub explain: Rect,
+    /// The specialized stage's detail panel (empty on other stages and small screens).
+    pub detail: Rect,
     pub footer: Rect,
 }
 
 /// The layout for a screen of `area` showing `stage`: the JIT stages give their pane more of
-/// the width (machine code needs it more than the source does).
+/// the width (machine code needs it more than the source does), and so does the specialized
+/// stage (two names per row), which has a detail panel under the panes too.
 pub fn layout_for(area: Rect, stage: Stage) -> Areas {
-    let source = if is_jit(stage) { 30 } else { 45 };
-    split(area, source)
+    let wide = is_jit(stage) || stage == Stage::Specialized;
+    let detail = if stage == Stage::Specialized && area.height >= DETAIL_MIN_SCREEN {
+        DETAIL_HEIGHT
+    } else {
+        0
+    };
+    split(area, if wide { 30 } else { 45 }, detail)
 }
 
 /// The layout for a screen of `area` (the source pane 45% of the width).
 pub fn layout_in(area: Rect) -> Areas {
-    split(area, 45)
+    split(area, 45, 0)
 }
 
-fn split(area: Rect, source_percent: u16) -> Areas {
-    let [header, stage_bar, main, explain, footer] = Layout::vertical([
+fn split(area: Rect, source_percent: u16, detail_height: u16) -> Areas {
+    let [header, stage_bar, main, detail, explain, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(3),
+        Constraint::Length(detail_height),
         Constraint::Length(EXPLAIN_HEIGHT),
         Constraint::Length(1),
     ])
@@ -82,6 +94,7 @@ fn split(area: Rect, source_percent: u16) -> Areas {
         stage,
         stage_inner: inner(stage),
         explain,
+        detail,
         footer,
     }
 }
@@ -96,6 +109,7 @@ pub fn layout(app: &App) -> Areas {
 pub fn list_header_rows(app: &App) -> usize {
     match app.stage {
         Stage::Tokens => 1,
+        Stage::Specialized => stages::specialized::header_rows(app),
         s if is_jit(s) && app.jit().has_builder() => 1,
         _ => 0,
     }
@@ -156,11 +170,19 @@ impl Widget for &App {
         render_stage_bar(self, areas.stage_bar, buf);
         if let Some((stage, rows)) = &self.diff {
             // The comparison needs the width of both panes.
-            let rect = areas.source.union(areas.stage);
+            let mut rect = areas.source.union(areas.stage);
+            if !areas.detail.is_empty() {
+                rect = rect.union(areas.detail);
+            }
             render_diff(self, *stage, rows, rect, buf);
         } else {
             render_source(self, &areas, buf);
             render_stage(self, &areas, buf);
+            if !areas.detail.is_empty()
+                && matches!(self.capture().status_now(self.stage), StageStatus::Ready)
+            {
+                stages::specialized::render_detail(self, areas.detail, buf);
+            }
         }
         render_explain(self, areas.explain, buf);
         render_footer(self, areas.footer, buf);
@@ -481,6 +503,11 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
     let mut title = format!("{} · {}", app.stage.title(), provenance(app));
     if let Some(stencils) = stages::stencils_title(app).filter(|_| is_jit(app.stage)) {
         title.push_str(&format!(" · {stencils}"));
+    }
+    if let Some(jit) =
+        stages::specialized::jit_label(app).filter(|_| app.stage == Stage::Specialized)
+    {
+        title.push_str(&format!(" · {jit}"));
     }
     pane_block(title, app.focus == Focus::Stage).render(areas.stage, buf);
     let inner = areas.stage_inner;
@@ -997,7 +1024,11 @@ fn render_output(app: &App, area: Rect, buf: &mut Buffer) {
     let cap = app.capture();
     let dim = Style::new().fg(THEME.dim);
     let mut lines = Vec::new();
-    match &cap.later.run {
+    match cap.ready_run() {
+        None if !cap.is_ready(Stage::Specialized) => lines.push(Line::styled(
+            format!("The {} is still running the snippet…", cap.engine.label()),
+            THEME.text,
+        )),
         None => {
             lines.push(Line::styled(
                 format!(
@@ -1045,10 +1076,24 @@ fn render_output(app: &App, area: Rect, buf: &mut Buffer) {
             };
             push_block("stdout", &run.stdout, THEME.text);
             push_block("stderr", &run.stderr, THEME.error);
+            // The traceback, when stderr does not hold it already.
+            if let Some(x) = &run.exception {
+                if !x.traceback.is_empty() && !run.stderr.contains(x.traceback.trim()) {
+                    push_block("traceback", &x.traceback, THEME.error);
+                }
+            }
             if run.stdout.is_empty() && run.stderr.is_empty() {
                 lines.push(Line::styled("(no output)", dim));
             }
         }
+    }
+    let limit = crate::app::stages::execution_of(cap).and_then(|e| e.limit.as_ref());
+    if let Some((_, why)) = limit {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("The run stopped early: {why}"),
+            THEME.key,
+        ));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Press o or Esc to close.", dim));

@@ -35,6 +35,14 @@ pub struct Theme {
     /// Bytecode: an instruction's name, a specialized form's name, jump labels.
     pub opname: Style,
     pub specialized: Style,
+    /// The specialized stage: a one-time rewrite on first execution (`RESUME` →
+    /// `RESUME_CHECK`), a form gone back to its adaptive one, an attempt that found no form.
+    pub quickened: Style,
+    pub deoptimized: Style,
+    pub spec_failed: Style,
+    /// The warm-up scrubber: the part of the run before the position, and after it.
+    pub gauge_done: Style,
+    pub gauge_rest: Style,
     pub label: Style,
     /// The version comparison: a line as the current version has it / as the other has it.
     pub diff_old: Style,
@@ -118,6 +126,17 @@ pub const THEME: Theme = Theme {
     specialized: Style::new()
         .fg(rgb(0xd0, 0x87, 0x70))
         .add_modifier(Modifier::BOLD),
+    quickened: Style::new()
+        .fg(rgb(0xa3, 0xbe, 0x8c))
+        .add_modifier(Modifier::BOLD),
+    deoptimized: Style::new()
+        .fg(rgb(0xbf, 0x61, 0x6a))
+        .add_modifier(Modifier::BOLD),
+    spec_failed: Style::new()
+        .fg(rgb(0xb4, 0x8e, 0xad))
+        .add_modifier(Modifier::ITALIC),
+    gauge_done: fg(rgb(0x88, 0xc0, 0xd0)),
+    gauge_rest: fg(rgb(0x4c, 0x56, 0x6a)),
     label: fg(rgb(0xeb, 0xcb, 0x8b)),
     diff_old: Style::new()
         .fg(rgb(0xec, 0xef, 0xf4))
@@ -195,6 +214,11 @@ mod tests {
             t.emphasis,
             t.opname,
             t.specialized,
+            t.quickened,
+            t.deoptimized,
+            t.spec_failed,
+            t.gauge_done,
+            t.gauge_rest,
             t.label,
             t.diff_old,
             t.diff_new,
@@ -213,6 +237,19 @@ mod tests {
             .chain(styles.iter().flat_map(|s| s.fg.into_iter().chain(s.bg)));
         for c in all {
             assert!(matches!(c, Color::Rgb(..)), "{c:?} is not RGB");
+        }
+        // The specialized stage's forms are told apart by their colours.
+        let forms = [
+            t.opname,
+            t.specialized,
+            t.quickened,
+            t.deoptimized,
+            t.spec_failed,
+        ];
+        for (i, a) in forms.iter().enumerate() {
+            for b in &forms[i + 1..] {
+                assert_ne!(a.fg, b.fg);
+            }
         }
         // The highlights the JIT panes rely on are told apart by their backgrounds.
         let bgs = [

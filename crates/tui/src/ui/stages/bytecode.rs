@@ -19,7 +19,7 @@ const OPNAME_WIDTH: usize = 22;
 const JUMP_W: usize = crate::app::stages::JUMP_LANES + 2;
 
 /// A cache entry's value: its code units as a little-endian number (they are 16-bit words).
-fn cache_value(data: &[u8]) -> String {
+pub(super) fn cache_value(data: &[u8]) -> String {
     if data.len() > 8 {
         return data.iter().map(|b| format!("{b:02x}")).collect();
     }
@@ -146,7 +146,7 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
 
 /// `repr(code)` without its file name (every code object of a capture has the same one; the
 /// explain panel shows the whole repr).
-fn short_repr(repr: &str) -> String {
+pub(super) fn short_repr(repr: &str) -> String {
     if let Some(start) = repr.find(", file \"") {
         if let Some(end) = repr[start..].find("\", line ") {
             return format!("{}{}", &repr[..start], &repr[start + end + 1..]);
@@ -165,13 +165,13 @@ fn opcode(tables: &Tables, ins: &Instruction) -> Option<u16> {
 }
 
 /// The base instruction of a specialized form (`None` when `ins` is a base instruction).
-fn base_name(tables: &Tables, ins: &Instruction) -> Option<&'static str> {
+pub(super) fn base_name(tables: &Tables, ins: &Instruction) -> Option<&'static str> {
     let op = opcode(tables, ins)?;
     let base = tables.deopt(op)?;
     (base != op).then(|| tables.opcode_name(base)).flatten()
 }
 
-fn is_specialized(tables: &Tables, ins: &Instruction) -> bool {
+pub(super) fn is_specialized(tables: &Tables, ins: &Instruction) -> bool {
     base_name(tables, ins).is_some()
 }
 
@@ -252,7 +252,11 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                 ),
             ]),
             Line::styled(
-                "Inline caches follow their instruction in co_code. The adaptive interpreter keeps a warm-up counter and, once the instruction is specialized, the facts its guards check (type versions, dict keys versions, indexes) here. The built-in engine shows a freshly compiled code object, whose caches are all zero.",
+                if app.stage == Stage::Bytecode {
+                    "Inline caches follow their instruction in co_code. The adaptive interpreter keeps a warm-up counter and, once the instruction is specialized, the facts its guards check (type versions, dict keys versions, indexes) here. This is the freshly compiled code object: its caches are all zero."
+                } else {
+                    "Inline caches follow their instruction in co_code: here, as the run left them. A counter holds a 12-bit value and a 4-bit backoff exponent: the instruction tries to specialize when the value reaches 0; once specialized, the facts its guards check (type versions, dict keys versions, indexes) are kept here."
+                },
                 THEME.text,
             ),
         ];

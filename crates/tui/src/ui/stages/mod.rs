@@ -5,6 +5,7 @@
 mod bytecode;
 mod jit;
 mod machine;
+pub(crate) mod specialized;
 mod trampolines;
 mod uops;
 
@@ -23,7 +24,8 @@ use super::theme::THEME;
 pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let jit = app.jit().has_builder();
     match app.stage {
-        Stage::Bytecode | Stage::Specialized => bytecode::render(app, areas, buf),
+        Stage::Bytecode => bytecode::render(app, areas, buf),
+        Stage::Specialized => specialized::render(app, areas, buf),
         Stage::Uops => uops::render(app, areas, buf),
         Stage::MachineCode if jit => jit::render(app, areas, buf),
         Stage::MachineCode => machine::render(app, areas, buf),

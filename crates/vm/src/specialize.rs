@@ -1,0 +1,1026 @@
+//! CPython's specializing adaptive interpreter (PEP 659), per version profile.
+//!
+//! Each instruction with an inline cache has a 16-bit backoff counter as its first cache
+//! entry. The adaptive (base) form counts down on every execution; when the counter fires,
+//! the family's decision ([`decide`]) looks at the operands and rewrites the instruction into a
+//! specialized form (counter ← cooldown) or leaves it adaptive (counter ← exponential
+//! backoff). A specialized form whose guard fails (a *miss*) runs the adaptive form's code,
+//! which counts its counter down again; when it fires, the instruction is decided anew.
+//!
+//! The guard of a specialized form is modelled as "deciding again gives the same form and the
+//! same cached key" (type version, function version, dict keys version), which is what
+//! CPython's guards check. Counter layouts and the one-time rewrites on first execution
+//! (quickening) are per-version facts in [`Facts`].
+
+use crate::alloc::types;
+use crate::code::{CodeRt, Slot};
+use crate::frame::Frame;
+use crate::types::{self as ty, tdata};
+use crate::value::{Data, Layout, MethKind, Value};
+use crate::Vm;
+use cpyviz_compiler::op::Op;
+use cpyviz_model::bytecode::{CacheEntry, CodeObject};
+use cpyviz_model::execution::{SpecEvent, SpecEventKind};
+use cpyviz_model::version::PyVersion;
+use std::rc::Rc;
+
+/// The per-version facts of the backoff counters (`pycore_backoff.h`, `pycore_code.h`).
+pub struct Facts {
+    /// Bits of the backoff field (the value is above them).
+    pub backoff_bits: u16,
+    /// The largest backoff.
+    pub max_backoff: u16,
+    /// The backoff that marks a counter that never fires.
+    pub unreachable_backoff: u16,
+    /// 3.15's table of (value, backoff) after a restart, by the old backoff; `None`: the value
+    /// after a restart is `2**(backoff+1) - 1` with the backoff incremented (3.14).
+    pub restart_table: Option<&'static [(u16, u16)]>,
+    /// `RESUME` becomes `RESUME_CHECK_JIT` when the JIT is on (else `RESUME_CHECK`).
+    pub resume_check_jit: bool,
+    /// `LOAD_CONST` becomes `LOAD_CONST_MORTAL` / `LOAD_CONST_IMMORTAL` on first execution.
+    pub load_const_mortality: bool,
+}
+
+const FACTS_3_14: Facts = Facts {
+    backoff_bits: 4,
+    max_backoff: 12,
+    unreachable_backoff: 15,
+    restart_table: None,
+    resume_check_jit: false,
+    load_const_mortality: true,
+};
+
+const FACTS_3_15: Facts = Facts {
+    backoff_bits: 3,
+    max_backoff: 6,
+    unreachable_backoff: 7,
+    restart_table: Some(&[
+        (1, 1),
+        (6, 2),
+        (30, 3),
+        (126, 4),
+        (508, 5),
+        (2052, 6),
+        (8190, 6),
+        (8190, 6),
+    ]),
+    resume_check_jit: true,
+    load_const_mortality: false,
+};
+
+/// The facts of `version`.
+pub fn facts(version: PyVersion) -> &'static Facts {
+    match version {
+        PyVersion::V3_14 => &FACTS_3_14,
+        PyVersion::V3_15 => &FACTS_3_15,
+    }
+}
+
+/// `ADAPTIVE_WARMUP_VALUE` / `_BACKOFF`.
+const WARMUP: (u16, u16) = (1, 1);
+/// `ADAPTIVE_COOLDOWN_VALUE` / `_BACKOFF`.
+const COOLDOWN: (u16, u16) = (52, 0);
+
+impl Facts {
+    fn make(&self, value: u16, backoff: u16) -> u16 {
+        (value << self.backoff_bits) | backoff
+    }
+
+    fn triggers(&self, c: u16) -> bool {
+        c < self.unreachable_backoff
+    }
+
+    fn advance(&self, c: u16) -> u16 {
+        c.wrapping_sub(1 << self.backoff_bits)
+    }
+
+    fn restart(&self, c: u16) -> u16 {
+        let backoff = c & ((1 << self.backoff_bits) - 1);
+        match self.restart_table {
+            Some(t) => {
+                let (v, b) = t[backoff.min(t.len() as u16 - 1) as usize];
+                self.make(v, b)
+            }
+            None if backoff < self.max_backoff => self.make((1 << (backoff + 1)) - 1, backoff + 1),
+            None => self.make((1 << self.max_backoff) - 1, self.max_backoff),
+        }
+    }
+
+    /// The counter's (value, backoff).
+    pub fn split(&self, c: u16) -> (u16, u16) {
+        (c >> self.backoff_bits, c & ((1 << self.backoff_bits) - 1))
+    }
+}
+
+/// The base instructions that have specialized forms.
+fn specializable(op: Op) -> bool {
+    matches!(
+        op,
+        Op::BINARY_OP
+            | Op::COMPARE_OP
+            | Op::TO_BOOL
+            | Op::CONTAINS_OP
+            | Op::LOAD_ATTR
+            | Op::STORE_ATTR
+            | Op::LOAD_GLOBAL
+            | Op::LOAD_SUPER_ATTR
+            | Op::STORE_SUBSCR
+            | Op::CALL
+            | Op::CALL_KW
+            | Op::FOR_ITER
+            | Op::SEND
+            | Op::UNPACK_SEQUENCE
+    )
+}
+
+/// Updates instruction `i`'s adaptive state before it runs.
+pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
+    let code = frame.code.clone();
+    let ins = &code.instrs[i];
+    let step = vm.steps;
+    {
+        let mut slots = code.slots.borrow_mut();
+        let h = &mut slots[i].history;
+        h.executions += 1;
+        if h.first_step.is_none() {
+            h.first_step = Some(step);
+        }
+        if h.executions.is_power_of_two() {
+            h.marks.push((step, h.executions));
+        }
+    }
+    let f = facts(vm.version);
+    match ins.op {
+        Op::RESUME => {
+            if !code.quickened.get() {
+                code.quickened.set(true);
+                quicken(vm, &code);
+            }
+            let to = if f.resume_check_jit && vm.jit {
+                "RESUME_CHECK_JIT"
+            } else {
+                "RESUME_CHECK"
+            };
+            set_form(
+                &code,
+                i,
+                step,
+                SpecEventKind::Quickened,
+                to,
+                "first execution",
+            );
+        }
+        Op::JUMP_BACKWARD => {
+            let to = if vm.jit {
+                "JUMP_BACKWARD_JIT"
+            } else {
+                "JUMP_BACKWARD_NO_JIT"
+            };
+            let why = if vm.jit {
+                "the JIT is on"
+            } else {
+                "the JIT is off"
+            };
+            set_form(&code, i, step, SpecEventKind::Quickened, to, why);
+        }
+        Op::LOAD_CONST if f.load_const_mortality => {
+            let immortal = is_immortal(vm, &code.consts[ins.arg as usize]);
+            let to = if immortal {
+                "LOAD_CONST_IMMORTAL"
+            } else {
+                "LOAD_CONST_MORTAL"
+            };
+            let why = if immortal {
+                "the constant is immortal"
+            } else {
+                "the constant is reference-counted"
+            };
+            set_form(&code, i, step, SpecEventKind::Quickened, to, why);
+        }
+        op if specializable(op) => adaptive(vm, frame, &code, i, op, f, step),
+        _ => {}
+    }
+}
+
+/// One-time work when a code object first runs: every counter starts at the warm-up value.
+fn quicken(_vm: &Vm, code: &Rc<CodeRt>) {
+    let f = facts(_vm.version);
+    let mut slots = code.slots.borrow_mut();
+    for (k, ins) in code.instrs.iter().enumerate() {
+        if specializable(ins.op) {
+            slots[k].counter = f.make(WARMUP.0, WARMUP.1);
+        }
+    }
+}
+
+fn set_form(code: &CodeRt, i: usize, step: u64, kind: SpecEventKind, to: &'static str, why: &str) {
+    let mut slots = code.slots.borrow_mut();
+    let s: &mut Slot = &mut slots[i];
+    if s.form == to {
+        return;
+    }
+    s.form = to;
+    let execution = s.history.executions;
+    s.history.events.push(SpecEvent {
+        step,
+        execution,
+        kind,
+        to: to.to_string(),
+        why: why.to_string(),
+    });
+    s.history.marks.push((step, execution));
+}
+
+/// Whether CPython 3.14 treats constant `v` as immortal.
+fn is_immortal(vm: &Vm, v: &Value) -> bool {
+    match v {
+        Value::None | Value::Bool(_) | Value::Ellipsis | Value::NotImplemented => true,
+        Value::Int(i) => (-5..=256).contains(i),
+        Value::Float(_) => false,
+        Value::Obj(o) => match &o.data {
+            Data::Str(s) => {
+                let mut chars = s.chars();
+                match (chars.next(), chars.next()) {
+                    (None, _) => true,
+                    (Some(c), None) => (c as u32) < 256,
+                    _ => is_static_string(vm.version, s),
+                }
+            }
+            Data::Tuple(t) => t.is_empty(),
+            Data::Bytes(b) => b.len() <= 1,
+            Data::Code(_) => false,
+            _ => false,
+        },
+        Value::Null => true,
+    }
+}
+
+fn adaptive(vm: &mut Vm, frame: &Frame, code: &Rc<CodeRt>, i: usize, op: Op, f: &Facts, step: u64) {
+    let base = code.slots.borrow()[i].history.base.clone();
+    let current = code.slots.borrow()[i].form;
+    if current != base {
+        // A specialized form: its guard.
+        match decide(vm, frame, code, i, op) {
+            Ok((form, key)) if form == current && key_matches(code, i, key) => return,
+            _ => {}
+        }
+        let mut slots = code.slots.borrow_mut();
+        slots[i].history.misses += 1;
+    }
+    let counter = code.slots.borrow()[i].counter;
+    if f.triggers(counter) {
+        match decide(vm, frame, code, i, op) {
+            Ok((form, key)) => {
+                {
+                    let mut slots = code.slots.borrow_mut();
+                    slots[i].counter = f.make(COOLDOWN.0, COOLDOWN.1);
+                    if let Some(c) = slots[i].cache.first_mut() {
+                        *c = key as u16;
+                    }
+                    slots[i].key = key;
+                }
+                let why = describe(vm, frame, op, code.instrs[i].arg);
+                let was_specialized = current != base;
+                if was_specialized && form == current {
+                    return;
+                }
+                set_form(code, i, step, SpecEventKind::Specialized, form, &why);
+            }
+            Err(reason) => {
+                let was = current != base;
+                {
+                    let mut slots = code.slots.borrow_mut();
+                    let c = f.restart(counter);
+                    // Re-dispatched as the adaptive form, which counts down at once.
+                    slots[i].counter = f.advance(c);
+                }
+                let base_static = code.slots.borrow()[i].history.base.clone();
+                let kind = if was {
+                    SpecEventKind::Deopt
+                } else {
+                    SpecEventKind::Failed
+                };
+                let base_name = static_name(vm.version, &base_static);
+                {
+                    let mut slots = code.slots.borrow_mut();
+                    slots[i].form = base_name;
+                    let execution = slots[i].history.executions;
+                    slots[i].history.events.push(SpecEvent {
+                        step,
+                        execution,
+                        kind,
+                        to: base_static,
+                        why: reason,
+                    });
+                }
+            }
+        }
+    } else {
+        code.slots.borrow_mut()[i].counter = f.advance(counter);
+    }
+}
+
+fn key_matches(code: &CodeRt, i: usize, key: u64) -> bool {
+    code.slots.borrow()[i].key == key
+}
+
+fn static_name(version: PyVersion, name: &str) -> &'static str {
+    cpyviz_model::tables::for_version(version)
+        .opcode_by_name(name)
+        .map_or("NOP", |i| i.name)
+}
+
+/// The operand types, in words, for the history.
+fn describe(vm: &Vm, frame: &Frame, op: Op, arg: u32) -> String {
+    let t = |v: &Value| vm.type_name(v).to_string();
+    match op {
+        Op::BINARY_OP | Op::COMPARE_OP => format!("({}, {})", t(frame.peek(1)), t(frame.peek(0))),
+        Op::CALL | Op::CALL_KW => {
+            let extra = (op == Op::CALL_KW) as usize;
+            let n = arg as usize;
+            let callable = frame.peek(n + 1 + extra);
+            format!(
+                "calls a {} with {} argument{}",
+                t(callable),
+                n,
+                if n == 1 { "" } else { "s" }
+            )
+        }
+        Op::STORE_ATTR => format!("on a {}", t(frame.peek(0))),
+        Op::LOAD_GLOBAL => "the name's dict".to_string(),
+        _ => format!("({})", t(frame.peek(0))),
+    }
+}
+
+type Decision = Result<(&'static str, u64), String>;
+
+fn name(version: PyVersion, n: &'static str) -> Decision {
+    if cpyviz_model::tables::for_version(version)
+        .opcode_by_name(n)
+        .is_some()
+    {
+        Ok((n, 0))
+    } else {
+        Err(format!("{n} does not exist in this version"))
+    }
+}
+
+fn keyed(version: PyVersion, n: &'static str, key: u64) -> Decision {
+    name(version, n).map(|(n, _)| (n, key))
+}
+
+/// Whether `v` is an exact `int` that fits in one 30-bit digit (CPython's "compact" ints).
+fn compact_int(v: &Value) -> bool {
+    matches!(v, Value::Int(i) if i.unsigned_abs() < (1 << 30))
+}
+
+fn exact(v: &Value, t: &crate::value::ObjRef) -> bool {
+    types().is_exact(v, t)
+}
+
+fn type_version(v: &Value) -> u64 {
+    tdata(&types().of(v)).version.get() as u64
+}
+
+/// The family's decision for instruction `i` with the operands on the stack.
+fn decide(vm: &mut Vm, frame: &Frame, code: &CodeRt, i: usize, op: Op) -> Decision {
+    let v = vm.version;
+    let arg = code.instrs[i].arg;
+    let t = types();
+    match op {
+        Op::BINARY_OP => {
+            let (l, r) = (frame.peek(1), frame.peek(0));
+            let nb = arg;
+            match nb {
+                0 | 13 | 10 | 23 | 5 | 18 => {
+                    let base = nb % 13;
+                    if compact_int(l) && compact_int(r) {
+                        return name(
+                            v,
+                            match base {
+                                0 => "BINARY_OP_ADD_INT",
+                                10 => "BINARY_OP_SUBTRACT_INT",
+                                _ => "BINARY_OP_MULTIPLY_INT",
+                            },
+                        );
+                    }
+                    if matches!(l, Value::Float(_)) && matches!(r, Value::Float(_)) {
+                        return name(
+                            v,
+                            match base {
+                                0 => "BINARY_OP_ADD_FLOAT",
+                                10 => "BINARY_OP_SUBTRACT_FLOAT",
+                                _ => "BINARY_OP_MULTIPLY_FLOAT",
+                            },
+                        );
+                    }
+                    if base == 0 && exact(l, &t.str_) && exact(r, &t.str_) {
+                        if nb == 13 {
+                            if let Some(next) = code.instrs.get(i + 1) {
+                                if next.op == Op::STORE_FAST
+                                    && matches!(&frame.localsplus.get(next.arg as usize), Some(x) if x.is(l))
+                                {
+                                    return name(v, "BINARY_OP_INPLACE_ADD_UNICODE");
+                                }
+                            }
+                        }
+                        return name(v, "BINARY_OP_ADD_UNICODE");
+                    }
+                }
+                26 => {
+                    if exact(l, &t.list) {
+                        if matches!(r, Value::Int(i) if (0..(1 << 30)).contains(i)) {
+                            return name(v, "BINARY_OP_SUBSCR_LIST_INT");
+                        }
+                        if exact(r, &t.slice) {
+                            return name(v, "BINARY_OP_SUBSCR_LIST_SLICE");
+                        }
+                    }
+                    if exact(l, &t.tuple)
+                        && matches!(r, Value::Int(i) if (0..(1 << 30)).contains(i))
+                    {
+                        return name(v, "BINARY_OP_SUBSCR_TUPLE_INT");
+                    }
+                    if exact(l, &t.str_) && matches!(r, Value::Int(i) if (0..(1 << 30)).contains(i))
+                    {
+                        return name(v, "BINARY_OP_SUBSCR_STR_INT");
+                    }
+                    if exact(l, &t.dict) {
+                        return name(v, "BINARY_OP_SUBSCR_DICT");
+                    }
+                    let lt = t.of(l);
+                    if !tdata(&lt).builtin {
+                        if let Some(g) = ty::lookup(&lt, "__getitem__") {
+                            if let Some(Data::Function(f)) = g.data() {
+                                if f.code.argcount == 2 && f.code.flags & 0xc == 0 {
+                                    return keyed(v, "BINARY_OP_SUBSCR_GETITEM", type_version(l));
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if binary_op_extend(v, nb, l, r) {
+                return name(v, "BINARY_OP_EXTEND");
+            }
+            Err("no specialization for these operand types".into())
+        }
+        Op::COMPARE_OP => {
+            let (l, r) = (frame.peek(1), frame.peek(0));
+            if matches!(l, Value::Float(_)) && matches!(r, Value::Float(_)) {
+                return name(v, "COMPARE_OP_FLOAT");
+            }
+            if compact_int(l) && compact_int(r) {
+                return name(v, "COMPARE_OP_INT");
+            }
+            let cmp = arg >> 5;
+            if exact(l, &t.str_) && exact(r, &t.str_) && (cmp == 2 || cmp == 3) {
+                return name(v, "COMPARE_OP_STR");
+            }
+            Err("no specialization for these operand types".into())
+        }
+        Op::TO_BOOL => {
+            let x = frame.peek(0);
+            match x {
+                Value::Bool(_) => name(v, "TO_BOOL_BOOL"),
+                Value::Int(_) => name(v, "TO_BOOL_INT"),
+                Value::None => name(v, "TO_BOOL_NONE"),
+                _ if exact(x, &t.int) => name(v, "TO_BOOL_INT"),
+                _ if exact(x, &t.list) => name(v, "TO_BOOL_LIST"),
+                _ if exact(x, &t.str_) => name(v, "TO_BOOL_STR"),
+                _ => {
+                    let xt = t.of(x);
+                    let td = tdata(&xt);
+                    if !td.builtin
+                        && ty::lookup(&xt, "__bool__").is_none()
+                        && ty::lookup(&xt, "__len__").is_none()
+                        && td.layout == Layout::Object
+                    {
+                        return keyed(v, "TO_BOOL_ALWAYS_TRUE", type_version(x));
+                    }
+                    Err("no specialization for this type".into())
+                }
+            }
+        }
+        Op::CONTAINS_OP => {
+            let c = frame.peek(0);
+            if exact(c, &t.dict) {
+                return name(v, "CONTAINS_OP_DICT");
+            }
+            if exact(c, &t.set) || exact(c, &t.frozenset) {
+                return name(v, "CONTAINS_OP_SET");
+            }
+            Err("no specialization for this container".into())
+        }
+        Op::FOR_ITER => {
+            let it = match frame.peek(0) {
+                Value::Null => frame.peek(1),
+                x => x,
+            };
+            let tn = vm.type_name(it);
+            match &*tn {
+                "list_iterator" => name(v, "FOR_ITER_LIST"),
+                "tuple_iterator" => name(v, "FOR_ITER_TUPLE"),
+                "range_iterator" => name(v, "FOR_ITER_RANGE"),
+                "generator" => name(v, "FOR_ITER_GEN"),
+                _ => Err("no specialization for this iterator".into()),
+            }
+        }
+        Op::SEND => {
+            let r = match frame.peek(1) {
+                Value::Null => frame.peek(2),
+                x => x,
+            };
+            match r.data() {
+                Some(Data::Generator(g))
+                    if !g.borrow().running
+                        && g.borrow().kind != crate::value::GenKind::AsyncGenerator =>
+                {
+                    name(v, "SEND_GEN")
+                }
+                _ => Err("the receiver is not a generator or coroutine".into()),
+            }
+        }
+        Op::UNPACK_SEQUENCE => {
+            let s = frame.peek(0);
+            match s.data() {
+                Some(Data::Tuple(items)) if exact(s, &t.tuple) && items.len() == arg as usize => {
+                    if arg == 2 {
+                        name(v, "UNPACK_SEQUENCE_TWO_TUPLE")
+                    } else {
+                        name(v, "UNPACK_SEQUENCE_TUPLE")
+                    }
+                }
+                Some(Data::List(items))
+                    if exact(s, &t.list) && items.borrow().len() == arg as usize =>
+                {
+                    name(v, "UNPACK_SEQUENCE_LIST")
+                }
+                _ => Err("no specialization for this sequence".into()),
+            }
+        }
+        Op::STORE_SUBSCR => {
+            let (container, key) = (frame.peek(1), frame.peek(0));
+            if exact(container, &t.list)
+                && matches!(key, Value::Int(i) if (0..(1 << 30)).contains(i))
+            {
+                return name(v, "STORE_SUBSCR_LIST_INT");
+            }
+            if exact(container, &t.dict) {
+                return name(v, "STORE_SUBSCR_DICT");
+            }
+            Err("no specialization for this container".into())
+        }
+        Op::LOAD_GLOBAL => {
+            let n = &code.names[(arg >> 1) as usize];
+            let globals = &frame.globals;
+            let gd = match &globals.data {
+                Data::Dict(d) => d,
+                _ => return Err("globals are not a dict".into()),
+            };
+            let gver = gd.borrow().keys_version as u64;
+            if gd.borrow().get_str(n).is_some() {
+                return keyed(v, "LOAD_GLOBAL_MODULE", gver);
+            }
+            let bd = match &vm.builtins.data {
+                Data::Dict(d) => d,
+                _ => return Err("builtins are not a dict".into()),
+            };
+            if bd.borrow().get_str(n).is_some() {
+                let bver = bd.borrow().keys_version as u64;
+                return keyed(v, "LOAD_GLOBAL_BUILTIN", (gver << 32) | bver);
+            }
+            Err("the name is not defined".into())
+        }
+        Op::LOAD_ATTR => load_attr(vm, frame, code, i),
+        Op::STORE_ATTR => store_attr(vm, frame, code, i),
+        Op::LOAD_SUPER_ATTR => {
+            let global_super = frame.peek(2);
+            let cls = frame.peek(1);
+            let is_builtin_super =
+                matches!(global_super.obj(), Some(o) if Rc::ptr_eq(o, &t.super_));
+            if !is_builtin_super || !matches!(cls.data(), Some(Data::Type(_))) {
+                return Err("super is not the builtin super".into());
+            }
+            if arg & 1 == 1 {
+                name(v, "LOAD_SUPER_ATTR_METHOD")
+            } else {
+                name(v, "LOAD_SUPER_ATTR_ATTR")
+            }
+        }
+        Op::CALL => call(vm, frame, arg as usize, false),
+        Op::CALL_KW => call(vm, frame, arg as usize, true),
+        _ => Err("not specializable".into()),
+    }
+}
+
+/// `BINARY_OP_EXTEND`'s table: mixed compact-int/float arithmetic and compact-int bitwise ops.
+fn binary_op_extend(_v: PyVersion, nb: u32, l: &Value, r: &Value) -> bool {
+    let base = if nb >= 13 { nb - 13 } else { nb };
+    let float_int = (matches!(l, Value::Float(_)) && compact_int(r))
+        || (compact_int(l) && matches!(r, Value::Float(_)));
+    match base {
+        // + - * /
+        0 | 10 | 5 | 11 => float_int,
+        // | & ^
+        7 | 1 | 12 => compact_int(l) && compact_int(r),
+        _ => false,
+    }
+}
+
+fn load_attr(vm: &mut Vm, frame: &Frame, code: &CodeRt, i: usize) -> Decision {
+    let v = vm.version;
+    let arg = code.instrs[i].arg;
+    let n = code.names[(arg >> 1) as usize].clone();
+    let method = arg & 1 == 1;
+    let owner = frame.peek(0).clone();
+    let t = types();
+    if let Some(Data::Module(_)) = owner.data() {
+        if method {
+            return Err("a module attribute loaded as a method".into());
+        }
+        let has = owner
+            .obj()
+            .and_then(|o| o.dict.as_ref())
+            .is_some_and(|d| d.borrow().get_str(&n).is_some());
+        return if has {
+            keyed(v, "LOAD_ATTR_MODULE", owner.id() as u64)
+        } else {
+            Err("the module has no such attribute".into())
+        };
+    }
+    if let Some(Data::Type(td)) = owner.data() {
+        let cls = owner.obj().cloned().expect("a type");
+        let meta = t.of(&owner);
+        if let Some(ma) = ty::lookup(&meta, &n) {
+            if is_data_descr(&ma) {
+                return Err("the metaclass defines a data descriptor".into());
+            }
+        }
+        return match ty::lookup(&cls, &n) {
+            Some(a)
+                if !matches!(
+                    a.data(),
+                    Some(Data::ClassMethod(_)) | Some(Data::Property(_))
+                ) =>
+            {
+                if Rc::ptr_eq(&meta, &t.type_) {
+                    keyed(v, "LOAD_ATTR_CLASS", td.version.get() as u64)
+                } else {
+                    keyed(
+                        v,
+                        "LOAD_ATTR_CLASS_WITH_METACLASS_CHECK",
+                        td.version.get() as u64,
+                    )
+                }
+            }
+            _ => Err("the class attribute is a descriptor or missing".into()),
+        };
+    }
+    let ot = t.of(&owner);
+    let otd = tdata(&ot);
+    let tv = otd.version.get() as u64;
+    if let Some(ga) = ty::lookup(&ot, "__getattribute__") {
+        if matches!(ga.data(), Some(Data::Function(_))) {
+            return Err("__getattribute__ is overridden".into());
+        }
+    }
+    let has_getattr = ty::lookup(&ot, "__getattr__").is_some();
+    let descr = ty::lookup(&ot, &n);
+    let inst_dict = owner.obj().and_then(|o| o.dict.as_ref());
+    let in_dict = inst_dict.is_some_and(|d| d.borrow().get_str(&n).is_some());
+    let shared = otd.shared_keys.borrow().iter().any(|k| **k == *n);
+    match &descr {
+        Some(d)
+            if matches!(
+                d.data(),
+                Some(Data::Function(_)) | Some(Data::MethodDescr(_))
+            ) =>
+        {
+            if !method {
+                return Err("a method loaded as an attribute".into());
+            }
+            if has_getattr {
+                return Err("the class defines __getattr__".into());
+            }
+            if inst_dict.is_none() {
+                return keyed(v, "LOAD_ATTR_METHOD_NO_DICT", tv);
+            }
+            if in_dict {
+                return Err("the instance shadows the method".into());
+            }
+            if !otd.builtin && otd.layout == Layout::Object {
+                return keyed(v, "LOAD_ATTR_METHOD_WITH_VALUES", tv);
+            }
+            keyed(v, "LOAD_ATTR_METHOD_LAZY_DICT", tv)
+        }
+        Some(d) if matches!(d.data(), Some(Data::Property(_))) => {
+            if method {
+                return Err("a property loaded as a method".into());
+            }
+            match d.data() {
+                Some(Data::Property(p)) if matches!(p.fget.data(), Some(Data::Function(_))) => {
+                    keyed(v, "LOAD_ATTR_PROPERTY", tv)
+                }
+                _ => Err("the property's getter is not a Python function".into()),
+            }
+        }
+        Some(d) if is_slot_member(&ot, &n) => {
+            let _ = d;
+            if method {
+                return Err("a slot loaded as a method".into());
+            }
+            keyed(v, "LOAD_ATTR_SLOT", tv)
+        }
+        Some(d) if is_data_descr(d) => Err("a data descriptor".into()),
+        Some(_) if !in_dict => {
+            if has_getattr {
+                return Err("the class defines __getattr__".into());
+            }
+            if method {
+                return Err("not a method".into());
+            }
+            if inst_dict.is_none() {
+                return keyed(v, "LOAD_ATTR_NONDESCRIPTOR_NO_DICT", tv);
+            }
+            keyed(v, "LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES", tv)
+        }
+        _ => {
+            if method {
+                return Err("an instance attribute loaded as a method".into());
+            }
+            if has_getattr {
+                return Err("the class defines __getattr__".into());
+            }
+            if in_dict && shared && !otd.builtin && otd.layout == Layout::Object {
+                return keyed(v, "LOAD_ATTR_INSTANCE_VALUE", tv);
+            }
+            if in_dict {
+                return keyed(v, "LOAD_ATTR_WITH_HINT", tv);
+            }
+            Err("the attribute is not in the instance".into())
+        }
+    }
+}
+
+fn is_data_descr(d: &Value) -> bool {
+    match d.data() {
+        Some(Data::Property(_)) => true,
+        Some(Data::Function(_))
+        | Some(Data::MethodDescr(_))
+        | Some(Data::ClassMethod(_))
+        | Some(Data::StaticMethod(_)) => false,
+        _ => {
+            let dt = types().of(d);
+            !tdata(&dt).builtin
+                && (ty::lookup(&dt, "__set__").is_some() || ty::lookup(&dt, "__delete__").is_some())
+        }
+    }
+}
+
+fn is_slot_member(cls: &crate::value::ObjRef, n: &str) -> bool {
+    crate::call::all_slots(cls).iter().any(|s| &**s == n)
+}
+
+fn store_attr(vm: &mut Vm, frame: &Frame, code: &CodeRt, i: usize) -> Decision {
+    let v = vm.version;
+    let n = code.names[code.instrs[i].arg as usize].clone();
+    let owner = frame.peek(0).clone();
+    let t = types();
+    if matches!(owner.data(), Some(Data::Type(_)) | Some(Data::Module(_))) {
+        return Err("not an instance".into());
+    }
+    let ot = t.of(&owner);
+    let otd = tdata(&ot);
+    if otd.builtin {
+        return Err("a builtin type's instance".into());
+    }
+    let tv = otd.version.get() as u64;
+    if ty::lookup(&ot, "__setattr__").is_some_and(|s| matches!(s.data(), Some(Data::Function(_)))) {
+        return Err("__setattr__ is overridden".into());
+    }
+    if let Some(d) = ty::lookup(&ot, &n) {
+        if is_slot_member(&ot, &n) {
+            return keyed(v, "STORE_ATTR_SLOT", tv);
+        }
+        if is_data_descr(&d) {
+            return Err("a data descriptor".into());
+        }
+    }
+    let shared = otd.shared_keys.borrow().iter().any(|k| **k == *n);
+    if shared && otd.layout == Layout::Object && owner.obj().is_some_and(|o| o.dict.is_some()) {
+        return keyed(v, "STORE_ATTR_INSTANCE_VALUE", tv);
+    }
+    if owner.obj().is_some_and(|o| o.dict.is_some()) {
+        return keyed(v, "STORE_ATTR_WITH_HINT", tv);
+    }
+    Err("the instance has no place for the attribute".into())
+}
+
+fn simple_code(c: &CodeRt) -> bool {
+    c.flags & (crate::code::flags::VARARGS | crate::code::flags::VARKEYWORDS) == 0
+        && c.kwonlyargcount == 0
+}
+
+fn call(vm: &mut Vm, frame: &Frame, nargs: usize, kw: bool) -> Decision {
+    let v = vm.version;
+    let extra = kw as usize;
+    let callable = frame.peek(nargs + 1 + extra).clone();
+    let self_or_null = frame.peek(nargs + extra).clone();
+    let has_self = !matches!(self_or_null, Value::Null);
+    let total = nargs + has_self as usize;
+    let nkw = if kw {
+        match frame.peek(0).data() {
+            Some(Data::Tuple(t)) => t.len(),
+            _ => 0,
+        }
+    } else {
+        0
+    };
+    let t = types();
+    match callable.data() {
+        Some(Data::Function(f)) => {
+            let key = f.version.get() as u64;
+            if kw {
+                return keyed(v, "CALL_KW_PY", key);
+            }
+            if simple_code(&f.code) && f.code.argcount == total {
+                return keyed(v, "CALL_PY_EXACT_ARGS", key);
+            }
+            keyed(v, "CALL_PY_GENERAL", key)
+        }
+        Some(Data::Method(func, _)) => match func.data() {
+            Some(Data::Function(f)) => {
+                let key = f.version.get() as u64;
+                if kw {
+                    return keyed(v, "CALL_KW_BOUND_METHOD", key);
+                }
+                if simple_code(&f.code) && f.code.argcount == total + 1 {
+                    keyed(v, "CALL_BOUND_METHOD_EXACT_ARGS", key)
+                } else {
+                    keyed(v, "CALL_BOUND_METHOD_GENERAL", key)
+                }
+            }
+            _ => non_py(v, kw),
+        },
+        Some(Data::Type(td)) => {
+            let cls = callable.obj().cloned().expect("a type");
+            if kw {
+                return non_py(v, kw);
+            }
+            if td.builtin {
+                if Rc::ptr_eq(&cls, &t.type_) && total == 1 {
+                    return name(v, "CALL_TYPE_1");
+                }
+                if Rc::ptr_eq(&cls, &t.str_) && total == 1 {
+                    return name(v, "CALL_STR_1");
+                }
+                if Rc::ptr_eq(&cls, &t.tuple) && total == 1 {
+                    return name(v, "CALL_TUPLE_1");
+                }
+                if has_vectorcall(&cls) {
+                    return keyed(v, "CALL_BUILTIN_CLASS", td.version.get() as u64);
+                }
+                return non_py(v, kw);
+            }
+            // A Python class: allocate and run a Python __init__ directly.
+            let new_is_object = ty::lookup(&cls, "__new__")
+                .is_none_or(|n| matches!(n.data(), Some(Data::Builtin(_))));
+            let meta_plain = Rc::ptr_eq(&t.of(&callable), &t.type_);
+            if let Some(init) = ty::lookup(&cls, "__init__") {
+                if let Some(Data::Function(f)) = init.data() {
+                    if new_is_object
+                        && meta_plain
+                        && td.layout == Layout::Object
+                        && simple_code(&f.code)
+                        && !has_self
+                    {
+                        return keyed(v, "CALL_ALLOC_AND_ENTER_INIT", td.version.get() as u64);
+                    }
+                }
+            }
+            non_py(v, kw)
+        }
+        Some(Data::Builtin(b)) => {
+            if kw {
+                return non_py(v, kw);
+            }
+            let key = Rc::as_ptr(callable.obj().expect("an object")) as u64;
+            if b.name == "len" && total == 1 && b.owner.is_none() {
+                return keyed(v, "CALL_LEN", key);
+            }
+            if b.name == "isinstance" && total == 2 && b.owner.is_none() {
+                return keyed(v, "CALL_ISINSTANCE", key);
+            }
+            match b.kind {
+                MethKind::O if total == 1 => keyed(v, "CALL_BUILTIN_O", key),
+                MethKind::Fast => keyed(v, "CALL_BUILTIN_FAST", key),
+                MethKind::FastKw => keyed(v, "CALL_BUILTIN_FAST_WITH_KEYWORDS", key),
+                _ => non_py(v, kw),
+            }
+        }
+        Some(Data::MethodDescr(b)) => {
+            if kw {
+                return non_py(v, kw);
+            }
+            let key = Rc::as_ptr(callable.obj().expect("an object")) as u64;
+            if b.owner == Some("list") && b.name == "append" && total == 2 && has_self {
+                return keyed(v, "CALL_LIST_APPEND", key);
+            }
+            match b.kind {
+                MethKind::NoArgs if total == 1 => keyed(v, "CALL_METHOD_DESCRIPTOR_NOARGS", key),
+                MethKind::O if total == 2 => keyed(v, "CALL_METHOD_DESCRIPTOR_O", key),
+                MethKind::Fast => keyed(v, "CALL_METHOD_DESCRIPTOR_FAST", key),
+                MethKind::FastKw => keyed(v, "CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS", key),
+                _ => non_py(v, kw),
+            }
+        }
+        _ => {
+            let _ = nkw;
+            non_py(v, kw)
+        }
+    }
+}
+
+/// Whether CPython's builtin type `cls` has a vectorcall constructor (`CALL_BUILTIN_CLASS`).
+fn has_vectorcall(cls: &crate::value::ObjRef) -> bool {
+    const VECTORCALL: &[&str] = &[
+        "bool",
+        "int",
+        "float",
+        "complex",
+        "str",
+        "bytes",
+        "tuple",
+        "list",
+        "dict",
+        "set",
+        "frozenset",
+        "range",
+        "enumerate",
+        "zip",
+        "map",
+        "filter",
+        "reversed",
+        "type",
+        "object",
+        "slice",
+        "memoryview",
+    ];
+    VECTORCALL.contains(&&*ty::type_name(cls))
+}
+
+/// Whether `s` is one of CPython's statically allocated strings (immortal in 3.14).
+fn is_static_string(_version: PyVersion, s: &str) -> bool {
+    crate::static_strings::contains(s)
+}
+
+fn non_py(v: PyVersion, kw: bool) -> Decision {
+    if kw {
+        name(v, "CALL_KW_NON_PY")
+    } else {
+        name(v, "CALL_NON_PY_GENERAL")
+    }
+}
+
+/// The module's code objects as `dis.dis(code, adaptive=True)` shows them after the run:
+/// each instruction's final form, its inline caches' contents.
+pub fn specialized_code(code: &CodeObject, rt: &Rc<CodeRt>, version: PyVersion) -> CodeObject {
+    let mut out = code.clone();
+    fill(&mut out, rt, version);
+    out
+}
+
+fn fill(out: &mut CodeObject, rt: &CodeRt, version: PyVersion) {
+    let tables = cpyviz_model::tables::for_version(version);
+    let slots = rt.slots.borrow();
+    for (ins, slot) in out.instructions.iter_mut().zip(slots.iter()) {
+        if ins.opname != slot.form {
+            if let Some(info) = tables.opcode_by_name(slot.form) {
+                ins.opname = slot.form.to_string();
+                ins.opcode = info.code as u32;
+            }
+        }
+        fill_caches(&mut ins.cache_info, slot);
+    }
+    drop(slots);
+    for (c, r) in out.children.iter_mut().zip(rt.children.iter()) {
+        fill(c, r, version);
+    }
+}
+
+/// The counter into the first cache entry, the cached key into the next ones (little-endian
+/// code units).
+fn fill_caches(caches: &mut [CacheEntry], slot: &Slot) {
+    let mut words = vec![slot.counter];
+    words.extend_from_slice(&slot.cache);
+    let mut w = words.into_iter();
+    for c in caches.iter_mut() {
+        let mut data = Vec::with_capacity(c.size as usize * 2);
+        for _ in 0..c.size {
+            data.extend_from_slice(&w.next().unwrap_or(0).to_le_bytes());
+        }
+        c.data = data;
+    }
+}
