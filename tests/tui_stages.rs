@@ -910,7 +910,7 @@ use cpyviz_model::execution::{
 };
 use cpyviz_model::source::Source;
 use cpyviz_model::tokens::Token;
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 
 const WARM: &str = "def sub(a, b):
@@ -1173,20 +1173,6 @@ fn warm_app() -> App {
     ))
 }
 
-/// The history of the selected instruction of the specialized pane.
-fn selected_history(app: &App) -> Option<InstrHistory> {
-    use cpyviz_tui::app::stages::CodeRow;
-    let Some(CodeRow::Instr { code, instr, .. }) = app
-        .later_rows()
-        .code_rows(Stage::Specialized)
-        .get(app.selected_row())
-    else {
-        return None;
-    };
-    let exec = app.capture().ready_execution()??.as_ref().ok()?.clone();
-    exec.history.get(*code)?.instrs.get(*instr).cloned()
-}
-
 #[test]
 fn the_scrubber_steps_through_the_changes_of_form() {
     let mut app = warm_app();
@@ -1246,182 +1232,6 @@ fn the_scrubber_steps_through_the_changes_of_form() {
         .contains("Specialized stage"));
 }
 
-#[test]
-fn each_row_shows_its_name_and_count_at_the_step() {
-    let mut app = warm_app();
-    // Every instruction row, at every stop of the scrubber, shows `name_at` of that step.
-    let rows = app.row_count();
-    for keys in ["0", ".", ".", ".", ".", ".", ".", ".", "$"] {
-        press(&mut app, keys);
-        let step = app.scrub_step().unwrap();
-        press(&mut app, "<Home>");
-        let mut checked = 0;
-        for _ in 0..rows {
-            if let Some(h) = selected_history(&app) {
-                let buf = draw(&mut app, 140, 44);
-                let line = selected_line(&buf);
-                let name = h.name_at(step);
-                let shown = if name == h.base {
-                    format!("{:<20}   {name}", h.base)
-                } else {
-                    format!("{:<20} → {name}", h.base)
-                };
-                assert!(
-                    line.contains(&shown),
-                    "step {step}: {shown:?} not in {line}"
-                );
-                let n = if step >= STEPS {
-                    h.executions
-                } else {
-                    h.executions_at(step)
-                };
-                if n > 0 {
-                    assert!(
-                        line.contains(&format!("×{n}")),
-                        "step {step}: ×{n} not in {line}"
-                    );
-                }
-                // The detail panel names both forms too.
-                let screen = text(&buf);
-                assert!(screen.contains(&format!("{} → {name}", h.base)), "{screen}");
-                checked += 1;
-            }
-            press(&mut app, "<Down>");
-        }
-        let total: usize = app
-            .capture()
-            .ready_execution()
-            .flatten()
-            .and_then(|e| e.as_ref().ok())
-            .map_or(0, |e| e.history.iter().map(|c| c.instrs.len()).sum());
-        assert_eq!(checked, total, "every instruction was checked");
-    }
-}
-
-#[test]
-fn the_gauge_names_the_event_at_the_step() {
-    let mut app = warm_app();
-    press(&mut app, "0......");
-    assert_eq!(app.scrub_step(), Some(24));
-    let screen = text(&draw(&mut app, 140, 44));
-    assert!(screen.contains("step 24 of 45"), "{screen}");
-    assert!(
-        screen.contains("step 24: BINARY_OP @ sub+4 → BINARY_OP_SUBTRACT_INT (int, int)"),
-        "{screen}"
-    );
-    // Between events: the last one before.
-    press(&mut app, "0>>>");
-    let screen = text(&draw(&mut app, 140, 44));
-    assert!(
-        screen.contains("no change at this step · last: step 1:"),
-        "{screen}"
-    );
-    // The stage names its engine, version profile and JIT setting.
-    assert!(
-        screen.contains("Specialized · builtin model · CPython 3.15 · JIT off"),
-        "{screen}"
-    );
-}
-
-/// The colours of the current-name column of the rows showing `generic` then `current`.
-fn current_name_colours(buf: &Buffer, generic: &str, current: &str) -> Vec<ratatui::style::Color> {
-    let screen = text(buf);
-    let mut out = Vec::new();
-    for (y, line) in screen.lines().enumerate() {
-        for arrow in [" → ", "   "] {
-            if let Some(i) = line.find(&format!("{generic:<20}{arrow}{current} ")) {
-                let x = line[..i].chars().count() + 23;
-                out.push(buf[(x as u16, y as u16)].fg);
-            }
-        }
-    }
-    out
-}
-
-#[test]
-fn forms_have_their_own_colours() {
-    let mut app = warm_app();
-    // At step 38 the module's `+=` has just deoptimized, its CALL is specialized, both
-    // RESUMEs were quickened; the subtraction is specialized.
-    press(&mut app, "0.......");
-    assert_eq!(app.scrub_step(), Some(38));
-    let buf = draw(&mut app, 140, 44);
-    let c = |g, n| current_name_colours(&buf, g, n);
-    let fg = |s: Style| s.fg.unwrap();
-    assert_eq!(c("CALL", "CALL_PY_EXACT_ARGS"), [fg(THEME.specialized)]);
-    assert_eq!(c("RESUME", "RESUME_CHECK"), [fg(THEME.quickened); 2]);
-    assert_eq!(c("BINARY_OP", "BINARY_OP"), [fg(THEME.deoptimized)]);
-    // At step 10 the CALL has tried and failed to specialize; the other CALLs are as compiled.
-    press(&mut app, "0..");
-    assert_eq!(app.scrub_step(), Some(10));
-    let buf = draw(&mut app, 140, 44);
-    let mut calls = current_name_colours(&buf, "CALL", "CALL");
-    calls.sort_by_key(|c| format!("{c:?}"));
-    let mut want = vec![fg(THEME.spec_failed), THEME.dim, THEME.dim];
-    want.sort_by_key(|c| format!("{c:?}"));
-    assert_eq!(calls, want);
-}
-
-#[test]
-fn the_detail_panel_lists_events_and_caches() {
-    let mut app = warm_app();
-    let buf = select_row_showing_at(&mut app, "BINARY_OP_SUBTRACT_INT", 44);
-    let screen = text(&buf);
-    assert!(screen.contains("Selected instruction"), "{screen}");
-    assert!(
-        screen.contains("BINARY_OP → BINARY_OP_SUBTRACT_INT  · sub+4 · line 2"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("ran 3 times (by step 45: 3) · 0 misses · first ran at step 12"),
-        "{screen}"
-    );
-    assert!(screen.contains("1 event:"), "{screen}");
-    assert!(
-        screen.contains("step 24 · #2 · specialized → BINARY_OP_SUBTRACT_INT  (int, int)"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("counter (1) 4003 = 0x0340: value 52, backoff 0"),
-        "{screen}"
-    );
-    insta::assert_snapshot!("warm_specialized_end", screen);
-    // Before the event: the instruction is as compiled, and the event is still to come.
-    press(&mut app, "0");
-    let screen = text(&draw(&mut app, 140, 44));
-    assert!(
-        screen.contains("BINARY_OP → BINARY_OP  · sub+4"),
-        "{screen}"
-    );
-    assert!(screen.contains("ran 3 times (by step 0: 0)"), "{screen}");
-    assert!(
-        screen.contains("after the run: BINARY_OP_SUBTRACT_INT"),
-        "{screen}"
-    );
-    insta::assert_snapshot!("warm_specialized_start", screen);
-    press(&mut app, "......");
-    let screen = text(&draw(&mut app, 140, 44));
-    insta::assert_snapshot!("warm_specialized_step24", screen);
-    // The inline cache rows toggle as in the bytecode stage, the counter decoded.
-    press(&mut app, "c");
-    let screen = text(&draw(&mut app, 140, 44));
-    assert!(
-        screen.contains(&format!(
-            "{:<20}   counter (1): 0x0340: value 52, backoff 0",
-            "CACHE"
-        )),
-        "{screen}"
-    );
-    // Events the CALL had: a failure, then its specialization.
-    let buf = select_row_showing_at(&mut app, "CALL_PY_EXACT_ARGS", 44);
-    let screen = text(&buf);
-    assert!(screen.contains("2 events:"), "{screen}");
-    assert!(
-        screen.contains("step 9 · #1 · failed to specialize  (the callee is not a function yet)"),
-        "{screen}"
-    );
-}
-
 /// Like [`select_row_showing`], on a screen `height` rows high.
 fn select_row_showing_at(app: &mut App, needle: &str, height: u16) -> Buffer {
     for _ in 0..400 {
@@ -1468,38 +1278,6 @@ fn the_run_output_and_its_limit_are_shown() {
         screen.contains("The run stopped early: the run took more than 45 steps"),
         "{screen}"
     );
-}
-
-#[test]
-fn a_run_not_computed_yet_shows_computing_and_drawing_never_waits() {
-    let (release, gate): (Sender<()>, Receiver<()>) = channel();
-    let mut app = App::new(
-        vec![scripted_capture(scripted_run, Some(gate))],
-        PyVersion::V3_15,
-        Stage::Specialized,
-    );
-    // The VM's run is held back: the stage is being computed, and the view says so.
-    app.tick();
-    let screen = text(&draw(&mut app, 120, 36));
-    assert!(
-        screen.contains("Computing the Specialized stage…"),
-        "{screen}"
-    );
-    app.update(cpyviz_tui::app::Action::NextChange);
-    assert!(
-        app.status
-            .as_deref()
-            .unwrap_or("")
-            .contains("still being computed"),
-        "{:?}",
-        app.status
-    );
-    assert_eq!(app.scrub_step(), None);
-    release.send(()).unwrap();
-    app.settle();
-    let screen = text(&draw(&mut app, 120, 36));
-    assert!(screen.contains("step 45 of 45"), "{screen}");
-    assert!(screen.contains("BINARY_OP_SUBTRACT_INT"), "{screen}");
 }
 
 #[test]

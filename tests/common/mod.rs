@@ -10,7 +10,12 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub fn press(app: &mut App, keys: &str) {
     let mut rest = keys;
     while let Some(c) = rest.chars().next() {
-        let (code, len) = if c == '<' {
+        // `<Name>` is a named key; a `<` or `>` not starting a name is that character.
+        let named = c == '<'
+            && rest[1..]
+                .find('>')
+                .is_some_and(|e| e > 0 && rest[1..1 + e].chars().all(|c| c.is_ascii_alphabetic()));
+        let (code, len) = if named {
             let end = rest.find('>').expect("closing >");
             let code = match &rest[1..end] {
                 "Tab" => KeyCode::Tab,
