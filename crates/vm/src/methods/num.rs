@@ -282,10 +282,8 @@ pub fn float_hex_str(f: f64) -> String {
     } else {
         (1, exp - 1023)
     };
-    let mut digits = format!("{mant:013x}");
-    while digits.len() > 1 && digits.ends_with('0') {
-        digits.pop();
-    }
+    // CPython always prints the 13 hex digits of the 52-bit fraction.
+    let digits = format!("{mant:013x}");
     let es = if e >= 0 {
         format!("+{e}")
     } else {
@@ -466,11 +464,10 @@ mod tests {
 
     #[test]
     fn float_hex_round_trips() {
-        assert_eq!(
-            float_hex_str(1.0),
-            "0x1.0000000000000p+0".replace("0000000000000", "0")
-        );
-        assert_eq!(float_hex_str(0.5), "0x1.0p-1");
+        assert_eq!(float_hex_str(1.0), "0x1.0000000000000p+0");
+        assert_eq!(float_hex_str(0.5), "0x1.0000000000000p-1");
+        assert_eq!(float_hex_str(0.0), "0x0.0p+0");
+        assert_eq!(float_hex_str(5e-324), "0x0.0000000000001p-1022");
         assert_eq!(float_hex_str(2.5), "0x1.4000000000000p+1");
         assert_eq!(parse_hex_float("0x1.4000000000000p+1"), Some(2.5));
         assert_eq!(ratio(0.75), (BigInt::from(3), BigInt::from(4)));
