@@ -510,10 +510,16 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
             }
             Op::GET_ITER => {
                 let v = frame.pop();
-                let it = vm.iter(&v)?;
-                frame.push(it);
-                if iter_items(vm) == 2 {
-                    push_iter_index(frame);
+                if crate::specialize::facts(vm.version).virtual_iteration && virtual_iterable(&v) {
+                    // 3.15: an exact list, tuple, str or bytes is iterated in place, by index.
+                    frame.push(v);
+                    frame.push(Value::Int(0));
+                } else {
+                    let it = vm.iter(&v)?;
+                    frame.push(it);
+                    if iter_items(vm) == 2 {
+                        frame.push(Value::Null);
+                    }
                 }
             }
             Op::GET_YIELD_FROM_ITER => {
@@ -525,8 +531,14 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                 frame.push(it);
             }
             Op::FOR_ITER => {
-                let it = iter_top(frame).clone();
-                match vm.next(&it)? {
+                let next = match frame.peek(0) {
+                    Value::Int(_) => virtual_next(frame),
+                    _ => {
+                        let it = iter_top(vm, frame).clone();
+                        vm.next(&it)?
+                    }
+                };
+                match next {
                     Some(v) => frame.push(v),
                     // Exhausted: past the END_FOR the target names, to POP_ITER.
                     None => frame.ip = ins.jump + 1,
@@ -765,8 +777,17 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
             }
             Op::SEND => {
                 let v = frame.pop();
-                let recv = iter_top(frame).clone();
-                match send(vm, &recv, v)? {
+                let sent = match frame.peek(0) {
+                    Value::Int(_) if matches!(v, Value::None) => match virtual_next(frame) {
+                        Some(y) => Sent::Yielded(y),
+                        None => Sent::Returned(Value::None),
+                    },
+                    _ => {
+                        let recv = iter_top(vm, frame).clone();
+                        send(vm, &recv, v)?
+                    }
+                };
+                match sent {
                     Sent::Yielded(y) => frame.push(y),
                     Sent::Returned(r) => {
                         frame.push(r);
@@ -1017,18 +1038,43 @@ fn iter_items(vm: &Vm) -> usize {
     vm.version.profile().for_loop_stack_items as usize
 }
 
-/// 3.15's `GET_ITER` leaves an index slot under the iterator for `FOR_ITER_VIRTUAL`; the VM
-/// keeps iteration state in the iterator, so the slot is `NULL`.
-pub fn push_iter_index(frame: &mut Frame) {
-    frame.push(Value::Null);
+/// Whether 3.15's `GET_ITER` iterates `v` in place (its type has CPython's `_tp_iteritem`):
+/// an exact `list`, `tuple`, `str` or `bytes`.
+pub fn virtual_iterable(v: &Value) -> bool {
+    let t = alloc::types();
+    [&t.list, &t.tuple, &t.str_, &t.bytes]
+        .iter()
+        .any(|c| t.is_exact(v, c))
 }
 
-/// The iterator `FOR_ITER` reads (3.15 has the index slot above it).
-fn iter_top(frame: &Frame) -> &Value {
-    match frame.peek(0) {
-        Value::Null => frame.peek(1),
-        v => v,
+/// One step of 3.15's virtual iteration: the sequence is under the index (a tagged int) on
+/// the stack; returns its next item and advances the index, or `None` at the end.
+pub fn virtual_next(frame: &mut Frame) -> Option<Value> {
+    let Value::Int(i) = *frame.peek(0) else {
+        return None;
+    };
+    let i = i as usize;
+    let item = match frame.peek(1).data() {
+        Some(Data::List(l)) => l.borrow().get(i).cloned(),
+        Some(Data::Tuple(t)) => t.get(i).cloned(),
+        Some(Data::Str(s)) if s.is_ascii() => s.get(i..i + 1).map(alloc::s),
+        Some(Data::Str(s)) => s
+            .chars()
+            .nth(i)
+            .map(|c| alloc::s(c.encode_utf8(&mut [0; 4]))),
+        Some(Data::Bytes(b)) => b.get(i).map(|&x| Value::Int(x as i64)),
+        _ => None,
+    };
+    if item.is_some() {
+        let top = frame.stack.len() - 1;
+        frame.stack[top] = Value::Int(i as i64 + 1);
     }
+    item
+}
+
+/// The iterator `FOR_ITER` and `SEND` read (3.15 has the index slot above it).
+fn iter_top<'f>(vm: &Vm, frame: &'f Frame) -> &'f Value {
+    frame.peek(iter_items(vm) - 1)
 }
 
 fn cell_get(cell: &Value) -> Option<Value> {

@@ -26,6 +26,7 @@ pub mod dict;
 pub mod eval;
 pub mod exc;
 pub mod frame;
+pub mod immortal_strings;
 pub mod methods;
 pub mod modules;
 pub mod natives;
@@ -34,7 +35,6 @@ pub mod ops;
 pub mod set;
 pub mod settable;
 pub mod specialize;
-pub mod static_strings;
 pub mod types;
 pub mod value;
 
@@ -80,6 +80,9 @@ pub struct Vm {
     pub memory: u64,
     /// The snippet's source (traceback lines).
     pub source_text: Rc<str>,
+    /// Every name of the snippet's code objects (`co_names`, `co_localsplusnames`): CPython
+    /// interns them immortal when it makes the code objects.
+    pub code_names: std::collections::HashSet<Rc<str>>,
 }
 
 impl Vm {
@@ -103,6 +106,7 @@ impl Vm {
             exc_stack: Vec::new(),
             memory: 0,
             source_text: Rc::from(""),
+            code_names: Default::default(),
         };
         builtins::install(&mut vm);
         methods::install(&mut vm);
@@ -197,6 +201,10 @@ fn run_module(
     let mut vm = Vm::new(version, options);
     vm.source_text = Rc::from(source);
     let rt = CodeRt::new(code, version);
+    for c in rt.walk() {
+        vm.code_names
+            .extend(c.names.iter().chain(&c.localsplus).cloned());
+    }
     let result = eval::run_main(&mut vm, &rt);
     let (run, limit) = exc::run_record(&mut vm, result);
     Execution {

@@ -14,6 +14,8 @@ mod num;
 mod repr;
 mod subscr;
 
+pub use iter::self_iterator;
+
 use crate::alloc::{self, types};
 use crate::types::tdata;
 use crate::value::{Data, DictView, IterState, ObjRef, Value};

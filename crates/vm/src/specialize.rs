@@ -39,6 +39,11 @@ pub struct Facts {
     pub resume_check_jit: bool,
     /// `LOAD_CONST` becomes `LOAD_CONST_MORTAL` / `LOAD_CONST_IMMORTAL` on first execution.
     pub load_const_mortality: bool,
+    /// `GET_ITER` leaves an exact list, tuple, str or bytes on the stack with an index instead
+    /// of making an iterator, and specializes (`GET_ITER_VIRTUAL`, `GET_ITER_SELF`);
+    /// `FOR_ITER_LIST`/`_TUPLE` are for such in-place loops, and `FOR_ITER_VIRTUAL` and
+    /// `SEND_VIRTUAL` for the other sequences.
+    pub virtual_iteration: bool,
 }
 
 const FACTS_3_14: Facts = Facts {
@@ -48,6 +53,7 @@ const FACTS_3_14: Facts = Facts {
     restart_table: None,
     resume_check_jit: false,
     load_const_mortality: true,
+    virtual_iteration: false,
 };
 
 const FACTS_3_15: Facts = Facts {
@@ -66,6 +72,7 @@ const FACTS_3_15: Facts = Facts {
     ]),
     resume_check_jit: true,
     load_const_mortality: false,
+    virtual_iteration: true,
 };
 
 /// The facts of `version`.
@@ -112,25 +119,26 @@ impl Facts {
     }
 }
 
-/// The base instructions that have specialized forms.
-fn specializable(op: Op) -> bool {
-    matches!(
-        op,
-        Op::BINARY_OP
-            | Op::COMPARE_OP
-            | Op::TO_BOOL
-            | Op::CONTAINS_OP
-            | Op::LOAD_ATTR
-            | Op::STORE_ATTR
-            | Op::LOAD_GLOBAL
-            | Op::LOAD_SUPER_ATTR
-            | Op::STORE_SUBSCR
-            | Op::CALL
-            | Op::CALL_KW
-            | Op::FOR_ITER
-            | Op::SEND
-            | Op::UNPACK_SEQUENCE
-    )
+/// The base instructions that have specialized forms in `version`.
+fn specializable(op: Op, f: &Facts) -> bool {
+    (op == Op::GET_ITER && f.virtual_iteration)
+        || matches!(
+            op,
+            Op::BINARY_OP
+                | Op::COMPARE_OP
+                | Op::TO_BOOL
+                | Op::CONTAINS_OP
+                | Op::LOAD_ATTR
+                | Op::STORE_ATTR
+                | Op::LOAD_GLOBAL
+                | Op::LOAD_SUPER_ATTR
+                | Op::STORE_SUBSCR
+                | Op::CALL
+                | Op::CALL_KW
+                | Op::FOR_ITER
+                | Op::SEND
+                | Op::UNPACK_SEQUENCE
+        )
 }
 
 /// Updates instruction `i`'s adaptive state before it runs.
@@ -197,7 +205,7 @@ pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
             };
             set_form(&code, i, step, SpecEventKind::Quickened, to, why);
         }
-        op if specializable(op) => adaptive(vm, frame, &code, i, op, f, step),
+        op if specializable(op, f) => adaptive(vm, frame, &code, i, op, f, step),
         _ => {}
     }
 }
@@ -207,7 +215,7 @@ fn quicken(_vm: &Vm, code: &Rc<CodeRt>) {
     let f = facts(_vm.version);
     let mut slots = code.slots.borrow_mut();
     for (k, ins) in code.instrs.iter().enumerate() {
-        if specializable(ins.op) {
+        if specializable(ins.op, f) {
             slots[k].counter = f.make(WARMUP.0, WARMUP.1);
         }
     }
@@ -231,7 +239,11 @@ fn set_form(code: &CodeRt, i: usize, step: u64, kind: SpecEventKind, to: &'stati
     s.history.marks.push((step, execution));
 }
 
-/// Whether CPython 3.14 treats constant `v` as immortal.
+/// Whether CPython 3.14 treats constant `v` as immortal. A `str` constant is: the empty string
+/// and one-character Latin-1 strings are static singletons; a name-like one is interned when
+/// its code object is made, and is immortal when that text is also the name of a variable,
+/// attribute or global in any code object (names are interned immortal), the snippet's own or
+/// those the interpreter had loaded before it ran.
 fn is_immortal(vm: &Vm, v: &Value) -> bool {
     match v {
         Value::None | Value::Bool(_) | Value::Ellipsis | Value::NotImplemented => true,
@@ -243,7 +255,11 @@ fn is_immortal(vm: &Vm, v: &Value) -> bool {
                 match (chars.next(), chars.next()) {
                     (None, _) => true,
                     (Some(c), None) => (c as u32) < 256,
-                    _ => is_static_string(vm.version, s),
+                    _ => {
+                        crate::immortal_strings::name_like(s)
+                            && (vm.code_names.contains(&**s)
+                                || crate::immortal_strings::at_startup(s))
+                    }
                 }
             }
             Data::Tuple(t) => t.is_empty(),
@@ -513,18 +529,43 @@ fn decide(vm: &mut Vm, frame: &Frame, code: &CodeRt, i: usize, op: Op) -> Decisi
             }
             Err("no specialization for this container".into())
         }
-        Op::FOR_ITER => {
-            let it = match frame.peek(0) {
-                Value::Null => frame.peek(1),
-                x => x,
-            };
-            let tn = vm.type_name(it);
-            match &*tn {
-                "list_iterator" => name(v, "FOR_ITER_LIST"),
-                "tuple_iterator" => name(v, "FOR_ITER_TUPLE"),
-                "range_iterator" => name(v, "FOR_ITER_RANGE"),
-                "generator" => name(v, "FOR_ITER_GEN"),
-                _ => Err("no specialization for this iterator".into()),
+        Op::GET_ITER => {
+            let it = frame.peek(0);
+            if crate::eval::virtual_iterable(it) {
+                name(v, "GET_ITER_VIRTUAL")
+            } else if crate::ops::self_iterator(it) {
+                name(v, "GET_ITER_SELF")
+            } else {
+                Err("neither a sequence iterated in place nor its own iterator".into())
+            }
+        }
+        Op::FOR_ITER if facts(v).virtual_iteration => {
+            let (it, index) = (frame.peek(1), frame.peek(0));
+            match index {
+                // A sequence iterated in place.
+                Value::Int(_) if exact(it, &t.list) => name(v, "FOR_ITER_LIST"),
+                Value::Int(_) if exact(it, &t.tuple) => name(v, "FOR_ITER_TUPLE"),
+                Value::Int(_) => name(v, "FOR_ITER_VIRTUAL"),
+                _ => match &*vm.type_name(it) {
+                    "range_iterator" => name(v, "FOR_ITER_RANGE"),
+                    "generator" => name(v, "FOR_ITER_GEN"),
+                    _ => Err("no specialization for this iterator".into()),
+                },
+            }
+        }
+        Op::FOR_ITER => match &*vm.type_name(frame.peek(0)) {
+            "list_iterator" => name(v, "FOR_ITER_LIST"),
+            "tuple_iterator" => name(v, "FOR_ITER_TUPLE"),
+            "range_iterator" => name(v, "FOR_ITER_RANGE"),
+            "generator" => name(v, "FOR_ITER_GEN"),
+            _ => Err("no specialization for this iterator".into()),
+        },
+        Op::SEND if matches!(frame.peek(1), Value::Int(_)) => {
+            // 3.15: `yield from` a sequence iterated in place.
+            if matches!(frame.peek(0), Value::None) {
+                name(v, "SEND_VIRTUAL")
+            } else {
+                Err("a value other than None sent to a sequence".into())
             }
         }
         Op::SEND => {
@@ -969,11 +1010,6 @@ fn has_vectorcall(cls: &crate::value::ObjRef) -> bool {
         "memoryview",
     ];
     VECTORCALL.contains(&&*ty::type_name(cls))
-}
-
-/// Whether `s` is one of CPython's statically allocated strings (immortal in 3.14).
-fn is_static_string(_version: PyVersion, s: &str) -> bool {
-    crate::static_strings::contains(s)
 }
 
 fn non_py(v: PyVersion, kw: bool) -> Decision {

@@ -25,6 +25,19 @@ fn native_iterator(v: &Value) -> bool {
     }
 }
 
+/// Whether `v`'s type is a builtin iterator type whose `__iter__` returns the object itself
+/// (CPython's `tp_iter == PyObject_SelfIter`: generators, the builtin iterators,
+/// `enumerate`, `zip`, `map`, the `itertools` objects, …), which 3.15's `GET_ITER_SELF` is for.
+/// Classes written in Python are not, even when their `__iter__` returns `self`.
+pub fn self_iterator(v: &Value) -> bool {
+    let builtin = crate::types::tdata(&type_of(v)).builtin;
+    builtin
+        && match v.data() {
+            Some(Data::Generator(g)) => g.borrow().kind == crate::value::GenKind::Generator,
+            _ => native_iterator(v),
+        }
+}
+
 /// Whether `v` can be passed to `next()`.
 fn is_iterator(v: &Value) -> bool {
     native_iterator(v) || dunder(&type_of(v), "__next__").is_some()
