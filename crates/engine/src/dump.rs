@@ -97,7 +97,8 @@ pub fn dump_file_with(
 }
 
 /// Dumps `stage` from a capture (any engine), after the `SyntaxWarning`s CPython's tool prints
-/// for it: the parser's for `ast`, the parser's and the compiler's for `bytecode`.
+/// for it: the parser's for `ast`, the parser's and the compiler's for `bytecode`,
+/// `specialized` and `uops` (which compile the file first).
 pub fn dump_capture(stage: Stage, capture: &Capture) -> DumpOutput {
     let mut out = dump_stage(stage, capture);
     let warnings =

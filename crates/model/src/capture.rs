@@ -361,7 +361,9 @@ fn for_stage<'a>(
 ) -> Vec<&'a SyntaxWarning> {
     match stage {
         Stage::Ast => parse.iter().collect(),
-        Stage::Bytecode => parse.iter().chain(compile).collect(),
+        // `stage.py specialized`/`uops` compile the file before running it, so CPython prints
+        // every warning first, as `python -m dis` does.
+        Stage::Bytecode | Stage::Specialized | Stage::Uops => parse.iter().chain(compile).collect(),
         _ => Vec::new(),
     }
 }

@@ -394,8 +394,12 @@ fn main_globals(vm: &Vm) -> Option<Value> {
     }
 }
 
+/// `globals()`: the globals of the Python frame that called it.
 fn globals(vm: &mut Vm, _args: &[Value], _kw: Kw) -> PyResult {
-    main_globals(vm).ok_or_else(|| vm.exc("RuntimeError", "globals() is not available here"))
+    match vm.frames.last() {
+        Some(f) => Ok(Value::Obj(f.globals.clone())),
+        None => main_globals(vm).ok_or_else(|| vm.exc("RuntimeError", "no current frame")),
+    }
 }
 
 fn globals_keys(vm: &mut Vm) -> PyResult {

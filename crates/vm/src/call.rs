@@ -187,7 +187,13 @@ pub fn new_instance(cls: &ObjRef) -> Value {
         Layout::Exception => Data::Exception(RefCell::new(crate::exc::empty_data())),
         _ => Data::Plain,
     };
-    alloc::obj_with_dict(cls, data)
+    let obj = alloc::obj_with_dict(cls, data);
+    if ty::dict_layout(cls) == ty::DictLayout::Inline {
+        if let Some(d) = obj.obj().and_then(|o| o.dict.as_ref()) {
+            d.borrow_mut().inline_valid = true;
+        }
+    }
+    obj
 }
 
 /// Whether instances of `cls` get a `__dict__` (some class in the MRO has no `__slots__`).
@@ -833,6 +839,22 @@ pub fn new_class(
         ))
     })?;
     ty::set_mro(&cls, mro);
+    // The shared keys of an inline-values class start with the attributes its methods assign
+    // (`__static_attributes__`), as `_PyDict_NewKeysForClass` makes them.
+    if ty::dict_layout(&cls) == ty::DictLayout::Inline {
+        if let Some(Data::Tuple(names)) = d.get_str("__static_attributes__").and_then(|v| v.data())
+        {
+            let mut keys = tdata(&cls).shared_keys.borrow_mut();
+            for n in names.iter().filter_map(|n| n.as_str()) {
+                if keys.len() == ty::SHARED_KEYS_MAX {
+                    break;
+                }
+                if !keys.iter().any(|k| &**k == n) {
+                    keys.push(Rc::from(n));
+                }
+            }
+        }
+    }
     if let Some(cd) = &cls.dict {
         *cd.borrow_mut() = d;
     }

@@ -18,8 +18,8 @@ pub mod flags {
     pub const VARKEYWORDS: u32 = 0x8;
     pub const NESTED: u32 = 0x10;
     pub const GENERATOR: u32 = 0x20;
-    pub const COROUTINE: u32 = 0x100;
-    pub const ITERABLE_COROUTINE: u32 = 0x100 << 1;
+    pub const COROUTINE: u32 = 0x80;
+    pub const ITERABLE_COROUTINE: u32 = 0x100;
     pub const ASYNC_GENERATOR: u32 = 0x200;
     pub const HAS_DOCSTRING: u32 = 0x4000000;
     pub const METHOD: u32 = 0x8000000;

@@ -145,6 +145,12 @@ pub struct Dict {
     /// `ma_version` / the keys version: changes whenever a key is added or removed (what
     /// `LOAD_GLOBAL_*` guards on).
     pub keys_version: u32,
+    /// For an instance's `__dict__`: the dict object exists (CPython makes it only when
+    /// `__dict__` is asked for, or when inline values cannot hold an attribute).
+    pub materialized: bool,
+    /// For an instance of an inline-values class: its values are still inline (keyed by the
+    /// class's shared keys); a materialized dict then shares them (a split table).
+    pub inline_valid: bool,
 }
 
 impl Dict {

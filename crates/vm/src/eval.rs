@@ -103,6 +103,13 @@ fn locals_set(vm: &mut Vm, locals: &Value, name: &str, v: Value) -> PyResult<()>
 
 /// Runs `frame` from its instruction pointer until it returns or yields.
 pub fn run_frame(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
+    vm.frames.push(crate::frame::FrameRef::of(frame));
+    let r = run_frame_inner(vm, frame);
+    vm.frames.pop();
+    r
+}
+
+fn run_frame_inner(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
     loop {
         match step_until_error(vm, frame) {
             Ok(exit) => return Ok(exit),
@@ -821,7 +828,7 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
             Op::END_ASYNC_FOR => {
                 let e = frame.pop();
                 if crate::exc::is_instance(&e, "StopAsyncIteration") {
-                    frame.pop();
+                    // The async iterator under the exception ends with the loop.
                     frame.pop();
                 } else {
                     return Err(Flow::Exc(e));
@@ -869,15 +876,10 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                 return Err(Flow::Exc(e));
             }
             Op::RERAISE => {
+                // The handler is looked up from the RERAISE itself; the `lasti` below the
+                // exception (oparg 1) only restores CPython's `f_lasti`, and the frame's
+                // traceback line was already added where the exception was first raised.
                 let e = frame.pop();
-                if arg != 0 {
-                    if let Value::Int(off) = frame.peek(0) {
-                        let off = (*off as u32) * 2;
-                        if let Some(k) = code.instrs.iter().position(|i| i.offset == off) {
-                            frame.lasti = k;
-                        }
-                    }
-                }
                 return Err(Flow::Exc(e));
             }
             Op::PUSH_EXC_INFO => {
@@ -1265,7 +1267,7 @@ pub fn resume(vm: &mut Vm, g: &Value, how: Resume) -> PyResult<Sent> {
             frame.push(v);
             run_frame(vm, &mut frame)
         }
-        Resume::Throw(e) => throw_into(vm, &mut frame, e),
+        Resume::Throw(e) => throw_delegating(vm, &mut frame, e),
     };
     if vm.exc_stack.len() > base {
         frame.saved_exc = vm.exc_stack.get(base).cloned();
@@ -1300,6 +1302,122 @@ fn kind_word(k: GenKind) -> &'static str {
         GenKind::Generator => "generator",
         GenKind::Coroutine => "coroutine",
         GenKind::AsyncGenerator => "async generator",
+    }
+}
+
+/// The iterator a frame suspended in `yield from` / `await` delegates to (CPython's
+/// `_PyGen_yf`): the receiver of the `SEND` loop whose `YIELD_VALUE 1` it stopped at. A
+/// sequence iterated in place (3.15) is no delegate.
+fn delegate(vm: &Vm, frame: &Frame) -> Option<Value> {
+    let ins = frame.code.instrs.get(frame.lasti)?;
+    if ins.op != Op::YIELD_VALUE || ins.arg & 1 == 0 {
+        return None;
+    }
+    let n = iter_items(vm);
+    if n == 2 && matches!(frame.peek(0), Value::Int(_)) {
+        return None;
+    }
+    Some(frame.peek(n - 1).clone())
+}
+
+/// Ends the `yield from` loop a frame is suspended in, with the delegate's return value `v`:
+/// the frame goes on at the loop's `END_SEND` with `v` pushed, as if `SEND` had seen the
+/// delegate return.
+fn finish_yield_from(frame: &mut Frame, v: Value) {
+    let code = frame.code.clone();
+    let end_send = code.instrs[frame.lasti..]
+        .iter()
+        .find(|i| i.op == Op::JUMP_BACKWARD_NO_INTERRUPT)
+        .and_then(|j| code.instrs.get(j.jump))
+        .filter(|send| send.op == Op::SEND)
+        .map(|send| send.jump);
+    if let Some(target) = end_send {
+        frame.push(v);
+        frame.ip = target;
+    }
+}
+
+/// `gen.throw(e)` on a frame: a frame suspended in `yield from` passes the exception to its
+/// delegate first (`GeneratorExit` closes the delegate, then is raised here); what the
+/// delegate yields is yielded, its return value ends the loop, and what it raises is raised
+/// in this frame.
+fn throw_delegating(vm: &mut Vm, frame: &mut Frame, e: Value) -> PyResult<Exit> {
+    let Some(yf) = delegate(vm, frame) else {
+        return throw_into(vm, frame, e);
+    };
+    if crate::exc::is_instance(&e, "GeneratorExit") {
+        let closed = match yf.data() {
+            Some(Data::Generator(_)) => vm.call_method(&yf, "close", &[]).map(|_| ()),
+            _ => match vm.getattr_opt(&yf, "close")? {
+                Some(close) => vm.call(&close, &[], &[]).map(|_| ()),
+                None => Ok(()),
+            },
+        };
+        return match closed {
+            Ok(()) => throw_into(vm, frame, e),
+            Err(Flow::Exc(e2)) => throw_into(vm, frame, e2),
+            Err(stop) => Err(stop),
+        };
+    }
+    let r = match yf.data() {
+        Some(Data::Generator(_)) => resume(vm, &yf, Resume::Throw(e)),
+        _ => match vm.getattr_opt(&yf, "throw")? {
+            None => return throw_into(vm, frame, e),
+            Some(throw) => match vm.call(&throw, &[e], &[]) {
+                Ok(v) => Ok(Sent::Yielded(v)),
+                Err(Flow::Exc(s)) if crate::exc::is_instance(&s, "StopIteration") => {
+                    Ok(Sent::Returned(crate::exc::stop_value(&s)))
+                }
+                Err(x) => Err(x),
+            },
+        },
+    };
+    match r {
+        Ok(Sent::Yielded(v)) => Ok(Exit::Yield(v)),
+        Ok(Sent::Returned(v)) => {
+            finish_yield_from(frame, v);
+            run_frame(vm, frame)
+        }
+        Err(Flow::Exc(e2)) => throw_into(vm, frame, e2),
+        Err(stop) => Err(stop),
+    }
+}
+
+/// Whether generator `g` has not run yet (it is still at its start, after
+/// `RETURN_GENERATOR`).
+pub fn just_started(g: &Value) -> bool {
+    match g.data() {
+        Some(Data::Generator(c)) => c
+            .borrow()
+            .frame
+            .as_ref()
+            .is_some_and(|f| f.ip > 0 && f.code.instrs[f.ip - 1].op == Op::RETURN_GENERATOR),
+        _ => false,
+    }
+}
+
+/// Whether generator `g` is suspended at a `yield` (started and not finished).
+pub fn suspended(g: &Value) -> bool {
+    match g.data() {
+        Some(Data::Generator(c)) => c.borrow().frame.is_some() && !just_started(g),
+        _ => false,
+    }
+}
+
+/// Marks generator `g` finished (`close()` on one that never started).
+pub fn finish(g: &Value) {
+    if let Some(Data::Generator(c)) = g.data() {
+        if !c.borrow().running {
+            c.borrow_mut().frame = None;
+        }
+    }
+}
+
+/// "generator", "coroutine" or "async generator", for messages.
+pub fn gen_kind_word(g: &Value) -> &'static str {
+    match g.data() {
+        Some(Data::Generator(c)) => kind_word(c.borrow().kind),
+        _ => "generator",
     }
 }
 

@@ -73,3 +73,24 @@ impl Frame {
         self.code.instrs.get(self.lasti).and_then(|i| i.line)
     }
 }
+
+/// What a C function can see of a running Python frame: its code, globals, the function it
+/// runs and its first argument as it was when the frame started (for `super()`).
+#[derive(Clone)]
+pub struct FrameRef {
+    pub code: Rc<CodeRt>,
+    pub globals: ObjRef,
+    pub func: Option<Value>,
+    pub first_local: Value,
+}
+
+impl FrameRef {
+    pub fn of(frame: &Frame) -> FrameRef {
+        FrameRef {
+            code: frame.code.clone(),
+            globals: frame.globals.clone(),
+            func: frame.func.clone(),
+            first_local: frame.localsplus.first().cloned().unwrap_or(Value::Null),
+        }
+    }
+}

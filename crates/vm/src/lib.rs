@@ -83,6 +83,9 @@ pub struct Vm {
     /// Every name of the snippet's code objects (`co_names`, `co_localsplusnames`): CPython
     /// interns them immortal when it makes the code objects.
     pub code_names: std::collections::HashSet<Rc<str>>,
+    /// What C functions may ask of the Python frames being run, innermost last (the
+    /// thread state's frame chain: `globals()`, `super()`).
+    pub frames: Vec<frame::FrameRef>,
 }
 
 impl Vm {
@@ -107,6 +110,7 @@ impl Vm {
             memory: 0,
             source_text: Rc::from(""),
             code_names: Default::default(),
+            frames: Vec::new(),
         };
         builtins::install(&mut vm);
         methods::install(&mut vm);

@@ -15,6 +15,7 @@ mod bytes;
 mod ctor;
 mod dict;
 mod exc;
+mod gen;
 mod list;
 mod num;
 mod set;
@@ -104,6 +105,7 @@ pub fn install(vm: &mut Vm) {
     num::install(vm);
     bytes::install(vm);
     exc::install(vm);
+    gen::install(vm);
     ctor::install(vm);
 }
 

@@ -16,7 +16,7 @@ use crate::alloc::types;
 use crate::code::{CodeRt, Slot};
 use crate::frame::Frame;
 use crate::types::{self as ty, tdata};
-use crate::value::{Data, Layout, MethKind, Value};
+use crate::value::{Data, Layout, MethKind, ObjRef, Value};
 use crate::Vm;
 use cpyviz_compiler::op::Op;
 use cpyviz_model::bytecode::{CacheEntry, CodeObject};
@@ -35,7 +35,8 @@ pub struct Facts {
     /// 3.15's table of (value, backoff) after a restart, by the old backoff; `None`: the value
     /// after a restart is `2**(backoff+1) - 1` with the backoff incremented (3.14).
     pub restart_table: Option<&'static [(u16, u16)]>,
-    /// `RESUME` becomes `RESUME_CHECK_JIT` when the JIT is on (else `RESUME_CHECK`).
+    /// `RESUME` becomes `RESUME_CHECK_JIT` when the JIT is on (else `RESUME_CHECK`), except in
+    /// generators and coroutines.
     pub resume_check_jit: bool,
     /// `LOAD_CONST` becomes `LOAD_CONST_MORTAL` / `LOAD_CONST_IMMORTAL` on first execution.
     pub load_const_mortality: bool,
@@ -44,6 +45,14 @@ pub struct Facts {
     /// `FOR_ITER_LIST`/`_TUPLE` are for such in-place loops, and `FOR_ITER_VIRTUAL` and
     /// `SEND_VIRTUAL` for the other sequences.
     pub virtual_iteration: bool,
+    /// `BINARY_OP_ADD_INT`/`_SUBTRACT_INT`/`_MULTIPLY_INT` need compact (one-digit) ints;
+    /// 3.14 takes any exact int.
+    pub int_ops_compact_only: bool,
+    /// `BINARY_OP_EXTEND` also covers the in-place float/int operators (`x += 1` on a float).
+    pub extend_inplace_float: bool,
+    /// `BINARY_OP_EXTEND` also covers sequence concatenation and repetition (`bytes`, `list`,
+    /// `tuple` `+`; `str`, `bytes`, `tuple` `*` an int) and `dict | dict`.
+    pub extend_sequences: bool,
 }
 
 const FACTS_3_14: Facts = Facts {
@@ -54,6 +63,9 @@ const FACTS_3_14: Facts = Facts {
     resume_check_jit: false,
     load_const_mortality: true,
     virtual_iteration: false,
+    int_ops_compact_only: false,
+    extend_inplace_float: false,
+    extend_sequences: false,
 };
 
 const FACTS_3_15: Facts = Facts {
@@ -73,6 +85,9 @@ const FACTS_3_15: Facts = Facts {
     resume_check_jit: true,
     load_const_mortality: false,
     virtual_iteration: true,
+    int_ops_compact_only: true,
+    extend_inplace_float: true,
+    extend_sequences: true,
 };
 
 /// The facts of `version`.
@@ -164,7 +179,8 @@ pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
                 code.quickened.set(true);
                 quicken(vm, &code);
             }
-            let to = if f.resume_check_jit && vm.jit {
+            // A generator's frames are not entered through the JIT's function-entry check.
+            let to = if f.resume_check_jit && vm.jit && !code.is_generator_like() {
                 "RESUME_CHECK_JIT"
             } else {
                 "RESUME_CHECK"
@@ -410,7 +426,14 @@ fn decide(vm: &mut Vm, frame: &Frame, code: &CodeRt, i: usize, op: Op) -> Decisi
             match nb {
                 0 | 13 | 10 | 23 | 5 | 18 => {
                     let base = nb % 13;
-                    if compact_int(l) && compact_int(r) {
+                    let int_operand = |x: &Value| {
+                        if facts(v).int_ops_compact_only {
+                            compact_int(x)
+                        } else {
+                            matches!(x, Value::Int(_)) || exact(x, &t.int)
+                        }
+                    };
+                    if int_operand(l) && int_operand(r) {
                         return name(
                             v,
                             match base {
@@ -477,7 +500,7 @@ fn decide(vm: &mut Vm, frame: &Frame, code: &CodeRt, i: usize, op: Op) -> Decisi
                 }
                 _ => {}
             }
-            if binary_op_extend(v, nb, l, r) {
+            if binary_op_extend(facts(v), nb, l, r) {
                 return name(v, "BINARY_OP_EXTEND");
             }
             Err("no specialization for these operand types".into())
@@ -656,18 +679,38 @@ fn decide(vm: &mut Vm, frame: &Frame, code: &CodeRt, i: usize, op: Op) -> Decisi
     }
 }
 
-/// `BINARY_OP_EXTEND`'s table: mixed compact-int/float arithmetic and compact-int bitwise ops.
-fn binary_op_extend(_v: PyVersion, nb: u32, l: &Value, r: &Value) -> bool {
-    let base = if nb >= 13 { nb - 13 } else { nb };
-    let float_int = (matches!(l, Value::Float(_)) && compact_int(r))
-        || (compact_int(l) && matches!(r, Value::Float(_)));
-    match base {
-        // + - * /
-        0 | 10 | 5 | 11 => float_int,
-        // | & ^
-        7 | 1 | 12 => compact_int(l) && compact_int(r),
-        _ => false,
+/// `BINARY_OP_EXTEND`'s table (`binaryop_extend_descrs`), as the reference interpreters
+/// show it: float with compact int (either side, no NaN, a non-zero divisor) for `+ - * /`,
+/// compact ints for `& | ^`; per version, the in-place float forms and the sequence ones.
+fn binary_op_extend(f: &Facts, nb: u32, l: &Value, r: &Value) -> bool {
+    if nb >= 26 {
+        return false;
     }
+    let (base, inplace) = (nb % 13, nb >= 13);
+    let t = types();
+    let float = |x: &Value| matches!(x, Value::Float(x) if !x.is_nan());
+    let float_int = (float(l) && compact_int(r)) || (compact_int(l) && float(r));
+    let nonzero = |x: &Value| match x {
+        Value::Float(x) => *x != 0.0,
+        Value::Int(i) => *i != 0,
+        _ => false,
+    };
+    let numeric = match base {
+        0 | 10 | 5 => float_int && (!inplace || f.extend_inplace_float),
+        11 => float_int && nonzero(r) && (!inplace || f.extend_inplace_float),
+        1 | 7 | 12 => compact_int(l) && compact_int(r),
+        _ => false,
+    };
+    let both = |c: &ObjRef| exact(l, c) && exact(r, c);
+    let repeated = |c: &ObjRef| (exact(l, c) && compact_int(r)) || (compact_int(l) && exact(r, c));
+    let sequence = f.extend_sequences
+        && match base {
+            0 => both(&t.bytes) || both(&t.list) || both(&t.tuple),
+            5 => repeated(&t.str_) || repeated(&t.bytes) || repeated(&t.tuple),
+            7 => both(&t.dict),
+            _ => false,
+        };
+    numeric || sequence
 }
 
 fn load_attr(vm: &mut Vm, frame: &Frame, code: &CodeRt, i: usize) -> Decision {
@@ -720,88 +763,224 @@ fn load_attr(vm: &mut Vm, frame: &Frame, code: &CodeRt, i: usize) -> Decision {
         };
     }
     let ot = t.of(&owner);
-    let otd = tdata(&ot);
-    let tv = otd.version.get() as u64;
-    if let Some(ga) = ty::lookup(&ot, "__getattribute__") {
-        if matches!(ga.data(), Some(Data::Function(_))) {
-            return Err("__getattribute__ is overridden".into());
-        }
-    }
-    let has_getattr = ty::lookup(&ot, "__getattr__").is_some();
-    let descr = ty::lookup(&ot, &n);
-    let inst_dict = owner.obj().and_then(|o| o.dict.as_ref());
-    let in_dict = inst_dict.is_some_and(|d| d.borrow().get_str(&n).is_some());
-    let shared = otd.shared_keys.borrow().iter().any(|k| **k == *n);
-    match &descr {
-        Some(d)
-            if matches!(
-                d.data(),
-                Some(Data::Function(_)) | Some(Data::MethodDescr(_))
-            ) =>
-        {
-            if !method {
-                return Err("a method loaded as an attribute".into());
-            }
-            if has_getattr {
-                return Err("the class defines __getattr__".into());
-            }
-            if inst_dict.is_none() {
-                return keyed(v, "LOAD_ATTR_METHOD_NO_DICT", tv);
-            }
-            if in_dict {
-                return Err("the instance shadows the method".into());
-            }
-            if !otd.builtin && otd.layout == Layout::Object {
-                return keyed(v, "LOAD_ATTR_METHOD_WITH_VALUES", tv);
-            }
-            keyed(v, "LOAD_ATTR_METHOD_LAZY_DICT", tv)
-        }
-        Some(d) if matches!(d.data(), Some(Data::Property(_))) => {
-            if method {
-                return Err("a property loaded as a method".into());
-            }
-            match d.data() {
-                Some(Data::Property(p)) if matches!(p.fget.data(), Some(Data::Function(_))) => {
-                    keyed(v, "LOAD_ATTR_PROPERTY", tv)
+    let tv = tdata(&ot).version.get() as u64;
+    let shadow = instance_has_key(&ot, &n);
+    let (kind, descr) = analyze_descriptor(&ot, &n, false);
+    let try_instance = || {
+        dict_access(
+            v,
+            &owner,
+            &ot,
+            &n,
+            ("LOAD_ATTR_INSTANCE_VALUE", "LOAD_ATTR_WITH_HINT"),
+        )
+    };
+    match kind {
+        DescrKind::Overriding => Err("a data descriptor".into()),
+        DescrKind::Method if shadow => try_instance(),
+        DescrKind::Method if method => load_class_attr(v, &owner, &ot, true),
+        DescrKind::Method => Err("a method loaded as an attribute".into()),
+        DescrKind::Property => {
+            let fget = match descr.as_ref().and_then(|d| d.data()) {
+                Some(Data::Property(p)) => p.fget.clone(),
+                _ => Value::None,
+            };
+            match fget.data() {
+                Some(Data::Function(f)) if simple_code(&f.code) && f.code.argcount == 1 => {
+                    if method {
+                        Err("a property loaded as a method".into())
+                    } else {
+                        keyed(v, "LOAD_ATTR_PROPERTY", tv)
+                    }
+                }
+                Some(Data::Function(_)) => {
+                    Err("the property's getter takes other arguments".into())
                 }
                 _ => Err("the property's getter is not a Python function".into()),
             }
         }
-        Some(d) if is_slot_member(&ot, &n) => {
-            let _ = d;
-            if method {
-                return Err("a slot loaded as a method".into());
+        DescrKind::ObjectSlot | DescrKind::DunderClass => keyed(v, "LOAD_ATTR_SLOT", tv),
+        DescrKind::Mutable => Err("the class attribute is an instance of a mutable class".into()),
+        DescrKind::GetsetOverridden => Err("attribute access is overridden".into()),
+        DescrKind::GetattributeIsPythonFunction => match descr.as_ref().and_then(|d| d.data()) {
+            Some(Data::Function(f)) if simple_code(&f.code) && f.code.argcount == 2 => {
+                if method {
+                    Err("__getattribute__ is overridden".into())
+                } else {
+                    keyed(v, "LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN", tv)
+                }
             }
-            keyed(v, "LOAD_ATTR_SLOT", tv)
+            _ => Err("__getattribute__ takes other arguments".into()),
+        },
+        DescrKind::ClassMethod | DescrKind::NonOverriding if shadow => try_instance(),
+        DescrKind::ClassMethod | DescrKind::NonOverriding => {
+            Err("a non-data descriptor of the class".into())
         }
-        Some(d) if is_data_descr(d) => Err("a data descriptor".into()),
-        Some(_) if !in_dict => {
-            if has_getattr {
-                return Err("the class defines __getattr__".into());
-            }
-            if method {
-                return Err("not a method".into());
-            }
-            if inst_dict.is_none() {
-                return keyed(v, "LOAD_ATTR_NONDESCRIPTOR_NO_DICT", tv);
-            }
-            keyed(v, "LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES", tv)
+        DescrKind::NonDescriptor if shadow => try_instance(),
+        DescrKind::NonDescriptor if !method => load_class_attr(v, &owner, &ot, false),
+        DescrKind::NonDescriptor => Err("a class attribute loaded as a method".into()),
+        DescrKind::Absent if shadow => try_instance(),
+        DescrKind::Absent => {
+            Err("the attribute is neither in the class nor in its shared keys".into())
         }
-        _ => {
-            if method {
-                return Err("an instance attribute loaded as a method".into());
-            }
-            if has_getattr {
-                return Err("the class defines __getattr__".into());
-            }
-            if in_dict && shared && !otd.builtin && otd.layout == Layout::Object {
-                return keyed(v, "LOAD_ATTR_INSTANCE_VALUE", tv);
-            }
-            if in_dict {
-                return keyed(v, "LOAD_ATTR_WITH_HINT", tv);
-            }
-            Err("the attribute is not in the instance".into())
+    }
+}
+
+/// How an attribute name is found on a class (CPython's `DescriptorClassification`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DescrKind {
+    /// A data descriptor (has `__set__`/`__delete__`) that is no property or slot.
+    Overriding,
+    /// A Python function or a builtin method descriptor.
+    Method,
+    Property,
+    /// A `__slots__` member.
+    ObjectSlot,
+    /// `classmethod` objects, builtin or not.
+    ClassMethod,
+    /// Another non-data descriptor (`staticmethod`, …).
+    NonOverriding,
+    /// A plain value (not a descriptor) of an immutable (builtin) type.
+    NonDescriptor,
+    /// An instance of a class written in Python: it may grow a `__get__` at any time.
+    Mutable,
+    Absent,
+    /// `object.__class__`.
+    DunderClass,
+    /// `__getattribute__`/`__getattr__` or `__setattr__` is overridden.
+    GetsetOverridden,
+    /// `__getattribute__` is a Python function (and there is no `__getattr__`).
+    GetattributeIsPythonFunction,
+}
+
+/// `analyze_descriptor`: how `name` is found on class `t`, for a load or a store.
+fn analyze_descriptor(t: &ObjRef, name: &str, store: bool) -> (DescrKind, Option<Value>) {
+    let python_fn =
+        |v: &Option<Value>| matches!(v.as_ref().and_then(|v| v.data()), Some(Data::Function(_)));
+    let mut has_getattr = false;
+    if store {
+        if python_fn(&ty::lookup(t, "__setattr__")) {
+            return (DescrKind::GetsetOverridden, None);
         }
+    } else {
+        let getattribute = ty::lookup(t, "__getattribute__");
+        has_getattr = ty::lookup(t, "__getattr__").is_some();
+        if python_fn(&getattribute) {
+            return if has_getattr {
+                (DescrKind::GetsetOverridden, None)
+            } else {
+                (DescrKind::GetattributeIsPythonFunction, getattribute)
+            };
+        }
+    }
+    if crate::call::all_slots(t).iter().any(|s| &**s == name) {
+        return (DescrKind::ObjectSlot, None);
+    }
+    let descr = ty::lookup(t, name);
+    if name == "__class__" && descr.is_none() {
+        return (DescrKind::DunderClass, None);
+    }
+    let kind = match descr.as_ref().map(|d| (d, d.data())) {
+        None => DescrKind::Absent,
+        Some((_, Some(Data::Property(_)))) if has_getattr => DescrKind::GetsetOverridden,
+        Some((_, Some(Data::Property(_)))) => DescrKind::Property,
+        Some((_, Some(Data::Function(_) | Data::MethodDescr(_)))) => DescrKind::Method,
+        Some((_, Some(Data::ClassMethod(_)))) => DescrKind::ClassMethod,
+        Some((_, Some(Data::StaticMethod(_)))) => DescrKind::NonOverriding,
+        Some((d, _)) => {
+            let dt = types().of(d);
+            if !tdata(&dt).builtin {
+                DescrKind::Mutable
+            } else if is_data_descr(d) {
+                DescrKind::Overriding
+            } else {
+                DescrKind::NonDescriptor
+            }
+        }
+    };
+    (kind, descr)
+}
+
+/// `instance_has_key`: whether instances of `t` likely hold `name` themselves (for classes
+/// with inline values — every class with a managed dict here — the class's shared keys say).
+fn instance_has_key(t: &ObjRef, name: &str) -> bool {
+    ty::dict_layout(t) == ty::DictLayout::Inline
+        && tdata(t).shared_keys.borrow().iter().any(|k| &**k == name)
+}
+
+/// `specialize_dict_access`: an instance attribute read or written in its inline values
+/// (`values_op`, keyed by the class's shared keys) or in its own dict (`hint_op`).
+fn dict_access(
+    v: PyVersion,
+    owner: &Value,
+    t: &ObjRef,
+    name: &str,
+    (values_op, hint_op): (&'static str, &'static str),
+) -> Decision {
+    if ty::dict_layout(t) != ty::DictLayout::Inline {
+        return Err("the instance's dict is not a managed dict".into());
+    }
+    let tv = tdata(t).version.get() as u64;
+    let Some(d) = owner.obj().and_then(|o| o.dict.as_ref()) else {
+        return Err("the instance has no dict".into());
+    };
+    let d = d.borrow();
+    if d.inline_valid && !d.materialized {
+        return if tdata(t).shared_keys.borrow().iter().any(|k| &**k == name) {
+            keyed(v, values_op, tv)
+        } else {
+            Err("the name is not in the class's shared keys".into())
+        };
+    }
+    if !d.materialized {
+        return Err("the instance has no dict".into());
+    }
+    if d.inline_valid {
+        return Err("the instance's dict shares its inline values (a split dict)".into());
+    }
+    if d.get_str(name).is_some() {
+        keyed(v, hint_op, tv)
+    } else {
+        Err("the name is not in the instance's dict".into())
+    }
+}
+
+/// `specialize_attr_loadclassattr`: a method (or a plain class attribute) read through an
+/// instance, guarded by how the instance keeps its attributes.
+fn load_class_attr(v: PyVersion, owner: &Value, t: &ObjRef, is_method: bool) -> Decision {
+    let tv = tdata(t).version.get() as u64;
+    match ty::dict_layout(t) {
+        ty::DictLayout::Inline => keyed(
+            v,
+            if is_method {
+                "LOAD_ATTR_METHOD_WITH_VALUES"
+            } else {
+                "LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES"
+            },
+            tv,
+        ),
+        ty::DictLayout::NoDict => keyed(
+            v,
+            if is_method {
+                "LOAD_ATTR_METHOD_NO_DICT"
+            } else {
+                "LOAD_ATTR_NONDESCRIPTOR_NO_DICT"
+            },
+            tv,
+        ),
+        ty::DictLayout::VarOffset => Err("the instance's dict is at a negative offset".into()),
+        ty::DictLayout::Offset if is_method => {
+            let has_dict = owner
+                .obj()
+                .and_then(|o| o.dict.as_ref())
+                .is_some_and(|d| d.borrow().materialized);
+            if has_dict {
+                Err("the instance has a dict".into())
+            } else {
+                keyed(v, "LOAD_ATTR_METHOD_LAZY_DICT", tv)
+            }
+        }
+        ty::DictLayout::Offset => Err("a class attribute of an instance with a dict".into()),
     }
 }
 
@@ -820,43 +999,29 @@ fn is_data_descr(d: &Value) -> bool {
     }
 }
 
-fn is_slot_member(cls: &crate::value::ObjRef, n: &str) -> bool {
-    crate::call::all_slots(cls).iter().any(|s| &**s == n)
-}
-
 fn store_attr(vm: &mut Vm, frame: &Frame, code: &CodeRt, i: usize) -> Decision {
     let v = vm.version;
     let n = code.names[code.instrs[i].arg as usize].clone();
     let owner = frame.peek(0).clone();
-    let t = types();
-    if matches!(owner.data(), Some(Data::Type(_)) | Some(Data::Module(_))) {
-        return Err("not an instance".into());
+    if matches!(owner.data(), Some(Data::Module(_))) {
+        return Err("a module attribute".into());
     }
-    let ot = t.of(&owner);
-    let otd = tdata(&ot);
-    if otd.builtin {
-        return Err("a builtin type's instance".into());
+    let ot = types().of(&owner);
+    if matches!(owner.data(), Some(Data::Type(_))) {
+        return Err("type.__setattr__ is not the generic one".into());
     }
-    let tv = otd.version.get() as u64;
-    if ty::lookup(&ot, "__setattr__").is_some_and(|s| matches!(s.data(), Some(Data::Function(_)))) {
-        return Err("__setattr__ is overridden".into());
+    match analyze_descriptor(&ot, &n, true).0 {
+        DescrKind::ObjectSlot => keyed(v, "STORE_ATTR_SLOT", tdata(&ot).version.get() as u64),
+        DescrKind::Absent => dict_access(
+            v,
+            &owner,
+            &ot,
+            &n,
+            ("STORE_ATTR_INSTANCE_VALUE", "STORE_ATTR_WITH_HINT"),
+        ),
+        DescrKind::GetsetOverridden => Err("__setattr__ is overridden".into()),
+        _ => Err("the class defines the attribute".into()),
     }
-    if let Some(d) = ty::lookup(&ot, &n) {
-        if is_slot_member(&ot, &n) {
-            return keyed(v, "STORE_ATTR_SLOT", tv);
-        }
-        if is_data_descr(&d) {
-            return Err("a data descriptor".into());
-        }
-    }
-    let shared = otd.shared_keys.borrow().iter().any(|k| **k == *n);
-    if shared && otd.layout == Layout::Object && owner.obj().is_some_and(|o| o.dict.is_some()) {
-        return keyed(v, "STORE_ATTR_INSTANCE_VALUE", tv);
-    }
-    if owner.obj().is_some_and(|o| o.dict.is_some()) {
-        return keyed(v, "STORE_ATTR_WITH_HINT", tv);
-    }
-    Err("the instance has no place for the attribute".into())
 }
 
 fn simple_code(c: &CodeRt) -> bool {

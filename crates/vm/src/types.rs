@@ -397,3 +397,42 @@ impl Default for Types {
 pub fn set_mro(t: &ObjRef, mro: Vec<ObjRef>) {
     *tdata(t).mro.borrow_mut() = mro;
 }
+
+/// Where instances of a class keep their attributes, as CPython lays them out; the
+/// `LOAD_ATTR_*`/`STORE_ATTR_*` specializations depend on it (checked against the reference
+/// interpreters: every class with a dict over a fixed-size base has inline values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DictLayout {
+    /// No `__dict__` (builtin types, classes with only `__slots__`).
+    NoDict,
+    /// A dict at a fixed offset (`tp_dictoffset > 0`): functions, modules, exceptions.
+    Offset,
+    /// A dict at the end of a variable-size object (`tp_dictoffset < 0`): subclasses of `int`,
+    /// `str`, `tuple`, `bytes`.
+    VarOffset,
+    /// Inline values keyed by the class's shared keys (`Py_TPFLAGS_INLINE_VALUES`), and a
+    /// managed dict made only when needed: every other class with a dict.
+    Inline,
+}
+
+/// The most attribute names a class's shared keys hold (`SHARED_KEYS_MAX_SIZE`).
+pub const SHARED_KEYS_MAX: usize = 30;
+
+pub fn dict_layout(t: &ObjRef) -> DictLayout {
+    let td = tdata(t);
+    if td.builtin {
+        return if td.has_dict {
+            DictLayout::Offset
+        } else {
+            DictLayout::NoDict
+        };
+    }
+    if !crate::call::class_has_dict(t) {
+        return DictLayout::NoDict;
+    }
+    match td.layout {
+        Layout::Int | Layout::Str | Layout::Bytes | Layout::Tuple => DictLayout::VarOffset,
+        Layout::Exception | Layout::Type | Layout::Other => DictLayout::Offset,
+        _ => DictLayout::Inline,
+    }
+}

@@ -67,10 +67,11 @@ pub fn insert_instr(seq: &mut InstrSeq, pos: usize, op: Op, arg: u32, loc: Loc) 
     }
 }
 
-/// How many positional, positional-only and keyword-only parameters `args` declares.
+/// `co_argcount` (the positional parameters, positional-only ones included),
+/// `co_posonlyargcount` and `co_kwonlyargcount` of a function with parameters `args`.
 fn arg_counts(args: Arguments) -> (u32, u32, u32) {
     (
-        args.args().len() as u32,
+        (args.posonlyargs().len() + args.args().len()) as u32,
         args.posonlyargs().len() as u32,
         args.kwonlyargs().len() as u32,
     )

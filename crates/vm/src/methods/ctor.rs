@@ -387,8 +387,9 @@ pub fn construct(vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: Kw) -> PyRes
         }
         "NotImplementedType" => Ok(Some(Value::NotImplemented)),
         "ellipsis" => Ok(Some(Value::Ellipsis)),
-        // `type(...)` and `super(...)` are made by the call machinery itself.
-        "type" | "super" => Ok(None),
+        "super" => new_super(vm, cls, args, kwargs).map(Some),
+        // `type(...)` is made by the call machinery itself.
+        "type" => Ok(None),
         _ => Err(vm.type_error(format!("cannot create '{tname}' instances"))),
     }
 }
@@ -968,5 +969,89 @@ fn range_index(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
             let r = vm.repr(&arg(args, 1))?;
             Err(vm.value_error(format!("{r} is not in range")))
         }
+    }
+}
+
+/// `super()`, `super(type)`, `super(type, obj)`. Without arguments, the class is the calling
+/// function's `__class__` cell and the object its first argument (as CPython's
+/// `super_init_without_args` finds them in the caller's frame).
+fn new_super(vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: Kw) -> PyResult {
+    if !kwargs.is_empty() {
+        return Err(vm.type_error("super() takes no keyword arguments"));
+    }
+    if args.len() > 2 {
+        return Err(vm.type_error(format!(
+            "super() expected at most 2 arguments, got {}",
+            args.len()
+        )));
+    }
+    let (start, obj) = match args {
+        [] => super_without_args(vm)?,
+        [t, rest @ ..] => {
+            let Some(t) = t.obj().filter(|o| matches!(o.data, Data::Type(_))) else {
+                return Err(vm.type_error(format!(
+                    "super() argument 1 must be a type, not {}",
+                    vm.type_name(t)
+                )));
+            };
+            (t.clone(), rest.first().cloned().unwrap_or(Value::Null))
+        }
+    };
+    if !matches!(obj, Value::Null) {
+        let ok = match obj.obj() {
+            Some(o) if matches!(o.data, Data::Type(_)) => crate::types::is_subtype(o, &start),
+            _ => false,
+        } || crate::types::is_subtype(&types().of(&obj), &start);
+        if !ok {
+            return Err(vm.type_error(format!(
+                "super(type, obj): obj (instance of {}) is not an instance or subtype of type ({}).",
+                vm.type_name(&obj),
+                type_name(&start)
+            )));
+        }
+    }
+    Ok(alloc::obj(cls, Data::Super(start, obj)))
+}
+
+fn super_without_args(vm: &mut Vm) -> PyResult<(ObjRef, Value)> {
+    let Some(f) = vm.frames.last().cloned() else {
+        return Err(vm.exc("RuntimeError", "super(): no current frame"));
+    };
+    let code = &f.code;
+    let takes_args = code.argcount > 0 || code.flags & crate::code::flags::VARARGS != 0;
+    if !takes_args {
+        return Err(vm.exc("RuntimeError", "super(): no arguments"));
+    }
+    let mut first = f.first_local.clone();
+    if let Some(Data::Cell(c)) = first.data() {
+        let inner = c.borrow().clone();
+        first = inner.unwrap_or(Value::Null);
+    }
+    if matches!(first, Value::Null) {
+        return Err(vm.exc("RuntimeError", "super(): arg[0] deleted"));
+    }
+    let nfree = code.nfree;
+    let free_names = &code.localsplus[code.localsplus.len() - nfree..];
+    let cell = free_names
+        .iter()
+        .position(|n| &**n == "__class__")
+        .and_then(|i| match f.func.as_ref().and_then(|v| v.data()) {
+            Some(Data::Function(func)) => func.closure.borrow().get(i).cloned(),
+            _ => None,
+        });
+    let Some(cell) = cell else {
+        return Err(vm.exc("RuntimeError", "super(): __class__ cell not found"));
+    };
+    let class = match &cell.data {
+        Data::Cell(c) => c.borrow().clone(),
+        _ => None,
+    };
+    match class {
+        Some(Value::Obj(t)) if matches!(t.data, Data::Type(_)) => Ok((t, first)),
+        Some(other) => Err(vm.type_error(format!(
+            "super(): __class__ is not a type ({})",
+            vm.type_name(&other)
+        ))),
+        None => Err(vm.exc("RuntimeError", "super(): empty __class__ cell")),
     }
 }

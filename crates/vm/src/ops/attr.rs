@@ -160,6 +160,30 @@ fn is_data_descr(attr: &Value) -> bool {
     dunder(&t, "__set__").is_some() || dunder(&t, "__delete__").is_some()
 }
 
+/// Where a new instance attribute `name` of a `t` goes, as CPython stores it: into the inline
+/// values when the class's shared keys have (or can take) the name, else into a dict made for
+/// the instance then (and its values stop being inline); other objects get their dict on the
+/// first attribute.
+fn note_new_attribute(t: &ObjRef, d: &RefCell<crate::dict::Dict>, name: &str) {
+    use crate::types::{dict_layout, DictLayout, SHARED_KEYS_MAX};
+    let mut d = d.borrow_mut();
+    match dict_layout(t) {
+        DictLayout::Inline if d.inline_valid => {
+            let mut keys = tdata(t).shared_keys.borrow_mut();
+            if !keys.iter().any(|k| &**k == name) {
+                if keys.len() < SHARED_KEYS_MAX {
+                    keys.push(Rc::from(name));
+                } else {
+                    d.inline_valid = false;
+                    d.materialized = true;
+                }
+            }
+        }
+        DictLayout::Inline | DictLayout::Offset | DictLayout::VarOffset => d.materialized = true,
+        DictLayout::NoDict => {}
+    }
+}
+
 /// The index of slot `name` in instances of `t`.
 fn slot_index(t: &ObjRef, name: &str) -> Option<usize> {
     if tdata(t)
@@ -304,6 +328,7 @@ impl Vm {
                     return Ok(v);
                 }
                 if name == "__dict__" {
+                    d.borrow_mut().materialized = true;
                     return Ok(dict_copy(d));
                 }
             }
@@ -787,11 +812,8 @@ impl Vm {
         };
         let is_new = d.borrow().get_str(name).is_none();
         d.borrow_mut().set_str(name, v);
-        if is_new && !tdata(&t).builtin && tdata(&t).slots.borrow().is_none() {
-            let mut keys = tdata(&t).shared_keys.borrow_mut();
-            if keys.len() < 30 && !keys.iter().any(|k| &**k == name) {
-                keys.push(Rc::from(name));
-            }
+        if is_new {
+            note_new_attribute(&t, d, name);
         }
         Ok(())
     }

@@ -228,14 +228,24 @@ impl Vm {
             Data::Property(_) => format!("<property object at {:#x}>", v.id()),
             Data::StaticMethod(f) => format!("<staticmethod({})>", self.repr(f)?),
             Data::ClassMethod(f) => format!("<classmethod({})>", self.repr(f)?),
-            Data::Super(cls, obj) => match obj {
-                Value::None | Value::Null => format!("<super: <class '{}'>, NULL>", type_path(cls)),
-                _ => format!(
-                    "<super: <class '{}'>, <{} object>>",
-                    type_path(cls),
-                    type_path(&type_of(obj))
-                ),
-            },
+            // `super_repr` prints the types' `tp_name`s (no module for classes).
+            Data::Super(cls, obj) => {
+                let name = |t: &ObjRef| tdata(t).name.borrow().clone();
+                match obj {
+                    Value::None | Value::Null => format!("<super: <class '{}'>, NULL>", name(cls)),
+                    _ => {
+                        let obj_type = match obj.obj() {
+                            Some(o) if matches!(o.data, Data::Type(_)) => o.clone(),
+                            _ => type_of(obj),
+                        };
+                        format!(
+                            "<super: <class '{}'>, <{} object>>",
+                            name(cls),
+                            name(&obj_type)
+                        )
+                    }
+                }
+            }
             Data::Generator(g) => {
                 let q = g.borrow().qualname.clone();
                 format!("<{} object {q} at {:#x}>", type_path(&type_of(v)), v.id())
