@@ -24,14 +24,20 @@ use cpyviz_model::execution::{SpecEvent, SpecEventKind};
 use cpyviz_model::version::PyVersion;
 use std::rc::Rc;
 
-/// The per-version facts of the backoff counters (`pycore_backoff.h`, `pycore_code.h`).
+/// The per-version facts of the adaptive interpreter: the backoff counters (their constants
+/// come from the generated tables, `pycore_backoff.h`, `pycore_code.h`) and the rules that
+/// changed between the versions.
 pub struct Facts {
-    /// Bits of the backoff field (the value is above them).
+    /// Bits of the backoff field (the value is above them): `BACKOFF_BITS`.
     pub backoff_bits: u16,
-    /// The largest backoff.
+    /// The largest backoff: `MAX_BACKOFF`.
     pub max_backoff: u16,
-    /// The backoff that marks a counter that never fires.
+    /// The backoff that marks a counter that never fires: `UNREACHABLE_BACKOFF`.
     pub unreachable_backoff: u16,
+    /// `ADAPTIVE_WARMUP_VALUE` / `_BACKOFF`: the counter of a quickened instruction.
+    pub warmup: (u16, u16),
+    /// `ADAPTIVE_COOLDOWN_VALUE` / `_BACKOFF`: the counter after a specialization.
+    pub cooldown: (u16, u16),
     /// 3.15's table of (value, backoff) after a restart, by the old backoff; `None`: the value
     /// after a restart is `2**(backoff+1) - 1` with the backoff incremented (3.14).
     pub restart_table: Option<&'static [(u16, u16)]>,
@@ -55,10 +61,13 @@ pub struct Facts {
     pub extend_sequences: bool,
 }
 
-const FACTS_3_14: Facts = Facts {
-    backoff_bits: 4,
-    max_backoff: 12,
-    unreachable_backoff: 15,
+/// The rules of each version (the counter constants are filled in from the tables).
+const RULES_3_14: Facts = Facts {
+    backoff_bits: 0,
+    max_backoff: 0,
+    unreachable_backoff: 0,
+    warmup: (0, 0),
+    cooldown: (0, 0),
     restart_table: None,
     resume_check_jit: false,
     load_const_mortality: true,
@@ -68,10 +77,8 @@ const FACTS_3_14: Facts = Facts {
     extend_sequences: false,
 };
 
-const FACTS_3_15: Facts = Facts {
-    backoff_bits: 3,
-    max_backoff: 6,
-    unreachable_backoff: 7,
+const RULES_3_15: Facts = Facts {
+    // `value_and_backoff_next` of 3.15's `pycore_backoff.h`.
     restart_table: Some(&[
         (1, 1),
         (6, 2),
@@ -88,20 +95,39 @@ const FACTS_3_15: Facts = Facts {
     int_ops_compact_only: true,
     extend_inplace_float: true,
     extend_sequences: true,
+    ..RULES_3_14
 };
 
 /// The facts of `version`.
 pub fn facts(version: PyVersion) -> &'static Facts {
+    static FACTS: std::sync::OnceLock<[Facts; 2]> = std::sync::OnceLock::new();
+    let all = FACTS.get_or_init(|| {
+        [
+            (PyVersion::V3_14, RULES_3_14),
+            (PyVersion::V3_15, RULES_3_15),
+        ]
+        .map(|(v, rules)| {
+            let t = cpyviz_model::tables::for_version(v);
+            let c = |name: &str| {
+                t.constant(name)
+                    .unwrap_or_else(|| panic!("{name} is in the generated tables"))
+                    as u16
+            };
+            Facts {
+                backoff_bits: c("BACKOFF_BITS"),
+                max_backoff: c("MAX_BACKOFF"),
+                unreachable_backoff: c("UNREACHABLE_BACKOFF"),
+                warmup: (c("ADAPTIVE_WARMUP_VALUE"), c("ADAPTIVE_WARMUP_BACKOFF")),
+                cooldown: (c("ADAPTIVE_COOLDOWN_VALUE"), c("ADAPTIVE_COOLDOWN_BACKOFF")),
+                ..rules
+            }
+        })
+    });
     match version {
-        PyVersion::V3_14 => &FACTS_3_14,
-        PyVersion::V3_15 => &FACTS_3_15,
+        PyVersion::V3_14 => &all[0],
+        PyVersion::V3_15 => &all[1],
     }
 }
-
-/// `ADAPTIVE_WARMUP_VALUE` / `_BACKOFF`.
-const WARMUP: (u16, u16) = (1, 1);
-/// `ADAPTIVE_COOLDOWN_VALUE` / `_BACKOFF`.
-const COOLDOWN: (u16, u16) = (52, 0);
 
 impl Facts {
     fn make(&self, value: u16, backoff: u16) -> u16 {
@@ -232,7 +258,7 @@ fn quicken(_vm: &Vm, code: &Rc<CodeRt>) {
     let mut slots = code.slots.borrow_mut();
     for (k, ins) in code.instrs.iter().enumerate() {
         if specializable(ins.op, f) {
-            slots[k].counter = f.make(WARMUP.0, WARMUP.1);
+            slots[k].counter = f.make(f.warmup.0, f.warmup.1);
         }
     }
 }
@@ -305,7 +331,7 @@ fn adaptive(vm: &mut Vm, frame: &Frame, code: &Rc<CodeRt>, i: usize, op: Op, f: 
             Ok((form, key)) => {
                 {
                     let mut slots = code.slots.borrow_mut();
-                    slots[i].counter = f.make(COOLDOWN.0, COOLDOWN.1);
+                    slots[i].counter = f.make(f.cooldown.0, f.cooldown.1);
                     if let Some(c) = slots[i].cache.first_mut() {
                         *c = key as u16;
                     }
@@ -362,11 +388,15 @@ fn static_name(version: PyVersion, name: &str) -> &'static str {
         .map_or("NOP", |i| i.name)
 }
 
-/// The operand types, in words, for the history.
+/// What the decision looked at, in words, for the history (the viewer puts it in
+/// parentheses): the operand types, the callable, the iterator.
 fn describe(vm: &Vm, frame: &Frame, op: Op, arg: u32) -> String {
     let t = |v: &Value| vm.type_name(v).to_string();
+    let n = facts(vm.version).virtual_iteration as usize;
     match op {
-        Op::BINARY_OP | Op::COMPARE_OP => format!("({}, {})", t(frame.peek(1)), t(frame.peek(0))),
+        Op::BINARY_OP | Op::COMPARE_OP | Op::CONTAINS_OP => {
+            format!("{}, {}", t(frame.peek(1)), t(frame.peek(0)))
+        }
         Op::CALL | Op::CALL_KW => {
             let extra = (op == Op::CALL_KW) as usize;
             let n = arg as usize;
@@ -380,7 +410,15 @@ fn describe(vm: &Vm, frame: &Frame, op: Op, arg: u32) -> String {
         }
         Op::STORE_ATTR => format!("on a {}", t(frame.peek(0))),
         Op::LOAD_GLOBAL => "the name's dict".to_string(),
-        _ => format!("({})", t(frame.peek(0))),
+        Op::FOR_ITER => match frame.peek(0) {
+            Value::Int(_) if n == 1 => format!("a {} iterated in place", t(frame.peek(1))),
+            _ => format!("a {}", t(frame.peek(n))),
+        },
+        Op::SEND => match frame.peek(1) {
+            Value::Int(_) if n == 1 => format!("a {} iterated in place", t(frame.peek(2))),
+            _ => format!("sends to a {}", t(frame.peek(1 + n))),
+        },
+        _ => t(frame.peek(0)),
     }
 }
 

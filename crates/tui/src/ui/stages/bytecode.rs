@@ -253,9 +253,15 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
             ]),
             Line::styled(
                 if app.stage == Stage::Bytecode {
-                    "Inline caches follow their instruction in co_code. The adaptive interpreter keeps a warm-up counter and, once the instruction is specialized, the facts its guards check (type versions, dict keys versions, indexes) here. This is the freshly compiled code object: its caches are all zero."
+                    "Inline caches follow their instruction in co_code. The adaptive interpreter keeps a warm-up counter and, once the instruction is specialized, the facts its guards check (type versions, dict keys versions, indexes) here. This is the freshly compiled code object: its caches are all zero.".to_string()
                 } else {
-                    "Inline caches follow their instruction in co_code: here, as the run left them. A counter holds a 12-bit value and a 4-bit backoff exponent: the instruction tries to specialize when the value reaches 0; once specialized, the facts its guards check (type versions, dict keys versions, indexes) are kept here."
+                    let bits = cpyviz_model::tables::for_version(cap.version)
+                        .constant("BACKOFF_BITS")
+                        .unwrap_or(4);
+                    format!(
+                        "Inline caches follow their instruction in co_code: here, as the run left them. A counter holds a {}-bit value and a {bits}-bit backoff exponent: the instruction tries to specialize when the value reaches 0; once specialized, the facts its guards check (type versions, dict keys versions, indexes) are kept here.",
+                        16 - bits
+                    )
                 },
                 THEME.text,
             ),

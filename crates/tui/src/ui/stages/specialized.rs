@@ -12,15 +12,27 @@ use crate::ui::{pane_block, Areas};
 use cpyviz_model::bytecode::{CacheEntry, CodeObject, Instruction};
 use cpyviz_model::capture::Stage;
 use cpyviz_model::execution::{Execution, InstrHistory};
-use cpyviz_model::tables::for_version;
+use cpyviz_model::tables::{for_version, Tables};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-const GENERIC_W: usize = 20;
-const CURRENT_W: usize = 26;
+/// The name columns: as wide as the longest name of the code shown, between these bounds
+/// (a longer name is cut with `…`; the Explain pane names it in full).
+const GENERIC_W: (usize, usize) = (14, 22);
+const CURRENT_W: (usize, usize) = (18, 28);
+
+/// `name` padded or cut to `w` columns.
+fn fit(name: &str, w: usize) -> String {
+    if name.chars().count() <= w {
+        format!("{name:<w$}")
+    } else {
+        let cut: String = name.chars().take(w - 1).collect();
+        format!("{cut}…")
+    }
+}
 const JUMP_W: usize = crate::app::stages::JUMP_LANES + 2;
 
 /// The rows above the instructions: the scrubber (2 rows) or the live engine's note (1 row).
@@ -107,12 +119,15 @@ fn form_style(s: &Shown<'_>, changed_is_specialized: bool) -> Style {
     }
 }
 
-/// `counter 0x0034: value 3, backoff 4` for a backoff counter; else the entry's value.
-fn cache_text(c: &CacheEntry) -> String {
+/// `counter 0x0034: value 3, backoff 4` for a backoff counter (its layout from the version's
+/// `BACKOFF_BITS` / `UNREACHABLE_BACKOFF`); else the entry's value.
+fn cache_text(tables: &Tables, c: &CacheEntry) -> String {
     if c.name == "counter" && c.data.len() == 2 {
         let v = u16::from_le_bytes([c.data[0], c.data[1]]);
-        let (value, backoff) = (v >> 4, v & 15);
-        let note = if backoff == 15 && value == 0 {
+        let bits = tables.constant("BACKOFF_BITS").unwrap_or(4) as u16;
+        let unreachable = tables.constant("UNREACHABLE_BACKOFF").unwrap_or(15) as u16;
+        let (value, backoff) = (v >> bits, v & ((1 << bits) - 1));
+        let note = if backoff == unreachable && value == 0 {
             " (never fires)"
         } else if value == 0 {
             " (fires at the next execution)"
@@ -155,6 +170,39 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     }
     let rows = app.later_rows().code_rows(Stage::Specialized);
     let sel_span = app.selected_span();
+    // Column widths: the longest generic name, and the longest name any instruction takes.
+    let generic_w = bytecode
+        .iter()
+        .flat_map(|c| &c.instructions)
+        .map(|i| i.opname.len())
+        .max()
+        .unwrap_or(0);
+    let current_w = codes
+        .iter()
+        .flat_map(|(c, _)| &c.instructions)
+        .map(|i| i.opname.len())
+        .chain(exec.iter().flat_map(|(e, _)| {
+            e.history
+                .iter()
+                .flat_map(|c| &c.instrs)
+                .flat_map(|h| &h.events)
+                .map(|ev| ev.to.len())
+        }))
+        .max()
+        .unwrap_or(0);
+    // What the pane leaves for the two names once the gutter, count and oparg columns are
+    // drawn: shared about evenly, never below the minimums.
+    let budget = (inner.width as usize).saturating_sub(34);
+    let generic_w = generic_w.clamp(
+        GENERIC_W.0,
+        GENERIC_W.1.min((budget * 45 / 100).max(GENERIC_W.0)),
+    );
+    let current_w = current_w.clamp(
+        CURRENT_W.0,
+        CURRENT_W
+            .1
+            .min(budget.saturating_sub(generic_w).max(CURRENT_W.0)),
+    );
     render_rows(app, areas, buf, |i, selected| {
         let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
         match &rows[i] {
@@ -204,9 +252,14 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                         THEME.label,
                     ),
                     Span::raw("       "),
-                    Span::styled(format!("{:<GENERIC_W$}", "CACHE"), dim()),
+                    Span::styled(fit("CACHE", generic_w), dim()),
                     Span::styled(
-                        format!("   {} ({}): {}", cache.name, cache.size, cache_text(cache)),
+                        format!(
+                            "   {} ({}): {}",
+                            cache.name,
+                            cache.size,
+                            cache_text(tables, cache)
+                        ),
                         dim(),
                     ),
                 ])
@@ -240,9 +293,9 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                         THEME.label,
                     ),
                     Span::styled(format!("{label:>5} "), THEME.label),
-                    Span::styled(format!("{:<GENERIC_W$}", s.generic), THEME.opname),
+                    Span::styled(fit(s.generic, generic_w), THEME.opname),
                     Span::styled(if changed { " → " } else { "   " }, dim()),
-                    Span::styled(format!("{:<CURRENT_W$}", s.current), style),
+                    Span::styled(fit(s.current, current_w), style),
                 ];
                 if let Some(n) = s.executions {
                     let count = if n == 0 {
@@ -350,10 +403,15 @@ pub(crate) fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
     let h = exec.and_then(|(e, _)| warmup::history(e, code, instr, ins.offset));
     let tables = for_version(cap.version);
     let style = form_style(&s, exec.is_none() && is_specialized(tables, ins));
+    let (arrow, current) = if s.current == s.generic {
+        ("", String::new())
+    } else {
+        (" → ", s.current.to_string())
+    };
     let mut left = vec![Line::from(vec![
         Span::styled(s.generic.to_string(), THEME.opname),
-        Span::styled(" → ", dim()),
-        Span::styled(s.current.to_string(), style),
+        Span::styled(arrow, dim()),
+        Span::styled(current, style),
         Span::styled(
             format!(
                 "  · {}+{}{}",
@@ -408,7 +466,7 @@ pub(crate) fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
                 ),
                 Span::styled(
                     if cache.name == "counter" && cache.data.len() == 2 {
-                        format!(" = {}", cache_text(cache))
+                        format!(" = {}", cache_text(tables, cache))
                     } else {
                         String::new()
                     },
@@ -440,7 +498,9 @@ pub(crate) fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
         (Some(lines), None) => left.extend(lines),
         _ => {}
     }
-    Paragraph::new(left).render(lrect, buf);
+    Paragraph::new(left)
+        .wrap(ratatui::widgets::Wrap { trim: false })
+        .render(lrect, buf);
 }
 
 /// The events of an instruction, the one at or before `step` kept in view; later ones dim.
