@@ -954,6 +954,7 @@ impl StageBuilder for Scripted {
 
     fn execute(
         &self,
+        _tree: Option<&AstNode>,
         code: &CodeObject,
         _source: &Source,
         _version: PyVersion,

@@ -161,8 +161,8 @@ impl ConstValue {
 #[derive(Debug, Default)]
 pub struct ConstCache {
     frozensets: std::collections::HashMap<ConstKey, Vec<ConstValue>>,
-    /// The version whose interned strings count (`None`: only `identifiers`).
-    version: Option<cpyviz_model::version::PyVersion>,
+    /// The strings the compiling process had interned before (`None`: only `identifiers`).
+    interned: Option<&'static std::collections::HashSet<&'static str>>,
     /// The identifiers of the file: the parser interned them before any code object exists.
     identifiers: std::collections::HashSet<String>,
     /// Each string constant as it first entered the cache: `true` when that object was an
@@ -172,14 +172,16 @@ pub struct ConstCache {
 }
 
 impl ConstCache {
-    /// The cache of a compilation of a file with these identifiers for `version`.
+    /// The cache of a compilation of a file with these identifiers for `version`, in
+    /// `process`.
     pub fn new(
         version: cpyviz_model::version::PyVersion,
+        process: cpyviz_model::tables::CompilingProcess,
         identifiers: std::collections::HashSet<String>,
     ) -> ConstCache {
         ConstCache {
             frozensets: Default::default(),
-            version: Some(version),
+            interned: Some(cpyviz_model::tables::interned_at_compile(version, process)),
             identifiers,
             first_seen: Default::default(),
         }
@@ -212,10 +214,7 @@ impl ConstCache {
         if self.first_seen.get(s) == Some(&true) {
             return false;
         }
-        self.identifiers.contains(s)
-            || self
-                .version
-                .is_some_and(|v| cpyviz_model::tables::interned_at_compile(v).contains(s))
+        self.identifiers.contains(s) || self.interned.is_some_and(|t| t.contains(s))
     }
 
     /// The constant `frozenset(items)` as the compiler makes it: the first set constant equal to

@@ -35,6 +35,7 @@ pub mod symtable;
 use cpyviz_model::bytecode::CodeObject;
 use cpyviz_model::error::{PyError, PyErrorKind, SyntaxWarning};
 use cpyviz_model::source::Source;
+use cpyviz_model::tables::CompilingProcess;
 use cpyviz_model::version::PyVersion;
 use cpyviz_syntax::ast::AstNode;
 
@@ -47,12 +48,22 @@ pub fn compile_here(
     src: &Source,
     version: PyVersion,
 ) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>) {
+    compile_in(module, src, version, CompilingProcess::Dis)
+}
+
+fn compile_in(
+    module: &AstNode,
+    src: &Source,
+    version: PyVersion,
+    process: CompilingProcess,
+) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>) {
     let mut warnings = preprocess::finally_warnings(module, src);
     let table = match symtable::SymbolTable::build(module, src, version) {
         Ok(t) => t,
         Err(e) => return (Err(e), warnings),
     };
-    let (result, more) = codegen::compile_module_with_warnings(module, &table, src, version);
+    let (result, more) =
+        codegen::compile_module_with_warnings(module, &table, src, version, process);
     warnings.extend(more);
     (result, warnings)
 }
@@ -132,6 +143,28 @@ pub fn compile_with_warnings(
         );
         (Err(e), Vec::new())
     })
+}
+
+/// The module's code object as the process that runs it compiles it (`stage.py`: compile,
+/// then exec). It differs from the bytecode stage's only where the order of a `frozenset`
+/// constant depends on the strings that process had interned: `code` (the bytecode stage's)
+/// is returned as it is when it holds no `frozenset` constant.
+pub fn code_to_run(
+    tree: &AstNode,
+    code: &CodeObject,
+    source: &Source,
+    version: PyVersion,
+) -> Result<CodeObject, PyError> {
+    let has_frozenset = code.walk().iter().any(|c| {
+        c.const_values
+            .iter()
+            .any(|k| matches!(k, cpyviz_model::bytecode::Const::FrozenSet(_)))
+    });
+    if !has_frozenset {
+        return Ok(code.clone());
+    }
+    cpyviz_syntax::ast::on_big_stack(|| compile_in(tree, source, version, CompilingProcess::Run).0)
+        .unwrap_or_else(|| Ok(code.clone()))
 }
 
 /// The repository's root, where the recorded fixtures live (`tests/codegen/`, …).

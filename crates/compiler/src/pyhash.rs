@@ -443,8 +443,10 @@ mod tests {
             ),
         ];
         for (given, want) in cases {
-            let interned =
-                cpyviz_model::tables::interned_at_compile(cpyviz_model::version::PyVersion::V3_14);
+            let interned = cpyviz_model::tables::interned_at_compile(
+                cpyviz_model::version::PyVersion::V3_14,
+                cpyviz_model::tables::CompilingProcess::Dis,
+            );
             let got = constant_frozenset_order(given.iter().map(|v| s(v)).collect(), |s| {
                 interned.contains(s)
             })

@@ -51,12 +51,19 @@ impl StageBuilder for Builtin {
 
     fn execute(
         &self,
+        tree: Option<&AstNode>,
         code: &CodeObject,
         source: &Source,
         version: PyVersion,
     ) -> Option<Result<Execution, PyError>> {
+        // The run's code is compiled as the process that runs it compiles it.
+        let code = match tree.map(|t| cpyviz_compiler::code_to_run(t, code, source, version)) {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => return Some(Err(e)),
+            None => code.clone(),
+        };
         Some(Ok(cpyviz_vm::execute(
-            code,
+            &code,
             &source.text,
             version,
             &self.run,

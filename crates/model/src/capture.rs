@@ -192,10 +192,12 @@ pub trait StageBuilder: Send + Sync {
         source: &Source,
         version: PyVersion,
     ) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>);
-    /// Runs the module's code object as `__main__` (the *specialized* stage and the program's
-    /// output); `None` when the engine has no VM (the default).
+    /// Runs the module (the bytecode stage's code object, and the tree when the AST stage has
+    /// one) as `__main__` (the *specialized* stage and the program's output); `None` when the
+    /// engine has no VM (the default).
     fn execute(
         &self,
+        _tree: Option<&AstNode>,
         _code: &CodeObject,
         _source: &Source,
         _version: PyVersion,
@@ -557,7 +559,7 @@ impl Capture {
                 let b = self.front.builder.as_ref()?;
                 match self.bytecode()? {
                     Ok(code) => b
-                        .execute(code, &self.source, self.version)
+                        .execute(self.ast().as_ref().ok(), code, &self.source, self.version)
                         .map(|r| r.map(Arc::new)),
                     Err(e) => Some(Err(e.clone())),
                 }

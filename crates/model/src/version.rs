@@ -85,6 +85,8 @@ pub struct Profile {
     /// `tables/interned/3.1x.txt`, the strings interned before `python -m dis` compiles a file,
     /// read by [`crate::tables::interned_at_compile`].
     pub interned_at_compile: &'static str,
+    /// `tables/interned/3.1x-run.txt`: the same before `stage.py` compiles a file to run it.
+    pub interned_at_run_compile: &'static str,
 
     // ----- tokenizer and parser -----
     /// An f-string's "expecting '}'" error names the line of the replacement field's `{` when
@@ -183,6 +185,7 @@ pub static PROFILE_3_14: Profile = Profile {
     tables: &crate::tables::v3_14::TABLES,
     unicode_table: include_str!("tables/unicode/3.14.txt"),
     interned_at_compile: include_str!("tables/interned/3.14.txt"),
+    interned_at_run_compile: include_str!("tables/interned/3.14-run.txt"),
     fstring_brace_error_names_line: false,
     has_lazy_imports: false,
     has_comprehension_unpacking: false,
@@ -219,6 +222,7 @@ pub static PROFILE_3_15: Profile = Profile {
     tables: &crate::tables::v3_15::TABLES,
     unicode_table: include_str!("tables/unicode/3.15.txt"),
     interned_at_compile: include_str!("tables/interned/3.15.txt"),
+    interned_at_run_compile: include_str!("tables/interned/3.15-run.txt"),
     fstring_brace_error_names_line: true,
     has_lazy_imports: true,
     has_comprehension_unpacking: true,

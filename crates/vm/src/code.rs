@@ -48,6 +48,8 @@ pub struct Handler {
 
 /// The adaptive state of one instruction (its part of `_co_code_adaptive`).
 pub struct Slot {
+    /// The instruction's name in the compiled code (its adaptive form's family).
+    pub base: &'static str,
     /// The instruction's current name (base, adaptive or specialized form).
     pub form: &'static str,
     /// The backoff counter (the first cache entry), when the instruction has caches.
@@ -143,11 +145,13 @@ impl CodeRt {
             .map(|i| {
                 let op = Op::from_name(&i.opname);
                 let n = op.map_or(0, |o| t.caches(o) as usize);
+                let base = t
+                    .tables
+                    .opcode_by_name(&i.opname)
+                    .map_or("NOP", |info| info.name);
                 Slot {
-                    form: t
-                        .tables
-                        .opcode_by_name(&i.opname)
-                        .map_or("NOP", |info| info.name),
+                    base,
+                    form: base,
                     counter: 0,
                     cache: vec![0; n.saturating_sub(1)],
                     key: 0,

@@ -8,7 +8,7 @@ use num_traits::ToPrimitive;
 use std::rc::Rc;
 
 /// A hashable value as Python compares it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Key {
     None,
     Ellipsis,
@@ -29,6 +29,74 @@ pub enum Key {
     /// An instance whose class defines `__hash__`: its hash and identity. Two distinct
     /// instances are different keys even when their `__eq__` says otherwise (a limit).
     Custom(i64, usize),
+}
+
+/// Placing keys in the map (not Python's `hash()`, which is [`Key::py_hash`]). Written out so
+/// that a string key hashes like [`StrRef`], which looks a name up without making a `Key`.
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        match self {
+            Key::None => h.write_u8(0),
+            Key::Ellipsis => h.write_u8(1),
+            Key::NotImplemented => h.write_u8(2),
+            Key::Int(i) => {
+                h.write_u8(3);
+                h.write_i64(*i)
+            }
+            Key::Big(b) => {
+                h.write_u8(4);
+                b.hash(h)
+            }
+            Key::Float(f) => {
+                h.write_u8(5);
+                h.write_u64(*f)
+            }
+            Key::Complex(a, b) => {
+                h.write_u8(6);
+                h.write_u64(*a);
+                h.write_u64(*b)
+            }
+            Key::Str(s) => StrRef(s).hash(h),
+            Key::Bytes(b) => {
+                h.write_u8(8);
+                b.hash(h)
+            }
+            Key::Tuple(t) => {
+                h.write_u8(9);
+                t.hash(h)
+            }
+            Key::FrozenSet(t) => {
+                h.write_u8(10);
+                t.hash(h)
+            }
+            Key::Id(i) => {
+                h.write_u8(11);
+                h.write_usize(*i)
+            }
+            Key::Custom(x, i) => {
+                h.write_u8(12);
+                h.write_i64(*x);
+                h.write_usize(*i)
+            }
+        }
+    }
+}
+
+/// A `str` key borrowed: looks an entry up by name without allocating a [`Key`].
+#[derive(Clone, Copy)]
+pub struct StrRef<'a>(pub &'a str);
+
+impl std::hash::Hash for StrRef<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u8(7);
+        self.0.hash(h)
+    }
+}
+
+impl indexmap::Equivalent<Key> for StrRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        matches!(key, Key::Str(s) if **s == *self.0)
+    }
 }
 
 /// The hash CPython gives `None` (a constant since 3.12).
@@ -141,7 +209,9 @@ pub fn builtin_key(v: &Value) -> Option<Key> {
 /// A `dict`: insertion-ordered entries, each keeping the key object it was stored with.
 #[derive(Clone, Default)]
 pub struct Dict {
-    map: IndexMap<Key, (Value, Value)>,
+    /// Keys hashed with a fast fixed hasher (the Python-level hash is `Key::py_hash`; this
+    /// one only places entries, and iteration follows insertion order either way).
+    map: IndexMap<Key, (Value, Value), foldhash::fast::FixedState>,
     /// `ma_version` / the keys version: changes whenever a key is added or removed (what
     /// `LOAD_GLOBAL_*` guards on).
     pub keys_version: u32,
@@ -171,7 +241,7 @@ impl Dict {
     }
 
     pub fn get_str(&self, k: &str) -> Option<&Value> {
-        self.map.get(&Key::Str(Rc::from(k))).map(|(_, v)| v)
+        self.map.get(&StrRef(k)).map(|(_, v)| v)
     }
 
     pub fn contains(&self, k: &Key) -> bool {
@@ -194,6 +264,11 @@ impl Dict {
     }
 
     pub fn set_str(&mut self, k: &str, v: Value) {
+        // An existing name is updated in place: no key to make.
+        if let Some(slot) = self.map.get_mut(&StrRef(k)) {
+            slot.1 = v;
+            return;
+        }
         let s: Rc<str> = Rc::from(k);
         self.insert(Key::Str(s.clone()), crate::alloc::str_value(s), v);
     }

@@ -696,17 +696,18 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                 crate::call::dict_update(vm, &target, &other, func.as_ref())?;
             }
             Op::CALL => {
+                // [callable, self_or_null, args…]: with a `self`, it and the arguments are
+                // already the contiguous argument list; the call reads them in place.
                 let n = arg as usize;
-                let mut args = frame.pop_n(n);
-                let self_or_null = frame.pop();
-                let callable = frame.pop();
-                let r = if let Value::Null = self_or_null {
-                    vm.call(&callable, &args, &[])?
-                } else {
-                    args.insert(0, self_or_null);
-                    vm.call(&callable, &args, &[])?
+                let base = frame.stack.len().saturating_sub(n + 2);
+                let callable = frame.peek(n + 1).clone();
+                let start = match frame.peek(n) {
+                    Value::Null => base + 2,
+                    _ => base + 1,
                 };
-                frame.push(r);
+                let r = vm.call(&callable, &frame.stack[start.min(frame.stack.len())..], &[]);
+                frame.stack.truncate(base);
+                frame.push(r?);
             }
             Op::CALL_KW => {
                 let kwnames = frame.pop();

@@ -80,6 +80,10 @@ fn is_core(t: &ObjRef) -> bool {
 /// defines it (a class statement or a library type): what must be called instead of the
 /// native behaviour.
 fn dunder(t: &ObjRef, name: &str) -> Option<Value> {
+    // A core builtin type and its bases are core builtins: nothing to find.
+    if is_core(t) {
+        return None;
+    }
     let owner = crate::types::lookup_owner(t, name)?;
     if is_core(&owner) {
         return None;

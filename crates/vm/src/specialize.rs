@@ -184,12 +184,13 @@ fn specializable(op: Op, f: &Facts) -> bool {
 
 /// Updates instruction `i`'s adaptive state before it runs.
 pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
-    let code = frame.code.clone();
+    let code = &frame.code;
     let ins = &code.instrs[i];
     let step = vm.steps;
-    {
+    let rewritten = {
         let mut slots = code.slots.borrow_mut();
-        let h = &mut slots[i].history;
+        let slot = &mut slots[i];
+        let h = &mut slot.history;
         h.executions += 1;
         if h.first_step.is_none() {
             h.first_step = Some(step);
@@ -197,13 +198,17 @@ pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
         if h.executions.is_power_of_two() {
             h.marks.push((step, h.executions));
         }
-    }
+        // The form is the table's name of the base instruction until something rewrites it.
+        !std::ptr::eq(slot.form, slot.base)
+    };
     let f = facts(vm.version);
     match ins.op {
+        // Rewritten once, on the first execution: nothing more to do.
+        Op::RESUME | Op::JUMP_BACKWARD | Op::LOAD_CONST if rewritten => {}
         Op::RESUME => {
             if !code.quickened.get() {
                 code.quickened.set(true);
-                quicken(vm, &code);
+                quicken(vm, code);
             }
             // A generator's frames are not entered through the JIT's function-entry check.
             let to = if f.resume_check_jit && vm.jit && !code.is_generator_like() {
@@ -212,7 +217,7 @@ pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
                 "RESUME_CHECK"
             };
             set_form(
-                &code,
+                code,
                 i,
                 step,
                 SpecEventKind::Quickened,
@@ -231,7 +236,7 @@ pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
             } else {
                 "the JIT is off"
             };
-            set_form(&code, i, step, SpecEventKind::Quickened, to, why);
+            set_form(code, i, step, SpecEventKind::Quickened, to, why);
         }
         Op::LOAD_CONST if f.load_const_mortality => {
             let immortal = is_immortal(vm, &code.consts[ins.arg as usize]);
@@ -245,9 +250,9 @@ pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
             } else {
                 "the constant is reference-counted"
             };
-            set_form(&code, i, step, SpecEventKind::Quickened, to, why);
+            set_form(code, i, step, SpecEventKind::Quickened, to, why);
         }
-        op if specializable(op, f) => adaptive(vm, frame, &code, i, op, f, step),
+        op if specializable(op, f) => adaptive(vm, frame, code, i, op, f, step),
         _ => {}
     }
 }
@@ -314,8 +319,10 @@ fn is_immortal(vm: &Vm, v: &Value) -> bool {
 }
 
 fn adaptive(vm: &mut Vm, frame: &Frame, code: &Rc<CodeRt>, i: usize, op: Op, f: &Facts, step: u64) {
-    let base = code.slots.borrow()[i].history.base.clone();
-    let current = code.slots.borrow()[i].form;
+    let (base, current) = {
+        let slots = code.slots.borrow();
+        (slots[i].base, slots[i].form)
+    };
     if current != base {
         // A specialized form: its guard.
         match decide(vm, frame, code, i, op) {
@@ -327,7 +334,15 @@ fn adaptive(vm: &mut Vm, frame: &Frame, code: &Rc<CodeRt>, i: usize, op: Op, f: 
     }
     let counter = code.slots.borrow()[i].counter;
     if f.triggers(counter) {
-        match decide(vm, frame, code, i, op) {
+        // A form the version's tables do not have is no specialization (checked here, where
+        // the form would change, not on every guard).
+        let decision = decide(vm, frame, code, i, op).and_then(|(form, key)| {
+            match cpyviz_model::tables::for_version(vm.version).opcode_by_name(form) {
+                Some(_) => Ok((form, key)),
+                None => Err(format!("{form} does not exist in this version")),
+            }
+        });
+        match decision {
             Ok((form, key)) => {
                 {
                     let mut slots = code.slots.borrow_mut();
@@ -352,22 +367,20 @@ fn adaptive(vm: &mut Vm, frame: &Frame, code: &Rc<CodeRt>, i: usize, op: Op, f: 
                     // Re-dispatched as the adaptive form, which counts down at once.
                     slots[i].counter = f.advance(c);
                 }
-                let base_static = code.slots.borrow()[i].history.base.clone();
                 let kind = if was {
                     SpecEventKind::Deopt
                 } else {
                     SpecEventKind::Failed
                 };
-                let base_name = static_name(vm.version, &base_static);
                 {
                     let mut slots = code.slots.borrow_mut();
-                    slots[i].form = base_name;
+                    slots[i].form = base;
                     let execution = slots[i].history.executions;
                     slots[i].history.events.push(SpecEvent {
                         step,
                         execution,
                         kind,
-                        to: base_static,
+                        to: base.to_string(),
                         why: reason,
                     });
                 }
@@ -380,12 +393,6 @@ fn adaptive(vm: &mut Vm, frame: &Frame, code: &Rc<CodeRt>, i: usize, op: Op, f: 
 
 fn key_matches(code: &CodeRt, i: usize, key: u64) -> bool {
     code.slots.borrow()[i].key == key
-}
-
-fn static_name(version: PyVersion, name: &str) -> &'static str {
-    cpyviz_model::tables::for_version(version)
-        .opcode_by_name(name)
-        .map_or("NOP", |i| i.name)
 }
 
 /// What the decision looked at, in words, for the history (the viewer puts it in
@@ -424,15 +431,10 @@ fn describe(vm: &Vm, frame: &Frame, op: Op, arg: u32) -> String {
 
 type Decision = Result<(&'static str, u64), String>;
 
-fn name(version: PyVersion, n: &'static str) -> Decision {
-    if cpyviz_model::tables::for_version(version)
-        .opcode_by_name(n)
-        .is_some()
-    {
-        Ok((n, 0))
-    } else {
-        Err(format!("{n} does not exist in this version"))
-    }
+/// The decision for form `n` (whether the version has it is checked where the form would
+/// change, in [`adaptive`]).
+fn name(_version: PyVersion, n: &'static str) -> Decision {
+    Ok((n, 0))
 }
 
 fn keyed(version: PyVersion, n: &'static str, key: u64) -> Decision {

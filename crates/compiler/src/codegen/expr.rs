@@ -1643,7 +1643,14 @@ mod tests {
         let Ok(table) = crate::symtable::SymbolTable::build(&tree, &src, v) else {
             return String::new();
         };
-        let warnings = super::super::compile_module_with_warnings(&tree, &table, &src, v).1;
+        let warnings = super::super::compile_module_with_warnings(
+            &tree,
+            &table,
+            &src,
+            v,
+            cpyviz_model::tables::CompilingProcess::Dis,
+        )
+        .1;
         cpyviz_model::error::render_warnings(&warnings, &src)
     }
 }

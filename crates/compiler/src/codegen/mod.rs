@@ -30,6 +30,7 @@ use super::symtable::{flags, BlockType, NameScope, Scope, ScopeId, Symbol, Symbo
 use cpyviz_model::bytecode::CodeObject;
 use cpyviz_model::error::{PyError, PyErrorKind, SyntaxWarning};
 use cpyviz_model::source::Source;
+use cpyviz_model::tables::CompilingProcess;
 use cpyviz_model::version::PyVersion;
 use cpyviz_syntax::ast::{AnnAssign, AstNode, Expr, ExprContext, Module};
 use num_bigint::BigInt;
@@ -223,21 +224,22 @@ pub fn compile_module(
     version: PyVersion,
 ) -> Result<CodeObject, PyError> {
     let mut c = Compiler::new(src, table, version, Mode::Assemble);
-    c.const_cache = ConstCache::new(version, identifiers(module));
+    c.const_cache = ConstCache::new(version, CompilingProcess::Dis, identifiers(module));
     let unit = c.module_unit(module)?;
     super::assemble::assemble(unit, version, &mut c.const_cache)
 }
 
-/// [`compile_module`], with the `SyntaxWarning`s codegen raised on the way (CPython prints them
-/// on stderr before the result or the error).
+/// [`compile_module`] in `process`, with the `SyntaxWarning`s codegen raised on the way
+/// (CPython prints them on stderr before the result or the error).
 pub fn compile_module_with_warnings(
     module: &AstNode,
     table: &SymbolTable,
     src: &Source,
     version: PyVersion,
+    process: CompilingProcess,
 ) -> (Result<CodeObject, PyError>, Vec<SyntaxWarning>) {
     let mut c = Compiler::new(src, table, version, Mode::Assemble);
-    c.const_cache = ConstCache::new(version, identifiers(module));
+    c.const_cache = ConstCache::new(version, process, identifiers(module));
     let result = c
         .module_unit(module)
         .and_then(|unit| super::assemble::assemble(unit, version, &mut c.const_cache));
