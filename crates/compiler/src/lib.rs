@@ -22,6 +22,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod assemble;
+pub mod carets;
 pub mod codegen;
 #[cfg(test)]
 pub mod fixture;

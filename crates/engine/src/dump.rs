@@ -189,7 +189,15 @@ fn dump_later(stage: Stage, capture: &Capture) -> DumpOutput {
             };
             match &run.exception {
                 Some(exc) => {
-                    out.stderr.push_str(&exc.traceback);
+                    // The built-in run emulates `stage.py`, whose frame the traceback shows.
+                    let python_exception = !matches!(&*exc.kind, "LimitExceeded" | "SystemExit");
+                    if capture.engine == cpyviz_model::capture::Engine::Builtin && python_exception
+                    {
+                        out.stderr
+                            .push_str(&cpyviz_model::execution::with_runner_frame(&exc.traceback));
+                    } else {
+                        out.stderr.push_str(&exc.traceback);
+                    }
                     out.code = run.exit_code;
                 }
                 None => out.stdout.push_str(&body),

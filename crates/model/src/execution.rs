@@ -52,6 +52,32 @@ impl Default for Limits {
     }
 }
 
+/// The reference harness's own frame (`stage.py specialized|uops` runs the snippet with
+/// `exec(code, ns)` on its line 26): the first entry of the traceback of every exception that
+/// escapes the snippet there, its path as the goldens record it (`scripts/record-goldens`
+/// writes it as `stage.py`). The built-in VM counts this frame against the recursion limit
+/// too.
+pub const RUNNER_FRAME: &str =
+    "  File \"stage.py\", line 26, in <module>\n    exec(code, ns)\n    ~~~~^^^^^^^^^^\n";
+
+/// `traceback` (a run's) with [`RUNNER_FRAME`] as the first entry of its last block: the
+/// exception that escaped passed through the harness; the ones chained before it (its cause,
+/// its context) were caught inside the snippet.
+pub fn with_runner_frame(traceback: &str) -> String {
+    const HEAD: &str = "Traceback (most recent call last):\n";
+    match traceback.rfind(HEAD) {
+        Some(at) => {
+            let split = at + HEAD.len();
+            format!(
+                "{}{RUNNER_FRAME}{}",
+                &traceback[..split],
+                &traceback[split..]
+            )
+        }
+        None => traceback.to_string(),
+    }
+}
+
 /// Which limit ended a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LimitKind {

@@ -347,6 +347,15 @@ fn dir(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     let Some(obj) = args.first() else {
         return globals_keys(vm);
     };
+    let names = dir_of(vm, obj)?;
+    Ok(alloc::list(
+        names.into_iter().map(alloc::str_value).collect(),
+    ))
+}
+
+/// `dir(obj)`'s names, sorted.
+pub fn dir_of(vm: &mut Vm, obj: &Value) -> PyResult<Vec<Rc<str>>> {
+    let _ = &vm;
     let mut names: Vec<Rc<str>> = Vec::new();
     let mut add = |d: &crate::dict::Dict| {
         for (k, _) in d.str_items() {
@@ -380,9 +389,7 @@ fn dir(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     }
     names.sort();
     names.dedup();
-    Ok(alloc::list(
-        names.into_iter().map(alloc::str_value).collect(),
-    ))
+    Ok(names)
 }
 
 /// The `__main__` namespace (snippet code runs in `__main__`).

@@ -38,7 +38,14 @@ impl Vm {
                 a.extend_from_slice(args);
                 self.call(func, &a, kwargs)
             }
-            Data::Builtin(b) => (b.func)(self, args, kwargs),
+            Data::Builtin(b) => {
+                let qual = match b.owner {
+                    Some(owner) => format!("{owner}.{}", b.name),
+                    None => b.name.to_string(),
+                };
+                crate::methods::check_call(self, b.kind, &qual, args.len(), kwargs.len())?;
+                (b.func)(self, args, kwargs)
+            }
             Data::MethodDescr(b) => {
                 if args.is_empty() {
                     return Err(self.type_error(format!(
@@ -47,9 +54,13 @@ impl Vm {
                         b.name
                     )));
                 }
+                let qual = format!("{}.{}", b.owner.unwrap_or("object"), b.name);
+                crate::methods::check_call(self, b.kind, &qual, args.len() - 1, kwargs.len())?;
                 (b.func)(self, args, kwargs)
             }
             Data::BoundBuiltin(b, selfv) => {
+                let qual = format!("{}.{}", b.owner.unwrap_or("object"), b.name);
+                crate::methods::check_call(self, b.kind, &qual, args.len(), kwargs.len())?;
                 let mut a = Vec::with_capacity(args.len() + 1);
                 a.push(selfv.clone());
                 a.extend_from_slice(args);

@@ -33,9 +33,11 @@ pub fn run_main(vm: &mut Vm, rt: &Rc<CodeRt>) -> PyResult<()> {
         _ => unreachable!("alloc::dict makes an object"),
     };
     let mut frame = Frame::new(rt.clone(), globals.clone(), Some(Value::Obj(globals)));
-    vm.depth += 1;
+    // Two frames count against the recursion limit: the module's, and the frame that runs
+    // it (`stage.py`'s, whose `exec` the reference traceback shows: see `RUNNER_FRAME`).
+    vm.depth += 2;
     let r = run_frame(vm, &mut frame);
-    vm.depth -= 1;
+    vm.depth -= 2;
     r.map(|_| ())
 }
 
@@ -47,14 +49,49 @@ fn dict_of(v: &ObjRef) -> &RefCell<Dict> {
 }
 
 /// The text of `NameError` for a missing name.
-fn name_error(vm: &Vm, name: &str) -> Flow {
+fn name_error(vm: &Vm, frame: &Frame, name: &str) -> Flow {
     let e = crate::exc::new(
         "NameError",
         vec![alloc::string(format!("name '{name}' is not defined"))],
     );
     crate::exc::set_attr(&e, "name", alloc::s(name));
-    let _ = vm;
+    crate::exc::set_suggest(
+        &e,
+        crate::suggestions::Suggest::Name(Rc::from(name), scope_of(vm, frame)),
+    );
     Flow::Exc(e)
+}
+
+/// The names `frame` can see (bound locals, globals, builtins, in that order) and its
+/// `self`, for a `NameError`'s suggestion.
+fn scope_of(vm: &Vm, frame: &Frame) -> crate::suggestions::NameScope {
+    let mut names = Vec::new();
+    let mut self_value = None;
+    match &frame.locals {
+        Some(Value::Obj(o)) => {
+            if let Data::Dict(d) = &o.data {
+                names.extend(d.borrow().str_items().map(|(k, _)| Rc::from(k)));
+            }
+        }
+        _ => {
+            for (n, v) in frame.code.localsplus.iter().zip(&frame.localsplus) {
+                let v = match v.data() {
+                    Some(Data::Cell(c)) => c.borrow().clone().unwrap_or(Value::Null),
+                    _ => v.clone(),
+                };
+                if !matches!(v, Value::Null) {
+                    if &**n == "self" {
+                        self_value = Some(v.clone());
+                    }
+                    names.push(n.clone());
+                }
+            }
+        }
+    }
+    for d in [dict_of(&frame.globals), dict_of(&vm.builtins)] {
+        names.extend(d.borrow().str_items().map(|(k, _)| Rc::from(k)));
+    }
+    crate::suggestions::NameScope { names, self_value }
 }
 
 fn unbound_local(vm: &Vm, name: &str) -> Flow {
@@ -64,15 +101,16 @@ fn unbound_local(vm: &Vm, name: &str) -> Flow {
     )
 }
 
-/// Loads a global the way `LOAD_GLOBAL` does: globals, then builtins.
-pub fn load_global(vm: &Vm, globals: &ObjRef, name: &str) -> PyResult {
+/// Loads a global the way `LOAD_GLOBAL` does: globals, then builtins (a `NameError` in
+/// `frame` when neither has it).
+pub fn load_global(vm: &Vm, frame: &Frame, globals: &ObjRef, name: &str) -> PyResult {
     if let Some(v) = dict_of(globals).borrow().get_str(name) {
         return Ok(v.clone());
     }
     if let Some(v) = dict_of(&vm.builtins).borrow().get_str(name) {
         return Ok(v.clone());
     }
-    Err(name_error(vm, name))
+    Err(name_error(vm, frame, name))
 }
 
 fn locals_get(vm: &mut Vm, locals: &Value, name: &str) -> PyResult<Option<Value>> {
@@ -117,6 +155,8 @@ fn run_frame_inner(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                 let i = frame.lasti;
                 let code = frame.code.clone();
                 if !frame_reraising(frame) {
+                    // Raised while another is handled: that one is its `__context__`.
+                    crate::exc::set_context(vm, &e);
                     crate::exc::add_traceback(&e, &code, i);
                 }
                 match code.handler_for(i) {
@@ -136,11 +176,13 @@ fn run_frame_inner(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
     }
 }
 
-/// Whether the error came from `RERAISE` (which does not add a traceback line).
+/// Whether the error came from `RERAISE` or a bare `raise` (which add no traceback line).
 fn frame_reraising(frame: &Frame) -> bool {
     matches!(
-        frame.code.instrs.get(frame.lasti).map(|i| i.op),
-        Some(Op::RERAISE) | Some(Op::END_ASYNC_FOR) | Some(Op::CLEANUP_THROW)
+        frame.code.instrs.get(frame.lasti).map(|i| (i.op, i.arg)),
+        Some((Op::RERAISE | Op::END_ASYNC_FOR | Op::CLEANUP_THROW, _))
+            // A bare `raise` re-raises the exception being handled.
+            | Some((Op::RAISE_VARARGS, 0))
     )
 }
 
@@ -201,7 +243,7 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     "True" => Value::Bool(true),
                     "False" => Value::Bool(false),
                     "-1" => Value::Int(-1),
-                    n => load_global(vm, &vm.builtins.clone(), n)?,
+                    n => load_global(vm, frame, &vm.builtins.clone(), n)?,
                 };
                 frame.push(v);
             }
@@ -307,7 +349,7 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                 };
                 let v = match v {
                     Some(v) => v,
-                    None => load_global(vm, &frame.globals, &name)?,
+                    None => load_global(vm, frame, &frame.globals, &name)?,
                 };
                 frame.push(v);
             }
@@ -316,7 +358,7 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                 let name = code.names[arg as usize].clone();
                 let v = match locals_get(vm, &mapping, &name)? {
                     Some(v) => v,
-                    None => load_global(vm, &frame.globals, &name)?,
+                    None => load_global(vm, frame, &frame.globals, &name)?,
                 };
                 frame.push(v);
             }
@@ -338,12 +380,12 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     None => false,
                 };
                 if !removed {
-                    return Err(name_error(vm, &name));
+                    return Err(name_error(vm, frame, &name));
                 }
             }
             Op::LOAD_GLOBAL => {
                 let name = code.names[(arg >> 1) as usize].clone();
-                let v = load_global(vm, &frame.globals, &name)?;
+                let v = load_global(vm, frame, &frame.globals, &name)?;
                 frame.push(v);
                 if arg & 1 == 1 {
                     frame.push(Value::Null);
@@ -362,7 +404,7 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     .remove(&crate::dict::Key::Str(name.clone()))
                     .is_some();
                 if !removed {
-                    return Err(name_error(vm, &name));
+                    return Err(name_error(vm, frame, &name));
                 }
             }
             Op::LOAD_ATTR => {

@@ -20,6 +20,7 @@ pub fn empty_data() -> ExcData {
         suppress_context: false,
         notes: Vec::new(),
         exceptions: Vec::new(),
+        suggest: None,
     }
 }
 
@@ -265,26 +266,18 @@ pub fn format_traceback(
         .map(|d| d.borrow().traceback.clone())
         .unwrap_or_default();
     if !entries.is_empty() {
-        out.push_str("Traceback (most recent call last):\n");
-        for t in &entries {
-            let line = t.line.map_or("?".to_string(), |l| l.to_string());
-            out.push_str(&format!(
-                "  File \"{}\", line {line}, in {}\n",
-                t.filename, t.name
-            ));
-            if let Some(l) = t.line {
-                if let Some(text) = source_lines(&t.filename, l) {
-                    let trimmed = text.trim_start();
-                    out.push_str(&format!("    {}\n", trimmed.trim_end()));
-                    if let Some(carets) = carets(&text, t) {
-                        out.push_str(&carets);
-                    }
-                }
-            }
-        }
+        out.push_str(&crate::traceback::format_entries(
+            &entries,
+            source_lines,
+            vm.version,
+        ));
     }
     let name = qualified_name(e);
-    let msg = message(vm, e);
+    let mut msg = message(vm, e);
+    let suggest = data(e).and_then(|d| d.borrow().suggest.clone());
+    if let Some(s) = suggest {
+        msg.push_str(&crate::suggestions::suffix(vm, &s));
+    }
     if msg.is_empty() {
         out.push_str(&format!("{name}\n"));
     } else {
@@ -300,27 +293,6 @@ pub fn format_traceback(
 }
 
 /// The `^^^^` line under the failing expression, when it does not span the whole line.
-fn carets(text: &str, t: &TraceEntry) -> Option<String> {
-    let p = t.positions?;
-    if p.lineno != p.end_lineno || p.lineno != t.line {
-        return None;
-    }
-    let (start, end) = (p.col_offset? as usize, p.end_col_offset? as usize);
-    let stripped = text.trim_end();
-    let indent = text.len() - text.trim_start().len();
-    if start <= indent && end >= stripped.len() {
-        return None;
-    }
-    let width = |s: &str| s.chars().count();
-    let pre = text.get(indent..start).map(width)?;
-    let span = text.get(start..end).map(width)?;
-    Some(format!(
-        "    {}{}\n",
-        " ".repeat(pre),
-        "^".repeat(span.max(1))
-    ))
-}
-
 /// The run's record from the evaluation result: stdout, the traceback on stderr, the exit
 /// status, and the limit that stopped it.
 pub fn run_record(vm: &mut Vm, result: PyResult<()>) -> (RunRecord, Option<(LimitKind, String)>) {
@@ -334,7 +306,6 @@ pub fn run_record(vm: &mut Vm, result: PyResult<()>) -> (RunRecord, Option<(Limi
     match result {
         Ok(()) => {}
         Err(Flow::Stop(kind, msg)) => {
-            rec.stderr.push_str(&format!("cpyviz: {msg}\n"));
             rec.exit_code = 1;
             rec.exception = Some(RunException {
                 kind: "LimitExceeded".into(),
@@ -378,4 +349,11 @@ pub fn run_record(vm: &mut Vm, result: PyResult<()>) -> (RunRecord, Option<(Limi
     }
     rec.stdout.push_str(&std::mem::take(&mut vm.out));
     (rec, limit)
+}
+
+/// Keeps what a "Did you mean …?" suggestion for `e` will need.
+pub fn set_suggest(e: &Value, s: crate::suggestions::Suggest) {
+    if let Some(d) = data(e) {
+        d.borrow_mut().suggest = Some(Rc::new(s));
+    }
 }

@@ -35,6 +35,8 @@ pub mod ops;
 pub mod set;
 pub mod settable;
 pub mod specialize;
+pub mod suggestions;
+pub mod traceback;
 pub mod types;
 pub mod value;
 

@@ -332,6 +332,8 @@ pub struct ExcData {
     pub notes: Vec<Value>,
     /// `ExceptionGroup` members.
     pub exceptions: Vec<Value>,
+    /// What the traceback needs for a "Did you mean …?" suggestion.
+    pub suggest: Option<Rc<crate::suggestions::Suggest>>,
 }
 
 /// One line of a traceback: where a frame was when the exception passed through it.

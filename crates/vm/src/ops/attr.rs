@@ -354,10 +354,32 @@ impl Vm {
     }
 
     fn no_attr(&self, obj: &Value, name: &str) -> Flow {
-        self.attr_error(format!(
+        let e = self.attr_error(format!(
             "'{}' object has no attribute '{name}'",
             self.type_name(obj)
-        ))
+        ));
+        self.with_attr_context(e, obj, name)
+    }
+
+    /// An `AttributeError`'s `name` and `obj`, as CPython sets them, and what its "Did you
+    /// mean …?" needs.
+    fn with_attr_context(&self, e: Flow, obj: &Value, name: &str) -> Flow {
+        if let Flow::Exc(ev) = &e {
+            crate::exc::set_attr(ev, "name", alloc::s(name));
+            crate::exc::set_attr(ev, "obj", obj.clone());
+            let in_method = self.frames.last().is_some_and(|f| {
+                f.code.localsplus.first().is_some_and(|n| &**n == "self") && f.first_local.is(obj)
+            });
+            crate::exc::set_suggest(
+                ev,
+                crate::suggestions::Suggest::Attribute {
+                    obj: obj.clone(),
+                    name: Rc::from(name),
+                    in_method,
+                },
+            );
+        }
+        e
     }
 
     /// `type.__getattribute__(cls, name)`.
@@ -422,10 +444,11 @@ impl Vm {
         if let Some(a) = type_lookup(cls, name) {
             return self.descr_get(a, None, cls);
         }
-        Err(self.attr_error(format!(
+        let e = self.attr_error(format!(
             "type object '{}' has no attribute '{name}'",
             td.name.borrow()
-        )))
+        ));
+        Err(self.with_attr_context(e, &Value::Obj(cls.clone()), name))
     }
 
     /// `super(cls, inst).name`: the MRO of `inst`'s type after `cls`.

@@ -1,0 +1,3 @@
+# Adding a str and an int.
+count = 3
+label = "items: " + count
