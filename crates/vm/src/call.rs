@@ -38,7 +38,13 @@ impl Vm {
                 a.extend_from_slice(args);
                 self.call(func, &a, kwargs)
             }
-            Data::Builtin(b) => (b.func)(self, args, kwargs),
+            Data::Builtin(b) => {
+                if let Some(m) = b.module {
+                    let qual = format!("{m}.{}", b.name);
+                    crate::methods::check_call(self, b.kind, &qual, args.len(), kwargs.len())?;
+                }
+                (b.func)(self, args, kwargs)
+            }
             Data::MethodDescr(b) => {
                 if args.is_empty() {
                     return Err(self.type_error(format!(
@@ -47,9 +53,18 @@ impl Vm {
                         b.name
                     )));
                 }
+                if b.module.is_some() {
+                    let qual = format!("{}.{}", b.owner.unwrap_or("object"), b.name);
+                    let n = args.len() - 1;
+                    crate::methods::check_call(self, b.kind, &qual, n, kwargs.len())?;
+                }
                 (b.func)(self, args, kwargs)
             }
             Data::BoundBuiltin(b, selfv) => {
+                if b.module.is_some() {
+                    let qual = format!("{}.{}", b.owner.unwrap_or("object"), b.name);
+                    crate::methods::check_call(self, b.kind, &qual, args.len(), kwargs.len())?;
+                }
                 let mut a = Vec::with_capacity(args.len() + 1);
                 a.push(selfv.clone());
                 a.extend_from_slice(args);
@@ -138,6 +153,7 @@ impl Vm {
             _ => match crate::methods::construct(self, cls, args, kwargs)? {
                 Some(o) => o,
                 None => {
+                    crate::modules::abc::check_abstract(self, cls)?;
                     let init = ty::lookup(cls, "__init__");
                     let has_init = init
                         .as_ref()
@@ -645,7 +661,21 @@ fn build_class(vm: &mut Vm, args: &[Value], kwargs: Kwargs) -> PyResult {
     }
     let func = args[0].clone();
     let name = args[1].clone();
-    let bases: Vec<Value> = args[2..].to_vec();
+    // PEP 560: a base that is not a class may stand for others (`Generic[T]`).
+    let orig_bases: Vec<Value> = args[2..].to_vec();
+    let mut bases: Vec<Value> = Vec::with_capacity(orig_bases.len());
+    let mut substituted = false;
+    for b in &orig_bases {
+        if !matches!(b.data(), Some(Data::Type(_))) {
+            if let Some(m) = vm.getattr_opt(b, "__mro_entries__")? {
+                let r = vm.call(&m, &[alloc::tuple(orig_bases.clone())], &[])?;
+                bases.extend(vm.collect(&r)?);
+                substituted = true;
+                continue;
+            }
+        }
+        bases.push(b.clone());
+    }
     let mut meta: Option<Value> = None;
     let mut kw = Vec::new();
     for (k, v) in kwargs {
@@ -678,6 +708,9 @@ fn build_class(vm: &mut Vm, args: &[Value], kwargs: Kwargs) -> PyResult {
         }
         _ => alloc::dict(Dict::new()),
     };
+    if substituted {
+        vm.setitem(&ns, &alloc::s("__orig_bases__"), alloc::tuple(orig_bases))?;
+    }
     let Some(Data::Function(f)) = func.data() else {
         return Err(vm.type_error("__build_class__: func must be a function"));
     };
@@ -708,6 +741,7 @@ pub fn build_class_builtin() -> Value {
         static B: Value = alloc::obj(&types().builtin_function, Data::Builtin(Builtin {
             name: "__build_class__",
             owner: None,
+            module: None,
             kind: MethKind::FastKw,
             func: build_class,
         }));

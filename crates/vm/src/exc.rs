@@ -266,7 +266,8 @@ pub fn format_traceback(
         .unwrap_or_default();
     if !entries.is_empty() {
         out.push_str("Traceback (most recent call last):\n");
-        for t in &entries {
+        // Entries are recorded innermost first; tracebacks print the outermost first.
+        for t in entries.iter().rev() {
             let line = t.line.map_or("?".to_string(), |l| l.to_string());
             out.push_str(&format!(
                 "  File \"{}\", line {line}, in {}\n",
@@ -363,8 +364,9 @@ pub fn run_record(vm: &mut Vm, result: PyResult<()>) -> (RunRecord, Option<(Limi
                 });
             } else {
                 let src = vm.source_text.clone();
-                let tb = format_traceback(vm, &e, &|_, line| {
-                    src.lines().nth(line as usize - 1).map(str::to_string)
+                let tb = format_traceback(vm, &e, &|file, line| {
+                    let text = crate::modules::pysrc::library_source(file).unwrap_or(&src);
+                    text.lines().nth(line as usize - 1).map(str::to_string)
                 });
                 rec.stdout.push_str(&std::mem::take(&mut vm.out));
                 rec.exception = Some(RunException {

@@ -80,6 +80,8 @@ pub struct Vm {
     pub memory: u64,
     /// The snippet's source (traceback lines).
     pub source_text: Rc<str>,
+    /// The snippet's file name (`sys.argv[0]`).
+    pub source_file: Rc<str>,
 }
 
 impl Vm {
@@ -103,6 +105,7 @@ impl Vm {
             exc_stack: Vec::new(),
             memory: 0,
             source_text: Rc::from(""),
+            source_file: Rc::from(""),
         };
         builtins::install(&mut vm);
         methods::install(&mut vm);
@@ -196,6 +199,7 @@ fn run_module(
 ) -> Execution {
     let mut vm = Vm::new(version, options);
     vm.source_text = Rc::from(source);
+    vm.source_file = Rc::from(&*code.filename);
     let rt = CodeRt::new(code, version);
     let result = eval::run_main(&mut vm, &rt);
     let (run, limit) = exc::run_record(&mut vm, result);

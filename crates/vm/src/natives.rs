@@ -7,7 +7,7 @@ use crate::value::{Data, Native, ObjRef, Value};
 use crate::{PyResult, Vm};
 use std::rc::Rc;
 
-/// Calls a `Data::Native` object.
+/// Calls a `Data::Native` object (`partial`, a cache wrapper, `itemgetter`, …).
 pub fn call_native(
     vm: &mut Vm,
     f: &Value,
@@ -17,82 +17,44 @@ pub fn call_native(
     let Some(Data::Native(n)) = f.data() else {
         return Err(vm.type_error("not callable"));
     };
-    enum Plan {
+    enum Kind {
         Partial(Value, Vec<Value>, Vec<(Rc<str>, Value)>),
-        Items(Vec<Value>),
-        Attrs(Vec<Rc<str>>),
-        Cached(Value, Vec<crate::dict::Key>),
-        NotCallable,
+        Lru,
+        Key,
+        Operator,
+        Other,
     }
-    let plan = match &*n.borrow() {
+    let kind = match &*n.borrow() {
         Native::Partial(func, pargs, pkw) => {
             let mut a = pargs.clone();
             a.extend_from_slice(args);
             let mut kw = pkw.clone();
-            kw.extend_from_slice(kwargs);
-            Plan::Partial(func.clone(), a, kw)
-        }
-        Native::ItemGetter(items) => Plan::Items(items.clone()),
-        Native::AttrGetter(names) => Plan::Attrs(names.clone()),
-        Native::Cache(func, _) => {
-            let mut key = Vec::new();
-            for a in args {
-                match crate::dict::builtin_key(a) {
-                    Some(k) => key.push(k),
-                    None => {
-                        return Err(vm.type_error(format!("unhashable type: '{}'", vm.type_name(a))))
-                    }
+            for (k, v) in kwargs {
+                match kw.iter_mut().find(|(n, _)| n == k) {
+                    Some(slot) => slot.1 = v.clone(),
+                    None => kw.push((k.clone(), v.clone())),
                 }
             }
-            Plan::Cached(func.clone(), key)
+            Kind::Partial(func.clone(), a, kw)
         }
-        _ => Plan::NotCallable,
+        Native::Lru(_) => Kind::Lru,
+        Native::KeyWrapper(..) => Kind::Key,
+        Native::ItemGetter(_) | Native::AttrGetter(_) | Native::MethodCaller(..) => Kind::Operator,
+        _ => Kind::Other,
     };
-    match plan {
-        Plan::Partial(func, a, kw) => vm.call(&func, &a, &kw),
-        Plan::Items(items) => {
-            let obj = args.first().cloned().unwrap_or(Value::None);
-            let mut out = Vec::new();
-            for i in &items {
-                out.push(vm.getitem(&obj, i)?);
+    match kind {
+        Kind::Partial(func, a, kw) => vm.call(&func, &a, &kw),
+        Kind::Lru => crate::modules::functools::call_lru(vm, f, args, kwargs),
+        Kind::Key => crate::modules::functools::call_key_wrapper(vm, f, args, kwargs),
+        Kind::Operator => crate::modules::operator::call(vm, f, args, kwargs),
+        Kind::Other => match vm.lookup_special(f, "__call__") {
+            Some(c) => {
+                let mut a = vec![f.clone()];
+                a.extend_from_slice(args);
+                vm.call(&c, &a, kwargs)
             }
-            Ok(if out.len() == 1 {
-                out.remove(0)
-            } else {
-                alloc::tuple(out)
-            })
-        }
-        Plan::Attrs(names) => {
-            let obj = args.first().cloned().unwrap_or(Value::None);
-            let mut out = Vec::new();
-            for name in &names {
-                let mut v = obj.clone();
-                for part in name.split('.') {
-                    v = vm.getattr(&v, part)?;
-                }
-                out.push(v);
-            }
-            Ok(if out.len() == 1 {
-                out.remove(0)
-            } else {
-                alloc::tuple(out)
-            })
-        }
-        Plan::Cached(func, key) => {
-            if let Native::Cache(_, memo) = &*n.borrow() {
-                if let Some((_, v)) = memo.iter().find(|(k, _)| *k == key) {
-                    return Ok(v.clone());
-                }
-            }
-            let v = vm.call(&func, args, kwargs)?;
-            if let Native::Cache(_, memo) = &mut *n.borrow_mut() {
-                memo.push((key, v.clone()));
-            }
-            Ok(v)
-        }
-        Plan::NotCallable => {
-            Err(vm.type_error(format!("'{}' object is not callable", vm.type_name(f))))
-        }
+            None => Err(vm.type_error(format!("'{}' object is not callable", vm.type_name(f)))),
+        },
     }
 }
 

@@ -67,10 +67,11 @@ pub fn insert_instr(seq: &mut InstrSeq, pos: usize, op: Op, arg: u32, loc: Loc) 
     }
 }
 
-/// How many positional, positional-only and keyword-only parameters `args` declares.
+/// How many positional (`co_argcount`: positional-only ones included), positional-only and
+/// keyword-only parameters `args` declares.
 fn arg_counts(args: Arguments) -> (u32, u32, u32) {
     (
-        args.args().len() as u32,
+        (args.args().len() + args.posonlyargs().len()) as u32,
         args.posonlyargs().len() as u32,
         args.kwonlyargs().len() as u32,
     )
@@ -578,7 +579,7 @@ impl<'a> Compiler<'a> {
     /// raising `NotImplementedError` for formats it does not support.
     fn setup_annotations_scope(&mut self, loc: Loc, scope: ScopeId, name: &str) -> R {
         let lineno = loc.lineno.max(0) as u32;
-        self.enter_scope(name, ScopeType::Annotations, scope, lineno, None, (0, 1, 0))?;
+        self.enter_scope(name, ScopeType::Annotations, scope, lineno, None, (1, 1, 0))?;
         self.emit_arg(Op::LOAD_FAST, 0, loc);
         self.load_int(ANNOTATE_FORMAT_VALUE_WITH_FAKE_GLOBALS, loc);
         // `>` with its comparison mask (Py_GT << 5 | COMPARISON_GREATER_THAN).

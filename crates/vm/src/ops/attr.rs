@@ -22,11 +22,22 @@ fn obj_init(_vm: &mut Vm, _a: &[Value], _k: Kw) -> PyResult {
     Ok(Value::None)
 }
 
-fn obj_new(vm: &mut Vm, a: &[Value], _k: Kw) -> PyResult {
-    match a.first().and_then(|c| c.obj()) {
-        Some(c) if matches!(c.data, Data::Type(_)) => Ok(crate::call::new_instance(c)),
-        _ => Err(vm.type_error("object.__new__(X): X is not a type object")),
+/// `object.__new__(cls, ...)`, reached through `super().__new__` or `Base.__new__`: the
+/// `tp_new` of `cls`'s builtin base (`type.__new__` makes a class, `tuple.__new__` a tuple
+/// of `cls`), with `object.__new__`'s abstract-class check.
+fn obj_new(vm: &mut Vm, a: &[Value], k: Kw) -> PyResult {
+    let c = match a.first().and_then(|c| c.obj()) {
+        Some(c) if matches!(c.data, Data::Type(_)) => c.clone(),
+        _ => return Err(vm.type_error("object.__new__(X): X is not a type object")),
+    };
+    if is_subtype(&c, &types().type_) && a.len() == 4 {
+        return crate::call::new_class(vm, &c, &a[1], &a[2], &a[3], k);
     }
+    if let Some(v) = crate::methods::construct(vm, &c, &a[1..], k)? {
+        return Ok(v);
+    }
+    crate::modules::abc::check_abstract(vm, &c)?;
+    Ok(crate::call::new_instance(&c))
 }
 
 fn obj_setattr(vm: &mut Vm, a: &[Value], _k: Kw) -> PyResult {
@@ -121,6 +132,7 @@ fn object_method(name: &str) -> Option<Builtin> {
     Some(Builtin {
         name,
         owner: Some("object"),
+        module: None,
         kind,
         func,
     })
@@ -241,7 +253,7 @@ impl Vm {
                 None => Ok(attr),
             },
             Some(Data::Native(n))
-                if matches!(&*n.borrow(), crate::value::Native::Cache(..)) && obj.is_some() =>
+                if matches!(&*n.borrow(), crate::value::Native::Lru(..)) && obj.is_some() =>
             {
                 Ok(method(attr.clone(), obj.cloned().unwrap_or(Value::None)))
             }
@@ -507,8 +519,8 @@ impl Vm {
                         m.unwrap_or(Value::None)
                     }
                 }
-                "__annotations__" => match &*f.annotations.borrow() {
-                    Some(a) => a.clone(),
+                "__annotations__" => match f.annotations.borrow().clone() {
+                    Some(a) => a,
                     None => {
                         let ann = f.annotate.borrow().clone();
                         match ann {
@@ -545,8 +557,12 @@ impl Vm {
                     Some(ow) => format!("{ow}.{}", b.name),
                     None => b.name.to_string(),
                 }),
-                "__self__" => self.modules.get("builtins").cloned().unwrap_or(Value::None),
-                "__module__" => alloc::s("builtins"),
+                "__self__" => self
+                    .modules
+                    .get(b.module.unwrap_or("builtins"))
+                    .cloned()
+                    .unwrap_or(Value::None),
+                "__module__" => alloc::s(b.module.unwrap_or("builtins")),
                 "__doc__" => Value::None,
                 _ => return Ok(None),
             },
@@ -886,6 +902,10 @@ impl Vm {
                 }
                 "__doc__" => {
                     *f.doc.borrow_mut() = v.clone();
+                    Ok(true)
+                }
+                "__annotate__" => {
+                    *f.annotate.borrow_mut() = Some(v.clone());
                     Ok(true)
                 }
                 "__annotations__" => {

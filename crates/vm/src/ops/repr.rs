@@ -304,48 +304,46 @@ impl Vm {
             _ => None,
         };
         if let Some((f, args, kw)) = parts {
-            let mut s = format!("{}({}", type_path(&type_of(v)), self.repr(&f)?);
-            for a in &args {
-                let _ = write!(s, ", {}", self.repr(a)?);
-            }
-            for (k, a) in &kw {
-                let _ = write!(s, ", {k}={}", self.repr(a)?);
-            }
-            s.push(')');
-            return Ok(s);
+            return self.guarded(v.id(), "...", |vm| {
+                let mut s = format!("{}({}", type_path(&type_of(v)), vm.repr(&f)?);
+                for a in &args {
+                    let _ = write!(s, ", {}", vm.repr(a)?);
+                }
+                for (k, a) in &kw {
+                    let _ = write!(s, ", {k}={}", vm.repr(a)?);
+                }
+                s.push(')');
+                Ok(s)
+            });
         }
+        let path = type_path(&type_of(v));
+        // Take the parts out first: the reprs of the arguments may run Python code.
         let simple = match &*n.borrow() {
-            Native::Count(a, b) => Some((vec![a.clone()], Some(b.clone()))),
-            Native::Repeat(a, times) => Some((vec![a.clone()], times.map(Value::Int))),
-            Native::ItemGetter(keys) => Some((keys.clone(), None)),
-            Native::AttrGetter(names) => Some((
-                names
-                    .iter()
-                    .map(|s| crate::alloc::str_value(s.clone()))
-                    .collect(),
-                None,
-            )),
+            Native::Iter(crate::modules::itertools::It::Count(a, b)) => {
+                Some(crate::modules::itertools::It::Count(a.clone(), b.clone()))
+            }
+            Native::Iter(crate::modules::itertools::It::Repeat(a, t)) => {
+                Some(crate::modules::itertools::It::Repeat(a.clone(), *t))
+            }
             _ => None,
         };
-        let Some((mut args, extra)) = simple else {
-            return Ok(default_repr(v));
+        if let Some(state) = simple {
+            if let Some(s) = crate::modules::itertools::repr(self, &state, &path)? {
+                return Ok(s);
+            }
+        }
+        let op = match &*n.borrow() {
+            Native::ItemGetter(a) => Some(Native::ItemGetter(a.clone())),
+            Native::AttrGetter(a) => Some(Native::AttrGetter(a.clone())),
+            Native::MethodCaller(m, a, k) => Some(Native::MethodCaller(m.clone(), a.clone(), k.clone())),
+            _ => None,
         };
-        let is_count = matches!(&*n.borrow(), Native::Count(..));
-        if let Some(e) = extra {
-            // `count(0)` hides a step of 1.
-            if !(is_count && matches!(e, Value::Int(1))) {
-                args.push(e);
+        if let Some(op) = op {
+            if let Some(s) = crate::modules::operator::repr(self, &op, &path)? {
+                return Ok(s);
             }
         }
-        let mut s = format!("{}(", type_path(&type_of(v)));
-        for (i, a) in args.iter().enumerate() {
-            if i > 0 {
-                s.push_str(", ");
-            }
-            s.push_str(&self.repr(a)?);
-        }
-        s.push(')');
-        Ok(s)
+        Ok(default_repr(v))
     }
 
     /// Runs `f` unless object `id` is already being repr'd (then `again`).
