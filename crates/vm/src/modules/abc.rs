@@ -218,7 +218,11 @@ fn abc_register(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
 
 fn abc_instancecheck(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     nargs(vm, "_abc_instancecheck", args.len(), 2, 2)?;
-    let cls = class_arg(vm, &args[0], "_abc_instancecheck() argument must be a class")?;
+    let cls = class_arg(
+        vm,
+        &args[0],
+        "_abc_instancecheck() argument must be a class",
+    )?;
     let sub = types().of(&args[1]);
     if with_impl(vm, &cls, |d| contains(&d.cache, &sub))? {
         return Ok(Value::Bool(true));
@@ -235,7 +239,11 @@ fn abc_instancecheck(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
 
 fn abc_subclasscheck(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     nargs(vm, "_abc_subclasscheck", args.len(), 2, 2)?;
-    let cls = class_arg(vm, &args[0], "_abc_subclasscheck() argument must be a class")?;
+    let cls = class_arg(
+        vm,
+        &args[0],
+        "_abc_subclasscheck() argument must be a class",
+    )?;
     let sub = class_arg(vm, &args[1], "issubclass() arg 1 must be a class")?;
     if with_impl(vm, &cls, |d| contains(&d.cache, &sub))? {
         return Ok(Value::Bool(true));
@@ -318,9 +326,13 @@ fn c_slots(module: &str, name: &str) -> &'static [&'static str] {
         ("builtins", "object" | "int" | "bool" | "float" | "complex" | "NoneType" | "slice") => {
             &["__hash__"]
         }
-        ("builtins", "str" | "bytes" | "tuple") => {
-            &["__iter__", "__len__", "__contains__", "__getitem__", "__hash__"]
-        }
+        ("builtins", "str" | "bytes" | "tuple") => &[
+            "__iter__",
+            "__len__",
+            "__contains__",
+            "__getitem__",
+            "__hash__",
+        ],
         ("builtins", "list") => &[
             "__iter__",
             "__len__",
@@ -368,18 +380,38 @@ fn c_slots(module: &str, name: &str) -> &'static [&'static str] {
             "!__hash__",
         ],
         ("builtins", "dict_values") => &["__iter__", "__len__", "__reversed__", "__hash__"],
-        ("builtins", "mappingproxy") => &["__iter__", "__len__", "__contains__", "__getitem__", "!__hash__"],
-        ("builtins", "generator") => &["__iter__", "__next__", "send", "throw", "close", "__hash__"],
-        ("builtins", "coroutine") => &["__await__", "send", "throw", "close", "__hash__"],
-        ("builtins", "async_generator") => {
-            &["__aiter__", "__anext__", "asend", "athrow", "aclose", "__hash__"]
+        ("builtins", "mappingproxy") => &[
+            "__iter__",
+            "__len__",
+            "__contains__",
+            "__getitem__",
+            "!__hash__",
+        ],
+        ("builtins", "generator") => {
+            &["__iter__", "__next__", "send", "throw", "close", "__hash__"]
         }
+        ("builtins", "coroutine") => &["__await__", "send", "throw", "close", "__hash__"],
+        ("builtins", "async_generator") => &[
+            "__aiter__",
+            "__anext__",
+            "asend",
+            "athrow",
+            "aclose",
+            "__hash__",
+        ],
         (
             "builtins",
-            "function" | "builtin_function_or_method" | "method" | "method_descriptor" | "type"
+            "function"
+            | "builtin_function_or_method"
+            | "method"
+            | "method_descriptor"
+            | "type"
             | "staticmethod",
         ) => &["__call__", "__hash__"],
-        ("builtins", n) if n.ends_with("iterator") || matches!(n, "enumerate" | "zip" | "map" | "filter" | "reversed") => {
+        ("builtins", n)
+            if n.ends_with("iterator")
+                || matches!(n, "enumerate" | "zip" | "map" | "filter" | "reversed") =>
+        {
             ITER
         }
         ("collections", "deque") => &[

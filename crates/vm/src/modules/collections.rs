@@ -20,15 +20,33 @@ thread_local! {
 }
 
 pub fn deque_type() -> ObjRef {
-    lib_type("collections", "deque", &types().object, Layout::Other, false)
+    lib_type(
+        "collections",
+        "deque",
+        &types().object,
+        Layout::Other,
+        false,
+    )
 }
 
 pub fn ordered_dict_type() -> ObjRef {
-    lib_type("collections", "OrderedDict", &types().dict, Layout::Dict, true)
+    lib_type(
+        "collections",
+        "OrderedDict",
+        &types().dict,
+        Layout::Dict,
+        true,
+    )
 }
 
 pub fn defaultdict_type() -> ObjRef {
-    lib_type("collections", "defaultdict", &types().dict, Layout::Dict, false)
+    lib_type(
+        "collections",
+        "defaultdict",
+        &types().dict,
+        Layout::Dict,
+        false,
+    )
 }
 
 pub fn native_module(_vm: &mut Vm) -> Value {
@@ -89,8 +107,18 @@ pub fn native_module(_vm: &mut Vm) -> Value {
         alloc::obj(
             &types().property,
             Data::Property(crate::value::Property {
-                fget: crate::methods::module_function("builtins", "default_factory", O, get_factory),
-                fset: crate::methods::module_function("builtins", "default_factory", Fast, set_factory),
+                fget: crate::methods::module_function(
+                    "builtins",
+                    "default_factory",
+                    O,
+                    get_factory,
+                ),
+                fset: crate::methods::module_function(
+                    "builtins",
+                    "default_factory",
+                    Fast,
+                    set_factory,
+                ),
                 fdel: Value::None,
                 doc: Value::None,
             }),
@@ -307,7 +335,9 @@ fn insert(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     nargs(vm, "insert", args.len() - 1, 2, 2)?;
     let i = crate::methods::index(vm, &args[1])?;
     let v = args[2].clone();
-    let full = with_deque(vm, &args[0], "insert", |d, m| m.is_some_and(|m| d.len() >= m))?;
+    let full = with_deque(vm, &args[0], "insert", |d, m| {
+        m.is_some_and(|m| d.len() >= m)
+    })?;
     if full {
         return Err(vm.index_error("deque already at its maximum size"));
     }
@@ -417,7 +447,9 @@ fn od_popitem(vm: &mut Vm, args: &[Value], kw: Kw) -> PyResult {
 }
 
 fn od_copy(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
-    let d = dict_of(vm, &args[0], "collections.OrderedDict", "copy")?.borrow().clone();
+    let d = dict_of(vm, &args[0], "collections.OrderedDict", "copy")?
+        .borrow()
+        .clone();
     Ok(crate::methods::instance(
         &types().of(&args[0]),
         Data::Dict(RefCell::new(d)),
@@ -426,7 +458,9 @@ fn od_copy(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
 
 /// `Name({...})`, or `Name()` when empty (OrderedDict's repr since 3.12).
 fn od_repr(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
-    let d = dict_of(vm, &args[0], "collections.OrderedDict", "__repr__")?.borrow().clone();
+    let d = dict_of(vm, &args[0], "collections.OrderedDict", "__repr__")?
+        .borrow()
+        .clone();
     let name = vm.type_name(&args[0]);
     if d.is_empty() {
         return Ok(alloc::string(format!("{name}()")));
@@ -436,7 +470,9 @@ fn od_repr(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
 }
 
 fn od_eq(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
-    let a = dict_of(vm, &args[0], "collections.OrderedDict", "__eq__")?.borrow().clone();
+    let a = dict_of(vm, &args[0], "collections.OrderedDict", "__eq__")?
+        .borrow()
+        .clone();
     let other = &args[1];
     let Some(Data::Dict(b)) = other.data() else {
         return Ok(Value::NotImplemented);
@@ -514,14 +550,18 @@ fn missing(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
 }
 
 fn dd_copy(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
-    let d = dict_of(vm, &args[0], "collections.defaultdict", "copy")?.borrow().clone();
+    let d = dict_of(vm, &args[0], "collections.defaultdict", "copy")?
+        .borrow()
+        .clone();
     let v = crate::methods::instance(&types().of(&args[0]), Data::Dict(RefCell::new(d)));
     set_factory_of(&v, factory_of(&args[0]));
     Ok(v)
 }
 
 fn dd_repr(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
-    let d = dict_of(vm, &args[0], "collections.defaultdict", "__repr__")?.borrow().clone();
+    let d = dict_of(vm, &args[0], "collections.defaultdict", "__repr__")?
+        .borrow()
+        .clone();
     let f = factory_of(&args[0]);
     let fr = vm.repr(&f)?;
     let body = vm.repr(&alloc::dict(d))?;

@@ -44,10 +44,19 @@ pub fn native_module(_vm: &mut Vm) -> Value {
         &lru,
         "_lru_cache_wrapper",
         "functools",
-        &[("cache_info", NoArgs, cache_info), ("cache_clear", NoArgs, cache_clear)],
+        &[
+            ("cache_info", NoArgs, cache_info),
+            ("cache_clear", NoArgs, cache_clear),
+        ],
     );
     b.class(&lru);
-    let kw = lib_type("functools", "KeyWrapper", &types().object, Layout::Other, false);
+    let kw = lib_type(
+        "functools",
+        "KeyWrapper",
+        &types().object,
+        Layout::Other,
+        false,
+    );
     add_methods(
         &kw,
         "KeyWrapper",
@@ -292,8 +301,17 @@ fn cmp_to_key(vm: &mut Vm, args: &[Value], kw: Kw) -> PyResult {
     let Some(f) = crate::methods::param(vm, "cmp_to_key", args, kw, 0, "mycmp")? else {
         return Err(vm.type_error("cmp_to_key() missing required argument 'mycmp' (pos 1)"));
     };
-    let t = lib_type("functools", "KeyWrapper", &types().object, Layout::Other, false);
-    Ok(alloc::obj(&t, Data::Native(std::cell::RefCell::new(Native::KeyWrapper(f, None)))))
+    let t = lib_type(
+        "functools",
+        "KeyWrapper",
+        &types().object,
+        Layout::Other,
+        false,
+    );
+    Ok(alloc::obj(
+        &t,
+        Data::Native(std::cell::RefCell::new(Native::KeyWrapper(f, None))),
+    ))
 }
 
 /// Calls a `KeyWrapper`: `K(obj)` wraps `obj`.
@@ -328,10 +346,7 @@ fn wrapped(v: &Value) -> Option<(Value, Value)> {
 }
 
 fn kw_cmp(vm: &mut Vm, args: &[Value], op: u32) -> PyResult {
-    let (Some((cmp, a)), Some((_, b))) = (
-        wrapped(&args[0]),
-        args.get(1).and_then(wrapped),
-    ) else {
+    let (Some((cmp, a)), Some((_, b))) = (wrapped(&args[0]), args.get(1).and_then(wrapped)) else {
         return Err(vm.type_error("other argument must be K instance"));
     };
     let r = vm.call(&cmp, &[a, b], &[])?;

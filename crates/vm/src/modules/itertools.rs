@@ -116,7 +116,12 @@ pub fn module(_vm: &mut Vm) -> Value {
         }
     }
     crate::methods::add_classmethod(&ty("chain"), "from_iterable", O, chain_from_iterable);
-    add_methods(&ty("repeat"), "repeat", "itertools", &[("__length_hint__", NoArgs, repeat_len)]);
+    add_methods(
+        &ty("repeat"),
+        "repeat",
+        "itertools",
+        &[("__length_hint__", NoArgs, repeat_len)],
+    );
     b.func("tee", Fast, tee);
     b.module()
 }
@@ -137,9 +142,8 @@ fn islice_index(vm: &mut Vm, v: &Value, what: &str) -> PyResult<Option<i64>> {
     if matches!(v, Value::None) {
         return Ok(None);
     }
-    let msg = format!(
-        "{what} argument for islice() must be None or an integer: 0 <= x <= sys.maxsize."
-    );
+    let msg =
+        format!("{what} argument for islice() must be None or an integer: 0 <= x <= sys.maxsize.");
     match crate::methods::big_index(vm, v)? {
         Some(b) => match num_traits::ToPrimitive::to_i64(&b) {
             Some(i) if i >= 0 => Ok(Some(i)),
@@ -158,8 +162,8 @@ pub fn construct(vm: &mut Vm, cls: &ObjRef, name: &str, args: &[Value], kwargs: 
             nargs(vm, "count", args.len(), 0, 2)?;
             let start = crate::methods::param(vm, "count", args, kwargs, 0, "start")?
                 .unwrap_or(Value::Int(0));
-            let step =
-                crate::methods::param(vm, "count", args, kwargs, 1, "step")?.unwrap_or(Value::Int(1));
+            let step = crate::methods::param(vm, "count", args, kwargs, 1, "step")?
+                .unwrap_or(Value::Int(1));
             for v in [&start, &step] {
                 let numeric = matches!(v, Value::Int(_) | Value::Bool(_) | Value::Float(_))
                     || matches!(v.data(), Some(Data::Long(_) | Data::Complex(..)))
@@ -240,10 +244,7 @@ pub fn construct(vm: &mut Vm, cls: &ObjRef, name: &str, args: &[Value], kwargs: 
             let func = crate::methods::param(vm, "accumulate", args, kwargs, 1, "func")?
                 .unwrap_or(Value::None);
             let initial = kwarg(kwargs, "initial").filter(|v| !matches!(v, Value::None));
-            Ok(it(
-                cls,
-                It::Accumulate(src, func, initial.clone(), initial),
-            ))
+            Ok(it(cls, It::Accumulate(src, func, initial.clone(), initial)))
         }
         "pairwise" => {
             no_kw(vm, "pairwise", kwargs)?;
@@ -282,7 +283,8 @@ pub fn construct(vm: &mut Vm, cls: &ObjRef, name: &str, args: &[Value], kwargs: 
         "groupby" => {
             kw_only(vm, "groupby", kwargs, &["iterable", "key"])?;
             nargs(vm, "groupby", args.len(), 0, 2)?;
-            let Some(src) = crate::methods::param(vm, "groupby", args, kwargs, 0, "iterable")? else {
+            let Some(src) = crate::methods::param(vm, "groupby", args, kwargs, 0, "iterable")?
+            else {
                 return Err(vm.type_error("groupby() missing required argument 'iterable' (pos 1)"));
             };
             let key = crate::methods::param(vm, "groupby", args, kwargs, 1, "key")?
@@ -348,9 +350,11 @@ pub fn construct(vm: &mut Vm, cls: &ObjRef, name: &str, args: &[Value], kwargs: 
             let r = match crate::methods::param(vm, name, args, kwargs, 1, "r")? {
                 Some(Value::None) if perm => n as i64,
                 None if perm => n as i64,
-                None => return Err(vm.type_error(format!(
-                    "{name}() missing required argument 'r' (pos 2)"
-                ))),
+                None => {
+                    return Err(
+                        vm.type_error(format!("{name}() missing required argument 'r' (pos 2)"))
+                    )
+                }
                 Some(r) => crate::methods::index(vm, &r)?,
             };
             if r < 0 {
@@ -367,7 +371,10 @@ pub fn construct(vm: &mut Vm, cls: &ObjRef, name: &str, args: &[Value], kwargs: 
                 _ => r > n,
             };
             let (indices, cycles) = match kind {
-                ComboKind::Permutations => ((0..n).collect(), (n.saturating_sub(r) + 1..=n).rev().collect()),
+                ComboKind::Permutations => (
+                    (0..n).collect(),
+                    (n.saturating_sub(r) + 1..=n).rev().collect(),
+                ),
                 ComboKind::Combinations => ((0..r).collect(), Vec::new()),
                 _ => (vec![0; r], Vec::new()),
             };
@@ -514,7 +521,9 @@ pub fn next(vm: &mut Vm, it: &Value) -> PyResult<Option<Value>> {
             }
         },
         It::Chain(cur, sources) => Step::Chain(cur.clone(), sources.clone()),
-        It::ISlice(src, next, stop, step, pos) => Step::ISlice(src.clone(), *next, *stop, *step, *pos),
+        It::ISlice(src, next, stop, step, pos) => {
+            Step::ISlice(src.clone(), *next, *stop, *step, *pos)
+        }
         It::TakeWhile(pred, src, done) => {
             if *done {
                 Step::Done(None)
@@ -906,18 +915,16 @@ fn combo_next(c: &mut Combo) -> Option<Value> {
                     }
                 }
             }
-            ComboKind::WithReplacement => {
-                match (0..c.r).rev().find(|&i| c.indices[i] != n - 1) {
-                    None => false,
-                    Some(i) => {
-                        let v = c.indices[i] + 1;
-                        for j in i..c.r {
-                            c.indices[j] = v;
-                        }
-                        true
+            ComboKind::WithReplacement => match (0..c.r).rev().find(|&i| c.indices[i] != n - 1) {
+                None => false,
+                Some(i) => {
+                    let v = c.indices[i] + 1;
+                    for j in i..c.r {
+                        c.indices[j] = v;
                     }
+                    true
                 }
-            }
+            },
             ComboKind::Permutations => {
                 let r = c.r;
                 let mut found = false;
@@ -978,7 +985,10 @@ mod tests {
     fn combo(kind: ComboKind, n: usize, r: usize) -> Vec<Vec<i64>> {
         let pool: Vec<Value> = (0..n as i64).map(Value::Int).collect();
         let (indices, cycles) = match kind {
-            ComboKind::Permutations => ((0..n).collect(), (n.saturating_sub(r) + 1..=n).rev().collect()),
+            ComboKind::Permutations => (
+                (0..n).collect(),
+                (n.saturating_sub(r) + 1..=n).rev().collect(),
+            ),
             ComboKind::Combinations => ((0..r).collect(), Vec::new()),
             _ => (vec![0; r], Vec::new()),
         };
@@ -1006,17 +1016,34 @@ mod tests {
     fn combinatorics_follow_cpythons_order() {
         assert_eq!(
             combo(ComboKind::Combinations, 4, 2),
-            vec![vec![0, 1], vec![0, 2], vec![0, 3], vec![1, 2], vec![1, 3], vec![2, 3]]
+            vec![
+                vec![0, 1],
+                vec![0, 2],
+                vec![0, 3],
+                vec![1, 2],
+                vec![1, 3],
+                vec![2, 3]
+            ]
         );
         assert_eq!(
             combo(ComboKind::Permutations, 3, 2),
-            vec![vec![0, 1], vec![0, 2], vec![1, 0], vec![1, 2], vec![2, 0], vec![2, 1]]
+            vec![
+                vec![0, 1],
+                vec![0, 2],
+                vec![1, 0],
+                vec![1, 2],
+                vec![2, 0],
+                vec![2, 1]
+            ]
         );
         assert_eq!(
             combo(ComboKind::WithReplacement, 2, 2),
             vec![vec![0, 0], vec![0, 1], vec![1, 1]]
         );
         assert!(combo(ComboKind::Combinations, 2, 3).is_empty());
-        assert_eq!(combo(ComboKind::Permutations, 0, 0), vec![Vec::<i64>::new()]);
+        assert_eq!(
+            combo(ComboKind::Permutations, 0, 0),
+            vec![Vec::<i64>::new()]
+        );
     }
 }

@@ -478,7 +478,9 @@ impl Scanner<'_> {
                         _ => return Err(("Invalid \\escape", at)),
                     }
                 }
-                c if (c as u32) < 0x20 => return Err(("Invalid control character at", self.pos - 1)),
+                c if (c as u32) < 0x20 => {
+                    return Err(("Invalid control character at", self.pos - 1))
+                }
                 c => out.push(c),
             }
         }
@@ -494,7 +496,10 @@ impl Scanner<'_> {
         loop {
             self.ws();
             if self.peek() != Some('"') {
-                return Err(("Expecting property name enclosed in double quotes", self.pos));
+                return Err((
+                    "Expecting property name enclosed in double quotes",
+                    self.pos,
+                ));
             }
             let start = self.pos;
             self.pos += 1;

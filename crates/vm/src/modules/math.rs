@@ -183,8 +183,18 @@ unary!(
 );
 unary!(tan, f64::tan, false, FINITE);
 unary!(tanh, f64::tanh, false, None);
-unary!(degrees, |x: f64| x * (180.0 / std::f64::consts::PI), true, None);
-unary!(radians, |x: f64| x * (std::f64::consts::PI / 180.0), false, None);
+unary!(
+    degrees,
+    |x: f64| x * (180.0 / std::f64::consts::PI),
+    true,
+    None
+);
+unary!(
+    radians,
+    |x: f64| x * (std::f64::consts::PI / 180.0),
+    false,
+    None
+);
 
 /// Whether `x` is a pole of Γ (zero or a negative integer).
 fn gamma_pole(x: f64) -> bool {
@@ -287,7 +297,11 @@ fn fmin(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
 
 fn fma(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     nargs(vm, "fma", args.len(), 3, 3)?;
-    let (x, y, z) = (real(vm, &args[0])?, real(vm, &args[1])?, real(vm, &args[2])?);
+    let (x, y, z) = (
+        real(vm, &args[0])?,
+        real(vm, &args[1])?,
+        real(vm, &args[2])?,
+    );
     let r = x.mul_add(y, z);
     if r.is_finite() {
         return Ok(Value::Float(r));
@@ -343,11 +357,9 @@ fn ldexp(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     if x == 0.0 || !x.is_finite() {
         return Ok(Value::Float(x));
     }
-    let e = i.to_i64().unwrap_or(if i.is_negative() {
-        i64::MIN
-    } else {
-        i64::MAX
-    });
+    let e = i
+        .to_i64()
+        .unwrap_or(if i.is_negative() { i64::MIN } else { i64::MAX });
     let e = e.clamp(-10_000, 10_000) as i32;
     let r = libm::ldexp(x, e);
     if r.is_infinite() {
@@ -489,10 +501,7 @@ fn ln_of(vm: &mut Vm, x: &Value, f: fn(f64) -> f64) -> PyResult<f64> {
         return Ok(v);
     }
     if v <= 0.0 {
-        return Err(vm.value_error(format!(
-            "expected a positive input, got {}",
-            float_repr(v)
-        )));
+        return Err(vm.value_error(format!("expected a positive input, got {}", float_repr(v))));
     }
     if v.is_infinite() {
         return Ok(v);
@@ -518,7 +527,9 @@ fn log2(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     // Exact powers of two stay exact for big ints.
     if let Some(Data::Long(b)) = x.data() {
         if b.is_positive() && b.to_f64().is_none_or(f64::is_infinite) {
-            return Ok(Value::Float(ln_of(vm, &x, f64::ln)? / std::f64::consts::LN_2));
+            return Ok(Value::Float(
+                ln_of(vm, &x, f64::ln)? / std::f64::consts::LN_2,
+            ));
         }
     }
     ln_of(vm, &x, f64::log2).map(Value::Float)
@@ -528,7 +539,9 @@ fn log10(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     let x = arg(args, 0);
     if let Some(Data::Long(b)) = x.data() {
         if b.is_positive() && b.to_f64().is_none_or(f64::is_infinite) {
-            return Ok(Value::Float(ln_of(vm, &x, f64::ln)? / std::f64::consts::LN_10));
+            return Ok(Value::Float(
+                ln_of(vm, &x, f64::ln)? / std::f64::consts::LN_10,
+            ));
         }
     }
     ln_of(vm, &x, f64::log10).map(Value::Float)
@@ -694,8 +707,7 @@ fn fsum(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
             }
         }
         // Round half-even correctly when the rest of the partials push the same way.
-        if n > 0 && ((lo < 0.0 && partials[n - 1] < 0.0) || (lo > 0.0 && partials[n - 1] > 0.0))
-        {
+        if n > 0 && ((lo < 0.0 && partials[n - 1] < 0.0) || (lo > 0.0 && partials[n - 1] > 0.0)) {
             let y = lo * 2.0;
             let x = hi + y;
             let yr = x - hi;

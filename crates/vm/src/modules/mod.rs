@@ -278,10 +278,7 @@ pub fn real(vm: &mut Vm, v: &Value) -> PyResult<f64> {
     if let Some(b) = crate::methods::big_index(vm, v)? {
         return big_to_f64(vm, &b);
     }
-    Err(vm.type_error(format!(
-        "must be real number, not {}",
-        vm.type_name(v)
-    )))
+    Err(vm.type_error(format!("must be real number, not {}", vm.type_name(v))))
 }
 
 /// A big int as a float (`OverflowError` when it does not fit).

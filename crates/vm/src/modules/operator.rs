@@ -177,7 +177,9 @@ fn concat(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     let seq = |v: &Value| {
         matches!(
             v.data(),
-            Some(Data::Str(_) | Data::Bytes(_) | Data::ByteArray(_) | Data::Tuple(_) | Data::List(_))
+            Some(
+                Data::Str(_) | Data::Bytes(_) | Data::ByteArray(_) | Data::Tuple(_) | Data::List(_)
+            )
         ) || vm.lookup_special(v, "__getitem__").is_some()
     };
     if !seq(&args[0]) {
@@ -329,7 +331,9 @@ pub fn construct(vm: &mut Vm, cls: &ObjRef, name: &str, args: &[Value], kwargs: 
         }
         "methodcaller" => {
             let Some(n) = args.first() else {
-                return Err(vm.type_error("methodcaller needs at least one argument, the method name"));
+                return Err(
+                    vm.type_error("methodcaller needs at least one argument, the method name")
+                );
             };
             let Some(s) = n.as_str() else {
                 return Err(vm.type_error("method name must be a string"));
@@ -349,7 +353,9 @@ pub fn call(vm: &mut Vm, f: &Value, args: &[Value], kwargs: Kw) -> PyResult {
         Some(Data::Native(n)) => match &*n.borrow() {
             Native::ItemGetter(items) => (0, items.clone(), Vec::new(), None, Vec::new()),
             Native::AttrGetter(names) => (1, Vec::new(), names.clone(), None, Vec::new()),
-            Native::MethodCaller(name, a, k) => (2, a.clone(), Vec::new(), Some(name.clone()), k.clone()),
+            Native::MethodCaller(name, a, k) => {
+                (2, a.clone(), Vec::new(), Some(name.clone()), k.clone())
+            }
             _ => return Err(vm.type_error("not an operator object")),
         },
         _ => return Err(vm.type_error("not an operator object")),
@@ -359,10 +365,7 @@ pub fn call(vm: &mut Vm, f: &Value, args: &[Value], kwargs: Kw) -> PyResult {
         return Err(vm.type_error(format!("{tn}() takes no keyword arguments")));
     }
     if args.len() != 1 {
-        return Err(vm.type_error(format!(
-            "{tn} expected 1 argument, got {}",
-            args.len()
-        )));
+        return Err(vm.type_error(format!("{tn} expected 1 argument, got {}", args.len())));
     }
     let obj = &args[0];
     match which {

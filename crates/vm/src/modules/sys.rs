@@ -20,7 +20,13 @@ fn micro(minor: u32) -> i64 {
 
 pub fn module(vm: &mut Vm) -> Value {
     let b = ModBuilder::new("sys");
-    let stream = lib_type("_io", "TextIOWrapper", &types().object, Layout::Other, false);
+    let stream = lib_type(
+        "_io",
+        "TextIOWrapper",
+        &types().object,
+        Layout::Other,
+        false,
+    );
     let methods: &[Method] = &[
         ("write", O, write),
         ("flush", NoArgs, flush),
@@ -39,10 +45,17 @@ pub fn module(vm: &mut Vm) -> Value {
     b.set("maxsize", Value::Int(i64::MAX));
     b.set("byteorder", alloc::s("little"));
     b.set("platform", alloc::s("linux"));
-    b.set("hexversion", Value::Int(0x030000f0 | ((vm.minor as i64) << 16) | (micro(vm.minor) << 8)));
+    b.set(
+        "hexversion",
+        Value::Int(0x030000f0 | ((vm.minor as i64) << 16) | (micro(vm.minor) << 8)),
+    );
     b.set(
         "version",
-        alloc::string(format!("3.{}.{} (main) [cpyviz]", vm.minor, micro(vm.minor))),
+        alloc::string(format!(
+            "3.{}.{} (main) [cpyviz]",
+            vm.minor,
+            micro(vm.minor)
+        )),
     );
     b.set("version_info", version_info(vm));
     b.set("builtin_module_names", alloc::tuple(vec![]));
@@ -69,7 +82,13 @@ fn version_info(vm: &Vm) -> Value {
     {
         let getter = super::native(
             &super::find_type("operator", "itemgetter").unwrap_or_else(|| {
-                lib_type("operator", "itemgetter", &types().object, Layout::Other, false)
+                lib_type(
+                    "operator",
+                    "itemgetter",
+                    &types().object,
+                    Layout::Other,
+                    false,
+                )
             }),
             Native::ItemGetter(vec![Value::Int(i as i64)]),
         );
@@ -111,7 +130,10 @@ fn vi_repr(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     {
         parts.push(format!("{name}={}", vm.repr(v)?));
     }
-    Ok(alloc::string(format!("sys.version_info({})", parts.join(", "))))
+    Ok(alloc::string(format!(
+        "sys.version_info({})",
+        parts.join(", ")
+    )))
 }
 
 /// Whether `v` is `sys.stdout` (`Some(false)`) or `sys.stderr` (`Some(true)`).

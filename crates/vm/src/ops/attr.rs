@@ -519,24 +519,27 @@ impl Vm {
                         m.unwrap_or(Value::None)
                     }
                 }
-                "__annotations__" => match f.annotations.borrow().clone() {
-                    Some(a) => a,
-                    None => {
-                        let ann = f.annotate.borrow().clone();
-                        match ann {
-                            Some(af) if !matches!(af, Value::None) => {
-                                let d = self.call(&af, &[Value::Int(1)], &[])?;
-                                *f.annotations.borrow_mut() = Some(d.clone());
-                                d
-                            }
-                            _ => {
-                                let d = alloc::dict(Dict::new());
-                                *f.annotations.borrow_mut() = Some(d.clone());
-                                d
+                "__annotations__" => {
+                    let known = f.annotations.borrow().clone();
+                    match known {
+                        Some(a) => a,
+                        None => {
+                            let ann = f.annotate.borrow().clone();
+                            match ann {
+                                Some(af) if !matches!(af, Value::None) => {
+                                    let d = self.call(&af, &[Value::Int(1)], &[])?;
+                                    *f.annotations.borrow_mut() = Some(d.clone());
+                                    d
+                                }
+                                _ => {
+                                    let d = alloc::dict(Dict::new());
+                                    *f.annotations.borrow_mut() = Some(d.clone());
+                                    d
+                                }
                             }
                         }
                     }
-                },
+                }
                 "__annotate__" => opt(&f.annotate.borrow()),
                 "__type_params__" => alloc::tuple(vec![]),
                 _ => return Ok(None),

@@ -139,7 +139,9 @@ impl Vm {
         match it.data() {
             Some(Data::Iter(st)) if as_dict_view(it).is_none() => self.next_state(st),
             Some(Data::Generator(_)) => crate::eval::gen_next(self, it),
-            Some(Data::Native(_)) if native_iterator(it) => crate::modules::itertools::next(self, it),
+            Some(Data::Native(_)) if native_iterator(it) => {
+                crate::modules::itertools::next(self, it)
+            }
             _ => {
                 if dunder(&type_of(it), "__next__").is_none() {
                     return Err(self.type_error(format!(

@@ -335,7 +335,9 @@ impl Vm {
         let op = match &*n.borrow() {
             Native::ItemGetter(a) => Some(Native::ItemGetter(a.clone())),
             Native::AttrGetter(a) => Some(Native::AttrGetter(a.clone())),
-            Native::MethodCaller(m, a, k) => Some(Native::MethodCaller(m.clone(), a.clone(), k.clone())),
+            Native::MethodCaller(m, a, k) => {
+                Some(Native::MethodCaller(m.clone(), a.clone(), k.clone()))
+            }
             _ => None,
         };
         if let Some(op) = op {
