@@ -557,7 +557,7 @@ fn class_check(vm: &mut Vm, v: &Value, cls: &Value, fname: &str, depth: u32) -> 
             // `int | str` (a `types.UnionType`) keeps its members in `__args__`.
             if let Ok(Some(members)) = vm.getattr_opt(cls, "__args__") {
                 if matches!(members.data(), Some(Data::Tuple(_)))
-                    && vm.type_name(cls).as_ref() == "UnionType"
+                    && matches!(vm.type_name(cls).as_ref(), "UnionType" | "Union")
                 {
                     return class_check(vm, v, &members, fname, depth + 1);
                 }

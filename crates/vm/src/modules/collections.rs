@@ -68,6 +68,7 @@ pub fn native_module(_vm: &mut Vm) -> Value {
         ("reverse", NoArgs, reverse),
         ("rotate", Fast, rotate),
         ("__reversed__", NoArgs, reversed),
+        ("__len__", NoArgs, deque_len),
         ("__iadd__", O, iadd),
         ("__init__", FastKw, deque_init),
     ];
@@ -391,6 +392,11 @@ fn reversed(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
         "generic_iterator",
         crate::value::IterState::Items(items, 0),
     ))
+}
+
+fn deque_len(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
+    let n = with_deque(vm, &args[0], "__len__", |d, _| d.len())?;
+    Ok(Value::Int(n as i64))
 }
 
 fn maxlen(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {

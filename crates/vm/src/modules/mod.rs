@@ -30,6 +30,7 @@ pub mod math;
 pub mod operator;
 pub mod pysrc;
 pub mod sys;
+pub mod union;
 
 use crate::alloc::{self, types};
 use crate::methods::{module_function, Kw};

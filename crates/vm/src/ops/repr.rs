@@ -328,7 +328,9 @@ impl Vm {
             _ => None,
         };
         if let Some(state) = simple {
-            if let Some(s) = crate::modules::itertools::repr(self, &state, &path)? {
+            // `count(3)`: the type's own name, without its module.
+            let name = tdata(&type_of(v)).name.borrow().clone();
+            if let Some(s) = crate::modules::itertools::repr(self, &state, &name)? {
                 return Ok(s);
             }
         }

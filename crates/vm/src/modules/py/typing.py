@@ -240,7 +240,8 @@ class Generic:
 
     def __init_subclass__(cls, *args, **kwargs):
         params = []
-        for base in cls.__dict__.get('__orig_bases__', ()):
+        own = cls.__dict__
+        for base in (own['__orig_bases__'] if '__orig_bases__' in own else ()):
             for a in getattr(base, '__args__', ()):
                 if isinstance(a, TypeVar) and a not in params:
                     params.append(a)
@@ -267,6 +268,8 @@ def _class_annotations(ns):
 
 class _NamedTupleMeta(type):
     def __new__(cls, typename, bases, ns):
+        if ns.get('_root', False):
+            return type.__new__(cls, typename, bases, ns)
         types = _class_annotations(ns)
         fields = list(types)
         defaults = [ns[n] for n in fields if n in ns]
@@ -287,7 +290,7 @@ class _NamedTupleMeta(type):
 
 
 class _NamedTupleBase(metaclass=_NamedTupleMeta):
-    pass
+    _root = True
 
 
 def NamedTuple(typename, fields=None, /, **kwargs):
