@@ -132,7 +132,10 @@ fn alloc_native(cls: &ObjRef, n: Native) -> Value {
     alloc::obj_with_dict(cls, Data::Native(std::cell::RefCell::new(n)))
 }
 
-fn partial_parts(v: &Value) -> Option<(Value, Vec<Value>, Vec<(Rc<str>, Value)>)> {
+/// A partial's function, positional arguments and keyword arguments.
+type Parts = (Value, Vec<Value>, Vec<(Rc<str>, Value)>);
+
+fn partial_parts(v: &Value) -> Option<Parts> {
     match v.data() {
         Some(Data::Native(n)) => match &*n.borrow() {
             Native::Partial(f, a, k) => Some((f.clone(), a.clone(), k.clone())),

@@ -10,7 +10,10 @@ use crate::{PyResult, Vm};
 
 fn union_type() -> ObjRef {
     let t = lib_type("typing", "Union", &types().object, Layout::Other, false);
-    if t.dict.as_ref().is_some_and(|d| d.borrow().get_str("__repr__").is_none()) {
+    if t.dict
+        .as_ref()
+        .is_some_and(|d| d.borrow().get_str("__repr__").is_none())
+    {
         let methods: &[Method] = &[
             ("__repr__", NoArgs, repr),
             ("__or__", O, or),
