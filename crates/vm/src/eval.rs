@@ -137,7 +137,7 @@ fn frame_reraising(frame: &Frame) -> bool {
     )
 }
 
-fn stop_steps(vm: &Vm) -> Flow {
+pub(crate) fn stop_steps(vm: &Vm) -> Flow {
     Flow::Stop(
         LimitKind::Steps,
         format!(

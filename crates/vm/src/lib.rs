@@ -143,6 +143,16 @@ impl Vm {
         types::type_name(&alloc::types().of(v))
     }
 
+    /// Counts `n` steps of work done natively (an `itertools` item, a big product) against
+    /// the step limit, so loops that never return to the interpreter stay bounded.
+    pub fn tick(&mut self, n: u64) -> PyResult<()> {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps > self.limits.max_steps {
+            return Err(eval::stop_steps(self));
+        }
+        Ok(())
+    }
+
     /// Counts allocated bytes against the memory limit.
     pub fn charge(&mut self, bytes: u64) -> PyResult<()> {
         self.memory += bytes;

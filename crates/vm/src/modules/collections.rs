@@ -145,7 +145,7 @@ pub fn construct(vm: &mut Vm, cls: &ObjRef, name: &str, args: &[Value], kwargs: 
             Ok(v)
         }
         "OrderedDict" | "defaultdict" => {
-            let v = crate::methods::instance(cls, Data::Dict(RefCell::new(Dict::new())));
+            let v = dict_instance(cls, Dict::new());
             if name == "defaultdict" {
                 let (factory, rest) = match args.first() {
                     Some(f) => (f.clone(), &args[1..]),
@@ -456,10 +456,19 @@ fn od_copy(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     let d = dict_of(vm, &args[0], "collections.OrderedDict", "copy")?
         .borrow()
         .clone();
-    Ok(crate::methods::instance(
-        &types().of(&args[0]),
-        Data::Dict(RefCell::new(d)),
-    ))
+    Ok(dict_instance(&types().of(&args[0]), d))
+}
+
+/// An `OrderedDict` or `defaultdict` of class `cls` holding `d`: `OrderedDict`s have an
+/// instance `__dict__` in CPython (which decides how method loads specialize),
+/// `defaultdict`s do not.
+fn dict_instance(cls: &ObjRef, d: Dict) -> Value {
+    let data = Data::Dict(RefCell::new(d));
+    if crate::types::is_subtype(cls, &ordered_dict_type()) {
+        alloc::obj_with_dict(cls, data)
+    } else {
+        crate::methods::instance(cls, data)
+    }
 }
 
 /// `Name({...})`, or `Name()` when empty (OrderedDict's repr since 3.12).
@@ -541,7 +550,10 @@ fn get_factory(_vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
 }
 
 fn set_factory(_vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
-    set_factory_of(&args[0], args.get(1).cloned().unwrap_or(Value::None));
+    let Some(dd) = args.first() else {
+        return Ok(Value::None);
+    };
+    set_factory_of(dd, args.get(1).cloned().unwrap_or(Value::None));
     Ok(Value::None)
 }
 
@@ -559,7 +571,7 @@ fn dd_copy(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     let d = dict_of(vm, &args[0], "collections.defaultdict", "copy")?
         .borrow()
         .clone();
-    let v = crate::methods::instance(&types().of(&args[0]), Data::Dict(RefCell::new(d)));
+    let v = dict_instance(&types().of(&args[0]), d);
     set_factory_of(&v, factory_of(&args[0]));
     Ok(v)
 }

@@ -500,6 +500,7 @@ fn finish(it: &Value) -> PyResult<Option<Value>> {
 
 /// `next()` of an `itertools` iterator.
 pub fn next(vm: &mut Vm, it: &Value) -> PyResult<Option<Value>> {
+    vm.tick(1)?;
     let Some(step) = with_state(it, |s| match s {
         It::Done => Step::Done(None),
         It::Count(cur, by) => Step::Count(cur.clone(), by.clone()),

@@ -32,6 +32,8 @@ struct Enc {
     key_sep: String,
     default: Value,
     stack: Vec<usize>,
+    /// Containers and `default` results being encoded (bounds the recursion).
+    depth: usize,
 }
 
 fn quote(s: &str, ascii: bool, out: &mut String) {
@@ -112,6 +114,13 @@ impl Enc {
     }
 
     fn enter(&mut self, vm: &Vm, v: &Value) -> PyResult<()> {
+        self.depth += 1;
+        if self.depth > 900 {
+            return Err(vm.exc(
+                "RecursionError",
+                "maximum recursion depth exceeded while encoding a JSON object",
+            ));
+        }
         if self.check_circular {
             let id = v.id();
             if self.stack.contains(&id) {
@@ -119,16 +128,11 @@ impl Enc {
             }
             self.stack.push(id);
         }
-        if self.stack.len() > 900 {
-            return Err(vm.exc(
-                "RecursionError",
-                "maximum recursion depth exceeded while encoding a JSON object",
-            ));
-        }
         Ok(())
     }
 
     fn leave(&mut self) {
+        self.depth -= 1;
         if self.check_circular {
             self.stack.pop();
         }
@@ -285,6 +289,7 @@ fn encode(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
         key_sep: sep(vm, &args[8])?,
         default: args[9].clone(),
         stack: Vec::new(),
+        depth: 0,
     };
     let mut out = String::new();
     enc.encode(vm, &args[0], 0, &mut out)?;

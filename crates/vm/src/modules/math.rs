@@ -809,9 +809,12 @@ fn range_product(lo: u64, hi: u64) -> BigInt {
     range_product(lo, mid) * range_product(mid, hi)
 }
 
-/// Counts the memory a big integer result of about `bits` bits needs before computing it.
+/// Counts the memory a big integer result of about `bits` bits needs, and the work of
+/// computing it (its limbs times the splitting depth) as steps, before computing it.
 fn charge_bits(vm: &mut Vm, bits: f64) -> PyResult<()> {
-    vm.charge((bits / 8.0).min(1e18) as u64)
+    vm.charge((bits / 8.0).min(1e18) as u64)?;
+    let limbs = bits / 64.0;
+    vm.tick((limbs * 4.0 * bits.max(2.0).log2()).min(1e18) as u64)
 }
 
 fn factorial(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
