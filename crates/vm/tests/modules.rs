@@ -268,3 +268,33 @@ f()
         ]
     );
 }
+
+#[test]
+fn dataclasses_generate_real_methods() {
+    let src = r#"
+from dataclasses import dataclass, field, asdict
+@dataclass(order=True)
+class P:
+    x: int
+    y: int = 0
+    tags: list = field(default_factory=list)
+print(P(1), P(1) == P(1), P(1) < P(2), asdict(P(1, 2)), P.__init__.__qualname__)
+"#;
+    assert_eq!(
+        out(src),
+        "P(x=1, y=0, tags=[]) True True {'x': 1, 'y': 2, 'tags': []} P.__init__\n"
+    );
+    // The generated __init__ takes the fields as parameters, as CPython's does.
+    let src = r#"
+from dataclasses import dataclass
+@dataclass
+class P:
+    x: int
+    y: int = 0
+def f():
+    for i in range(40):
+        P(i, i)
+f()
+"#;
+    assert_eq!(calls(src, "f"), ["CALL", "CALL_ALLOC_AND_ENTER_INIT"]);
+}

@@ -198,6 +198,11 @@ pub fn import(vm: &mut Vm, name: &str) -> PyResult<Option<Value>> {
         "_abc" => abc::native_module(vm),
         "_json" => json::native_module(vm),
         "sys" => sys::module(vm),
+        "_cpyviz" => {
+            let b = ModBuilder::new("_cpyviz");
+            b.func("exec_source", MethKind::Fast, pysrc::exec_source);
+            b.module()
+        }
         "collections.abc" => match import(vm, "_collections_abc")? {
             Some(m) => m,
             None => return Ok(None),

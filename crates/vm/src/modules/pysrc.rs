@@ -63,6 +63,11 @@ pub const SOURCES: &[PySource] = &[
         text: include_str!("py/typing.py"),
     },
     PySource {
+        name: "dataclasses",
+        file: "dataclasses.py",
+        text: include_str!("py/dataclasses.py"),
+    },
+    PySource {
         name: "keyword",
         file: "keyword.py",
         text: include_str!("py/keyword.py"),
@@ -142,4 +147,39 @@ pub fn load(vm: &mut Vm, src: &'static PySource) -> PyResult<Value> {
         }
     }
     Ok(module)
+}
+
+/// `_cpyviz.exec_source(source, globals)`: runs Python source text as a module body in the
+/// dict `globals` (what CPython's `dataclasses` does with `exec` to make an `__init__` with
+/// the fields as its parameters). The code objects are the run's own, not the snippet's.
+pub fn exec_source(vm: &mut Vm, args: &[Value], _kw: crate::methods::Kw) -> PyResult {
+    crate::methods::nargs(vm, "exec_source", args.len(), 2, 2)?;
+    let Some(text) = args[0].as_str().map(str::to_string) else {
+        return Err(vm.type_error("exec_source() source must be a string"));
+    };
+    let Some(globals) = args[1]
+        .obj()
+        .filter(|o| matches!(o.data, Data::Dict(_)))
+        .cloned()
+    else {
+        return Err(vm.type_error("exec_source() globals must be a dict"));
+    };
+    vm.charge(text.len() as u64 * 16)?;
+    let source = Source::from_text("<string>", text);
+    let code = cpyviz_syntax::ast::parse(&source, vm.version)
+        .and_then(|tree| cpyviz_compiler::compile_here(&tree, &source, vm.version).0)
+        .map_err(|e| vm.exc("SyntaxError", e.msg.clone()))?;
+    let rt = CodeRt::new(&code, vm.version);
+    if let Data::Dict(d) = &globals.data {
+        if d.borrow().get_str("__builtins__").is_none() {
+            d.borrow_mut()
+                .set_str("__builtins__", Value::Obj(vm.builtins.clone()));
+        }
+    }
+    let mut frame = Frame::new(rt, globals.clone(), Some(Value::Obj(globals)));
+    vm.depth += 1;
+    let r = crate::eval::run_frame(vm, &mut frame);
+    vm.depth -= 1;
+    r?;
+    Ok(Value::None)
 }

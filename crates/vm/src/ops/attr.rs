@@ -397,6 +397,20 @@ impl Vm {
                 ));
             }
             "__doc__" => return Ok(own("__doc__").unwrap_or(Value::None)),
+            // PEP 649: a class's annotations come from its `__annotate__` function, once.
+            "__annotations__" if !td.builtin => {
+                if let Some(a) = own("__annotations__") {
+                    return Ok(a);
+                }
+                let d = match own("__annotate_func__").or_else(|| own("__annotate__")) {
+                    Some(f) if !matches!(f, Value::None) => self.call(&f, &[Value::Int(1)], &[])?,
+                    _ => alloc::dict(Dict::new()),
+                };
+                if let Some(cd) = &cls.dict {
+                    cd.borrow_mut().set_str("__annotations__", d.clone());
+                }
+                return Ok(d);
+            }
             "__type_params__" => return Ok(own("__type_params__").unwrap_or(alloc::tuple(vec![]))),
             _ => {}
         }
