@@ -166,8 +166,10 @@ pub fn exec_source(vm: &mut Vm, args: &[Value], _kw: crate::methods::Kw) -> PyRe
     };
     vm.charge(text.len() as u64 * 16)?;
     let source = Source::from_text("<string>", text);
-    let code = cpyviz_syntax::ast::parse(&source, vm.version)
-        .and_then(|tree| cpyviz_compiler::compile_here(&tree, &source, vm.version).0)
+    let tree = cpyviz_syntax::ast::parse(&source, vm.version)
+        .map_err(|e| vm.exc("SyntaxError", e.msg.clone()))?;
+    let code = cpyviz_compiler::compile_here(&tree, &source, vm.version)
+        .0
         .map_err(|e| vm.exc("SyntaxError", e.msg.clone()))?;
     let rt = CodeRt::new(&code, vm.version);
     if let Data::Dict(d) = &globals.data {
