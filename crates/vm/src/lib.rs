@@ -138,9 +138,16 @@ impl Vm {
         Flow::Exc(exc::new("KeyError", vec![key]))
     }
 
-    /// The name of `v`'s type, as error messages print it.
+    /// The name of `v`'s type, as error messages print it (`tp_name`: a library type's is
+    /// dotted, `collections.deque`).
     pub fn type_name(&self, v: &Value) -> Rc<str> {
-        types::type_name(&alloc::types().of(v))
+        let t = alloc::types().of(v);
+        let td = types::tdata(&t);
+        let module = td.module.borrow().clone();
+        if td.builtin && !matches!(&*module, "builtins" | "string.templatelib") {
+            return Rc::from(format!("{module}.{}", td.name.borrow()));
+        }
+        types::type_name(&t)
     }
 
     /// Counts `n` steps of work done natively (an `itertools` item, a big product) against

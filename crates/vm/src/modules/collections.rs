@@ -328,8 +328,7 @@ fn index(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
             return Ok(Value::Int(i as i64));
         }
     }
-    let r = vm.repr(&args[1])?;
-    Err(vm.value_error(format!("{r} is not in deque")))
+    Err(vm.value_error("deque.index(x): x not in deque"))
 }
 
 fn insert(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
@@ -405,8 +404,13 @@ fn maxlen(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
 }
 
 fn dict_of<'a>(vm: &Vm, v: &'a Value, owner: &str, name: &str) -> PyResult<&'a RefCell<Dict>> {
+    let own = if owner.ends_with("OrderedDict") {
+        ordered_dict_type()
+    } else {
+        defaultdict_type()
+    };
     match v.data() {
-        Some(Data::Dict(d)) => Ok(d),
+        Some(Data::Dict(d)) if crate::types::is_subtype(&types().of(v), &own) => Ok(d),
         _ => Err(crate::methods::descr_self_error(
             vm,
             std::slice::from_ref(v),
@@ -476,7 +480,7 @@ fn od_repr(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     let d = dict_of(vm, &args[0], "collections.OrderedDict", "__repr__")?
         .borrow()
         .clone();
-    let name = vm.type_name(&args[0]);
+    let name = super::short_name(&args[0]);
     if d.is_empty() {
         return Ok(alloc::string(format!("{name}()")));
     }
@@ -583,7 +587,7 @@ fn dd_repr(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     let f = factory_of(&args[0]);
     let fr = vm.repr(&f)?;
     let body = vm.repr(&alloc::dict(d))?;
-    let name = vm.type_name(&args[0]);
+    let name = super::short_name(&args[0]);
     Ok(alloc::string(format!("{name}({fr}, {body})")))
 }
 

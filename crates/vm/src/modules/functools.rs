@@ -76,9 +76,21 @@ pub fn native_module(_vm: &mut Vm) -> Value {
 
 fn reduce(vm: &mut Vm, args: &[Value], kw: Kw) -> PyResult {
     crate::methods::kw_only(vm, "reduce", kw, &["initial"])?;
-    nargs(vm, "reduce", args.len() + kw.len(), 2, 3)?;
+    let given = args.len() + kw.len();
+    if given < 2 {
+        return Err(vm.type_error(format!(
+            "reduce() takes at least 2 positional arguments ({given} given)"
+        )));
+    }
+    nargs(vm, "reduce", given, 2, 3)?;
     let f = args[0].clone();
-    let it = vm.iter(&args.get(1).cloned().unwrap_or(Value::None))?;
+    let it = match vm.iter(&args[1]) {
+        Ok(it) => it,
+        Err(crate::Flow::Exc(e)) if crate::exc::is_instance(&e, "TypeError") => {
+            return Err(vm.type_error("reduce() arg 2 must support iteration"))
+        }
+        Err(e) => return Err(e),
+    };
     let mut acc = args
         .get(2)
         .cloned()

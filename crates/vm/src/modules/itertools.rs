@@ -358,7 +358,12 @@ pub fn construct(vm: &mut Vm, cls: &ObjRef, name: &str, args: &[Value], kwargs: 
                 Some(r) => crate::methods::index(vm, &r)?,
             };
             if r < 0 {
-                return Err(vm.value_error("r must be non-negative"));
+                // 3.15 words it differently for the two that require `r`.
+                return Err(vm.value_error(if vm.minor >= 15 && !perm {
+                    "r cannot be negative"
+                } else {
+                    "r must be non-negative"
+                }));
             }
             let r = r as usize;
             let kind = match name {
@@ -421,7 +426,11 @@ fn tee(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
         None => 2,
     };
     if n < 0 {
-        return Err(vm.value_error("n must be >= 0"));
+        return Err(vm.value_error(if vm.minor >= 15 {
+            "n cannot be negative"
+        } else {
+            "n must be >= 0"
+        }));
     }
     let src = vm.iter(&args[0])?;
     let data = Rc::new(RefCell::new(TeeData {

@@ -244,7 +244,7 @@ impl Enc {
                     if matches!(self.default, Value::None) {
                         return Err(vm.type_error(format!(
                             "Object of type {} is not JSON serializable",
-                            vm.type_name(v)
+                            super::short_name(v)
                         )));
                     }
                     self.enter(vm, v)?;

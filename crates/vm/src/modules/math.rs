@@ -611,8 +611,8 @@ fn hypot(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
 
 fn dist(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     nargs(vm, "dist", args.len(), 2, 2)?;
-    let p = point(vm, &args[0], "p")?;
-    let q = point(vm, &args[1], "q")?;
+    let p = point(vm, &args[0])?;
+    let q = point(vm, &args[1])?;
     if p.len() != q.len() {
         return Err(vm.value_error("both points must have the same number of dimensions"));
     }
@@ -624,20 +624,11 @@ fn dist(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     Ok(Value::Float(vector_norm(&d)))
 }
 
-fn point(vm: &mut Vm, v: &Value, name: &str) -> PyResult<Vec<Value>> {
+/// A point of `dist`: a tuple, or any iterable made one (`PySequence_Tuple`).
+fn point(vm: &mut Vm, v: &Value) -> PyResult<Vec<Value>> {
     match v.data() {
         Some(Data::Tuple(t)) => Ok(t.clone()),
-        Some(Data::List(_)) => vm.collect(v),
-        _ => {
-            if crate::call::is_sequence(v) {
-                return vm.collect(v);
-            }
-            Err(vm.type_error(format!(
-                "dist(): argument {} must be tuple, not {}",
-                if name == "p" { 1 } else { 2 },
-                vm.type_name(v)
-            )))
-        }
+        _ => vm.collect(v),
     }
 }
 
@@ -847,6 +838,10 @@ fn nonneg(vm: &mut Vm, v: &Value, what: &str) -> PyResult<BigInt> {
 
 fn perm(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     nargs(vm, "perm", args.len(), 1, 2)?;
+    if args.get(1).is_none_or(|k| matches!(k, Value::None)) {
+        // perm(n) is factorial(n).
+        return factorial(vm, &args[..1], &[]);
+    }
     let n = nonneg(vm, &args[0], "n")?;
     let k = match args.get(1) {
         None | Some(Value::None) => n.clone(),

@@ -307,6 +307,12 @@ pub fn int_arg(vm: &mut Vm, v: &Value) -> PyResult<num_bigint::BigInt> {
     }
 }
 
+/// The `__name__` of `v`'s type (`deque`), where messages use it rather than the C type's
+/// dotted name (`collections.deque`).
+pub fn short_name(v: &Value) -> Rc<str> {
+    crate::types::type_name(&types().of(v))
+}
+
 /// The builtin `name` (`abs`, `sorted`, …).
 pub fn builtin(vm: &Vm, name: &str) -> PyResult {
     crate::eval::load_global(vm, &vm.builtins, name)

@@ -360,7 +360,7 @@ pub fn call(vm: &mut Vm, f: &Value, args: &[Value], kwargs: Kw) -> PyResult {
         },
         _ => return Err(vm.type_error("not an operator object")),
     };
-    let tn = vm.type_name(f);
+    let tn = super::short_name(f);
     if !kwargs.is_empty() {
         return Err(vm.type_error(format!("{tn}() takes no keyword arguments")));
     }
