@@ -24,6 +24,7 @@
 pub mod abc;
 pub mod collections;
 pub mod functools;
+pub mod heapq;
 pub mod itertools;
 pub mod json;
 pub mod math;
@@ -197,6 +198,8 @@ pub fn import(vm: &mut Vm, name: &str) -> PyResult<Option<Value>> {
         "_collections" => collections::native_module(vm),
         "_abc" => abc::native_module(vm),
         "_json" => json::native_module(vm),
+        "_heapq" => heapq::heapq_module(vm),
+        "_bisect" => heapq::bisect_module(vm),
         "sys" => sys::module(vm),
         "_cpyviz" => {
             let b = ModBuilder::new("_cpyviz");

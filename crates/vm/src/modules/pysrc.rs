@@ -68,6 +68,21 @@ pub const SOURCES: &[PySource] = &[
         text: include_str!("py/dataclasses.py"),
     },
     PySource {
+        name: "heapq",
+        file: "heapq.py",
+        text: include_str!("py/heapq.py"),
+    },
+    PySource {
+        name: "bisect",
+        file: "bisect.py",
+        text: include_str!("py/bisect.py"),
+    },
+    PySource {
+        name: "copy",
+        file: "copy.py",
+        text: include_str!("py/copy.py"),
+    },
+    PySource {
         name: "keyword",
         file: "keyword.py",
         text: include_str!("py/keyword.py"),
