@@ -8,8 +8,8 @@ use cpyviz_model::version::PyVersion;
 
 fn run_version(src: &str, version: PyVersion) -> Execution {
     let source = Source::from_text("snippet.py", src);
-    let tree = cpyviz_syntax::ast::parse(&source, version).expect("the snippet parses");
-    let code = cpyviz_compiler::compile(&tree, &source, version).expect("the snippet compiles");
+    let code =
+        cpyviz_compiler::compile_source_here(&source, version).expect("the snippet compiles");
     cpyviz_vm::execute(&code, src, version, &RunOptions::default())
 }
 

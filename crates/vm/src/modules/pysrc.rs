@@ -119,10 +119,7 @@ pub fn compiled(version: PyVersion, minor: u32, src: &PySource) -> Result<CodeOb
         return Ok(c);
     }
     let source = Source::from_text(file.clone(), src.text);
-    let tree = cpyviz_syntax::ast::parse(&source, version).map_err(|e| e.msg.clone())?;
-    let code = cpyviz_compiler::compile_here(&tree, &source, version)
-        .0
-        .map_err(|e| e.msg.clone())?;
+    let code = cpyviz_compiler::compile_source_here(&source, version).map_err(|e| e.msg.clone())?;
     if let Ok(mut c) = cache.lock() {
         c.insert(file, code.clone());
     }
@@ -181,10 +178,7 @@ pub fn exec_source(vm: &mut Vm, args: &[Value], _kw: crate::methods::Kw) -> PyRe
     };
     vm.charge(text.len() as u64 * 16)?;
     let source = Source::from_text("<string>", text);
-    let tree = cpyviz_syntax::ast::parse(&source, vm.version)
-        .map_err(|e| vm.exc("SyntaxError", e.msg.clone()))?;
-    let code = cpyviz_compiler::compile_here(&tree, &source, vm.version)
-        .0
+    let code = cpyviz_compiler::compile_source_here(&source, vm.version)
         .map_err(|e| vm.exc("SyntaxError", e.msg.clone()))?;
     let rt = CodeRt::new(&code, vm.version);
     if let Data::Dict(d) = &globals.data {
