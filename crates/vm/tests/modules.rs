@@ -298,3 +298,31 @@ f()
 "#;
     assert_eq!(calls(src, "f"), ["CALL", "CALL_ALLOC_AND_ENTER_INIT"]);
 }
+
+#[test]
+fn enums_heaps_and_copies() {
+    let src = r#"
+from enum import Enum, IntEnum, auto
+import heapq, bisect, copy
+class Color(Enum):
+    RED = 1
+    GREEN = auto()
+class Num(IntEnum):
+    ONE = 1
+print(Color.RED, repr(Color.GREEN), Color(1).name, list(Color), Color["GREEN"].value, Color, Num.ONE + 1, str(Num.ONE))
+h = []
+for x in [5, 1, 8, 3, 9, 2]:
+    heapq.heappush(h, x)
+print(h, heapq.heappop(h), heapq.nlargest(2, h), bisect.bisect_left([1, 2, 4], 3))
+a = {"k": [1]}
+b = copy.deepcopy(a)
+a["k"].append(2)
+print(b)
+"#;
+    assert_eq!(
+        out(src),
+        "Color.RED <Color.GREEN: 2> RED [<Color.RED: 1>, <Color.GREEN: 2>] 2 <enum 'Color'> 2 1\n\
+         [2, 3, 8, 5, 9] 1 [9, 8] 2\n\
+         {'k': [1]}\n"
+    );
+}

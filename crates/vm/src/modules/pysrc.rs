@@ -83,6 +83,11 @@ pub const SOURCES: &[PySource] = &[
         text: include_str!("py/copy.py"),
     },
     PySource {
+        name: "enum",
+        file: "enum.py",
+        text: include_str!("py/enum.py"),
+    },
+    PySource {
         name: "keyword",
         file: "keyword.py",
         text: include_str!("py/keyword.py"),

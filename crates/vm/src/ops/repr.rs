@@ -104,7 +104,7 @@ impl Vm {
             Value::Obj(o) => o,
         };
         if dunder(&type_of(v), "__repr__").is_some() {
-            let r = self.call_method(v, "__repr__", &[])?;
+            let r = self.call_special(v, "__repr__", &[])?;
             return match r.as_str() {
                 Some(s) => Ok(Rc::from(s)),
                 None => {
@@ -428,13 +428,26 @@ impl Vm {
         Ok(format!("{name}({body})"))
     }
 
+    /// Calls special method `name` of `v`'s type: for a class, its metaclass's (an enum
+    /// class's `repr` is `EnumType.__repr__`, not the one its members use).
+    fn call_special(&mut self, v: &Value, name: &str, args: &[Value]) -> PyResult {
+        if matches!(v.data(), Some(Data::Type(_))) {
+            if let Some(f) = crate::types::lookup(&type_of(v), name) {
+                let mut a = vec![v.clone()];
+                a.extend_from_slice(args);
+                return self.call(&f, &a, &[]);
+            }
+        }
+        self.call_method(v, name, args)
+    }
+
     /// `str(v)`: `__str__`, the text of strings, exceptions' messages, else `repr(v)`.
     pub fn str(&mut self, v: &Value) -> PyResult<Rc<str>> {
         let Value::Obj(o) = v else {
             return self.repr(v);
         };
         if dunder(&type_of(v), "__str__").is_some() {
-            let r = self.call_method(v, "__str__", &[])?;
+            let r = self.call_special(v, "__str__", &[])?;
             return match r.as_str() {
                 Some(s) => Ok(Rc::from(s)),
                 None => {
@@ -485,7 +498,7 @@ impl Vm {
     pub fn format_value(&mut self, v: &Value, spec: &str) -> PyResult<Rc<str>> {
         let t = type_of(v);
         if dunder(&t, "__format__").is_some() {
-            let r = self.call_method(v, "__format__", &[crate::alloc::s(spec)])?;
+            let r = self.call_special(v, "__format__", &[crate::alloc::s(spec)])?;
             return match r.as_str() {
                 Some(s) => Ok(Rc::from(s)),
                 None => {
