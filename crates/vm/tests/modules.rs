@@ -326,3 +326,36 @@ print(b)
          {'k': [1]}\n"
     );
 }
+
+/// The Python functions have CPython's signatures (what `CALL_PY_EXACT_ARGS` checks):
+/// argument counts and `*args`/`**kwargs` flags, as the reference interpreters report them.
+#[test]
+fn python_functions_have_cpythons_signatures() {
+    let src = r#"
+import functools, collections, string, json, abc
+def sig(f):
+    c = f.__code__
+    return (c.co_argcount, c.co_posonlyargcount, c.co_kwonlyargcount, c.co_flags & 0xc)
+for f in [functools.wraps, functools.update_wrapper, functools.lru_cache, functools.cache,
+          functools.total_ordering, collections.namedtuple, collections.Counter.most_common,
+          collections.Counter.__init__, collections.Counter.update, string.capwords,
+          json.dumps, abc.abstractmethod, abc.ABCMeta.__new__]:
+    print(f.__qualname__, sig(f))
+"#;
+    assert_eq!(
+        out(src),
+        "wraps (3, 0, 0, 0)\n\
+         update_wrapper (4, 0, 0, 0)\n\
+         lru_cache (2, 0, 0, 0)\n\
+         cache (1, 1, 0, 0)\n\
+         total_ordering (1, 0, 0, 0)\n\
+         namedtuple (2, 0, 3, 0)\n\
+         Counter.most_common (2, 0, 0, 0)\n\
+         Counter.__init__ (2, 2, 0, 8)\n\
+         Counter.update (2, 2, 0, 8)\n\
+         capwords (2, 0, 0, 0)\n\
+         dumps (1, 0, 9, 8)\n\
+         abstractmethod (1, 0, 0, 0)\n\
+         ABCMeta.__new__ (4, 4, 0, 8)\n"
+    );
+}

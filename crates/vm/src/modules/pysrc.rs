@@ -88,6 +88,11 @@ pub const SOURCES: &[PySource] = &[
         text: include_str!("py/enum.py"),
     },
     PySource {
+        name: "__future__",
+        file: "__future__.py",
+        text: include_str!("py/__future__.py"),
+    },
+    PySource {
         name: "keyword",
         file: "keyword.py",
         text: include_str!("py/keyword.py"),
