@@ -69,6 +69,14 @@ fn compile_in(
     (result, warnings)
 }
 
+/// Parses and compiles module source text on the calling thread, warnings dropped: what the
+/// VM needs for the library modules it writes in Python and for the source text they
+/// compile at run time (`dataclasses`).
+pub fn compile_source_here(source: &Source, version: PyVersion) -> Result<CodeObject, PyError> {
+    let tree = cpyviz_syntax::ast::parse(source, version)?;
+    compile_here(&tree, source, version).0
+}
+
 /// The error for a construct the built-in compiler does not model yet: it names the construct
 /// and its line and points to the live engine (the AST stage's unsupported errors read alike).
 pub fn unsupported(what: &str, src: &Source, lineno: u32) -> PyError {

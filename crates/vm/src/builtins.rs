@@ -236,9 +236,11 @@ pub fn is_callable(vm: &Vm, v: &Value) -> bool {
             matches!(
                 &*n.borrow(),
                 crate::value::Native::Partial(..)
-                    | crate::value::Native::Cache(..)
+                    | crate::value::Native::Lru(..)
+                    | crate::value::Native::KeyWrapper(..)
                     | crate::value::Native::ItemGetter(..)
                     | crate::value::Native::AttrGetter(..)
+                    | crate::value::Native::MethodCaller(..)
             ) || vm.lookup_special(v, "__call__").is_some()
         }
         _ => vm.lookup_special(v, "__call__").is_some(),
@@ -538,13 +540,21 @@ fn class_check(vm: &mut Vm, v: &Value, cls: &Value, fname: &str, depth: u32) -> 
                     _ => return Err(vm.type_error("issubclass() arg 1 must be a class")),
                 }
             };
-            if is_subtype(&t, c) {
+            if fname == "instancecheck" && Rc::ptr_eq(&t, c) {
                 return Ok(true);
             }
-            if &**tdata(c).module.borrow() == "collections.abc" {
-                return Ok(crate::modules::abc_check(vm, &t, &tdata(c).name.borrow()));
+            // A metaclass written in Python may define the check (`ABCMeta`).
+            let meta = types().of(cls);
+            if !Rc::ptr_eq(&meta, &types().type_) {
+                let hook = format!("__{fname}__");
+                if let Some(h) = crate::types::lookup(&meta, &hook) {
+                    if matches!(h.data(), Some(Data::Function(_))) {
+                        let r = vm.call(&h, &[cls.clone(), v.clone()], &[])?;
+                        return vm.truthy(&r);
+                    }
+                }
             }
-            Ok(false)
+            Ok(is_subtype(&t, c))
         }
         Some(Data::Tuple(items)) => {
             for c in items.clone() {
@@ -558,7 +568,7 @@ fn class_check(vm: &mut Vm, v: &Value, cls: &Value, fname: &str, depth: u32) -> 
             // `int | str` (a `types.UnionType`) keeps its members in `__args__`.
             if let Ok(Some(members)) = vm.getattr_opt(cls, "__args__") {
                 if matches!(members.data(), Some(Data::Tuple(_)))
-                    && vm.type_name(cls).as_ref() == "UnionType"
+                    && matches!(vm.type_name(cls).as_ref(), "UnionType" | "Union")
                 {
                     return class_check(vm, v, &members, fname, depth + 1);
                 }

@@ -36,12 +36,20 @@ impl Vm {
                 let mut a = Vec::with_capacity(args.len() + 1);
                 a.push(selfv.clone());
                 a.extend_from_slice(args);
+                // A C class method (`METH_CLASS`): its arguments are counted without the class.
+                if let Some(Data::Builtin(b)) = func.data() {
+                    let owner = b.module.or(b.owner).unwrap_or("");
+                    let qual = format!("{owner}.{}", b.name);
+                    crate::methods::check_call(self, b.kind, &qual, args.len(), kwargs.len())?;
+                    return (b.func)(self, &a, kwargs);
+                }
                 self.call(func, &a, kwargs)
             }
             Data::Builtin(b) => {
-                let qual = match b.owner {
-                    Some(owner) => format!("{owner}.{}", b.name),
-                    None => b.name.to_string(),
+                let qual = match (b.module, b.owner) {
+                    (Some(m), _) => format!("{m}.{}", b.name),
+                    (None, Some(owner)) => format!("{owner}.{}", b.name),
+                    (None, None) => b.name.to_string(),
                 };
                 crate::methods::check_call(self, b.kind, &qual, args.len(), kwargs.len())?;
                 (b.func)(self, args, kwargs)
@@ -149,6 +157,7 @@ impl Vm {
             _ => match crate::methods::construct(self, cls, args, kwargs)? {
                 Some(o) => o,
                 None => {
+                    crate::modules::abc::check_abstract(self, cls)?;
                     let init = ty::lookup(cls, "__init__");
                     let has_init = init
                         .as_ref()
@@ -662,7 +671,21 @@ fn build_class(vm: &mut Vm, args: &[Value], kwargs: Kwargs) -> PyResult {
     }
     let func = args[0].clone();
     let name = args[1].clone();
-    let bases: Vec<Value> = args[2..].to_vec();
+    // PEP 560: a base that is not a class may stand for others (`Generic[T]`).
+    let orig_bases: Vec<Value> = args[2..].to_vec();
+    let mut bases: Vec<Value> = Vec::with_capacity(orig_bases.len());
+    let mut substituted = false;
+    for b in &orig_bases {
+        if !matches!(b.data(), Some(Data::Type(_))) {
+            if let Some(m) = vm.getattr_opt(b, "__mro_entries__")? {
+                let r = vm.call(&m, &[alloc::tuple(orig_bases.clone())], &[])?;
+                bases.extend(vm.collect(&r)?);
+                substituted = true;
+                continue;
+            }
+        }
+        bases.push(b.clone());
+    }
     let mut meta: Option<Value> = None;
     let mut kw = Vec::new();
     for (k, v) in kwargs {
@@ -695,6 +718,9 @@ fn build_class(vm: &mut Vm, args: &[Value], kwargs: Kwargs) -> PyResult {
         }
         _ => alloc::dict(Dict::new()),
     };
+    if substituted {
+        vm.setitem(&ns, &alloc::s("__orig_bases__"), alloc::tuple(orig_bases))?;
+    }
     let Some(Data::Function(f)) = func.data() else {
         return Err(vm.type_error("__build_class__: func must be a function"));
     };
@@ -725,6 +751,7 @@ pub fn build_class_builtin() -> Value {
         static B: Value = alloc::obj(&types().builtin_function, Data::Builtin(Builtin {
             name: "__build_class__",
             owner: None,
+            module: None,
             kind: MethKind::FastKw,
             func: build_class,
         }));

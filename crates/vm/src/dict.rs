@@ -289,6 +289,26 @@ impl Dict {
         r
     }
 
+    /// Removes and returns the first entry (`OrderedDict.popitem(last=False)`).
+    pub fn pop_first(&mut self) -> Option<(Value, Value)> {
+        let r = self.map.shift_remove_index(0).map(|(_, kv)| kv);
+        if r.is_some() {
+            self.keys_version = self.keys_version.wrapping_add(1);
+        }
+        r
+    }
+
+    /// Moves the entry of `k` to the end (`last`) or the front; whether it exists
+    /// (`OrderedDict.move_to_end`).
+    pub fn move_to(&mut self, k: &Key, last: bool) -> bool {
+        let Some(i) = self.map.get_index_of(k) else {
+            return false;
+        };
+        let to = if last { self.map.len() - 1 } else { 0 };
+        self.map.move_index(i, to);
+        true
+    }
+
     pub fn clear(&mut self) {
         self.map.clear();
         self.keys_version = self.keys_version.wrapping_add(1);

@@ -186,7 +186,7 @@ fn frame_reraising(frame: &Frame) -> bool {
     )
 }
 
-fn stop_steps(vm: &Vm) -> Flow {
+pub(crate) fn stop_steps(vm: &Vm) -> Flow {
     Flow::Stop(
         LimitKind::Steps,
         format!(
@@ -968,7 +968,9 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
             Op::IMPORT_NAME => {
                 let fromlist = frame.pop();
                 let level = frame.pop();
-                let name = code.names[arg as usize].clone();
+                // 3.15 keeps the lazy-import flags in the oparg's two low bits.
+                let at = if vm.minor >= 15 { arg >> 2 } else { arg };
+                let name = code.names[at as usize].clone();
                 let m = crate::call::import_name(vm, &name, &fromlist, &level)?;
                 frame.push(m);
             }

@@ -334,8 +334,9 @@ pub fn run_record(vm: &mut Vm, result: PyResult<()>) -> (RunRecord, Option<(Limi
                 });
             } else {
                 let src = vm.source_text.clone();
-                let tb = format_traceback(vm, &e, &|_, line| {
-                    src.lines().nth(line as usize - 1).map(str::to_string)
+                let tb = format_traceback(vm, &e, &|file, line| {
+                    let text = crate::modules::pysrc::library_source(file).unwrap_or(&src);
+                    text.lines().nth(line as usize - 1).map(str::to_string)
                 });
                 rec.stdout.push_str(&std::mem::take(&mut vm.out));
                 rec.exception = Some(RunException {

@@ -88,6 +88,8 @@ pub struct Vm {
     /// What C functions may ask of the Python frames being run, innermost last (the
     /// thread state's frame chain: `globals()`, `super()`).
     pub frames: Vec<frame::FrameRef>,
+    /// The snippet's file name (`sys.argv[0]`).
+    pub source_file: Rc<str>,
 }
 
 impl Vm {
@@ -113,6 +115,7 @@ impl Vm {
             source_text: Rc::from(""),
             code_names: Default::default(),
             frames: Vec::new(),
+            source_file: Rc::from(""),
         };
         builtins::install(&mut vm);
         methods::install(&mut vm);
@@ -145,9 +148,26 @@ impl Vm {
         Flow::Exc(exc::new("KeyError", vec![key]))
     }
 
-    /// The name of `v`'s type, as error messages print it.
+    /// The name of `v`'s type, as error messages print it (`tp_name`: a library type's is
+    /// dotted, `collections.deque`).
     pub fn type_name(&self, v: &Value) -> Rc<str> {
-        types::type_name(&alloc::types().of(v))
+        let t = alloc::types().of(v);
+        let td = types::tdata(&t);
+        let module = td.module.borrow().clone();
+        if td.builtin && !matches!(&*module, "builtins" | "string.templatelib") {
+            return Rc::from(format!("{module}.{}", td.name.borrow()));
+        }
+        types::type_name(&t)
+    }
+
+    /// Counts `n` steps of work done natively (an `itertools` item, a big product) against
+    /// the step limit, so loops that never return to the interpreter stay bounded.
+    pub fn tick(&mut self, n: u64) -> PyResult<()> {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps > self.limits.max_steps {
+            return Err(eval::stop_steps(self));
+        }
+        Ok(())
     }
 
     /// Counts allocated bytes against the memory limit.
@@ -206,6 +226,7 @@ fn run_module(
 ) -> Execution {
     let mut vm = Vm::new(version, options);
     vm.source_text = Rc::from(source);
+    vm.source_file = Rc::from(&*code.filename);
     let rt = CodeRt::new(code, version);
     for c in rt.walk() {
         vm.code_names

@@ -22,6 +22,7 @@ mod set;
 mod text;
 
 pub use ctor::{builtin_base, construct, instance, reversed, to_float};
+pub use dict::fill as fill_dict;
 pub use num::{float_to_int, int_value as num_int_value, parse_int};
 pub use text::{encode_str, format_str, is_space as str_is_space, split_str};
 
@@ -43,6 +44,7 @@ pub fn descr(owner: &'static str, name: &'static str, kind: MethKind, func: Nati
         Data::MethodDescr(Builtin {
             name,
             owner: Some(owner),
+            module: None,
             kind,
             func,
         }),
@@ -56,6 +58,27 @@ pub fn function(name: &'static str, kind: MethKind, func: NativeFn) -> Value {
         Data::Builtin(Builtin {
             name,
             owner: None,
+            module: None,
+            kind,
+            func,
+        }),
+    )
+}
+
+/// A library module's function (`math.sqrt`): a builtin function whose `__module__` is
+/// `module`; calls check the argument counts its calling convention implies.
+pub fn module_function(
+    module: &'static str,
+    name: &'static str,
+    kind: MethKind,
+    func: NativeFn,
+) -> Value {
+    alloc::obj(
+        &types().builtin_function,
+        Data::Builtin(Builtin {
+            name,
+            owner: None,
+            module: Some(module),
             kind,
             func,
         }),

@@ -2,12 +2,12 @@
 //! `operator.itemgetter`, …), the objects of PEP 695 (`TypeVar`, generic aliases, `type X = …`),
 //! and the abstract base classes `match` consults.
 
-use crate::alloc::{self, types};
+use crate::alloc;
 use crate::value::{Data, Native, ObjRef, Value};
 use crate::{PyResult, Vm};
 use std::rc::Rc;
 
-/// Calls a `Data::Native` object.
+/// Calls a `Data::Native` object (`partial`, a cache wrapper, `itemgetter`, …).
 pub fn call_native(
     vm: &mut Vm,
     f: &Value,
@@ -17,82 +17,44 @@ pub fn call_native(
     let Some(Data::Native(n)) = f.data() else {
         return Err(vm.type_error("not callable"));
     };
-    enum Plan {
+    enum Kind {
         Partial(Value, Vec<Value>, Vec<(Rc<str>, Value)>),
-        Items(Vec<Value>),
-        Attrs(Vec<Rc<str>>),
-        Cached(Value, Vec<crate::dict::Key>),
-        NotCallable,
+        Lru,
+        Key,
+        Operator,
+        Other,
     }
-    let plan = match &*n.borrow() {
+    let kind = match &*n.borrow() {
         Native::Partial(func, pargs, pkw) => {
             let mut a = pargs.clone();
             a.extend_from_slice(args);
             let mut kw = pkw.clone();
-            kw.extend_from_slice(kwargs);
-            Plan::Partial(func.clone(), a, kw)
-        }
-        Native::ItemGetter(items) => Plan::Items(items.clone()),
-        Native::AttrGetter(names) => Plan::Attrs(names.clone()),
-        Native::Cache(func, _) => {
-            let mut key = Vec::new();
-            for a in args {
-                match crate::dict::builtin_key(a) {
-                    Some(k) => key.push(k),
-                    None => {
-                        return Err(vm.type_error(format!("unhashable type: '{}'", vm.type_name(a))))
-                    }
+            for (k, v) in kwargs {
+                match kw.iter_mut().find(|(n, _)| n == k) {
+                    Some(slot) => slot.1 = v.clone(),
+                    None => kw.push((k.clone(), v.clone())),
                 }
             }
-            Plan::Cached(func.clone(), key)
+            Kind::Partial(func.clone(), a, kw)
         }
-        _ => Plan::NotCallable,
+        Native::Lru(_) => Kind::Lru,
+        Native::KeyWrapper(..) => Kind::Key,
+        Native::ItemGetter(_) | Native::AttrGetter(_) | Native::MethodCaller(..) => Kind::Operator,
+        _ => Kind::Other,
     };
-    match plan {
-        Plan::Partial(func, a, kw) => vm.call(&func, &a, &kw),
-        Plan::Items(items) => {
-            let obj = args.first().cloned().unwrap_or(Value::None);
-            let mut out = Vec::new();
-            for i in &items {
-                out.push(vm.getitem(&obj, i)?);
+    match kind {
+        Kind::Partial(func, a, kw) => vm.call(&func, &a, &kw),
+        Kind::Lru => crate::modules::functools::call_lru(vm, f, args, kwargs),
+        Kind::Key => crate::modules::functools::call_key_wrapper(vm, f, args, kwargs),
+        Kind::Operator => crate::modules::operator::call(vm, f, args, kwargs),
+        Kind::Other => match vm.lookup_special(f, "__call__") {
+            Some(c) => {
+                let mut a = vec![f.clone()];
+                a.extend_from_slice(args);
+                vm.call(&c, &a, kwargs)
             }
-            Ok(if out.len() == 1 {
-                out.remove(0)
-            } else {
-                alloc::tuple(out)
-            })
-        }
-        Plan::Attrs(names) => {
-            let obj = args.first().cloned().unwrap_or(Value::None);
-            let mut out = Vec::new();
-            for name in &names {
-                let mut v = obj.clone();
-                for part in name.split('.') {
-                    v = vm.getattr(&v, part)?;
-                }
-                out.push(v);
-            }
-            Ok(if out.len() == 1 {
-                out.remove(0)
-            } else {
-                alloc::tuple(out)
-            })
-        }
-        Plan::Cached(func, key) => {
-            if let Native::Cache(_, memo) = &*n.borrow() {
-                if let Some((_, v)) = memo.iter().find(|(k, _)| *k == key) {
-                    return Ok(v.clone());
-                }
-            }
-            let v = vm.call(&func, args, kwargs)?;
-            if let Native::Cache(_, memo) = &mut *n.borrow_mut() {
-                memo.push((key, v.clone()));
-            }
-            Ok(v)
-        }
-        Plan::NotCallable => {
-            Err(vm.type_error(format!("'{}' object is not callable", vm.type_name(f))))
-        }
+            None => Err(vm.type_error(format!("'{}' object is not callable", vm.type_name(f)))),
+        },
     }
 }
 
@@ -108,85 +70,56 @@ pub fn is_native_sequence(cls: &ObjRef) -> bool {
     &**td.name.borrow() == "deque" && &**td.module.borrow() == "collections"
 }
 
-/// `TypeVar`/`ParamSpec`/`TypeVarTuple` of a PEP 695 parameter list: an object of a class of
-/// that name whose `__name__` is the parameter's (bound or constraints in `__bound__` /
-/// `__constraints__`).
+/// `TypeVar`/`ParamSpec`/`TypeVarTuple` of a PEP 695 parameter list, made by the `typing`
+/// module (ours, in Python) as CPython's intrinsics make `typing`'s C types: the variance
+/// inferred, a bound or constraints (`extra`, a function) evaluated when first asked for.
 pub fn type_param(vm: &mut Vm, which: &str, name: Value, extra: Option<Value>) -> PyResult {
-    let cls_name = match which {
+    let kind = match which {
         "INTRINSIC_PARAMSPEC" => "ParamSpec",
         "INTRINSIC_TYPEVARTUPLE" => "TypeVarTuple",
+        "INTRINSIC_TYPEVAR_WITH_BOUND" => "bound",
+        "INTRINSIC_TYPEVAR_WITH_CONSTRAINTS" => "constraints",
         _ => "TypeVar",
     };
-    let cls = typing_class(cls_name);
-    let v = alloc::obj_with_dict(&cls, Data::Plain);
-    if let Some(d) = v.obj().and_then(|o| o.dict.as_ref()) {
-        let mut d = d.borrow_mut();
-        d.set_str("__name__", name);
-        match (which, extra) {
-            ("INTRINSIC_TYPEVAR_WITH_BOUND", Some(b)) => d.set_str("__bound__", b),
-            ("INTRINSIC_TYPEVAR_WITH_CONSTRAINTS", Some(c)) => d.set_str("__constraints__", c),
-            _ => {}
-        }
-    }
-    let _ = vm;
-    Ok(v)
+    let make = typing_attr(vm, "_type_param")?;
+    let mut args = vec![alloc::s(kind), name];
+    args.extend(extra);
+    vm.call(&make, &args, &[])
 }
 
-fn typing_class(name: &str) -> ObjRef {
-    thread_local! {
-        static CLASSES: std::cell::RefCell<Vec<(String, ObjRef)>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    CLASSES.with(|c| {
-        if let Some((_, t)) = c.borrow().iter().find(|(n, _)| n == name) {
-            return t.clone();
-        }
-        let t = crate::types::new_type(
-            Some(&types().type_),
-            name,
-            vec![types().object.clone()],
-            crate::value::Layout::Object,
-            true,
-            true,
-        );
-        let mut mro = vec![t.clone()];
-        mro.extend(
-            crate::types::tdata(&types().object)
-                .mro
-                .borrow()
-                .iter()
-                .cloned(),
-        );
-        crate::types::set_mro(&t, mro);
-        *crate::types::tdata(&t).module.borrow_mut() = Rc::from("typing");
-        c.borrow_mut().push((name.to_string(), t.clone()));
-        t
-    })
+/// `typing.<name>`.
+fn typing_attr(vm: &mut Vm, name: &str) -> PyResult {
+    let Some(typing) = crate::modules::import(vm, "typing")? else {
+        return Err(vm.exc("ImportError", "the typing module is missing"));
+    };
+    vm.getattr(&typing, name)
 }
 
-/// `Generic[T, …]`, the base PEP 695 adds to a generic class: `object` stands in (the class
-/// behaves the same at run time for teaching code).
+/// `Generic[T, …]`, the base PEP 695 adds to a generic class (`typing.Generic`
+/// subscripted).
 pub fn generic_alias(vm: &mut Vm, params: Value) -> PyResult {
-    let _ = (vm, params);
-    Ok(Value::Obj(typing_class("Generic")))
+    let generic = typing_attr(vm, "Generic")?;
+    vm.getitem(&generic, &params)
 }
 
-/// `type X = …`: a `TypeAliasType` whose `__name__` is the alias's and whose `__value__` is
-/// evaluated lazily by CPython (the VM stores the evaluate function).
+/// `type X = …`: a `typing.TypeAliasType` whose value is evaluated when first asked for;
+/// `args` is (name, type parameters, evaluate function).
 pub fn type_alias(vm: &mut Vm, args: Value) -> PyResult {
-    let cls = typing_class("TypeAliasType");
-    let v = alloc::obj_with_dict(&cls, Data::Plain);
-    if let (Some(Data::Tuple(t)), Some(d)) = (args.data(), v.obj().and_then(|o| o.dict.as_ref())) {
-        let mut d = d.borrow_mut();
-        if let Some(n) = t.first() {
-            d.set_str("__name__", n.clone());
-        }
-        if let Some(p) = t.get(1) {
-            d.set_str("__type_params__", p.clone());
-        }
-        if let Some(f) = t.get(2) {
-            d.set_str("evaluate_value", f.clone());
-        }
-    }
-    let _ = vm;
-    Ok(v)
+    let parts = match args.data() {
+        Some(Data::Tuple(t)) => t.clone(),
+        _ => Vec::new(),
+    };
+    let [name, params, value] = parts.as_slice() else {
+        return Err(vm.type_error("type alias: bad arguments"));
+    };
+    let make = typing_attr(vm, "TypeAliasType")?;
+    let params = match params {
+        Value::None => alloc::tuple(Vec::new()),
+        p => p.clone(),
+    };
+    vm.call(
+        &make,
+        &[name.clone(), value.clone()],
+        &[(Rc::from("type_params"), params)],
+    )
 }

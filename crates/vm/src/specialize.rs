@@ -59,6 +59,9 @@ pub struct Facts {
     /// `BINARY_OP_EXTEND` also covers sequence concatenation and repetition (`bytes`, `list`,
     /// `tuple` `+`; `str`, `bytes`, `tuple` `*` an int) and `dict | dict`.
     pub extend_sequences: bool,
+    /// `CALL_FUNCTION_EX` specializes: `CALL_EX_PY` for a Python function,
+    /// `CALL_EX_NON_PY_GENERAL` for anything else.
+    pub call_function_ex_family: bool,
 }
 
 /// The rules of each version (the counter constants are filled in from the tables).
@@ -75,6 +78,7 @@ const RULES_3_14: Facts = Facts {
     int_ops_compact_only: false,
     extend_inplace_float: false,
     extend_sequences: false,
+    call_function_ex_family: false,
 };
 
 const RULES_3_15: Facts = Facts {
@@ -95,6 +99,7 @@ const RULES_3_15: Facts = Facts {
     int_ops_compact_only: true,
     extend_inplace_float: true,
     extend_sequences: true,
+    call_function_ex_family: true,
     ..RULES_3_14
 };
 
@@ -163,6 +168,7 @@ impl Facts {
 /// The base instructions that have specialized forms in `version`.
 fn specializable(op: Op, f: &Facts) -> bool {
     (op == Op::GET_ITER && f.virtual_iteration)
+        || (op == Op::CALL_FUNCTION_EX && f.call_function_ex_family)
         || matches!(
             op,
             Op::BINARY_OP
@@ -415,6 +421,7 @@ fn describe(vm: &Vm, frame: &Frame, op: Op, arg: u32) -> String {
                 if n == 1 { "" } else { "s" }
             )
         }
+        Op::CALL_FUNCTION_EX => format!("calls a {} with unpacked arguments", t(frame.peek(3))),
         Op::STORE_ATTR => format!("on a {}", t(frame.peek(0))),
         Op::LOAD_GLOBAL => "the name's dict".to_string(),
         Op::FOR_ITER => match frame.peek(0) {
@@ -714,6 +721,11 @@ fn decide(vm: &mut Vm, frame: &Frame, code: &CodeRt, i: usize, op: Op) -> Decisi
             }
         }
         Op::CALL => call(vm, frame, arg as usize, false),
+        // [callable, self_or_null, args tuple, kwargs or NULL]
+        Op::CALL_FUNCTION_EX => match frame.peek(3).data() {
+            Some(Data::Function(_)) => name(v, "CALL_EX_PY"),
+            _ => name(v, "CALL_EX_NON_PY_GENERAL"),
+        },
         Op::CALL_KW => call(vm, frame, arg as usize, true),
         _ => Err("not specializable".into()),
     }

@@ -209,6 +209,8 @@ pub struct Builtin {
     pub name: &'static str,
     /// The type a method belongs to (`list` for `list.append`), for `__qualname__`.
     pub owner: Option<&'static str>,
+    /// The module of a library function (`math` for `math.sqrt`); `None` for `builtins`.
+    pub module: Option<&'static str>,
     pub kind: MethKind,
     pub func: NativeFn,
 }
@@ -345,31 +347,25 @@ pub struct TraceEntry {
     pub positions: Option<cpyviz_model::bytecode::Positions>,
 }
 
-/// Objects of library types implemented natively.
+/// Objects of library types implemented natively (their behaviour lives in `modules/`).
 pub enum Native {
+    /// `collections.deque`: items and `maxlen`.
     Deque(std::collections::VecDeque<Value>, Option<usize>),
+    /// `functools.partial`: function, positional and keyword arguments.
     Partial(Value, Vec<Value>, Vec<(Rc<str>, Value)>),
-    /// `functools.lru_cache`/`cache` wrapper: the function and its memo.
-    Cache(Value, Vec<(Vec<crate::dict::Key>, Value)>),
-    /// `operator.itemgetter` / `attrgetter`.
+    /// `functools._lru_cache_wrapper`.
+    Lru(Box<crate::modules::functools::Lru>),
+    /// `functools.cmp_to_key`'s `KeyWrapper`: the comparison function and, once called with
+    /// one, the object it wraps.
+    KeyWrapper(Value, Option<Value>),
+    /// `operator.itemgetter` / `attrgetter` / `methodcaller`.
     ItemGetter(Vec<Value>),
     AttrGetter(Vec<Rc<str>>),
-    /// `itertools.count(start, step)`.
-    Count(Value, Value),
-    /// `itertools.cycle`: saved items, position, the source (until exhausted).
-    Cycle(Vec<Value>, usize, Option<Value>),
-    /// `itertools.repeat`.
-    Repeat(Value, Option<i64>),
-    /// `itertools.chain` / `chain.from_iterable`: current iterator and the remaining sources.
-    Chain(Option<Value>, Value),
-    /// `itertools.islice`: source, next index to yield, stop, step.
-    ISlice(Value, i64, Option<i64>, i64, i64),
-    /// `itertools.takewhile` / `dropwhile`.
-    TakeWhile(Value, Value, bool),
-    DropWhile(Value, Value, bool),
-    /// `itertools.accumulate`: source, function, running total.
-    Accumulate(Value, Value, Option<Value>),
-    /// `collections.Counter`/`defaultdict` live in dict subclasses; this is
-    /// `defaultdict`'s factory when its class is the builtin one.
-    Other,
+    MethodCaller(Rc<str>, Vec<Value>, Vec<(Rc<str>, Value)>),
+    /// An `itertools` iterator.
+    Iter(crate::modules::itertools::It),
+    /// `sys.stdout` (`false`) / `sys.stderr` (`true`).
+    Stream(bool),
+    /// The `_abc_impl` data of an abstract base class.
+    Abc(Box<crate::modules::abc::AbcData>),
 }

@@ -579,7 +579,7 @@ impl<'a> Compiler<'a> {
     /// raising `NotImplementedError` for formats it does not support.
     fn setup_annotations_scope(&mut self, loc: Loc, scope: ScopeId, name: &str) -> R {
         let lineno = loc.lineno.max(0) as u32;
-        self.enter_scope(name, ScopeType::Annotations, scope, lineno, None, (0, 1, 0))?;
+        self.enter_scope(name, ScopeType::Annotations, scope, lineno, None, (1, 1, 0))?;
         self.emit_arg(Op::LOAD_FAST, 0, loc);
         self.load_int(ANNOTATE_FORMAT_VALUE_WITH_FAKE_GLOBALS, loc);
         // `>` with its comparison mask (Py_GT << 5 | COMPARISON_GREATER_THAN).

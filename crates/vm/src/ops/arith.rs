@@ -202,6 +202,12 @@ impl Vm {
         if let (Some(x), Some(y)) = (as_num(a), as_num(b)) {
             return num::binop(self, &x, &y, kind);
         }
+        if kind == Op::Or {
+            // `int | None`: a `typing.Union` (PEP 604).
+            if let Some(u) = crate::modules::union::of(self, a, b)? {
+                return Ok(Some(u));
+            }
+        }
         match kind {
             Op::Add => self.concat(a, b),
             Op::Mul => {

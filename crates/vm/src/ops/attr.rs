@@ -22,11 +22,22 @@ fn obj_init(_vm: &mut Vm, _a: &[Value], _k: Kw) -> PyResult {
     Ok(Value::None)
 }
 
-fn obj_new(vm: &mut Vm, a: &[Value], _k: Kw) -> PyResult {
-    match a.first().and_then(|c| c.obj()) {
-        Some(c) if matches!(c.data, Data::Type(_)) => Ok(crate::call::new_instance(c)),
-        _ => Err(vm.type_error("object.__new__(X): X is not a type object")),
+/// `object.__new__(cls, ...)`, reached through `super().__new__` or `Base.__new__`: the
+/// `tp_new` of `cls`'s builtin base (`type.__new__` makes a class, `tuple.__new__` a tuple
+/// of `cls`), with `object.__new__`'s abstract-class check.
+fn obj_new(vm: &mut Vm, a: &[Value], k: Kw) -> PyResult {
+    let c = match a.first().and_then(|c| c.obj()) {
+        Some(c) if matches!(c.data, Data::Type(_)) => c.clone(),
+        _ => return Err(vm.type_error("object.__new__(X): X is not a type object")),
+    };
+    if is_subtype(&c, &types().type_) && a.len() == 4 {
+        return crate::call::new_class(vm, &c, &a[1], &a[2], &a[3], k);
     }
+    if let Some(v) = crate::methods::construct(vm, &c, &a[1..], k)? {
+        return Ok(v);
+    }
+    crate::modules::abc::check_abstract(vm, &c)?;
+    Ok(crate::call::new_instance(&c))
 }
 
 fn obj_setattr(vm: &mut Vm, a: &[Value], _k: Kw) -> PyResult {
@@ -121,6 +132,7 @@ fn object_method(name: &str) -> Option<Builtin> {
     Some(Builtin {
         name,
         owner: Some("object"),
+        module: None,
         kind,
         func,
     })
@@ -265,7 +277,7 @@ impl Vm {
                 None => Ok(attr),
             },
             Some(Data::Native(n))
-                if matches!(&*n.borrow(), crate::value::Native::Cache(..)) && obj.is_some() =>
+                if matches!(&*n.borrow(), crate::value::Native::Lru(..)) && obj.is_some() =>
             {
                 Ok(method(attr.clone(), obj.cloned().unwrap_or(Value::None)))
             }
@@ -432,6 +444,20 @@ impl Vm {
                 ));
             }
             "__doc__" => return Ok(own("__doc__").unwrap_or(Value::None)),
+            // PEP 649: a class's annotations come from its `__annotate__` function, once.
+            "__annotations__" if !td.builtin => {
+                if let Some(a) = own("__annotations__") {
+                    return Ok(a);
+                }
+                let d = match own("__annotate_func__").or_else(|| own("__annotate__")) {
+                    Some(f) if !matches!(f, Value::None) => self.call(&f, &[Value::Int(1)], &[])?,
+                    _ => alloc::dict(Dict::new()),
+                };
+                if let Some(cd) = &cls.dict {
+                    cd.borrow_mut().set_str("__annotations__", d.clone());
+                }
+                return Ok(d);
+            }
             "__type_params__" => return Ok(own("__type_params__").unwrap_or(alloc::tuple(vec![]))),
             _ => {}
         }
@@ -555,26 +581,34 @@ impl Vm {
                         m.unwrap_or(Value::None)
                     }
                 }
-                "__annotations__" => match &*f.annotations.borrow() {
-                    Some(a) => a.clone(),
-                    None => {
-                        let ann = f.annotate.borrow().clone();
-                        match ann {
-                            Some(af) if !matches!(af, Value::None) => {
-                                let d = self.call(&af, &[Value::Int(1)], &[])?;
-                                *f.annotations.borrow_mut() = Some(d.clone());
-                                d
-                            }
-                            _ => {
-                                let d = alloc::dict(Dict::new());
-                                *f.annotations.borrow_mut() = Some(d.clone());
-                                d
+                "__annotations__" => {
+                    let known = f.annotations.borrow().clone();
+                    match known {
+                        Some(a) => a,
+                        None => {
+                            let ann = f.annotate.borrow().clone();
+                            match ann {
+                                Some(af) if !matches!(af, Value::None) => {
+                                    let d = self.call(&af, &[Value::Int(1)], &[])?;
+                                    *f.annotations.borrow_mut() = Some(d.clone());
+                                    d
+                                }
+                                _ => {
+                                    let d = alloc::dict(Dict::new());
+                                    *f.annotations.borrow_mut() = Some(d.clone());
+                                    d
+                                }
                             }
                         }
                     }
-                },
+                }
                 "__annotate__" => opt(&f.annotate.borrow()),
-                "__type_params__" => alloc::tuple(vec![]),
+                // Set by INTRINSIC_SET_FUNCTION_TYPE_PARAMS for a generic function.
+                "__type_params__" => obj
+                    .obj()
+                    .and_then(|o| o.dict.as_ref())
+                    .and_then(|d| d.borrow().get_str("__type_params__").cloned())
+                    .unwrap_or_else(|| alloc::tuple(vec![])),
                 _ => return Ok(None),
             },
             (Data::Method(f, s), _) => match name {
@@ -593,8 +627,12 @@ impl Vm {
                     Some(ow) => format!("{ow}.{}", b.name),
                     None => b.name.to_string(),
                 }),
-                "__self__" => self.modules.get("builtins").cloned().unwrap_or(Value::None),
-                "__module__" => alloc::s("builtins"),
+                "__self__" => self
+                    .modules
+                    .get(b.module.unwrap_or("builtins"))
+                    .cloned()
+                    .unwrap_or(Value::None),
+                "__module__" => alloc::s(b.module.unwrap_or("builtins")),
                 "__doc__" => Value::None,
                 _ => return Ok(None),
             },
@@ -931,6 +969,10 @@ impl Vm {
                 }
                 "__doc__" => {
                     *f.doc.borrow_mut() = v.clone();
+                    Ok(true)
+                }
+                "__annotate__" => {
+                    *f.annotate.borrow_mut() = Some(v.clone());
                     Ok(true)
                 }
                 "__annotations__" => {

@@ -10,17 +10,7 @@ fn native_iterator(v: &Value) -> bool {
     match v.data() {
         Some(Data::Iter(_)) => as_dict_view(v).is_none(),
         Some(Data::Generator(_)) => true,
-        Some(Data::Native(n)) => matches!(
-            &*n.borrow(),
-            Native::Count(..)
-                | Native::Cycle(..)
-                | Native::Repeat(..)
-                | Native::Chain(..)
-                | Native::ISlice(..)
-                | Native::TakeWhile(..)
-                | Native::DropWhile(..)
-                | Native::Accumulate(..)
-        ),
+        Some(Data::Native(n)) => matches!(&*n.borrow(), Native::Iter(_)),
         _ => false,
     }
 }
@@ -162,7 +152,9 @@ impl Vm {
         match it.data() {
             Some(Data::Iter(st)) if as_dict_view(it).is_none() => self.next_state(st),
             Some(Data::Generator(_)) => crate::eval::gen_next(self, it),
-            Some(Data::Native(_)) if native_iterator(it) => self.next_native(it),
+            Some(Data::Native(_)) if native_iterator(it) => {
+                crate::modules::itertools::next(self, it)
+            }
             _ => {
                 if dunder(&type_of(it), "__next__").is_none() {
                     return Err(self.type_error(format!(
@@ -406,163 +398,6 @@ impl Vm {
                     }
                     Err(e) => Err(e),
                 }
-            }
-        }
-    }
-
-    /// `next()` of the itertools objects the VM implements natively.
-    fn next_native(&mut self, it: &Value) -> PyResult<Option<Value>> {
-        let Some(Data::Native(n)) = it.data() else {
-            return Ok(None);
-        };
-        enum Step {
-            Done(Option<Value>),
-            Count(Value, Value),
-            Cycle(Option<Value>),
-            Chain(Option<Value>, Value),
-            ISlice(Value, i64, Option<i64>, i64, i64),
-            Take(Value, Value),
-            Drop(Value, Value, bool),
-            Acc(Value, Value, Option<Value>),
-        }
-        let step = match &mut *n.borrow_mut() {
-            Native::Count(cur, by) => Step::Count(cur.clone(), by.clone()),
-            Native::Repeat(v, times) => match times {
-                None => Step::Done(Some(v.clone())),
-                Some(0) => Step::Done(None),
-                Some(k) => {
-                    *k -= 1;
-                    Step::Done(Some(v.clone()))
-                }
-            },
-            Native::Cycle(saved, pos, src) => match src {
-                Some(s) => Step::Cycle(Some(s.clone())),
-                None if saved.is_empty() => Step::Done(None),
-                None => {
-                    let v = saved[*pos % saved.len()].clone();
-                    *pos = (*pos + 1) % saved.len();
-                    Step::Done(Some(v))
-                }
-            },
-            Native::Chain(cur, sources) => Step::Chain(cur.clone(), sources.clone()),
-            Native::ISlice(src, next, stop, step, pos) => {
-                Step::ISlice(src.clone(), *next, *stop, *step, *pos)
-            }
-            Native::TakeWhile(pred, src, done) => {
-                if *done {
-                    Step::Done(None)
-                } else {
-                    Step::Take(pred.clone(), src.clone())
-                }
-            }
-            Native::DropWhile(pred, src, done) => Step::Drop(pred.clone(), src.clone(), *done),
-            Native::Accumulate(src, f, total) => Step::Acc(src.clone(), f.clone(), total.clone()),
-            _ => Step::Done(None),
-        };
-        match step {
-            Step::Done(r) => Ok(r),
-            Step::Count(cur, by) => {
-                let nxt = self.binary_op(&cur, &by, 0)?;
-                if let Native::Count(c, _) = &mut *n.borrow_mut() {
-                    *c = nxt;
-                }
-                Ok(Some(cur))
-            }
-            Step::Cycle(src) => {
-                if let Some(s) = src {
-                    if let Some(v) = self.next(&s)? {
-                        if let Native::Cycle(saved, _, _) = &mut *n.borrow_mut() {
-                            saved.push(v.clone());
-                        }
-                        return Ok(Some(v));
-                    }
-                    if let Native::Cycle(_, _, src) = &mut *n.borrow_mut() {
-                        *src = None;
-                    }
-                }
-                self.next_native(it)
-            }
-            Step::Chain(mut cur, sources) => loop {
-                if let Some(c) = &cur {
-                    if let Some(v) = self.next(c)? {
-                        return Ok(Some(v));
-                    }
-                }
-                match self.next(&sources)? {
-                    Some(iterable) => {
-                        let c = self.iter(&iterable)?;
-                        if let Native::Chain(slot, _) = &mut *n.borrow_mut() {
-                            *slot = Some(c.clone());
-                        }
-                        cur = Some(c);
-                    }
-                    None => {
-                        if let Native::Chain(slot, _) = &mut *n.borrow_mut() {
-                            *slot = None;
-                        }
-                        return Ok(None);
-                    }
-                }
-            },
-            // `pos` items of the source consumed so far; the next to yield is item `next`.
-            Step::ISlice(src, next, stop, step, mut pos) => {
-                if stop.is_some_and(|s| next >= s) {
-                    return Ok(None);
-                }
-                while pos < next {
-                    if self.next(&src)?.is_none() {
-                        return Ok(None);
-                    }
-                    pos += 1;
-                }
-                let r = self.next(&src)?;
-                if let Native::ISlice(_, nx, _, _, p) = &mut *n.borrow_mut() {
-                    *nx = next + step;
-                    *p = pos + 1;
-                }
-                Ok(r)
-            }
-            Step::Take(pred, src) => {
-                let Some(v) = self.next(&src)? else {
-                    return Ok(None);
-                };
-                let r = self.call(&pred, std::slice::from_ref(&v), &[])?;
-                if self.truthy(&r)? {
-                    return Ok(Some(v));
-                }
-                if let Native::TakeWhile(_, _, done) = &mut *n.borrow_mut() {
-                    *done = true;
-                }
-                Ok(None)
-            }
-            Step::Drop(pred, src, done) => loop {
-                let Some(v) = self.next(&src)? else {
-                    return Ok(None);
-                };
-                if !done {
-                    let r = self.call(&pred, std::slice::from_ref(&v), &[])?;
-                    if self.truthy(&r)? {
-                        continue;
-                    }
-                    if let Native::DropWhile(_, _, d) = &mut *n.borrow_mut() {
-                        *d = true;
-                    }
-                }
-                return Ok(Some(v));
-            },
-            Step::Acc(src, f, total) => {
-                let Some(v) = self.next(&src)? else {
-                    return Ok(None);
-                };
-                let t = match total {
-                    None => v,
-                    Some(t) if matches!(f, Value::None) => self.binary_op(&t, &v, 0)?,
-                    Some(t) => self.call(&f, &[t, v], &[])?,
-                };
-                if let Native::Accumulate(_, _, slot) = &mut *n.borrow_mut() {
-                    *slot = Some(t.clone());
-                }
-                Ok(Some(t))
             }
         }
     }

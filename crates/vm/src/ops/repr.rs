@@ -104,7 +104,7 @@ impl Vm {
             Value::Obj(o) => o,
         };
         if dunder(&type_of(v), "__repr__").is_some() {
-            let r = self.call_method(v, "__repr__", &[])?;
+            let r = self.call_special(v, "__repr__", &[])?;
             return match r.as_str() {
                 Some(s) => Ok(Rc::from(s)),
                 None => {
@@ -314,48 +314,50 @@ impl Vm {
             _ => None,
         };
         if let Some((f, args, kw)) = parts {
-            let mut s = format!("{}({}", type_path(&type_of(v)), self.repr(&f)?);
-            for a in &args {
-                let _ = write!(s, ", {}", self.repr(a)?);
-            }
-            for (k, a) in &kw {
-                let _ = write!(s, ", {k}={}", self.repr(a)?);
-            }
-            s.push(')');
-            return Ok(s);
+            return self.guarded(v.id(), "...", |vm| {
+                let mut s = format!("{}({}", type_path(&type_of(v)), vm.repr(&f)?);
+                for a in &args {
+                    let _ = write!(s, ", {}", vm.repr(a)?);
+                }
+                for (k, a) in &kw {
+                    let _ = write!(s, ", {k}={}", vm.repr(a)?);
+                }
+                s.push(')');
+                Ok(s)
+            });
         }
+        let path = type_path(&type_of(v));
+        // Take the parts out first: the reprs of the arguments may run Python code.
         let simple = match &*n.borrow() {
-            Native::Count(a, b) => Some((vec![a.clone()], Some(b.clone()))),
-            Native::Repeat(a, times) => Some((vec![a.clone()], times.map(Value::Int))),
-            Native::ItemGetter(keys) => Some((keys.clone(), None)),
-            Native::AttrGetter(names) => Some((
-                names
-                    .iter()
-                    .map(|s| crate::alloc::str_value(s.clone()))
-                    .collect(),
-                None,
-            )),
+            Native::Iter(crate::modules::itertools::It::Count(a, b)) => {
+                Some(crate::modules::itertools::It::Count(a.clone(), b.clone()))
+            }
+            Native::Iter(crate::modules::itertools::It::Repeat(a, t)) => {
+                Some(crate::modules::itertools::It::Repeat(a.clone(), *t))
+            }
             _ => None,
         };
-        let Some((mut args, extra)) = simple else {
-            return Ok(default_repr(v));
+        if let Some(state) = simple {
+            // `count(3)`: the type's own name, without its module.
+            let name = tdata(&type_of(v)).name.borrow().clone();
+            if let Some(s) = crate::modules::itertools::repr(self, &state, &name)? {
+                return Ok(s);
+            }
+        }
+        let op = match &*n.borrow() {
+            Native::ItemGetter(a) => Some(Native::ItemGetter(a.clone())),
+            Native::AttrGetter(a) => Some(Native::AttrGetter(a.clone())),
+            Native::MethodCaller(m, a, k) => {
+                Some(Native::MethodCaller(m.clone(), a.clone(), k.clone()))
+            }
+            _ => None,
         };
-        let is_count = matches!(&*n.borrow(), Native::Count(..));
-        if let Some(e) = extra {
-            // `count(0)` hides a step of 1.
-            if !(is_count && matches!(e, Value::Int(1))) {
-                args.push(e);
+        if let Some(op) = op {
+            if let Some(s) = crate::modules::operator::repr(self, &op, &path)? {
+                return Ok(s);
             }
         }
-        let mut s = format!("{}(", type_path(&type_of(v)));
-        for (i, a) in args.iter().enumerate() {
-            if i > 0 {
-                s.push_str(", ");
-            }
-            s.push_str(&self.repr(a)?);
-        }
-        s.push(')');
-        Ok(s)
+        Ok(default_repr(v))
     }
 
     /// Runs `f` unless object `id` is already being repr'd (then `again`).
@@ -436,13 +438,26 @@ impl Vm {
         Ok(format!("{name}({body})"))
     }
 
+    /// Calls special method `name` of `v`'s type: for a class, its metaclass's (an enum
+    /// class's `repr` is `EnumType.__repr__`, not the one its members use).
+    fn call_special(&mut self, v: &Value, name: &str, args: &[Value]) -> PyResult {
+        if matches!(v.data(), Some(Data::Type(_))) {
+            if let Some(f) = crate::types::lookup(&type_of(v), name) {
+                let mut a = vec![v.clone()];
+                a.extend_from_slice(args);
+                return self.call(&f, &a, &[]);
+            }
+        }
+        self.call_method(v, name, args)
+    }
+
     /// `str(v)`: `__str__`, the text of strings, exceptions' messages, else `repr(v)`.
     pub fn str(&mut self, v: &Value) -> PyResult<Rc<str>> {
         let Value::Obj(o) = v else {
             return self.repr(v);
         };
         if dunder(&type_of(v), "__str__").is_some() {
-            let r = self.call_method(v, "__str__", &[])?;
+            let r = self.call_special(v, "__str__", &[])?;
             return match r.as_str() {
                 Some(s) => Ok(Rc::from(s)),
                 None => {
@@ -493,7 +508,7 @@ impl Vm {
     pub fn format_value(&mut self, v: &Value, spec: &str) -> PyResult<Rc<str>> {
         let t = type_of(v);
         if dunder(&t, "__format__").is_some() {
-            let r = self.call_method(v, "__format__", &[crate::alloc::s(spec)])?;
+            let r = self.call_special(v, "__format__", &[crate::alloc::s(spec)])?;
             return match r.as_str() {
                 Some(s) => Ok(Rc::from(s)),
                 None => {

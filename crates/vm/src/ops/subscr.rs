@@ -172,8 +172,7 @@ impl Vm {
                     &types().type_,
                 ];
                 if generic.iter().any(|g| is_subtype(o, g)) {
-                    // `list[int]`: the alias is modelled by the class itself.
-                    return Ok(obj.clone());
+                    return Ok(crate::modules::generic_alias::new(obj, key));
                 }
                 Err(self.type_error(format!(
                     "type '{}' is not subscriptable",
