@@ -112,7 +112,12 @@ pub fn const_value(c: &Const, children: &[Rc<CodeRt>]) -> Value {
         Const::Int(i) => big(i.clone()),
         Const::Float(bits) => Value::Float(f64::from_bits(*bits)),
         Const::Complex(re, im) => complex(f64::from_bits(*re), f64::from_bits(*im)),
-        Const::Str(ps) => string(ps.to_string_lossy().into_owned()),
+        Const::Str(ps) => match ps {
+            cpyviz_model::pystr::PyStr::Text(t) => string(t.clone()),
+            cpyviz_model::pystr::PyStr::CodePoints(cps) => {
+                string(crate::surrogates::from_code_points(cps))
+            }
+        },
         Const::Bytes(b) => bytes(b.clone()),
         Const::Tuple(items) => tuple(items.iter().map(|i| const_value(i, children)).collect()),
         Const::FrozenSet(items) => {

@@ -261,8 +261,7 @@ fn chr(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     };
     match b.to_u32() {
         Some(n) if n < 0x110000 => {
-            // Lone surrogates have no Rust `char`: they become U+FFFD (a limit of the VM).
-            let c = char::from_u32(n).unwrap_or('\u{fffd}');
+            let c = crate::surrogates::char_of(n).unwrap_or('\u{fffd}');
             Ok(alloc::string(c.to_string()))
         }
         _ => Err(vm.value_error("chr() arg not in range(0x110000)")),
@@ -275,7 +274,7 @@ fn ord(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
         Some(Data::Str(s)) => {
             let mut cs = s.chars();
             match (cs.next(), cs.next()) {
-                (Some(c), None) => Ok(Value::Int(c as i64)),
+                (Some(c), None) => Ok(Value::Int(crate::surrogates::code_point(c) as i64)),
                 _ => Err(vm.type_error(format!(
                     "ord() expected a character, but string of length {} found",
                     s.chars().count()
@@ -499,7 +498,7 @@ fn input(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     nargs(vm, "input", args.len(), 0, 1)?;
     if let Some(p) = args.first() {
         let s = vm.str(p)?;
-        vm.out.push_str(&s);
+        vm.write_text(false, &s)?;
     }
     Err(vm.exc("EOFError", "EOF when reading a line"))
 }
@@ -796,19 +795,26 @@ fn print(vm: &mut Vm, args: &[Value], kw: Kw) -> PyResult {
             None => Sink::Obj(f),
         },
     };
-    let mut s = String::new();
+    // Each piece is written on its own, as `print` writes them (an error in one leaves the
+    // ones before it written).
+    let mut pieces: Vec<Rc<str>> = Vec::with_capacity(2 * args.len() + 1);
     for (i, a) in args.iter().enumerate() {
         if i > 0 {
-            s.push_str(&sep);
+            pieces.push(Rc::from(sep.as_str()));
         }
-        s.push_str(&vm.str(a)?);
+        pieces.push(vm.str(a)?);
     }
-    s.push_str(&end);
-    vm.charge(s.len() as u64)?;
+    pieces.push(Rc::from(end.as_str()));
     match sink {
-        Sink::Out => vm.out.push_str(&s),
-        Sink::Err => vm.err.push_str(&s),
+        Sink::Out | Sink::Err => {
+            let to_err = matches!(sink, Sink::Err);
+            for p in &pieces {
+                vm.write_text(to_err, p)?;
+            }
+        }
         Sink::Obj(f) => {
+            let s: String = pieces.iter().map(|p| &**p).collect();
+            vm.charge(s.len() as u64)?;
             vm.call_method(&f, "write", &[alloc::string(s)])?;
         }
     }

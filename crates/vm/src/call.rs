@@ -592,8 +592,7 @@ pub fn intrinsic1(vm: &mut Vm, which: u32, v: Value, frame: &mut Frame) -> PyRes
         "INTRINSIC_PRINT" => {
             if !matches!(v, Value::None) {
                 let r = vm.repr(&v)?;
-                vm.out.push_str(&r);
-                vm.out.push('\n');
+                vm.write_text(false, &format!("{r}\n"))?;
             }
             Ok(Value::None)
         }

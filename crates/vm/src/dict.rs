@@ -137,10 +137,7 @@ impl Key {
                     h
                 }
             }
-            Key::Str(s) => {
-                let cps: Vec<u32> = s.chars().map(|c| c as u32).collect();
-                pyhash::hash_str_code_points(&cps)
-            }
+            Key::Str(s) => pyhash::hash_str_code_points(&crate::surrogates::code_points(s)),
             Key::Bytes(b) => {
                 let cps: Vec<u32> = b.iter().map(|&c| c as u32).collect();
                 pyhash::hash_str_code_points(&cps)

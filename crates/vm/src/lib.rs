@@ -36,6 +36,7 @@ pub mod set;
 pub mod settable;
 pub mod specialize;
 pub mod suggestions;
+pub mod surrogates;
 pub mod traceback;
 pub mod types;
 pub mod value;
@@ -166,6 +167,30 @@ impl Vm {
         self.steps = self.steps.saturating_add(n);
         if self.steps > self.limits.max_steps {
             return Err(eval::stop_steps(self));
+        }
+        Ok(())
+    }
+
+    /// Writes `text` to the snippet's `sys.stdout` (or `sys.stderr`), as their UTF-8 text
+    /// streams encode it: a lone surrogate is an error on stdout (`strict`) and an escape on
+    /// stderr (`backslashreplace`).
+    pub fn write_text(&mut self, to_err: bool, text: &str) -> PyResult<()> {
+        self.charge(text.len() as u64)?;
+        if !surrogates::has_surrogates(text) {
+            if to_err {
+                self.err.push_str(text);
+            } else {
+                self.out.push_str(text);
+            }
+            return Ok(());
+        }
+        let errors = if to_err { "backslashreplace" } else { "strict" };
+        let bytes = methods::encode_str(self, text, "utf-8", errors)?;
+        let s = String::from_utf8_lossy(&bytes).into_owned();
+        if to_err {
+            self.err.push_str(&s);
+        } else {
+            self.out.push_str(&s);
         }
         Ok(())
     }

@@ -109,22 +109,73 @@ fn buf_arg(vm: &Vm, v: &Value) -> PyResult<Vec<u8>> {
 }
 
 /// Decodes UTF-8 / ASCII / Latin-1 bytes.
+/// UTF-8 decoding with Python's error handlers (`strict`, `replace`, `ignore`,
+/// `backslashreplace`, `surrogateescape`); each maximal invalid subsequence is one error, as
+/// CPython counts them.
+fn decode_utf8(vm: &Vm, b: &[u8], errors: &str) -> PyResult<String> {
+    if let Ok(s) = std::str::from_utf8(b) {
+        return Ok(s.to_string());
+    }
+    let mut out = String::with_capacity(b.len());
+    let mut at = 0;
+    for chunk in b.utf8_chunks() {
+        out.push_str(chunk.valid());
+        at += chunk.valid().len();
+        let bad = chunk.invalid();
+        if bad.is_empty() {
+            continue;
+        }
+        match errors {
+            "ignore" => {}
+            "replace" => out.push('\u{fffd}'),
+            "backslashreplace" => {
+                for &x in bad {
+                    out.push_str(&format!("\\x{x:02x}"));
+                }
+            }
+            "surrogateescape" => {
+                for &x in bad {
+                    out.extend(crate::surrogates::char_of(0xDC00 + x as u32));
+                }
+            }
+            _ => {
+                let lead = bad[0];
+                let truncated = at + bad.len() == b.len() && (0xC2..=0xF4).contains(&lead);
+                let (what, why) = if !(0xC2..=0xF4).contains(&lead) {
+                    (
+                        format!("byte 0x{lead:02x} in position {at}"),
+                        "invalid start byte",
+                    )
+                } else if truncated && bad.len() > 1 {
+                    (
+                        format!("bytes in position {at}-{}", at + bad.len() - 1),
+                        "unexpected end of data",
+                    )
+                } else if truncated {
+                    (
+                        format!("byte 0x{lead:02x} in position {at}"),
+                        "unexpected end of data",
+                    )
+                } else {
+                    (
+                        format!("byte 0x{lead:02x} in position {at}"),
+                        "invalid continuation byte",
+                    )
+                };
+                return Err(vm.exc(
+                    "UnicodeDecodeError",
+                    format!("'utf-8' codec can't decode {what}: {why}"),
+                ));
+            }
+        }
+        at += bad.len();
+    }
+    Ok(out)
+}
+
 pub fn decode_bytes(vm: &Vm, b: &[u8], enc: &str, errors: &str) -> PyResult<String> {
     match enc.to_lowercase().replace('_', "-").as_str() {
-        "utf-8" | "utf8" => match std::str::from_utf8(b) {
-            Ok(s) => Ok(s.to_string()),
-            Err(e) if errors == "strict" => {
-                let at = e.valid_up_to();
-                Err(vm.exc(
-                    "UnicodeDecodeError",
-                    format!(
-                        "'utf-8' codec can't decode byte 0x{:02x} in position {at}: invalid start byte",
-                        b[at]
-                    ),
-                ))
-            }
-            Err(_) => Ok(String::from_utf8_lossy(b).into_owned()),
-        },
+        "utf-8" | "utf8" => decode_utf8(vm, b, errors),
         "ascii" | "us-ascii" => {
             if let Some(at) = b.iter().position(|&c| c >= 0x80) {
                 if errors == "strict" {

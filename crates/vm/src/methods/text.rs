@@ -104,35 +104,71 @@ fn encode(vm: &mut Vm, args: &[Value], kw: Kw) -> PyResult {
 
 /// Encodes `s` with one of the codecs teaching code uses (UTF-8, ASCII, Latin-1).
 pub fn encode_str(vm: &Vm, s: &str, enc: &str, errors: &str) -> PyResult<Vec<u8>> {
-    let norm = enc.replace('_', "-");
-    match norm.as_str() {
-        "utf-8" | "utf8" => Ok(s.as_bytes().to_vec()),
-        "ascii" | "us-ascii" | "latin-1" | "latin1" | "iso-8859-1" => {
-            let limit = if norm.contains("ascii") { 0x80 } else { 0x100 };
-            let name = if limit == 0x80 { "ascii" } else { "latin-1" };
-            let mut out = Vec::with_capacity(s.len());
-            for (i, c) in s.chars().enumerate() {
-                let n = c as u32;
-                if n < limit {
-                    out.push(n as u8);
-                } else {
-                    match errors {
-                        "ignore" => {}
-                        "replace" => out.push(b'?'),
-                        _ => {
-                            return Err(vm.exc(
-                                "UnicodeEncodeError",
-                                format!(
-                                    "'{name}' codec can't encode character '\\u{n:04x}' in position {i}: ordinal not in range({limit})"
-                                ),
-                            ))
-                        }
-                    }
-                }
+    use crate::surrogates::{code_point, is_surrogate};
+    let norm = enc.to_lowercase().replace('_', "-");
+    let (name, limit) = match norm.as_str() {
+        "utf-8" | "utf8" => {
+            if !crate::surrogates::has_surrogates(s) {
+                return Ok(s.as_bytes().to_vec());
             }
-            Ok(out)
+            ("utf-8", 0x11_0000)
         }
-        _ => Err(vm.exc("LookupError", format!("unknown encoding: {enc}"))),
+        "ascii" | "us-ascii" => ("ascii", 0x80),
+        "latin-1" | "latin1" | "iso-8859-1" => ("latin-1", 0x100),
+        _ => return Err(vm.exc("LookupError", format!("unknown encoding: {enc}"))),
+    };
+    let mut out = Vec::with_capacity(s.len());
+    for (i, c) in s.chars().enumerate() {
+        let n = code_point(c);
+        let surrogate = is_surrogate(c);
+        if n < limit && !surrogate {
+            if limit == 0x11_0000 {
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            } else {
+                out.push(n as u8);
+            }
+            continue;
+        }
+        match errors {
+            "ignore" => {}
+            "replace" => out.push(b'?'),
+            "backslashreplace" => out.extend_from_slice(escape_code_point(n).as_bytes()),
+            "xmlcharrefreplace" => out.extend_from_slice(format!("&#{n};").as_bytes()),
+            // A surrogate in UTF-8's three-byte form.
+            "surrogatepass" if surrogate && name == "utf-8" => out.extend_from_slice(&[
+                0xE0 | (n >> 12) as u8,
+                0x80 | ((n >> 6) & 0x3F) as u8,
+                0x80 | (n & 0x3F) as u8,
+            ]),
+            // The bytes `surrogateescape` decoding turned into U+DC80–U+DCFF.
+            "surrogateescape" if (0xDC80..=0xDCFF).contains(&n) => out.push((n - 0xDC00) as u8),
+            _ => {
+                let why = if name == "utf-8" {
+                    "surrogates not allowed".to_string()
+                } else {
+                    format!("ordinal not in range({limit})")
+                };
+                return Err(vm.exc(
+                    "UnicodeEncodeError",
+                    format!(
+                        "'{name}' codec can't encode character '{}' in position {i}: {why}",
+                        escape_code_point(n)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `\xNN`, `\uNNNN` or `\UNNNNNNNN`: a code point as Python escapes it.
+fn escape_code_point(n: u32) -> String {
+    if n < 0x100 {
+        format!("\\x{n:02x}")
+    } else if n < 0x10000 {
+        format!("\\u{n:04x}")
+    } else {
+        format!("\\U{n:08x}")
     }
 }
 

@@ -158,13 +158,8 @@ fn write(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
         )));
     };
     let s = s.to_string();
-    vm.charge(s.len() as u64)?;
     let n = s.chars().count() as i64;
-    if err {
-        vm.err.push_str(&s);
-    } else {
-        vm.out.push_str(&s);
-    }
+    vm.write_text(err, &s)?;
     Ok(Value::Int(n))
 }
 
