@@ -876,6 +876,9 @@ pub fn new_class(
         ))
     })?;
     ty::set_mro(&cls, mro);
+    for b in &bases {
+        ty::add_subclass(b, &cls);
+    }
     // The shared keys of an inline-values class start with the attributes its methods assign
     // (`__static_attributes__`), as `_PyDict_NewKeysForClass` makes them.
     if ty::dict_layout(&cls) == ty::DictLayout::Inline {
@@ -894,6 +897,7 @@ pub fn new_class(
     }
     if let Some(cd) = &cls.dict {
         *cd.borrow_mut() = d;
+        ty::changed();
     }
     let clsv = Value::Obj(cls.clone());
     // __set_name__ on the namespace's descriptors.

@@ -89,6 +89,7 @@ pub fn module_function(
 pub fn put(t: &ObjRef, name: &str, v: Value) {
     if let Some(d) = &t.dict {
         d.borrow_mut().set_str(name, v);
+        crate::types::changed();
     }
 }
 

@@ -331,6 +331,9 @@ fn adaptive(vm: &mut Vm, frame: &Frame, code: &Rc<CodeRt>, i: usize, op: Op, f: 
     };
     if current != base {
         // A specialized form: its guard.
+        if attribute_guard_holds(frame, code, i, current) {
+            return;
+        }
         match decide(vm, frame, code, i, op) {
             Ok((form, key)) if form == current && key_matches(code, i, key) => return,
             _ => {}
@@ -394,6 +397,42 @@ fn adaptive(vm: &mut Vm, frame: &Frame, code: &Rc<CodeRt>, i: usize, op: Op, f: 
         }
     } else {
         code.slots.borrow_mut()[i].counter = f.advance(counter);
+    }
+}
+
+/// The guards of the commonest attribute forms, checked directly: what deciding again would
+/// conclude from the same facts (the class unchanged — its version —, the instance's values
+/// still inline, the name still in the shared keys). `false` sends the instruction through
+/// [`decide`].
+fn attribute_guard_holds(frame: &Frame, code: &CodeRt, i: usize, current: &str) -> bool {
+    let key = code.slots.borrow()[i].key;
+    let owner = frame.peek(0);
+    let Value::Obj(o) = owner else {
+        return false;
+    };
+    let Some(t) = &o.cls else {
+        return false;
+    };
+    if tdata(t).version.get() as u64 != key || matches!(o.data, Data::Type(_) | Data::Module(_)) {
+        return false;
+    }
+    let arg = code.instrs[i].arg;
+    let inline_name = |n: &str| {
+        ty::dict_layout(t) == ty::DictLayout::Inline
+            && o.dict.as_ref().is_some_and(|d| {
+                let d = d.borrow();
+                d.inline_valid && !d.materialized
+            })
+            && ty::in_shared_keys(t, n)
+    };
+    match current {
+        "LOAD_ATTR_INSTANCE_VALUE" => arg & 1 == 0 && inline_name(&code.names[(arg >> 1) as usize]),
+        "STORE_ATTR_INSTANCE_VALUE" => inline_name(&code.names[arg as usize]),
+        "LOAD_ATTR_METHOD_WITH_VALUES" => {
+            let n = &code.names[(arg >> 1) as usize];
+            arg & 1 == 1 && !ty::in_shared_keys(t, n)
+        }
+        _ => false,
     }
 }
 
@@ -905,8 +944,48 @@ enum DescrKind {
     GetattributeIsPythonFunction,
 }
 
-/// `analyze_descriptor`: how `name` is found on class `t`, for a load or a store.
+/// `analyze_descriptor`: how `name` is found on class `t`, for a load or a store (cached per
+/// class and name until a class changes: it runs at every guard of an attribute form).
 fn analyze_descriptor(t: &ObjRef, name: &str, store: bool) -> (DescrKind, Option<Value>) {
+    // Keyed by the class and the name's address (names come from code objects, which live
+    // for the run); the name itself is kept to confirm a hit.
+    type Key = (usize, usize, usize, bool);
+    type Entry = (Rc<str>, DescrKind, Option<Value>);
+    thread_local! {
+        static CACHE: std::cell::RefCell<(u64, std::collections::HashMap<Key, Entry, foldhash::fast::FixedState>)> =
+            std::cell::RefCell::new((0, Default::default()));
+    }
+    let epoch = ty::epoch();
+    let key: Key = (
+        Rc::as_ptr(t) as usize,
+        name.as_ptr() as usize,
+        name.len(),
+        store,
+    );
+    if let Some(hit) = CACHE.with(|c| {
+        let c = c.borrow();
+        if c.0 != epoch {
+            return None;
+        }
+        c.1.get(&key)
+            .filter(|e| &*e.0 == name)
+            .map(|e| (e.1, e.2.clone()))
+    }) {
+        return hit;
+    }
+    let r = analyze_uncached(t, name, store);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != epoch {
+            c.0 = epoch;
+            c.1.clear();
+        }
+        c.1.insert(key, (Rc::from(name), r.0, r.1.clone()));
+    });
+    r
+}
+
+fn analyze_uncached(t: &ObjRef, name: &str, store: bool) -> (DescrKind, Option<Value>) {
     let python_fn =
         |v: &Option<Value>| matches!(v.as_ref().and_then(|v| v.data()), Some(Data::Function(_)));
     let mut has_getattr = false;
@@ -925,7 +1004,7 @@ fn analyze_descriptor(t: &ObjRef, name: &str, store: bool) -> (DescrKind, Option
             };
         }
     }
-    if crate::call::all_slots(t).iter().any(|s| &**s == name) {
+    if ty::has_slot(t, name) {
         return (DescrKind::ObjectSlot, None);
     }
     let descr = ty::lookup(t, name);
@@ -956,8 +1035,7 @@ fn analyze_descriptor(t: &ObjRef, name: &str, store: bool) -> (DescrKind, Option
 /// `instance_has_key`: whether instances of `t` likely hold `name` themselves (for classes
 /// with inline values — every class with a managed dict here — the class's shared keys say).
 fn instance_has_key(t: &ObjRef, name: &str) -> bool {
-    ty::dict_layout(t) == ty::DictLayout::Inline
-        && tdata(t).shared_keys.borrow().iter().any(|k| &**k == name)
+    ty::dict_layout(t) == ty::DictLayout::Inline && ty::in_shared_keys(t, name)
 }
 
 /// `specialize_dict_access`: an instance attribute read or written in its inline values
@@ -978,7 +1056,7 @@ fn dict_access(
     };
     let d = d.borrow();
     if d.inline_valid && !d.materialized {
-        return if tdata(t).shared_keys.borrow().iter().any(|k| &**k == name) {
+        return if ty::in_shared_keys(t, name) {
             keyed(v, values_op, tv)
         } else {
             Err("the name is not in the class's shared keys".into())

@@ -72,6 +72,8 @@ pub fn new_type(
         has_dict,
         metaclass: false,
         final_: false,
+        subclasses: RefCell::new(Vec::new()),
+        lookup_cache: RefCell::new(Default::default()),
     };
     Rc::new(Obj {
         cls: meta.cloned(),
@@ -91,8 +93,42 @@ fn next_version() -> u32 {
 
 /// A fresh `tp_version_tag` for a modified class.
 pub fn bump_version(t: &ObjRef) {
+    changed();
     if let Data::Type(td) = &t.data {
         td.version.set(next_version());
+        let subs: Vec<ObjRef> = td
+            .subclasses
+            .borrow()
+            .iter()
+            .filter_map(std::rc::Weak::upgrade)
+            .collect();
+        for sub in &subs {
+            bump_version(sub);
+        }
+    }
+}
+
+thread_local! {
+    /// Counts changes to any class's dictionary or MRO: the lookup caches' validity.
+    static EPOCH: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The count of class changes so far (a cache made at this epoch is valid while it lasts).
+pub fn epoch() -> u64 {
+    EPOCH.with(Cell::get)
+}
+
+/// Invalidates every class's lookup cache (a class dictionary or MRO changed).
+pub fn changed() {
+    EPOCH.with(|e| e.set(e.get() + 1));
+}
+
+/// Records that `sub` was made with `base` among its bases.
+pub fn add_subclass(base: &ObjRef, sub: &ObjRef) {
+    if let Data::Type(td) = &base.data {
+        let mut subs = td.subclasses.borrow_mut();
+        subs.retain(|w| w.strong_count() > 0);
+        subs.push(Rc::downgrade(sub));
     }
 }
 
@@ -139,28 +175,37 @@ pub fn c3_mro(cls: &ObjRef, bases: &[ObjRef]) -> Option<Vec<ObjRef>> {
 
 /// Looks `name` up along the MRO of type `t` (`_PyType_Lookup`).
 pub fn lookup(t: &ObjRef, name: &str) -> Option<Value> {
-    let mro = tdata(t).mro.borrow();
-    for c in mro.iter() {
-        if let Some(d) = &c.dict {
-            if let Some(v) = d.borrow().get_str(name) {
-                return Some(v.clone());
-            }
-        }
-    }
-    None
+    lookup_entry(t, name).map(|(_, v)| v)
 }
 
 /// The class in `t`'s MRO that defines `name`.
 pub fn lookup_owner(t: &ObjRef, name: &str) -> Option<ObjRef> {
-    let mro = tdata(t).mro.borrow();
-    for c in mro.iter() {
+    lookup_entry(t, name).map(|(owner, _)| owner)
+}
+
+/// The class along `t`'s MRO that defines `name`, and the value; cached per class until any
+/// class changes.
+fn lookup_entry(t: &ObjRef, name: &str) -> Option<(ObjRef, Value)> {
+    let td = tdata(t);
+    let epoch = EPOCH.with(Cell::get);
+    if let Some((e, found)) = td.lookup_cache.borrow().get(name) {
+        if *e == epoch {
+            return found.clone();
+        }
+    }
+    let mut found = None;
+    for c in td.mro.borrow().iter() {
         if let Some(d) = &c.dict {
-            if d.borrow().get_str(name).is_some() {
-                return Some(c.clone());
+            if let Some(v) = d.borrow().get_str(name) {
+                found = Some((c.clone(), v.clone()));
+                break;
             }
         }
     }
-    None
+    td.lookup_cache
+        .borrow_mut()
+        .insert(Rc::from(name), (epoch, found.clone()));
+    found
 }
 
 pub fn is_subtype(t: &ObjRef, base: &ObjRef) -> bool {
@@ -395,6 +440,7 @@ impl Default for Types {
 }
 
 pub fn set_mro(t: &ObjRef, mro: Vec<ObjRef>) {
+    changed();
     *tdata(t).mro.borrow_mut() = mro;
 }
 
@@ -435,4 +481,25 @@ pub fn dict_layout(t: &ObjRef) -> DictLayout {
         Layout::Exception | Layout::Type | Layout::Other => DictLayout::Offset,
         _ => DictLayout::Inline,
     }
+}
+
+/// Whether `name` is a `__slots__` member of `t` or a base (without collecting them).
+pub fn has_slot(t: &ObjRef, name: &str) -> bool {
+    name != "__dict__"
+        && tdata(t).mro.borrow().iter().any(|c| {
+            tdata(c)
+                .slots
+                .borrow()
+                .as_ref()
+                .is_some_and(|s| s.iter().any(|n| &**n == name))
+        })
+}
+
+/// Whether `name` is among `t`'s shared keys (the inline values' names).
+pub fn in_shared_keys(t: &ObjRef, name: &str) -> bool {
+    tdata(t)
+        .shared_keys
+        .borrow()
+        .iter()
+        .any(|k| std::ptr::eq(k.as_ptr(), name.as_ptr()) || &**k == name)
 }

@@ -215,6 +215,11 @@ pub struct Builtin {
     pub func: NativeFn,
 }
 
+/// A class's `_PyType_Lookup` cache: name → (the epoch it was made at, the class that
+/// defines the name and its value).
+pub type LookupCache =
+    std::collections::HashMap<Rc<str>, (u64, Option<(ObjRef, Value)>), foldhash::fast::FixedState>;
+
 /// A class.
 pub struct TypeData {
     pub name: RefCell<Rc<str>>,
@@ -239,6 +244,12 @@ pub struct TypeData {
     pub metaclass: bool,
     /// Subclasses may not be created (`bool`, `NoneType`, …).
     pub final_: bool,
+    /// The classes made with this one as a base (`tp_subclasses`): a change to this class
+    /// changes their versions too.
+    pub subclasses: RefCell<Vec<std::rc::Weak<Obj>>>,
+    /// `_PyType_Lookup`'s cache (CPython's method cache): name → the class along the MRO
+    /// that defines it and the value, valid while no class has changed since (the epoch).
+    pub lookup_cache: RefCell<LookupCache>,
 }
 
 /// Which C layout a class's instances have (the "solid base").

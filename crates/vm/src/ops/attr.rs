@@ -455,6 +455,7 @@ impl Vm {
                 };
                 if let Some(cd) = &cls.dict {
                     cd.borrow_mut().set_str("__annotations__", d.clone());
+                    crate::types::changed();
                 }
                 return Ok(d);
             }
