@@ -863,6 +863,11 @@ fn round(vm: &mut Vm, args: &[Value], kw: Kw) -> PyResult {
     };
     let nd = crate::methods::param(vm, "round", args, kw, 1, "ndigits")?
         .filter(|v| !matches!(v, Value::None));
+    // A float subclass's instance rounds as its float (unless the class says otherwise).
+    let x = match (x.data(), user_dunder(vm, &x, "__round__")) {
+        (Some(Data::Float(f)), None) => Value::Float(*f),
+        _ => x,
+    };
     match &x {
         Value::Float(f) => match nd {
             None => crate::methods::float_to_int(vm, f.round_ties_even()),

@@ -180,6 +180,7 @@ pub fn builtin_key(v: &Value) -> Option<Key> {
         Value::Float(f) => Key::float(*f),
         Value::Obj(o) => match &o.data {
             Data::Long(b) => Key::Big(b.clone()),
+            Data::Float(f) => Key::float(*f),
             Data::Complex(re, im) => {
                 if *im == 0.0 {
                     Key::float(*re)

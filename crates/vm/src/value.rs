@@ -99,6 +99,8 @@ pub enum Data {
     /// An instance whose class declares `__slots__`: one value per slot.
     Slots(RefCell<Vec<Option<Value>>>),
     Long(BigInt),
+    /// A boxed `float`: an instance of a `float` subclass (exact floats are `Value::Float`).
+    Float(f64),
     Complex(f64, f64),
     Str(Rc<str>),
     Bytes(Rc<[u8]>),

@@ -44,7 +44,9 @@ pub fn builtin_base(cls: &ObjRef) -> ObjRef {
 /// An instance of `cls` (a subclass of a builtin type) with payload `data`.
 pub fn instance(cls: &ObjRef, data: Data) -> Value {
     let dict = if crate::call::class_has_dict(cls) {
-        Some(RefCell::new(Dict::new()))
+        let mut d = Dict::new();
+        d.inline_valid = crate::types::dict_layout(cls) == crate::types::DictLayout::Inline;
+        Some(RefCell::new(d))
     } else {
         None
     };
@@ -109,8 +111,11 @@ pub fn construct(vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: Kw) -> PyRes
                 Some(v) => to_float(vm, v)?,
                 None => 0.0,
             };
-            // The VM keeps floats unboxed: a float subclass's instances are plain floats.
-            Ok(Some(Value::Float(f)))
+            if exact {
+                Ok(Some(Value::Float(f)))
+            } else {
+                Ok(Some(instance(cls, Data::Float(f))))
+            }
         }
         "complex" => {
             let v = new_complex(vm, args, kwargs)?;

@@ -54,7 +54,10 @@ pub fn int_value(v: &Value) -> Option<BigInt> {
 pub fn float_value(v: &Value) -> Option<f64> {
     match v {
         Value::Float(f) => Some(*f),
-        _ => None,
+        _ => match v.data() {
+            Some(Data::Float(f)) => Some(*f),
+            _ => None,
+        },
     }
 }
 

@@ -48,6 +48,7 @@ pub(super) fn as_num(v: &Value) -> Option<Num> {
                 None => Num::Big(b.clone()),
             }),
             Data::Complex(re, im) => Some(Num::Complex(*re, *im)),
+            Data::Float(f) => Some(Num::Float(*f)),
             _ => None,
         },
         _ => None,

@@ -123,6 +123,7 @@ impl Vm {
             Data::Plain | Data::Slots(_) => default_repr(v),
             Data::Long(b) => int_str(self, b)?,
             Data::Complex(re, im) => pyrepr::complex_repr(*re, *im),
+            Data::Float(f) => pyrepr::float_repr(*f),
             Data::Str(s) if crate::surrogates::has_surrogates(s) => {
                 pyrepr::pystr_repr(&crate::surrogates::to_pystr(s), version)
             }
