@@ -572,8 +572,10 @@ fn code_summary(
                 .filter(|h| h.first_step.is_some_and(|f| f <= step))
                 .count();
             format!(
-                "by step {step}: {ran} of {} instructions have run, {changed} are in another form",
-                hist.instrs.len()
+                "by step {step}: {ran} of {} instructions {} run, {changed} {} in another form",
+                hist.instrs.len(),
+                if ran == 1 { "has" } else { "have" },
+                if changed == 1 { "is" } else { "are" }
             )
         }
         None => {
@@ -587,8 +589,9 @@ fn code_summary(
                 })
                 .count();
             format!(
-                "after the run: {changed} of {} instructions are in another form",
-                c.instructions.len()
+                "after the run: {changed} of {} instructions {} in another form",
+                c.instructions.len(),
+                if changed == 1 { "is" } else { "are" }
             )
         }
     };
