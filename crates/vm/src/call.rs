@@ -901,16 +901,7 @@ pub fn new_class(
     }
     let clsv = Value::Obj(cls.clone());
     // __set_name__ on the namespace's descriptors.
-    let items: Vec<(Value, Value)> = cls
-        .dict
-        .as_ref()
-        .map(|d| {
-            d.borrow()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let items = crate::types::dict_items(&cls);
     for (k, v) in items {
         if let Some(sn) = vm.lookup_special(&v, "__set_name__") {
             if matches!(sn.data(), Some(Data::Function(_))) {

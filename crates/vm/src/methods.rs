@@ -21,7 +21,7 @@ mod num;
 mod set;
 mod text;
 
-pub use ctor::{builtin_base, construct, instance, reversed, to_float};
+pub use ctor::{builtin_base, construct, float_from_dunder, instance, reversed, to_float};
 pub use dict::fill as fill_dict;
 pub use num::{float_to_int, int_value as num_int_value, parse_int};
 pub use text::{encode_str, format_str, is_space as str_is_space, split_str};

@@ -503,3 +503,16 @@ pub fn in_shared_keys(t: &ObjRef, name: &str) -> bool {
         .iter()
         .any(|k| std::ptr::eq(k.as_ptr(), name.as_ptr()) || &**k == name)
 }
+
+/// A snapshot of the entries of class `t`'s dictionary (to call back into Python over them).
+pub fn dict_items(t: &ObjRef) -> Vec<(Value, Value)> {
+    t.dict
+        .as_ref()
+        .map(|d| {
+            d.borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -584,16 +584,8 @@ pub fn to_float(vm: &mut Vm, v: &Value) -> PyResult<f64> {
             vm.value_error(format!("could not convert string to float: {shown}"))
         });
     }
-    if vm.lookup_special(v, "__float__").is_some() {
-        let r = vm.call_method(v, "__float__", &[])?;
-        return match r {
-            Value::Float(f) => Ok(f),
-            _ => Err(vm.type_error(format!(
-                "{}.__float__ returned non-float (type {})",
-                vm.type_name(v),
-                vm.type_name(&r)
-            ))),
-        };
+    if let Some(f) = float_from_dunder(vm, v)? {
+        return Ok(f);
     }
     if let Some(b) = super::big_index(vm, v)? {
         return big_to_f64(vm, &b);
@@ -1058,5 +1050,21 @@ fn super_without_args(vm: &mut Vm) -> PyResult<(ObjRef, Value)> {
             vm.type_name(&other)
         ))),
         None => Err(vm.exc("RuntimeError", "super(): empty __class__ cell")),
+    }
+}
+
+/// `v.__float__()` when its type has one (its result must be a float), else `None`.
+pub fn float_from_dunder(vm: &mut Vm, v: &Value) -> PyResult<Option<f64>> {
+    if vm.lookup_special(v, "__float__").is_none() {
+        return Ok(None);
+    }
+    let r = vm.call_method(v, "__float__", &[])?;
+    match r {
+        Value::Float(f) => Ok(Some(f)),
+        _ => Err(vm.type_error(format!(
+            "{}.__float__ returned non-float (type {})",
+            vm.type_name(v),
+            vm.type_name(&r)
+        ))),
     }
 }

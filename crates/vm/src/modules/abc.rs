@@ -107,16 +107,7 @@ fn is_abstract(vm: &mut Vm, v: &Value) -> PyResult<bool> {
 fn abc_init(vm: &mut Vm, args: &[Value], _kw: Kw) -> PyResult {
     let cls = class_arg(vm, &args[0], "_abc_init() argument must be a class")?;
     let mut names: Vec<Value> = Vec::new();
-    let items: Vec<(Value, Value)> = cls
-        .dict
-        .as_ref()
-        .map(|d| {
-            d.borrow()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let items = crate::types::dict_items(&cls);
     for (k, v) in items {
         if is_abstract(vm, &v)? {
             names.push(k);

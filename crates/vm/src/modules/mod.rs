@@ -274,16 +274,8 @@ pub fn real(vm: &mut Vm, v: &Value) -> PyResult<f64> {
     if let Some(Data::Long(b)) = v.data() {
         return big_to_f64(vm, b);
     }
-    if vm.lookup_special(v, "__float__").is_some() {
-        let r = vm.call_method(v, "__float__", &[])?;
-        return match r {
-            Value::Float(f) => Ok(f),
-            _ => Err(vm.type_error(format!(
-                "{}.__float__ returned non-float (type {})",
-                vm.type_name(v),
-                vm.type_name(&r)
-            ))),
-        };
+    if let Some(f) = crate::methods::float_from_dunder(vm, v)? {
+        return Ok(f);
     }
     if let Some(b) = crate::methods::big_index(vm, v)? {
         return big_to_f64(vm, &b);
