@@ -1149,6 +1149,7 @@ fn scripted_run(code: &CodeObject) -> Execution {
         },
         specialized,
         history,
+        executors: Vec::new(),
         steps: STEPS,
         limit: None,
     }

@@ -630,6 +630,7 @@ fn executor(p: ProbeExecutor, version: PyVersion) -> Executor {
                 target: u.target.unwrap_or(0),
                 operand: u.operand.unwrap_or(0),
                 raw,
+                code_index: None,
             })
             .collect(),
         jit_code,
@@ -638,6 +639,7 @@ fn executor(p: ProbeExecutor, version: PyVersion) -> Executor {
         jit_symbols: p.jit_symbols,
         jit_symbols_note: p.jit_symbols_note,
         address: p.address,
+        unoptimized: Vec::new(),
     }
 }
 

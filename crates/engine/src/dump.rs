@@ -159,7 +159,6 @@ fn dump_stage(stage: Stage, capture: &Capture) -> DumpOutput {
 /// snippet's own output first (it runs before the snapshot), then the stage; when the run
 /// raised, the traceback and its exit status instead of the stage.
 fn dump_later(stage: Stage, capture: &Capture) -> DumpOutput {
-    let later = &capture.later;
     let py = capture.python_version();
     let body = match stage {
         Stage::Bytecode => match capture.bytecode() {
@@ -170,11 +169,11 @@ fn dump_later(stage: Stage, capture: &Capture) -> DumpOutput {
             Some(Ok(code)) => cpyviz_model::dis::dis(code, py),
             _ => String::new(),
         },
-        Stage::Uops => match &later.executors {
+        Stage::Uops => match capture.executors() {
             Some(Ok(ex)) => cpyviz_model::uops::dump(ex),
             _ => String::new(),
         },
-        Stage::MachineCode => match &later.executors {
+        Stage::MachineCode => match capture.executors() {
             Some(Ok(ex)) => return DumpOutput::ok(crate::machine::dump_machine_code(ex)),
             _ => String::new(),
         },
@@ -376,8 +375,8 @@ fn dump_jit(
     let text = if trampolines {
         cpyviz_jit::dump::dump_trampolines(&view, &engine)
     } else {
-        let executors = match &capture.later.executors {
-            Some(Ok(e)) => e.clone(),
+        let executors = match capture.executors() {
+            Some(Ok(e)) => e.to_vec(),
             _ => Vec::new(),
         };
         let arch = crate::jit::capture_target(capture).arch();

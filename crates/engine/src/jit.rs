@@ -180,9 +180,9 @@ fn no_traces_note(capture: &Capture) -> Option<String> {
             _ => "no loop in the snippet ran hot enough to be traced (3.14 and 3.15 trace a loop after about 4,000 iterations)".to_string(),
         }
     };
-    match (&capture.engine, &capture.later.executors) {
+    match (&capture.engine, capture.executors()) {
         (Engine::Builtin, None) => Some(
-            "the built-in engine has no micro-op traces of its own yet (its tier 2 is not modelled): use --engine cpython to record a real CPython's traces, or --capture FILE to replay a recording".into(),
+            "the built-in VM ran with the JIT off (--jit off): it builds no executors".into(),
         ),
         (_, None) => Some("this capture holds no micro-op traces".into()),
         (_, Some(Err(e))) => Some(format!("no executors: {}", e.msg)),
@@ -230,7 +230,7 @@ fn build(capture: &Capture, options: &JitOptions) -> JitView {
             return view;
         }
     }
-    let Some(Ok(executors)) = &capture.later.executors else {
+    let Some(Ok(executors)) = capture.executors() else {
         return view;
     };
     let page_size = capture.later.interpreter.as_ref().and_then(|i| i.page_size);

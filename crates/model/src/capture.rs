@@ -597,6 +597,32 @@ impl Capture {
         }
     }
 
+    /// The tier-2 executors: recorded by the live engine, or built by the built-in VM's run
+    /// with the JIT on (computing it now if needed; `None`: not built — the JIT was off, or
+    /// the engine builds none).
+    pub fn executors(&self) -> Option<Result<&[Executor], &PyError>> {
+        if let Some(x) = &self.later.executors {
+            return Some(x.as_ref().map(Vec::as_slice));
+        }
+        match self.execution()? {
+            Ok(e) if e.jit => Some(Ok(&e.executors)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// [`Capture::executors`] if it is computed (never waits).
+    pub fn ready_executors(&self) -> Option<Result<&[Executor], &PyError>> {
+        if let Some(x) = &self.later.executors {
+            return Some(x.as_ref().map(Vec::as_slice));
+        }
+        match self.ready_execution()?? {
+            Ok(e) if e.jit => Some(Ok(&e.executors)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
     /// What running the snippet printed and raised: recorded by the live engine, or the
     /// built-in VM's run (computing it now if needed).
     pub fn run(&self) -> Option<Result<&RunRecord, &PyError>> {
@@ -711,13 +737,13 @@ impl Capture {
         self.display_version() == self.version.label()
     }
 
-    /// Whether the capture's interpreter ran with the JIT on (live engine).
+    /// Whether the capture's interpreter ran with the JIT on (the live engine's interpreter,
+    /// or the built-in VM's run).
     pub fn jit_enabled(&self) -> bool {
-        self.later
-            .interpreter
-            .as_ref()
-            .and_then(|i| i.jit_enabled)
-            .unwrap_or(false)
+        match &self.later.interpreter {
+            Some(i) => i.jit_enabled.unwrap_or(false),
+            None => matches!(self.ready_execution(), Some(Some(Ok(e))) if e.jit),
+        }
     }
 
     /// What the capture has for `stage`, computing it first if needed.
@@ -756,12 +782,12 @@ impl Capture {
                 Some(Ok(_)) => StageStatus::Ready,
                 Some(Err(e)) => StageStatus::Failed(e),
             },
-            Stage::Uops => self
-                .later
-                .executors
-                .as_ref()
-                .map_or(StageStatus::NotBuilt, of),
-            Stage::MachineCode | Stage::Trampolines => match &self.later.executors {
+            Stage::Uops => match self.ready_executors() {
+                None => StageStatus::NotBuilt,
+                Some(Ok(_)) => StageStatus::Ready,
+                Some(Err(e)) => StageStatus::Failed(e),
+            },
+            Stage::MachineCode | Stage::Trampolines => match self.ready_executors() {
                 Some(Err(e)) => StageStatus::Failed(e),
                 Some(Ok(_)) if self.later.jit.has_builder() || self.jit_enabled() => {
                     StageStatus::Ready

@@ -98,6 +98,10 @@ pub struct Execution {
     pub specialized: CodeObject,
     /// One history per code object, in [`CodeObject::walk`] order.
     pub history: Vec<CodeHistory>,
+    /// The executors tier 2 built during the run (with the JIT on), in the order `stage.py
+    /// uops` lists them: code objects in [`CodeObject::walk`] order, offsets ascending.
+    #[serde(default)]
+    pub executors: Vec<crate::uops::Executor>,
     /// Instructions executed in all.
     pub steps: u64,
     /// The limit that stopped the run early, with its message (also the run's exception).

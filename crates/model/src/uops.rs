@@ -35,6 +35,10 @@ pub struct Executor {
     /// The executor object's address in the recorded process (`id()`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<u64>,
+    /// The trace as it was before the optimizer (the built-in engine keeps it; a recording
+    /// cannot: CPython does not).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unoptimized: Vec<Uop>,
 }
 
 /// One resolved address of the recorded process.
@@ -59,6 +63,11 @@ pub struct Uop {
     /// memory (`None` when the probe could not read it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<RawUop>,
+    /// The code object (index in [`crate::bytecode::CodeObject::walk`] order) whose
+    /// instruction `target` names, when the engine knows it (the built-in engine does; a
+    /// trace follows calls into other code objects).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_index: Option<u32>,
 }
 
 /// A `_PyUOpInstruction` as stored in the executor: the real opcode (3.15: the

@@ -212,9 +212,17 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
             return Err(stop_steps(vm));
         }
         crate::specialize::observe(vm, frame, i);
+        if vm.tier2.watching {
+            crate::tier2::before(vm, frame, i);
+        }
         let arg = ins.arg;
         match ins.op {
-            Op::NOP | Op::CACHE | Op::EXTENDED_ARG | Op::NOT_TAKEN | Op::RESUME => {}
+            Op::NOP | Op::CACHE | Op::EXTENDED_ARG | Op::NOT_TAKEN => {}
+            Op::RESUME => {
+                if vm.jit {
+                    crate::tier2::hot_spot(vm, frame, i);
+                }
+            }
             Op::POP_TOP | Op::END_FOR => {
                 frame.pop();
             }
@@ -544,17 +552,27 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     Value::Bool(b) => b,
                     v => vm.truthy(&v)?,
                 };
-                if b == (ins.op == Op::POP_JUMP_IF_TRUE) {
+                let taken = b == (ins.op == Op::POP_JUMP_IF_TRUE);
+                crate::tier2::record_branch(vm, &code, i, taken);
+                if taken {
                     frame.ip = ins.jump;
                 }
             }
             Op::POP_JUMP_IF_NONE | Op::POP_JUMP_IF_NOT_NONE => {
                 let v = frame.pop();
-                if matches!(v, Value::None) == (ins.op == Op::POP_JUMP_IF_NONE) {
+                let taken = matches!(v, Value::None) == (ins.op == Op::POP_JUMP_IF_NONE);
+                crate::tier2::record_branch(vm, &code, i, taken);
+                if taken {
                     frame.ip = ins.jump;
                 }
             }
-            Op::JUMP_FORWARD | Op::JUMP_BACKWARD | Op::JUMP_BACKWARD_NO_INTERRUPT => {
+            Op::JUMP_FORWARD | Op::JUMP_BACKWARD_NO_INTERRUPT => {
+                frame.ip = ins.jump;
+            }
+            Op::JUMP_BACKWARD => {
+                if vm.jit {
+                    crate::tier2::hot_spot(vm, frame, i);
+                }
                 frame.ip = ins.jump;
             }
             Op::GET_ITER => {

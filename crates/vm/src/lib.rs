@@ -37,6 +37,7 @@ pub mod settable;
 pub mod specialize;
 pub mod suggestions;
 pub mod surrogates;
+pub mod tier2;
 pub mod traceback;
 pub mod types;
 pub mod value;
@@ -91,6 +92,8 @@ pub struct Vm {
     pub frames: Vec<frame::FrameRef>,
     /// The snippet's file name (`sys.argv[0]`).
     pub source_file: Rc<str>,
+    /// Tier 2: traces, executors and the shadow of their execution (JIT on).
+    pub tier2: tier2::Tier2,
 }
 
 impl Vm {
@@ -117,6 +120,7 @@ impl Vm {
             code_names: Default::default(),
             frames: Vec::new(),
             source_file: Rc::from(""),
+            tier2: tier2::Tier2::new(version, options.jit),
         };
         builtins::install(&mut vm);
         methods::install(&mut vm);
@@ -271,6 +275,7 @@ fn run_module(
                 instrs: c.slots.borrow().iter().map(|s| s.history.clone()).collect(),
             })
             .collect(),
+        executors: tier2::executors(&vm, &rt),
         steps: vm.steps,
         limit,
     }

@@ -135,19 +135,19 @@ pub fn facts(version: PyVersion) -> &'static Facts {
 }
 
 impl Facts {
-    fn make(&self, value: u16, backoff: u16) -> u16 {
+    pub fn make(&self, value: u16, backoff: u16) -> u16 {
         (value << self.backoff_bits) | backoff
     }
 
-    fn triggers(&self, c: u16) -> bool {
+    pub fn triggers(&self, c: u16) -> bool {
         c < self.unreachable_backoff
     }
 
-    fn advance(&self, c: u16) -> u16 {
+    pub fn advance(&self, c: u16) -> u16 {
         c.wrapping_sub(1 << self.backoff_bits)
     }
 
-    fn restart(&self, c: u16) -> u16 {
+    pub fn restart(&self, c: u16) -> u16 {
         let backoff = c & ((1 << self.backoff_bits) - 1);
         match self.restart_table {
             Some(t) => {
@@ -266,10 +266,23 @@ pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
 /// One-time work when a code object first runs: every counter starts at the warm-up value.
 fn quicken(_vm: &Vm, code: &Rc<CodeRt>) {
     let f = facts(_vm.version);
+    let t = cpyviz_model::tables::for_version(_vm.version);
+    let jump = |name: &str| t.constant(name).unwrap_or(0) as u16;
+    let jump_counter = f.make(
+        jump("JUMP_BACKWARD_INITIAL_VALUE"),
+        jump("JUMP_BACKWARD_INITIAL_BACKOFF"),
+    );
     let mut slots = code.slots.borrow_mut();
     for (k, ins) in code.instrs.iter().enumerate() {
-        if specializable(ins.op, f) {
-            slots[k].counter = f.make(f.warmup.0, f.warmup.1);
+        match ins.op {
+            Op::JUMP_BACKWARD => slots[k].counter = jump_counter,
+            // The branch history starts at alternating bits: no direction preferred.
+            Op::POP_JUMP_IF_FALSE
+            | Op::POP_JUMP_IF_TRUE
+            | Op::POP_JUMP_IF_NONE
+            | Op::POP_JUMP_IF_NOT_NONE => slots[k].counter = 0x5555,
+            op if specializable(op, f) => slots[k].counter = f.make(f.warmup.0, f.warmup.1),
+            _ => {}
         }
     }
 }

@@ -1,0 +1,220 @@
+//! Tier 2 of the built-in engine — how CPython builds its executors, per version.
+//!
+//! ```text
+//! tier-1 run ──hot JUMP_BACKWARD (or RESUME, 3.15)──▶ trace ──optimizer──▶ executor
+//!     ▲                                                                      │
+//!     └──────────── exits and deopts (followed by the shadow) ◀──────────────┘
+//! ```
+//!
+//! The VM always executes tier 1 (the instructions themselves); tier 2 is modelled *beside* it.
+//! When a backward jump's counter fires, the version's tracer builds the trace CPython would
+//! build at that moment (3.14 projects it from the code's warm state; 3.15 records the next
+//! iteration), runs the version's optimizer over it and installs the executor at the
+//! instruction, as `ENTER_EXECUTOR` would be. From then on the tracer follows the tier-1 run
+//! through the executor — a *shadow* of CPython's tier-2 interpreter — to know which exits
+//! are taken, when a side exit gets hot enough for a trace of its own, and which tier-1
+//! instructions CPython would not have run at all (their backward-jump counters and branch
+//! history do not move).
+//!
+//! The two versions differ in every step, so each has its module ([`v3_14`], [`v3_15`]); what
+//! they share is the hook surface below, called by the evaluation loop, and [`UopIns`], the
+//! model of CPython's `_PyUOpInstruction`.
+
+use crate::code::CodeRt;
+use crate::frame::Frame;
+use crate::Vm;
+use cpyviz_model::tables::Tables;
+use cpyviz_model::uops::{Executor, Uop};
+use cpyviz_model::version::PyVersion;
+use std::rc::Rc;
+
+pub mod v3_14;
+pub mod v3_15;
+
+/// The tier-2 state of one run.
+#[derive(Default)]
+pub struct Tier2 {
+    /// The tracer wants [`before`] called for every instruction (it is recording a trace or
+    /// following an executor). Checked by the evaluation loop before anything else.
+    pub watching: bool,
+    /// CPython would be running tier-2 code now: the tier-1 instruction about to run is one
+    /// an executor runs for it, so tier 1's own bookkeeping (backward-jump counters, branch
+    /// history) stands still.
+    pub in_executor: bool,
+    state: State,
+}
+
+#[derive(Default)]
+enum State {
+    /// The JIT is off: no executors.
+    #[default]
+    Off,
+    V3_14(Box<v3_14::Tracer>),
+    V3_15(Box<v3_15::Tracer>),
+}
+
+impl Tier2 {
+    /// The tier-2 state for a run of `version` (`jit`: `PYTHON_JIT`).
+    pub fn new(version: PyVersion, jit: bool) -> Tier2 {
+        let state = match (jit, version) {
+            (false, _) => State::Off,
+            (true, PyVersion::V3_14) => State::V3_14(Box::default()),
+            (true, PyVersion::V3_15) => State::V3_15(Box::default()),
+        };
+        Tier2 {
+            watching: false,
+            in_executor: false,
+            state,
+        }
+    }
+}
+
+/// Runs `f` on the version's tracer, with the VM free to borrow.
+fn with_tracer(vm: &mut Vm, f: impl FnOnce(&mut Vm, &mut State)) {
+    let mut state = std::mem::take(&mut vm.tier2.state);
+    f(vm, &mut state);
+    vm.tier2.state = state;
+}
+
+/// Called before instruction `i` of `frame` runs (after its adaptive update), while
+/// [`Tier2::watching`].
+pub fn before(vm: &mut Vm, frame: &Frame, i: usize) {
+    with_tracer(vm, |vm, state| match state {
+        State::Off => {}
+        State::V3_14(t) => t.before(vm, frame, i),
+        State::V3_15(t) => t.before(vm, frame, i),
+    });
+}
+
+/// Called when a `JUMP_BACKWARD` (quickened to `JUMP_BACKWARD_JIT`) or a `RESUME` runs with
+/// the JIT on: the places where CPython counts towards a trace.
+pub fn hot_spot(vm: &mut Vm, frame: &Frame, i: usize) {
+    with_tracer(vm, |vm, state| match state {
+        State::Off => {}
+        State::V3_14(t) => t.hot_spot(vm, frame, i),
+        State::V3_15(t) => t.hot_spot(vm, frame, i),
+    });
+}
+
+/// Records a conditional jump's outcome in its branch history (its 16-bit cache entry, kept
+/// in [`crate::code::Slot::counter`]: shifted left, the newest outcome in bit 0), as tier 1 does — unless an
+/// executor runs the jump for tier 1.
+pub fn record_branch(vm: &Vm, code: &CodeRt, i: usize, taken: bool) {
+    if vm.tier2.in_executor {
+        return;
+    }
+    let mut slots = code.slots.borrow_mut();
+    let bits = &mut slots[i].counter;
+    *bits = (*bits << 1) | taken as u16;
+}
+
+/// The executors the run left installed, in the order `stage.py uops` lists them: code objects
+/// in `dis` (walk) order, offsets ascending.
+pub fn executors(vm: &Vm, module: &Rc<CodeRt>) -> Vec<Executor> {
+    let walk = module.walk();
+    let installed: Vec<Installed> = match &vm.tier2.state {
+        State::Off => Vec::new(),
+        State::V3_14(t) => t.installed(),
+        State::V3_15(t) => t.installed(),
+    };
+    let mut out: Vec<(usize, u32, Executor)> = installed
+        .into_iter()
+        .filter_map(|e| {
+            let k = walk.iter().position(|c| Rc::ptr_eq(c, &e.code))?;
+            let tables = cpyviz_model::tables::for_version(vm.version);
+            let ins = &e.code.instrs[e.index];
+            let opcode = tables.opcode_by_name(e.code.slots.borrow()[e.index].form);
+            let ex = Executor {
+                code_index: k as u32,
+                qualname: e.code.qualname.to_string(),
+                offset: ins.offset,
+                valid: Some(e.valid),
+                opcode: opcode.map(|o| o.code as u32),
+                oparg: Some(ins.arg & 0xff),
+                uops: to_model(&e.uops, &walk, tables),
+                unoptimized: to_model(&e.unoptimized, &walk, tables),
+                ..Default::default()
+            };
+            Some((k, ins.offset, ex))
+        })
+        .collect();
+    out.sort_by_key(|(k, off, _)| (*k, *off));
+    out.into_iter().map(|(_, _, e)| e).collect()
+}
+
+fn to_model(uops: &[UopIns], walk: &[Rc<CodeRt>], tables: &Tables) -> Vec<Uop> {
+    uops.iter()
+        .map(|u| Uop {
+            name: tables.uop_name(u.op).unwrap_or("<nil>").to_string(),
+            oparg: u.oparg as i64,
+            target: u.target_field() as i64,
+            operand: u.operand0,
+            code_index: u
+                .code
+                .as_ref()
+                .and_then(|c| walk.iter().position(|w| Rc::ptr_eq(w, c)))
+                .map(|k| k as u32),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// An executor as a version's tracer reports it.
+pub struct Installed {
+    /// The code object and instruction index of its `ENTER_EXECUTOR`.
+    pub code: Rc<CodeRt>,
+    pub index: usize,
+    /// `is_valid()` at the end of the run.
+    pub valid: bool,
+    /// The trace as the optimizer left it (with its exit stubs).
+    pub uops: Vec<UopIns>,
+    /// The trace before the optimizer.
+    pub unoptimized: Vec<UopIns>,
+}
+
+/// A `_PyUOpInstruction`: the uop, its oparg, where it goes back to tier 1 (`target`), or —
+/// in the jump format — the stub its exit jumps to and the stub its errors jump to.
+#[derive(Clone)]
+pub struct UopIns {
+    /// The uop id in the version's tables.
+    pub op: u16,
+    pub oparg: u32,
+    pub target: u32,
+    /// `UOP_FORMAT_JUMP`: `(jump_target, error_target)` instead of `target`.
+    pub jump: Option<(u16, u16)>,
+    pub operand0: u64,
+    pub operand1: u64,
+    /// The code object whose instruction `target` is an index of (a trace follows calls
+    /// into other code objects).
+    pub code: Option<Rc<CodeRt>>,
+}
+
+impl UopIns {
+    pub fn new(op: u16, oparg: u32, target: u32, code: Option<Rc<CodeRt>>) -> UopIns {
+        UopIns {
+            op,
+            oparg,
+            target,
+            jump: None,
+            operand0: 0,
+            operand1: 0,
+            code,
+        }
+    }
+
+    /// The 32 bits `get_executor()` reports as the target: `target`, or `jump_target |
+    /// error_target << 16` in the jump format.
+    pub fn target_field(&self) -> u32 {
+        match self.jump {
+            Some((j, e)) => j as u32 | (e as u32) << 16,
+            None => self.target,
+        }
+    }
+}
+
+/// The uop id called `name` in `tables` (a name from the version's `pycore_uop_ids.h`).
+pub fn uop(tables: &Tables, name: &str) -> u16 {
+    tables
+        .uop_id(name)
+        .unwrap_or_else(|| panic!("{name} is a uop of CPython {:?}", tables.version))
+}
