@@ -181,9 +181,9 @@ fn no_traces_note(capture: &Capture) -> Option<String> {
         }
     };
     match (&capture.engine, capture.executors()) {
-        (Engine::Builtin, None) => Some(
-            "the built-in VM ran with the JIT off (--jit off): it builds no executors".into(),
-        ),
+        (Engine::Builtin, None) => {
+            Some("the built-in VM ran with the JIT off (--jit off): it builds no executors".into())
+        }
         (_, None) => Some("this capture holds no micro-op traces".into()),
         (_, Some(Err(e))) => Some(format!("no executors: {}", e.msg)),
         (_, Some(Ok(v))) if v.is_empty() => Some(format!("no executors: {}", why_jit_off())),

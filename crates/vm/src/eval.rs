@@ -211,10 +211,10 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
         if vm.steps > vm.limits.max_steps {
             return Err(stop_steps(vm));
         }
-        crate::specialize::observe(vm, frame, i);
         if vm.tier2.watching {
             crate::tier2::before(vm, frame, i);
         }
+        crate::specialize::observe(vm, frame, i);
         let arg = ins.arg;
         match ins.op {
             Op::NOP | Op::CACHE | Op::EXTENDED_ARG | Op::NOT_TAKEN => {}
@@ -1187,9 +1187,13 @@ pub fn make_function(vm: &mut Vm, c: &Value, globals: &ObjRef) -> PyResult {
         annotations: RefCell::new(None),
         annotate: RefCell::new(None),
         doc: RefCell::new(doc),
-        version: std::cell::Cell::new(crate::call::next_func_version()),
+        version: std::cell::Cell::new(code.version),
     };
-    Ok(alloc::obj_with_dict(&types().function, Data::Function(f)))
+    let f = alloc::obj_with_dict(&types().function, Data::Function(f));
+    if vm.jit {
+        crate::tier2::function_made(vm, &f);
+    }
+    Ok(f)
 }
 
 fn set_function_attribute(func: &Function, flag: u32, v: Value) {
