@@ -299,24 +299,42 @@ fn machine_code_pane_shows_disassembly() {
 }
 
 #[test]
-fn stages_without_data_say_not_built() {
+fn the_builtin_engine_fills_every_stage() {
     let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
     let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::Bytecode));
-    // The built-in engine compiles (stage 3); it builds no traces (5) and no machine code of
-    // its own (6, 7); the specialized stage (4) is its VM's run, or not built without one.
-    for s in ["4", "5", "6", "7"] {
-        press(&mut app, s);
+    // The VM's run (4), its tier 2's executors (5), their machine code with the built-in
+    // stencils (6) and the trampoline explainer (7).
+    let expect = [
+        ("4", " of "),
+        ("5", "Executor for <module> at offset 72"),
+        ("6", "trace from the built-in tier 2"),
+        ("7", "trampoline"),
+    ];
+    for (key, what) in expect {
+        press(&mut app, key);
         let screen = text(&draw(&mut app, 120, 36));
-        let ran = s == "4" && app.capture().ready_execution().flatten().is_some();
-        if ran {
-            assert!(screen.contains(" of "), "{screen}");
-        } else {
-            assert!(
-                screen.contains("is not built yet in the builtin model"),
-                "{screen}"
-            );
-        }
+        assert!(screen.contains(what), "stage {key}: {screen}");
+        assert!(
+            !screen.contains("is not built yet"),
+            "stage {key}: {screen}"
+        );
     }
+}
+
+#[test]
+fn with_the_jit_off_the_builtin_engine_builds_no_executors() {
+    let run = cpyviz_model::execution::RunOptions {
+        jit: false,
+        ..Default::default()
+    };
+    let captures =
+        cpyviz_engine::builtin::captures_with(Path::new("samples/abs.py"), &run).unwrap();
+    let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::Uops));
+    let screen = text(&draw(&mut app, 120, 36));
+    assert!(
+        screen.contains("is not built yet in the builtin model"),
+        "{screen}"
+    );
 }
 
 #[test]

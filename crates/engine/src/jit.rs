@@ -245,6 +245,7 @@ fn build(capture: &Capture, options: &JitOptions) -> JitView {
         let traced = trace::trace_of(ex, version);
         let trace_source = match &traced {
             Ok(t) if t.source == trace::TraceSource::Recorded => "recorded from the executor's memory",
+            Ok(_) if capture.engine == Engine::Builtin => "the built-in tier 2's (a model): register variants as the optimizer picks them",
             Ok(_) => "worked out by cpyviz (the capture has no raw instructions): register variants as the optimizer picks them, operand1 unknown",
             Err(_) => "unavailable",
         };

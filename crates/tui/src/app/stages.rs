@@ -133,13 +133,10 @@ pub fn execution_of(cap: &Capture) -> Option<&Execution> {
         .map(|e| &**e)
 }
 
-/// The executors of a capture (`None` when not built or failed).
+/// The executors of a capture: recorded, or built by the built-in VM's run (`None` when not
+/// built, not computed yet, or failed; never waits).
 pub fn executors(cap: &Capture) -> Option<&[Executor]> {
-    cap.later
-        .executors
-        .as_ref()
-        .and_then(|r| r.as_ref().ok())
-        .map(|v| v.as_slice())
+    cap.ready_executors().and_then(|r| r.ok())
 }
 
 /// The code objects depth-first in `co_consts` order (as executors' `code_index` counts them),
