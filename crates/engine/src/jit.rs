@@ -186,7 +186,7 @@ fn no_traces_note(capture: &Capture) -> Option<String> {
         }
         (_, None) => Some("this capture holds no micro-op traces".into()),
         (_, Some(Err(e))) => Some(format!("no executors: {}", e.msg)),
-        (_, Some(Ok(v))) if v.is_empty() => Some(format!("no executors: {}", why_jit_off())),
+        (_, Some(Ok([]))) => Some(format!("no executors: {}", why_jit_off())),
         _ => None,
     }
 }
