@@ -231,6 +231,13 @@ fn to_model(uops: &[UopIns], walk: &[Rc<CodeRt>], tables: &Tables) -> Vec<Uop> {
                 .as_ref()
                 .and_then(|c| walk.iter().position(|w| Rc::ptr_eq(w, c)))
                 .map(|k| k as u32),
+            origin: u
+                .code
+                .as_ref()
+                .filter(|_| u.origin != u32::MAX)
+                .and_then(|c| c.instrs.get(u.origin as usize))
+                .map(|i| i.offset),
+            unoptimized_index: (u.src != u32::MAX).then_some(u.src),
             ..Default::default()
         })
         .collect()
@@ -267,6 +274,8 @@ pub struct UopIns {
     /// The index (in `code`'s instructions) of the instruction this uop was emitted for;
     /// `u32::MAX` for exit stubs.
     pub origin: u32,
+    /// The index of this uop in the trace before optimization (`u32::MAX`: none).
+    pub src: u32,
 }
 
 impl UopIns {
@@ -280,6 +289,7 @@ impl UopIns {
             operand1: 0,
             code,
             origin: u32::MAX,
+            src: u32::MAX,
         }
     }
 

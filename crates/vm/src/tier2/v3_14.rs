@@ -40,6 +40,8 @@ pub struct Uop {
     pub origin: u32,
     /// The index of the [`Visit`] this uop was emitted for.
     pub visit: u32,
+    /// Its index in the projected trace (before the optimizer); `u32::MAX` for stubs.
+    pub src: u32,
 }
 
 impl Uop {
@@ -53,6 +55,7 @@ impl Uop {
             code,
             origin: origin as u32,
             visit: 0,
+            src: u32::MAX,
         }
     }
 
@@ -60,6 +63,7 @@ impl Uop {
         let mut u = UopIns::new(self.op, self.oparg, self.target, Some(self.code.clone()));
         u.jump = self.jump;
         u.origin = self.origin;
+        u.src = self.src;
         u
     }
 }
@@ -413,7 +417,11 @@ impl Tracer {
         self.ids(vm);
         let ids = self.ids.as_ref().unwrap();
         let func = frame.func.as_ref().and_then(|f| f.obj().cloned());
-        let proj = project::project(vm, ids, &frame.code, func.clone(), i, progress_needed).ok()?;
+        let mut proj =
+            project::project(vm, ids, &frame.code, func.clone(), i, progress_needed).ok()?;
+        for (k, u) in proj.uops.iter_mut().enumerate() {
+            u.src = k as u32;
+        }
         let unoptimized = proj.uops.clone();
         let mut deps = Deps::default();
         let root = optimize::Root {
