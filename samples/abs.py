@@ -1,4 +1,4 @@
-# Absolute difference: the walkthrough's example of a function the JIT compiles.
+"""Absolute difference: the walkthrough's example of a function the JIT compiles."""
 def abs(a: int, b: int) -> int:
     if a > b:
         return a - b

@@ -1,4 +1,4 @@
-# Float arithmetic: the midpoint rule integrates x*x from 0 to 1 (exact answer 1/3).
+"""Float arithmetic: the midpoint rule integrates x*x from 0 to 1 (exact answer 1/3)."""
 def integrate_square(steps):
     width = 1.0 / steps
     area = 0.0

@@ -1,4 +1,4 @@
-# Summing integers in a for/range loop: BINARY_OP specializes to int addition.
+"""Summing integers in a for/range loop: BINARY_OP specializes to int addition."""
 def sum_to(n):
     total = 0
     for i in range(n):

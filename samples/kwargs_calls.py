@@ -1,4 +1,4 @@
-# Calls with keyword arguments and defaults: CALL vs CALL_KW.
+"""Calls with keyword arguments and defaults: CALL vs CALL_KW."""
 def clamp(value, low=0, high=100):
     if value < low:
         return low

@@ -1,4 +1,4 @@
-# A small class: __init__, attribute loads/stores and a method called in a loop.
+"""A small class: __init__, attribute loads/stores and a method called in a loop."""
 class Point:
     def __init__(self, x, y):
         self.x = x

@@ -1,4 +1,4 @@
-# Building strings with f-strings and counting words in a dict.
+"""Building strings with f-strings and counting words in a dict."""
 words = ["spam", "eggs", "spam", "ham", "spam", "eggs"]
 counts = {}
 for round_no in range(2_000):

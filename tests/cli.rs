@@ -240,7 +240,7 @@ fn dump_jit_on_the_builtin_engine_compiles_its_own_traces() {
         "{text}"
     );
     assert!(
-        text.contains("Executor for <module> at offset 72 (trace: the built-in tier 2's"),
+        text.contains("Executor for <module> at offset 76 (trace: the built-in tier 2's"),
         "{text}"
     );
     assert!(text.contains("_BINARY_OP_SUBTRACT_INT"), "{text}");

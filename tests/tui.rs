@@ -101,7 +101,7 @@ fn stage_and_version_keys_switch_what_is_shown() {
     let screen = text(draw(&mut app, 100, 30).backend().buffer());
     assert!(screen.contains("CPython 3.14"), "{screen}");
     assert!(
-        screen.contains("Executor for <module> at offset 72"),
+        screen.contains("Executor for <module> at offset 76"),
         "{screen}"
     );
 }

@@ -108,7 +108,7 @@ fn symbols(cells: &[(u16, u16, String)]) -> String {
 fn bytecode_pane_shows_instructions_by_line_with_labels() {
     for v in ["3.14", "3.15"] {
         let mut app = open(v, Stage::Bytecode);
-        let buf = draw(&mut app, 140, 40);
+        let buf = draw(&mut app, 140, 46);
         let screen = text(&buf);
         assert!(screen.contains(&format!("CPython {v}")), "{screen}");
         assert!(screen.contains("(live)"), "{screen}");
@@ -191,15 +191,15 @@ fn code_objects_fold_and_unfold() {
     let mut app = open("3.15", Stage::Bytecode);
     let rows = app.row_count();
     press(&mut app, "<Enter>");
-    // The module's 34 instructions are hidden under its header.
-    assert_eq!(app.row_count(), rows - 34);
+    // The module's 36 instructions are hidden under its header.
+    assert_eq!(app.row_count(), rows - 36);
     let buf = draw(&mut app, 140, 40);
     assert!(
         selected_line(&buf).contains("▸ Disassembly of"),
         "{}",
         text(&buf)
     );
-    assert!(text(&buf).contains("34 instructions"), "{}", text(&buf));
+    assert!(text(&buf).contains("36 instructions"), "{}", text(&buf));
     press(&mut app, "<Enter>");
     assert_eq!(app.row_count(), rows);
 }
@@ -210,14 +210,14 @@ fn uops_pane_lists_executors_and_highlights_determined_targets() {
     let buf = draw(&mut app, 140, 40);
     let screen = text(&buf);
     assert!(
-        screen.contains("Executor for <module> at offset 76 · 81 uops · valid"),
+        screen.contains("Executor for <module> at offset 80 · 81 uops · valid"),
         "{screen}"
     );
     assert!(screen.contains("_START_EXECUTOR"), "{screen}");
-    // `_POP_TOP_INT` after the call returned targets BINARY_OP_ADD_INT at offset 62.
+    // `_POP_TOP_INT` after the call returned targets BINARY_OP_ADD_INT at offset 66.
     let buf = select_row_showing(&mut app, "_POP_TOP_INT");
     assert!(
-        selected_line(&buf).contains("← 62 BINARY_OP_ADD"),
+        selected_line(&buf).contains("← 66 BINARY_OP_ADD"),
         "{}",
         selected_line(&buf)
     );
@@ -306,7 +306,7 @@ fn the_builtin_engine_fills_every_stage() {
     // stencils (6) and the trampoline explainer (7).
     let expect = [
         ("4", " of "),
-        ("5", "Executor for <module> at offset 72"),
+        ("5", "Executor for <module> at offset 76"),
         ("6", "trace from the built-in tier 2"),
         ("7", "trampoline"),
     ];
@@ -496,7 +496,7 @@ fn output_overlay_shows_what_the_live_run_printed() {
 #[test]
 fn jumps_are_drawn_as_arrows_from_instruction_to_target() {
     let mut app = open("3.14", Stage::Bytecode);
-    let buf = draw(&mut app, 140, 40);
+    let buf = draw(&mut app, 140, 46);
     let screen = text(&buf);
     let row = |needle: &str| -> String {
         screen
@@ -511,7 +511,7 @@ fn jumps_are_drawn_as_arrows_from_instruction_to_target() {
     assert!(row("JUMP_BACKWARD").contains('╰'), "{screen}");
     assert!(row("L2: END_FOR").contains("╰─►"), "{screen}");
     // The rows between carry the lanes.
-    assert!(row("STORE_NAME                3").contains('│'), "{screen}");
+    assert!(row("STORE_NAME                4").contains('│'), "{screen}");
 }
 
 #[test]
@@ -1592,7 +1592,7 @@ fn every_uop_names_the_instruction_it_comes_from() {
     assert!(
         screen
             .lines()
-            .any(|l| l.contains("_CHECK_FUNCTION_VERSION") && l.contains("← 50 CALL_PY_EXACT_ARGS")),
+            .any(|l| l.contains("_CHECK_FUNCTION_VERSION") && l.contains("← 54 CALL_PY_EXACT_ARGS")),
         "{screen}"
     );
     let screen = select_uop(&mut app, "_GUARD_IS_FALSE_POP");
@@ -1672,7 +1672,7 @@ fn the_specialized_stage_marks_where_an_executor_is_attached() {
     assert!(
         screen
             .lines()
-            .any(|l| l.contains('▶') && l.contains("Executor for <module> at offset 72")),
+            .any(|l| l.contains('▶') && l.contains("Executor for <module> at offset 76")),
         "{screen}"
     );
 }
@@ -1684,7 +1684,7 @@ fn d_compares_the_executors_of_both_versions() {
     let screen = text(&draw(&mut app, 150, 45));
     assert!(screen.contains("CPython 3.14 ↔ 3.15"), "{screen}");
     assert!(
-        screen.contains("Executor for <module> at offset 72:"),
+        screen.contains("Executor for <module> at offset 76:"),
         "{screen}"
     );
 }

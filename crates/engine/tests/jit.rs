@@ -153,7 +153,7 @@ fn the_builtin_engine_compiles_its_own_traces() {
     let view = c.jit(&JitOptions::default()).unwrap();
     assert_eq!(view.executors.len(), 1, "{:?}", view.note);
     let ex = &view.executors[0];
-    assert_eq!((ex.qualname.as_str(), ex.offset), ("<module>", 72));
+    assert_eq!((ex.qualname.as_str(), ex.offset), ("<module>", 76));
     assert!(
         ex.trace_source.starts_with("the built-in tier 2's"),
         "{}",
