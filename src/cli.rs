@@ -1,5 +1,7 @@
 //! The command line: `cpyviz FILE` opens the viewer; `dump`, `shot` print or export one stage.
 
+use crate::embedded;
+use crate::watch::{FileWatch, Snippet};
 use clap::{Args, Parser, Subcommand};
 use cpyviz_engine::dump;
 use cpyviz_engine::{EngineKind, LiveOptions};
@@ -7,6 +9,7 @@ use cpyviz_model::capture::{Capture, Stage};
 use cpyviz_model::execution::{Limits, RunOptions};
 use cpyviz_model::jit::Target;
 use cpyviz_model::version::PyVersion;
+use cpyviz_tui::terminal::Watcher;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,8 +34,14 @@ pub struct Cli {
 /// Options for opening the interactive viewer.
 #[derive(Args, Debug)]
 pub struct OpenArgs {
-    /// The Python file to show (try samples/abs.py).
+    /// The Python file to show (try samples/abs.py). When no such file exists here, a sample's
+    /// name (abs.py or samples/abs.py) opens the copy built into cpyviz (`cpyviz samples`).
     pub file: Option<PathBuf>,
+    /// Follow the file: the stages are made again whenever it is saved (a version that does not
+    /// compile shows CPython's message, the last good stages stay, marked stale). In the viewer,
+    /// `e` edits the file in $VISUAL or $EDITOR (with or without --watch).
+    #[arg(long)]
+    pub watch: bool,
     /// The CPython version profile to model.
     #[arg(long = "python-version", default_value = "3.14", value_parser = parse_version)]
     pub python_version: PyVersion,
@@ -206,6 +215,17 @@ pub enum Command {
     Stencils {
         #[command(subcommand)]
         command: StencilsCommand,
+    },
+    /// The teaching samples built into cpyviz: list them with what each teaches, print one
+    /// (`cpyviz samples abs`), or write them all into a folder (`--extract DIR`). `cpyviz
+    /// NAME.py`, `cpyviz samples/NAME.py` and `cpyviz dump STAGE samples/NAME.py` use the
+    /// built-in copy when there is no such file here.
+    Samples {
+        /// The sample to print (abs, abs.py or samples/abs.py).
+        name: Option<String>,
+        /// Write every sample into DIR (made if missing; existing files are left alone).
+        #[arg(long, value_name = "DIR", conflicts_with = "name")]
+        extract: Option<PathBuf>,
     },
     /// Open the viewer on a capture file made by `cpyviz record` (no Python needed).
     Replay {
@@ -493,27 +513,33 @@ pub fn main() -> ExitCode {
                     }
                     Err(msg) => return fail(msg, 2),
                 },
-                (None, Some(file)) => match source.engine.kind() {
-                    EngineKind::Builtin => {
-                        let bytes = match cpyviz_engine::read_file(file) {
-                            Ok(b) => b,
-                            Err(msg) => return fail(msg, 2),
-                        };
-                        dump::dump_file_request(
-                            &request,
-                            &file.to_string_lossy(),
-                            &bytes,
-                            source.python_version,
-                            &source.engine.run.options(),
-                        )
-                    }
-                    EngineKind::Cpython => {
-                        match cpyviz_engine::cpython::capture(file, &source.engine.live()) {
-                            Ok(c) => dump::dump_request(&request, &c),
-                            Err(msg) => return fail(msg, 2),
+                (None, Some(file)) => {
+                    let snippet = Snippet::resolve(file);
+                    match source.engine.kind() {
+                        EngineKind::Builtin => {
+                            let bytes = match snippet.bytes() {
+                                Ok(b) => b,
+                                Err(msg) => return fail(msg, 2),
+                            };
+                            dump::dump_file_request(
+                                &request,
+                                &snippet.name(),
+                                &bytes,
+                                source.python_version,
+                                &source.engine.run.options(),
+                            )
+                        }
+                        EngineKind::Cpython => {
+                            let live = snippet.needs_file().and_then(|file| {
+                                cpyviz_engine::cpython::capture(file, &source.engine.live())
+                            });
+                            match live {
+                                Ok(c) => dump::dump_request(&request, &c),
+                                Err(msg) => return fail(msg, 2),
+                            }
                         }
                     }
-                },
+                }
                 (None, None) => return fail("cpyviz: give a FILE or --capture".into(), 2),
             };
             let _ = std::io::stdout().write_all(out.stdout.as_bytes());
@@ -562,6 +588,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Stencils { command }) => run_stencils(command),
+        Some(Command::Samples { name, extract }) => run_samples(name, extract),
         Some(Command::Replay { capture, stage }) => {
             match cpyviz_engine::capture_file::read(&capture) {
                 Ok(captures) => {
@@ -636,6 +663,43 @@ fn run_stencils(command: StencilsCommand) -> ExitCode {
     }
 }
 
+/// `cpyviz samples [NAME] [--extract DIR]`.
+fn run_samples(name: Option<String>, extract: Option<PathBuf>) -> ExitCode {
+    if let Some(dir) = extract {
+        return match embedded::extract(&dir) {
+            Ok(lines) => {
+                for line in lines {
+                    println!("{line}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(msg) => fail(msg, 1),
+        };
+    }
+    match name {
+        None => {
+            print!("{}", embedded::listing());
+            ExitCode::SUCCESS
+        }
+        Some(name) => match embedded::sample(&name) {
+            Some(sample) => {
+                print!("{}", sample.text);
+                ExitCode::SUCCESS
+            }
+            None => {
+                let names: Vec<&str> = embedded::SAMPLES.iter().map(|s| s.stem()).collect();
+                fail(
+                    format!(
+                        "cpyviz: no sample named '{name}' (samples: {})",
+                        names.join(", ")
+                    ),
+                    2,
+                )
+            }
+        },
+    }
+}
+
 fn fail(msg: String, code: u8) -> ExitCode {
     eprint!("{}", if msg.ends_with('\n') { msg } else { msg + "\n" });
     ExitCode::from(code)
@@ -654,20 +718,37 @@ fn open_viewer(args: OpenArgs) -> ExitCode {
         eprintln!("cpyviz: give a Python file to open, e.g. `cpyviz samples/abs.py` (see --help)");
         return ExitCode::from(2);
     };
-    let captures = match cpyviz_engine::captures(
-        &file,
+    let mut watch = FileWatch::new(
+        Snippet::resolve(&file),
         args.engine.kind(),
-        &args.engine.live(),
-        &args.engine.run.options(),
-    ) {
+        args.engine.live(),
+        args.engine.run.options(),
+        args.watch,
+    );
+    let captures = match watch.reload() {
         Ok(c) => c,
         Err(msg) => return fail(msg, 1),
     };
-    run_viewer(captures, args.python_version, args.stage)
+    run_viewer_with(
+        captures,
+        args.python_version,
+        args.stage,
+        Some(Box::new(watch)),
+    )
 }
 
 /// Opens the interactive viewer on ready captures (the CLI's one entry point to the TUI).
 pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> ExitCode {
+    run_viewer_with(captures, version, stage, None)
+}
+
+/// [`run_viewer`], following a file for live editing (`--watch`, `e`).
+pub fn run_viewer_with(
+    captures: Vec<Capture>,
+    version: PyVersion,
+    stage: Stage,
+    watcher: Option<Box<dyn Watcher>>,
+) -> ExitCode {
     use std::io::IsTerminal;
     if captures.is_empty() {
         return fail("cpyviz: nothing to show".into(), 1);
@@ -679,7 +760,7 @@ pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> E
         return ExitCode::from(2);
     }
     let app = cpyviz_tui::app::App::new(captures, version, stage);
-    match cpyviz_tui::terminal::run(app) {
+    match cpyviz_tui::terminal::run_with(app, watcher) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cpyviz: terminal error: {e}");
@@ -755,7 +836,11 @@ impl Shot {
         }
         let captures = match (&self.capture, &self.file) {
             (Some(path), _) => cpyviz_engine::capture_file::read(path)?,
-            (None, Some(file)) => cpyviz_engine::builtin::captures_with(file, &self.run.options())?,
+            (None, Some(file)) => Snippet::resolve(file).captures(
+                EngineKind::Builtin,
+                &LiveOptions::default(),
+                &self.run.options(),
+            )?,
             (None, None) => return Err("cpyviz: give a FILE or --capture".into()),
         };
         let mut app = cpyviz_tui::app::App::new(captures, self.python_version, self.stage);

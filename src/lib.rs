@@ -13,3 +13,5 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
+pub mod embedded;
+pub mod watch;

@@ -436,3 +436,185 @@ fn dump_jit_with_the_jit_off_says_what_to_turn_on() {
         );
     }
 }
+
+/// A fresh empty folder under the system's temporary folder (not the checkout).
+fn empty_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cpyviz-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn cpyviz_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cpyviz"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("cpyviz runs")
+}
+
+#[test]
+fn the_samples_are_built_in_and_work_outside_a_checkout() {
+    let dir = empty_dir("samples");
+    // `cpyviz samples` lists every sample with what it teaches.
+    let out = cpyviz_in(&dir, &["samples"]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut count = 0;
+    for entry in std::fs::read_dir("samples").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let first = text.lines().next().unwrap();
+        let doc = first.trim_matches('"');
+        assert!(
+            first.starts_with("\"\"\"") && first.ends_with("\"\"\"") && !doc.is_empty(),
+            "{name} opens with a one-line docstring"
+        );
+        assert!(
+            listing
+                .lines()
+                .any(|l| l.starts_with(&name) && l.ends_with(doc)),
+            "{name}: {listing}"
+        );
+        count += 1;
+    }
+    assert!(count >= 12, "{listing}");
+    assert_eq!(listing.lines().count(), count, "{listing}");
+    // The checkout's first command works from anywhere: the built-in copy, named as typed, dumps
+    // exactly as CPython does on the file.
+    let out = cpyviz_in(&dir, &["dump", "bytecode", "samples/abs.py"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let golden = std::fs::read_to_string("tests/golden/3.14/bytecode/samples__abs.txt").unwrap();
+    let expected = golden.strip_prefix("# exit 0\n").unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let masked: String = stdout
+        .split(" at 0x")
+        .enumerate()
+        .map(|(i, part)| match i {
+            0 => part.to_string(),
+            _ => format!(
+                " at 0xADDR{}",
+                part.trim_start_matches(|c: char| c.is_ascii_hexdigit())
+            ),
+        })
+        .collect();
+    assert_eq!(masked, expected);
+    // NAME prints a sample; --extract writes them out; a later run reads the file there.
+    let out = cpyviz_in(&dir, &["samples", "closures"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nonlocal count"));
+    let out = cpyviz_in(&dir, &["samples", "--extract", "samples"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_dir(dir.join("samples")).unwrap().count(),
+        count
+    );
+    std::fs::write(dir.join("samples/abs.py"), "x = 1\n").unwrap();
+    let out = cpyviz_in(&dir, &["dump", "bytecode", "samples/abs.py"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Absolute"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_missing_sample_name_or_a_bundled_sample_for_cpython_is_explained() {
+    let dir = empty_dir("nosample");
+    let out = cpyviz_in(&dir, &["samples", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no sample named 'nope'"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("abs, "), "{}", stderr(&out));
+    // Not a sample's name: the usual message.
+    let out = cpyviz_in(&dir, &["dump", "tokens", "samples/nothere.py"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("can't open file"), "{}", stderr(&out));
+    // The live engine runs files: it says how to get one.
+    let out = cpyviz_in(&dir, &["dump", "bytecode", "abs.py", "--engine", "cpython"]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--extract"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_tells_of_the_built_in_samples_and_watch() {
+    let out = cpyviz(&["--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--watch"), "{help}");
+    assert!(help.contains("samples"), "{help}");
+    assert!(help.contains("copy built into cpyviz"), "{help}");
+}
+
+#[test]
+fn the_watch_reload_follows_the_file() {
+    use cpyviz::watch::{FileWatch, Snippet};
+    use cpyviz_model::capture::{Stage, StageStatus};
+    use cpyviz_tui::terminal::Watcher;
+    let path = temp_file("watched.py", b"x = 1\n");
+    let mut watch = FileWatch::new(
+        Snippet::resolve(&path),
+        cpyviz_engine::EngineKind::Builtin,
+        Default::default(),
+        Default::default(),
+        true,
+    );
+    assert!(watch.watching());
+    let captures = watch.reload().unwrap();
+    assert_eq!(captures.len(), 2);
+    assert_eq!(captures[0].source.text, "x = 1\n");
+    assert!(!watch.changed(), "nothing changed since the load");
+    std::fs::write(&path, "x = 1\nprint(x + 41)\n").unwrap();
+    assert!(watch.changed());
+    let captures = watch.reload().unwrap();
+    assert!(!watch.changed());
+    assert!(captures[0].source.text.contains("41"));
+    assert!(matches!(
+        captures[0].status(Stage::Bytecode),
+        StageStatus::Ready
+    ));
+    // A syntax error is the stages' business: the reload still makes captures.
+    std::fs::write(&path, "x = (\n").unwrap();
+    assert!(watch.changed());
+    let captures = watch.reload().unwrap();
+    assert!(matches!(
+        captures[0].status(Stage::Ast),
+        StageStatus::Failed(_)
+    ));
+    // A deleted file: a message, no panic.
+    std::fs::remove_file(&path).unwrap();
+    assert!(watch.changed());
+    let err = watch.reload().unwrap_err();
+    assert!(err.contains("No such file"), "{err}");
+    // A bundled sample is not a file: `e` edits a copy, followed from then on.
+    let mut watch = FileWatch::new(
+        Snippet::resolve(std::path::Path::new("nowhere/../abs.py")),
+        cpyviz_engine::EngineKind::Builtin,
+        Default::default(),
+        Default::default(),
+        false,
+    );
+    assert!(
+        watch.reload().is_err(),
+        "not a sample's name: a missing file"
+    );
+    let mut watch = FileWatch::new(
+        Snippet::Embedded {
+            name: "samples/abs.py".into(),
+            sample: cpyviz::embedded::sample("abs").unwrap(),
+        },
+        cpyviz_engine::EngineKind::Builtin,
+        Default::default(),
+        Default::default(),
+        true,
+    );
+    assert!(watch.reload().unwrap()[0].source.text.contains("def abs"));
+    assert!(!watch.changed());
+    let copy = watch.editable().unwrap();
+    assert!(copy.starts_with(std::env::temp_dir()), "{}", copy.display());
+    assert!(watch.changed(), "the copy is new");
+    assert!(watch.reload().unwrap()[0].source.path.ends_with("abs.py"));
+    let _ = std::fs::remove_file(&copy);
+}

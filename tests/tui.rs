@@ -279,3 +279,124 @@ fn the_viewer_opens_before_its_stages_are_computed_and_shows_them_when_they_are(
 fn text_of(app: &mut App) -> String {
     text(draw(app, 100, 30).backend().buffer())
 }
+
+/// Live editing: new captures of the snippet `text` (as the watch reload makes them).
+fn captures_of(text: &str) -> Vec<cpyviz_model::capture::Capture> {
+    cpyviz_engine::builtin::captures_of_bytes(
+        "watched.py",
+        text.as_bytes(),
+        &cpyviz_model::execution::RunOptions::default(),
+    )
+    .unwrap()
+}
+
+/// The source text of the current stage's selection.
+fn selected_text(app: &App) -> String {
+    let span = app
+        .selected_span()
+        .expect("a selection with a source range");
+    app.capture().source.text[span.start as usize..span.end as usize].to_string()
+}
+
+/// Selects the first row of the current stage whose source text is `what`.
+fn select_text(app: &mut App, what: &str) {
+    for row in 0..app.row_count() {
+        app.set_selected_row(row);
+        if app.selected_span().is_some() && selected_text(app) == what {
+            return;
+        }
+    }
+    panic!("no row of {:?} shows {what:?}", app.stage);
+}
+
+#[test]
+fn a_reload_keeps_each_stage_on_the_same_source() {
+    let old = std::fs::read_to_string("samples/abs.py").unwrap();
+    let mut app = settled(App::new(captures_of(&old), PyVersion::V3_14, Stage::Tokens));
+    // AST: the comparison in abs; tokens: the `abs` of the call in the loop.
+    press(&mut app, "2");
+    select_text(&mut app, "a > b");
+    press(&mut app, "1");
+    let call = old.find("abs(i").unwrap();
+    app.set_cursor(call);
+    assert_eq!(selected_text(&app), "abs");
+    // The edit adds lines above both and changes an unrelated line.
+    let new = old
+        .replacen("def abs", "# a comment\n\n\ndef abs", 1)
+        .replace("print(total)", "print(total, 'done')");
+    app.reload(captures_of(&new));
+    app.settle();
+    assert_eq!(app.capture().source.text, new);
+    assert!(app.stale().is_none());
+    assert_eq!(app.stage, Stage::Tokens);
+    let span = app.selected_span().unwrap();
+    assert_eq!(span.start as usize, new.find("abs(i").unwrap());
+    assert_eq!(selected_text(&app), "abs");
+    assert_eq!(app.cursor, new.find("abs(i").unwrap());
+    // The AST pane's selection came along too (a stage switch would select what is under
+    // the cursor, so look at the pane's own selection).
+    let span = app.ast_rows()[app.ast_sel].span.unwrap();
+    assert_eq!(&new[span.start as usize..span.end as usize], "a > b");
+    assert_eq!(span.start as usize, new.find("a > b").unwrap());
+    let screen = text(draw(&mut app, 100, 30).backend().buffer());
+    assert!(!screen.contains("stale"), "{screen}");
+    assert!(screen.contains("# a comment"), "{screen}");
+}
+
+#[test]
+fn a_reload_that_does_not_compile_keeps_the_last_good_stages_marked_stale() {
+    let old = std::fs::read_to_string("samples/abs.py").unwrap();
+    let mut app = settled(App::new(
+        captures_of(&old),
+        PyVersion::V3_14,
+        Stage::Bytecode,
+    ));
+    let before = app.row_count();
+    let broken = old.replacen("if a > b:", "if a > b", 1);
+    app.reload(captures_of(&broken));
+    app.settle();
+    let stale = app.stale().expect("marked stale");
+    assert!(
+        stale
+            .message
+            .iter()
+            .any(|l| l == "SyntaxError: expected ':'"),
+        "{stale:?}"
+    );
+    // The last good stages stay.
+    assert_eq!(app.capture().source.text, old);
+    assert_eq!(app.row_count(), before);
+    let screen = text(draw(&mut app, 120, 36).backend().buffer());
+    assert!(screen.contains(" stale "), "{screen}");
+    assert!(
+        screen.contains("Bytecode · builtin model · CPython 3.14 · stale"),
+        "{screen}"
+    );
+    assert!(screen.contains("SyntaxError: expected ':'"), "{screen}");
+    assert!(screen.contains("line 3"), "{screen}");
+    assert!(screen.contains("LOAD_SMALL_INT"), "{screen}");
+    // Fixed again: the stages follow and the mark goes.
+    let fixed = broken.replacen("if a > b", "if a >= b:", 1);
+    app.reload(captures_of(&fixed));
+    app.settle();
+    assert!(app.stale().is_none());
+    assert_eq!(app.capture().source.text, fixed);
+    let screen = text(draw(&mut app, 120, 36).backend().buffer());
+    assert!(!screen.contains("stale"), "{screen}");
+    // A file that went away: its reason, the stages stay.
+    app.reload_failed("cpyviz: can't open file 'watched.py': [Errno 2] No such file or directory");
+    app.settle();
+    let screen = text(draw(&mut app, 120, 36).backend().buffer());
+    assert!(screen.contains("No such file or directory"), "{screen}");
+    assert!(screen.contains("· stale"), "{screen}");
+    assert_eq!(app.capture().source.text, fixed);
+}
+
+#[test]
+fn e_asks_the_terminal_for_the_editor() {
+    let mut app = open("samples/abs.py", Stage::Tokens);
+    assert!(!app.take_edit_request());
+    press(&mut app, "e");
+    assert!(app.take_edit_request());
+    assert!(!app.take_edit_request(), "asked once");
+}

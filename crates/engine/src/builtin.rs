@@ -99,8 +99,17 @@ pub fn captures(path: &Path) -> Result<Vec<Capture>, String> {
 /// [`captures`], their VM runs with `run`.
 pub fn captures_with(path: &Path, run: &RunOptions) -> Result<Vec<Capture>, String> {
     let bytes = crate::read_file(path)?;
-    let name = path.to_string_lossy().to_string();
-    let source = Source::decode(&name, &bytes).map_err(|e| ast::render_decode_error(&name, &e))?;
+    captures_of_bytes(&path.to_string_lossy(), &bytes, run)
+}
+
+/// The built-in engine's captures of a snippet that is not read from a file (a sample built
+/// into the binary), named `name`, one per version profile.
+pub fn captures_of_bytes(
+    name: &str,
+    bytes: &[u8],
+    run: &RunOptions,
+) -> Result<Vec<Capture>, String> {
+    let source = Source::decode(name, bytes).map_err(|e| ast::render_decode_error(name, &e))?;
     Ok(PyVersion::ALL
         .iter()
         .map(|&v| capture_with(source.clone(), v, run))

@@ -1,14 +1,39 @@
 //! The interactive terminal: raw mode, the event loop, and restoring the terminal on every way
-//! out (normal exit, error, panic).
+//! out (normal exit, error, panic). Live editing: with a [`Watcher`] the loop looks at the file
+//! every [`WATCH_PERIOD`] and hands new captures to the app; `e` runs the editor on it.
 
 use crate::app::{action_for_key, Action, App};
 use crate::ui;
+use cpyviz_model::capture::Capture;
 use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEventKind,
 };
 use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
 use ratatui::DefaultTerminal;
 use std::io;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How often a watched file is looked at.
+pub const WATCH_PERIOD: Duration = Duration::from_millis(200);
+
+/// The file behind the view, for live editing. The command line implements it with the
+/// engine: the viewer never makes captures itself.
+pub trait Watcher {
+    /// Whether to look at the file every [`WATCH_PERIOD`] (`--watch`); else only after `e`.
+    fn watching(&self) -> bool;
+    /// Whether the file changed since it was last loaded (a cheap look: size and modification
+    /// time; a file that disappeared has changed).
+    fn changed(&mut self) -> bool;
+    /// New captures of the file as it is now, or why there are none (a message for the user).
+    fn reload(&mut self) -> Result<Vec<Capture>, String>;
+    /// The file `e` opens, or why there is none. A snippet that is not a file here (a bundled
+    /// sample) is first copied to a temporary file, which is watched from then on.
+    fn editable(&mut self) -> Result<PathBuf, String>;
+}
 
 /// Restores the terminal when dropped (also on early return and unwinding).
 struct MouseGuard;
@@ -20,7 +45,13 @@ impl Drop for MouseGuard {
 }
 
 /// Runs the viewer until the user quits.
-pub fn run(mut app: App) -> io::Result<()> {
+pub fn run(app: App) -> io::Result<()> {
+    run_with(app, None)
+}
+
+/// Runs the viewer until the user quits; with a watcher, it follows the file's changes and `e`
+/// edits it.
+pub fn run_with(mut app: App, mut watcher: Option<Box<dyn Watcher>>) -> io::Result<()> {
     // ratatui::init installs a panic hook that restores the terminal before the panic message;
     // chain one that also turns mouse reporting off first.
     let previous = std::panic::take_hook();
@@ -32,21 +63,62 @@ pub fn run(mut app: App) -> io::Result<()> {
     let result = (|| {
         execute!(io::stdout(), EnableMouseCapture)?;
         let _guard = MouseGuard;
-        event_loop(&mut terminal, &mut app)
+        event_loop(&mut terminal, &mut app, &mut watcher)
     })();
     ratatui::restore();
     result
 }
 
-fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
+/// Hands the watcher's new captures (or why there are none) to the app.
+pub fn reload_into(app: &mut App, watcher: &mut dyn Watcher) {
+    match watcher.reload() {
+        Ok(captures) => app.reload(captures),
+        Err(why) => app.reload_failed(&why),
+    }
+}
+
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    watcher: &mut Option<Box<dyn Watcher>>,
+) -> io::Result<()> {
+    let mut looked = Instant::now();
     while !app.quit {
         let size = terminal.size()?;
         app.size = (size.width, size.height);
         app.tick();
         terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
-        // While stages are computed on another thread, wake up now and then to show them.
-        if app.computing() && !event::poll(std::time::Duration::from_millis(100))? {
+        if app.take_edit_request() {
+            match watcher {
+                Some(w) => edit(terminal, app, w.as_mut())?,
+                None => {
+                    app.status = Some("e: this view is not of a file that can be edited".into())
+                }
+            }
             continue;
+        }
+        let watching = watcher.as_ref().is_some_and(|w| w.watching());
+        // While stages are computed on another thread, wake up now and then to show them;
+        // while a file is watched, to look at it. Otherwise wait for an event.
+        let wait = if app.computing() {
+            Some(Duration::from_millis(100))
+        } else if watching {
+            Some(WATCH_PERIOD.saturating_sub(looked.elapsed()))
+        } else {
+            None
+        };
+        if let Some(wait) = wait {
+            if !event::poll(wait)? {
+                if let Some(w) = watcher.as_mut().filter(|w| w.watching()) {
+                    if looked.elapsed() >= WATCH_PERIOD {
+                        looked = Instant::now();
+                        if w.changed() {
+                            reload_into(app, w.as_mut());
+                        }
+                    }
+                }
+                continue;
+            }
         }
         let action = match event::read()? {
             Event::Key(key) if key.kind != KeyEventKind::Release => action_for_key(key),
@@ -67,4 +139,138 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The editor command: `$VISUAL`, else `$EDITOR`, else `vi`, split into the program and its
+/// arguments like a shell splits words (quotes and backslashes; no shell runs).
+pub fn editor_command(visual: Option<&str>, editor: Option<&str>) -> Vec<String> {
+    [visual, editor]
+        .into_iter()
+        .flatten()
+        .map(split_words)
+        .find(|words| !words.is_empty())
+        .unwrap_or_else(|| vec!["vi".to_string()])
+}
+
+/// Splits `text` into words: blanks separate them, `'…'` and `"…"` quote, `\` escapes.
+fn split_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if let Some(w) = word.take() {
+                    words.push(w);
+                }
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    w.push(q);
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                while let Some(q) = chars.next() {
+                    match q {
+                        '"' => break,
+                        '\\' => {
+                            if let Some(e) = chars.next() {
+                                w.push(e);
+                            }
+                        }
+                        q => w.push(q),
+                    }
+                }
+            }
+            '\\' => {
+                let w = word.get_or_insert_with(String::new);
+                if let Some(e) = chars.next() {
+                    w.push(e);
+                }
+            }
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
+/// `e`: leaves the viewer's screen, runs the editor on the watched file, comes back and
+/// reloads it. Every failure is a status message.
+fn edit(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    watcher: &mut dyn Watcher,
+) -> io::Result<()> {
+    let path = match watcher.editable() {
+        Ok(p) => p,
+        Err(why) => {
+            app.status = Some(why);
+            return Ok(());
+        }
+    };
+    let visual = std::env::var("VISUAL").ok();
+    let editor = std::env::var("EDITOR").ok();
+    let command = editor_command(visual.as_deref(), editor.as_deref());
+    execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen)?;
+    disable_raw_mode()?;
+    let status = std::process::Command::new(&command[0])
+        .args(&command[1..])
+        .arg(&path)
+        .status();
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    terminal.clear()?;
+    let which = if visual.as_deref().is_some_and(|v| !v.trim().is_empty()) {
+        "$VISUAL"
+    } else if editor.as_deref().is_some_and(|v| !v.trim().is_empty()) {
+        "$EDITOR"
+    } else {
+        "the default editor"
+    };
+    match status {
+        Err(e) => {
+            app.status = Some(format!(
+                "e: can't run {which} '{}': {e} (set $VISUAL or $EDITOR)",
+                command.join(" ")
+            ));
+            return Ok(());
+        }
+        Ok(s) if !s.success() => {
+            app.status = Some(format!(
+                "the editor exited with {s}; reloading the file anyway"
+            ));
+        }
+        Ok(_) => app.status = Some(format!("edited {}", path.display())),
+    }
+    reload_into(app, watcher);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::editor_command;
+
+    #[test]
+    fn the_editor_variable_is_split_into_program_and_arguments() {
+        assert_eq!(editor_command(None, None), ["vi"]);
+        assert_eq!(editor_command(Some(""), Some("nano -w")), ["nano", "-w"]);
+        assert_eq!(
+            editor_command(Some("code --wait"), Some("vim")),
+            ["code", "--wait"]
+        );
+        assert_eq!(
+            editor_command(
+                None,
+                Some(r#"'/opt/my editor/bin/ed' -c "set x=\"1\"" a\ b"#)
+            ),
+            ["/opt/my editor/bin/ed", "-c", "set x=\"1\"", "a b"]
+        );
+        assert_eq!(editor_command(None, Some("   ")), ["vi"]);
+    }
 }

@@ -8,6 +8,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Quit,
+    /// Open the file in `$VISUAL` / `$EDITOR` (the terminal runs it; the view reloads after).
+    Edit,
     ToggleHelp,
     ToggleOutput,
     NextStage,
@@ -318,6 +320,13 @@ pub const KEYMAP: &[Binding] = &[
         footer: Some(("o", "output")),
         footer_in: &[],
         dispatch: &[(ch('o'), Action::ToggleOutput)],
+    },
+    Binding {
+        keys: "e",
+        help: "edit the file in $VISUAL / $EDITOR (vi); the stages follow when it is saved",
+        footer: None,
+        footer_in: &[],
+        dispatch: &[(ch('e'), Action::Edit)],
     },
     Binding {
         keys: "?",

@@ -6,10 +6,12 @@ pub mod action;
 pub mod ast_view;
 pub mod diff;
 pub mod jit;
+pub mod reload;
 pub mod stages;
 pub mod warmup;
 
 pub use action::{action_for_key, Action, Hit};
+pub use reload::Stale;
 
 use ast_view::AstRow;
 use cpyviz_model::capture::{Capture, Stage, StageStatus};
@@ -68,7 +70,27 @@ pub struct App {
     /// The terminal size the last frame was drawn at (for mouse hit-testing and paging).
     pub size: (u16, u16),
     pub highlight: crate::highlight::Highlighted,
+    /// Live editing: the captures of the file as just saved, computing; they replace the
+    /// shown ones once their tokens, AST and bytecode are there (see [`App::reload`]).
+    pending: Option<Vec<Capture>>,
+    /// Why the stages shown are not the file as it is now (it does not compile, or it could
+    /// not be read): they stay, marked stale.
+    stale: Option<Stale>,
+    /// The source range each stage's selection goes back to once that stage of the new
+    /// captures is there (after a reload).
+    anchors: Vec<(Stage, Span)>,
+    /// `e` was pressed: the terminal opens the editor (see [`App::take_edit_request`]).
+    edit_requested: bool,
 }
+
+/// The stages whose selection follows the source across a reload.
+const ANCHORED: [Stage; 5] = [
+    Stage::Tokens,
+    Stage::Ast,
+    Stage::Bytecode,
+    Stage::Specialized,
+    Stage::Uops,
+];
 
 /// More lines than the help overlay can have (its scroll offset stays below this).
 const KEYMAP_LINES: usize = 2 * action::KEYMAP.len() + 8;
@@ -112,6 +134,10 @@ impl App {
             status: None,
             size: (120, 36),
             highlight,
+            pending: None,
+            stale: None,
+            anchors: Vec::new(),
+            edit_requested: false,
         };
         app.captures[app.current].compute_in_background();
         app.rebuild_rows();
@@ -167,7 +193,11 @@ impl App {
     /// Takes in the stages that have been computed since the rows were last built; returns
     /// whether anything changed (the view should be drawn again).
     pub fn tick(&mut self) -> bool {
+        if self.take_pending() {
+            return true;
+        }
         if self.take_ast_rows(false) {
+            self.apply_anchors();
             return true;
         }
         if self.jit.poll(false) {
@@ -187,12 +217,14 @@ impl App {
             return news;
         }
         self.rebuild_rows();
+        self.apply_anchors();
         true
     }
 
     /// Whether stages of the current capture are still being computed.
     pub fn computing(&self) -> bool {
-        !self.capture().is_complete()
+        self.pending.is_some()
+            || !self.capture().is_complete()
             || !self.highlight.is_ready()
             || self.ast_job.is_some()
             || self.jit.computing()
@@ -201,6 +233,10 @@ impl App {
     /// Waits until every stage of the current capture is computed and takes them in (for a
     /// screenshot or a test; the terminal never waits).
     pub fn settle(&mut self) {
+        if let Some(pending) = &self.pending {
+            pending[self.pending_index(pending)].compute_all();
+            self.take_pending();
+        }
         self.capture().compute_all();
         self.highlight.wait();
         loop {
@@ -347,8 +383,13 @@ impl App {
 
     /// The source range of the current selection, to highlight in the source pane.
     pub fn selected_span(&self) -> Option<Span> {
+        self.selection_span(self.stage)
+    }
+
+    /// The source range of `stage`'s selection.
+    fn selection_span(&self, stage: Stage) -> Option<Span> {
         let cap = self.capture();
-        match (self.stage, cap.status_now(self.stage)) {
+        match (stage, cap.status_now(stage)) {
             (Stage::Tokens, StageStatus::Ready) => cap
                 .ready_tokens()
                 .and_then(|t| t.as_ref().ok())
@@ -360,7 +401,7 @@ impl App {
             (s, _) if is_jit(s) && self.jit.has_builder() => {
                 self.jit.span_of(s, self.jit.selected(s))
             }
-            (_, StageStatus::Ready) => self.later.selected_span(self.stage),
+            (_, StageStatus::Ready) => self.later.selected_span(stage),
             (_, StageStatus::Failed(e)) => {
                 let line = e.lineno?;
                 if line == 0 || line > cap.source.line_count() + 1 {
@@ -471,6 +512,10 @@ impl App {
         }
         match action {
             Action::Quit => self.quit = true,
+            Action::Edit => {
+                self.edit_requested = true;
+                self.status = Some("opening the editor…".into());
+            }
             Action::ToggleHelp => self.open_help(),
             Action::ToggleOutput => self.show_output = true,
             Action::ToggleCaches => self.toggle_caches(),
@@ -1131,5 +1176,151 @@ impl App {
             Hit::StageTab(_) | Hit::Nothing => {}
         }
         self.move_vertical(delta);
+    }
+}
+
+/// Live editing: new captures of the same file replace the shown ones (see [`reload`]).
+impl App {
+    /// Shows new captures of the file (it was saved again). They are computed on another
+    /// thread; once their tokens, AST and bytecode are there, [`App::tick`] puts them in, each
+    /// stage's selection back on the same source position. If the new source does not compile,
+    /// the stages shown stay, marked stale, with CPython's message.
+    pub fn reload(&mut self, captures: Vec<Capture>) {
+        if captures.is_empty() {
+            self.reload_failed("cpyviz: nothing to show");
+            return;
+        }
+        captures[self.pending_index(&captures)].compute_in_background();
+        self.pending = Some(captures);
+    }
+
+    /// The file could not be read again (e.g. it was deleted): the stages shown stay, marked
+    /// stale, with the reason.
+    pub fn reload_failed(&mut self, why: &str) {
+        self.pending = None;
+        self.stale = Some(Stale::unreadable(why));
+    }
+
+    /// Why the stages shown are not the file as it is now (`None`: they are).
+    pub fn stale(&self) -> Option<&Stale> {
+        self.stale.as_ref()
+    }
+
+    /// Whether `e` asked for the editor since the last call (the terminal opens it).
+    pub fn take_edit_request(&mut self) -> bool {
+        std::mem::take(&mut self.edit_requested)
+    }
+
+    /// The capture of `captures` for the version shown now.
+    fn pending_index(&self, captures: &[Capture]) -> usize {
+        let version = self.capture().version;
+        captures
+            .iter()
+            .position(|c| c.version == version)
+            .unwrap_or(0)
+    }
+
+    /// Puts the pending captures in once their front stages are there, or marks the view stale
+    /// when they fail. Returns whether anything changed.
+    fn take_pending(&mut self) -> bool {
+        let Some(pending) = &self.pending else {
+            return false;
+        };
+        let cap = &pending[self.pending_index(pending)];
+        let front = [Stage::Ast, Stage::Bytecode, Stage::Tokens];
+        let failed = front.iter().find_map(|&s| match cap.status_now(s) {
+            StageStatus::Failed(e) => Some(e),
+            _ => None,
+        });
+        if let Some(err) = failed {
+            self.stale = Some(Stale::error(err));
+            self.pending = None;
+            return true;
+        }
+        if !front.iter().all(|&s| cap.is_ready(s)) {
+            return false;
+        }
+        let captures = self.pending.take().unwrap_or_default();
+        self.swap_in(captures);
+        true
+    }
+
+    /// Replaces the captures with `captures` (of the edited source), keeping the view's
+    /// settings, and maps each stage's selection to the new source.
+    fn swap_in(&mut self, captures: Vec<Capture>) {
+        let old = self.capture().source.text.clone();
+        let index = self.pending_index(&captures);
+        let new = captures[index].source.text.clone();
+        let anchors: Vec<(Stage, Span)> = ANCHORED
+            .iter()
+            .filter_map(|&s| {
+                let span = self.selection_span(s)?;
+                let start = reload::map_offset(&old, &new, span.start as usize);
+                let end = reload::map_offset(&old, &new, span.end as usize);
+                Some((s, Span::new(start, end.max(start))))
+            })
+            .collect();
+        let cursor = reload::map_offset(&old, &new, self.cursor);
+        let version = captures[index].version;
+        let mut fresh = App::new(captures, version, self.stage);
+        fresh.focus = self.focus;
+        fresh.size = self.size;
+        fresh.folded = std::mem::take(&mut self.folded);
+        fresh.later.show_caches = self.later.show_caches;
+        fresh.later.show_unoptimized = self.later.show_unoptimized;
+        fresh.jit.patched = self.jit.patched;
+        fresh.jit.example = self.jit.example;
+        fresh.set_jit_options(self.jit.options.clone());
+        fresh.status = self.status.take();
+        fresh.cursor = cursor;
+        fresh.anchors = anchors;
+        if !fresh.folded.is_empty() {
+            fresh.rebuild_ast_rows();
+        }
+        *self = fresh;
+        self.apply_anchors();
+    }
+
+    /// Selects, in each stage whose rows are there, the row of that stage's anchor: the row
+    /// with the same source range, else the one the range's start falls in.
+    fn apply_anchors(&mut self) {
+        if self.anchors.is_empty() {
+            return;
+        }
+        let (here, cursor) = (self.stage, self.cursor);
+        let anchors = std::mem::take(&mut self.anchors);
+        for (stage, span) in anchors {
+            let ready =
+                self.capture().is_ready(stage) && (stage != Stage::Ast || self.ast_job.is_none());
+            if !ready {
+                self.anchors.push((stage, span));
+                continue;
+            }
+            self.stage = stage;
+            match (0..self.row_count()).find(|&r| self.span_of_row(stage, r) == Some(span)) {
+                Some(row) => self.set_selected_row(row),
+                None => {
+                    self.cursor = span.start as usize;
+                    self.select_from_cursor();
+                }
+            }
+        }
+        self.stage = here;
+        self.cursor = cursor;
+    }
+
+    /// The source range of row `row` of `stage`'s list (tokens, AST, the code stages).
+    fn span_of_row(&self, stage: Stage, row: usize) -> Option<Span> {
+        match stage {
+            Stage::Tokens => self
+                .capture()
+                .ready_tokens()
+                .and_then(|t| t.as_ref().ok())
+                .and_then(|t| t.get(row))
+                .map(|t| t.span),
+            Stage::Ast => self.ast_rows.get(row).and_then(|r| r.span),
+            s if is_jit(s) => None,
+            s => self.later.span_of(s, row),
+        }
     }
 }

@@ -243,6 +243,19 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
         Span::raw(" "),
         Span::styled(version, THEME.header_engine),
     ]);
+    let line = match app.stale() {
+        // Live editing: the file as saved does not compile (or is gone).
+        Some(_) => {
+            let mut spans = line.spans;
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(
+                " stale ",
+                THEME.error.add_modifier(Modifier::BOLD),
+            ));
+            Line::from(spans)
+        }
+        None => line,
+    };
     let used = line.width();
     line.style(THEME.header).render(area, buf);
     let hint = " ? help ";
@@ -501,6 +514,9 @@ fn token_style(kind: TokenKind) -> Style {
 
 fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
     let mut title = format!("{} · {}", app.stage.title(), provenance(app));
+    if app.stale().is_some() {
+        title.push_str(" · stale");
+    }
     if let Some(stencils) = stages::stencils_title(app).filter(|_| is_jit(app.stage)) {
         title.push_str(&format!(" · {stencils}"));
     }
@@ -792,6 +808,21 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
             Line::styled("↑ ↓ PgUp PgDn scroll · d or Esc closes.", Style::new().fg(THEME.dim)),
         ];
         Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+        return;
+    }
+    if let Some(stale) = app.stale() {
+        // Live editing: CPython's message in place of the explanation (its caret lines keep
+        // their indentation), until the file is good again.
+        lines.push(Line::styled(
+            format!("Stale: {}.", stale.headline),
+            THEME.emphasis,
+        ));
+        for l in &stale.message {
+            lines.push(Line::styled(l.clone(), THEME.error));
+        }
+        Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .render(inner, buf);
         return;
