@@ -28,8 +28,13 @@
 //!    object (`exec`, stdout captured), median of several runs each, in the same benchmark run;
 //!    prints the ratios (target ≤ 10×; the long-term goal is ≤ 2×).
 //!
+//! 8. live editing (`cpyviz --watch`): one refresh of each bundled sample with the built-in
+//!    engine — the file saved again, the watch's look and reload (new captures), the viewer
+//!    taking them in and settling every stage (tokens … micro-ops, and the machine code of the
+//!    JIT stage it is on) — median of 5 per sample (goal: well under 100 ms).
+//!
 //! `cargo bench --bench pipeline -- --scaling` runs only benchmark 5, `-- --jit` only 6,
-//! `-- --vm` only 7.
+//! `-- --vm` only 7, `-- --refresh` only 8.
 //!
 //! The reference CPython is found as `$CPYVIZ_REFPY` (a command such as
 //! `../shared/refpy/python 3.15`), else `../shared/refpy/python 3.15` if it exists. Without one the
@@ -710,6 +715,74 @@ fn bench_vm() {
     }
 }
 
+fn bench_refresh() {
+    use cpyviz::watch::{FileWatch, Snippet};
+    use cpyviz_tui::terminal::Watcher;
+    println!("8. live editing: one refresh (save → reload → every stage settled), median of 5, each sample");
+    let dir = std::env::temp_dir().join(format!("cpyviz-bench-refresh-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let mut paths: Vec<_> = std::fs::read_dir("samples")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    paths.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "py"));
+    paths.sort();
+    let mut medians = Vec::new();
+    for path in &paths {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let file = dir.join(path.file_name().unwrap());
+        if std::fs::write(&file, &text).is_err() {
+            continue;
+        }
+        let mut watch = FileWatch::new(
+            Snippet::File(file.clone()),
+            cpyviz_engine::EngineKind::Builtin,
+            Default::default(),
+            Default::default(),
+            true,
+        );
+        let Ok(captures) = watch.reload() else {
+            continue;
+        };
+        let mut app = App::new(captures, PyVersion::V3_14, Stage::MachineCode);
+        app.settle();
+        let mut times: Vec<Duration> = (0..5)
+            .map(|i| {
+                // An edit: a comment line more each time (the size changes, so the look sees it).
+                let edited = format!("{text}{}", "#\n".repeat(i + 1));
+                std::fs::write(&file, edited).unwrap();
+                let t = Instant::now();
+                assert!(watch.changed());
+                match watch.reload() {
+                    Ok(c) => app.reload(c),
+                    Err(why) => app.reload_failed(&why),
+                }
+                app.settle();
+                black_box(app.row_count());
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        let median = times[2];
+        medians.push(median.as_secs_f64());
+        println!(
+            "   {:<28} {:>7.1} ms per refresh",
+            path.display().to_string(),
+            median.as_secs_f64() * 1e3
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some(worst) = medians.iter().cloned().reduce(f64::max) {
+        let mean = medians.iter().sum::<f64>() / medians.len() as f64;
+        println!(
+            "   mean {:.1} ms, worst {:.1} ms per refresh (goal: well under 100 ms)",
+            mean * 1e3,
+            worst * 1e3
+        );
+    }
+}
+
 fn main() {
     // `cargo test --benches` runs bench targets with --test-ish args; only measure under `cargo bench`.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
@@ -733,6 +806,10 @@ fn main() {
         bench_vm();
         return;
     }
+    if std::env::args().any(|a| a == "--refresh") {
+        bench_refresh();
+        return;
+    }
     bench_tokens_ast();
     bench_bytecode();
     bench_frame();
@@ -740,4 +817,5 @@ fn main() {
     bench_scaling();
     bench_jit();
     bench_vm();
+    bench_refresh();
 }

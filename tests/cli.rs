@@ -617,4 +617,5 @@ fn the_watch_reload_follows_the_file() {
     assert!(watch.changed(), "the copy is new");
     assert!(watch.reload().unwrap()[0].source.path.ends_with("abs.py"));
     let _ = std::fs::remove_file(&copy);
+    let _ = std::fs::remove_dir(copy.parent().unwrap());
 }

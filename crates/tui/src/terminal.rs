@@ -10,7 +10,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode, Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use ratatui::DefaultTerminal;
 use std::io;
@@ -224,8 +224,15 @@ fn edit(
         .arg(&path)
         .status();
     enable_raw_mode()?;
-    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-    terminal.clear()?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        Clear(ClearType::All),
+        EnableMouseCapture
+    )?;
+    // Forget the last frame, so the next draw repaints every cell (`Terminal::clear` would
+    // ask the terminal where its cursor is, which not every terminal answers).
+    terminal.swap_buffers();
     let which = if visual.as_deref().is_some_and(|v| !v.trim().is_empty()) {
         "$VISUAL"
     } else if editor.as_deref().is_some_and(|v| !v.trim().is_empty()) {
