@@ -207,6 +207,26 @@ pub enum Command {
         #[command(subcommand)]
         command: StencilsCommand,
     },
+    /// Present a lesson (lessons/NN-name.toml): each step shows one stage with its narration
+    /// under it. PgDn / PgUp (or a clicker) move between steps, x explores freely, ? lists
+    /// the keys. The presenter layout works from 80x24: enlarge the terminal's font for a room.
+    Lesson {
+        /// The lesson file (see `cpyviz lessons`).
+        lesson: PathBuf,
+        /// The step to start at (from 1).
+        #[arg(long, value_name = "N")]
+        step: Option<usize>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List the lessons: their files, titles and what each teaches.
+    Lessons {
+        /// The folder to look in.
+        #[arg(default_value = "lessons")]
+        dir: PathBuf,
+    },
+    /// Export every step of a lesson: one image per step into a folder (OUT/…-step01.svg, …).
+    Shots(Shots),
     /// Open the viewer on a capture file made by `cpyviz record` (no Python needed).
     Replay {
         capture: PathBuf,
@@ -562,6 +582,17 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Stencils { command }) => run_stencils(command),
+        Some(Command::Lesson { lesson, step, run }) => run_lesson(&lesson, step, &run),
+        Some(Command::Lessons { dir }) => list_lessons(&dir),
+        Some(Command::Shots(shots)) => match shots.run() {
+            Ok(written) => {
+                for w in written {
+                    println!("{w}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(msg) => fail(msg, 1),
+        },
         Some(Command::Replay { capture, stage }) => {
             match cpyviz_engine::capture_file::read(&capture) {
                 Ok(captures) => {
@@ -691,12 +722,18 @@ pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> E
 /// `cpyviz shot`: the viewer rendered headless and exported.
 #[derive(Args, Debug, Clone)]
 pub struct Shot {
-    /// The Python file to show (builtin engine; not needed with --capture).
-    #[arg(required_unless_present = "capture")]
+    /// The Python file to show (builtin engine; not needed with --capture or --lesson).
+    #[arg(required_unless_present_any = ["capture", "lesson"])]
     pub file: Option<PathBuf>,
     /// Render from a capture file made by `cpyviz record` (e.g. a live CPython's JIT code).
     #[arg(long, value_name = "NAME.capture.json", conflicts_with = "file")]
     pub capture: Option<PathBuf>,
+    /// Render a step of a lesson in the presenter layout (with --step).
+    #[arg(long, value_name = "LESSON.toml", conflicts_with_all = ["file", "capture"])]
+    pub lesson: Option<PathBuf>,
+    /// The lesson's step to render (from 1).
+    #[arg(long, value_name = "N", requires = "lesson", default_value_t = 1)]
+    pub step: usize,
     /// The stage to show.
     #[arg(long, default_value = "tokens", value_parser = parse_stage)]
     pub stage: Stage,
@@ -752,6 +789,13 @@ impl Shot {
                 "cpyviz: --scale {} is out of range (0.25 to 8)",
                 self.scale
             ));
+        }
+        if let Some(lesson) = &self.lesson {
+            let loaded = cpyviz_engine::lesson::load(lesson, &self.run.options())?;
+            // A step names its own JIT options (target, memory model).
+            let mut l = lesson_app(loaded, self.step)?;
+            l.settle();
+            return export_lesson(&mut l, self.size, format, self.scale);
         }
         let captures = match (&self.capture, &self.file) {
             (Some(path), _) => cpyviz_engine::capture_file::read(path)?,
@@ -841,4 +885,189 @@ fn run_conformance(
     }
     print!("{}", cpyviz_engine::conformance::report(&label, &rows));
     ExitCode::SUCCESS
+}
+
+/// A lesson's viewer at `step` (from 1), or why there is no such step.
+fn lesson_app(
+    loaded: cpyviz_engine::lesson::Loaded,
+    step: usize,
+) -> Result<cpyviz_tui::lesson::LessonApp, String> {
+    let n = loaded.lesson.steps.len();
+    if step == 0 || step > n {
+        return Err(format!(
+            "cpyviz: --step {step} is out of range: {} has steps 1 to {n}",
+            loaded.name
+        ));
+    }
+    let mut l =
+        cpyviz_tui::lesson::LessonApp::new(loaded.lesson, loaded.captures, loaded.capture_of);
+    l.go_to(step - 1);
+    Ok(l)
+}
+
+/// A settled lesson step, rendered and exported.
+fn export_lesson(
+    l: &mut cpyviz_tui::lesson::LessonApp,
+    (w, h): (u16, u16),
+    format: cpyviz_export::Format,
+    scale: f32,
+) -> Result<Vec<u8>, String> {
+    let buffer = cpyviz_tui::ui::lesson::render_to_buffer(l, w, h);
+    let mut options = cpyviz_tui::ui::export_options(&l.app);
+    options.title = Some(format!(
+        "cpyviz · {} · step {} of {}: {}",
+        l.lesson.title,
+        l.step + 1,
+        l.step_count(),
+        l.lesson.steps[l.step].title
+    ));
+    if format == cpyviz_export::Format::Png {
+        return cpyviz_export::to_png(&buffer, &options, scale);
+    }
+    cpyviz_export::export(&buffer, &options, format)
+}
+
+fn run_lesson(path: &std::path::Path, step: Option<usize>, run: &RunArgs) -> ExitCode {
+    use std::io::IsTerminal;
+    let loaded = match cpyviz_engine::lesson::load(path, &run.options()) {
+        Ok(l) => l,
+        Err(msg) => return fail(msg, 2),
+    };
+    let l = match lesson_app(loaded, step.unwrap_or(1)) {
+        Ok(l) => l,
+        Err(msg) => return fail(msg, 2),
+    };
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "cpyviz: a lesson needs a terminal; use `cpyviz shots` to export its steps as images"
+        );
+        return ExitCode::from(2);
+    }
+    match cpyviz_tui::terminal::run(l) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format!("cpyviz: terminal error: {e}"), 1),
+    }
+}
+
+/// The lesson files of a folder, sorted by name.
+fn lesson_files(dir: &std::path::Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        format!(
+            "cpyviz: can't list '{}': {}",
+            dir.display(),
+            cpyviz_engine::io_reason(&e)
+        )
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn list_lessons(dir: &std::path::Path) -> ExitCode {
+    let files = match lesson_files(dir) {
+        Ok(f) => f,
+        Err(msg) => return fail(msg, 2),
+    };
+    if files.is_empty() {
+        return fail(
+            format!("cpyviz: no lessons (*.toml) in '{}'", dir.display()),
+            2,
+        );
+    }
+    let mut bad = false;
+    for f in files {
+        let parsed = cpyviz_engine::read_file(&f).and_then(|b| {
+            let text = String::from_utf8_lossy(&b).to_string();
+            cpyviz_model::lesson::Lesson::parse(&text)
+                .map_err(|e| e.render(&f.display().to_string()))
+        });
+        match parsed {
+            Ok(l) => {
+                println!("{}  {} ({} steps)", f.display(), l.title, l.steps.len());
+                if !l.summary.is_empty() {
+                    println!("    {}", l.summary);
+                }
+            }
+            Err(msg) => {
+                bad = true;
+                eprintln!("{msg}");
+            }
+        }
+    }
+    println!("\npresent one: cpyviz lesson FILE · export its steps: cpyviz shots FILE -o DIR");
+    if bad {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `cpyviz shots`: every step of a lesson exported.
+#[derive(Args, Debug, Clone)]
+pub struct Shots {
+    /// The lesson file.
+    pub lesson: PathBuf,
+    /// The folder to write the images into (created if missing).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// The image format: svg, png, html or txt.
+    #[arg(long, default_value = "svg", value_parser = ["svg", "png", "html", "txt"])]
+    pub format: String,
+    /// Screen size in cells, WIDTHxHEIGHT.
+    #[arg(long, default_value = "100x30", value_parser = parse_size)]
+    pub size: (u16, u16),
+    /// PNG pixel scale (2 for high-DPI screens).
+    #[arg(long, default_value_t = 2.0)]
+    pub scale: f32,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+impl Shots {
+    /// Writes one file per step; returns their paths.
+    pub fn run(&self) -> Result<Vec<String>, String> {
+        if !(0.25..=8.0).contains(&self.scale) {
+            return Err(format!(
+                "cpyviz: --scale {} is out of range (0.25 to 8)",
+                self.scale
+            ));
+        }
+        let loaded = cpyviz_engine::lesson::load(&self.lesson, &self.run.options())?;
+        let stem = self
+            .lesson
+            .file_stem()
+            .map_or("lesson".into(), |s| s.to_string_lossy().to_string());
+        let n = loaded.lesson.steps.len();
+        let mut l = lesson_app(loaded, 1)?;
+        std::fs::create_dir_all(&self.output).map_err(|e| {
+            format!(
+                "cpyviz: can't create '{}': {}",
+                self.output.display(),
+                cpyviz_engine::io_reason(&e)
+            )
+        })?;
+        let name = format!("x.{}", self.format);
+        let format = cpyviz_export::Format::from_path(std::path::Path::new(&name))?;
+        let mut written = Vec::new();
+        for i in 0..n {
+            l.go_to(i);
+            l.settle();
+            let bytes = export_lesson(&mut l, self.size, format, self.scale)?;
+            let out = self
+                .output
+                .join(format!("{stem}-step{:02}.{}", i + 1, self.format));
+            std::fs::write(&out, bytes).map_err(|e| {
+                format!(
+                    "cpyviz: can't write '{}': {}",
+                    out.display(),
+                    cpyviz_engine::io_reason(&e)
+                )
+            })?;
+            written.push(out.display().to_string());
+        }
+        Ok(written)
+    }
 }

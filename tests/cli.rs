@@ -436,3 +436,89 @@ fn dump_jit_with_the_jit_off_says_what_to_turn_on() {
         );
     }
 }
+
+#[test]
+fn lessons_are_listed_and_a_bad_lesson_names_its_step_and_field() {
+    let out = cpyviz(&["lessons"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listing = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(listing.matches(" steps)").count(), 7, "{listing}");
+    assert!(listing.contains("01-how-your-code-runs.toml"), "{listing}");
+
+    let bad = temp_file(
+        "bad-lesson.toml",
+        b"title = \"t\"\nsnippet = \"x.py\"\n\n[[step]]\ntitle = \"a\"\nstage = \"bytcode\"\nnarration = \"n\"\n",
+    );
+    for args in [
+        vec!["lesson", bad.to_str().unwrap()],
+        vec![
+            "shot",
+            "--lesson",
+            bad.to_str().unwrap(),
+            "-o",
+            "/tmp/x.svg",
+        ],
+    ] {
+        let out = cpyviz(&args);
+        assert_no_panic(&out);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(
+            err.contains("step 1, field stage: unknown stage 'bytcode'"),
+            "{err}"
+        );
+    }
+    let broken = temp_file("broken-lesson.toml", b"title = \"t\"\n[[step]]\nstage = \n");
+    let out = cpyviz(&["lesson", broken.to_str().unwrap()]);
+    assert_no_panic(&out);
+    let err = stderr(&out);
+    assert!(err.contains("broken-lesson.toml:3: step 1:"), "{err}");
+}
+
+#[test]
+fn lesson_steps_export_one_by_one_and_all_at_once() {
+    let lesson = "lessons/05-trampolines.toml";
+    let out = cpyviz(&[
+        "shot",
+        "--lesson",
+        lesson,
+        "--step",
+        "9",
+        "-o",
+        "/tmp/x.txt",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--step 9 is out of range"),
+        "{}",
+        stderr(&out)
+    );
+
+    let dir = std::env::temp_dir().join(format!("cpyviz-shots-{}", std::process::id()));
+    let out = cpyviz(&[
+        "shots",
+        lesson,
+        "-o",
+        dir.to_str().unwrap(),
+        "--format",
+        "txt",
+        "--size",
+        "80x24",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        (1..=5)
+            .map(|i| format!("05-trampolines-step{i:02}.txt"))
+            .collect::<Vec<_>>()
+    );
+    let third = std::fs::read_to_string(dir.join("05-trampolines-step03.txt")).unwrap();
+    assert!(third.contains("Step 3/5 · The trampoline mask"), "{third}");
+    assert!(third.contains("_PyLong_Subtract"), "{third}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

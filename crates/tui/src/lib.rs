@@ -12,5 +12,6 @@
 
 pub mod app;
 pub mod highlight;
+pub mod lesson;
 pub mod terminal;
 pub mod ui;

@@ -55,6 +55,8 @@ pub enum Action {
     ScrubBack,
     ScrubStart,
     ScrubEnd,
+    /// Open the search prompt (`/`): find a name in the rows of every stage.
+    Search,
     /// A mouse click on what the view's layout found under the pointer (`ui::hit`).
     Click(Hit),
     /// The mouse wheel, over what the pointer is on.
@@ -318,6 +320,13 @@ pub const KEYMAP: &[Binding] = &[
         footer: Some(("o", "output")),
         footer_in: &[],
         dispatch: &[(ch('o'), Action::ToggleOutput)],
+    },
+    Binding {
+        keys: "/",
+        help: "search every stage's rows (an opcode, a uop, a symbol, a name); then n / N: next / previous match, Esc: done",
+        footer: None,
+        footer_in: &[],
+        dispatch: &[(ch('/'), Action::Search)],
     },
     Binding {
         keys: "?",

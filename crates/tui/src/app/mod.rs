@@ -5,11 +5,13 @@
 pub mod action;
 pub mod ast_view;
 pub mod diff;
+pub mod find;
 pub mod jit;
 pub mod stages;
 pub mod warmup;
 
 pub use action::{action_for_key, Action, Hit};
+pub use find::Search;
 
 use ast_view::AstRow;
 use cpyviz_model::capture::{Capture, Stage, StageStatus};
@@ -68,6 +70,11 @@ pub struct App {
     /// The terminal size the last frame was drawn at (for mouse hit-testing and paging).
     pub size: (u16, u16),
     pub highlight: crate::highlight::Highlighted,
+    /// The `/` search: its prompt, then its matches (`n` / `N` step them).
+    pub search: Option<Search>,
+    /// The presenter layout (a lesson's guided mode): one stage pane, no source pane, and
+    /// this many rows at the bottom left for the lesson's narration.
+    pub presenter: Option<u16>,
 }
 
 /// More lines than the help overlay can have (its scroll offset stays below this).
@@ -112,6 +119,8 @@ impl App {
             status: None,
             size: (120, 36),
             highlight,
+            search: None,
+            presenter: None,
         };
         app.captures[app.current].compute_in_background();
         app.rebuild_rows();
@@ -421,6 +430,52 @@ impl App {
     }
 
     /// Applies one action.
+    /// A key press: typed into the search prompt while it is open, else the keymap's action.
+    /// Esc ends a search before it means anything else.
+    pub fn handle_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
+        use ratatui::crossterm::event::KeyCode;
+        if self.search.as_ref().is_some_and(|s| s.editing) {
+            self.search_key(key);
+            return;
+        }
+        if key.code == KeyCode::Esc && self.search.is_some() && !self.show_help {
+            self.search = None;
+            return;
+        }
+        if let Some(action) = action_for_key(key) {
+            self.update(action);
+        }
+    }
+
+    /// Shows `stage` (as its digit key does).
+    pub fn show_stage(&mut self, stage: Stage) {
+        if self.stage != stage {
+            self.set_stage(stage);
+        }
+    }
+
+    /// The captures the viewer holds.
+    pub fn captures(&self) -> &[Capture] {
+        &self.captures
+    }
+
+    /// Shows capture `index` of [`App::captures`] (as the version toggle does between two).
+    pub fn show_capture(&mut self, index: usize) {
+        if index == self.current || index >= self.captures.len() {
+            return;
+        }
+        self.current = index;
+        self.warmup.to_end();
+        self.captures[index].compute_in_background();
+        self.back.clear();
+        self.jit.back.clear();
+        self.jit.hole = None;
+        self.search = None;
+        self.rebuild_rows();
+        self.want_jit();
+        self.select_from_cursor();
+    }
+
     pub fn update(&mut self, action: Action) {
         self.status = None;
         if self.show_help {
@@ -479,8 +534,11 @@ impl App {
             Action::ToggleDiff => self.open_diff(),
             Action::ToggleUnoptimized => self.toggle_unoptimized(),
             Action::TogglePatched => self.toggle_patched(),
+            Action::NextHole if self.searching() => self.step_match(true),
+            Action::PrevHole if self.searching() => self.step_match(false),
             Action::NextHole => self.step_hole(true),
             Action::PrevHole => self.step_hole(false),
+            Action::Search => self.start_search(),
             Action::Back => self.go_back(),
             Action::CycleStencils => self.change_options(JitState::cycle_stencils),
             Action::CycleMemory => self.change_options(JitState::cycle_memory),
@@ -717,17 +775,7 @@ impl App {
     fn toggle_version(&mut self) {
         let want = self.capture().version.toggled();
         match self.captures.iter().position(|c| c.version == want) {
-            Some(i) => {
-                self.current = i;
-                self.warmup.to_end();
-                self.captures[i].compute_in_background();
-                self.back.clear();
-                self.jit.back.clear();
-                self.jit.hole = None;
-                self.rebuild_rows();
-                self.want_jit();
-                self.select_from_cursor();
-            }
+            Some(i) => self.show_capture(i),
             None => {
                 self.status = Some(format!(
                     "no CPython {want} capture here: this view only has {}",

@@ -11,6 +11,7 @@
 //! └ footer: keys / status ──────────────────────────────────────────────────┘
 //! ```
 
+pub mod lesson;
 mod stages;
 pub mod theme;
 
@@ -50,6 +51,8 @@ pub struct Areas {
     /// The specialized stage's detail panel (empty on other stages and small screens).
     pub detail: Rect,
     pub footer: Rect,
+    /// The presenter layout's narration panel (empty otherwise): the lesson draws it.
+    pub lesson: Rect,
 }
 
 /// The layout for a screen of `area` showing `stage`: the JIT stages give their pane more of
@@ -68,6 +71,33 @@ pub fn layout_for(area: Rect, stage: Stage) -> Areas {
 /// The layout for a screen of `area` (the source pane 45% of the width).
 pub fn layout_in(area: Rect) -> Areas {
     split(area, 45, 0)
+}
+
+/// The presenter layout (a lesson's guided mode): the header, one stage pane across the whole
+/// width, and `narration` rows at the bottom for the lesson; no source pane, stage bar,
+/// explanation or footer.
+pub fn presenter_layout(area: Rect, narration: u16) -> Areas {
+    let narration = narration.min(area.height.saturating_sub(4));
+    let [header, stage, lesson] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(narration),
+    ])
+    .areas(area);
+    let inner = |r: Rect| pane_block(String::new(), false).inner(r);
+    let none = Rect::new(area.x, area.y, 0, 0);
+    Areas {
+        header,
+        stage_bar: none,
+        source: none,
+        source_inner: none,
+        stage,
+        stage_inner: inner(stage),
+        explain: none,
+        detail: none,
+        footer: none,
+        lesson,
+    }
 }
 
 fn split(area: Rect, source_percent: u16, detail_height: u16) -> Areas {
@@ -96,12 +126,21 @@ fn split(area: Rect, source_percent: u16, detail_height: u16) -> Areas {
         explain,
         detail,
         footer,
+        lesson: Rect::new(area.x, area.bottom(), 0, 0),
     }
 }
 
 /// The layout for the app's current terminal size.
 pub fn layout(app: &App) -> Areas {
-    layout_for(Rect::new(0, 0, app.size.0, app.size.1), app.stage)
+    areas_of(app, Rect::new(0, 0, app.size.0, app.size.1))
+}
+
+/// The layout of `app` drawn in `area`: the presenter layout when a lesson asks for it.
+fn areas_of(app: &App, area: Rect) -> Areas {
+    match app.presenter {
+        Some(rows) => presenter_layout(area, rows),
+        None => layout_for(area, app.stage),
+    }
 }
 
 /// Rows above the first data row in a stage's list (the token table's header, the JIT panes'
@@ -165,7 +204,7 @@ impl Widget for &App {
             render_too_small(area, buf);
             return;
         }
-        let areas = layout_for(area, self.stage);
+        let areas = areas_of(self, area);
         render_header(self, areas.header, buf);
         render_stage_bar(self, areas.stage_bar, buf);
         if let Some((stage, rows)) = &self.diff {
@@ -812,6 +851,12 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
         ));
     }
     lines.extend(selection_lines(app));
+    if let Some(src) = app.defined_in() {
+        lines.push(Line::from(vec![
+            Span::styled("In CPython: ", Style::new().fg(THEME.dim)),
+            Span::styled(src, THEME.detail),
+        ]));
+    }
     lines.extend(warning_lines(app));
     if !lines.is_empty() {
         lines.push(Line::raw(""));
@@ -860,6 +905,21 @@ fn warning_lines(app: &App) -> Vec<Line<'static>> {
 }
 
 fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
+    if let Some(search) = &app.search {
+        let style = if search.editing || !search.matches.is_empty() {
+            THEME.key
+        } else {
+            THEME.error
+        };
+        buf.set_stringn(
+            area.x + 1,
+            area.y,
+            search.prompt(),
+            area.width as usize,
+            style,
+        );
+        return;
+    }
     if let Some(status) = &app.status {
         buf.set_stringn(area.x + 1, area.y, status, area.width as usize, THEME.key);
         return;
