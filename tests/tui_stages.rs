@@ -13,7 +13,7 @@ use cpyviz_model::jit::{Destination, HoleSpecial, HoleValue, MemoryChoice, Targe
 use cpyviz_model::version::PyVersion;
 use cpyviz_tui::app::jit::{groups, HoleRef, JitRow, Section, TrampRow};
 use cpyviz_tui::app::App;
-use cpyviz_tui::ui::theme::THEME;
+use cpyviz_tui::theme::DARK as THEME;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
@@ -1382,7 +1382,7 @@ fn selected_current_colour(buf: &Buffer, generic: &str) -> (String, ratatui::sty
 
 #[test]
 fn forms_have_their_own_colours() {
-    use cpyviz_tui::ui::theme::THEME;
+    use cpyviz_tui::theme::DARK as THEME;
     let fg = |s: Style| s.fg.unwrap();
     let mut app = warm_app();
     // Step 38: both RESUMEs quickened, the CALL and the subtraction specialized, the
@@ -1427,7 +1427,7 @@ fn forms_have_their_own_colours() {
 
 /// The viewer's dim style (generic, unchanged names).
 fn dim_style() -> Style {
-    Style::new().fg(cpyviz_tui::ui::theme::THEME.dim)
+    Style::new().fg(cpyviz_tui::theme::DARK.dim)
 }
 
 #[test]

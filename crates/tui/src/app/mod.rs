@@ -11,6 +11,7 @@ pub mod warmup;
 
 pub use action::{action_for_key, Action, Hit};
 
+use crate::theme::{Theme, ThemeName};
 use ast_view::AstRow;
 use cpyviz_model::capture::{Capture, Stage, StageStatus};
 use cpyviz_model::source::Span;
@@ -68,6 +69,8 @@ pub struct App {
     /// The terminal size the last frame was drawn at (for mouse hit-testing and paging).
     pub size: (u16, u16),
     pub highlight: crate::highlight::Highlighted,
+    /// The colours everything is drawn in (the render code reads [`App::theme`]).
+    theme: ThemeName,
 }
 
 /// More lines than the help overlay can have (its scroll offset stays below this).
@@ -85,7 +88,11 @@ impl App {
             .iter()
             .position(|c| c.version == version)
             .unwrap_or(0);
-        let highlight = crate::highlight::Highlighted::start(&captures[current].source.text);
+        let theme = ThemeName::default();
+        let highlight = crate::highlight::Highlighted::start(
+            &captures[current].source.text,
+            &theme.theme().syntax,
+        );
         let mut app = App {
             captures,
             current,
@@ -112,6 +119,7 @@ impl App {
             status: None,
             size: (120, 36),
             highlight,
+            theme,
         };
         app.captures[app.current].compute_in_background();
         app.rebuild_rows();
@@ -157,6 +165,29 @@ impl App {
 
     /// Sets the JIT stages' options (stencils, memory model, target), as `s`, `m`, `t` do, and
     /// asks the capture for them (`cpyviz shot --target … --memory …`).
+    /// The theme the view is drawn in.
+    pub fn theme(&self) -> &'static Theme {
+        self.theme.theme()
+    }
+
+    pub fn theme_name(&self) -> ThemeName {
+        self.theme
+    }
+
+    /// Draws in another theme from now on; the source's colours are made again for it (on
+    /// another thread, like the first ones: [`App::tick`] takes them in).
+    pub fn set_theme(&mut self, theme: ThemeName) {
+        if theme == self.theme {
+            return;
+        }
+        self.theme = theme;
+        self.highlight = crate::highlight::Highlighted::start(
+            &self.capture().source.text,
+            &theme.theme().syntax,
+        );
+        self.coloured = false;
+    }
+
     pub fn set_jit_options(&mut self, options: cpyviz_model::jit::JitOptions) {
         self.jit.options = options;
         self.jit.back.clear();
@@ -500,6 +531,10 @@ impl App {
                 }
             }
             Action::ToggleVersion => self.toggle_version(),
+            Action::CycleTheme => {
+                self.set_theme(self.theme.next());
+                self.status = Some(format!("theme: {}", self.theme.name()));
+            }
             Action::SwitchFocus => {
                 self.focus = match self.focus {
                     Focus::Source => Focus::Stage,
