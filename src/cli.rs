@@ -7,6 +7,7 @@ use cpyviz_model::capture::{Capture, Stage};
 use cpyviz_model::execution::{Limits, RunOptions};
 use cpyviz_model::jit::Target;
 use cpyviz_model::version::PyVersion;
+use cpyviz_tui::theme::ThemeName;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ pub struct OpenArgs {
     /// The stage to open on.
     #[arg(long, default_value = "tokens", value_parser = parse_stage)]
     pub stage: Stage,
+    /// The colours: dark, light (blog posts, print) or high-contrast (projectors); T switches.
+    #[arg(long, default_value = "dark", value_parser = theme_parser())]
+    pub theme: ThemeName,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -124,6 +128,13 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
             .ok_or_else(|| format!("'{s}' is too large")),
         _ => Err(format!("'{s}' is not a size (like 512M or 2G)")),
     }
+}
+
+/// `--theme`: the themes' names, listed in `--help` and in the error for a wrong one.
+fn theme_parser() -> impl clap::builder::TypedValueParser<Value = ThemeName> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(ThemeName::ALL.map(ThemeName::name))
+        .map(|name: String| ThemeName::from_name(&name).unwrap_or_default())
 }
 
 /// `--engine`: the engines' own names, listed in `--help` and in the error for a wrong one.
@@ -213,6 +224,9 @@ pub enum Command {
         /// The stage to open on.
         #[arg(long, default_value = "tokens", value_parser = parse_stage)]
         stage: Stage,
+        /// The colours: dark, light or high-contrast (T switches).
+        #[arg(long, default_value = "dark", value_parser = theme_parser())]
+        theme: ThemeName,
     },
 }
 
@@ -562,15 +576,17 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Stencils { command }) => run_stencils(command),
-        Some(Command::Replay { capture, stage }) => {
-            match cpyviz_engine::capture_file::read(&capture) {
-                Ok(captures) => {
-                    let version = captures[0].version;
-                    run_viewer(captures, version, stage)
-                }
-                Err(msg) => fail(msg, 2),
+        Some(Command::Replay {
+            capture,
+            stage,
+            theme,
+        }) => match cpyviz_engine::capture_file::read(&capture) {
+            Ok(captures) => {
+                let version = captures[0].version;
+                run_viewer(captures, version, stage, theme)
             }
-        }
+            Err(msg) => fail(msg, 2),
+        },
         None => open_viewer(cli.open),
     }
 }
@@ -663,11 +679,16 @@ fn open_viewer(args: OpenArgs) -> ExitCode {
         Ok(c) => c,
         Err(msg) => return fail(msg, 1),
     };
-    run_viewer(captures, args.python_version, args.stage)
+    run_viewer(captures, args.python_version, args.stage, args.theme)
 }
 
 /// Opens the interactive viewer on ready captures (the CLI's one entry point to the TUI).
-pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> ExitCode {
+pub fn run_viewer(
+    captures: Vec<Capture>,
+    version: PyVersion,
+    stage: Stage,
+    theme: ThemeName,
+) -> ExitCode {
     use std::io::IsTerminal;
     if captures.is_empty() {
         return fail("cpyviz: nothing to show".into(), 1);
@@ -678,7 +699,8 @@ pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> E
         );
         return ExitCode::from(2);
     }
-    let app = cpyviz_tui::app::App::new(captures, version, stage);
+    let mut app = cpyviz_tui::app::App::new(captures, version, stage);
+    app.set_theme(theme);
     match cpyviz_tui::terminal::run(app) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -709,12 +731,20 @@ pub struct Shot {
     /// The CPython version profile to model.
     #[arg(long = "python-version", default_value = "3.14", value_parser = parse_version)]
     pub python_version: PyVersion,
-    /// Output file: .svg, .png, .html or .txt.
+    /// Output file: .svg, .png, .html, .txt, .cast (asciinema) or .gif (a one-frame
+    /// animation).
     #[arg(short, long)]
     pub output: PathBuf,
-    /// PNG pixel scale (2 for high-DPI screens).
+    /// PNG and GIF pixel scale (2 for high-DPI screens).
     #[arg(long, default_value_t = 2.0)]
     pub scale: f32,
+    /// The colours: dark, light (blog posts, print) or high-contrast (projectors).
+    #[arg(long, default_value = "dark", value_parser = theme_parser())]
+    pub theme: ThemeName,
+    /// Add a line under the image: cpyviz's version, the engine and the exact CPython build,
+    /// and on the JIT stages the target and the stencils.
+    #[arg(long)]
+    pub footer: bool,
     /// The JIT stages' target (default: the recorded interpreter's, else x86_64-unknown-linux-gnu).
     #[arg(long, value_name = "TRIPLE", value_parser = parse_target)]
     pub target: Option<Target>,
@@ -759,6 +789,7 @@ impl Shot {
             (None, None) => return Err("cpyviz: give a FILE or --capture".into()),
         };
         let mut app = cpyviz_tui::app::App::new(captures, self.python_version, self.stage);
+        app.set_theme(self.theme);
         app.set_jit_options(jit_options(&self.stencils, &self.memory, self.target));
         app.settle();
         if let Some(row) = self.select {
@@ -771,12 +802,10 @@ impl Shot {
             }
             app.set_selected_row(row);
         }
-        let buffer = cpyviz_tui::ui::render_to_buffer(&mut app, self.size.0, self.size.1);
+        let buffer =
+            cpyviz_tui::ui::render_for_export(&mut app, self.size.0, self.size.1, self.footer);
         let options = cpyviz_tui::ui::export_options(&app);
-        if format == cpyviz_export::Format::Png {
-            return cpyviz_export::to_png(&buffer, &options, self.scale);
-        }
-        cpyviz_export::export(&buffer, &options, format)
+        cpyviz_export::export_scaled(&buffer, &options, format, self.scale)
     }
 
     /// Writes the exported bytes to the output file.

@@ -138,6 +138,68 @@ pub fn render_to_buffer(app: &mut App, width: u16, height: u16) -> Buffer {
     buf
 }
 
+/// Renders like [`render_to_buffer`]; with `footer`, the buffer has one more row under the
+/// screen: the export footer ([`export_footer`]), so a shot says what made it. The footer is
+/// part of the rendered buffer (one render path): every export format shows it.
+pub fn render_for_export(app: &mut App, width: u16, height: u16, footer: bool) -> Buffer {
+    let screen = render_to_buffer(app, width, height);
+    if !footer {
+        return screen;
+    }
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height + 1));
+    buf.merge(&screen);
+    let row = Rect::new(0, height, width, 1);
+    let th = app.theme();
+    buf.set_style(row, th.header);
+    let text = export_footer(app);
+    let room = usize::from(width).saturating_sub(2);
+    let line = if Line::from(text.as_str()).width() > room {
+        let mut cut = String::new();
+        for c in text.chars() {
+            if Line::from(cut.as_str()).width() + c.width().unwrap_or(0) + 1 > room {
+                break;
+            }
+            cut.push(c);
+        }
+        cut + "…"
+    } else {
+        text
+    };
+    buf.set_stringn(1, height, line, room, th.header);
+    buf
+}
+
+/// The export footer's one line: cpyviz's version, the engine and the exact CPython build
+/// (the live interpreter's whole `sys.version`; for the built-in engine, the word "model" and
+/// the version profile), and on the JIT stages the target and where the stencils come from.
+pub fn export_footer(app: &App) -> String {
+    use cpyviz_model::capture::Engine;
+    let cap = app.capture();
+    let mut parts = vec![format!("cpyviz {}", env!("CARGO_PKG_VERSION"))];
+    parts.push(match &cap.engine {
+        Engine::Builtin => format!("builtin model of CPython {}", cap.display_version()),
+        Engine::Cpython { version, .. } => format!(
+            "live CPython {}",
+            version.split_whitespace().collect::<Vec<_>>().join(" ")
+        ),
+    });
+    if is_jit(app.stage) {
+        let j = app.jit();
+        match j.view() {
+            Some(v) => {
+                parts.push(format!("JIT {}", v.target));
+                parts.push(if v.stencils_are_model {
+                    "built-in stencils (a model)".to_string()
+                } else {
+                    v.stencils.clone()
+                });
+            }
+            None => parts.push(format!("JIT {}", j.options_text())),
+        }
+    }
+    parts.join(" · ")
+}
+
 /// Export settings matching the theme (cells with no colour of their own get the theme's).
 pub fn export_options(app: &App) -> cpyviz_export::ExportOptions {
     let th = app.theme();
@@ -234,9 +296,16 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     let cap = app.capture();
     let engine = format!(" {} ", cap.engine.label());
     let version = format!(" CPython {} ", cap.display_version());
+    // The engine and version always show (a built-in image must say "model"): a path too long
+    // for the rest of the line loses its beginning.
+    let fixed = Line::from(format!(" cpyviz   {engine} {version}")).width();
+    let path = shorten_left(
+        &cap.source.path,
+        (area.width as usize).saturating_sub(fixed + 2),
+    );
     let line = Line::from(vec![
         Span::styled(" cpyviz ", th.header.add_modifier(Modifier::BOLD)),
-        Span::styled(format!(" {} ", cap.source.path), th.header),
+        Span::styled(format!(" {path} "), th.header),
         Span::raw("  "),
         Span::styled(engine, th.header_engine),
         Span::raw(" "),
@@ -249,6 +318,24 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
         let x = area.right() - hint.len() as u16;
         buf.set_string(x, area.y, hint, th.header);
     }
+}
+
+/// `text` in at most `max` columns: when it is wider, `…` and its end.
+fn shorten_left(text: &str, max: usize) -> String {
+    if Line::from(text).width() <= max {
+        return text.to_string();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut width = 1; // the ellipsis
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if width + w > max {
+            break;
+        }
+        width += w;
+        kept.push(c);
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
 }
 
 /// Stage bar items with their x ranges, for drawing and for mouse hits.
