@@ -802,10 +802,17 @@ impl Shot {
             }
             app.set_selected_row(row);
         }
-        let buffer =
-            cpyviz_tui::ui::render_for_export(&mut app, self.size.0, self.size.1, self.footer);
-        let options = cpyviz_tui::ui::export_options(&app);
-        cpyviz_export::export_scaled(&buffer, &options, format, self.scale)
+        let frame = cpyviz_tui::ui::export_frame(
+            &mut app,
+            self.size.0,
+            self.size.1,
+            self.footer,
+            cpyviz_export::STILL_SECONDS,
+        );
+        match format.animation() {
+            Some(anim) => cpyviz_export::animate(&[frame], anim, self.scale),
+            None => cpyviz_export::export_scaled(&frame.buffer, &frame.options, format, self.scale),
+        }
     }
 
     /// Writes the exported bytes to the output file.

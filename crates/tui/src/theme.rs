@@ -258,7 +258,7 @@ pub const LIGHT: Theme = Theme {
     stage_ready: fg(rgb(0x24, 0x29, 0x2f)),
     stage_missing: fg(rgb(0x8c, 0x95, 0x9f)),
     stage_failed: fg(rgb(0xcf, 0x22, 0x2e)),
-    gutter: fg(rgb(0x8c, 0x95, 0x9f)),
+    gutter: fg(rgb(0x6e, 0x77, 0x81)),
     selection_row: Style::new().bg(rgb(0xdd, 0xf4, 0xff)),
     source_selection: rgb(0xb6, 0xe3, 0xff),
     cursor: Style::new()
@@ -374,8 +374,8 @@ pub const HIGH_CONTRAST: Theme = Theme {
     stage_missing: fg(rgb(0xb2, 0xb2, 0xb2)),
     stage_failed: fg(rgb(0xff, 0x5f, 0x5f)),
     gutter: fg(rgb(0xc6, 0xc6, 0xc6)),
-    selection_row: Style::new().bg(rgb(0x00, 0x3a, 0x8c)),
-    source_selection: rgb(0x00, 0x50, 0xc8),
+    selection_row: Style::new().bg(rgb(0x00, 0x2b, 0x6e)),
+    source_selection: rgb(0x00, 0x2b, 0x6e),
     cursor: Style::new()
         .fg(rgb(0x00, 0x00, 0x00))
         .bg(rgb(0xff, 0xff, 0xff)),
@@ -461,6 +461,82 @@ mod tests {
         assert_eq!(ThemeName::Dark.next(), ThemeName::Light);
         assert_eq!(ThemeName::Light.next(), ThemeName::HighContrast);
         assert_eq!(ThemeName::HighContrast.next(), ThemeName::Dark);
+    }
+
+    /// WCAG 2 contrast ratio of two RGB colours.
+    fn contrast(a: Color, b: Color) -> f64 {
+        let lum = |c: Color| {
+            let Color::Rgb(r, g, b) = c else {
+                panic!("{c:?} is not RGB")
+            };
+            let f = |v: u8| {
+                let c = f64::from(v) / 255.0;
+                if c <= 0.03928 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
+        };
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    /// The light theme's text reads on paper (WCAG AA, 4.5:1); the high-contrast theme's on a
+    /// projector (AAA, 7:1), its selections too.
+    #[test]
+    fn text_has_contrast() {
+        for (t, min) in [(&LIGHT, 4.5), (&HIGH_CONTRAST, 7.0)] {
+            let text = [
+                t.text,
+                t.gutter,
+                t.field,
+                t.detail,
+                t.node,
+                t.error,
+                t.key,
+                t.emphasis,
+                t.label,
+                t.token_name,
+                t.token_number,
+                t.token_string,
+                t.token_op,
+                t.token_layout,
+                t.token_comment,
+                t.opname,
+                t.specialized,
+                t.quickened,
+                t.deoptimized,
+                t.spec_failed,
+                t.ok,
+                t.bad,
+                t.stage_ready,
+                t.stage_failed,
+            ];
+            for s in text {
+                let fg = s.fg.unwrap();
+                assert!(contrast(fg, t.bg) >= min, "{fg:?} on {:?}", t.bg);
+            }
+            for s in [
+                t.header,
+                t.options,
+                t.header_engine,
+                t.stage_current,
+                t.cursor,
+            ] {
+                let (fg, bg) = (s.fg.unwrap(), s.bg.unwrap());
+                assert!(contrast(fg, bg) >= min, "{fg:?} on {bg:?}");
+            }
+        }
+        for s in [
+            HIGH_CONTRAST.text,
+            HIGH_CONTRAST.opname,
+            HIGH_CONTRAST.field,
+        ] {
+            let bg = HIGH_CONTRAST.selection_row.bg.unwrap();
+            assert!(contrast(s.fg.unwrap(), bg) >= 7.0);
+        }
     }
 
     /// Screenshots and terminals must agree: every colour of every theme is RGB.

@@ -169,6 +169,22 @@ pub fn render_for_export(app: &mut App, width: u16, height: u16, footer: bool) -
     buf
 }
 
+/// One frame of an animation ([`cpyviz_export::animate`]): the app as [`render_for_export`]
+/// draws it, coloured by [`export_options`], shown for `seconds`.
+pub fn export_frame(
+    app: &mut App,
+    width: u16,
+    height: u16,
+    footer: bool,
+    seconds: f32,
+) -> cpyviz_export::Frame {
+    cpyviz_export::Frame {
+        buffer: render_for_export(app, width, height, footer),
+        options: export_options(app),
+        seconds,
+    }
+}
+
 /// The export footer's one line: cpyviz's version, the engine and the exact CPython build
 /// (the live interpreter's whole `sys.version`; for the built-in engine, the word "model" and
 /// the version profile), and on the JIT stages the target and where the stencils come from.
