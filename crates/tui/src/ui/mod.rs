@@ -84,8 +84,7 @@ fn split(area: Rect, source_percent: u16, detail_height: u16) -> Areas {
         Constraint::Percentage(100 - source_percent),
     ])
     .areas(main);
-    // The panes' insides (borders and padding: the same in every theme).
-    let inner = |r: Rect| pane_block(&crate::theme::DARK, String::new(), false).inner(r);
+    let inner = |r: Rect| pane_frame().inner(r);
     Areas {
         header,
         stage_bar,
@@ -291,12 +290,17 @@ fn render_too_small(th: &Theme, area: Rect, buf: &mut Buffer) {
         );
 }
 
-fn pane_block(th: &Theme, title: String, focused: bool) -> Block<'static> {
-    let border = if focused { th.border_focus } else { th.border };
+/// A pane's borders and padding, without colours or title (they decide its inside).
+fn pane_frame() -> Block<'static> {
     Block::bordered()
         .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(border))
         .padding(Padding::horizontal(1))
+}
+
+fn pane_block(th: &Theme, title: String, focused: bool) -> Block<'static> {
+    let border = if focused { th.border_focus } else { th.border };
+    pane_frame()
+        .border_style(Style::new().fg(border))
         .title(Span::styled(format!(" {title} "), th.title))
 }
 
