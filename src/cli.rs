@@ -7,6 +7,7 @@ use cpyviz_model::capture::{Capture, Stage};
 use cpyviz_model::execution::{Limits, RunOptions};
 use cpyviz_model::jit::Target;
 use cpyviz_model::version::PyVersion;
+use cpyviz_tui::theme::ThemeName;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ pub struct OpenArgs {
     /// The stage to open on.
     #[arg(long, default_value = "tokens", value_parser = parse_stage)]
     pub stage: Stage,
+    /// The colours: dark, light (blog posts, print) or high-contrast (projectors); T switches.
+    #[arg(long, default_value = "dark", value_parser = theme_parser())]
+    pub theme: ThemeName,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -124,6 +128,13 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
             .ok_or_else(|| format!("'{s}' is too large")),
         _ => Err(format!("'{s}' is not a size (like 512M or 2G)")),
     }
+}
+
+/// `--theme`: the themes' names, listed in `--help` and in the error for a wrong one.
+fn theme_parser() -> impl clap::builder::TypedValueParser<Value = ThemeName> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(ThemeName::ALL.map(ThemeName::name))
+        .map(|name: String| ThemeName::from_name(&name).unwrap_or_default())
 }
 
 /// `--engine`: the engines' own names, listed in `--help` and in the error for a wrong one.
@@ -216,6 +227,9 @@ pub enum Command {
         /// The step to start at (from 1).
         #[arg(long, value_name = "N")]
         step: Option<usize>,
+        /// The colours (T cycles them while presenting).
+        #[arg(long, default_value = "high-contrast", value_parser = theme_parser())]
+        theme: ThemeName,
         #[command(flatten)]
         run: RunArgs,
     },
@@ -233,6 +247,9 @@ pub enum Command {
         /// The stage to open on.
         #[arg(long, default_value = "tokens", value_parser = parse_stage)]
         stage: Stage,
+        /// The colours: dark, light or high-contrast (T switches).
+        #[arg(long, default_value = "dark", value_parser = theme_parser())]
+        theme: ThemeName,
     },
 }
 
@@ -582,7 +599,12 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Stencils { command }) => run_stencils(command),
-        Some(Command::Lesson { lesson, step, run }) => run_lesson(&lesson, step, &run),
+        Some(Command::Lesson {
+            lesson,
+            step,
+            theme,
+            run,
+        }) => run_lesson(&lesson, step, theme, &run),
         Some(Command::Lessons { dir }) => list_lessons(&dir),
         Some(Command::Shots(shots)) => match shots.run() {
             Ok(written) => {
@@ -593,15 +615,17 @@ pub fn main() -> ExitCode {
             }
             Err(msg) => fail(msg, 1),
         },
-        Some(Command::Replay { capture, stage }) => {
-            match cpyviz_engine::capture_file::read(&capture) {
-                Ok(captures) => {
-                    let version = captures[0].version;
-                    run_viewer(captures, version, stage)
-                }
-                Err(msg) => fail(msg, 2),
+        Some(Command::Replay {
+            capture,
+            stage,
+            theme,
+        }) => match cpyviz_engine::capture_file::read(&capture) {
+            Ok(captures) => {
+                let version = captures[0].version;
+                run_viewer(captures, version, stage, theme)
             }
-        }
+            Err(msg) => fail(msg, 2),
+        },
         None => open_viewer(cli.open),
     }
 }
@@ -694,11 +718,16 @@ fn open_viewer(args: OpenArgs) -> ExitCode {
         Ok(c) => c,
         Err(msg) => return fail(msg, 1),
     };
-    run_viewer(captures, args.python_version, args.stage)
+    run_viewer(captures, args.python_version, args.stage, args.theme)
 }
 
 /// Opens the interactive viewer on ready captures (the CLI's one entry point to the TUI).
-pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> ExitCode {
+pub fn run_viewer(
+    captures: Vec<Capture>,
+    version: PyVersion,
+    stage: Stage,
+    theme: ThemeName,
+) -> ExitCode {
     use std::io::IsTerminal;
     if captures.is_empty() {
         return fail("cpyviz: nothing to show".into(), 1);
@@ -709,7 +738,8 @@ pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> E
         );
         return ExitCode::from(2);
     }
-    let app = cpyviz_tui::app::App::new(captures, version, stage);
+    let mut app = cpyviz_tui::app::App::new(captures, version, stage);
+    app.set_theme(theme);
     match cpyviz_tui::terminal::run(app) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -746,12 +776,21 @@ pub struct Shot {
     /// The CPython version profile to model.
     #[arg(long = "python-version", default_value = "3.14", value_parser = parse_version)]
     pub python_version: PyVersion,
-    /// Output file: .svg, .png, .html or .txt.
+    /// Output file: .svg, .png, .html, .txt, .cast (asciinema) or .gif (a one-frame
+    /// animation).
     #[arg(short, long)]
     pub output: PathBuf,
-    /// PNG pixel scale (2 for high-DPI screens).
+    /// PNG and GIF pixel scale (2 for high-DPI screens).
     #[arg(long, default_value_t = 2.0)]
     pub scale: f32,
+    /// The colours: dark, light (blog posts, print) or high-contrast (projectors). Default:
+    /// dark; a lesson's step: high-contrast, as the presenter shows it.
+    #[arg(long, value_parser = theme_parser())]
+    pub theme: Option<ThemeName>,
+    /// Add a line under the image: cpyviz's version, the engine and the exact CPython build,
+    /// and on the JIT stages the target and the stencils.
+    #[arg(long)]
+    pub footer: bool,
     /// The JIT stages' target (default: the recorded interpreter's, else x86_64-unknown-linux-gnu).
     #[arg(long, value_name = "TRIPLE", value_parser = parse_target)]
     pub target: Option<Target>,
@@ -794,8 +833,11 @@ impl Shot {
             let loaded = cpyviz_engine::lesson::load(lesson, &self.run.options())?;
             // A step names its own JIT options (target, memory model).
             let mut l = lesson_app(loaded, self.step)?;
+            if let Some(theme) = self.theme {
+                l.app.set_theme(theme);
+            }
             l.settle();
-            return export_lesson(&mut l, self.size, format, self.scale);
+            return export_lesson(&mut l, self.size, format, self.scale, self.footer);
         }
         let captures = match (&self.capture, &self.file) {
             (Some(path), _) => cpyviz_engine::capture_file::read(path)?,
@@ -803,6 +845,7 @@ impl Shot {
             (None, None) => return Err("cpyviz: give a FILE or --capture".into()),
         };
         let mut app = cpyviz_tui::app::App::new(captures, self.python_version, self.stage);
+        app.set_theme(self.theme.unwrap_or(ThemeName::Dark));
         app.set_jit_options(jit_options(&self.stencils, &self.memory, self.target));
         app.settle();
         if let Some(row) = self.select {
@@ -815,12 +858,17 @@ impl Shot {
             }
             app.set_selected_row(row);
         }
-        let buffer = cpyviz_tui::ui::render_to_buffer(&mut app, self.size.0, self.size.1);
-        let options = cpyviz_tui::ui::export_options(&app);
-        if format == cpyviz_export::Format::Png {
-            return cpyviz_export::to_png(&buffer, &options, self.scale);
+        let frame = cpyviz_tui::ui::export_frame(
+            &mut app,
+            self.size.0,
+            self.size.1,
+            self.footer,
+            cpyviz_export::STILL_SECONDS,
+        );
+        match format.animation() {
+            Some(anim) => cpyviz_export::animate(&[frame], anim, self.scale),
+            None => cpyviz_export::export_scaled(&frame.buffer, &frame.options, format, self.scale),
         }
-        cpyviz_export::export(&buffer, &options, format)
     }
 
     /// Writes the exported bytes to the output file.
@@ -905,38 +953,37 @@ fn lesson_app(
     Ok(l)
 }
 
-/// A settled lesson step, rendered and exported.
+/// A settled lesson step, rendered and exported (a one-frame animation for .cast and .gif).
 fn export_lesson(
     l: &mut cpyviz_tui::lesson::LessonApp,
     (w, h): (u16, u16),
     format: cpyviz_export::Format,
     scale: f32,
+    footer: bool,
 ) -> Result<Vec<u8>, String> {
-    let buffer = cpyviz_tui::ui::lesson::render_to_buffer(l, w, h);
-    let mut options = cpyviz_tui::ui::export_options(&l.app);
-    options.title = Some(format!(
-        "cpyviz · {} · step {} of {}: {}",
-        l.lesson.title,
-        l.step + 1,
-        l.step_count(),
-        l.lesson.steps[l.step].title
-    ));
-    if format == cpyviz_export::Format::Png {
-        return cpyviz_export::to_png(&buffer, &options, scale);
+    let frame = cpyviz_tui::ui::lesson::export_frame(l, w, h, footer);
+    match format.animation() {
+        Some(anim) => cpyviz_export::animate(&[frame], anim, scale),
+        None => cpyviz_export::export_scaled(&frame.buffer, &frame.options, format, scale),
     }
-    cpyviz_export::export(&buffer, &options, format)
 }
 
-fn run_lesson(path: &std::path::Path, step: Option<usize>, run: &RunArgs) -> ExitCode {
+fn run_lesson(
+    path: &std::path::Path,
+    step: Option<usize>,
+    theme: ThemeName,
+    run: &RunArgs,
+) -> ExitCode {
     use std::io::IsTerminal;
     let loaded = match cpyviz_engine::lesson::load(path, &run.options()) {
         Ok(l) => l,
         Err(msg) => return fail(msg, 2),
     };
-    let l = match lesson_app(loaded, step.unwrap_or(1)) {
+    let mut l = match lesson_app(loaded, step.unwrap_or(1)) {
         Ok(l) => l,
         Err(msg) => return fail(msg, 2),
     };
+    l.app.set_theme(theme);
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "cpyviz: a lesson needs a terminal; use `cpyviz shots` to export its steps as images"
@@ -1010,9 +1057,17 @@ fn list_lessons(dir: &std::path::Path) -> ExitCode {
 pub struct Shots {
     /// The lesson file.
     pub lesson: PathBuf,
-    /// The folder to write the images into (created if missing).
+    /// A folder to write one image per step into (created if missing), or one animation of
+    /// every step: NAME.gif or NAME.cast (asciinema), each step shown for its duration.
     #[arg(short, long)]
     pub output: PathBuf,
+    /// The colours: dark, light or high-contrast (the presenter's, the default).
+    #[arg(long, default_value = "high-contrast", value_parser = theme_parser())]
+    pub theme: ThemeName,
+    /// Add a line under each image: cpyviz's version, the engine and the exact CPython build,
+    /// and on the JIT stages the target and the stencils.
+    #[arg(long)]
+    pub footer: bool,
     /// The image format: svg, png, html or txt.
     #[arg(long, default_value = "svg", value_parser = ["svg", "png", "html", "txt"])]
     pub format: String,
@@ -1042,6 +1097,36 @@ impl Shots {
             .map_or("lesson".into(), |s| s.to_string_lossy().to_string());
         let n = loaded.lesson.steps.len();
         let mut l = lesson_app(loaded, 1)?;
+        l.app.set_theme(self.theme);
+        let animation = cpyviz_export::Format::from_path(&self.output)
+            .ok()
+            .and_then(|f| f.animation());
+        if let Some(anim) = animation {
+            let mut frames = Vec::with_capacity(n);
+            for i in 0..n {
+                l.go_to(i);
+                l.settle();
+                frames.push(cpyviz_tui::ui::lesson::export_frame(
+                    &mut l,
+                    self.size.0,
+                    self.size.1,
+                    self.footer,
+                ));
+            }
+            // The animation's title is the lesson's.
+            if let Some(first) = frames.first_mut() {
+                first.options.title = Some(format!("cpyviz · {}", l.lesson.title));
+            }
+            let bytes = cpyviz_export::animate(&frames, anim, self.scale)?;
+            std::fs::write(&self.output, bytes).map_err(|e| {
+                format!(
+                    "cpyviz: can't write '{}': {}",
+                    self.output.display(),
+                    cpyviz_engine::io_reason(&e)
+                )
+            })?;
+            return Ok(vec![self.output.display().to_string()]);
+        }
         std::fs::create_dir_all(&self.output).map_err(|e| {
             format!(
                 "cpyviz: can't create '{}': {}",
@@ -1055,7 +1140,7 @@ impl Shots {
         for i in 0..n {
             l.go_to(i);
             l.settle();
-            let bytes = export_lesson(&mut l, self.size, format, self.scale)?;
+            let bytes = export_lesson(&mut l, self.size, format, self.scale, self.footer)?;
             let out = self
                 .output
                 .join(format!("{stem}-step{:02}.{}", i + 1, self.format));

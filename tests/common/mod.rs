@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use cpyviz_tui::app::App;
-use cpyviz_tui::ui::theme::THEME;
+use cpyviz_tui::theme::DARK as THEME;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

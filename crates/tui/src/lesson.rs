@@ -84,7 +84,9 @@ impl LessonApp {
         assert!(capture_of.iter().all(|&i| i < captures.len()));
         let first = &lesson.steps[0];
         let version = captures[capture_of[0]].version;
-        let app = App::new(captures, version, first.stage);
+        let mut app = App::new(captures, version, first.stage);
+        // The presenter's default: high contrast reads best on a projector.
+        app.set_theme(crate::theme::ThemeName::HighContrast);
         let mut me = LessonApp {
             app,
             lesson,

@@ -14,6 +14,8 @@ pub enum Action {
     PrevStage,
     GoToStage(usize),
     ToggleVersion,
+    /// The next theme (dark → light → high contrast).
+    CycleTheme,
     SwitchFocus,
     Up,
     Down,
@@ -313,6 +315,13 @@ pub const KEYMAP: &[Binding] = &[
         footer: Some(("w", "example")),
         footer_in: &[Stage::Trampolines],
         dispatch: &[(ch('w'), Action::ToggleExample)],
+    },
+    Binding {
+        keys: "T",
+        help: "switch the theme: dark · light · high contrast",
+        footer: None,
+        footer_in: &[],
+        dispatch: &[(ch('T'), Action::CycleTheme)],
     },
     Binding {
         keys: "o",

@@ -13,6 +13,7 @@ pub mod warmup;
 pub use action::{action_for_key, Action, Hit};
 pub use find::Search;
 
+use crate::theme::{Theme, ThemeName};
 use ast_view::AstRow;
 use cpyviz_model::capture::{Capture, Stage, StageStatus};
 use cpyviz_model::source::Span;
@@ -75,6 +76,8 @@ pub struct App {
     /// The presenter layout (a lesson's guided mode): one stage pane, no source pane, and
     /// this many rows at the bottom left for the lesson's narration.
     pub presenter: Option<u16>,
+    /// The colours everything is drawn in (the render code reads [`App::theme`]).
+    theme: ThemeName,
 }
 
 /// More lines than the help overlay can have (its scroll offset stays below this).
@@ -92,7 +95,11 @@ impl App {
             .iter()
             .position(|c| c.version == version)
             .unwrap_or(0);
-        let highlight = crate::highlight::Highlighted::start(&captures[current].source.text);
+        let theme = ThemeName::default();
+        let highlight = crate::highlight::Highlighted::start(
+            &captures[current].source.text,
+            &theme.theme().syntax,
+        );
         let mut app = App {
             captures,
             current,
@@ -121,6 +128,7 @@ impl App {
             highlight,
             search: None,
             presenter: None,
+            theme,
         };
         app.captures[app.current].compute_in_background();
         app.rebuild_rows();
@@ -166,6 +174,29 @@ impl App {
 
     /// Sets the JIT stages' options (stencils, memory model, target), as `s`, `m`, `t` do, and
     /// asks the capture for them (`cpyviz shot --target … --memory …`).
+    /// The theme the view is drawn in.
+    pub fn theme(&self) -> &'static Theme {
+        self.theme.theme()
+    }
+
+    pub fn theme_name(&self) -> ThemeName {
+        self.theme
+    }
+
+    /// Draws in another theme from now on; the source's colours are made again for it (on
+    /// another thread, like the first ones: [`App::tick`] takes them in).
+    pub fn set_theme(&mut self, theme: ThemeName) {
+        if theme == self.theme {
+            return;
+        }
+        self.theme = theme;
+        self.highlight = crate::highlight::Highlighted::start(
+            &self.capture().source.text,
+            &theme.theme().syntax,
+        );
+        self.coloured = false;
+    }
+
     pub fn set_jit_options(&mut self, options: cpyviz_model::jit::JitOptions) {
         self.jit.options = options;
         self.jit.back.clear();
@@ -558,6 +589,10 @@ impl App {
                 }
             }
             Action::ToggleVersion => self.toggle_version(),
+            Action::CycleTheme => {
+                self.set_theme(self.theme.next());
+                self.status = Some(format!("theme: {}", self.theme.name()));
+            }
             Action::SwitchFocus => {
                 self.focus = match self.focus {
                     Focus::Source => Focus::Stage,

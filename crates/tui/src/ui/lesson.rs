@@ -2,7 +2,6 @@
 //! of free exploration, and the lesson's overlays (steps, notes, keys, quit). The stage pane
 //! itself is the viewer's own (`impl Widget for &App`).
 
-use super::theme::THEME;
 use super::{pane_block, render_overlay, render_overlay_sized, MIN_SIZE};
 use crate::lesson::{LessonApp, Mode, Overlay, LESSON_KEYS};
 use cpyviz_model::lesson::paragraphs;
@@ -73,6 +72,7 @@ fn wrap(runs: Vec<Span<'static>>, width: usize, indent: &str) -> Vec<Line<'stati
 /// (source lines with the text marked), what is selected and where CPython defines it, and
 /// the problem if the selection could not be made.
 pub fn narration_lines(l: &LessonApp, width: usize) -> Vec<Line<'static>> {
+    let th = l.app.theme();
     let step = &l.lesson.steps[l.step];
     let mut out = Vec::new();
     for (i, para) in paragraphs(&step.narration).into_iter().enumerate() {
@@ -84,9 +84,9 @@ pub fn narration_lines(l: &LessonApp, width: usize) -> Vec<Line<'static>> {
             .into_iter()
             .map(|(text, code)| {
                 if code {
-                    Span::styled(text, THEME.opname.add_modifier(Modifier::BOLD))
+                    Span::styled(text, th.opname.add_modifier(Modifier::BOLD))
                 } else {
-                    Span::styled(text, THEME.text)
+                    Span::styled(text, th.text)
                 }
             })
             .collect();
@@ -98,7 +98,7 @@ pub fn narration_lines(l: &LessonApp, width: usize) -> Vec<Line<'static>> {
         let Some(at) = src.text.find(h.as_str()) else {
             out.push(Line::styled(
                 format!("⚠ highlight {h:?} is not in the snippet"),
-                THEME.error,
+                th.error,
             ));
             continue;
         };
@@ -110,7 +110,7 @@ pub fn narration_lines(l: &LessonApp, width: usize) -> Vec<Line<'static>> {
         let text = src.line_text(line).to_string();
         let mut spans = vec![Span::styled(
             format!("{line:>4} │ "),
-            Style::new().fg(THEME.dim),
+            Style::new().fg(th.dim),
         )];
         // Every highlight on this line is marked.
         let mut marks: Vec<(usize, usize)> = step
@@ -127,17 +127,17 @@ pub fn narration_lines(l: &LessonApp, width: usize) -> Vec<Line<'static>> {
             if a < pos {
                 continue;
             }
-            spans.push(Span::styled(text[pos..a].to_string(), THEME.text));
-            spans.push(Span::styled(text[a..b].to_string(), THEME.hole_selected));
+            spans.push(Span::styled(text[pos..a].to_string(), th.text));
+            spans.push(Span::styled(text[a..b].to_string(), th.hole_selected));
             pos = b;
         }
-        spans.push(Span::styled(text[pos..].to_string(), THEME.text));
+        spans.push(Span::styled(text[pos..].to_string(), th.text));
         out.push(Line::from(spans));
     }
     if let Some(p) = &l.problem {
         out.push(Line::raw(""));
         out.extend(wrap(
-            vec![Span::styled(format!("⚠ {p}"), THEME.error)],
+            vec![Span::styled(format!("⚠ {p}"), th.error)],
             width,
             "  ",
         ));
@@ -145,12 +145,12 @@ pub fn narration_lines(l: &LessonApp, width: usize) -> Vec<Line<'static>> {
         let selected = l.app.row_text(l.app.selected_row());
         let selected = selected.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut runs = vec![
-            Span::styled("▸ ", THEME.key),
-            Span::styled(selected, THEME.emphasis),
+            Span::styled("▸ ", th.key),
+            Span::styled(selected, th.emphasis),
         ];
         if let Some(d) = l.app.defined_in() {
-            runs.push(Span::styled(" — in CPython: ", Style::new().fg(THEME.dim)));
-            runs.push(Span::styled(d, THEME.detail));
+            runs.push(Span::styled(" — in CPython: ", Style::new().fg(th.dim)));
+            runs.push(Span::styled(d, th.detail));
         }
         out.push(Line::raw(""));
         out.extend(wrap(runs, width, "  "));
@@ -173,6 +173,7 @@ fn progress(l: &LessonApp) -> String {
 
 impl Widget for &LessonApp {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        let th = self.app.theme();
         (&self.app).render(area, buf);
         if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
             return;
@@ -192,9 +193,10 @@ impl Widget for &LessonApp {
                 };
                 let lines = text
                     .lines()
-                    .map(|l| Line::styled(l.to_string(), THEME.text))
+                    .map(|l| Line::styled(l.to_string(), th.text))
                     .collect();
                 render_overlay(
+                    th,
                     &format!("Speaker notes · step {}", self.step + 1),
                     lines,
                     area,
@@ -204,23 +206,23 @@ impl Widget for &LessonApp {
             Some(Overlay::Help) => {
                 let mut lines = vec![Line::styled(
                     format!("Lesson: {}", self.lesson.title),
-                    THEME.emphasis,
+                    th.emphasis,
                 )];
                 lines.push(Line::raw(""));
                 for (keys, what) in LESSON_KEYS {
                     lines.push(Line::from(vec![
-                        Span::styled(format!("{keys:<20}"), THEME.key),
-                        Span::styled(what.to_string(), THEME.text),
+                        Span::styled(format!("{keys:<20}"), th.key),
+                        Span::styled(what.to_string(), th.text),
                     ]));
                 }
-                render_overlay("Lesson keys · any key closes", lines, area, buf);
+                render_overlay(th, "Lesson keys · any key closes", lines, area, buf);
             }
             Some(Overlay::ConfirmQuit) => {
                 let lines = vec![
-                    Line::styled("Quit the lesson?", THEME.emphasis),
-                    Line::styled("y or q: quit · any other key: stay", THEME.text),
+                    Line::styled("Quit the lesson?", th.emphasis),
+                    Line::styled("y or q: quit · any other key: stay", th.text),
                 ];
-                render_overlay_sized("Quit", lines, area, buf, 44.min(area.width));
+                render_overlay_sized(th, "Quit", lines, area, buf, 44.min(area.width));
             }
             None => {}
         }
@@ -228,6 +230,7 @@ impl Widget for &LessonApp {
 }
 
 fn render_narration(l: &LessonApp, area: Rect, buf: &mut Buffer) {
+    let th = l.app.theme();
     if area.height < 3 {
         return;
     }
@@ -236,8 +239,8 @@ fn render_narration(l: &LessonApp, area: Rect, buf: &mut Buffer) {
     if !l.digits.is_empty() {
         title.push_str(&format!(" · go to step {}…", l.digits));
     }
-    let block = pane_block(title, true)
-        .title_bottom(Line::styled(progress(l), THEME.key).right_aligned())
+    let block = pane_block(th, title, true)
+        .title_bottom(Line::styled(progress(l), th.key).right_aligned())
         .title_bottom(Line::styled(
             match &l.app.status {
                 Some(s) => format!(" {s} "),
@@ -246,7 +249,7 @@ fn render_narration(l: &LessonApp, area: Rect, buf: &mut Buffer) {
                     None => " PgDn next · PgUp back · x explore · / search · ? keys ".to_string(),
                 },
             },
-            Style::new().fg(THEME.dim),
+            Style::new().fg(th.dim),
         ));
     let inner = block.inner(area);
     block.render(area, buf);
@@ -257,12 +260,13 @@ fn render_narration(l: &LessonApp, area: Rect, buf: &mut Buffer) {
     }
     if more && inner.height > 0 {
         let y = inner.bottom() - 1;
-        buf.set_string(inner.right().saturating_sub(8), y, " more ↓ ", THEME.key);
+        buf.set_string(inner.right().saturating_sub(8), y, " more ↓ ", th.key);
     }
 }
 
 /// Free exploration: one line over the header saying how to come back.
 fn render_banner(l: &LessonApp, area: Rect, buf: &mut Buffer) {
+    let th = l.app.theme();
     let text = format!(
         " lesson step {}/{} · x returns ",
         l.step + 1,
@@ -270,11 +274,12 @@ fn render_banner(l: &LessonApp, area: Rect, buf: &mut Buffer) {
     );
     let w = text.width() as u16;
     if area.width > w + 20 {
-        buf.set_string(area.right() - w, area.y, text, THEME.stage_current);
+        buf.set_string(area.right() - w, area.y, text, th.stage_current);
     }
 }
 
 fn render_steps(l: &LessonApp, sel: usize, area: Rect, buf: &mut Buffer) {
+    let th = l.app.theme();
     let lines = l
         .lesson
         .steps
@@ -282,9 +287,9 @@ fn render_steps(l: &LessonApp, sel: usize, area: Rect, buf: &mut Buffer) {
         .enumerate()
         .map(|(i, s)| {
             let style = if i == sel {
-                THEME.selection_row.patch(THEME.emphasis)
+                th.selection_row.patch(th.emphasis)
             } else {
-                THEME.text
+                th.text
             };
             let mark = if i == l.step { "▸" } else { " " };
             Line::styled(
@@ -300,6 +305,7 @@ fn render_steps(l: &LessonApp, sel: usize, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     render_overlay(
+        th,
         &format!("{} · ↑ ↓ Enter jumps · Esc closes", l.lesson.title),
         lines,
         area,
@@ -314,4 +320,43 @@ pub fn render_to_buffer(l: &mut LessonApp, width: u16, height: u16) -> Buffer {
     let mut buf = Buffer::empty(area);
     (&*l).render(area, &mut buf);
     buf
+}
+
+/// A lesson step as an exported image shows it: [`render_to_buffer`], with the export footer
+/// under it when asked.
+pub fn render_for_export(l: &mut LessonApp, width: u16, height: u16, footer: bool) -> Buffer {
+    let screen = render_to_buffer(l, width, height);
+    if footer {
+        super::with_footer(&l.app, &screen)
+    } else {
+        screen
+    }
+}
+
+/// The current step as one frame of an animation, shown for the step's duration.
+pub fn export_frame(
+    l: &mut LessonApp,
+    width: u16,
+    height: u16,
+    footer: bool,
+) -> cpyviz_export::Frame {
+    let buffer = render_for_export(l, width, height, footer);
+    let mut options = super::export_options(&l.app);
+    options.title = Some(export_title(l));
+    cpyviz_export::Frame {
+        buffer,
+        options,
+        seconds: l.lesson.steps[l.step].duration,
+    }
+}
+
+/// `cpyviz · LESSON · step 3 of 7: TITLE`, the exported file's title.
+pub fn export_title(l: &LessonApp) -> String {
+    format!(
+        "cpyviz · {} · step {} of {}: {}",
+        l.lesson.title,
+        l.step + 1,
+        l.step_count(),
+        l.lesson.steps[l.step].title
+    )
 }
