@@ -10,6 +10,7 @@ use cpyviz_model::execution::{Limits, RunOptions};
 use cpyviz_model::jit::Target;
 use cpyviz_model::version::PyVersion;
 use cpyviz_tui::terminal::Watcher;
+use cpyviz_tui::theme::ThemeName;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,9 @@ pub struct OpenArgs {
     /// The stage to open on.
     #[arg(long, default_value = "tokens", value_parser = parse_stage)]
     pub stage: Stage,
+    /// The colours: dark, light (blog posts, print) or high-contrast (projectors); T switches.
+    #[arg(long, default_value = "dark", value_parser = theme_parser())]
+    pub theme: ThemeName,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -133,6 +137,13 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
             .ok_or_else(|| format!("'{s}' is too large")),
         _ => Err(format!("'{s}' is not a size (like 512M or 2G)")),
     }
+}
+
+/// `--theme`: the themes' names, listed in `--help` and in the error for a wrong one.
+fn theme_parser() -> impl clap::builder::TypedValueParser<Value = ThemeName> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(ThemeName::ALL.map(ThemeName::name))
+        .map(|name: String| ThemeName::from_name(&name).unwrap_or_default())
 }
 
 /// `--engine`: the engines' own names, listed in `--help` and in the error for a wrong one.
@@ -227,12 +238,38 @@ pub enum Command {
         #[arg(long, value_name = "DIR", conflicts_with = "name")]
         extract: Option<PathBuf>,
     },
+    /// Present a lesson (lessons/NN-name.toml): each step shows one stage with its narration
+    /// under it. PgDn / PgUp (or a clicker) move between steps, x explores freely, ? lists
+    /// the keys. The presenter layout works from 80x24: enlarge the terminal's font for a room.
+    Lesson {
+        /// The lesson file (see `cpyviz lessons`).
+        lesson: PathBuf,
+        /// The step to start at (from 1).
+        #[arg(long, value_name = "N")]
+        step: Option<usize>,
+        /// The colours (T cycles them while presenting).
+        #[arg(long, default_value = "high-contrast", value_parser = theme_parser())]
+        theme: ThemeName,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List the lessons: their files, titles and what each teaches.
+    Lessons {
+        /// The folder to look in.
+        #[arg(default_value = "lessons")]
+        dir: PathBuf,
+    },
+    /// Export every step of a lesson: one image per step into a folder (OUT/…-step01.svg, …).
+    Shots(Shots),
     /// Open the viewer on a capture file made by `cpyviz record` (no Python needed).
     Replay {
         capture: PathBuf,
         /// The stage to open on.
         #[arg(long, default_value = "tokens", value_parser = parse_stage)]
         stage: Stage,
+        /// The colours: dark, light or high-contrast (T switches).
+        #[arg(long, default_value = "dark", value_parser = theme_parser())]
+        theme: ThemeName,
     },
 }
 
@@ -589,15 +626,33 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Stencils { command }) => run_stencils(command),
         Some(Command::Samples { name, extract }) => run_samples(name, extract),
-        Some(Command::Replay { capture, stage }) => {
-            match cpyviz_engine::capture_file::read(&capture) {
-                Ok(captures) => {
-                    let version = captures[0].version;
-                    run_viewer(captures, version, stage)
+        Some(Command::Lesson {
+            lesson,
+            step,
+            theme,
+            run,
+        }) => run_lesson(&lesson, step, theme, &run),
+        Some(Command::Lessons { dir }) => list_lessons(&dir),
+        Some(Command::Shots(shots)) => match shots.run() {
+            Ok(written) => {
+                for w in written {
+                    println!("{w}");
                 }
-                Err(msg) => fail(msg, 2),
+                ExitCode::SUCCESS
             }
-        }
+            Err(msg) => fail(msg, 1),
+        },
+        Some(Command::Replay {
+            capture,
+            stage,
+            theme,
+        }) => match cpyviz_engine::capture_file::read(&capture) {
+            Ok(captures) => {
+                let version = captures[0].version;
+                run_viewer(captures, version, stage, theme)
+            }
+            Err(msg) => fail(msg, 2),
+        },
         None => open_viewer(cli.open),
     }
 }
@@ -733,13 +788,19 @@ fn open_viewer(args: OpenArgs) -> ExitCode {
         captures,
         args.python_version,
         args.stage,
+        args.theme,
         Some(Box::new(watch)),
     )
 }
 
 /// Opens the interactive viewer on ready captures (the CLI's one entry point to the TUI).
-pub fn run_viewer(captures: Vec<Capture>, version: PyVersion, stage: Stage) -> ExitCode {
-    run_viewer_with(captures, version, stage, None)
+pub fn run_viewer(
+    captures: Vec<Capture>,
+    version: PyVersion,
+    stage: Stage,
+    theme: ThemeName,
+) -> ExitCode {
+    run_viewer_with(captures, version, stage, theme, None)
 }
 
 /// [`run_viewer`], following a file for live editing (`--watch`, `e`).
@@ -747,6 +808,7 @@ pub fn run_viewer_with(
     captures: Vec<Capture>,
     version: PyVersion,
     stage: Stage,
+    theme: ThemeName,
     watcher: Option<Box<dyn Watcher>>,
 ) -> ExitCode {
     use std::io::IsTerminal;
@@ -759,7 +821,8 @@ pub fn run_viewer_with(
         );
         return ExitCode::from(2);
     }
-    let app = cpyviz_tui::app::App::new(captures, version, stage);
+    let mut app = cpyviz_tui::app::App::new(captures, version, stage);
+    app.set_theme(theme);
     match cpyviz_tui::terminal::run_with(app, watcher) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -772,12 +835,18 @@ pub fn run_viewer_with(
 /// `cpyviz shot`: the viewer rendered headless and exported.
 #[derive(Args, Debug, Clone)]
 pub struct Shot {
-    /// The Python file to show (builtin engine; not needed with --capture).
-    #[arg(required_unless_present = "capture")]
+    /// The Python file to show (builtin engine; not needed with --capture or --lesson).
+    #[arg(required_unless_present_any = ["capture", "lesson"])]
     pub file: Option<PathBuf>,
     /// Render from a capture file made by `cpyviz record` (e.g. a live CPython's JIT code).
     #[arg(long, value_name = "NAME.capture.json", conflicts_with = "file")]
     pub capture: Option<PathBuf>,
+    /// Render a step of a lesson in the presenter layout (with --step).
+    #[arg(long, value_name = "LESSON.toml", conflicts_with_all = ["file", "capture"])]
+    pub lesson: Option<PathBuf>,
+    /// The lesson's step to render (from 1).
+    #[arg(long, value_name = "N", requires = "lesson", default_value_t = 1)]
+    pub step: usize,
     /// The stage to show.
     #[arg(long, default_value = "tokens", value_parser = parse_stage)]
     pub stage: Stage,
@@ -790,12 +859,21 @@ pub struct Shot {
     /// The CPython version profile to model.
     #[arg(long = "python-version", default_value = "3.14", value_parser = parse_version)]
     pub python_version: PyVersion,
-    /// Output file: .svg, .png, .html or .txt.
+    /// Output file: .svg, .png, .html, .txt, .cast (asciinema) or .gif (a one-frame
+    /// animation).
     #[arg(short, long)]
     pub output: PathBuf,
-    /// PNG pixel scale (2 for high-DPI screens).
+    /// PNG and GIF pixel scale (2 for high-DPI screens).
     #[arg(long, default_value_t = 2.0)]
     pub scale: f32,
+    /// The colours: dark, light (blog posts, print) or high-contrast (projectors). Default:
+    /// dark; a lesson's step: high-contrast, as the presenter shows it.
+    #[arg(long, value_parser = theme_parser())]
+    pub theme: Option<ThemeName>,
+    /// Add a line under the image: cpyviz's version, the engine and the exact CPython build,
+    /// and on the JIT stages the target and the stencils.
+    #[arg(long)]
+    pub footer: bool,
     /// The JIT stages' target (default: the recorded interpreter's, else x86_64-unknown-linux-gnu).
     #[arg(long, value_name = "TRIPLE", value_parser = parse_target)]
     pub target: Option<Target>,
@@ -834,6 +912,16 @@ impl Shot {
                 self.scale
             ));
         }
+        if let Some(lesson) = &self.lesson {
+            let loaded = cpyviz_engine::lesson::load(lesson, &self.run.options())?;
+            // A step names its own JIT options (target, memory model).
+            let mut l = lesson_app(loaded, self.step)?;
+            if let Some(theme) = self.theme {
+                l.app.set_theme(theme);
+            }
+            l.settle();
+            return export_lesson(&mut l, self.size, format, self.scale, self.footer);
+        }
         let captures = match (&self.capture, &self.file) {
             (Some(path), _) => cpyviz_engine::capture_file::read(path)?,
             (None, Some(file)) => Snippet::resolve(file).captures(
@@ -844,6 +932,7 @@ impl Shot {
             (None, None) => return Err("cpyviz: give a FILE or --capture".into()),
         };
         let mut app = cpyviz_tui::app::App::new(captures, self.python_version, self.stage);
+        app.set_theme(self.theme.unwrap_or(ThemeName::Dark));
         app.set_jit_options(jit_options(&self.stencils, &self.memory, self.target));
         app.settle();
         if let Some(row) = self.select {
@@ -856,12 +945,17 @@ impl Shot {
             }
             app.set_selected_row(row);
         }
-        let buffer = cpyviz_tui::ui::render_to_buffer(&mut app, self.size.0, self.size.1);
-        let options = cpyviz_tui::ui::export_options(&app);
-        if format == cpyviz_export::Format::Png {
-            return cpyviz_export::to_png(&buffer, &options, self.scale);
+        let frame = cpyviz_tui::ui::export_frame(
+            &mut app,
+            self.size.0,
+            self.size.1,
+            self.footer,
+            cpyviz_export::STILL_SECONDS,
+        );
+        match format.animation() {
+            Some(anim) => cpyviz_export::animate(&[frame], anim, self.scale),
+            None => cpyviz_export::export_scaled(&frame.buffer, &frame.options, format, self.scale),
         }
-        cpyviz_export::export(&buffer, &options, format)
     }
 
     /// Writes the exported bytes to the output file.
@@ -926,4 +1020,226 @@ fn run_conformance(
     }
     print!("{}", cpyviz_engine::conformance::report(&label, &rows));
     ExitCode::SUCCESS
+}
+
+/// A lesson's viewer at `step` (from 1), or why there is no such step.
+fn lesson_app(
+    loaded: cpyviz_engine::lesson::Loaded,
+    step: usize,
+) -> Result<cpyviz_tui::lesson::LessonApp, String> {
+    let n = loaded.lesson.steps.len();
+    if step == 0 || step > n {
+        return Err(format!(
+            "cpyviz: --step {step} is out of range: {} has steps 1 to {n}",
+            loaded.name
+        ));
+    }
+    let mut l =
+        cpyviz_tui::lesson::LessonApp::new(loaded.lesson, loaded.captures, loaded.capture_of);
+    l.go_to(step - 1);
+    Ok(l)
+}
+
+/// A settled lesson step, rendered and exported (a one-frame animation for .cast and .gif).
+fn export_lesson(
+    l: &mut cpyviz_tui::lesson::LessonApp,
+    (w, h): (u16, u16),
+    format: cpyviz_export::Format,
+    scale: f32,
+    footer: bool,
+) -> Result<Vec<u8>, String> {
+    let frame = cpyviz_tui::ui::lesson::export_frame(l, w, h, footer);
+    match format.animation() {
+        Some(anim) => cpyviz_export::animate(&[frame], anim, scale),
+        None => cpyviz_export::export_scaled(&frame.buffer, &frame.options, format, scale),
+    }
+}
+
+fn run_lesson(
+    path: &std::path::Path,
+    step: Option<usize>,
+    theme: ThemeName,
+    run: &RunArgs,
+) -> ExitCode {
+    use std::io::IsTerminal;
+    let loaded = match cpyviz_engine::lesson::load(path, &run.options()) {
+        Ok(l) => l,
+        Err(msg) => return fail(msg, 2),
+    };
+    let mut l = match lesson_app(loaded, step.unwrap_or(1)) {
+        Ok(l) => l,
+        Err(msg) => return fail(msg, 2),
+    };
+    l.app.set_theme(theme);
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "cpyviz: a lesson needs a terminal; use `cpyviz shots` to export its steps as images"
+        );
+        return ExitCode::from(2);
+    }
+    match cpyviz_tui::terminal::run(l) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(format!("cpyviz: terminal error: {e}"), 1),
+    }
+}
+
+/// The lesson files of a folder, sorted by name.
+fn lesson_files(dir: &std::path::Path) -> Result<Vec<PathBuf>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        format!(
+            "cpyviz: can't list '{}': {}",
+            dir.display(),
+            cpyviz_engine::io_reason(&e)
+        )
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn list_lessons(dir: &std::path::Path) -> ExitCode {
+    let files = match lesson_files(dir) {
+        Ok(f) => f,
+        Err(msg) => return fail(msg, 2),
+    };
+    if files.is_empty() {
+        return fail(
+            format!("cpyviz: no lessons (*.toml) in '{}'", dir.display()),
+            2,
+        );
+    }
+    let mut bad = false;
+    for f in files {
+        let parsed = cpyviz_engine::read_file(&f).and_then(|b| {
+            let text = String::from_utf8_lossy(&b).to_string();
+            cpyviz_model::lesson::Lesson::parse(&text)
+                .map_err(|e| e.render(&f.display().to_string()))
+        });
+        match parsed {
+            Ok(l) => {
+                println!("{}  {} ({} steps)", f.display(), l.title, l.steps.len());
+                if !l.summary.is_empty() {
+                    println!("    {}", l.summary);
+                }
+            }
+            Err(msg) => {
+                bad = true;
+                eprintln!("{msg}");
+            }
+        }
+    }
+    println!("\npresent one: cpyviz lesson FILE · export its steps: cpyviz shots FILE -o DIR");
+    if bad {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `cpyviz shots`: every step of a lesson exported.
+#[derive(Args, Debug, Clone)]
+pub struct Shots {
+    /// The lesson file.
+    pub lesson: PathBuf,
+    /// A folder to write one image per step into (created if missing), or one animation of
+    /// every step: NAME.gif or NAME.cast (asciinema), each step shown for its duration.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// The colours: dark, light or high-contrast (the presenter's, the default).
+    #[arg(long, default_value = "high-contrast", value_parser = theme_parser())]
+    pub theme: ThemeName,
+    /// Add a line under each image: cpyviz's version, the engine and the exact CPython build,
+    /// and on the JIT stages the target and the stencils.
+    #[arg(long)]
+    pub footer: bool,
+    /// The image format: svg, png, html or txt.
+    #[arg(long, default_value = "svg", value_parser = ["svg", "png", "html", "txt"])]
+    pub format: String,
+    /// Screen size in cells, WIDTHxHEIGHT.
+    #[arg(long, default_value = "100x30", value_parser = parse_size)]
+    pub size: (u16, u16),
+    /// PNG pixel scale (2 for high-DPI screens).
+    #[arg(long, default_value_t = 2.0)]
+    pub scale: f32,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+impl Shots {
+    /// Writes one file per step; returns their paths.
+    pub fn run(&self) -> Result<Vec<String>, String> {
+        if !(0.25..=8.0).contains(&self.scale) {
+            return Err(format!(
+                "cpyviz: --scale {} is out of range (0.25 to 8)",
+                self.scale
+            ));
+        }
+        let loaded = cpyviz_engine::lesson::load(&self.lesson, &self.run.options())?;
+        let stem = self
+            .lesson
+            .file_stem()
+            .map_or("lesson".into(), |s| s.to_string_lossy().to_string());
+        let n = loaded.lesson.steps.len();
+        let mut l = lesson_app(loaded, 1)?;
+        l.app.set_theme(self.theme);
+        let animation = cpyviz_export::Format::from_path(&self.output)
+            .ok()
+            .and_then(|f| f.animation());
+        if let Some(anim) = animation {
+            let mut frames = Vec::with_capacity(n);
+            for i in 0..n {
+                l.go_to(i);
+                l.settle();
+                frames.push(cpyviz_tui::ui::lesson::export_frame(
+                    &mut l,
+                    self.size.0,
+                    self.size.1,
+                    self.footer,
+                ));
+            }
+            // The animation's title is the lesson's.
+            if let Some(first) = frames.first_mut() {
+                first.options.title = Some(format!("cpyviz · {}", l.lesson.title));
+            }
+            let bytes = cpyviz_export::animate(&frames, anim, self.scale)?;
+            std::fs::write(&self.output, bytes).map_err(|e| {
+                format!(
+                    "cpyviz: can't write '{}': {}",
+                    self.output.display(),
+                    cpyviz_engine::io_reason(&e)
+                )
+            })?;
+            return Ok(vec![self.output.display().to_string()]);
+        }
+        std::fs::create_dir_all(&self.output).map_err(|e| {
+            format!(
+                "cpyviz: can't create '{}': {}",
+                self.output.display(),
+                cpyviz_engine::io_reason(&e)
+            )
+        })?;
+        let name = format!("x.{}", self.format);
+        let format = cpyviz_export::Format::from_path(std::path::Path::new(&name))?;
+        let mut written = Vec::new();
+        for i in 0..n {
+            l.go_to(i);
+            l.settle();
+            let bytes = export_lesson(&mut l, self.size, format, self.scale, self.footer)?;
+            let out = self
+                .output
+                .join(format!("{stem}-step{:02}.{}", i + 1, self.format));
+            std::fs::write(&out, bytes).map_err(|e| {
+                format!(
+                    "cpyviz: can't write '{}': {}",
+                    out.display(),
+                    cpyviz_engine::io_reason(&e)
+                )
+            })?;
+            written.push(out.display().to_string());
+        }
+        Ok(written)
+    }
 }

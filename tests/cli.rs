@@ -197,6 +197,111 @@ fn shot_writes_each_format_and_rejects_bad_arguments() {
 }
 
 #[test]
+fn shot_themes_footer_and_animation_formats() {
+    let dir = std::env::temp_dir().join(format!("cpyviz-shot-themes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_in = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let shot = |args: &[&str]| {
+        let mut all = vec!["shot", "samples/abs.py"];
+        if !args.contains(&"--size") {
+            all.extend_from_slice(&["--size", "80x24"]);
+        }
+        all.extend_from_slice(args);
+        let out = cpyviz(&all);
+        assert_no_panic(&out);
+        out
+    };
+    // --theme light: a PNG in the light theme's colours (a white canvas).
+    for theme in ["light", "high-contrast", "dark"] {
+        let path = out_in(&format!("{theme}.png"));
+        let out = shot(&["--theme", theme, "--scale", "1", "-o", &path]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(&std::fs::read(&path).unwrap()[1..4], b"PNG");
+    }
+    assert_ne!(
+        std::fs::read(out_in("light.png")).unwrap(),
+        std::fs::read(out_in("dark.png")).unwrap()
+    );
+    let svg = out_in("light.svg");
+    assert_eq!(
+        shot(&["--theme", "light", "-o", &svg]).status.code(),
+        Some(0)
+    );
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("#ffffff"));
+    // An unknown theme: clap's error names the themes.
+    let bad = shot(&["--theme", "solarized", "-o", &out_in("x.png")]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("dark, light, high-contrast"),
+        "{}",
+        stderr(&bad)
+    );
+    // --footer: one more line, with cpyviz's version and the engine ("model").
+    let txt = out_in("footer.txt");
+    assert_eq!(shot(&["--footer", "-o", &txt]).status.code(), Some(0));
+    let text = std::fs::read_to_string(&txt).unwrap();
+    assert_eq!(text.lines().count(), 25);
+    let last = text.lines().last().unwrap();
+    assert_eq!(
+        last,
+        format!(
+            " cpyviz {} · builtin model of CPython 3.14",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    let plain = out_in("plain.txt");
+    assert_eq!(shot(&["-o", &plain]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&plain).unwrap().lines().count(), 24);
+    // On a JIT stage the footer names the target and the stencils.
+    let jit = out_in("jit.txt");
+    let out = shot(&["--stage", "jit", "--size", "160x30", "--footer", "-o", &jit]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&jit).unwrap();
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.contains("· JIT x86_64-unknown-linux-gnu · built-in stencils (a model)"),
+        "{last}"
+    );
+    // One-frame .cast and .gif.
+    let cast = out_in("abs.cast");
+    assert_eq!(shot(&["--footer", "-o", &cast]).status.code(), Some(0));
+    let cast = std::fs::read_to_string(&cast).unwrap();
+    assert!(
+        cast.starts_with("{\"version\": 2, \"width\": 80, \"height\": 25"),
+        "{cast}"
+    );
+    assert_eq!(cast.lines().count(), 3);
+    let gif = out_in("abs.gif");
+    assert_eq!(shot(&["--scale", "0.5", "-o", &gif]).status.code(), Some(0));
+    assert_eq!(&std::fs::read(&gif).unwrap()[..6], b"GIF89a");
+    // An output that cannot be written: a clear message, no panic.
+    let out = shot(&["-o", "/nonexistent-dir/x.gif"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("can't write"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_builtin_shot_always_says_model() {
+    // A path too long for the header: it loses its start, the engine label stays.
+    let long = format!("{}.py", "a_very_long_file_name_".repeat(6));
+    let path = temp_file(&long, b"x = 1\n");
+    let out_path = std::env::temp_dir().join(format!("cpyviz-model-{}.txt", std::process::id()));
+    let out = cpyviz(&[
+        "shot",
+        path.to_str().unwrap(),
+        "--size",
+        "60x16",
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let txt = std::fs::read_to_string(&out_path).unwrap();
+    let header = txt.lines().next().unwrap();
+    assert!(header.contains("builtin model"), "{header}");
+    assert!(header.contains('…'), "{header}");
+}
+
+#[test]
 fn shot_renders_a_recorded_live_capture() {
     let out_path =
         std::env::temp_dir().join(format!("cpyviz-shot-capture-{}.txt", std::process::id()));
@@ -618,4 +723,90 @@ fn the_watch_reload_follows_the_file() {
     assert!(watch.reload().unwrap()[0].source.path.ends_with("abs.py"));
     let _ = std::fs::remove_file(&copy);
     let _ = std::fs::remove_dir(copy.parent().unwrap());
+}
+
+#[test]
+fn lessons_are_listed_and_a_bad_lesson_names_its_step_and_field() {
+    let out = cpyviz(&["lessons"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listing = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(listing.matches(" steps)").count(), 7, "{listing}");
+    assert!(listing.contains("01-how-your-code-runs.toml"), "{listing}");
+
+    let bad = temp_file(
+        "bad-lesson.toml",
+        b"title = \"t\"\nsnippet = \"x.py\"\n\n[[step]]\ntitle = \"a\"\nstage = \"bytcode\"\nnarration = \"n\"\n",
+    );
+    for args in [
+        vec!["lesson", bad.to_str().unwrap()],
+        vec![
+            "shot",
+            "--lesson",
+            bad.to_str().unwrap(),
+            "-o",
+            "/tmp/x.svg",
+        ],
+    ] {
+        let out = cpyviz(&args);
+        assert_no_panic(&out);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(
+            err.contains("step 1, field stage: unknown stage 'bytcode'"),
+            "{err}"
+        );
+    }
+    let broken = temp_file("broken-lesson.toml", b"title = \"t\"\n[[step]]\nstage = \n");
+    let out = cpyviz(&["lesson", broken.to_str().unwrap()]);
+    assert_no_panic(&out);
+    let err = stderr(&out);
+    assert!(err.contains("broken-lesson.toml:3: step 1:"), "{err}");
+}
+
+#[test]
+fn lesson_steps_export_one_by_one_and_all_at_once() {
+    let lesson = "lessons/05-trampolines.toml";
+    let out = cpyviz(&[
+        "shot",
+        "--lesson",
+        lesson,
+        "--step",
+        "9",
+        "-o",
+        "/tmp/x.txt",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--step 9 is out of range"),
+        "{}",
+        stderr(&out)
+    );
+
+    let dir = std::env::temp_dir().join(format!("cpyviz-shots-{}", std::process::id()));
+    let out = cpyviz(&[
+        "shots",
+        lesson,
+        "-o",
+        dir.to_str().unwrap(),
+        "--format",
+        "txt",
+        "--size",
+        "80x24",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        (1..=5)
+            .map(|i| format!("05-trampolines-step{i:02}.txt"))
+            .collect::<Vec<_>>()
+    );
+    let third = std::fs::read_to_string(dir.join("05-trampolines-step03.txt")).unwrap();
+    assert!(third.contains("Step 3/5 · The trampoline mask"), "{third}");
+    assert!(third.contains("_PyLong_Subtract"), "{third}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

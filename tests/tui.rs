@@ -7,6 +7,7 @@ use cpyviz_engine::builtin::captures as builtin_captures;
 use cpyviz_model::capture::Stage;
 use cpyviz_model::version::PyVersion;
 use cpyviz_tui::app::App;
+use cpyviz_tui::theme::ThemeName;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::path::Path;
@@ -399,4 +400,82 @@ fn e_asks_the_terminal_for_the_editor() {
     press(&mut app, "e");
     assert!(app.take_edit_request());
     assert!(!app.take_edit_request(), "asked once");
+}
+
+/// The screen's text, then every style on it with the number of cells drawn in it (the theme's
+/// palette as the bytecode stage uses it), most used first.
+fn text_and_colours(buffer: &ratatui::buffer::Buffer) -> String {
+    use ratatui::style::Color;
+    let hex = |c: Color| match c {
+        Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
+        other => panic!("{other:?} is not RGB"),
+    };
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for cell in buffer.content() {
+        let key = format!(
+            "{} on {}{}",
+            hex(cell.fg),
+            hex(cell.bg),
+            if cell.modifier.is_empty() {
+                String::new()
+            } else {
+                format!(" {:?}", cell.modifier)
+            }
+        );
+        *counts.entry(key).or_default() += 1;
+    }
+    let mut styles: Vec<_> = counts.into_iter().collect();
+    styles.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut out = text(buffer);
+    out.push_str("--- styles (cells) ---\n");
+    for (style, n) in styles {
+        out.push_str(&format!("{n:>5}  {style}\n"));
+    }
+    out
+}
+
+#[test]
+fn every_theme_draws_the_same_screen_in_its_own_colours() {
+    let mut screens = Vec::new();
+    for theme in ThemeName::ALL {
+        let mut app = open("samples/abs.py", Stage::Bytecode);
+        app.set_theme(theme);
+        app.settle();
+        let terminal = draw(&mut app, 100, 30);
+        let buffer = terminal.backend().buffer();
+        // Everything is drawn in the theme: its background is the most used one.
+        let bg = theme.theme().bg;
+        let on_bg = buffer.content().iter().filter(|c| c.bg == bg).count();
+        assert!(on_bg * 2 > buffer.content().len(), "{theme:?}");
+        screens.push(text(buffer));
+        insta::assert_snapshot!(
+            format!("abs_bytecode_theme_{}", theme.name()),
+            text_and_colours(buffer)
+        );
+    }
+    assert!(screens.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn capital_t_cycles_the_themes() {
+    let mut app = open("samples/abs.py", Stage::Tokens);
+    assert_eq!(app.theme_name(), ThemeName::Dark);
+    press(&mut app, "T");
+    assert_eq!(app.theme_name(), ThemeName::Light);
+    let terminal = draw(&mut app, 100, 30);
+    let buffer = terminal.backend().buffer();
+    assert_eq!(buffer[(50, 10)].bg, ThemeName::Light.theme().bg);
+    assert!(text(buffer).contains("theme: light"), "{}", text(buffer));
+    // The source is coloured for the light background (syntect's InspiredGitHub).
+    let dark_source = {
+        let mut dark = open("samples/abs.py", Stage::Tokens);
+        let terminal = draw(&mut dark, 100, 30);
+        (0..40)
+            .map(|x| terminal.backend().buffer()[(x, 4)].fg)
+            .collect::<Vec<_>>()
+    };
+    let light_source = (0..40).map(|x| buffer[(x, 4)].fg).collect::<Vec<_>>();
+    assert_ne!(dark_source, light_source);
+    press(&mut app, "TT");
+    assert_eq!(app.theme_name(), ThemeName::Dark);
 }

@@ -13,7 +13,7 @@ use cpyviz_model::jit::{Destination, HoleSpecial, HoleValue, MemoryChoice, Targe
 use cpyviz_model::version::PyVersion;
 use cpyviz_tui::app::jit::{groups, HoleRef, JitRow, Section, TrampRow};
 use cpyviz_tui::app::App;
-use cpyviz_tui::ui::theme::THEME;
+use cpyviz_tui::theme::DARK as THEME;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
@@ -1382,7 +1382,7 @@ fn selected_current_colour(buf: &Buffer, generic: &str) -> (String, ratatui::sty
 
 #[test]
 fn forms_have_their_own_colours() {
-    use cpyviz_tui::ui::theme::THEME;
+    use cpyviz_tui::theme::DARK as THEME;
     let fg = |s: Style| s.fg.unwrap();
     let mut app = warm_app();
     // Step 38: both RESUMEs quickened, the CALL and the subtraction specialized, the
@@ -1427,7 +1427,7 @@ fn forms_have_their_own_colours() {
 
 /// The viewer's dim style (generic, unchanged names).
 fn dim_style() -> Style {
-    Style::new().fg(cpyviz_tui::ui::theme::THEME.dim)
+    Style::new().fg(cpyviz_tui::theme::DARK.dim)
 }
 
 #[test]
@@ -1680,6 +1680,11 @@ fn the_specialized_stage_marks_where_an_executor_is_attached() {
 #[test]
 fn d_compares_the_executors_of_both_versions() {
     let mut app = abs_uops();
+    // The comparison waits a quarter of a second for the other version at most; compute it
+    // first so a loaded machine cannot make the test see "press d again".
+    for c in app.captures() {
+        c.compute_all();
+    }
     press(&mut app, "d");
     let screen = text(&draw(&mut app, 150, 45));
     assert!(screen.contains("CPython 3.14 ↔ 3.15"), "{screen}");

@@ -1,13 +1,15 @@
 //! Helpers shared by the viewer tests: pressing keys and reading the rendered screen.
 #![allow(dead_code)]
 
-use cpyviz_tui::app::{action_for_key, App};
-use cpyviz_tui::ui::theme::THEME;
+use cpyviz_tui::app::App;
+use cpyviz_tui::theme::DARK as THEME;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Presses keys: single characters, or names in angle brackets (`<Tab>`, `<Down>`, …).
-pub fn press(app: &mut App, keys: &str) {
+/// Key events from a string: single characters, or names in angle brackets (`<Tab>`,
+/// `<Down>`, …).
+pub fn keys(keys: &str) -> Vec<KeyEvent> {
+    let mut out = Vec::new();
     let mut rest = keys;
     while let Some(c) = rest.chars().next() {
         // `<Name>` is a named key; a `<` or `>` not starting a name is that character.
@@ -29,6 +31,7 @@ pub fn press(app: &mut App, keys: &str) {
                 "Esc" => KeyCode::Esc,
                 "End" => KeyCode::End,
                 "PageDown" => KeyCode::PageDown,
+                "PageUp" => KeyCode::PageUp,
                 "Backspace" => KeyCode::Backspace,
                 other => panic!("unknown key {other}"),
             };
@@ -36,11 +39,17 @@ pub fn press(app: &mut App, keys: &str) {
         } else {
             (KeyCode::Char(c), c.len_utf8())
         };
-        if let Some(action) = action_for_key(KeyEvent::new(code, KeyModifiers::NONE)) {
-            app.update(action);
-            app.settle();
-        }
+        out.push(KeyEvent::new(code, KeyModifiers::NONE));
         rest = &rest[len..];
+    }
+    out
+}
+
+/// Presses keys (see [`keys`]) as the terminal does, settling after each.
+pub fn press(app: &mut App, keys_: &str) {
+    for key in keys(keys_) {
+        app.handle_key(key);
+        app.settle();
     }
 }
 

@@ -14,6 +14,7 @@ pub mod conformance;
 pub mod cpython;
 pub mod dump;
 pub mod jit;
+pub mod lesson;
 pub mod machine;
 
 use cpyviz_model::capture::Capture;

@@ -1,7 +1,8 @@
 //! Screenshot exporter: turns a rendered [`Buffer`] (the same buffer the TUI draws, rendered
-//! headless) into deterministic `.svg`, `.png`, `.html` and `.txt` files.
+//! headless) into deterministic `.svg`, `.png`, `.html`, `.txt`, `.cast` (asciinema) and
+//! `.gif` files, and a sequence of buffers into an animated `.cast` or `.gif` ([`animate`]).
 //!
-//! All four writers read the buffer through one cell model (`Grid`), so they agree on colours,
+//! All the writers read the buffer through one cell model (`Grid`), so they agree on colours,
 //! modifiers and wide characters:
 //!
 //! - Colours: `Color::Rgb` is used as is, `Color::Reset` maps to [`ExportOptions::default_fg`] /
@@ -35,10 +36,40 @@
 //! The font size is [`FONT_SIZE`] px.
 //!
 //! Output is deterministic: the same buffer always gives byte-identical files.
+//!
+//! ## Animations
+//! A sequence of [`Frame`]s (each a `Buffer`, its [`ExportOptions`] and the seconds it is
+//! shown) becomes an animation with [`animate`]:
+//!
+//! ```no_run
+//! # use cpyviz_export::{animate, AnimFormat, ExportOptions, Frame};
+//! # let (first, second) = (ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 80, 24)), ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 80, 24)));
+//! let frames = vec![
+//!     Frame { buffer: first, options: ExportOptions::default(), seconds: 2.0 },
+//!     Frame { buffer: second, options: ExportOptions::default(), seconds: 3.5 },
+//! ];
+//! let gif: Vec<u8> = animate(&frames, AnimFormat::Gif, 1.0)?; // pixels: the PNG's x 1.0
+//! let cast: Vec<u8> = animate(&frames, AnimFormat::Cast, 1.0)?; // scale unused
+//! # Ok::<(), String>(())
+//! ```
+//!
+//! - [`to_cast`]: an asciinema v2 recording (`.cast`): a JSON header line (width, height,
+//!   title, `env`), then one `[time, "o", data]` event per frame whose data redraws the whole
+//!   screen with 24-bit colours ([`to_ansi`], the ANSI writer), and a last event at the total
+//!   duration.
+//! - [`to_gif`]: an animated GIF: each frame rendered to pixels exactly as the PNG is (resvg,
+//!   bundled fonts, at the given scale), quantized to a 256-colour palette per frame (NeuQuant,
+//!   from the `gif` crate), its delay the frame's seconds in hundredths (at least 0.02 s).
+//!
+//! All frames must have one size. [`export`] writes a single buffer as a one-frame cast or
+//! GIF ([`STILL_SECONDS`] long) for [`Format::Cast`] and [`Format::Gif`].
 
 // `PyError` is a plain record of CPython's SyntaxError fields; a stage returns at most one.
 #![allow(clippy::result_large_err)]
 
+mod anim;
+mod animated_gif;
+mod cast;
 mod html;
 mod png;
 mod svg;
@@ -52,6 +83,9 @@ use std::path::Path;
 use ratatui::buffer::{Buffer, CellDiffOption, CellWidth};
 use ratatui::style::{Color, Modifier};
 
+pub use anim::{animate, AnimFormat, Frame, STILL_SECONDS};
+pub use animated_gif::to_gif;
+pub use cast::{to_ansi, to_cast};
 pub use html::to_html;
 pub use png::to_png;
 pub use svg::to_svg;
@@ -91,10 +125,15 @@ pub enum Format {
     Png,
     Html,
     Txt,
+    /// asciinema v2 recording.
+    Cast,
+    /// (Animated) GIF.
+    Gif,
 }
 
 impl Format {
-    /// The format named by a path's extension (`.svg`, `.png`, `.html`/`.htm`, `.txt`; any case).
+    /// The format named by a path's extension (`.svg`, `.png`, `.html`/`.htm`, `.txt`, `.cast`,
+    /// `.gif`; any case).
     pub fn from_path(p: &Path) -> Result<Format, String> {
         let ext = p
             .extension()
@@ -105,8 +144,10 @@ impl Format {
             Some("png") => Ok(Format::Png),
             Some("html") | Some("htm") => Ok(Format::Html),
             Some("txt") => Ok(Format::Txt),
+            Some("cast") => Ok(Format::Cast),
+            Some("gif") => Ok(Format::Gif),
             _ => Err(format!(
-                "cannot tell the export format of `{}`: use one of the extensions .svg, .png, .html or .txt",
+                "cannot tell the export format of `{}`: use one of the extensions .svg, .png, .html, .txt, .cast or .gif",
                 p.display()
             )),
         }
@@ -119,6 +160,17 @@ impl Format {
             Format::Png => "png",
             Format::Html => "html",
             Format::Txt => "txt",
+            Format::Cast => "cast",
+            Format::Gif => "gif",
+        }
+    }
+
+    /// The animation format this is, for `.cast` and `.gif`.
+    pub fn animation(self) -> Option<AnimFormat> {
+        match self {
+            Format::Cast => Some(AnimFormat::Cast),
+            Format::Gif => Some(AnimFormat::Gif),
+            _ => None,
         }
     }
 }
@@ -144,13 +196,33 @@ impl Default for ExportOptions {
     }
 }
 
-/// Export `buf` in `format`: UTF-8 text for SVG/HTML/TXT, PNG bytes at scale 2 (retina) for PNG.
+/// Export `buf` in `format`: UTF-8 text for SVG/HTML/TXT/cast, PNG and GIF bytes at scale 2
+/// (retina). A cast or GIF has this one frame, shown for [`STILL_SECONDS`].
 pub fn export(buf: &Buffer, opts: &ExportOptions, format: Format) -> Result<Vec<u8>, String> {
+    export_scaled(buf, opts, format, 2.0)
+}
+
+/// [`export`] with the pixel scale of PNG and GIF (other formats have none).
+pub fn export_scaled(
+    buf: &Buffer,
+    opts: &ExportOptions,
+    format: Format,
+    scale: f32,
+) -> Result<Vec<u8>, String> {
     match format {
         Format::Svg => Ok(to_svg(buf, opts).into_bytes()),
-        Format::Png => to_png(buf, opts, 2.0),
+        Format::Png => to_png(buf, opts, scale),
         Format::Html => Ok(to_html(buf, opts).into_bytes()),
         Format::Txt => Ok(to_txt(buf).into_bytes()),
+        Format::Cast | Format::Gif => {
+            let frame = Frame {
+                buffer: buf.clone(),
+                options: opts.clone(),
+                seconds: STILL_SECONDS,
+            };
+            let anim = format.animation().unwrap_or(AnimFormat::Cast);
+            animate(std::slice::from_ref(&frame), anim, scale)
+        }
     }
 }
 

@@ -28,13 +28,28 @@ pub(super) fn font_db() -> Arc<fontdb::Database> {
 
 /// Render `buf` to PNG bytes at `scale` (1.0 = one px per SVG unit, 2.0 for retina).
 pub fn to_png(buf: &Buffer, opts: &ExportOptions, scale: f32) -> Result<Vec<u8>, String> {
+    render_pixmap(buf, opts, scale, "PNG")?
+        .encode_png()
+        .map_err(|e| format!("cannot encode the PNG: {e}"))
+}
+
+/// Render `buf` into an opaque pixmap at `scale` (the PNG's pixels; the GIF writer's frames).
+/// `what` names the format in error messages.
+pub(crate) fn render_pixmap(
+    buf: &Buffer,
+    opts: &ExportOptions,
+    scale: f32,
+    what: &str,
+) -> Result<Pixmap, String> {
     if !scale.is_finite() || scale <= 0.0 {
-        return Err(format!("PNG scale must be a positive number, not {scale}"));
+        return Err(format!(
+            "{what} scale must be a positive number, not {scale}"
+        ));
     }
     let area = buf.area();
     if area.width == 0 || area.height == 0 {
         return Err(format!(
-            "cannot export an empty buffer ({}x{}) as PNG",
+            "cannot export an empty buffer ({}x{}) as {what}",
             area.width, area.height
         ));
     }
@@ -43,7 +58,7 @@ pub fn to_png(buf: &Buffer, opts: &ExportOptions, scale: f32) -> Result<Vec<u8>,
     let ph = (f64::from(h) * f64::from(scale)).ceil();
     if pw > MAX_SIDE || ph > MAX_SIDE {
         return Err(format!(
-            "PNG would be {pw}x{ph} px; the limit is {MAX_SIDE} px a side (lower the scale)"
+            "{what} would be {pw}x{ph} px; the limit is {MAX_SIDE} px a side (lower the scale)"
         ));
     }
 
@@ -65,7 +80,5 @@ pub fn to_png(buf: &Buffer, opts: &ExportOptions, scale: f32) -> Result<Vec<u8>,
         Transform::from_scale(scale, scale),
         &mut pixmap.as_mut(),
     );
-    pixmap
-        .encode_png()
-        .map_err(|e| format!("cannot encode the PNG: {e}"))
+    Ok(pixmap)
 }

@@ -76,9 +76,16 @@ fn format_from_path() {
     assert_eq!(Format::from_path(Path::new("x.html")), Ok(Format::Html));
     assert_eq!(Format::from_path(Path::new("x.htm")), Ok(Format::Html));
     assert_eq!(Format::from_path(Path::new("x.txt")), Ok(Format::Txt));
+    assert_eq!(Format::from_path(Path::new("talk.cast")), Ok(Format::Cast));
+    assert_eq!(Format::from_path(Path::new("blog.GIF")), Ok(Format::Gif));
+    assert_eq!(Format::Gif.animation(), Some(AnimFormat::Gif));
+    assert_eq!(Format::Png.animation(), None);
     for bad in ["x.jpg", "x", "dir.svg/x"] {
         let err = Format::from_path(Path::new(bad)).unwrap_err();
-        assert!(err.contains(".svg, .png, .html or .txt"), "{bad}: {err}");
+        assert!(
+            err.contains(".svg, .png, .html, .txt, .cast or .gif"),
+            "{bad}: {err}"
+        );
     }
 }
 
@@ -440,4 +447,133 @@ fn only_bundled_fonts() {
             (FONT_FAMILY.to_string(), 700)
         ]
     );
+}
+
+/// Two small frames: "ab" on red, then "cd" bold on a default background with a wide char.
+fn two_frames() -> Vec<Frame> {
+    let mut a = Buffer::empty(Rect::new(0, 0, 4, 2));
+    a.set_string(0, 0, "ab", Style::default().bg(Color::Rgb(200, 30, 30)));
+    a.set_string(0, 1, "\"q\"", Style::default().fg(Color::Rgb(1, 2, 3)));
+    let mut b = Buffer::empty(Rect::new(0, 0, 4, 2));
+    b.set_string(
+        0,
+        0,
+        "cd",
+        Style::default().add_modifier(Modifier::BOLD | Modifier::ITALIC | Modifier::UNDERLINED),
+    );
+    b.set_string(
+        1,
+        1,
+        "字",
+        Style::default().add_modifier(Modifier::CROSSED_OUT),
+    );
+    vec![
+        Frame {
+            buffer: a,
+            options: opts(),
+            seconds: 0.5,
+        },
+        Frame {
+            buffer: b,
+            options: ExportOptions {
+                title: None,
+                ..opts()
+            },
+            seconds: 1.25,
+        },
+    ]
+}
+
+#[test]
+fn cast_snapshot() {
+    let cast = to_cast(&two_frames()).expect("writes");
+    // Every line is one JSON value: the header, then [time, "o", data] events.
+    assert_eq!(cast.lines().count(), 4);
+    assert!(cast.ends_with("[1.75, \"o\", \"\\u001b[0m\"]\n"), "{cast}");
+    insta::assert_snapshot!(cast);
+}
+
+#[test]
+fn ansi_encodes_styles_once_per_change() {
+    let frames = two_frames();
+    let ansi = to_ansi(&frames[0].buffer, &frames[0].options);
+    assert_eq!(
+        ansi,
+        "\x1b[1;1H\x1b[0;38;2;229;229;229;48;2;200;30;30mab\
+         \x1b[0;38;2;229;229;229;48;2;24;24;24m  \x1b[0m\
+         \x1b[2;1H\x1b[0;38;2;1;2;3;48;2;24;24;24m\"q\"\
+         \x1b[0;38;2;229;229;229;48;2;24;24;24m \x1b[0m"
+    );
+    // A wide character is written once; bold, italic, underline, strike-through.
+    let ansi = to_ansi(&frames[1].buffer, &frames[1].options);
+    assert!(ansi.contains(";1;3;4mcd"), "{ansi}");
+    assert!(ansi.contains(";9m字\x1b[0;38"), "{ansi}");
+    assert_eq!(ansi.matches("字").count(), 1);
+}
+
+#[test]
+fn animations_are_deterministic_and_checked() {
+    let frames = two_frames();
+    assert_eq!(to_cast(&frames), to_cast(&frames));
+    assert_eq!(to_gif(&frames, 1.0), to_gif(&frames, 1.0));
+    assert_eq!(
+        animate(&frames, AnimFormat::Cast, 1.0).unwrap(),
+        to_cast(&frames).unwrap().into_bytes()
+    );
+    assert!(to_cast(&[]).is_err());
+    assert!(to_gif(&[], 1.0).is_err());
+    let mut odd = frames.clone();
+    odd[1].buffer = Buffer::empty(Rect::new(0, 0, 5, 2));
+    let err = to_cast(&odd).unwrap_err();
+    assert!(err.contains("frame 2 is 5x2"), "{err}");
+    assert!(to_gif(&odd, 1.0).is_err());
+    let mut bad = frames.clone();
+    bad[0].seconds = f32::NAN;
+    assert!(to_cast(&bad).is_err());
+    bad[0].seconds = -1.0;
+    assert!(to_gif(&bad, 1.0).is_err());
+    assert!(to_gif(&frames, 0.0).is_err());
+}
+
+#[test]
+fn gif_decodes_back() {
+    let frames = two_frames();
+    let bytes = to_gif(&frames, 2.0).expect("writes");
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(&bytes[..]).expect("a GIF");
+    let (w, h) = canvas_size(4, 2);
+    assert_eq!(
+        (u32::from(decoder.width()), u32::from(decoder.height())),
+        (w * 2, h * 2)
+    );
+    assert_eq!(decoder.repeat(), gif::Repeat::Infinite);
+    let mut decoded = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().expect("decodes") {
+        decoded.push((frame.delay, frame.width, frame.buffer.to_vec()));
+    }
+    assert_eq!(decoded.len(), 2);
+    assert_eq!(decoded[0].0, 50);
+    assert_eq!(decoded[1].0, 125);
+    // The first frame's red cell (column 0, row 0) above its letter, within quantization.
+    let (_, width, pixels) = &decoded[0];
+    let (x, y) = (
+        (0.5 * CELL_WIDTH * 2.0) as usize,
+        (0.1 * CELL_HEIGHT * 2.0) as usize,
+    );
+    let i = 4 * (y * usize::from(*width) + x);
+    let px = &pixels[i..i + 4];
+    let near = |a: u8, b: u8| a.abs_diff(b) <= 6;
+    assert!(
+        near(px[0], 200) && near(px[1], 30) && near(px[2], 30) && px[3] == 255,
+        "{px:?}"
+    );
+    // A one-frame GIF from `export` does not loop.
+    let one = export(&frames[0].buffer, &opts(), Format::Gif).unwrap();
+    let decoder = gif::DecodeOptions::new().read_info(&one[..]).unwrap();
+    assert_eq!(decoder.repeat(), gif::Repeat::Finite(0));
+    let cast = export(&frames[0].buffer, &opts(), Format::Cast).unwrap();
+    assert!(String::from_utf8(cast)
+        .unwrap()
+        .starts_with("{\"version\": 2, \"width\": 4"));
 }

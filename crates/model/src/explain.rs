@@ -431,6 +431,81 @@ pub fn uop(name: &str) -> Option<&'static str> {
     })
 }
 
+/// The `_Py_Specialize_*` function of `Python/specialize.c` that picks a family's form.
+fn specializer(family: &str) -> Option<&'static str> {
+    Some(match family {
+        "LOAD_SUPER_ATTR" => "_Py_Specialize_LoadSuperAttr",
+        "LOAD_ATTR" => "_Py_Specialize_LoadAttr",
+        "STORE_ATTR" => "_Py_Specialize_StoreAttr",
+        "LOAD_GLOBAL" => "_Py_Specialize_LoadGlobal",
+        "BINARY_OP" => "_Py_Specialize_BinaryOp",
+        "STORE_SUBSCR" => "_Py_Specialize_StoreSubscr",
+        "CALL" => "_Py_Specialize_Call",
+        "CALL_KW" => "_Py_Specialize_CallKw",
+        "COMPARE_OP" => "_Py_Specialize_CompareOp",
+        "UNPACK_SEQUENCE" => "_Py_Specialize_UnpackSequence",
+        "FOR_ITER" => "_Py_Specialize_ForIter",
+        "SEND" => "_Py_Specialize_Send",
+        "TO_BOOL" => "_Py_Specialize_ToBool",
+        "CONTAINS_OP" => "_Py_Specialize_ContainsOp",
+        "LOAD_CONST" | "RESUME" | "JUMP_BACKWARD" => "_PyCode_Quicken",
+        _ => return None,
+    })
+}
+
+/// A uop name without 3.15's register-cache suffix (`_GUARD_NOS_INT_r22` → `_GUARD_NOS_INT`).
+pub fn uop_base_name(name: &str) -> &str {
+    match name.len().checked_sub(4).map(|i| name.split_at(i)) {
+        Some((base, suffix))
+            if suffix.starts_with("_r") && suffix[2..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            base
+        }
+        _ => name,
+    }
+}
+
+/// Where CPython's source defines what a row of `stage` shows, for readers who want to go
+/// deeper: `name` is the token type, node class, instruction, uop or symbol, and `family`
+/// the instruction's unspecialized form when it is a specialized one.
+pub fn defined_in(stage: Stage, name: &str, family: Option<&str>) -> Option<String> {
+    Some(match stage {
+        Stage::Tokens => format!(
+            "Parser/lexer/lexer.c makes {name} tokens (the types: Grammar/Tokens)"
+        ),
+        Stage::Ast => format!(
+            "Parser/Python.asdl declares {name}; Parser/parser.c (from Grammar/python.gram) builds it"
+        ),
+        Stage::Bytecode | Stage::Specialized => match family.filter(|f| *f != name) {
+            Some(f) => match specializer(f) {
+                Some(func) => format!(
+                    "Python/bytecodes.c defines {name} (family {f}); Python/specialize.c ({func}) chooses it"
+                ),
+                None => format!("Python/bytecodes.c defines {name} (family {f})"),
+            },
+            None => match specializer(name) {
+                Some(func) => format!(
+                    "Python/bytecodes.c defines {name}; Python/codegen.c emits it; Python/specialize.c ({func}) specializes it"
+                ),
+                None => format!("Python/bytecodes.c defines {name}; Python/codegen.c and Python/flowgraph.c emit it"),
+            },
+        },
+        Stage::Uops => {
+            let base = uop_base_name(name);
+            format!(
+                "Python/bytecodes.c defines {base} (tier 2 runs it from Python/executor_cases.c.h); the optimizer's rules are in Python/optimizer_bytecodes.c"
+            )
+        }
+        Stage::MachineCode => format!(
+            "Tools/jit/template.c wraps {}'s body into a stencil at build time (Tools/jit/_targets.py); Python/jit.c copies it and patches its holes",
+            uop_base_name(name)
+        ),
+        Stage::Trampolines => format!(
+            "Python/jit.c: get_trampoline_slot finds {name}'s slot from the trampoline mask; the patch functions write the trampoline"
+        ),
+    })
+}
+
 #[cfg(test)]
 mod opcode_tests {
     use crate::tables::{for_version, OpKind};

@@ -26,6 +26,7 @@ pub mod error;
 pub mod execution;
 pub mod explain;
 pub mod jit;
+pub mod lesson;
 pub mod pyrepr;
 pub mod pystr;
 pub mod source;

@@ -5,6 +5,8 @@ use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 use syntect::easy::HighlightLines;
 use syntect::highlighting::{Theme, ThemeSet};
+
+use crate::theme::SyntaxColours;
 use syntect::parsing::SyntaxSet;
 
 /// Lines beyond this are shown uncoloured (colouring a 10 MB file would take too long).
@@ -15,12 +17,9 @@ fn syntaxes() -> &'static SyntaxSet {
     SET.get_or_init(SyntaxSet::load_defaults_newlines)
 }
 
-fn theme() -> &'static Theme {
-    static THEME: OnceLock<Theme> = OnceLock::new();
-    THEME.get_or_init(|| {
-        let mut set = ThemeSet::load_defaults();
-        set.themes.remove("base16-ocean.dark").unwrap_or_default()
-    })
+fn themes() -> &'static ThemeSet {
+    static SET: OnceLock<ThemeSet> = OnceLock::new();
+    SET.get_or_init(ThemeSet::load_defaults)
 }
 
 /// Per line: (colour, byte range in the whole text).
@@ -31,14 +30,16 @@ type Lines = Vec<Vec<(Color, Range<usize>)>>;
 #[derive(Debug, Clone)]
 pub struct Highlighted {
     text: Arc<str>,
+    colours: &'static SyntaxColours,
     lines: Arc<OnceLock<Lines>>,
 }
 
 impl Highlighted {
-    /// Starts colouring `text` on another thread.
-    pub fn start(text: &str) -> Highlighted {
+    /// Starts colouring `text` with `colours` (the theme's) on another thread.
+    pub fn start(text: &str, colours: &'static SyntaxColours) -> Highlighted {
         let h = Highlighted {
             text: text.into(),
+            colours,
             lines: Arc::new(OnceLock::new()),
         };
         let worker = h.clone();
@@ -60,7 +61,7 @@ impl Highlighted {
 
     /// Waits for the colours (computing them here if no thread does).
     pub fn wait(&self) -> &Lines {
-        self.lines.get_or_init(|| colour(&self.text))
+        self.lines.get_or_init(|| colour(&self.text, self.colours))
     }
 
     /// The colour of the byte at `offset` on 0-based `line`, if coloured (`None` too while
@@ -75,13 +76,15 @@ impl Highlighted {
     }
 }
 
-fn colour(text: &str) -> Lines {
+fn colour(text: &str, colours: &SyntaxColours) -> Lines {
     {
         let ss = syntaxes();
         let Some(syntax) = ss.find_syntax_by_extension("py") else {
             return Lines::new();
         };
-        let mut h = HighlightLines::new(syntax, theme());
+        let fallback = Theme::default();
+        let theme = themes().themes.get(colours.syntect).unwrap_or(&fallback);
+        let mut h = HighlightLines::new(syntax, theme);
         let mut lines = Vec::new();
         let mut offset = 0;
         for line in text.split_inclusive('\n').take(MAX_HIGHLIGHTED_LINES) {
@@ -90,7 +93,14 @@ fn colour(text: &str) -> Lines {
                 let mut at = offset;
                 for (style, piece) in regions {
                     let c = style.foreground;
-                    spans.push((Color::Rgb(c.r, c.g, c.b), at..at + piece.len()));
+                    let rgb = u32::from_be_bytes([0, c.r, c.g, c.b]);
+                    let rgb = colours
+                        .remap
+                        .iter()
+                        .find(|(from, _)| *from == rgb)
+                        .map_or(rgb, |(_, to)| *to);
+                    let [_, r, g, b] = rgb.to_be_bytes();
+                    spans.push((Color::Rgb(r, g, b), at..at + piece.len()));
                     at += piece.len();
                 }
             }
@@ -98,5 +108,47 @@ fn colour(text: &str) -> Lines {
             offset += line.len();
         }
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::theme::ThemeName;
+
+    const SNIPPET: &str =
+        "# a comment\ndef f(a, b=1.5):\n    return f\"{a}\" + 'x' if a else None\n";
+
+    fn colours_of(name: ThemeName) -> Vec<Color> {
+        let mut out: Vec<Color> = colour(SNIPPET, &name.theme().syntax)
+            .into_iter()
+            .flatten()
+            .map(|(c, _)| c)
+            .collect();
+        out.sort_by_key(|c| format!("{c:?}"));
+        out.dedup();
+        out
+    }
+
+    /// Each theme's syntect theme exists and colours the source in several colours.
+    #[test]
+    fn every_theme_colours_python() {
+        for name in ThemeName::ALL {
+            assert!(colours_of(name).len() >= 4, "{name:?}");
+        }
+        assert_ne!(colours_of(ThemeName::Dark), colours_of(ThemeName::Light));
+    }
+
+    /// The high-contrast theme's source colours are all from its own palette.
+    #[test]
+    fn high_contrast_remaps_the_whole_palette() {
+        let remap = ThemeName::HighContrast.theme().syntax.remap;
+        for c in colours_of(ThemeName::HighContrast) {
+            let Color::Rgb(r, g, b) = c else {
+                panic!("{c:?}")
+            };
+            let rgb = u32::from_be_bytes([0, r, g, b]);
+            assert!(remap.iter().any(|(_, to)| *to == rgb), "{rgb:06x}");
+        }
     }
 }

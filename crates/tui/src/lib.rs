@@ -1,7 +1,8 @@
 //! # cpyviz-tui — the interactive viewer
 //!
 //! [`app`] holds the interactive state and turns keys into actions; [`ui`] renders an
-//! [`app::App`] into a ratatui buffer; [`terminal`] runs it in a real terminal. The terminal
+//! [`app::App`] into a ratatui buffer in the app's [`theme`]; [`terminal`] runs it in a real
+//! terminal. The terminal
 //! and the screenshot exporter (`cpyviz-export`) share that one render path.
 //!
 //! The viewer only reads [`Capture`](cpyviz_model::capture::Capture)s: it depends on the data
@@ -12,5 +13,7 @@
 
 pub mod app;
 pub mod highlight;
+pub mod lesson;
 pub mod terminal;
+pub mod theme;
 pub mod ui;

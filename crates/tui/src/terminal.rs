@@ -2,9 +2,11 @@
 //! out (normal exit, error, panic). Live editing: with a [`Watcher`] the loop looks at the file
 //! every [`WATCH_PERIOD`] and hands new captures to the app; `e` runs the editor on it.
 
-use crate::app::{action_for_key, Action, App};
+use crate::app::{Action, App};
+use crate::lesson::LessonApp;
 use crate::ui;
 use cpyviz_model::capture::Capture;
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEventKind,
 };
@@ -44,14 +46,77 @@ impl Drop for MouseGuard {
     }
 }
 
-/// Runs the viewer until the user quits.
-pub fn run(app: App) -> io::Result<()> {
+/// What the event loop drives: the viewer, or a lesson presented over it.
+pub trait Screen {
+    /// The viewer (mouse events go to it).
+    fn app(&mut self) -> &mut App;
+    /// Sets the terminal size before a frame is drawn.
+    fn set_size(&mut self, width: u16, height: u16);
+    /// Takes in what finished computing.
+    fn tick(&mut self);
+    fn handle_key(&mut self, key: KeyEvent);
+    fn draw(&self, frame: &mut ratatui::Frame);
+    /// Whether anything is still being computed (the loop then wakes up to show it).
+    fn computing(&self) -> bool;
+    fn done(&self) -> bool;
+}
+
+impl Screen for App {
+    fn app(&mut self) -> &mut App {
+        self
+    }
+    fn set_size(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+    }
+    fn tick(&mut self) {
+        App::tick(self);
+    }
+    fn handle_key(&mut self, key: KeyEvent) {
+        App::handle_key(self, key);
+    }
+    fn draw(&self, frame: &mut ratatui::Frame) {
+        frame.render_widget(self, frame.area());
+    }
+    fn computing(&self) -> bool {
+        App::computing(self)
+    }
+    fn done(&self) -> bool {
+        self.quit
+    }
+}
+
+impl Screen for LessonApp {
+    fn app(&mut self) -> &mut App {
+        &mut self.app
+    }
+    fn set_size(&mut self, width: u16, height: u16) {
+        LessonApp::set_size(self, width, height);
+    }
+    fn tick(&mut self) {
+        LessonApp::tick(self);
+    }
+    fn handle_key(&mut self, key: KeyEvent) {
+        LessonApp::handle_key(self, key);
+    }
+    fn draw(&self, frame: &mut ratatui::Frame) {
+        frame.render_widget(self, frame.area());
+    }
+    fn computing(&self) -> bool {
+        LessonApp::computing(self)
+    }
+    fn done(&self) -> bool {
+        self.quit || self.app.quit
+    }
+}
+
+/// Runs the viewer (or a lesson) until the user quits.
+pub fn run(app: impl Screen) -> io::Result<()> {
     run_with(app, None)
 }
 
-/// Runs the viewer until the user quits; with a watcher, it follows the file's changes and `e`
-/// edits it.
-pub fn run_with(mut app: App, mut watcher: Option<Box<dyn Watcher>>) -> io::Result<()> {
+/// Runs the viewer (or a lesson) until the user quits; with a watcher, it follows the file's
+/// changes and `e` edits it.
+pub fn run_with(mut app: impl Screen, mut watcher: Option<Box<dyn Watcher>>) -> io::Result<()> {
     // ratatui::init installs a panic hook that restores the terminal before the panic message;
     // chain one that also turns mouse reporting off first.
     let previous = std::panic::take_hook();
@@ -79,16 +144,17 @@ pub fn reload_into(app: &mut App, watcher: &mut dyn Watcher) {
 
 fn event_loop(
     terminal: &mut DefaultTerminal,
-    app: &mut App,
+    screen: &mut impl Screen,
     watcher: &mut Option<Box<dyn Watcher>>,
 ) -> io::Result<()> {
     let mut looked = Instant::now();
-    while !app.quit {
+    while !screen.done() {
         let size = terminal.size()?;
-        app.size = (size.width, size.height);
-        app.tick();
-        terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
-        if app.take_edit_request() {
+        screen.set_size(size.width, size.height);
+        screen.tick();
+        terminal.draw(|frame| screen.draw(frame))?;
+        if screen.app().take_edit_request() {
+            let app = screen.app();
             match watcher {
                 Some(w) => edit(terminal, app, w.as_mut())?,
                 None => {
@@ -100,7 +166,7 @@ fn event_loop(
         let watching = watcher.as_ref().is_some_and(|w| w.watching());
         // While stages are computed on another thread, wake up now and then to show them;
         // while a file is watched, to look at it. Otherwise wait for an event.
-        let wait = if app.computing() {
+        let wait = if screen.computing() {
             Some(Duration::from_millis(100))
         } else if watching {
             Some(WATCH_PERIOD.saturating_sub(looked.elapsed()))
@@ -113,29 +179,29 @@ fn event_loop(
                     if looked.elapsed() >= WATCH_PERIOD {
                         looked = Instant::now();
                         if w.changed() {
-                            reload_into(app, w.as_mut());
+                            reload_into(screen.app(), w.as_mut());
                         }
                     }
                 }
                 continue;
             }
         }
-        let action = match event::read()? {
-            Event::Key(key) if key.kind != KeyEventKind::Release => action_for_key(key),
-            Event::Mouse(m) => match m.kind {
-                MouseEventKind::Down(MouseButton::Left) => {
-                    Some(Action::Click(ui::hit(app, m.column, m.row)))
+        match event::read()? {
+            Event::Key(key) if key.kind != KeyEventKind::Release => screen.handle_key(key),
+            Event::Mouse(m) => {
+                let app = screen.app();
+                let hit = ui::hit(app, m.column, m.row);
+                let action = match m.kind {
+                    MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(hit)),
+                    MouseEventKind::ScrollUp => Some(Action::ScrollUp(hit)),
+                    MouseEventKind::ScrollDown => Some(Action::ScrollDown(hit)),
+                    _ => None,
+                };
+                if let Some(action) = action {
+                    app.update(action);
                 }
-                MouseEventKind::ScrollUp => Some(Action::ScrollUp(ui::hit(app, m.column, m.row))),
-                MouseEventKind::ScrollDown => {
-                    Some(Action::ScrollDown(ui::hit(app, m.column, m.row)))
-                }
-                _ => None,
-            },
-            _ => None, // Resize: redraw on the next turn.
-        };
-        if let Some(action) = action {
-            app.update(action);
+            }
+            _ => {} // Resize: redraw on the next turn.
         }
     }
     Ok(())

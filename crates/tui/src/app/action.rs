@@ -16,6 +16,8 @@ pub enum Action {
     PrevStage,
     GoToStage(usize),
     ToggleVersion,
+    /// The next theme (dark → light → high contrast).
+    CycleTheme,
     SwitchFocus,
     Up,
     Down,
@@ -57,6 +59,8 @@ pub enum Action {
     ScrubBack,
     ScrubStart,
     ScrubEnd,
+    /// Open the search prompt (`/`): find a name in the rows of every stage.
+    Search,
     /// A mouse click on what the view's layout found under the pointer (`ui::hit`).
     Click(Hit),
     /// The mouse wheel, over what the pointer is on.
@@ -315,6 +319,13 @@ pub const KEYMAP: &[Binding] = &[
         dispatch: &[(ch('w'), Action::ToggleExample)],
     },
     Binding {
+        keys: "T",
+        help: "switch the theme: dark · light · high contrast",
+        footer: None,
+        footer_in: &[],
+        dispatch: &[(ch('T'), Action::CycleTheme)],
+    },
+    Binding {
         keys: "o",
         help: "show or hide what the snippet printed (engines that run it)",
         footer: Some(("o", "output")),
@@ -327,6 +338,13 @@ pub const KEYMAP: &[Binding] = &[
         footer: None,
         footer_in: &[],
         dispatch: &[(ch('e'), Action::Edit)],
+    },
+    Binding {
+        keys: "/",
+        help: "search every stage's rows (an opcode, a uop, a symbol, a name); then n / N: next / previous match, Esc: done",
+        footer: None,
+        footer_in: &[],
+        dispatch: &[(ch('/'), Action::Search)],
     },
     Binding {
         keys: "?",

@@ -5,14 +5,17 @@
 pub mod action;
 pub mod ast_view;
 pub mod diff;
+pub mod find;
 pub mod jit;
 pub mod reload;
 pub mod stages;
 pub mod warmup;
 
 pub use action::{action_for_key, Action, Hit};
+pub use find::Search;
 pub use reload::Stale;
 
+use crate::theme::{Theme, ThemeName};
 use ast_view::AstRow;
 use cpyviz_model::capture::{Capture, Stage, StageStatus};
 use cpyviz_model::source::Span;
@@ -81,6 +84,13 @@ pub struct App {
     anchors: Vec<(Stage, Span)>,
     /// `e` was pressed: the terminal opens the editor (see [`App::take_edit_request`]).
     edit_requested: bool,
+    /// The `/` search: its prompt, then its matches (`n` / `N` step them).
+    pub search: Option<Search>,
+    /// The presenter layout (a lesson's guided mode): one stage pane, no source pane, and
+    /// this many rows at the bottom left for the lesson's narration.
+    pub presenter: Option<u16>,
+    /// The colours everything is drawn in (the render code reads [`App::theme`]).
+    theme: ThemeName,
 }
 
 /// The stages whose selection follows the source across a reload.
@@ -107,7 +117,11 @@ impl App {
             .iter()
             .position(|c| c.version == version)
             .unwrap_or(0);
-        let highlight = crate::highlight::Highlighted::start(&captures[current].source.text);
+        let theme = ThemeName::default();
+        let highlight = crate::highlight::Highlighted::start(
+            &captures[current].source.text,
+            &theme.theme().syntax,
+        );
         let mut app = App {
             captures,
             current,
@@ -138,6 +152,9 @@ impl App {
             stale: None,
             anchors: Vec::new(),
             edit_requested: false,
+            search: None,
+            presenter: None,
+            theme,
         };
         app.captures[app.current].compute_in_background();
         app.rebuild_rows();
@@ -183,6 +200,29 @@ impl App {
 
     /// Sets the JIT stages' options (stencils, memory model, target), as `s`, `m`, `t` do, and
     /// asks the capture for them (`cpyviz shot --target … --memory …`).
+    /// The theme the view is drawn in.
+    pub fn theme(&self) -> &'static Theme {
+        self.theme.theme()
+    }
+
+    pub fn theme_name(&self) -> ThemeName {
+        self.theme
+    }
+
+    /// Draws in another theme from now on; the source's colours are made again for it (on
+    /// another thread, like the first ones: [`App::tick`] takes them in).
+    pub fn set_theme(&mut self, theme: ThemeName) {
+        if theme == self.theme {
+            return;
+        }
+        self.theme = theme;
+        self.highlight = crate::highlight::Highlighted::start(
+            &self.capture().source.text,
+            &theme.theme().syntax,
+        );
+        self.coloured = false;
+    }
+
     pub fn set_jit_options(&mut self, options: cpyviz_model::jit::JitOptions) {
         self.jit.options = options;
         self.jit.back.clear();
@@ -462,6 +502,52 @@ impl App {
     }
 
     /// Applies one action.
+    /// A key press: typed into the search prompt while it is open, else the keymap's action.
+    /// Esc ends a search before it means anything else.
+    pub fn handle_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
+        use ratatui::crossterm::event::KeyCode;
+        if self.search.as_ref().is_some_and(|s| s.editing) {
+            self.search_key(key);
+            return;
+        }
+        if key.code == KeyCode::Esc && self.search.is_some() && !self.show_help {
+            self.search = None;
+            return;
+        }
+        if let Some(action) = action_for_key(key) {
+            self.update(action);
+        }
+    }
+
+    /// Shows `stage` (as its digit key does).
+    pub fn show_stage(&mut self, stage: Stage) {
+        if self.stage != stage {
+            self.set_stage(stage);
+        }
+    }
+
+    /// The captures the viewer holds.
+    pub fn captures(&self) -> &[Capture] {
+        &self.captures
+    }
+
+    /// Shows capture `index` of [`App::captures`] (as the version toggle does between two).
+    pub fn show_capture(&mut self, index: usize) {
+        if index == self.current || index >= self.captures.len() {
+            return;
+        }
+        self.current = index;
+        self.warmup.to_end();
+        self.captures[index].compute_in_background();
+        self.back.clear();
+        self.jit.back.clear();
+        self.jit.hole = None;
+        self.search = None;
+        self.rebuild_rows();
+        self.want_jit();
+        self.select_from_cursor();
+    }
+
     pub fn update(&mut self, action: Action) {
         self.status = None;
         if self.show_help {
@@ -524,8 +610,11 @@ impl App {
             Action::ToggleDiff => self.open_diff(),
             Action::ToggleUnoptimized => self.toggle_unoptimized(),
             Action::TogglePatched => self.toggle_patched(),
+            Action::NextHole if self.searching() => self.step_match(true),
+            Action::PrevHole if self.searching() => self.step_match(false),
             Action::NextHole => self.step_hole(true),
             Action::PrevHole => self.step_hole(false),
+            Action::Search => self.start_search(),
             Action::Back => self.go_back(),
             Action::CycleStencils => self.change_options(JitState::cycle_stencils),
             Action::CycleMemory => self.change_options(JitState::cycle_memory),
@@ -545,6 +634,10 @@ impl App {
                 }
             }
             Action::ToggleVersion => self.toggle_version(),
+            Action::CycleTheme => {
+                self.set_theme(self.theme.next());
+                self.status = Some(format!("theme: {}", self.theme.name()));
+            }
             Action::SwitchFocus => {
                 self.focus = match self.focus {
                     Focus::Source => Focus::Stage,
@@ -762,17 +855,7 @@ impl App {
     fn toggle_version(&mut self) {
         let want = self.capture().version.toggled();
         match self.captures.iter().position(|c| c.version == want) {
-            Some(i) => {
-                self.current = i;
-                self.warmup.to_end();
-                self.captures[i].compute_in_background();
-                self.back.clear();
-                self.jit.back.clear();
-                self.jit.hole = None;
-                self.rebuild_rows();
-                self.want_jit();
-                self.select_from_cursor();
-            }
+            Some(i) => self.show_capture(i),
             None => {
                 self.status = Some(format!(
                     "no CPython {want} capture here: this view only has {}",
@@ -1263,6 +1346,8 @@ impl App {
         let cursor = reload::map_offset(&old, &new, self.cursor);
         let version = captures[index].version;
         let mut fresh = App::new(captures, version, self.stage);
+        fresh.set_theme(self.theme);
+        fresh.presenter = self.presenter;
         fresh.focus = self.focus;
         fresh.size = self.size;
         fresh.folded = std::mem::take(&mut self.folded);

@@ -11,12 +11,13 @@
 //! └ footer: keys / status ──────────────────────────────────────────────────┘
 //! ```
 
+pub mod lesson;
 mod stages;
-pub mod theme;
 
 use crate::app::action::KEYMAP;
 use crate::app::jit::is_jit;
 use crate::app::{App, Focus, Hit};
+use crate::theme::Theme;
 use cpyviz_model::capture::{Stage, StageStatus};
 use cpyviz_model::explain;
 use cpyviz_model::pyrepr::str_repr;
@@ -26,7 +27,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Padding, Paragraph, Widget, Wrap};
-use theme::THEME;
 use unicode_width::UnicodeWidthChar;
 
 /// The smallest terminal the viewer draws in.
@@ -50,6 +50,8 @@ pub struct Areas {
     /// The specialized stage's detail panel (empty on other stages and small screens).
     pub detail: Rect,
     pub footer: Rect,
+    /// The presenter layout's narration panel (empty otherwise): the lesson draws it.
+    pub lesson: Rect,
 }
 
 /// The layout for a screen of `area` showing `stage`: the JIT stages give their pane more of
@@ -70,6 +72,33 @@ pub fn layout_in(area: Rect) -> Areas {
     split(area, 45, 0)
 }
 
+/// The presenter layout (a lesson's guided mode): the header, one stage pane across the whole
+/// width, and `narration` rows at the bottom for the lesson; no source pane, stage bar,
+/// explanation or footer.
+pub fn presenter_layout(area: Rect, narration: u16) -> Areas {
+    let narration = narration.min(area.height.saturating_sub(4));
+    let [header, stage, lesson] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(narration),
+    ])
+    .areas(area);
+    let inner = |r: Rect| pane_frame().inner(r);
+    let none = Rect::new(area.x, area.y, 0, 0);
+    Areas {
+        header,
+        stage_bar: none,
+        source: none,
+        source_inner: none,
+        stage,
+        stage_inner: inner(stage),
+        explain: none,
+        detail: none,
+        footer: none,
+        lesson,
+    }
+}
+
 fn split(area: Rect, source_percent: u16, detail_height: u16) -> Areas {
     let [header, stage_bar, main, detail, explain, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -85,7 +114,7 @@ fn split(area: Rect, source_percent: u16, detail_height: u16) -> Areas {
         Constraint::Percentage(100 - source_percent),
     ])
     .areas(main);
-    let inner = |r: Rect| pane_block(String::new(), false).inner(r);
+    let inner = |r: Rect| pane_frame().inner(r);
     Areas {
         header,
         stage_bar,
@@ -96,12 +125,21 @@ fn split(area: Rect, source_percent: u16, detail_height: u16) -> Areas {
         explain,
         detail,
         footer,
+        lesson: Rect::new(area.x, area.bottom(), 0, 0),
     }
 }
 
 /// The layout for the app's current terminal size.
 pub fn layout(app: &App) -> Areas {
-    layout_for(Rect::new(0, 0, app.size.0, app.size.1), app.stage)
+    areas_of(app, Rect::new(0, 0, app.size.0, app.size.1))
+}
+
+/// The layout of `app` drawn in `area`: the presenter layout when a lesson asks for it.
+fn areas_of(app: &App, area: Rect) -> Areas {
+    match app.presenter {
+        Some(rows) => presenter_layout(area, rows),
+        None => layout_for(area, app.stage),
+    }
 }
 
 /// Rows above the first data row in a stage's list (the token table's header, the JIT panes'
@@ -138,16 +176,101 @@ pub fn render_to_buffer(app: &mut App, width: u16, height: u16) -> Buffer {
     buf
 }
 
+/// Renders like [`render_to_buffer`]; with `footer`, the buffer has one more row under the
+/// screen: the export footer ([`export_footer`]), so a shot says what made it. The footer is
+/// part of the rendered buffer (one render path): every export format shows it.
+pub fn render_for_export(app: &mut App, width: u16, height: u16, footer: bool) -> Buffer {
+    let screen = render_to_buffer(app, width, height);
+    if !footer {
+        return screen;
+    }
+    with_footer(app, &screen)
+}
+
+/// `screen` with the export footer ([`export_footer`]) in one more row under it.
+pub fn with_footer(app: &App, screen: &Buffer) -> Buffer {
+    let (width, height) = (screen.area.width, screen.area.height);
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height + 1));
+    buf.merge(screen);
+    let row = Rect::new(0, height, width, 1);
+    let th = app.theme();
+    buf.set_style(row, th.header);
+    let text = export_footer(app);
+    let room = usize::from(width).saturating_sub(2);
+    let line = if Line::from(text.as_str()).width() > room {
+        let mut cut = String::new();
+        for c in text.chars() {
+            if Line::from(cut.as_str()).width() + c.width().unwrap_or(0) + 1 > room {
+                break;
+            }
+            cut.push(c);
+        }
+        cut + "…"
+    } else {
+        text
+    };
+    buf.set_stringn(1, height, line, room, th.header);
+    buf
+}
+
+/// One frame of an animation ([`cpyviz_export::animate`]): the app as [`render_for_export`]
+/// draws it, coloured by [`export_options`], shown for `seconds`.
+pub fn export_frame(
+    app: &mut App,
+    width: u16,
+    height: u16,
+    footer: bool,
+    seconds: f32,
+) -> cpyviz_export::Frame {
+    cpyviz_export::Frame {
+        buffer: render_for_export(app, width, height, footer),
+        options: export_options(app),
+        seconds,
+    }
+}
+
+/// The export footer's one line: cpyviz's version, the engine and the exact CPython build
+/// (the live interpreter's whole `sys.version`; for the built-in engine, the word "model" and
+/// the version profile), and on the JIT stages the target and where the stencils come from.
+pub fn export_footer(app: &App) -> String {
+    use cpyviz_model::capture::Engine;
+    let cap = app.capture();
+    let mut parts = vec![format!("cpyviz {}", env!("CARGO_PKG_VERSION"))];
+    parts.push(match &cap.engine {
+        Engine::Builtin => format!("builtin model of CPython {}", cap.display_version()),
+        Engine::Cpython { version, .. } => format!(
+            "live CPython {}",
+            version.split_whitespace().collect::<Vec<_>>().join(" ")
+        ),
+    });
+    if is_jit(app.stage) {
+        let j = app.jit();
+        match j.view() {
+            Some(v) => {
+                parts.push(format!("JIT {}", v.target));
+                parts.push(if v.stencils_are_model {
+                    "built-in stencils (a model)".to_string()
+                } else {
+                    v.stencils.clone()
+                });
+            }
+            None => parts.push(format!("JIT {}", j.options_text())),
+        }
+    }
+    parts.join(" · ")
+}
+
 /// Export settings matching the theme (cells with no colour of their own get the theme's).
 pub fn export_options(app: &App) -> cpyviz_export::ExportOptions {
+    let th = app.theme();
     let rgb = |c| match c {
         ratatui::style::Color::Rgb(r, g, b) => (r, g, b),
         _ => (0, 0, 0),
     };
     let cap = app.capture();
     cpyviz_export::ExportOptions {
-        default_fg: rgb(THEME.fg),
-        default_bg: rgb(THEME.bg),
+        default_fg: rgb(th.fg),
+        default_bg: rgb(th.bg),
         title: Some(format!(
             "cpyviz · {} · {} · {} · CPython {}",
             cap.source.path,
@@ -160,12 +283,13 @@ pub fn export_options(app: &App) -> cpyviz_export::ExportOptions {
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        buf.set_style(area, Style::new().bg(THEME.bg).fg(THEME.fg));
+        let th = self.theme();
+        buf.set_style(area, Style::new().bg(th.bg).fg(th.fg));
         if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-            render_too_small(area, buf);
+            render_too_small(th, area, buf);
             return;
         }
-        let areas = layout_for(area, self.stage);
+        let areas = areas_of(self, area);
         render_header(self, areas.header, buf);
         render_stage_bar(self, areas.stage_bar, buf);
         if let Some((stage, rows)) = &self.diff {
@@ -195,14 +319,14 @@ impl Widget for &App {
     }
 }
 
-fn render_too_small(area: Rect, buf: &mut Buffer) {
+fn render_too_small(th: &Theme, area: Rect, buf: &mut Buffer) {
     let msg = format!(
         "cpyviz needs a terminal of at least {}×{} (this one is {}×{}). Enlarge it, or press q to quit.",
         MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
     );
     let y = area.y + area.height / 2;
     Paragraph::new(msg)
-        .style(THEME.text)
+        .style(th.text)
         .wrap(Wrap { trim: true })
         .centered()
         .render(
@@ -211,17 +335,18 @@ fn render_too_small(area: Rect, buf: &mut Buffer) {
         );
 }
 
-fn pane_block(title: String, focused: bool) -> Block<'static> {
-    let border = if focused {
-        THEME.border_focus
-    } else {
-        THEME.border
-    };
+/// A pane's borders and padding, without colours or title (they decide its inside).
+fn pane_frame() -> Block<'static> {
     Block::bordered()
         .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(border))
         .padding(Padding::horizontal(1))
-        .title(Span::styled(format!(" {title} "), THEME.title))
+}
+
+fn pane_block(th: &Theme, title: String, focused: bool) -> Block<'static> {
+    let border = if focused { th.border_focus } else { th.border };
+    pane_frame()
+        .border_style(Style::new().fg(border))
+        .title(Span::styled(format!(" {title} "), th.title))
 }
 
 /// `builtin model · CPython 3.14`: which engine and version a pane shows.
@@ -231,17 +356,25 @@ fn provenance(app: &App) -> String {
 }
 
 fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
-    buf.set_style(area, THEME.header);
+    let th = app.theme();
+    buf.set_style(area, th.header);
     let cap = app.capture();
     let engine = format!(" {} ", cap.engine.label());
     let version = format!(" CPython {} ", cap.display_version());
+    // The engine and version always show (a built-in image must say "model"): a path too long
+    // for the rest of the line loses its beginning.
+    let fixed = Line::from(format!(" cpyviz   {engine} {version}")).width();
+    let path = shorten_left(
+        &cap.source.path,
+        (area.width as usize).saturating_sub(fixed + 2),
+    );
     let line = Line::from(vec![
-        Span::styled(" cpyviz ", THEME.header.add_modifier(Modifier::BOLD)),
-        Span::styled(format!(" {} ", cap.source.path), THEME.header),
+        Span::styled(" cpyviz ", th.header.add_modifier(Modifier::BOLD)),
+        Span::styled(format!(" {path} "), th.header),
         Span::raw("  "),
-        Span::styled(engine, THEME.header_engine),
+        Span::styled(engine, th.header_engine),
         Span::raw(" "),
-        Span::styled(version, THEME.header_engine),
+        Span::styled(version, th.header_engine),
     ]);
     let line = match app.stale() {
         // Live editing: the file as saved does not compile (or is gone).
@@ -250,19 +383,37 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(
                 " stale ",
-                THEME.error.add_modifier(Modifier::BOLD),
+                th.error.add_modifier(Modifier::BOLD),
             ));
             Line::from(spans)
         }
         None => line,
     };
     let used = line.width();
-    line.style(THEME.header).render(area, buf);
+    line.style(th.header).render(area, buf);
     let hint = " ? help ";
     if area.width as usize > used + hint.len() {
         let x = area.right() - hint.len() as u16;
-        buf.set_string(x, area.y, hint, THEME.header);
+        buf.set_string(x, area.y, hint, th.header);
     }
+}
+
+/// `text` in at most `max` columns: when it is wider, `…` and its end.
+fn shorten_left(text: &str, max: usize) -> String {
+    if Line::from(text).width() <= max {
+        return text.to_string();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut width = 1; // the ellipsis
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if width + w > max {
+            break;
+        }
+        width += w;
+        kept.push(c);
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
 }
 
 /// Stage bar items with their x ranges, for drawing and for mouse hits.
@@ -281,18 +432,19 @@ fn stage_bar_items_with(
     area: Rect,
     title: fn(Stage) -> &'static str,
 ) -> Vec<(Stage, Rect, String, Style)> {
+    let th = app.theme();
     let mut x = area.x + 1;
     let mut out = Vec::new();
     for stage in Stage::all() {
         let status = app.capture().status_now(stage);
         let mut label = format!(" {} {} ", stage as usize + 1, title(stage));
         let style = if stage == app.stage {
-            THEME.stage_current
+            th.stage_current
         } else {
             match status {
-                StageStatus::Ready => THEME.stage_ready,
-                StageStatus::Failed(_) => THEME.stage_failed,
-                StageStatus::NotBuilt | StageStatus::Computing => THEME.stage_missing,
+                StageStatus::Ready => th.stage_ready,
+                StageStatus::Failed(_) => th.stage_failed,
+                StageStatus::NotBuilt | StageStatus::Computing => th.stage_missing,
             }
         };
         match status {
@@ -334,12 +486,13 @@ pub fn stage_at(app: &App, areas: &Areas, column: u16, row: u16) -> Option<Stage
 }
 
 fn render_stage_bar(app: &App, area: Rect, buf: &mut Buffer) {
+    let th = app.theme();
     for (i, (_, rect, label, style)) in stage_bar_items(app, area).into_iter().enumerate() {
         if rect.x >= area.right() {
             break;
         }
         if i > 0 {
-            buf.set_string(rect.x - 2, area.y, "›", Style::new().fg(THEME.dim));
+            buf.set_string(rect.x - 2, area.y, "›", Style::new().fg(th.dim));
         }
         let room = area.right().saturating_sub(rect.x) as usize;
         buf.set_stringn(rect.x, area.y, label, room, style);
@@ -419,8 +572,13 @@ pub fn source_offset_at(app: &App, areas: &Areas, column: u16, row: u16) -> Opti
 }
 
 fn render_source(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let th = app.theme();
     let src = &app.capture().source;
-    let block = pane_block(format!("Source · {}", src.path), app.focus == Focus::Source);
+    let block = pane_block(
+        th,
+        format!("Source · {}", src.path),
+        app.focus == Focus::Source,
+    );
     block.render(areas.source, buf);
     let inner = areas.source_inner;
     let (first, hscroll) = source_scroll(app, areas);
@@ -435,9 +593,9 @@ fn render_source(app: &App, areas: &Areas, buf: &mut Buffer) {
         }
         let y = inner.y + row as u16;
         let gutter_style = if line == cur_line && app.focus == Focus::Source {
-            THEME.emphasis
+            th.emphasis
         } else {
-            THEME.gutter
+            th.gutter
         };
         buf.set_stringn(inner.x, y, format!("{line:>4} │"), width, gutter_style);
         let start = src.line_start(line);
@@ -461,20 +619,17 @@ fn render_source(app: &App, areas: &Areas, buf: &mut Buffer) {
             } else {
                 src.text[off..].chars().next()
             };
-            let mut style =
-                Style::new().fg(app.highlight.color_at(line - 1, off).unwrap_or(THEME.fg));
+            let mut style = Style::new().fg(app.highlight.color_at(line - 1, off).unwrap_or(th.fg));
             // A multi-line selection skips the indentation of its later lines.
             let in_indent = off < indent_end && off > sel.map_or(0, |s| s.start as usize);
             let selected = !in_indent
                 && sel
                     .is_some_and(|s| s.contains(off) || (s.is_empty() && s.start as usize == off));
             if selected {
-                style = style
-                    .bg(THEME.source_selection)
-                    .add_modifier(Modifier::BOLD);
+                style = style.bg(th.source_selection).add_modifier(Modifier::BOLD);
             }
             if app.focus == Focus::Source && off == app.cursor {
-                style = THEME.cursor;
+                style = th.cursor;
             }
             let symbol = match ch {
                 Some('\t') | None => " ".to_string(),
@@ -498,21 +653,22 @@ fn render_source(app: &App, areas: &Areas, buf: &mut Buffer) {
     }
 }
 
-fn token_style(kind: TokenKind) -> Style {
+fn token_style(th: &Theme, kind: TokenKind) -> Style {
     use TokenKind::*;
     match kind {
-        NAME => THEME.token_name,
-        NUMBER => THEME.token_number,
+        NAME => th.token_name,
+        NUMBER => th.token_number,
         STRING | FSTRING_START | FSTRING_MIDDLE | FSTRING_END | TSTRING_START | TSTRING_MIDDLE
-        | TSTRING_END => THEME.token_string,
-        COMMENT => THEME.token_comment,
-        NEWLINE | NL | INDENT | DEDENT | ENDMARKER | ENCODING => THEME.token_layout,
-        ERRORTOKEN => THEME.error,
-        _ => THEME.token_op,
+        | TSTRING_END => th.token_string,
+        COMMENT => th.token_comment,
+        NEWLINE | NL | INDENT | DEDENT | ENDMARKER | ENCODING => th.token_layout,
+        ERRORTOKEN => th.error,
+        _ => th.token_op,
     }
 }
 
 fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let th = app.theme();
     let mut title = format!("{} · {}", app.stage.title(), provenance(app));
     if app.stale().is_some() {
         title.push_str(" · stale");
@@ -525,7 +681,7 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
     {
         title.push_str(&format!(" · {jit}"));
     }
-    pane_block(title, app.focus == Focus::Stage).render(areas.stage, buf);
+    pane_block(th, title, app.focus == Focus::Stage).render(areas.stage, buf);
     let inner = areas.stage_inner;
     let cap = app.capture();
     let status = cap.status_now(app.stage);
@@ -540,10 +696,10 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
             let text = vec![
                 Line::styled(
                     format!("Computing the {} stage…", app.stage.title()),
-                    THEME.emphasis,
+                    th.emphasis,
                 ),
                 Line::raw(""),
-                Line::styled(explain::stage(app.stage), THEME.text),
+                Line::styled(explain::stage(app.stage), th.text),
             ];
             Paragraph::new(text)
                 .wrap(Wrap { trim: false })
@@ -567,13 +723,13 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
                 ),
             };
             let text = vec![
-                Line::styled(headline, THEME.emphasis),
+                Line::styled(headline, th.emphasis),
                 Line::raw(""),
-                Line::styled(explain::stage(app.stage), THEME.text),
+                Line::styled(explain::stage(app.stage), th.text),
                 Line::raw(""),
                 Line::styled(
                     "Nothing is shown here rather than something made up.",
-                    Style::new().fg(THEME.dim),
+                    Style::new().fg(th.dim),
                 ),
             ];
             Paragraph::new(text)
@@ -586,10 +742,10 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
             } else {
                 format!("CPython {} rejects this source:", cap.display_version())
             };
-            let mut text = vec![Line::styled(headline, THEME.emphasis)];
+            let mut text = vec![Line::styled(headline, th.emphasis)];
             text.push(Line::raw(""));
             for l in err.render().lines() {
-                text.push(Line::styled(l.to_string(), THEME.error));
+                text.push(Line::styled(l.to_string(), th.error));
             }
             Paragraph::new(text)
                 .wrap(Wrap { trim: false })
@@ -604,6 +760,7 @@ fn render_stage(app: &App, areas: &Areas, buf: &mut Buffer) {
 }
 
 fn render_tokens(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let th = app.theme();
     let Some(Ok(tokens)) = app.capture().ready_tokens() else {
         return;
     };
@@ -614,9 +771,7 @@ fn render_tokens(app: &App, areas: &Areas, buf: &mut Buffer) {
         inner.y,
         format!("  {:<16}{:<16}{}", "START-END", "TYPE", "STRING"),
         w,
-        Style::new()
-            .fg(THEME.dim)
-            .add_modifier(Modifier::UNDERLINED),
+        Style::new().fg(th.dim).add_modifier(Modifier::UNDERLINED),
     );
     let first = list_scroll(app, areas);
     let rows = (inner.height as usize).saturating_sub(1);
@@ -624,7 +779,7 @@ fn render_tokens(app: &App, areas: &Areas, buf: &mut Buffer) {
         let y = inner.y + 1 + (i - first) as u16;
         let selected = i == app.token_sel;
         let base = if selected {
-            THEME.selection_row
+            th.selection_row
         } else {
             Style::new()
         };
@@ -633,10 +788,10 @@ fn render_tokens(app: &App, areas: &Areas, buf: &mut Buffer) {
         }
         let pos = format!("{},{}-{},{}", t.start.0, t.start.1, t.end.0, t.end.1);
         let line = Line::from(vec![
-            Span::styled(if selected { "▶ " } else { "  " }, THEME.key),
-            Span::styled(format!("{pos:<16}"), Style::new().fg(THEME.dim)),
-            Span::styled(format!("{:<16}", t.kind.name()), token_style(t.kind)),
-            Span::styled(str_repr(&t.text, app.capture().version), THEME.text),
+            Span::styled(if selected { "▶ " } else { "  " }, th.key),
+            Span::styled(format!("{pos:<16}"), Style::new().fg(th.dim)),
+            Span::styled(format!("{:<16}", t.kind.name()), token_style(th, t.kind)),
+            Span::styled(str_repr(&t.text, app.capture().version), th.text),
         ]);
         line.patch_style(base)
             .render(Rect::new(inner.x, y, inner.width, 1), buf);
@@ -644,10 +799,11 @@ fn render_tokens(app: &App, areas: &Areas, buf: &mut Buffer) {
 }
 
 fn render_ast(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let th = app.theme();
     let inner = areas.stage_inner;
     let rows = app.ast_rows();
     if rows.is_empty() && app.preparing_rows() {
-        Paragraph::new(Line::styled("Laying out the tree…", THEME.emphasis)).render(inner, buf);
+        Paragraph::new(Line::styled("Laying out the tree…", th.emphasis)).render(inner, buf);
         return;
     }
     let first = list_scroll(app, areas);
@@ -660,7 +816,7 @@ fn render_ast(app: &App, areas: &Areas, buf: &mut Buffer) {
         let y = inner.y + (i - first) as u16;
         let selected = i == app.ast_sel;
         let base = if selected {
-            THEME.selection_row
+            th.selection_row
         } else {
             Style::new()
         };
@@ -678,16 +834,16 @@ fn render_ast(app: &App, areas: &Areas, buf: &mut Buffer) {
             _ => "  ",
         };
         let mut spans = vec![
-            Span::styled(if selected { "▶" } else { " " }, THEME.key),
-            Span::styled(indent, Style::new().fg(THEME.border)),
-            Span::styled(marker, THEME.field),
+            Span::styled(if selected { "▶" } else { " " }, th.key),
+            Span::styled(indent, Style::new().fg(th.border)),
+            Span::styled(marker, th.field),
         ];
         if !r.field.is_empty() {
-            spans.push(Span::styled(format!("{} ", r.field), THEME.field));
+            spans.push(Span::styled(format!("{} ", r.field), th.field));
         }
-        spans.push(Span::styled(r.kind.name(), THEME.node));
+        spans.push(Span::styled(r.kind.name(), th.node));
         if !r.detail.is_empty() {
-            spans.push(Span::styled(format!(" {}", r.detail), THEME.detail));
+            spans.push(Span::styled(format!(" {}", r.detail), th.detail));
         }
         Line::from(spans)
             .patch_style(base)
@@ -704,6 +860,7 @@ const KEYWORDS: &[&str] = &[
 const SOFT_KEYWORDS: &[&str] = &["match", "case", "type", "_"];
 
 fn selection_lines(app: &App) -> Vec<Line<'static>> {
+    let th = app.theme();
     let cap = app.capture();
     match (app.stage, cap.status_now(app.stage)) {
         (Stage::Tokens, StageStatus::Ready) => {
@@ -717,38 +874,38 @@ fn selection_lines(app: &App) -> Vec<Line<'static>> {
             let mut head = vec![
                 Span::styled(
                     t.kind.name(),
-                    token_style(t.kind).add_modifier(Modifier::BOLD),
+                    token_style(th, t.kind).add_modifier(Modifier::BOLD),
                 ),
                 Span::raw(" "),
-                Span::styled(str_repr(&t.text, cap.version), THEME.text),
+                Span::styled(str_repr(&t.text, cap.version), th.text),
                 Span::styled(
                     format!(
                         "  · line {} col {} to line {} col {}",
                         t.start.0, t.start.1, t.end.0, t.end.1
                     ),
-                    Style::new().fg(THEME.dim),
+                    Style::new().fg(th.dim),
                 ),
             ];
             if t.kind == TokenKind::NAME {
                 if KEYWORDS.contains(&t.text.as_str()) {
-                    head.push(Span::styled("  · a keyword", THEME.key));
+                    head.push(Span::styled("  · a keyword", th.key));
                 } else if SOFT_KEYWORDS.contains(&t.text.as_str()) {
                     head.push(Span::styled(
                         "  · a soft keyword where the grammar allows",
-                        THEME.key,
+                        th.key,
                     ));
                 }
             }
             vec![
                 Line::from(head),
-                Line::styled(explain::token(t.kind), THEME.text),
+                Line::styled(explain::token(t.kind), th.text),
             ]
         }
         (Stage::Ast, StageStatus::Ready) => {
             let Some(r) = app.ast_rows().get(app.ast_sel) else {
                 return vec![];
             };
-            let mut head = vec![Span::styled(r.kind.name(), THEME.node)];
+            let mut head = vec![Span::styled(r.kind.name(), th.node)];
             if let Some(span) = r.span {
                 let (l1, _) = cap.source.line_col(span.start as usize);
                 let (l2, _) = cap
@@ -759,19 +916,19 @@ fn selection_lines(app: &App) -> Vec<Line<'static>> {
                 } else {
                     format!("  · lines {l1}–{l2}")
                 };
-                head.push(Span::styled(lines, Style::new().fg(THEME.dim)));
+                head.push(Span::styled(lines, Style::new().fg(th.dim)));
             }
             if !r.detail.is_empty() {
-                head.push(Span::styled(format!("  {}", r.detail), THEME.detail));
+                head.push(Span::styled(format!("  {}", r.detail), th.detail));
             }
             vec![
                 Line::from(head),
-                Line::styled(explain::ast_node(r.kind), THEME.text),
+                Line::styled(explain::ast_node(r.kind), th.text),
             ]
         }
         (_, StageStatus::Failed(e)) => vec![Line::styled(
             format!("{}: {}", e.kind.name(), e.msg),
-            THEME.error,
+            th.error,
         )],
         (s, _) if is_jit(s) && app.jit().has_builder() => stages::selection_lines(app),
         (_, StageStatus::Ready) => stages::selection_lines(app),
@@ -780,7 +937,8 @@ fn selection_lines(app: &App) -> Vec<Line<'static>> {
 }
 
 fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
-    let block = pane_block(format!("Explain · {}", app.stage.title()), false);
+    let th = app.theme();
+    let block = pane_block(th, format!("Explain · {}", app.stage.title()), false);
     let inner = block.inner(area);
     block.render(area, buf);
     let mut lines = Vec::new();
@@ -791,21 +949,21 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
             .map_or_else(String::new, |c| c.display_version());
         let text = vec![
             Line::from(vec![
-                Span::styled("Comparing versions", THEME.emphasis),
+                Span::styled("Comparing versions", th.emphasis),
                 Span::styled(
                     format!(
                         " — left: CPython {} · right: CPython {other} ({}).",
                         cap.display_version(),
                         cap.engine.label()
                     ),
-                    THEME.text,
+                    th.text,
                 ),
             ]),
             Line::styled(
                 "Rows are `python -m dis` lines aligned by a line diff; shaded rows differ between the versions (code-object addresses are masked).",
-                THEME.text,
+                th.text,
             ),
-            Line::styled("↑ ↓ PgUp PgDn scroll · d or Esc closes.", Style::new().fg(THEME.dim)),
+            Line::styled("↑ ↓ PgUp PgDn scroll · d or Esc closes.", Style::new().fg(th.dim)),
         ];
         Paragraph::new(text)
             .wrap(Wrap { trim: false })
@@ -817,10 +975,10 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
         // their indentation), until the file is good again.
         lines.push(Line::styled(
             format!("Stale: {}.", stale.headline),
-            THEME.emphasis,
+            th.emphasis,
         ));
         for l in &stale.message {
-            lines.push(Line::styled(l.clone(), THEME.error));
+            lines.push(Line::styled(l.clone(), th.error));
         }
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -839,17 +997,23 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
                 cap.version,
                 cap.display_version()
             ),
-            THEME.key,
+            th.key,
         ));
     }
     lines.extend(selection_lines(app));
+    if let Some(src) = app.defined_in() {
+        lines.push(Line::from(vec![
+            Span::styled("In CPython: ", Style::new().fg(th.dim)),
+            Span::styled(src, th.detail),
+        ]));
+    }
     lines.extend(warning_lines(app));
     if !lines.is_empty() {
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled(
         explain::stage(app.stage),
-        Style::new().fg(THEME.dim),
+        Style::new().fg(th.dim),
     ));
     Paragraph::new(lines)
         .wrap(Wrap { trim: true })
@@ -860,6 +1024,7 @@ fn render_explain(app: &App, area: Rect, buf: &mut Buffer) {
 /// parser's; `python -m dis`: the compiler's too), in one line: how many, and the first few
 /// by their first sentence.
 fn warning_lines(app: &App) -> Vec<Line<'static>> {
+    let th = app.theme();
     const SHOWN: usize = 2;
     let all = app.capture().ready_warnings_for(app.stage);
     if all.is_empty() {
@@ -868,13 +1033,13 @@ fn warning_lines(app: &App) -> Vec<Line<'static>> {
     let plural = if all.len() == 1 { "" } else { "s" };
     let mut spans = vec![Span::styled(
         format!("{} SyntaxWarning{plural}", all.len()),
-        THEME.key,
+        th.key,
     )];
     for w in all.iter().take(SHOWN) {
         let first = w.msg.split(". ").next().unwrap_or(&w.msg);
         spans.push(Span::styled(
             format!(" · line {}: {first}", w.lineno),
-            THEME.text,
+            th.text,
         ));
     }
     let more = all.len().saturating_sub(SHOWN);
@@ -885,14 +1050,30 @@ fn warning_lines(app: &App) -> Vec<Line<'static>> {
     };
     spans.push(Span::styled(
         format!("{tail} (cpyviz dump {} prints them)", app.stage.cli_name()),
-        Style::new().fg(THEME.dim),
+        Style::new().fg(th.dim),
     ));
     vec![Line::from(spans)]
 }
 
 fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
+    let th = app.theme();
+    if let Some(search) = &app.search {
+        let style = if search.editing || !search.matches.is_empty() {
+            th.key
+        } else {
+            th.error
+        };
+        buf.set_stringn(
+            area.x + 1,
+            area.y,
+            search.prompt(),
+            area.width as usize,
+            style,
+        );
+        return;
+    }
     if let Some(status) = &app.status {
-        buf.set_stringn(area.x + 1, area.y, status, area.width as usize, THEME.key);
+        buf.set_stringn(area.x + 1, area.y, status, area.width as usize, th.key);
         return;
     }
     // A stage's own keys come first; when they do not all fit, global keys the header or help
@@ -916,8 +1097,8 @@ fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let mut spans = Vec::new();
     for (k, what) in entries {
-        spans.push(Span::styled(format!(" {k} "), THEME.key));
-        spans.push(Span::styled(format!("{what} "), Style::new().fg(THEME.dim)));
+        spans.push(Span::styled(format!(" {k} "), th.key));
+        spans.push(Span::styled(format!("{what} "), Style::new().fg(th.dim)));
     }
     let focus = match app.focus {
         Focus::Source => "focus: source",
@@ -928,22 +1109,23 @@ fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
     line.render(area, buf);
     if area.width as usize > focus.len() + used + 2 {
         let x = area.right() - focus.len() as u16 - 1;
-        buf.set_string(x, area.y, focus, Style::new().fg(THEME.dim));
+        buf.set_string(x, area.y, focus, Style::new().fg(th.dim));
     }
 }
 
 fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
+    let th = app.theme();
     let mut lines = vec![
         Line::styled(
             "cpyviz steps one snippet through CPython's pipeline.",
-            THEME.emphasis,
+            th.emphasis,
         ),
         Line::raw(""),
     ];
     for b in KEYMAP {
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<20}", b.keys), THEME.key),
-            Span::styled(b.help, THEME.text),
+            Span::styled(format!("{:<20}", b.keys), th.key),
+            Span::styled(b.help, th.text),
         ]));
     }
     lines.push(Line::raw(""));
@@ -959,11 +1141,11 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
             cap.display_version(),
             built.join(", ")
         ),
-        Style::new().fg(THEME.dim),
+        Style::new().fg(th.dim),
     ));
     lines.push(Line::styled(
         "Press ? or Esc to close.",
-        Style::new().fg(THEME.dim),
+        Style::new().fg(th.dim),
     ));
     // As wide as the screen allows (up to 120 columns); taller than the screen, it scrolls.
     let width = 120.min(area.width.saturating_sub(4));
@@ -974,7 +1156,7 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
         .sum();
     let room = area.height.saturating_sub(4) as usize;
     if wrapped <= room {
-        render_overlay_sized("Help", lines, area, buf, width);
+        render_overlay_sized(th, "Help", lines, area, buf, width);
         return;
     }
     let scroll = app.help_scroll.min(wrapped - room);
@@ -991,8 +1173,8 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
         height,
     );
     Clear.render(rect, buf);
-    buf.set_style(rect, Style::new().bg(THEME.bg));
-    let block = pane_block(title.into(), true);
+    buf.set_style(rect, Style::new().bg(th.bg));
+    let block = pane_block(th, title.into(), true);
     let inner = block.inner(rect);
     block.render(rect, buf);
     Paragraph::new(lines)
@@ -1010,6 +1192,7 @@ fn render_diff(
     rect: Rect,
     buf: &mut Buffer,
 ) {
+    let th = app.theme();
     use crate::app::diff::DiffKind;
     let cap = app.capture();
     let other = app
@@ -1022,7 +1205,7 @@ fn render_diff(
         cap.engine.label(),
         cap.display_version()
     );
-    let block = pane_block(title, true);
+    let block = pane_block(th, title, true);
     let inner = block.inner(rect);
     block.render(rect, buf);
     let half = inner.width.saturating_sub(1) / 2;
@@ -1035,15 +1218,15 @@ fn render_diff(
     {
         let y = inner.y + k as u16;
         let (ls, rs) = match row.kind {
-            DiffKind::Same => (Style::new().fg(THEME.dim), Style::new().fg(THEME.dim)),
-            DiffKind::Changed => (THEME.diff_old, THEME.diff_new),
-            DiffKind::Removed => (THEME.diff_old, THEME.diff_old),
-            DiffKind::Added => (THEME.diff_new, THEME.diff_new),
+            DiffKind::Same => (Style::new().fg(th.dim), Style::new().fg(th.dim)),
+            DiffKind::Changed => (th.diff_old, th.diff_new),
+            DiffKind::Removed => (th.diff_old, th.diff_old),
+            DiffKind::Added => (th.diff_new, th.diff_new),
         };
         if let Some(l) = &row.left {
             buf.set_stringn(inner.x, y, l, half as usize, ls);
         }
-        buf.set_string(inner.x + half, y, "│", Style::new().fg(THEME.dim));
+        buf.set_string(inner.x + half, y, "│", Style::new().fg(th.dim));
         if let Some(r) = &row.right {
             buf.set_stringn(
                 inner.x + half + 1,
@@ -1057,8 +1240,15 @@ fn render_diff(
 }
 
 /// A bordered box in the middle of the screen, sized to its (wrapped) lines.
-fn render_overlay(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer) {
+fn render_overlay(
+    th: &Theme,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     render_overlay_sized(
+        th,
         title,
         lines,
         area,
@@ -1069,6 +1259,7 @@ fn render_overlay(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut 
 
 /// [`render_overlay`] at most `width` columns wide.
 fn render_overlay_sized(
+    th: &Theme,
     title: &str,
     lines: Vec<Line<'static>>,
     area: Rect,
@@ -1088,8 +1279,8 @@ fn render_overlay_sized(
         height,
     );
     Clear.render(rect, buf);
-    buf.set_style(rect, Style::new().bg(THEME.bg));
-    let block = pane_block(title.into(), true);
+    buf.set_style(rect, Style::new().bg(th.bg));
+    let block = pane_block(th, title.into(), true);
     let inner = block.inner(rect);
     block.render(rect, buf);
     Paragraph::new(lines)
@@ -1101,13 +1292,14 @@ fn render_overlay_sized(
 const OUTPUT_LINES: usize = 40;
 
 fn render_output(app: &App, area: Rect, buf: &mut Buffer) {
+    let th = app.theme();
     let cap = app.capture();
-    let dim = Style::new().fg(THEME.dim);
+    let dim = Style::new().fg(th.dim);
     let mut lines = Vec::new();
     match cap.ready_run() {
         None if !cap.is_ready(Stage::Specialized) => lines.push(Line::styled(
             format!("The {} is still running the snippet…", cap.engine.label()),
-            THEME.text,
+            th.text,
         )),
         None => {
             lines.push(Line::styled(
@@ -1115,7 +1307,7 @@ fn render_output(app: &App, area: Rect, buf: &mut Buffer) {
                     "The {} does not run the snippet, so there is no output to show.",
                     cap.engine.label()
                 ),
-                THEME.text,
+                th.text,
             ));
             lines.push(Line::styled(
                 "Run it with a real CPython: --engine cpython (this executes the code).",
@@ -1123,9 +1315,9 @@ fn render_output(app: &App, area: Rect, buf: &mut Buffer) {
             ));
         }
         Some(Err(e)) => {
-            lines.push(Line::styled("The snippet did not run:", THEME.emphasis));
+            lines.push(Line::styled("The snippet did not run:", th.emphasis));
             for l in e.render().lines() {
-                lines.push(Line::styled(l.to_string(), THEME.error));
+                lines.push(Line::styled(l.to_string(), th.error));
             }
         }
         Some(Ok(run)) => {
@@ -1135,7 +1327,7 @@ fn render_output(app: &App, area: Rect, buf: &mut Buffer) {
                     cap.engine.label(),
                     run.exit_code
                 ),
-                THEME.emphasis,
+                th.emphasis,
             ));
             lines.push(Line::raw(""));
             let mut push_block = |label: &str, text: &str, style: Style| {
@@ -1154,12 +1346,12 @@ fn render_output(app: &App, area: Rect, buf: &mut Buffer) {
                     ));
                 }
             };
-            push_block("stdout", &run.stdout, THEME.text);
-            push_block("stderr", &run.stderr, THEME.error);
+            push_block("stdout", &run.stdout, th.text);
+            push_block("stderr", &run.stderr, th.error);
             // The traceback, when stderr does not hold it already.
             if let Some(x) = &run.exception {
                 if !x.traceback.is_empty() && !run.stderr.contains(x.traceback.trim()) {
-                    push_block("traceback", &x.traceback, THEME.error);
+                    push_block("traceback", &x.traceback, th.error);
                 }
             }
             if run.stdout.is_empty() && run.stderr.is_empty() {
@@ -1172,10 +1364,16 @@ fn render_output(app: &App, area: Rect, buf: &mut Buffer) {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
             format!("The run stopped early: {why}"),
-            THEME.key,
+            th.key,
         ));
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Press o or Esc to close.", dim));
-    render_overlay(&format!("Output · {}", provenance(app)), lines, area, buf);
+    render_overlay(
+        th,
+        &format!("Output · {}", provenance(app)),
+        lines,
+        area,
+        buf,
+    );
 }

@@ -5,8 +5,8 @@
 
 use super::*;
 use crate::app::{Action, App};
+use crate::theme::DARK as THEME;
 use crate::ui::render_to_buffer;
-use crate::ui::theme::THEME;
 use cpyviz_model::capture::{Engine, LaterStages};
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::jit::{

@@ -4,7 +4,6 @@
 use super::{dim, render_rows};
 use crate::app::stages::{code_of, walk_with_depth, CodeRow};
 use crate::app::App;
-use crate::ui::theme::THEME;
 use crate::ui::Areas;
 use cpyviz_model::bytecode::{CodeObject, Instruction};
 use cpyviz_model::capture::Stage;
@@ -31,6 +30,7 @@ pub(super) fn cache_value(data: &[u8]) -> String {
 }
 
 pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let th = app.theme();
     let cap = app.capture();
     let Some(root) = code_of(cap, app.stage) else {
         return;
@@ -41,7 +41,7 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let sel_span = app.selected_span();
     let specialized = app.stage == Stage::Specialized;
     render_rows(app, areas, buf, |i, selected| {
-        let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
+        let marker = Span::styled(if selected { "▶" } else { " " }, th.key);
         match &rows[i] {
             CodeRow::Header {
                 code,
@@ -55,16 +55,13 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 let mut spans = vec![
                     marker,
                     Span::raw("  ".repeat(*depth)),
-                    Span::styled(fold, THEME.field),
-                    Span::styled(
-                        format!("Disassembly of {}", short_repr(&c.repr)),
-                        THEME.node,
-                    ),
+                    Span::styled(fold, th.field),
+                    Span::styled(format!("Disassembly of {}", short_repr(&c.repr)), th.node),
                 ];
                 if *folded {
                     spans.push(Span::styled(
                         format!("  ({} instructions)", c.instructions.len()),
-                        dim(),
+                        dim(th),
                     ));
                 }
                 Line::from(spans)
@@ -86,10 +83,10 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                     Span::raw("    "),
                     Span::styled(
                         format!("{:<JUMP_W$}", app.later_rows().gutter(app.stage, i)),
-                        THEME.label,
+                        th.label,
                     ),
                     Span::raw("       "),
-                    Span::styled(format!("{:<OPNAME_WIDTH$}", "CACHE"), dim()),
+                    Span::styled(format!("{:<OPNAME_WIDTH$}", "CACHE"), dim(th)),
                     Span::styled(
                         format!(
                             " {}: {value} ({} code unit{})",
@@ -97,7 +94,7 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                             cache.size,
                             if cache.size == 1 { "" } else { "s" }
                         ),
-                        dim(),
+                        dim(th),
                     ),
                 ])
             }
@@ -117,25 +114,25 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 };
                 let label = ins.label.map_or(String::new(), |l| format!("L{l}:"));
                 let op_style = if specialized && is_specialized(tables, ins) {
-                    THEME.specialized
+                    th.specialized
                 } else {
-                    THEME.opname
+                    th.opname
                 };
                 let mut spans = vec![
                     marker,
-                    Span::styled(if same { "•" } else { " " }, THEME.key),
-                    Span::styled(line, THEME.gutter),
+                    Span::styled(if same { "•" } else { " " }, th.key),
+                    Span::styled(line, th.gutter),
                     Span::styled(
                         format!("{:<JUMP_W$}", app.later_rows().gutter(app.stage, i)),
-                        THEME.label,
+                        th.label,
                     ),
-                    Span::styled(format!("{label:>5} "), THEME.label),
+                    Span::styled(format!("{label:>5} "), th.label),
                     Span::styled(format!("{:<OPNAME_WIDTH$}", ins.opname), op_style),
                 ];
                 if let Some(arg) = ins.arg {
-                    spans.push(Span::styled(format!(" {arg:>4}"), THEME.token_number));
+                    spans.push(Span::styled(format!(" {arg:>4}"), th.token_number));
                     if !ins.argrepr.is_empty() {
-                        spans.push(Span::styled(format!("  ({})", ins.argrepr), THEME.detail));
+                        spans.push(Span::styled(format!("  ({})", ins.argrepr), th.detail));
                     }
                 }
                 Line::from(spans)
@@ -190,6 +187,7 @@ fn selected_instr(app: &App) -> Option<(&CodeObject, &Instruction)> {
 }
 
 pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
+    let th = app.theme();
     let cap = app.capture();
     let tables = for_version(cap.version);
     if let Some(CodeRow::Header { code, .. }) = app
@@ -202,7 +200,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
         };
         return vec![
             Line::from(vec![
-                Span::styled(c.qualname.clone(), THEME.node),
+                Span::styled(c.qualname.clone(), th.node),
                 Span::styled(
                     format!(
                         "  · line {} · {} instructions · {} bytes of code · stack size {} · {} locals",
@@ -212,13 +210,13 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                         c.stacksize,
                         c.nlocals
                     ),
-                    dim(),
+                    dim(th),
                 ),
             ]),
-            Line::styled(c.repr.clone(), dim()),
+            Line::styled(c.repr.clone(), dim(th)),
             Line::styled(
                 "A code object: bytecode plus its constants, names, line table and exception table. Enter folds or unfolds it.",
-                THEME.text,
+                th.text,
             ),
         ];
     }
@@ -238,7 +236,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
         };
         return vec![
             Line::from(vec![
-                Span::styled("CACHE", THEME.opname.add_modifier(Modifier::BOLD)),
+                Span::styled("CACHE", th.opname.add_modifier(Modifier::BOLD)),
                 Span::styled(
                     format!(
                         " — `{}` of {} ({} code unit{}, value {})",
@@ -248,7 +246,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                         if cache.size == 1 { "" } else { "s" },
                         cache_value(&cache.data)
                     ),
-                    THEME.text,
+                    th.text,
                 ),
             ]),
             Line::styled(
@@ -263,7 +261,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                         16 - bits
                     )
                 },
-                THEME.text,
+                th.text,
             ),
         ];
     }
@@ -276,9 +274,9 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
     let mut head = vec![Span::styled(
         ins.opname.clone(),
         if base.is_some() {
-            THEME.specialized
+            th.specialized
         } else {
-            THEME.opname.add_modifier(Modifier::BOLD)
+            th.opname.add_modifier(Modifier::BOLD)
         },
     )];
     let caches = op.map_or(0, |o| tables.cache_entries(o));
@@ -290,36 +288,36 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
     match base {
         Some(b) => head.push(Span::styled(
             format!(" — specialized form of {b} ({cache_text})"),
-            THEME.text,
+            th.text,
         )),
-        None => head.push(Span::styled(format!(" — {cache_text}"), THEME.text)),
+        None => head.push(Span::styled(format!(" — {cache_text}"), th.text)),
     }
     if let Some((pops, pushes)) =
         op.and_then(|o| tables.stack_effect(o, ins.arg.map_or(0, |a| a as i32)))
     {
         head.push(Span::styled(
             format!("; pops {pops}, pushes {pushes}"),
-            THEME.text,
+            th.text,
         ));
     }
     let at = match ins.line_number {
         Some(l) => format!("  · offset {} · line {l}", ins.offset),
         None => format!("  · offset {}", ins.offset),
     };
-    head.push(Span::styled(at, dim()));
+    head.push(Span::styled(at, dim(th)));
     let mut lines = vec![Line::from(head)];
     if let Some(m) = explain::oparg(tables, &base_op, ins) {
-        lines.push(Line::styled(m, Style::new().fg(THEME.fg)));
+        lines.push(Line::styled(m, Style::new().fg(th.fg)));
     }
     match explain::opcode(&base_op) {
-        Some(text) => lines.push(Line::styled(text, THEME.text)),
+        Some(text) => lines.push(Line::styled(text, th.text)),
         None if op.is_none() => lines.push(Line::styled(
             format!(
                 "{} is not in cpyviz's opcode tables for CPython {}.",
                 ins.opname,
                 cap.display_version()
             ),
-            dim(),
+            dim(th),
         )),
         None => {}
     }
@@ -332,6 +330,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
 /// Tier 2's part in the selected instruction: the executor attached there (`ENTER_EXECUTOR`),
 /// or the executors' uops made from it.
 fn executor_lines(app: &App, ins: &cpyviz_model::bytecode::Instruction) -> Vec<Line<'static>> {
+    let th = app.theme();
     use crate::app::stages::{executor_at, UopRow};
     let cap = app.capture();
     let Some(CodeRow::Instr { code, instr, .. }) = app
@@ -347,7 +346,7 @@ fn executor_lines(app: &App, ins: &cpyviz_model::bytecode::Instruction) -> Vec<L
             format!(
                 "◆ ENTER_EXECUTOR: tier 2 installed executor #{e} here; the interpreter runs its trace instead of this instruction (dis shows the instruction it replaced). Enter opens it."
             ),
-            THEME.key,
+            th.key,
         )];
     }
     let n = app
@@ -364,6 +363,6 @@ fn executor_lines(app: &App, ins: &cpyviz_model::bytecode::Instruction) -> Vec<L
             "In a trace: {n} micro-op{} of the executors come from this instruction. Enter shows the first.",
             if n == 1 { "" } else { "s" }
         ),
-        THEME.text,
+        th.text,
     )]
 }

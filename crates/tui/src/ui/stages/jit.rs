@@ -11,7 +11,7 @@ use crate::app::jit::{
 };
 use crate::app::stages::executors;
 use crate::app::App;
-use crate::ui::theme::THEME;
+use crate::theme::Theme;
 use crate::ui::Areas;
 use cpyviz_model::capture::{Stage, StageStatus};
 use cpyviz_model::explain;
@@ -42,12 +42,13 @@ pub(super) fn stencils_label(app: &App) -> Option<&'static str> {
 /// The first line of both JIT panes: the stencils, the memory model, the target (and, on the
 /// machine code, whether the bytes are patched; on the trampolines, the worked example).
 pub(super) fn options_bar(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let th = app.theme();
     let inner = areas.stage_inner;
     if inner.height == 0 {
         return;
     }
     let rect = Rect::new(inner.x, inner.y, inner.width, 1);
-    buf.set_style(rect, THEME.options);
+    buf.set_style(rect, th.options);
     let j = app.jit();
     let stencils = match (j.view(), &j.options.stencils) {
         (Some(v), _) if v.stencils_are_model => "built-in stencils: a model".to_string(),
@@ -87,8 +88,8 @@ pub(super) fn options_bar(app: &App, areas: &Areas, buf: &mut Buffer) {
         _ if j.patched => "patched",
         _ => "stencils before patching",
     };
-    let key = THEME.options.fg(THEME.key.fg.unwrap_or(THEME.fg));
-    let text = THEME.options;
+    let key = th.options.fg(th.key.fg.unwrap_or(th.fg));
+    let text = th.options;
     let short_stencils = |level: usize| match (level, stencils.as_str()) {
         (0 | 1, s) => s.to_string(),
         (2, "built-in stencils: a model") => "model stencils".into(),
@@ -124,6 +125,7 @@ pub(super) fn options_bar(app: &App, areas: &Areas, buf: &mut Buffer) {
 }
 
 pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let th = app.theme();
     options_bar(app, areas, buf);
     let j = app.jit();
     let rows = &j.machine;
@@ -135,9 +137,9 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let show_hex = areas.stage_inner.width >= 60;
     let exs = executors(app.capture()).unwrap_or(&[]);
     render_rows(app, areas, buf, |i, selected| {
-        let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
+        let marker = Span::styled(if selected { "▶" } else { " " }, th.key);
         match &rows[i] {
-            JitRow::Real(row) => real_line(exs, row, selected, show_hex),
+            JitRow::Real(row) => real_line(th, exs, row, selected, show_hex),
             row => {
                 let mut spans = vec![marker];
                 spans.extend(row_spans(app, j, row, show_hex));
@@ -149,6 +151,7 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
 
 /// The pane when there is nothing but the view's note (or nothing yet): the note, plainly.
 pub(super) fn render_note(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let th = app.theme();
     let inner = areas.stage_inner;
     let rect = Rect::new(
         inner.x,
@@ -166,33 +169,33 @@ pub(super) fn render_note(app: &App, areas: &Areas, buf: &mut Buffer) {
                 app.stage.title(),
                 cap.engine.label()
             ),
-            THEME.emphasis,
+            th.emphasis,
         ));
     }
     match (j.view(), j.computing()) {
         (_, true) | (None, _) => lines.push(Line::styled(
             "Compiling the traces with cpyviz's copy-and-patch model…",
-            THEME.emphasis,
+            th.emphasis,
         )),
         (Some(v), _) => {
             let note = v
                 .note
                 .clone()
                 .unwrap_or_else(|| "No executor: there is no trace to compile.".into());
-            lines.push(Line::styled(note, THEME.text));
+            lines.push(Line::styled(note, th.text));
             lines.push(Line::raw(""));
             lines.push(Line::styled(
                 format!("Stencils: {}.", stencils_or_choice(v)),
-                dim(),
+                dim(th),
             ));
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(explain::stage(app.stage), THEME.text));
+    lines.push(Line::styled(explain::stage(app.stage), th.text));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         "Nothing is shown here rather than something made up.",
-        dim(),
+        dim(th),
     ));
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
@@ -287,6 +290,7 @@ fn line_bytes(r: &Region, g: Option<&PlacedGroup>, a: &AsmText, patched: bool) -
 
 /// The hex column, each byte of a hole highlighted (the stepped hole's brighter).
 pub(super) fn hex_spans(
+    th: &Theme,
     r: &Region,
     g: Option<&PlacedGroup>,
     a: &AsmText,
@@ -311,15 +315,15 @@ pub(super) fn hex_spans(
             })
         });
         let style = match hole {
-            Some(hi) if Some(hi) == stepped => THEME.hole_selected,
-            Some(_) => THEME.hole,
-            None => dim(),
+            Some(hi) if Some(hi) == stepped => th.hole_selected,
+            Some(_) => th.hole,
+            None => dim(th),
         };
         spans.push(Span::styled(format!("{b:02x}"), style));
     }
     let mut width = shown * 2;
     if bytes.len() > shown {
-        spans.push(Span::styled("…", dim()));
+        spans.push(Span::styled("…", dim(th)));
         width += 1;
     }
     spans.push(Span::raw(
@@ -331,6 +335,7 @@ pub(super) fn hex_spans(
 /// One disassembled line: offset, bytes, instruction, and what its holes were patched with
 /// (or where it leads).
 pub(super) fn asm_spans(
+    th: &Theme,
     r: &Region,
     g: Option<&PlacedGroup>,
     a: &AsmText,
@@ -338,12 +343,12 @@ pub(super) fn asm_spans(
     show_hex: bool,
     stepped: Option<usize>,
 ) -> Vec<Span<'static>> {
-    let mut spans = vec![Span::styled(format!(" +{:05x} ", a.offset), THEME.gutter)];
+    let mut spans = vec![Span::styled(format!(" +{:05x} ", a.offset), th.gutter)];
     if show_hex {
-        spans.extend(hex_spans(r, g, a, patched, stepped));
+        spans.extend(hex_spans(th, r, g, a, patched, stepped));
     }
     let (mnemonic, operands) = a.text.split_once(' ').unwrap_or((a.text.as_str(), ""));
-    spans.push(Span::styled(format!("{mnemonic} "), THEME.opname));
+    spans.push(Span::styled(format!("{mnemonic} "), th.opname));
     let holes = g.map_or_else(Vec::new, |g| line_holes(g, a));
     let notes: Vec<String> = match g {
         Some(g) => holes
@@ -372,14 +377,14 @@ pub(super) fn asm_spans(
         }
     };
     if note.is_empty() {
-        spans.push(Span::styled(operands.to_string(), THEME.text));
+        spans.push(Span::styled(operands.to_string(), th.text));
     } else {
         let width = NOTE_COLUMN.saturating_sub(mnemonic.chars().count() + 1);
-        spans.push(Span::styled(format!("{operands:<width$}"), THEME.text));
+        spans.push(Span::styled(format!("{operands:<width$}"), th.text));
         let style = if stepped.is_some_and(|s| holes.contains(&s)) {
-            THEME.label
+            th.label
         } else {
-            dim()
+            dim(th)
         };
         spans.push(Span::styled(format!(" ; {note}"), style));
     }
@@ -406,16 +411,13 @@ fn layout_text(r: &Region) -> String {
 }
 
 fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<'static>> {
+    let th = app.theme();
     let exs = executors(app.capture()).unwrap_or(&[]);
     let stepped = j.hole;
     match row {
         JitRow::Note { text, computing } => vec![Span::styled(
             format!(" {text}"),
-            if *computing {
-                THEME.emphasis
-            } else {
-                THEME.key
-            },
+            if *computing { th.emphasis } else { th.key },
         )],
         JitRow::Executor { exec } => {
             let ex = j.executor(*exec);
@@ -427,10 +429,10 @@ fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<
             };
             let mut s = vec![Span::styled(
                 format!(" Executor for {name} at offset {offset}"),
-                THEME.node,
+                th.node,
             )];
             if let Some(e) = recorded {
-                s.push(Span::styled(format!(" · {} uops", e.uops.len()), dim()));
+                s.push(Span::styled(format!(" · {} uops", e.uops.len()), dim(th)));
             }
             if let Some(e) = ex {
                 let trace = if e.trace_source.starts_with("recorded") {
@@ -440,7 +442,7 @@ fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<
                 } else {
                     "trace worked out by cpyviz"
                 };
-                s.push(Span::styled(format!(" · {trace}"), dim()));
+                s.push(Span::styled(format!(" · {trace}"), dim(th)));
             }
             s
         }
@@ -455,11 +457,11 @@ fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<
                             "imported stencils"
                         }
                     ),
-                    THEME.emphasis,
+                    th.emphasis,
                 ),
-                Span::styled(layout_text(r), dim()),
+                Span::styled(layout_text(r), dim(th)),
             ],
-            Some(Err(e)) => vec![Span::styled(format!("  no model region: {e}"), THEME.error)],
+            Some(Err(e)) => vec![Span::styled(format!("  no model region: {e}"), th.error)],
             None => vec![],
         },
         JitRow::Group { exec, group } => {
@@ -478,9 +480,9 @@ fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<
             vec![
                 Span::styled(
                     format!(" {}", group_header(g)),
-                    THEME.opname.add_modifier(Modifier::BOLD),
+                    th.opname.add_modifier(Modifier::BOLD),
                 ),
-                Span::styled(holes, dim()),
+                Span::styled(holes, dim(th)),
             ]
         }
         JitRow::Hole { exec, group, hole } => {
@@ -497,16 +499,16 @@ fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<
                 hole: *hole,
             };
             let label_style = if stepped == Some(me) {
-                THEME.hole_selected
+                th.hole_selected
             } else {
-                THEME.label
+                th.label
             };
             let text = hole_text(r, *hole, h);
             let (label, rest) = text.split_once(':').unwrap_or((&text, ""));
             vec![
                 Span::raw("    "),
                 Span::styled(label.to_string(), label_style),
-                Span::styled(format!(":{rest}"), THEME.detail),
+                Span::styled(format!(":{rest}"), th.detail),
             ]
         }
         JitRow::Asm { exec, group, line } => {
@@ -521,7 +523,7 @@ fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<
             let stepped = stepped
                 .filter(|h| h.exec == *exec && h.group == *group)
                 .map(|h| h.hole);
-            asm_spans(r, g, a, j.patched, show_hex, stepped)
+            asm_spans(th, r, g, a, j.patched, show_hex, stepped)
         }
         JitRow::Section { exec, section } => {
             let text = match section {
@@ -554,9 +556,9 @@ fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<
                     None => " Real machine code, as recorded".into(),
                 },
             };
-            vec![Span::styled(text, THEME.node)]
+            vec![Span::styled(text, th.node)]
         }
-        JitRow::Text { text, .. } => vec![Span::styled(format!("    {text}"), dim())],
+        JitRow::Text { text, .. } => vec![Span::styled(format!("    {text}"), dim(th))],
         JitRow::Trampoline { exec, line } => {
             let Some(ex) = j.executor(*exec) else {
                 return vec![];
@@ -565,7 +567,7 @@ fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<
                 return vec![];
             };
             let mut s = vec![Span::raw("  ")];
-            s.extend(asm_spans(r, None, a, true, show_hex, None));
+            s.extend(asm_spans(th, r, None, a, true, show_hex, None));
             s
         }
         JitRow::Got { exec, slot } => {
@@ -577,7 +579,7 @@ fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<
                     "    ordinal {:>3} {:<32} slot {:#x} = {:#x}",
                     g.ordinal, g.symbol, g.address, g.value
                 ),
-                THEME.text,
+                th.text,
             )]
         }
         JitRow::Finding { exec, index } => {
@@ -591,20 +593,17 @@ fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<
             vec![
                 Span::styled(
                     format!("    {} ", if f.agrees { "✓" } else { "✗" }),
-                    if f.agrees { THEME.ok } else { THEME.bad },
+                    if f.agrees { th.ok } else { th.bad },
                 ),
-                Span::styled(format!("{}: ", f.what), THEME.emphasis),
+                Span::styled(format!("{}: ", f.what), th.emphasis),
                 Span::styled(
                     format!("predicted {}; found {}", f.predicted, f.found),
-                    THEME.text,
+                    th.text,
                 ),
             ]
         }
         JitRow::ByteMatch { exec } => match j.executor(*exec).and_then(|e| e.check.as_ref()) {
-            Some(c) => vec![Span::styled(
-                format!("    {}", byte_match_text(c)),
-                THEME.text,
-            )],
+            Some(c) => vec![Span::styled(format!("    {}", byte_match_text(c)), th.text)],
             None => vec![],
         },
         JitRow::Real(_) => vec![],
@@ -627,6 +626,7 @@ use cpyviz_model::jit::hex_spaced as hex;
 
 /// The Explain pane's lines on a hole: where, how, with what, the bytes before → after.
 pub(super) fn hole_lines(
+    th: &Theme,
     r: &Region,
     g: &PlacedGroup,
     i: usize,
@@ -643,7 +643,7 @@ pub(super) fn hole_lines(
     };
     vec![
         Line::from(vec![
-            Span::styled(format!("hole {i} of {}", group_title(g)), THEME.key),
+            Span::styled(format!("hole {i} of {}", group_title(g)), th.key),
             Span::styled(
                 format!(
                     "  · {part} +{:#x} · region +{:#x} ({:#x}) · {kind}",
@@ -651,52 +651,50 @@ pub(super) fn hole_lines(
                     h.at,
                     r.base + h.at as u64
                 ),
-                dim(),
+                dim(th),
             ),
         ]),
         Line::from(vec![
-            Span::styled(format!("{}({})", h.hole.func.name(), h.expr), THEME.opname),
-            Span::styled(format!(" = {:#x}", h.value), THEME.token_number),
+            Span::styled(format!("{}({})", h.hole.func.name(), h.expr), th.opname),
+            Span::styled(format!(" = {:#x}", h.value), th.token_number),
             Span::styled(
                 format!(
                     " · {} → {}",
                     via_text(h.via),
                     destination_text(r, &h.destination)
                 ),
-                THEME.text,
+                th.text,
             ),
         ]),
         Line::from(vec![
-            Span::styled("bytes: ", dim()),
-            Span::styled(hex(&h.before), THEME.diff_old),
-            Span::styled(" → ", dim()),
-            Span::styled(hex(&h.after), THEME.diff_new),
+            Span::styled("bytes: ", dim(th)),
+            Span::styled(hex(&h.before), th.diff_old),
+            Span::styled(" → ", dim(th)),
+            Span::styled(hex(&h.after), th.diff_new),
             Span::styled(
                 format!(" (region +{:#x}..+{:#x})", h.span.start, h.span.end),
-                dim(),
+                dim(th),
             ),
         ]),
-        Line::styled(h.note.clone(), THEME.text),
+        Line::styled(h.note.clone(), th.text),
     ]
 }
 
 fn executor_lines(app: &App, exec: usize, ex: Option<&ExecutorJit>) -> Vec<Line<'static>> {
+    let th = app.theme();
     let j = app.jit();
     let mut lines = Vec::new();
     if let Some(v) = j.view() {
-        lines.push(Line::styled(
-            format!("Stencils: {}.", v.stencils),
-            THEME.text,
-        ));
+        lines.push(Line::styled(format!("Stencils: {}.", v.stencils), th.text));
         if !v.memory.is_empty() {
-            lines.push(Line::styled(format!("Memory: {}.", v.memory), dim()));
+            lines.push(Line::styled(format!("Memory: {}.", v.memory), dim(th)));
         }
     }
     if let Some(ex) = ex {
         lines.insert(
             0,
             Line::from(vec![
-                Span::styled(format!("Executor for {}", ex.qualname), THEME.node),
+                Span::styled(format!("Executor for {}", ex.qualname), th.node),
                 Span::styled(
                     format!(
                         "  · offset {} · trace: {} · target {}",
@@ -704,48 +702,46 @@ fn executor_lines(app: &App, exec: usize, ex: Option<&ExecutorJit>) -> Vec<Line<
                         ex.trace_source,
                         j.view().map_or(String::new(), |v| v.target.to_string())
                     ),
-                    dim(),
+                    dim(th),
                 ),
             ]),
         );
         if let Ok(r) = &ex.region {
             lines.push(Line::styled(
                 format!("Model region: {}.", layout_text(r)),
-                dim(),
+                dim(th),
             ));
         }
     } else if let Some(e) = executors(app.capture()).and_then(|e| e.get(exec)) {
         lines.insert(
             0,
-            Line::styled(
-                format!("Executor for {} (no model)", e.qualname),
-                THEME.node,
-            ),
+            Line::styled(format!("Executor for {} (no model)", e.qualname), th.node),
         );
     }
     lines
 }
 
 pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
+    let th = app.theme();
     let j = app.jit();
     let mut lines = Vec::new();
     if let Some(f) = &j.followed {
         lines.push(Line::from(vec![
-            Span::styled("Followed: ", THEME.key),
-            Span::styled(f.clone(), THEME.text),
+            Span::styled("Followed: ", th.key),
+            Span::styled(f.clone(), th.text),
         ]));
     }
     let row = j.machine.get(j.selected(Stage::MachineCode));
     match row {
         None => {}
-        Some(JitRow::Note { text, .. }) => lines.push(Line::styled(text.clone(), THEME.text)),
+        Some(JitRow::Note { text, .. }) => lines.push(Line::styled(text.clone(), th.text)),
         Some(JitRow::Executor { exec }) | Some(JitRow::Region { exec }) => {
             lines.extend(executor_lines(app, *exec, j.executor(*exec)))
         }
         Some(JitRow::Group { exec, group }) => {
             if let Some(r) = j.region(*exec) {
                 if let Some(g) = groups(r).get(*group) {
-                    lines.push(Line::styled(group_header(g), THEME.opname.add_modifier(Modifier::BOLD)));
+                    lines.push(Line::styled(group_header(g), th.opname.add_modifier(Modifier::BOLD)));
                     lines.push(Line::styled(
                         format!(
                             "The JIT copied this stencil's {} code bytes to {:#x} and its {} data bytes to {:#x}, then patched its {} hole(s){}.",
@@ -756,7 +752,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                             g.holes.len(),
                             if g.holes.is_empty() { "" } else { ": n steps through them" }
                         ),
-                        THEME.text,
+                        th.text,
                     ));
                 }
             }
@@ -774,7 +770,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                                 format!(" · Enter follows to {}", destination_text(r, &d))
                             });
                         lines.push(Line::from(vec![
-                            Span::styled(a.text.clone(), THEME.opname),
+                            Span::styled(a.text.clone(), th.opname),
                             Span::styled(
                                 format!(
                                     "  · {:#x} · {} bytes{}{dest}",
@@ -782,7 +778,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                                     a.len,
                                     if j.patched { "" } else { " of the stencil, before patching" }
                                 ),
-                                dim(),
+                                dim(th),
                             ),
                         ]));
                     }
@@ -790,7 +786,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
             }
             if let Some(h) = hole {
                 if let Some((r, g, ph)) = j.patched_hole(h) {
-                    lines.extend(hole_lines(r, g, h.hole, ph));
+                    lines.extend(hole_lines(th, r, g, h.hole, ph));
                 }
             }
         }
@@ -804,14 +800,14 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                     app.capture().engine.label()
                 ),
             },
-            THEME.text,
+            th.text,
         )),
-        Some(JitRow::Text { text, .. }) => lines.push(Line::styled(text.clone(), THEME.text)),
+        Some(JitRow::Text { text, .. }) => lines.push(Line::styled(text.clone(), th.text)),
         Some(JitRow::Trampoline { exec, line }) => {
             if let Some(a) = j.executor(*exec).and_then(|e| e.trampoline_asm.get(*line)) {
                 lines.push(Line::styled(
                     format!("{} · trampoline slot bytes at region +{:#x}", a.text, a.offset),
-                    THEME.text,
+                    th.text,
                 ));
             }
         }
@@ -822,7 +818,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                         "GOT slot {slot}: ordinal {} {} — the word at {:#x} holds its address {:#x}. Enter shows the symbol.",
                         g.ordinal, g.symbol, g.address, g.value
                     ),
-                    THEME.text,
+                    th.text,
                 ));
             }
         }
@@ -834,18 +830,18 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
             {
                 lines.push(Line::styled(
                     format!("{} {}", if f.agrees { "✓ agrees:" } else { "✗ differs:" }, f.what),
-                    if f.agrees { THEME.ok } else { THEME.bad },
+                    if f.agrees { th.ok } else { th.bad },
                 ));
-                lines.push(Line::styled(format!("predicted: {}", f.predicted), THEME.text));
-                lines.push(Line::styled(format!("found: {}", f.found), THEME.text));
+                lines.push(Line::styled(format!("predicted: {}", f.predicted), th.text));
+                lines.push(Line::styled(format!("found: {}", f.found), th.text));
             }
         }
         Some(JitRow::ByteMatch { exec }) => {
             if let Some(c) = j.executor(*exec).and_then(|e| e.check.as_ref()) {
-                lines.push(Line::styled(byte_match_text(c), THEME.text));
+                lines.push(Line::styled(byte_match_text(c), th.text));
                 lines.push(Line::styled(
                     "The stencils are the running CPython's own, so the model's bytes are compared with the real ones.",
-                    dim(),
+                    dim(th),
                 ));
             }
         }

@@ -5,7 +5,7 @@
 use super::{dim, render_empty, render_rows};
 use crate::app::stages::{executors, MachineRow};
 use crate::app::App;
-use crate::ui::theme::THEME;
+use crate::theme::Theme;
 use crate::ui::Areas;
 use ratatui::buffer::Buffer;
 use ratatui::text::{Line, Span};
@@ -24,19 +24,21 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     // A narrow pane drops the bytes column (the Explain pane shows them) so that the
     // annotations stay visible.
     let show_hex = areas.stage_inner.width >= 100;
+    let th = app.theme();
     render_rows(app, areas, buf, |i, selected| {
-        real_line(exs, &rows[i], selected, show_hex)
+        real_line(th, exs, &rows[i], selected, show_hex)
     });
 }
 
 /// A row of the recorded listing: an executor's header, a note, an instruction.
 pub(super) fn real_line(
+    th: &Theme,
     exs: &[cpyviz_model::uops::Executor],
     row: &MachineRow,
     selected: bool,
     show_hex: bool,
 ) -> Line<'static> {
-    let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
+    let marker = Span::styled(if selected { "▶" } else { " " }, th.key);
     match row {
         MachineRow::Header { exec, .. } => {
             let Some(ex) = exs.get(*exec) else {
@@ -51,13 +53,13 @@ pub(super) fn real_line(
                 marker,
                 Span::styled(
                     format!(" Executor for {} at offset {}", ex.qualname, ex.offset),
-                    THEME.node,
+                    th.node,
                 ),
-                Span::styled(format!(" · {} uops{size}", ex.uops.len()), dim()),
+                Span::styled(format!(" · {} uops{size}", ex.uops.len()), dim(th)),
             ])
         }
         MachineRow::Note { text, .. } => {
-            Line::from(vec![marker, Span::styled(format!("  {text}"), dim())])
+            Line::from(vec![marker, Span::styled(format!("  {text}"), dim(th))])
         }
         MachineRow::Asm { line, .. } => {
             let hex = if line.hex.len() > HEX_WIDTH {
@@ -71,23 +73,23 @@ pub(super) fn real_line(
                 .unwrap_or((line.text.as_str(), ""));
             let mut spans = vec![
                 marker,
-                Span::styled(format!(" {:012x} ", line.address), THEME.gutter),
+                Span::styled(format!(" {:012x} ", line.address), th.gutter),
                 Span::styled(
                     if show_hex {
                         format!("{hex:<HEX_WIDTH$} ")
                     } else {
                         String::new()
                     },
-                    dim(),
+                    dim(th),
                 ),
-                Span::styled(format!("{mnemonic} "), THEME.opname),
+                Span::styled(format!("{mnemonic} "), th.opname),
             ];
             if line.note.is_empty() {
-                spans.push(Span::styled(operands.to_string(), THEME.text));
+                spans.push(Span::styled(operands.to_string(), th.text));
             } else {
                 let width = NOTE_COLUMN.saturating_sub(mnemonic.chars().count() + 1);
-                spans.push(Span::styled(format!("{operands:<width$}"), THEME.text));
-                spans.push(Span::styled(format!(" ; {}", line.note), dim()));
+                spans.push(Span::styled(format!("{operands:<width$}"), th.text));
+                spans.push(Span::styled(format!(" ; {}", line.note), dim(th)));
             }
             Line::from(spans)
         }
@@ -100,6 +102,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
 
 /// What a row of the recorded listing means.
 pub(super) fn real_selection_lines(app: &App, row: Option<&MachineRow>) -> Vec<Line<'static>> {
+    let th = app.theme();
     let exs = executors(app.capture()).unwrap_or(&[]);
     match row {
         Some(MachineRow::Header { exec, .. }) | Some(MachineRow::Note { exec, .. }) => {
@@ -120,7 +123,7 @@ pub(super) fn real_selection_lines(app: &App, row: Option<&MachineRow>) -> Vec<L
             };
             vec![
                 Line::from(vec![
-                    Span::styled(format!("Executor for {}", ex.qualname), THEME.node),
+                    Span::styled(format!("Executor for {}", ex.qualname), th.node),
                     Span::styled(
                         format!(
                             "  · offset {} · {} uops · {}",
@@ -128,12 +131,12 @@ pub(super) fn real_selection_lines(app: &App, row: Option<&MachineRow>) -> Vec<L
                             ex.uops.len(),
                             super::uops::validity(ex)
                         ),
-                        dim(),
+                        dim(th),
                     ),
                 ]),
                 Line::styled(
                     format!("The JIT stitched this trace's stencils into {what}."),
-                    THEME.text,
+                    th.text,
                 ),
             ]
         }
@@ -143,7 +146,7 @@ pub(super) fn real_selection_lines(app: &App, row: Option<&MachineRow>) -> Vec<L
                 .map_or(String::new(), |e| format!(" · executor for {}", e.qualname));
             let mut lines = vec![
                 Line::from(vec![
-                    Span::styled(line.text.clone(), THEME.opname),
+                    Span::styled(line.text.clone(), th.opname),
                     Span::styled(
                         format!(
                             "  · {:#x} · {} bytes: {}{owner}",
@@ -151,12 +154,12 @@ pub(super) fn real_selection_lines(app: &App, row: Option<&MachineRow>) -> Vec<L
                             line.hex.len() / 2,
                             line.hex
                         ),
-                        dim(),
+                        dim(th),
                     ),
                 ]),
                 Line::styled(
                     "x86-64 machine code in Intel syntax (decoded with iced-x86).",
-                    THEME.text,
+                    th.text,
                 ),
                 match line.uop.and_then(|u| Some((u, exs.get(*exec)?.uops.get(u)?))) {
                     Some((u, uop)) => Line::styled(
@@ -164,11 +167,11 @@ pub(super) fn real_selection_lines(app: &App, row: Option<&MachineRow>) -> Vec<L
                             "Part of the stencil of uop #{u} {}: the JIT patched that uop's operand into this instruction.",
                             uop.name
                         ),
-                        THEME.text,
+                        th.text,
                     ),
                     None => Line::styled(
                         "Uop: unassigned (only an instruction holding an operand unique to one uop can be tied to it; stencil boundaries are not recorded).",
-                        dim(),
+                        dim(th),
                     ),
                 },
             ];
@@ -177,7 +180,7 @@ pub(super) fn real_selection_lines(app: &App, row: Option<&MachineRow>) -> Vec<L
                     1,
                     Line::styled(
                         format!("; {} (as the recording process resolved it)", line.note),
-                        dim(),
+                        dim(th),
                     ),
                 );
             }

@@ -11,14 +11,13 @@ mod uops;
 
 use super::{list_header_rows, list_scroll, Areas};
 use crate::app::App;
+use crate::theme::Theme;
 use cpyviz_model::capture::Stage;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
-
-use super::theme::THEME;
 
 /// Draws the pane of a later stage whose data is ready.
 pub fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
@@ -59,6 +58,7 @@ fn render_rows(
     buf: &mut Buffer,
     mut line: impl FnMut(usize, bool) -> Line<'static>,
 ) {
+    let th = app.theme();
     let inner = areas.stage_inner;
     let top = list_header_rows(app).min(inner.height as usize);
     let first = list_scroll(app, areas);
@@ -69,11 +69,11 @@ fn render_rows(
         let selected = i == sel;
         let rect = Rect::new(inner.x, y, inner.width, 1);
         if selected {
-            buf.set_style(rect, THEME.selection_row);
+            buf.set_style(rect, th.selection_row);
         }
         let l = line(i, selected);
         let l = if selected {
-            l.patch_style(THEME.selection_row)
+            l.patch_style(th.selection_row)
         } else {
             l
         };
@@ -88,6 +88,6 @@ fn render_empty(areas: &Areas, buf: &mut Buffer, lines: Vec<Line<'static>>) {
         .render(areas.stage_inner, buf);
 }
 
-fn dim() -> Style {
-    Style::new().fg(THEME.dim)
+fn dim(th: &Theme) -> Style {
+    Style::new().fg(th.dim)
 }

@@ -7,7 +7,7 @@ use super::{dim, render_rows};
 use crate::app::stages::{code_of, execution_of, walk_with_depth, CodeRow};
 use crate::app::warmup::{self, Form};
 use crate::app::App;
-use crate::ui::theme::THEME;
+use crate::theme::Theme;
 use crate::ui::{pane_block, Areas};
 use cpyviz_model::bytecode::{CacheEntry, CodeObject, Instruction};
 use cpyviz_model::capture::Stage;
@@ -107,15 +107,15 @@ fn shown<'a>(
 
 /// The colour of a form: a history's last event decides; without one, a changed name is a
 /// specialized one.
-fn form_style(s: &Shown<'_>, changed_is_specialized: bool) -> Style {
+fn form_style(th: &Theme, s: &Shown<'_>, changed_is_specialized: bool) -> Style {
     match s.form {
-        Some(Form::Quickened) => THEME.quickened,
-        Some(Form::Specialized) => THEME.specialized,
-        Some(Form::Deoptimized) => THEME.deoptimized,
-        Some(Form::Failed) => THEME.spec_failed,
-        Some(Form::Generic) => dim(),
-        None if s.current != s.generic || changed_is_specialized => THEME.specialized,
-        None => dim(),
+        Some(Form::Quickened) => th.quickened,
+        Some(Form::Specialized) => th.specialized,
+        Some(Form::Deoptimized) => th.deoptimized,
+        Some(Form::Failed) => th.spec_failed,
+        Some(Form::Generic) => dim(th),
+        None if s.current != s.generic || changed_is_specialized => th.specialized,
+        None => dim(th),
     }
 }
 
@@ -144,6 +144,7 @@ fn hex(data: &[u8]) -> String {
 }
 
 pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let th = app.theme();
     let cap = app.capture();
     let Some(root) = code_of(cap, Stage::Specialized) else {
         return;
@@ -156,13 +157,13 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     let inner = areas.stage_inner;
     let tables = for_version(cap.version);
     let head = match exec {
-        Some((e, step)) => scrubber_lines(e, step, inner.width as usize),
+        Some((e, step)) => scrubber_lines(th, e, step, inner.width as usize),
         None => vec![Line::styled(
             format!(
                 "The {} records only the state after the run: no warm-up to scrub through.",
                 cap.engine.label()
             ),
-            dim(),
+            dim(th),
         )],
     };
     for (k, l) in head.into_iter().enumerate().take(inner.height as usize) {
@@ -204,7 +205,7 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
             .min(budget.saturating_sub(generic_w).max(CURRENT_W.0)),
     );
     render_rows(app, areas, buf, |i, selected| {
-        let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
+        let marker = Span::styled(if selected { "▶" } else { " " }, th.key);
         match &rows[i] {
             CodeRow::Header {
                 code,
@@ -217,16 +218,13 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 let mut spans = vec![
                     marker,
                     Span::raw("  ".repeat(*depth)),
-                    Span::styled(if *folded { "▸ " } else { "▾ " }, THEME.field),
-                    Span::styled(
-                        format!("Disassembly of {}", short_repr(&c.repr)),
-                        THEME.node,
-                    ),
+                    Span::styled(if *folded { "▸ " } else { "▾ " }, th.field),
+                    Span::styled(format!("Disassembly of {}", short_repr(&c.repr)), th.node),
                 ];
                 if *folded {
                     spans.push(Span::styled(
                         format!("  ({} instructions)", c.instructions.len()),
-                        dim(),
+                        dim(th),
                     ));
                 }
                 Line::from(spans)
@@ -249,10 +247,10 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                             "{:<JUMP_W$}",
                             app.later_rows().gutter(Stage::Specialized, i)
                         ),
-                        THEME.label,
+                        th.label,
                     ),
                     Span::raw("       "),
-                    Span::styled(fit("CACHE", generic_w), dim()),
+                    Span::styled(fit("CACHE", generic_w), dim(th)),
                     Span::styled(
                         format!(
                             "   {} ({}): {}",
@@ -260,7 +258,7 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                             cache.size,
                             cache_text(tables, cache)
                         ),
-                        dim(),
+                        dim(th),
                     ),
                 ])
             }
@@ -280,38 +278,38 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 let label = ins.label.map_or(String::new(), |l| format!("L{l}:"));
                 let s = shown(app, &bytecode, exec, *code, *instr, ins);
                 let changed = s.current != s.generic;
-                let style = form_style(&s, exec.is_none() && is_specialized(tables, ins));
+                let style = form_style(th, &s, exec.is_none() && is_specialized(tables, ins));
                 let mut spans = vec![
                     marker,
-                    Span::styled(if same { "•" } else { " " }, THEME.key),
-                    Span::styled(line, THEME.gutter),
+                    Span::styled(if same { "•" } else { " " }, th.key),
+                    Span::styled(line, th.gutter),
                     Span::styled(
                         format!(
                             "{:<JUMP_W$}",
                             app.later_rows().gutter(Stage::Specialized, i)
                         ),
-                        THEME.label,
+                        th.label,
                     ),
-                    Span::styled(format!("{label:>5} "), THEME.label),
-                    Span::styled(fit(s.generic, generic_w), THEME.opname),
-                    Span::styled(if changed { " → " } else { "   " }, dim()),
+                    Span::styled(format!("{label:>5} "), th.label),
+                    Span::styled(fit(s.generic, generic_w), th.opname),
+                    Span::styled(if changed { " → " } else { "   " }, dim(th)),
                     Span::styled(fit(s.current, current_w), style),
                 ];
                 // ENTER_EXECUTOR: tier 2 installed an executor at this instruction.
                 let attached = crate::app::stages::executor_at(cap, *code, ins.offset).is_some();
-                spans.push(Span::styled(if attached { "◆" } else { " " }, THEME.key));
+                spans.push(Span::styled(if attached { "◆" } else { " " }, th.key));
                 if let Some(n) = s.executions {
                     let count = if n == 0 {
                         String::new()
                     } else {
                         format!("×{n}")
                     };
-                    spans.push(Span::styled(format!("{count:>8}"), dim()));
+                    spans.push(Span::styled(format!("{count:>8}"), dim(th)));
                 }
                 if let Some(arg) = ins.arg {
-                    spans.push(Span::styled(format!(" {arg:>4}"), THEME.token_number));
+                    spans.push(Span::styled(format!(" {arg:>4}"), th.token_number));
                     if !ins.argrepr.is_empty() {
-                        spans.push(Span::styled(format!("  ({})", ins.argrepr), THEME.detail));
+                        spans.push(Span::styled(format!("  ({})", ins.argrepr), th.detail));
                     }
                 }
                 Line::from(spans)
@@ -321,7 +319,7 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
 }
 
 /// The scrubber: `step N of M` with a gauge, and the event at the step (or the last before).
-fn scrubber_lines(exec: &Execution, step: u64, width: usize) -> Vec<Line<'static>> {
+fn scrubber_lines(th: &Theme, exec: &Execution, step: u64, width: usize) -> Vec<Line<'static>> {
     let label = format!("step {step} of {} ", exec.steps);
     let pct = step
         .saturating_mul(100)
@@ -338,10 +336,10 @@ fn scrubber_lines(exec: &Execution, step: u64, width: usize) -> Vec<Line<'static
         (bar as u128 * step as u128 / exec.steps as u128) as usize
     };
     let gauge = vec![
-        Span::styled(label, THEME.emphasis),
-        Span::styled("━".repeat(done), THEME.gauge_done),
-        Span::styled("─".repeat(bar - done), THEME.gauge_rest),
-        Span::styled(tail, dim()),
+        Span::styled(label, th.emphasis),
+        Span::styled("━".repeat(done), th.gauge_done),
+        Span::styled("─".repeat(bar - done), th.gauge_rest),
+        Span::styled(tail, dim(th)),
     ];
     let at = warmup::events_at(exec, step);
     let event = match at.first() {
@@ -351,20 +349,20 @@ fn scrubber_lines(exec: &Execution, step: u64, width: usize) -> Vec<Line<'static
                 n => format!("  (+{} more)", n - 1),
             };
             Line::from(vec![
-                Span::styled(e.describe(), THEME.key),
-                Span::styled(more, dim()),
+                Span::styled(e.describe(), th.key),
+                Span::styled(more, dim(th)),
             ])
         }
         None => match warmup::last_event_by(exec, step) {
             Some(e) => Line::from(vec![
-                Span::styled("no change at this step · last: ", dim()),
-                Span::styled(e.describe(), THEME.text),
+                Span::styled("no change at this step · last: ", dim(th)),
+                Span::styled(e.describe(), th.text),
             ]),
             None if step == 0 => Line::styled(
                 "nothing has run yet: every instruction is as compiled (. goes to the first change)",
-                dim(),
+                dim(th),
             ),
-            None => Line::styled("no instruction has changed form yet", dim()),
+            None => Line::styled("no instruction has changed form yet", dim(th)),
         },
     };
     vec![Line::from(gauge), event]
@@ -372,11 +370,12 @@ fn scrubber_lines(exec: &Execution, step: u64, width: usize) -> Vec<Line<'static
 
 /// The detail panel: the selected instruction's names, counts, events and inline caches.
 pub(crate) fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
+    let th = app.theme();
     let cap = app.capture();
     let Some(root) = code_of(cap, Stage::Specialized) else {
         return;
     };
-    let block = pane_block("Selected instruction".into(), false);
+    let block = pane_block(th, "Selected instruction".into(), false);
     let inner = block.inner(area);
     block.render(area, buf);
     let codes = root.walk();
@@ -391,7 +390,7 @@ pub(crate) fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
         }
         Some(CodeRow::Header { code, .. }) => {
             if let Some(c) = codes.get(*code) {
-                let lines = code_summary(c, bytecode.get(*code).copied(), *code, exec);
+                let lines = code_summary(th, c, bytecode.get(*code).copied(), *code, exec);
                 Paragraph::new(lines).render(inner, buf);
             }
             return;
@@ -405,15 +404,15 @@ pub(crate) fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
     let s = shown(app, &bytecode, exec, code, instr, ins);
     let h = exec.and_then(|(e, _)| warmup::history(e, code, instr, ins.offset));
     let tables = for_version(cap.version);
-    let style = form_style(&s, exec.is_none() && is_specialized(tables, ins));
+    let style = form_style(th, &s, exec.is_none() && is_specialized(tables, ins));
     let (arrow, current) = if s.current == s.generic {
         ("", String::new())
     } else {
         (" → ", s.current.to_string())
     };
     let mut left = vec![Line::from(vec![
-        Span::styled(s.generic.to_string(), THEME.opname),
-        Span::styled(arrow, dim()),
+        Span::styled(s.generic.to_string(), th.opname),
+        Span::styled(arrow, dim(th)),
         Span::styled(current, style),
         Span::styled(
             format!(
@@ -423,7 +422,7 @@ pub(crate) fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
                 ins.line_number
                     .map_or(String::new(), |l| format!(" · line {l}"))
             ),
-            dim(),
+            dim(th),
         ),
     ])];
     match (exec, h) {
@@ -438,34 +437,34 @@ pub(crate) fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
                     warmup::executions_at(e, h, step),
                     h.misses
                 ),
-                THEME.text,
+                th.text,
             ));
             if ins.opname != s.current {
                 left.push(Line::styled(
                     format!("after the run: {}", ins.opname),
-                    dim(),
+                    dim(th),
                 ));
             }
         }
-        (Some(_), None) => left.push(Line::styled("the run recorded no history for it", dim())),
+        (Some(_), None) => left.push(Line::styled("the run recorded no history for it", dim(th))),
         (None, _) => left.push(Line::styled(
             format!(
                 "as the {} left it after the run (it records no history)",
                 cap.engine.label()
             ),
-            dim(),
+            dim(th),
         )),
     }
     if ins.cache_info.is_empty() {
-        left.push(Line::styled("no inline cache", dim()));
+        left.push(Line::styled("no inline cache", dim(th)));
     } else {
-        left.push(Line::styled("inline caches after the run:", dim()));
+        left.push(Line::styled("inline caches after the run:", dim(th)));
         for cache in &ins.cache_info {
             left.push(Line::from(vec![
-                Span::styled(format!("  {} ", cache.name), THEME.field),
+                Span::styled(format!("  {} ", cache.name), th.field),
                 Span::styled(
                     format!("({}) {}", cache.size, hex(&cache.data)),
-                    THEME.token_number,
+                    th.token_number,
                 ),
                 Span::styled(
                     if cache.name == "counter" && cache.data.len() == 2 {
@@ -473,12 +472,12 @@ pub(crate) fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
                     } else {
                         String::new()
                     },
-                    THEME.text,
+                    th.text,
                 ),
             ]));
         }
     }
-    let right = h.map(|h| events_lines(h, exec.map_or(u64::MAX, |(_, s)| s), inner.height));
+    let right = h.map(|h| events_lines(th, h, exec.map_or(u64::MAX, |(_, s)| s), inner.height));
     let (lrect, rrect) = match right {
         Some(_) if inner.width >= 80 => {
             let half = inner.width / 2;
@@ -507,14 +506,14 @@ pub(crate) fn render_detail(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// The events of an instruction, the one at or before `step` kept in view; later ones dim.
-fn events_lines(h: &InstrHistory, step: u64, height: u16) -> Vec<Line<'static>> {
+fn events_lines(th: &Theme, h: &InstrHistory, step: u64, height: u16) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(
         match h.events.len() {
             0 => "no events: it never changed form".to_string(),
             1 => "1 event:".to_string(),
             n => format!("{n} events:"),
         },
-        dim(),
+        dim(th),
     )];
     let room = (height as usize).saturating_sub(1).max(1);
     let last = h.events.iter().rposition(|e| e.step <= step);
@@ -523,13 +522,13 @@ fn events_lines(h: &InstrHistory, step: u64, height: u16) -> Vec<Line<'static>> 
         let past = e.step <= step;
         let style = if past {
             match e.kind {
-                cpyviz_model::execution::SpecEventKind::Quickened => THEME.quickened,
-                cpyviz_model::execution::SpecEventKind::Specialized => THEME.specialized,
-                cpyviz_model::execution::SpecEventKind::Deopt => THEME.deoptimized,
-                cpyviz_model::execution::SpecEventKind::Failed => THEME.spec_failed,
+                cpyviz_model::execution::SpecEventKind::Quickened => th.quickened,
+                cpyviz_model::execution::SpecEventKind::Specialized => th.specialized,
+                cpyviz_model::execution::SpecEventKind::Deopt => th.deoptimized,
+                cpyviz_model::execution::SpecEventKind::Failed => th.spec_failed,
             }
         } else {
-            dim()
+            dim(th)
         };
         let why = if e.why.is_empty() {
             String::new()
@@ -542,13 +541,13 @@ fn events_lines(h: &InstrHistory, step: u64, height: u16) -> Vec<Line<'static>> 
             String::new()
         };
         lines.push(Line::from(vec![
-            Span::styled(if Some(k) == last { "▸ " } else { "  " }, THEME.key),
+            Span::styled(if Some(k) == last { "▸ " } else { "  " }, th.key),
             Span::styled(
                 format!("step {} · #{} · ", e.step, e.execution),
-                if past { THEME.text } else { dim() },
+                if past { th.text } else { dim(th) },
             ),
             Span::styled(format!("{}{to}", e.kind.label()), style),
-            Span::styled(why, dim()),
+            Span::styled(why, dim(th)),
         ]));
     }
     lines
@@ -556,12 +555,13 @@ fn events_lines(h: &InstrHistory, step: u64, height: u16) -> Vec<Line<'static>> 
 
 /// A code object's header row selected: how many of its instructions have changed form.
 fn code_summary(
+    th: &Theme,
     c: &CodeObject,
     compiled: Option<&CodeObject>,
     code: usize,
     exec: Option<(&Execution, u64)>,
 ) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::styled(c.qualname.clone(), THEME.node)];
+    let mut lines = vec![Line::styled(c.qualname.clone(), th.node)];
     let text = match exec.and_then(|(e, s)| Some((e.history.get(code)?, s))) {
         Some((hist, step)) => {
             let changed = hist
@@ -598,6 +598,6 @@ fn code_summary(
             )
         }
     };
-    lines.push(Line::styled(text, THEME.text));
+    lines.push(Line::styled(text, th.text));
     lines
 }

@@ -10,7 +10,7 @@ use crate::app::jit::{
     asm_lines, call_sites, groups, reach_text, signed_human, symbol_address, JitState, TrampRow,
 };
 use crate::app::App;
-use crate::ui::theme::THEME;
+use crate::theme::Theme;
 use crate::ui::Areas;
 use cpyviz_model::capture::Stage;
 use cpyviz_model::jit::{jit_facts, PatchedHole, Region, SlotSteps, Via};
@@ -19,6 +19,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let th = app.theme();
     options_bar(app, areas, buf);
     let j = app.jit();
     let rows = &j.tramp;
@@ -28,29 +29,32 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     }
     let show_hex = areas.stage_inner.width >= 60;
     render_rows(app, areas, buf, |i, selected| {
-        let mut spans = vec![Span::styled(if selected { "▶" } else { " " }, THEME.key)];
-        spans.extend(row_spans(j, &rows[i], show_hex));
+        let mut spans = vec![Span::styled(if selected { "▶" } else { " " }, th.key)];
+        spans.extend(row_spans(th, j, &rows[i], show_hex));
         Line::from(spans)
     });
 }
 
 /// A mask word as 32 bits, bit 31 first, in bytes: set bits highlighted; with the steps of a
 /// selected symbol, the bits counted below it and its own bit stand out.
-pub(super) fn mask_spans(word: usize, value: u32, steps: Option<&SlotSteps>) -> Vec<Span<'static>> {
+pub(super) fn mask_spans(
+    th: &Theme,
+    word: usize,
+    value: u32,
+    steps: Option<&SlotSteps>,
+) -> Vec<Span<'static>> {
     let mut spans = vec![Span::styled(
         format!("  mask[{word}] = {value:#010x}  "),
-        THEME.text,
+        th.text,
     )];
     for bit in (0..32u32).rev() {
         let set = value & (1 << bit) != 0;
         let ordinal = word as u32 * 32 + bit;
         let style = match steps {
-            Some(s) if set && ordinal == s.ordinal => THEME.bit_selected,
-            Some(s) if set && (word < s.word || (word == s.word && bit < s.bit)) => {
-                THEME.bit_counted
-            }
-            _ if set => THEME.bit_set,
-            _ => THEME.bit_clear,
+            Some(s) if set && ordinal == s.ordinal => th.bit_selected,
+            Some(s) if set && (word < s.word || (word == s.word && bit < s.bit)) => th.bit_counted,
+            _ if set => th.bit_set,
+            _ => th.bit_clear,
         };
         spans.push(Span::styled(if set { "1" } else { "0" }, style));
         if bit % 8 == 0 && bit > 0 {
@@ -64,7 +68,7 @@ pub(super) fn mask_spans(word: usize, value: u32, steps: Option<&SlotSteps>) -> 
     if !ordinals.is_empty() {
         spans.push(Span::styled(
             format!("  ordinals {}", ordinals.join(", ")),
-            dim(),
+            dim(th),
         ));
     }
     spans
@@ -122,10 +126,10 @@ fn steps_of(j: &JitState, exec: usize) -> Option<&SlotSteps> {
 /// Bytes as spaced hex (never empty here: slots and call sites have bytes).
 use cpyviz_model::jit::hex_spaced as hex;
 
-fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>> {
+fn row_spans(th: &Theme, j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>> {
     let Some(view) = j.view() else {
         return match row {
-            TrampRow::Note { text, .. } => vec![Span::styled(format!(" {text}"), THEME.emphasis)],
+            TrampRow::Note { text, .. } => vec![Span::styled(format!(" {text}"), th.emphasis)],
             _ => vec![],
         };
     };
@@ -133,11 +137,7 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
     match row {
         TrampRow::Note { text, computing } => vec![Span::styled(
             format!(" {text}"),
-            if *computing {
-                THEME.emphasis
-            } else {
-                THEME.key
-            },
+            if *computing { th.emphasis } else { th.key },
         )],
         TrampRow::ExampleTitle => vec![Span::styled(
             format!(
@@ -145,20 +145,23 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
                 ex.ordinal,
                 ex.earlier_counts.iter().sum::<u32>() + ex.mask_word.count_ones()
             ),
-            THEME.node,
+            th.node,
         )],
-        TrampRow::ExampleMask { word } => {
-            mask_spans(*word, ex.mask.0.get(*word).copied().unwrap_or(0), Some(ex))
-        }
+        TrampRow::ExampleMask { word } => mask_spans(
+            th,
+            *word,
+            ex.mask.0.get(*word).copied().unwrap_or(0),
+            Some(ex),
+        ),
         TrampRow::ExampleStep { text } | TrampRow::Step { text, .. } => {
-            vec![Span::styled(format!("    {text}"), THEME.text)]
+            vec![Span::styled(format!("    {text}"), th.text)]
         }
         TrampRow::ExampleResult => vec![Span::styled(
             format!(
                 "  → symbol {} lands in slot index {}, at {:#x}",
                 ex.ordinal, ex.index, ex.address
             ),
-            THEME.key,
+            th.key,
         )],
         TrampRow::Executor { exec } => {
             let Some(e) = j.executor(*exec) else {
@@ -167,12 +170,12 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
             vec![
                 Span::styled(
                     format!(" Executor for {} at offset {}", e.qualname, e.offset),
-                    THEME.node,
+                    th.node,
                 ),
-                Span::styled(format!(" · {} · {}", view.target, view.memory), dim()),
+                Span::styled(format!(" · {} · {}", view.target, view.memory), dim(th)),
             ]
         }
-        TrampRow::Text { text, .. } => vec![Span::styled(format!("  {text}"), THEME.error)],
+        TrampRow::Text { text, .. } => vec![Span::styled(format!("  {text}"), th.error)],
         TrampRow::Facts { exec } => {
             let Some(r) = j.region(*exec) else {
                 return vec![];
@@ -194,25 +197,25 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
                     facts.trampoline_size,
                     reach_text(facts.branch_range_bits)
                 ),
-                THEME.text,
+                th.text,
             )]
         }
         TrampRow::MaskTitle { .. } => vec![Span::styled(
             "  the trampoline mask (the union of the trace's stencils' masks), bit 31 first:",
-            dim(),
+            dim(th),
         )],
         TrampRow::Mask { exec, word } => {
             let Some(r) = j.region(*exec) else {
                 return vec![];
             };
             let value = r.trampoline_mask.0.get(*word).copied().unwrap_or(0);
-            mask_spans(*word, value, steps_of(j, *exec))
+            mask_spans(th, *word, value, steps_of(j, *exec))
         }
-        TrampRow::Why { text, .. } => vec![Span::styled(format!("  {text}"), THEME.emphasis)],
-        TrampRow::Offer { text, .. } => vec![Span::styled(format!("  {text}"), THEME.key)],
+        TrampRow::Why { text, .. } => vec![Span::styled(format!("  {text}"), th.emphasis)],
+        TrampRow::Offer { text, .. } => vec![Span::styled(format!("  {text}"), th.key)],
         TrampRow::SymbolsTitle { .. } => vec![Span::styled(
             "  symbols of the mask: ordinal, name, address, reach, distance from the call",
-            dim().add_modifier(Modifier::UNDERLINED),
+            dim(th).add_modifier(Modifier::UNDERLINED),
         )],
         TrampRow::Symbol { exec, ordinal } => {
             let Some(r) = j.region(*exec) else {
@@ -228,14 +231,10 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
             let mut spans = vec![
                 Span::styled(
                     format!("  {} {ordinal:>3} ", if chosen { "▸" } else { " " }),
-                    if chosen {
-                        THEME.bit_selected
-                    } else {
-                        THEME.key
-                    },
+                    if chosen { th.bit_selected } else { th.key },
                 ),
-                Span::styled(format!("{name:<24} "), THEME.opname),
-                Span::styled(format!("{addr:#x}  "), THEME.token_number),
+                Span::styled(format!("{name:<24} "), th.opname),
+                Span::styled(format!("{addr:#x}  "), th.token_number),
             ];
             match first {
                 Some((_, h)) => {
@@ -252,17 +251,17 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
                                 .iter()
                                 .find(|t| t.ordinal == *ordinal)
                                 .map_or(String::new(), |t| format!(" → slot {}", t.index));
-                            (format!("out of range{slot}"), THEME.bad)
+                            (format!("out of range{slot}"), th.bad)
                         }
-                        _ => ("in range".to_string(), THEME.ok),
+                        _ => ("in range".to_string(), th.ok),
                     };
                     spans.push(Span::styled(text, style));
                     spans.push(Span::styled(
                         format!("  {} from +{:#x}{more}", signed_human(dist), h.at),
-                        THEME.text,
+                        th.text,
                     ));
                 }
-                None => spans.push(Span::styled("no call site", dim())),
+                None => spans.push(Span::styled("no call site", dim(th))),
             }
             spans
         }
@@ -275,7 +274,7 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
                     "  get_trampoline_slot({ordinal}) for {}, step by step:",
                     symbol_name(r, *ordinal)
                 ),
-                THEME.emphasis,
+                th.emphasis,
             )]
         }
         TrampRow::Range { exec, group, hole } => {
@@ -292,9 +291,9 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
                 _ => String::new(),
             };
             let style = if h.via == Via::Trampoline {
-                THEME.bad
+                th.bad
             } else {
-                THEME.ok
+                th.ok
             };
             vec![Span::styled(
                 format!("  {}", range_text(r, *group, h, &name)),
@@ -318,7 +317,7 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
                         " · reserved but unused: every call reached directly"
                     }
                 ),
-                THEME.emphasis,
+                th.emphasis,
             )]
         }
         TrampRow::SlotAsm { exec, line } => {
@@ -329,7 +328,7 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
                 return vec![];
             };
             let mut s = vec![Span::raw("   ")];
-            s.extend(asm_spans(r, None, a, true, show_hex, None));
+            s.extend(asm_spans(th, r, None, a, true, show_hex, None));
             s
         }
         TrampRow::CallSite {
@@ -350,36 +349,37 @@ fn row_spans(j: &JitState, row: &TrampRow, show_hex: bool) -> Vec<Span<'static>>
                 .find(|a| a.offset <= h.at && h.at < a.offset + a.len.max(1))
                 .map_or(String::new(), |a| a.text.clone());
             let (label, bytes, style) = if *after {
-                ("after: ".to_string(), &h.after, THEME.diff_new)
+                ("after: ".to_string(), &h.after, th.diff_new)
             } else {
                 (
                     format!("call site {} · before:", site_text(r, *group, h)),
                     &h.before,
-                    THEME.diff_old,
+                    th.diff_old,
                 )
             };
             vec![
-                Span::styled(format!("    {label} "), dim()),
+                Span::styled(format!("    {label} "), dim(th)),
                 Span::styled(hex(bytes), style),
-                Span::styled(format!("  {text}"), THEME.opname),
+                Span::styled(format!("  {text}"), th.opname),
             ]
         }
     }
 }
 
 pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
+    let th = app.theme();
     let j = app.jit();
     let mut lines = Vec::new();
     if let Some(f) = &j.followed {
         lines.push(Line::from(vec![
-            Span::styled("Followed: ", THEME.key),
-            Span::styled(f.clone(), THEME.text),
+            Span::styled("Followed: ", th.key),
+            Span::styled(f.clone(), th.text),
         ]));
     }
     let Some(view) = j.view() else {
         return lines;
     };
-    let text = |s: String| Line::styled(s, THEME.text);
+    let text = |s: String| Line::styled(s, th.text);
     match j.tramp.get(j.selected(Stage::Trampolines)) {
         None => {}
         Some(TrampRow::Note { text: t, .. }) => lines.push(text(t.clone())),
@@ -400,7 +400,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                     e.earlier_counts.iter().sum::<u32>(),
                     e.index
                 ),
-                THEME.emphasis,
+                th.emphasis,
             ));
             lines.push(text(
                 "A slot is reserved for every symbol of the mask, in ordinal order: a symbol's index is the number of set bits below its own, so no slot is wasted and none is looked up at run time.".into(),
@@ -418,11 +418,11 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                     facts.trampoline_size,
                     reach_text(facts.branch_range_bits)
                 )));
-                lines.push(Line::styled(format!("Memory: {}.", r.memory.name), dim()));
-                lines.push(Line::styled(format!("Stencils: {}.", r.stencils), dim()));
+                lines.push(Line::styled(format!("Memory: {}.", r.memory.name), dim(th)));
+                lines.push(Line::styled(format!("Stencils: {}.", r.stencils), dim(th)));
             }
         }
-        Some(TrampRow::Text { text: t, .. }) => lines.push(Line::styled(t.clone(), THEME.error)),
+        Some(TrampRow::Text { text: t, .. }) => lines.push(Line::styled(t.clone(), th.error)),
         Some(TrampRow::Mask { exec, word }) => {
             if let Some(r) = j.region(*exec) {
                 let value = r.trampoline_mask.0.get(*word).copied().unwrap_or(0);
@@ -432,12 +432,12 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                     value.count_ones()
                 )));
                 lines.push(Line::from(vec![
-                    Span::styled("1", THEME.bit_selected),
-                    Span::styled(" the selected symbol · ", dim()),
-                    Span::styled("1", THEME.bit_counted),
-                    Span::styled(" the set bits counted below it · ", dim()),
-                    Span::styled("1", THEME.bit_set),
-                    Span::styled(" other symbols", dim()),
+                    Span::styled("1", th.bit_selected),
+                    Span::styled(" the selected symbol · ", dim(th)),
+                    Span::styled("1", th.bit_counted),
+                    Span::styled(" the set bits counted below it · ", dim(th)),
+                    Span::styled("1", th.bit_set),
+                    Span::styled(" other symbols", dim(th)),
                 ]));
             }
         }
@@ -448,7 +448,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                     r.no_trampolines_reason()
                 )));
                 if let Some(offer) = crate::app::jit::trampolines_offer(r) {
-                    lines.push(Line::styled(offer, THEME.key));
+                    lines.push(Line::styled(offer, th.key));
                 }
             }
         }
@@ -461,13 +461,13 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                 let addr = r.memory.symbol_address(&name, Some(*ordinal));
                 let sites = call_sites(r, *ordinal);
                 lines.push(Line::from(vec![
-                    Span::styled(name.clone(), THEME.opname.add_modifier(Modifier::BOLD)),
+                    Span::styled(name.clone(), th.opname.add_modifier(Modifier::BOLD)),
                     Span::styled(
                         format!(
                             "  · ordinal {ordinal} · at {addr:#x} · {} call site(s)",
                             sites.len()
                         ),
-                        dim(),
+                        dim(th),
                     ),
                 ]));
                 if let Some(s) = steps_of(j, *exec) {
@@ -478,7 +478,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                 }
                 for &(g, h) in sites.iter().take(2) {
                     if let Some(h) = groups(r).get(g).and_then(|gr| gr.holes.get(h)) {
-                        lines.push(Line::styled(range_text(r, g, h, &name), dim()));
+                        lines.push(Line::styled(range_text(r, g, h, &name), dim(th)));
                     }
                 }
             }
@@ -542,7 +542,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                             hex(&h.before),
                             hex(&h.after)
                         ),
-                        dim(),
+                        dim(th),
                     ));
                 }
             }

@@ -7,7 +7,7 @@
 use super::{dim, render_empty, render_rows};
 use crate::app::stages::{code_of, executors, Fate, TargetInstr, UopRow};
 use crate::app::App;
-use crate::ui::theme::THEME;
+use crate::theme::Theme;
 use crate::ui::Areas;
 use cpyviz_model::capture::{Capture, Stage};
 use cpyviz_model::explain;
@@ -35,6 +35,7 @@ fn instr_name(cap: &Capture, code: usize, instr: usize) -> Option<(String, u32)>
 }
 
 pub(super) fn no_executors(app: &App) -> Vec<Line<'static>> {
+    let th = app.theme();
     let cap = app.capture();
     vec![
         Line::styled(
@@ -42,12 +43,12 @@ pub(super) fn no_executors(app: &App) -> Vec<Line<'static>> {
                 "No executor: {} built no micro-op trace for this run.",
                 cap.engine.label()
             ),
-            THEME.emphasis,
+            th.emphasis,
         ),
         Line::raw(""),
         Line::styled(
             "Traces are built only for code that gets hot (a loop running thousands of times) on an interpreter with tier 2 (a JIT build, or PYTHON_JIT / the uop interpreter enabled).",
-            THEME.text,
+            th.text,
         ),
     ]
 }
@@ -62,12 +63,13 @@ fn uop_flags(tables: &Tables, name: &str) -> Option<u32> {
 }
 
 /// The `→ offset NAME` column of a uop row.
-fn instr_span(cap: &Capture, target: Option<TargetInstr>) -> Option<Span<'static>> {
+fn instr_span(th: &Theme, cap: &Capture, target: Option<TargetInstr>) -> Option<Span<'static>> {
     let (name, offset) = target.and_then(|t| instr_name(cap, t.code, t.instr))?;
-    Some(Span::styled(format!("  ← {offset} {name}"), THEME.detail))
+    Some(Span::styled(format!("  ← {offset} {name}"), th.detail))
 }
 
 pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
+    let th = app.theme();
     let cap = app.capture();
     let exs = executors(cap).unwrap_or(&[]);
     let rows = &app.later_rows().uops;
@@ -77,7 +79,7 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
     }
     let before = app.later_rows().show_unoptimized;
     render_rows(app, areas, buf, |i, selected| {
-        let marker = Span::styled(if selected { "▶" } else { " " }, THEME.key);
+        let marker = Span::styled(if selected { "▶" } else { " " }, th.key);
         match &rows[i] {
             UopRow::Header { exec, .. } => {
                 let Some(ex) = exs.get(*exec) else {
@@ -96,9 +98,9 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                     marker,
                     Span::styled(
                         format!(" Executor for {} at offset {}", ex.qualname, ex.offset),
-                        THEME.node,
+                        th.node,
                     ),
-                    Span::styled(what, dim()),
+                    Span::styled(what, dim(th)),
                 ])
             }
             UopRow::Uop { exec, uop, target } => {
@@ -107,12 +109,12 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 };
                 let mut spans = vec![
                     marker,
-                    Span::styled(format!("{uop:>4} "), THEME.gutter),
-                    Span::styled(format!("{:<27}", u.name), THEME.opname),
-                    Span::styled(format!(" {:>4}", u.oparg), THEME.token_number),
-                    Span::styled(format!(" {:>8}", u.target), dim()),
+                    Span::styled(format!("{uop:>4} "), th.gutter),
+                    Span::styled(format!("{:<27}", u.name), th.opname),
+                    Span::styled(format!(" {:>4}", u.oparg), th.token_number),
+                    Span::styled(format!(" {:>8}", u.target), dim(th)),
                 ];
-                spans.extend(instr_span(cap, *target));
+                spans.extend(instr_span(th, cap, *target));
                 Line::from(spans)
             }
             UopRow::Unopt {
@@ -128,27 +130,27 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                     return Line::raw("");
                 };
                 let (mark, name_style, note) = match fate {
-                    Fate::Kept(_) => ("  ", THEME.opname, String::new()),
+                    Fate::Kept(_) => ("  ", th.opname, String::new()),
                     Fate::Replaced(k) => (
                         "~ ",
-                        THEME.specialized,
+                        th.specialized,
                         format!(" → {}", ex.uops.get(*k).map_or("?", |n| n.name.as_str())),
                     ),
                     Fate::Removed => (
                         "- ",
-                        dim().add_modifier(Modifier::CROSSED_OUT),
+                        dim(th).add_modifier(Modifier::CROSSED_OUT),
                         "  removed".into(),
                     ),
                 };
                 let mut spans = vec![
                     marker,
-                    Span::styled(format!("{uop:>4} "), THEME.gutter),
-                    Span::styled(mark, THEME.key),
+                    Span::styled(format!("{uop:>4} "), th.gutter),
+                    Span::styled(mark, th.key),
                     Span::styled(format!("{:<27}", u.name), name_style),
-                    Span::styled(format!(" {:>4}", u.oparg), THEME.token_number),
-                    Span::styled(note, THEME.specialized),
+                    Span::styled(format!(" {:>4}", u.oparg), th.token_number),
+                    Span::styled(note, th.specialized),
                 ];
-                spans.extend(instr_span(cap, *target));
+                spans.extend(instr_span(th, cap, *target));
                 Line::from(spans)
             }
         }
@@ -156,7 +158,13 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
 }
 
 /// Where the exit stub at `stub` of `ex` goes, and what taking it means.
-fn exit_lines(cap: &Capture, ex: &Executor, stub: usize, what: &str) -> Vec<Line<'static>> {
+fn exit_lines(
+    th: &Theme,
+    cap: &Capture,
+    ex: &Executor,
+    stub: usize,
+    what: &str,
+) -> Vec<Line<'static>> {
     let Some(s) = ex.uops.get(stub) else {
         return vec![];
     };
@@ -185,16 +193,21 @@ fn exit_lines(cap: &Capture, ex: &Executor, stub: usize, what: &str) -> Vec<Line
         ),
         other => format!("It jumps to stub #{stub} {other}."),
     };
-    vec![Line::styled(meaning, THEME.text)]
+    vec![Line::styled(meaning, th.text)]
 }
 
 /// The lines about where uop `u` comes from: its instruction, source line and expansion.
-fn origin_lines(cap: &Capture, target: Option<TargetInstr>, stub: bool) -> Vec<Line<'static>> {
+fn origin_lines(
+    th: &Theme,
+    cap: &Capture,
+    target: Option<TargetInstr>,
+    stub: bool,
+) -> Vec<Line<'static>> {
     let tables = for_version(cap.version);
     let Some(t) = target else {
         return vec![Line::styled(
             "Which instruction this uop comes from cannot be told from the capture (a recording gives only targets): nothing is highlighted.",
-            dim(),
+            dim(th),
         )];
     };
     let root = code_of(cap, Stage::Specialized).or(code_of(cap, Stage::Bytecode));
@@ -219,7 +232,7 @@ fn origin_lines(cap: &Capture, target: Option<TargetInstr>, stub: bool) -> Vec<L
                 ins.offset, ins.opname, c.qualname
             )
         },
-        THEME.text,
+        th.text,
     )];
     if !stub {
         if let Some(info) = tables.opcode_by_name(&ins.opname) {
@@ -238,8 +251,8 @@ fn origin_lines(cap: &Capture, target: Option<TargetInstr>, stub: bool) -> Vec<L
                 .collect();
             if !parts.is_empty() {
                 out.push(Line::from(vec![
-                    Span::styled(format!("{} = ", ins.opname), THEME.opname),
-                    Span::styled(parts.join(" + "), THEME.detail),
+                    Span::styled(format!("{} = ", ins.opname), th.opname),
+                    Span::styled(parts.join(" + "), th.detail),
                 ]));
             }
         }
@@ -248,6 +261,7 @@ fn origin_lines(cap: &Capture, target: Option<TargetInstr>, stub: bool) -> Vec<L
 }
 
 pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
+    let th = app.theme();
     let cap = app.capture();
     let exs = executors(cap).unwrap_or(&[]);
     let tables = for_version(cap.version);
@@ -266,7 +280,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
             };
             let mut lines = vec![
                 Line::from(vec![
-                    Span::styled(format!("Executor for {}", ex.qualname), THEME.node),
+                    Span::styled(format!("Executor for {}", ex.qualname), th.node),
                     Span::styled(
                         format!(
                             "  · code object #{} · offset {} · {} uops · {}",
@@ -275,7 +289,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                             ex.uops.len(),
                             validity(ex)
                         ),
-                        dim(),
+                        dim(th),
                     ),
                 ]),
                 Line::styled(
@@ -283,7 +297,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                         "A tier-2 trace attached to offset {} of {}: ENTER_EXECUTOR runs it instead of the bytecode (dis still shows the original instruction).{replaced}",
                         ex.offset, ex.qualname
                     ),
-                    THEME.text,
+                    th.text,
                 ),
             ];
             if !ex.unoptimized.is_empty() {
@@ -297,7 +311,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
                         ex.unoptimized.len(),
                         ex.uops.iter().filter(|u| u.origin.is_some()).count(),
                     ),
-                    THEME.text,
+                    th.text,
                 ));
             }
             lines
@@ -309,7 +323,7 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
             let Some(u) = ex.uops.get(*uop) else {
                 return vec![];
             };
-            uop_lines(cap, tables, ex, *uop, u, *target)
+            uop_lines(th, cap, tables, ex, *uop, u, *target)
         }
         Some(UopRow::Unopt {
             exec,
@@ -333,15 +347,15 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
             };
             let mut lines = vec![
                 Line::from(vec![
-                    Span::styled(u.name.clone(), THEME.opname.add_modifier(Modifier::BOLD)),
+                    Span::styled(u.name.clone(), th.opname.add_modifier(Modifier::BOLD)),
                     Span::styled(
                         format!("  · before the optimizer, #{uop} · oparg {}", u.oparg),
-                        dim(),
+                        dim(th),
                     ),
                 ]),
-                Line::styled(fate, THEME.text),
+                Line::styled(fate, th.text),
             ];
-            lines.extend(origin_lines(cap, *target, false));
+            lines.extend(origin_lines(th, cap, *target, false));
             lines
         }
         None => vec![],
@@ -367,6 +381,7 @@ fn removal_reason(name: &str) -> &'static str {
 }
 
 fn uop_lines(
+    th: &Theme,
     cap: &Capture,
     tables: &Tables,
     ex: &Executor,
@@ -378,13 +393,13 @@ fn uop_lines(
     let f = uop_flags(tables, &u.name);
     let is_stub = u.code_index.is_some() && u.origin.is_none();
     let mut lines = vec![Line::from(vec![
-        Span::styled(u.name.clone(), THEME.opname.add_modifier(Modifier::BOLD)),
+        Span::styled(u.name.clone(), th.opname.add_modifier(Modifier::BOLD)),
         Span::styled(
             format!(
                 "  · #{index} · oparg {} · target {} · operand {:#x}",
                 u.oparg, u.target, u.operand
             ),
-            dim(),
+            dim(th),
         ),
     ])];
     if info.is_none() {
@@ -394,17 +409,17 @@ fn uop_lines(
                 u.name,
                 cap.display_version()
             ),
-            dim(),
+            dim(th),
         ));
     }
     if let Some(note) = explain::uop(&u.name) {
-        lines.push(Line::styled(note, THEME.text));
+        lines.push(Line::styled(note, th.text));
     }
     let jumps = f.is_some_and(|f| f & (flags::HAS_DEOPT | flags::HAS_EXIT | flags::HAS_ERROR) != 0);
     if let Some(check) = explain::uop_check(&u.name) {
         lines.push(Line::styled(
             format!("A guard: it checks that {check}."),
-            THEME.text,
+            th.text,
         ));
     } else if let Some(f) = f {
         let mut kinds = Vec::new();
@@ -423,7 +438,7 @@ fn uop_lines(
         if !kinds.is_empty() {
             lines.push(Line::styled(
                 format!("This uop {}.", kinds.join(", ")),
-                THEME.text,
+                th.text,
             ));
         }
     }
@@ -433,19 +448,19 @@ fn uop_lines(
         let (jump, error) = ((t & 0xffff) as usize, ((t >> 16) & 0xffff) as usize);
         let guard = f.is_some_and(|f| f & (flags::HAS_DEOPT | flags::HAS_EXIT) != 0);
         if guard {
-            lines.extend(exit_lines(cap, ex, jump, "the check"));
+            lines.extend(exit_lines(th, cap, ex, jump, "the check"));
         }
         if f.is_some_and(|f| f & flags::HAS_ERROR != 0) && error > 0 {
-            lines.extend(exit_lines(cap, ex, error, "it"));
+            lines.extend(exit_lines(th, cap, ex, error, "it"));
         }
     }
     let known = target.is_some() || u.code_index.is_some();
     if known || !jumps {
-        lines.extend(origin_lines(cap, target, is_stub));
+        lines.extend(origin_lines(th, cap, target, is_stub));
     } else {
         lines.push(Line::styled(
             "Its target field holds stub uops (jump target, error target), not an instruction: which instruction it comes from cannot be told from a recording.",
-            dim(),
+            dim(th),
         ));
     }
     if let Some(k) = u.unoptimized_index {
@@ -462,7 +477,7 @@ fn uop_lines(
                         o.name
                     )
                 };
-                lines.push(Line::styled(how, dim()));
+                lines.push(Line::styled(how, dim(th)));
             }
         }
     }
