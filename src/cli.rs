@@ -68,7 +68,9 @@ pub struct EngineArgs {
     /// Default: the first of python3.15, python3.14, python3 on PATH.
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
-    /// Stop the live interpreter (killing its whole process group) after SECS seconds.
+    /// Stop the live interpreter (killing its whole process group) after SECS seconds. It also
+    /// runs with at most 4 GiB of address space (a snippet that allocates without bound gets
+    /// MemoryError) and, on Linux, 64 processes more than you run already (not binding root).
     #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_timeout)]
     pub timeout: Duration,
     #[command(flatten)]

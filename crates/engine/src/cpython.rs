@@ -7,6 +7,11 @@
 //! that directory and the snippet's off `sys.path`), in its own process group that is killed when
 //! the probe ends or times out. `-I`/`-E` are not used: they would make CPython ignore
 //! `PYTHON_JIT`.
+//!
+//! Every interpreter cpyviz starts runs under resource limits (unix): an address space of
+//! [`MAX_ADDRESS_SPACE`] (`RLIMIT_AS`: a snippet that allocates without bound gets
+//! `MemoryError`) and, on Linux, at most [`MAX_NEW_PROCESSES`] processes more than the user
+//! runs already (`RLIMIT_NPROC`: a fork bomb gets `BlockingIOError`; it does not bind root).
 
 #![allow(clippy::result_large_err)] // `PyError` is the shared error-as-data type.
 
@@ -58,6 +63,12 @@ fn modelling_profile(major: u32, minor: u32) -> Option<PyVersion> {
     Some(own.unwrap_or(PyVersion::ALL[0]))
 }
 
+/// The live interpreter's address-space limit (`RLIMIT_AS`).
+pub const MAX_ADDRESS_SPACE: u64 = 4 << 30;
+/// How many processes more than the user already runs the live interpreter may start
+/// (`RLIMIT_NPROC`, Linux; root is not bound by it).
+pub const MAX_NEW_PROCESSES: u64 = 64;
+
 /// Interpreter names tried on `PATH` when `--python` is not given, in order.
 pub const DEFAULT_NAMES: [&str; 3] = ["python3.15", "python3.14", "python3"];
 
@@ -92,10 +103,11 @@ pub fn capture(path: &Path, opts: &LiveOptions) -> Result<Capture, String> {
         Ok(v) => v,
         Err(_) => {
             return Err(format!(
-                "cpyviz: {} ended without a report ({}): the snippet crashed the interpreter or left it with os._exit(){}",
+                "cpyviz: {} ended without a report ({}): the snippet crashed the interpreter or left it with os._exit(){}{}",
                 python.display(),
                 out.status,
-                stderr_tail(&out.stderr)
+                stderr_tail(&out.stderr),
+                limit_hit(&out.stderr)
             ))
         }
     };
@@ -147,7 +159,8 @@ pub fn find_python(explicit: Option<&Path>) -> Result<PathBuf, String> {
                     p.display()
                 ));
             }
-            return Ok(p.to_path_buf());
+            // Absolute: the version check runs in another directory.
+            return Ok(std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
         }
         return search_path(&p.to_string_lossy())
             .ok_or_else(|| format!("cpyviz: --python {}: not found on PATH", p.display()));
@@ -231,6 +244,23 @@ fn describe(python: &Path, e: RunError) -> String {
     }
 }
 
+/// Which of the interpreter's resource limits its stderr shows it ran into, as a sentence.
+fn limit_hit(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    if text.contains("MemoryError") {
+        format!(
+            "\ncpyviz: the interpreter hit the live engine's memory limit ({} of address space)",
+            cpyviz_model::jit::human_bytes(u128::from(MAX_ADDRESS_SPACE))
+        )
+    } else if text.contains("Resource temporarily unavailable") {
+        format!(
+            "\ncpyviz: the interpreter hit the live engine's process limit ({MAX_NEW_PROCESSES} new processes)"
+        )
+    } else {
+        String::new()
+    }
+}
+
 fn stderr_tail(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     let lines: Vec<&str> = text.lines().collect();
@@ -251,6 +281,12 @@ pub fn run(cmd: &mut Command, timeout: Duration) -> Result<std::process::Output,
     {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
+        let procs = user_processes().map(|n| n + MAX_NEW_PROCESSES);
+        // SAFETY: the closure runs in the child between fork and exec and only calls
+        // setrlimit(2), which is async-signal-safe; it allocates nothing.
+        unsafe {
+            cmd.pre_exec(move || limit_resources(procs));
+        }
     }
     let mut child = cmd.spawn().map_err(RunError::Spawn)?;
     let (tx, rx) = mpsc::channel::<(usize, Vec<u8>)>();
@@ -299,6 +335,62 @@ pub fn run(cmd: &mut Command, timeout: Duration) -> Result<std::process::Output,
         stdout,
         stderr,
     })
+}
+
+/// Lowers the child's limits (never raises them): the address space and, when given, the
+/// number of processes its user may have.
+#[cfg(unix)]
+fn limit_resources(procs: Option<u64>) -> std::io::Result<()> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    type Resource = libc::__rlimit_resource_t;
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    type Resource = libc::c_int;
+    fn lower(resource: Resource, to: u64) -> std::io::Result<()> {
+        let mut cur = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit read and write the one struct passed.
+        unsafe {
+            if libc::getrlimit(resource, &mut cur) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let to = to as libc::rlim_t;
+            let new = libc::rlimit {
+                rlim_cur: cur.rlim_cur.min(to),
+                rlim_max: cur.rlim_max.min(to),
+            };
+            if libc::setrlimit(resource, &new) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+    lower(libc::RLIMIT_AS, MAX_ADDRESS_SPACE)?;
+    if let Some(n) = procs {
+        lower(libc::RLIMIT_NPROC, n)?;
+    }
+    Ok(())
+}
+
+/// How many processes the current user runs (Linux: `/proc`), for `RLIMIT_NPROC`.
+#[cfg(unix)]
+fn user_processes() -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: getuid(2) cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let entries = std::fs::read_dir("/proc").ok()?;
+    let n = entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| e.metadata().is_ok_and(|m| m.uid() == uid))
+        .count();
+    (n > 0).then_some(n as u64)
 }
 
 /// Kills the child's whole process group (the interpreter, a wrapper script, anything the

@@ -1,6 +1,11 @@
 //! The interactive terminal: raw mode, the event loop, and restoring the terminal on every way
-//! out (normal exit, error, panic). Live editing: with a [`Watcher`] the loop looks at the file
-//! every [`WATCH_PERIOD`] and hands new captures to the app; `e` runs the editor on it.
+//! out (normal exit, error, panic, SIGTERM/SIGHUP/SIGINT/SIGQUIT). Live editing: with a
+//! [`Watcher`] the loop looks at the file every [`WATCH_PERIOD`] and hands new captures to the
+//! app; `e` runs the editor on it.
+//!
+//! Test hook (`scripts/check-terminal`): `CPYVIZ_TEST_PANIC=draw` makes drawing panic,
+//! `CPYVIZ_TEST_PANIC=error` makes the event loop return an error after the first frame, as a
+//! failed draw does. Both only end the viewer the way a bug would; nothing else reads them.
 
 use crate::app::{Action, App};
 use crate::lesson::LessonApp;
@@ -125,12 +130,28 @@ pub fn run_with(mut app: impl Screen, mut watcher: Option<Box<dyn Watcher>>) -> 
         previous(info);
     }));
     let mut terminal = ratatui::init();
+    let signals = restore_on_signals();
+    let hook = std::env::var("CPYVIZ_TEST_PANIC").unwrap_or_default();
     let result = (|| {
         execute!(io::stdout(), EnableMouseCapture)?;
         let _guard = MouseGuard;
+        if hook == "draw" || hook == "error" {
+            let drawn = std::cell::Cell::new(false);
+            event_loop(
+                &mut terminal,
+                &mut TestHook {
+                    screen: app,
+                    hook,
+                    drawn,
+                },
+                &mut watcher,
+            )?;
+            return Err(io::Error::other("CPYVIZ_TEST_PANIC=error: the draw failed"));
+        }
         event_loop(&mut terminal, &mut app, &mut watcher)
     })();
     ratatui::restore();
+    drop(signals);
     result
 }
 
@@ -139,6 +160,69 @@ pub fn reload_into(app: &mut App, watcher: &mut dyn Watcher) {
     match watcher.reload() {
         Ok(captures) => app.reload(captures),
         Err(why) => app.reload_failed(&why),
+    }
+}
+
+/// Restores the terminal and exits (status 128 + the signal) when the process is asked to
+/// end while the viewer runs: a signal thread, stopped when the handle is dropped.
+#[cfg(unix)]
+fn restore_on_signals() -> Option<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT]).ok()?;
+    let handle = signals.handle();
+    std::thread::Builder::new()
+        .name("cpyviz-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                let _ = execute!(io::stdout(), DisableMouseCapture);
+                ratatui::restore();
+                std::process::exit(128 + sig);
+            }
+        })
+        .ok()?;
+    Some(handle)
+}
+
+#[cfg(not(unix))]
+fn restore_on_signals() -> Option<()> {
+    None
+}
+
+/// The test hook's screen: `draw` panics (`CPYVIZ_TEST_PANIC=draw`), or the loop ends after
+/// the first frame (`error`, which `run` then returns as an error).
+struct TestHook<S> {
+    screen: S,
+    hook: String,
+    drawn: std::cell::Cell<bool>,
+}
+
+impl<S: Screen> Screen for TestHook<S> {
+    fn app(&mut self) -> &mut App {
+        self.screen.app()
+    }
+    fn set_size(&mut self, width: u16, height: u16) {
+        self.screen.set_size(width, height);
+    }
+    fn tick(&mut self) {
+        self.screen.tick();
+    }
+    fn handle_key(&mut self, key: KeyEvent) {
+        self.screen.handle_key(key);
+    }
+    fn draw(&self, frame: &mut ratatui::Frame) {
+        self.screen.draw(frame);
+        self.drawn.set(true);
+        if self.hook == "draw" {
+            panic!("CPYVIZ_TEST_PANIC=draw: a panic while drawing");
+        }
+    }
+    fn computing(&self) -> bool {
+        // `error`: the loop wakes up after the first frame instead of waiting for a key.
+        self.screen.computing() || self.hook == "error"
+    }
+    fn done(&self) -> bool {
+        self.screen.done() || (self.hook == "error" && self.drawn.get())
     }
 }
 

@@ -11,7 +11,7 @@ mod cmp;
 mod fmt;
 mod iter;
 mod num;
-mod repr;
+pub(crate) mod repr;
 mod subscr;
 
 pub use iter::self_iterator;

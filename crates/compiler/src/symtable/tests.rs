@@ -334,3 +334,42 @@ type A[U] = U
         BlockType::TypeParameters
     );
 }
+
+/// `future_check_features`: an unknown feature and `braces` are SyntaxErrors at the name (CPython
+/// 3.14's messages and columns); the known ones compile.
+#[test]
+fn future_features_are_checked() {
+    let cases = [
+        ("from __future__ import braces\n", "not a chance", (1, 24)),
+        (
+            "\"\"\"doc\"\"\"\nfrom __future__ import annotations, nope\n",
+            "future feature nope is not defined",
+            (2, 37),
+        ),
+        (
+            "from __future__ import (annotations,\n   braces)\n",
+            "not a chance",
+            (2, 4),
+        ),
+    ];
+    for (text, msg, (line, col)) in cases {
+        let src = Source::from_text("<t>", text);
+        let module = ast::parse(&src, PyVersion::V3_14).unwrap();
+        let err = SymbolTable::build(&module, &src, PyVersion::V3_14)
+            .err()
+            .unwrap_or_else(|| panic!("{text:?} compiled"));
+        assert_eq!(err.kind, PyErrorKind::SyntaxError, "{text:?}");
+        assert_eq!(err.msg, msg, "{text:?}");
+        assert_eq!(
+            (err.lineno, err.offset),
+            (Some(line), Some(col)),
+            "{text:?}"
+        );
+    }
+    let src = Source::from_text(
+        "<t>",
+        "from __future__ import annotations, generator_stop, division\nx = 1\n",
+    );
+    let module = ast::parse(&src, PyVersion::V3_14).unwrap();
+    assert!(SymbolTable::build(&module, &src, PyVersion::V3_14).is_ok());
+}

@@ -67,7 +67,7 @@ pub(super) fn collect(module: &AstNode, src: &Source, version: PyVersion) -> R<S
         try_depth: 0,
     };
     let body = Module::cast(module).map_or_else(Nodes::default, |m| m.body());
-    b.scan_future(body);
+    b.scan_future(body)?;
     b.enter_block("top", BlockType::Module, addr(module), Loc::default())?;
     if docstring(body) {
         b.scopes[0].has_docstring = true;
@@ -131,22 +131,50 @@ impl Builder<'_> {
     // ----- future features ------------------------------------------------------------------
 
     /// `_PyFuture_FromAST`: the `from __future__ import` statements at the top of the module
-    /// (after an optional docstring).
-    fn scan_future(&mut self, body: Nodes) {
+    /// (after an optional docstring), each feature checked (`future_check_features`).
+    fn scan_future(&mut self, body: Nodes) -> R {
+        /// The features `Lib/__future__.py` defines (all but `annotations` are no-ops now;
+        /// `barry_as_FLUFL` would change the parse, which the built-in parser does not model).
+        const FEATURES: [&str; 10] = [
+            "nested_scopes",
+            "generators",
+            "division",
+            "absolute_import",
+            "with_statement",
+            "print_function",
+            "unicode_literals",
+            "barry_as_FLUFL",
+            "generator_stop",
+            "annotations",
+        ];
         for (i, s) in body.iter().enumerate() {
             if i == 0 && is_docstring(s) {
                 continue;
             }
             match ImportFrom::cast(s) {
-                Some(f) if f.module() == Some("__future__") => {
-                    if f.names().iter().any(|a| Alias(a).name() == "annotations") {
-                        self.future_annotations = true;
+                Some(f) if f.module() == Some("__future__") && f.level().unwrap_or(0) == 0 => {
+                    for a in f.names() {
+                        let name = Alias(a).name();
+                        if name == "braces" {
+                            return Err(self.error("not a chance", self.loc(a)));
+                        }
+                        if !FEATURES.contains(&name) {
+                            let name: String = name.chars().take(100).collect();
+                            return Err(self.error(
+                                format!("future feature {name} is not defined"),
+                                self.loc(a),
+                            ));
+                        }
+                        if name == "annotations" {
+                            self.future_annotations = true;
+                        }
                     }
                     self.future_end = Some(self.loc(s));
                 }
                 _ => break,
             }
         }
+        Ok(())
     }
 
     // ----- blocks ---------------------------------------------------------------------------

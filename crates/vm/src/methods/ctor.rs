@@ -514,17 +514,39 @@ fn new_int(vm: &mut Vm, args: &[Value], kwargs: Kw) -> PyResult {
         return Err(vm.value_error("int() base must be >= 2 and <= 36, or 0"));
     }
     match parse_int(&text, base as u32) {
-        Some(n) => Ok(alloc::big(n)),
+        Some(n) => match digits_over_limit(&text, base as u32) {
+            Some(digits) => Err(vm.value_error(format!(
+                "Exceeds the limit ({} digits) for integer string conversion: value has \
+                 {digits} digits; use sys.set_int_max_str_digits() to increase the limit",
+                crate::ops::repr::MAX_STR_DIGITS
+            ))),
+            None => Ok(alloc::big(n)),
+        },
         None => {
-            let shown = match x.data() {
-                Some(Data::Str(_)) => vm.repr(x)?.to_string(),
-                _ => vm.repr(x)?.to_string(),
-            };
+            // `%.200R`: at most 200 characters of the repr.
+            let shown: String = vm.repr(x)?.chars().take(200).collect();
             Err(vm.value_error(format!(
                 "invalid literal for int() with base {base}: {shown}"
             )))
         }
     }
+}
+
+/// CPython's limit on `int(text, base)` (`long_from_non_binary_base`), checked once `text` is
+/// a valid literal: for a base that is not a power of two it may hold at most
+/// [`MAX_STR_DIGITS`](crate::ops::repr::MAX_STR_DIGITS) digits (underscores not counted).
+/// Returns how many it holds when that is too many.
+fn digits_over_limit(text: &str, base: u32) -> Option<usize> {
+    let t = text.trim_matches(crate::methods::str_is_space);
+    let prefixed = t
+        .trim_start_matches(['-', '+'])
+        .get(..2)
+        .is_some_and(|h| ["0x", "0o", "0b"].iter().any(|p| h.eq_ignore_ascii_case(p)));
+    if (base == 0 && prefixed) || base.is_power_of_two() {
+        return None;
+    }
+    let digits = t.chars().filter(|c| c.is_alphanumeric()).count();
+    (digits > crate::ops::repr::MAX_STR_DIGITS).then_some(digits)
 }
 
 /// Parses a float literal as `float(str)` accepts it.

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use std::rc::Rc;
 
 /// CPython's limit on the digits of an int converted to a string (`sys.int_info`).
-const MAX_STR_DIGITS: usize = 4300;
+pub(crate) const MAX_STR_DIGITS: usize = 4300;
 
 thread_local! {
     /// The containers whose repr is being built (`Py_ReprEnter`): a second visit prints `...`.
@@ -58,9 +58,16 @@ fn default_repr(v: &Value) -> String {
 
 /// An int's decimal digits, with CPython's 4300-digit limit.
 pub(super) fn int_str(vm: &Vm, b: &num_bigint::BigInt) -> PyResult<String> {
-    let s = b.to_string();
+    // Like CPython, refuse a value that is certainly too long before converting it (the
+    // conversion is quadratic): 2^14286 > 10^4300 already has more than 4300 digits.
+    let too_long = b.bits() > 14_286;
+    let s = if too_long {
+        String::new()
+    } else {
+        b.to_string()
+    };
     let digits = s.trim_start_matches('-').len();
-    if digits > MAX_STR_DIGITS {
+    if too_long || digits > MAX_STR_DIGITS {
         return Err(vm.value_error(format!(
             "Exceeds the limit ({MAX_STR_DIGITS} digits) for integer string conversion; \
              use sys.set_int_max_str_digits() to increase the limit"
