@@ -142,7 +142,10 @@ fn locals_set(vm: &mut Vm, locals: &Value, name: &str, v: Value) -> PyResult<()>
 /// Runs `frame` from its instruction pointer until it returns or yields.
 pub fn run_frame(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
     vm.frames.push(crate::frame::FrameRef::of(frame));
+    let inline = std::mem::take(&mut vm.tier2.inline_call);
+    vm.tier2.frames_inline.push(inline);
     let r = run_frame_inner(vm, frame);
+    vm.tier2.frames_inline.pop();
     vm.frames.pop();
     r
 }
@@ -211,9 +214,13 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
         if vm.steps > vm.limits.max_steps {
             return Err(stop_steps(vm));
         }
-        crate::specialize::observe(vm, frame, i);
+        // Tier 2 first: a trace being recorded sets the counter that makes the instruction
+        // specialize now; an instruction an executor runs has no tier-1 adaptive update.
         if vm.tier2.watching {
             crate::tier2::before(vm, frame, i);
+        }
+        if !vm.tier2.in_executor {
+            crate::specialize::observe(vm, frame, i);
         }
         let arg = ins.arg;
         match ins.op {
@@ -373,6 +380,11 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
             Op::STORE_NAME => {
                 let v = frame.pop();
                 let name = code.names[arg as usize].clone();
+                if vm.tier2.watching {
+                    if let Some(l) = &frame.locals {
+                        crate::tier2::dict_store(vm, l, &name, Some(&v));
+                    }
+                }
                 match frame.locals.clone() {
                     Some(l) => locals_set(vm, &l, &name, v)?,
                     None => return Err(vm.exc("SystemError", "no locals found")),
@@ -380,6 +392,11 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
             }
             Op::DELETE_NAME => {
                 let name = code.names[arg as usize].clone();
+                if vm.tier2.watching {
+                    if let Some(l) = &frame.locals {
+                        crate::tier2::dict_store(vm, l, &name, None);
+                    }
+                }
                 let removed = match frame.locals.as_ref().and_then(|l| l.obj().cloned()) {
                     Some(o) => dict_of(&o)
                         .borrow_mut()
@@ -401,12 +418,18 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
             }
             Op::STORE_GLOBAL => {
                 let v = frame.pop();
+                if vm.tier2.watching {
+                    crate::tier2::dict_store(vm, &frame.globals, &code.names[arg as usize], Some(&v));
+                }
                 dict_of(&frame.globals)
                     .borrow_mut()
                     .set_str(&code.names[arg as usize], v);
             }
             Op::DELETE_GLOBAL => {
                 let name = code.names[arg as usize].clone();
+                if vm.tier2.watching {
+                    crate::tier2::dict_store(vm, &frame.globals, &name, None);
+                }
                 let removed = dict_of(&frame.globals)
                     .borrow_mut()
                     .remove(&crate::dict::Key::Str(name.clone()))
@@ -602,7 +625,11 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     Value::Int(_) => virtual_next(frame),
                     _ => {
                         let it = iter_top(vm, frame).clone();
-                        vm.next(&it)?
+                        vm.tier2.inline_call =
+                            vm.jit && code.slots.borrow()[i].form == "FOR_ITER_GEN";
+                        let r = vm.next(&it);
+                        vm.tier2.inline_call = false;
+                        r?
                     }
                 };
                 match next {
@@ -765,7 +792,9 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     Value::Null => base + 2,
                     _ => base + 1,
                 };
+                vm.tier2.inline_call = vm.jit && crate::tier2::inlines_call(&code, i, &callable);
                 let r = vm.call(&callable, &frame.stack[start.min(frame.stack.len())..], &[]);
+                vm.tier2.inline_call = false;
                 frame.stack.truncate(base);
                 frame.push(r?);
             }
@@ -787,8 +816,10 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                 if !matches!(self_or_null, Value::Null) {
                     args.insert(0, self_or_null);
                 }
-                let r = vm.call(&callable, &args, &kwargs)?;
-                frame.push(r);
+                vm.tier2.inline_call = vm.jit && crate::tier2::inlines_call(&code, i, &callable);
+                let r = vm.call(&callable, &args, &kwargs);
+                vm.tier2.inline_call = false;
+                frame.push(r?);
             }
             Op::CALL_FUNCTION_EX => {
                 let kwargs = frame.pop();
@@ -803,8 +834,10 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     args.insert(0, self_or_null);
                 }
                 let kw = crate::call::kwargs_of(vm, &kwargs)?;
-                let r = vm.call(&callable, &args, &kw)?;
-                frame.push(r);
+                vm.tier2.inline_call = vm.jit && crate::tier2::inlines_call(&code, i, &callable);
+                let r = vm.call(&callable, &args, &kw);
+                vm.tier2.inline_call = false;
+                frame.push(r?);
             }
             Op::CALL_INTRINSIC_1 => {
                 let v = frame.pop();
@@ -852,7 +885,10 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     },
                     _ => {
                         let recv = iter_top(vm, frame).clone();
-                        send(vm, &recv, v)?
+                        vm.tier2.inline_call = vm.jit && code.slots.borrow()[i].form == "SEND_GEN";
+                        let r = send(vm, &recv, v);
+                        vm.tier2.inline_call = false;
+                        r?
                     }
                 };
                 match sent {

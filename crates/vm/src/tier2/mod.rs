@@ -22,6 +22,7 @@
 
 use crate::code::CodeRt;
 use crate::frame::Frame;
+use crate::value::Value;
 use crate::Vm;
 use cpyviz_model::tables::Tables;
 use cpyviz_model::uops::{Executor, Uop};
@@ -41,6 +42,13 @@ pub struct Tier2 {
     /// an executor runs for it, so tier 1's own bookkeeping (backward-jump counters, branch
     /// history) stands still.
     pub in_executor: bool,
+    /// Per Python frame the VM is running (the order of [`Vm::frames`]): whether CPython would
+    /// have pushed it from its caller's evaluation loop (an inlined call, a generator resumed
+    /// by `FOR_ITER_GEN`…) rather than entered it from C. Kept by [`crate::eval::run_frame`].
+    pub frames_inline: Vec<bool>,
+    /// Set by the instruction about to start a frame the way CPython inlines it (see
+    /// [`inlines_call`]); taken by the next frame that starts.
+    pub inline_call: bool,
     state: State,
 }
 
@@ -64,6 +72,8 @@ impl Tier2 {
         Tier2 {
             watching: false,
             in_executor: false,
+            frames_inline: Vec::new(),
+            inline_call: false,
             state,
         }
     }
@@ -93,6 +103,37 @@ pub fn hot_spot(vm: &mut Vm, frame: &Frame, i: usize) {
         State::Off => {}
         State::V3_14(t) => t.hot_spot(vm, frame, i),
         State::V3_15(t) => t.hot_spot(vm, frame, i),
+    });
+}
+
+/// Whether CPython's instruction `i` of `code` calling `callable` pushes the callee's frame
+/// in the same evaluation loop: the generic and Python-specialized `CALL`/`CALL_KW` do for
+/// a Python function (or a bound method of one), `CALL_FUNCTION_EX` for a Python function,
+/// `CALL_ALLOC_AND_ENTER_INIT` for the class's `__init__`.
+pub fn inlines_call(code: &CodeRt, i: usize, callable: &Value) -> bool {
+    use crate::value::Data;
+    let ins = &code.instrs[i];
+    if code.slots.borrow()[i].form == "CALL_ALLOC_AND_ENTER_INIT" {
+        return true;
+    }
+    match callable.data() {
+        Some(Data::Function(_)) => true,
+        Some(Data::Method(f, _)) => {
+            ins.op != cpyviz_compiler::op::Op::CALL_FUNCTION_EX
+                && matches!(f.data(), Some(Data::Function(_)))
+        }
+        _ => false,
+    }
+}
+
+/// Called before a watched dict may change (`STORE_NAME`, `STORE_GLOBAL`, `DELETE_NAME`,
+/// `DELETE_GLOBAL` on a module's dict): `key` is set to `new` (`None`: deleted). CPython's
+/// dict watchers fire when the value object changes.
+pub fn dict_store(vm: &mut Vm, dict: &Value, key: &str, new: Option<&Value>) {
+    with_tracer(vm, |_vm, state| {
+        if let State::V3_15(t) = state {
+            t.dict_store(dict, key, new);
+        }
     });
 }
 
