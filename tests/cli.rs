@@ -230,16 +230,38 @@ fn cpyviz_with_store(store: &std::path::Path, args: &[&str]) -> Output {
 }
 
 #[test]
-fn dump_jit_on_the_builtin_engine_says_where_traces_come_from() {
-    let out = cpyviz(&["dump", "jit", "samples/abs.py", "--python-version", "3.15"]);
+fn dump_jit_on_the_builtin_engine_compiles_its_own_traces() {
+    let out = cpyviz(&["dump", "jit", "samples/abs.py", "--python-version", "3.14"]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("# JIT · builtin model · profile 3.14"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Executor for <module> at offset 72 (trace: the built-in tier 2's"),
+        "{text}"
+    );
+    assert!(text.contains("_BINARY_OP_SUBTRACT_INT"), "{text}");
+}
+
+#[test]
+fn dump_jit_with_the_jit_off_says_there_are_no_executors() {
+    let out = cpyviz(&[
+        "dump",
+        "jit",
+        "samples/abs.py",
+        "--python-version",
+        "3.14",
+        "--jit",
+        "off",
+    ]);
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains("--engine cpython") && err.contains("--capture"),
-        "{err}"
-    );
+    assert!(err.contains("--jit off"), "{err}");
 }
 
 #[test]

@@ -308,6 +308,11 @@ fn check_specialized(version: PyVersion, jit: bool) {
     } else {
         "specialized"
     };
+    check_vm(version, Stage::Specialized, dir, jit);
+}
+
+/// The built-in VM's stage `stage` (run with the JIT `jit`) against the goldens of `dir`.
+fn check_vm(version: PyVersion, stage: Stage, dir: &str, jit: bool) {
     let golden_dir = Path::new("tests/golden").join(version.label()).join(dir);
     let mut entries: Vec<_> = std::fs::read_dir(&golden_dir)
         .unwrap()
@@ -331,7 +336,7 @@ fn check_specialized(version: PyVersion, jit: bool) {
         let bytes = std::fs::read(&source).unwrap();
         let expected = std::fs::read_to_string(golden).unwrap();
         let out = cpyviz_engine::dump::dump_file_with(
-            Stage::Specialized,
+            stage,
             &source.to_string_lossy(),
             &bytes,
             version,
@@ -387,4 +392,15 @@ fn specialized_jit_3_14() {
 #[test]
 fn specialized_jit_3_15() {
     check_specialized(PyVersion::V3_15, true);
+}
+
+/// The built-in tier 2 against `PYTHON_JIT=1 stage.py uops`: every executor's micro-ops.
+#[test]
+fn uops_3_14() {
+    check_vm(PyVersion::V3_14, Stage::Uops, "uops", true);
+}
+
+#[test]
+fn uops_3_15() {
+    check_vm(PyVersion::V3_15, Stage::Uops, "uops", true);
 }

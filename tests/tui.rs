@@ -95,10 +95,15 @@ fn stage_and_version_keys_switch_what_is_shown() {
     );
     // 3.15's GET_ITER takes an oparg; 3.14's does not.
     assert!(screen.contains("GET_ITER                  0"), "{screen}");
-    // The built-in engine builds no micro-op traces.
+    // The built-in engine's tier 2 traced the loop: its executor is on the micro-ops stage.
+    press(&mut app, "v");
     press(&mut app, "5");
     let screen = text(draw(&mut app, 100, 30).backend().buffer());
-    assert!(screen.contains("not built yet"), "{screen}");
+    assert!(screen.contains("CPython 3.14"), "{screen}");
+    assert!(
+        screen.contains("Executor for <module> at offset 72"),
+        "{screen}"
+    );
 }
 
 #[test]

@@ -217,7 +217,7 @@ fn uops_pane_lists_executors_and_highlights_determined_targets() {
     // `_POP_TOP_INT` after the call returned targets BINARY_OP_ADD_INT at offset 62.
     let buf = select_row_showing(&mut app, "_POP_TOP_INT");
     assert!(
-        selected_line(&buf).contains("→ 62 BINARY_OP_ADD"),
+        selected_line(&buf).contains("← 62 BINARY_OP_ADD"),
         "{}",
         selected_line(&buf)
     );
@@ -299,24 +299,42 @@ fn machine_code_pane_shows_disassembly() {
 }
 
 #[test]
-fn stages_without_data_say_not_built() {
+fn the_builtin_engine_fills_every_stage() {
     let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
     let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::Bytecode));
-    // The built-in engine compiles (stage 3); it builds no traces (5) and no machine code of
-    // its own (6, 7); the specialized stage (4) is its VM's run, or not built without one.
-    for s in ["4", "5", "6", "7"] {
-        press(&mut app, s);
+    // The VM's run (4), its tier 2's executors (5), their machine code with the built-in
+    // stencils (6) and the trampoline explainer (7).
+    let expect = [
+        ("4", " of "),
+        ("5", "Executor for <module> at offset 72"),
+        ("6", "trace from the built-in tier 2"),
+        ("7", "trampoline"),
+    ];
+    for (key, what) in expect {
+        press(&mut app, key);
         let screen = text(&draw(&mut app, 120, 36));
-        let ran = s == "4" && app.capture().ready_execution().flatten().is_some();
-        if ran {
-            assert!(screen.contains(" of "), "{screen}");
-        } else {
-            assert!(
-                screen.contains("is not built yet in the builtin model"),
-                "{screen}"
-            );
-        }
+        assert!(screen.contains(what), "stage {key}: {screen}");
+        assert!(
+            !screen.contains("is not built yet"),
+            "stage {key}: {screen}"
+        );
     }
+}
+
+#[test]
+fn with_the_jit_off_the_builtin_engine_builds_no_executors() {
+    let run = cpyviz_model::execution::RunOptions {
+        jit: false,
+        ..Default::default()
+    };
+    let captures =
+        cpyviz_engine::builtin::captures_with(Path::new("samples/abs.py"), &run).unwrap();
+    let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::Uops));
+    let screen = text(&draw(&mut app, 120, 36));
+    assert!(
+        screen.contains("is not built yet in the builtin model"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -1538,4 +1556,135 @@ fn live_captures_show_both_names_without_a_scrubber() {
         app.status
     );
     assert_eq!(app.scrub_step(), None);
+}
+
+// ----- the micro-ops stage on the built-in engine's executors -----
+
+/// The abs sample on the built-in engine, CPython 3.14, on the micro-ops stage.
+fn abs_uops() -> App {
+    let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
+    settled(App::new(captures, PyVersion::V3_14, Stage::Uops))
+}
+
+/// Presses `key` until the selected row (drawn at 150×45) contains `what`; the screen then.
+fn select_row_with(app: &mut App, key: &str, what: &str) -> String {
+    for _ in 0..400 {
+        let screen = text(&draw(app, 150, 45));
+        if screen.lines().any(|l| l.contains('▶') && l.contains(what)) {
+            return screen;
+        }
+        press(app, key);
+    }
+    panic!("no row with {what}");
+}
+
+/// Selects the first uop row whose line contains `what`.
+fn select_uop(app: &mut App, what: &str) -> String {
+    select_row_with(app, "j", what)
+}
+
+#[test]
+fn every_uop_names_the_instruction_it_comes_from() {
+    let mut app = abs_uops();
+    let screen = text(&draw(&mut app, 150, 45));
+    // Guards and actions alike point back at their bytecode instruction.
+    assert!(screen.contains("_CHECK_FUNCTION_VERSION"), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("_CHECK_FUNCTION_VERSION") && l.contains("← 50 CALL_PY_EXACT_ARGS")),
+        "{screen}"
+    );
+    let screen = select_uop(&mut app, "_GUARD_IS_FALSE_POP");
+    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("A guard: it checks that the condition is False"),
+        "{flat}"
+    );
+    assert!(
+        flat.contains("_EXIT_TRACE: a side exit to offset 12"),
+        "{flat}"
+    );
+    assert!(
+        flat.contains("From offset 8 POP_JUMP_IF_FALSE of abs, line 3"),
+        "{flat}"
+    );
+}
+
+#[test]
+fn u_shows_the_trace_before_the_optimizer() {
+    let mut app = abs_uops();
+    press(&mut app, "u");
+    let screen = text(&draw(&mut app, 150, 45));
+    assert!(
+        screen.contains("before the optimizer: 74 uops"),
+        "{:?}\n{screen}",
+        app.status
+    );
+    // The optimizer's work, line by line: a redundant validity check removed, the mortal
+    // constant turned into one the trace holds.
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("- _CHECK_VALIDITY") && l.contains("removed")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("~ _LOAD_CONST_MORTAL") && screen.contains("→ _LOAD_CONST_INLINE"),
+        "{screen}"
+    );
+    press(&mut app, "u");
+    let screen = text(&draw(&mut app, 150, 45));
+    assert!(
+        !screen.contains("before the optimizer: 74 uops"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn enter_follows_a_uop_to_its_instruction_and_b_comes_back() {
+    let mut app = abs_uops();
+    select_uop(&mut app, "_BINARY_OP_SUBTRACT_INT");
+    let row = app.selected_row();
+    press(&mut app, "<Enter>");
+    assert_eq!(app.stage, Stage::Specialized);
+    let screen = text(&draw(&mut app, 150, 45));
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains('▶') && l.contains("BINARY_OP_SUBTRACT_INT")),
+        "{screen}"
+    );
+    press(&mut app, "b");
+    assert_eq!((app.stage, app.selected_row()), (Stage::Uops, row));
+}
+
+#[test]
+fn the_specialized_stage_marks_where_an_executor_is_attached() {
+    let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
+    let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::Specialized));
+    let screen = select_row_with(&mut app, "j", "⏵");
+    assert!(screen.contains("JUMP_BACKWARD"), "{screen}");
+    assert!(screen.contains("ENTER_EXECUTOR"), "{screen}");
+    press(&mut app, "<Enter>");
+    assert_eq!(app.stage, Stage::Uops);
+    let screen = text(&draw(&mut app, 150, 45));
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains('▶') && l.contains("Executor for <module> at offset 72")),
+        "{screen}"
+    );
+}
+
+#[test]
+fn d_compares_the_executors_of_both_versions() {
+    let mut app = abs_uops();
+    press(&mut app, "d");
+    let screen = text(&draw(&mut app, 150, 45));
+    assert!(screen.contains("CPython 3.14 ↔ 3.15"), "{screen}");
+    assert!(
+        screen.contains("Executor for <module> at offset 72:"),
+        "{screen}"
+    );
 }

@@ -630,7 +630,7 @@ fn executor(p: ProbeExecutor, version: PyVersion) -> Executor {
                 target: u.target.unwrap_or(0),
                 operand: u.operand.unwrap_or(0),
                 raw,
-                code_index: None,
+                ..Default::default()
             })
             .collect(),
         jit_code,

@@ -141,6 +141,18 @@ fn dump_stage(stage: Stage, capture: &Capture) -> DumpOutput {
                 code: 2,
             }
         }
+        (Stage::Uops | Stage::MachineCode | Stage::Trampolines, StageStatus::NotBuilt)
+            if capture.engine == cpyviz_model::capture::Engine::Builtin
+                && matches!(capture.execution(), Some(Ok(e)) if !e.jit) =>
+        {
+            DumpOutput {
+                stdout: String::new(),
+                stderr: "cpyviz: no executors: the built-in VM ran with the JIT off (--jit off), \
+                         so tier 2 built none\n"
+                    .into(),
+                code: 2,
+            }
+        }
         (_, StageStatus::Failed(e)) => DumpOutput::fail(e.render()),
         // `status` computes the stage first, so nothing is still computing here.
         (_, StageStatus::NotBuilt | StageStatus::Ready | StageStatus::Computing) => DumpOutput {
@@ -270,7 +282,7 @@ pub fn dump_file_request(
                 Ok(s) => s,
                 Err(e) => return DumpOutput::fail(syntax::ast::render_decode_error(path, &e)),
             };
-            dump_request(request, &crate::builtin::capture(source, version))
+            dump_request(request, &crate::builtin::capture_with(source, version, run))
         }
         Request::Ast(options) => {
             let source = match Source::decode(path, bytes) {

@@ -181,12 +181,12 @@ fn no_traces_note(capture: &Capture) -> Option<String> {
         }
     };
     match (&capture.engine, capture.executors()) {
-        (Engine::Builtin, None) => Some(
-            "the built-in VM ran with the JIT off (--jit off): it builds no executors".into(),
-        ),
+        (Engine::Builtin, None) => {
+            Some("the built-in VM ran with the JIT off (--jit off): it builds no executors".into())
+        }
         (_, None) => Some("this capture holds no micro-op traces".into()),
         (_, Some(Err(e))) => Some(format!("no executors: {}", e.msg)),
-        (_, Some(Ok(v))) if v.is_empty() => Some(format!("no executors: {}", why_jit_off())),
+        (_, Some(Ok([]))) => Some(format!("no executors: {}", why_jit_off())),
         _ => None,
     }
 }
@@ -245,6 +245,7 @@ fn build(capture: &Capture, options: &JitOptions) -> JitView {
         let traced = trace::trace_of(ex, version);
         let trace_source = match &traced {
             Ok(t) if t.source == trace::TraceSource::Recorded => "recorded from the executor's memory",
+            Ok(_) if capture.engine == Engine::Builtin => "the built-in tier 2's (a model): register variants as the optimizer picks them",
             Ok(_) => "worked out by cpyviz (the capture has no raw instructions): register variants as the optimizer picks them, operand1 unknown",
             Err(_) => "unavailable",
         };

@@ -133,15 +133,40 @@ fn imported_stencils_reproduce_a_region_byte_for_byte() {
 }
 
 #[test]
-fn the_builtin_engine_says_it_has_no_traces() {
+fn the_builtin_engine_says_when_no_loop_got_hot() {
     let src = cpyviz_model::source::Source::from_text("t.py", "x = 1\n");
     let c = cpyviz_engine::builtin::capture(src, cpyviz_model::version::PyVersion::V3_15);
     let view = c.jit(&JitOptions::default()).unwrap();
     assert!(view.executors.is_empty());
     let note = view.note.as_deref().unwrap();
     assert!(
-        note.contains("--engine cpython") && note.contains("--capture"),
+        note.contains("no loop in the snippet ran hot enough"),
         "{note}"
+    );
+}
+
+#[test]
+fn the_builtin_engine_compiles_its_own_traces() {
+    let text = std::fs::read_to_string("../../samples/abs.py").unwrap();
+    let src = cpyviz_model::source::Source::from_text("samples/abs.py", &text);
+    let c = cpyviz_engine::builtin::capture(src, cpyviz_model::version::PyVersion::V3_14);
+    let view = c.jit(&JitOptions::default()).unwrap();
+    assert_eq!(view.executors.len(), 1, "{:?}", view.note);
+    let ex = &view.executors[0];
+    assert_eq!((ex.qualname.as_str(), ex.offset), ("<module>", 72));
+    assert!(
+        ex.trace_source.starts_with("the built-in tier 2's"),
+        "{}",
+        ex.trace_source
+    );
+    let region = ex
+        .region
+        .as_ref()
+        .expect("the trace compiles with the built-in stencils");
+    assert_eq!(
+        region.uops.len(),
+        77,
+        "one placed stencil group per uop of the trace"
     );
 }
 

@@ -344,3 +344,112 @@ mod opcode_tests {
         assert!(missing.is_empty(), "no explanation for {missing:?}");
     }
 }
+
+/// What a tier-2 guard checks, in a phrase that completes "it checks that …"; `None` when
+/// there is no note for it (a uop name without the 3.15 register suffix).
+pub fn uop_check(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "_GUARD_TOS_INT" => "the top of the stack is an int",
+        "_GUARD_NOS_INT" => "the item under the top of the stack is an int",
+        "_GUARD_TOS_FLOAT" => "the top of the stack is a float",
+        "_GUARD_NOS_FLOAT" => "the item under the top of the stack is a float",
+        "_GUARD_TOS_UNICODE" => "the top of the stack is a str",
+        "_GUARD_NOS_UNICODE" => "the item under the top of the stack is a str",
+        "_GUARD_TOS_LIST" => "the top of the stack is a list",
+        "_GUARD_NOS_LIST" => "the item under the top of the stack is a list",
+        "_GUARD_TOS_TUPLE" => "the top of the stack is a tuple",
+        "_GUARD_NOS_TUPLE" => "the item under the top of the stack is a tuple",
+        "_GUARD_TOS_DICT" => "the top of the stack is a dict",
+        "_GUARD_NOS_DICT" => "the item under the top of the stack is a dict",
+        "_GUARD_TOS_ANY_SET" => "the top of the stack is a set or frozenset",
+        "_GUARD_NOS_NULL" => "the slot under the top of the stack is NULL (no self)",
+        "_GUARD_TOS_OVERFLOWED" | "_GUARD_NOS_OVERFLOWED" => {
+            "the int did not overflow the compact (one-digit) form the fast path assumes"
+        }
+        "_GUARD_TYPE_VERSION" | "_GUARD_TYPE_VERSION_AND_LOCK" | "_GUARD_TYPE_VERSION_LOCKED" => {
+            "the object's class still has the version the instruction specialized for (its attributes and methods are where they were)"
+        }
+        "_GUARD_TYPE" => "the object's class is the one the trace recorded",
+        "_CHECK_MANAGED_OBJECT_HAS_VALUES" => {
+            "the instance still keeps its attributes inline (no __dict__ was made for it)"
+        }
+        "_GUARD_DORV_NO_DICT" => "the instance has no __dict__ of its own",
+        "_GUARD_DORV_VALUES_INST_ATTR_FROM_DICT" => "the instance's attributes are still inline values",
+        "_GUARD_KEYS_VERSION" => "the class's shared attribute keys have not changed",
+        "_GUARD_GLOBALS_VERSION" => "the module's globals dict has the keys the instruction cached",
+        "_CHECK_FUNCTION" => "the frame still runs the function (version) the trace was made in",
+        "_CHECK_FUNCTION_VERSION" | "_CHECK_FUNCTION_VERSION_KW" | "_CHECK_FUNCTION_VERSION_INLINE" => {
+            "the callable is the function (same version) the call specialized for"
+        }
+        "_CHECK_METHOD_VERSION" | "_CHECK_METHOD_VERSION_KW" => {
+            "the callable is a bound method of the function the call specialized for"
+        }
+        "_CHECK_FUNCTION_EXACT_ARGS" => "the call passes exactly the parameters the function takes",
+        "_CHECK_STACK_SPACE" | "_CHECK_STACK_SPACE_OPERAND" => {
+            "the thread's frame stack has room for the inlined frames"
+        }
+        "_CHECK_RECURSION_REMAINING" | "_CHECK_RECURSION_LIMIT" => {
+            "the recursion limit leaves room for one more frame"
+        }
+        "_CHECK_PEP_523" => "no custom frame evaluator (PEP 523) is installed",
+        "_CHECK_VALIDITY" => {
+            "the executor is still valid (no dict or class it relies on changed since it was built)"
+        }
+        "_CHECK_PERIODIC" | "_CHECK_PERIODIC_AT_END" => {
+            "nothing is pending (signals, a GC run, a cold-executor sweep): otherwise it handles it first"
+        }
+        "_RESUME_CHECK" | "_TIER2_RESUME_CHECK" => {
+            "no instrumentation or pending event requires leaving the trace"
+        }
+        "_GUARD_IS_TRUE_POP" => "the condition is True: the branch goes the way the trace assumed",
+        "_GUARD_IS_FALSE_POP" => "the condition is False: the branch goes the way the trace assumed",
+        "_GUARD_IS_NONE_POP" => "the value is None: the branch goes the way the trace assumed",
+        "_GUARD_IS_NOT_NONE_POP" => "the value is not None: the branch goes the way the trace assumed",
+        "_ITER_CHECK_RANGE" => "the iterator is a range iterator",
+        "_ITER_CHECK_LIST" => "the iterator is a list iterator",
+        "_ITER_CHECK_TUPLE" => "the iterator is a tuple iterator",
+        "_GUARD_NOT_EXHAUSTED_RANGE" | "_GUARD_NOT_EXHAUSTED_LIST" | "_GUARD_NOT_EXHAUSTED_TUPLE" => {
+            "the loop's iterator has another item (the loop goes round again)"
+        }
+        "_FOR_ITER_TIER_TWO" => "the iterator produced another item",
+        "_GUARD_CALLABLE_LEN" => "the callable is the builtin len",
+        "_GUARD_CALLABLE_TYPE_1" => "the callable is type",
+        "_GUARD_CALLABLE_STR_1" => "the callable is str",
+        "_GUARD_CALLABLE_TUPLE_1" => "the callable is tuple",
+        "_GUARD_BINARY_OP_EXTEND" => "the operands still have the types BINARY_OP_EXTEND cached a function for",
+        "_GUARD_IP_RETURN_VALUE" | "_GUARD_IP_YIELD_VALUE" | "_GUARD_IP_RETURN_GENERATOR" => {
+            "the return goes back to the instruction the trace recorded"
+        }
+        "_GUARD_CODE_VERSION_RETURN_VALUE" | "_GUARD_CODE_VERSION_YIELD_VALUE" | "_GUARD_CODE_VERSION_RETURN_GENERATOR" => {
+            "the frame returned to runs the code (version) the trace recorded"
+        }
+        "_GUARD_IP" => "the instruction pointer is where the recorded trace went next",
+        "_LOCK_OBJECT" => "the object can be locked (free-threaded builds; always true otherwise)",
+        _ => return None,
+    })
+}
+
+/// What a tier-2 bookkeeping or exit uop does, in a sentence; `None` when there is no note.
+pub fn uop(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "_START_EXECUTOR" => "Enters the executor (the JIT's shim jumps here).",
+        "_MAKE_WARM" => "Marks the executor warm, so the periodic sweep of cold executors spares it; a loop's _JUMP_TO_TOP comes back here.",
+        "_SET_IP" => "Stores the instruction pointer in the frame: needed before anything that may look at it (a call, an error, a traceback).",
+        "_JUMP_TO_TOP" => "Jumps back to the trace's start: the loop closed.",
+        "_EXIT_TRACE" => "A side exit: back to tier 1 at its target, counting how often it is taken; once it is hot, a trace of its own starts there and the exit jumps straight into it.",
+        "_DEOPT" => "Deoptimization: back to tier 1 at its target, which runs the instruction again (and may re-specialize it).",
+        "_DYNAMIC_EXIT" => "An exit whose destination is only known at run time (after a return or a recorded jump): tier 1 continues wherever the frame is.",
+        "_HANDLE_PENDING_AND_DEOPT" => "Handles pending events (signals, GC) and deoptimizes to tier 1.",
+        "_ERROR_POP_N" => "The error path: pops what the failing uop left on the stack and lets tier 1 unwind the exception.",
+        "_SPILL_OR_RELOAD" => "Moves stack items between the cached registers and memory, so the next uop finds them where its stencil expects.",
+        "_PUSH_FRAME" => "Pushes the callee's frame: the trace continues inside the called function (an inlined call).",
+        "_SAVE_RETURN_OFFSET" => "Records where the caller resumes after the call returns.",
+        "_RETURN_VALUE" => "Returns to the caller's frame; the trace continues there.",
+        "_LOAD_CONST_INLINE" => "Pushes an object the trace holds itself (a constant, or a global the optimizer proved unchanged).",
+        "_LOAD_CONST_INLINE_BORROW" => "Pushes an immortal object the trace holds itself (no reference count needed).",
+        "_POP_TOP_NOP" => "Pops a value known to need no reference-count work (immortal or borrowed): nothing to do.",
+        "_POP_TOP_INT" | "_POP_TOP_FLOAT" | "_POP_TOP_UNICODE" => "Pops a value of a known type, freeing it the cheap way.",
+        "_NOP" => "Does nothing (what the optimizer leaves of a removed uop).",
+        _ => return None,
+    })
+}

@@ -68,6 +68,14 @@ pub struct Uop {
     /// trace follows calls into other code objects).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_index: Option<u32>,
+    /// The byte offset (in that code object) of the instruction this uop was made from, when
+    /// the engine knows it (the built-in engine; stubs have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<u32>,
+    /// This uop's index in [`Executor::unoptimized`] (the trace before the optimizer), when
+    /// the engine kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unoptimized_index: Option<u32>,
 }
 
 /// A `_PyUOpInstruction` as stored in the executor: the real opcode (3.15: the

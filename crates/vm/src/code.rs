@@ -60,6 +60,9 @@ pub struct Slot {
     pub key: u64,
     /// What the scrubber will show.
     pub history: InstrHistory,
+    /// Tier 2 installed an executor here (`ENTER_EXECUTOR`): its id + 1 in the run's tier-2
+    /// state, 0 for none.
+    pub executor: u32,
 }
 
 /// A code object ready to run.
@@ -87,6 +90,9 @@ pub struct CodeRt {
     pub quickened: std::cell::Cell<bool>,
     /// The code objects nested in this one (in `co_consts` order).
     pub children: Vec<Rc<CodeRt>>,
+    /// `co_version`: the version every function made from this code starts with (what the
+    /// `CALL_PY_*` guards compare, and how tier 2 finds a function from its version).
+    pub version: u32,
 }
 
 impl CodeRt {
@@ -155,6 +161,7 @@ impl CodeRt {
                     counter: 0,
                     cache: vec![0; n.saturating_sub(1)],
                     key: 0,
+                    executor: 0,
                     history: InstrHistory {
                         offset: i.offset,
                         base: i.opname.clone(),
@@ -196,6 +203,7 @@ impl CodeRt {
             slots: RefCell::new(slots),
             quickened: std::cell::Cell::new(false),
             children,
+            version: crate::call::next_func_version(),
         })
     }
 
@@ -210,6 +218,11 @@ impl CodeRt {
     /// Whether this is a generator, coroutine or async generator's code.
     pub fn is_generator_like(&self) -> bool {
         self.flags & (flags::GENERATOR | flags::COROUTINE | flags::ASYNC_GENERATOR) != 0
+    }
+
+    /// The index of the instruction at byte `offset` (or the first one after it).
+    pub fn index_at(&self, offset: u32) -> usize {
+        self.instrs.partition_point(|i| i.offset < offset)
     }
 
     /// This code object and every nested one, in `dis` order.

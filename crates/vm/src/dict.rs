@@ -219,6 +219,12 @@ pub struct Dict {
     /// For an instance of an inline-values class: its values are still inline (keyed by the
     /// class's shared keys); a materialized dict then shares them (a split table).
     pub inline_valid: bool,
+    /// Tier 2 watches this dict (a globals or builtins dict whose entries a trace took as
+    /// constants): the next change of any entry tells it, once.
+    pub watched: bool,
+    /// How many times a watched change happened (`_ma_watcher_tag`'s mutation count): tier 2
+    /// stops watching a globals dict that changes too often.
+    pub watch_mutations: u8,
 }
 
 impl Dict {
@@ -251,7 +257,17 @@ impl Dict {
         self.map.get_index_of(k)
     }
 
+    /// Tells tier 2, once, that a watched dict changed.
+    #[inline]
+    fn changing(&mut self) {
+        if self.watched {
+            self.watched = false;
+            crate::tier2::watched_dict_changed(self);
+        }
+    }
+
     pub fn insert(&mut self, k: Key, key: Value, v: Value) {
+        self.changing();
         match self.map.get_mut(&k) {
             Some(slot) => slot.1 = v,
             None => {
@@ -265,6 +281,9 @@ impl Dict {
         // An existing name is updated in place: no key to make.
         if let Some(slot) = self.map.get_mut(&StrRef(k)) {
             slot.1 = v;
+            if self.watched {
+                self.changing();
+            }
             return;
         }
         let s: Rc<str> = Rc::from(k);
@@ -272,6 +291,7 @@ impl Dict {
     }
 
     pub fn remove(&mut self, k: &Key) -> Option<(Value, Value)> {
+        self.changing();
         let r = self.map.shift_remove(k);
         if r.is_some() {
             self.keys_version = self.keys_version.wrapping_add(1);
@@ -280,6 +300,7 @@ impl Dict {
     }
 
     pub fn pop_last(&mut self) -> Option<(Value, Value)> {
+        self.changing();
         let r = self.map.pop().map(|(_, kv)| kv);
         if r.is_some() {
             self.keys_version = self.keys_version.wrapping_add(1);
@@ -289,6 +310,7 @@ impl Dict {
 
     /// Removes and returns the first entry (`OrderedDict.popitem(last=False)`).
     pub fn pop_first(&mut self) -> Option<(Value, Value)> {
+        self.changing();
         let r = self.map.shift_remove_index(0).map(|(_, kv)| kv);
         if r.is_some() {
             self.keys_version = self.keys_version.wrapping_add(1);
@@ -308,6 +330,7 @@ impl Dict {
     }
 
     pub fn clear(&mut self) {
+        self.changing();
         self.map.clear();
         self.keys_version = self.keys_version.wrapping_add(1);
     }

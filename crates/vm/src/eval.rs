@@ -219,9 +219,7 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
         if vm.tier2.watching {
             crate::tier2::before(vm, frame, i);
         }
-        if !vm.tier2.in_executor {
-            crate::specialize::observe(vm, frame, i);
-        }
+        crate::specialize::observe(vm, frame, i);
         let arg = ins.arg;
         match ins.op {
             Op::NOP | Op::CACHE | Op::EXTENDED_ARG | Op::NOT_TAKEN => {}
@@ -380,11 +378,6 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
             Op::STORE_NAME => {
                 let v = frame.pop();
                 let name = code.names[arg as usize].clone();
-                if vm.tier2.watching {
-                    if let Some(l) = &frame.locals {
-                        crate::tier2::dict_store(vm, l, &name, Some(&v));
-                    }
-                }
                 match frame.locals.clone() {
                     Some(l) => locals_set(vm, &l, &name, v)?,
                     None => return Err(vm.exc("SystemError", "no locals found")),
@@ -392,11 +385,6 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
             }
             Op::DELETE_NAME => {
                 let name = code.names[arg as usize].clone();
-                if vm.tier2.watching {
-                    if let Some(l) = &frame.locals {
-                        crate::tier2::dict_store(vm, l, &name, None);
-                    }
-                }
                 let removed = match frame.locals.as_ref().and_then(|l| l.obj().cloned()) {
                     Some(o) => dict_of(&o)
                         .borrow_mut()
@@ -418,18 +406,12 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
             }
             Op::STORE_GLOBAL => {
                 let v = frame.pop();
-                if vm.tier2.watching {
-                    crate::tier2::dict_store(vm, &frame.globals, &code.names[arg as usize], Some(&v));
-                }
                 dict_of(&frame.globals)
                     .borrow_mut()
                     .set_str(&code.names[arg as usize], v);
             }
             Op::DELETE_GLOBAL => {
                 let name = code.names[arg as usize].clone();
-                if vm.tier2.watching {
-                    crate::tier2::dict_store(vm, &frame.globals, &name, None);
-                }
                 let removed = dict_of(&frame.globals)
                     .borrow_mut()
                     .remove(&crate::dict::Key::Str(name.clone()))
@@ -1223,9 +1205,13 @@ pub fn make_function(vm: &mut Vm, c: &Value, globals: &ObjRef) -> PyResult {
         annotations: RefCell::new(None),
         annotate: RefCell::new(None),
         doc: RefCell::new(doc),
-        version: std::cell::Cell::new(crate::call::next_func_version()),
+        version: std::cell::Cell::new(code.version),
     };
-    Ok(alloc::obj_with_dict(&types().function, Data::Function(f)))
+    let f = alloc::obj_with_dict(&types().function, Data::Function(f));
+    if vm.jit {
+        crate::tier2::function_made(vm, &f);
+    }
+    Ok(f)
 }
 
 fn set_function_attribute(func: &Function, flag: u32, v: Value) {

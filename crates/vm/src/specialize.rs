@@ -207,6 +207,10 @@ pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
         // The form is the table's name of the base instruction until something rewrites it.
         !std::ptr::eq(slot.form, slot.base)
     };
+    if vm.tier2.in_executor {
+        // An executor runs this instruction for tier 1: its adaptive state stands still.
+        return;
+    }
     let f = facts(vm.version);
     match ins.op {
         // Rewritten once, on the first execution: nothing more to do.
@@ -261,6 +265,29 @@ pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
         op if specializable(op, f) => adaptive(vm, frame, code, i, op, f, step),
         _ => {}
     }
+}
+
+/// Whether instruction `i`'s specialized form would miss now (what the tier-2 guards copied
+/// from it see). Changes nothing.
+pub fn guard_fails(vm: &mut Vm, frame: &Frame, i: usize) -> bool {
+    let code = &frame.code;
+    let op = code.instrs[i].op;
+    let (base, current) = {
+        let slots = code.slots.borrow();
+        (slots[i].base, slots[i].form)
+    };
+    if current == base || !specializable(op, facts(vm.version)) {
+        return false;
+    }
+    if attribute_guard_holds(frame, code, i, current) {
+        return false;
+    }
+    !matches!(decide(vm, frame, code, i, op), Ok((form, key)) if form == current && key_matches(code, i, key))
+}
+
+/// Whether CPython 3.14 treats constant `v` as immortal (see [`is_immortal`]).
+pub fn is_immortal_const(vm: &Vm, v: &Value) -> bool {
+    is_immortal(vm, v)
 }
 
 /// One-time work when a code object first runs: every counter starts at the warm-up value.

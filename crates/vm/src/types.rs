@@ -75,11 +75,30 @@ pub fn new_type(
         subclasses: RefCell::new(Vec::new()),
         lookup_cache: RefCell::new(Default::default()),
     };
-    Rc::new(Obj {
+    let t = Rc::new(Obj {
         cls: meta.cloned(),
         dict: Some(RefCell::new(Dict::new())),
         data: Data::Type(data),
-    })
+    });
+    remember_version(&t);
+    t
+}
+
+thread_local! {
+    /// The type cache by version (`_PyType_LookupByVersion`): each version's class, while it
+    /// lives and keeps that version.
+    static BY_VERSION: RefCell<HashMap<u32, std::rc::Weak<Obj>>> = RefCell::new(HashMap::new());
+}
+
+fn remember_version(t: &ObjRef) {
+    let v = tdata(t).version.get();
+    BY_VERSION.with(|m| m.borrow_mut().insert(v, Rc::downgrade(t)));
+}
+
+/// The class whose current `tp_version_tag` is `version`, if it still exists.
+pub fn by_version(version: u32) -> Option<ObjRef> {
+    let t = BY_VERSION.with(|m| m.borrow().get(&version).and_then(std::rc::Weak::upgrade))?;
+    (tdata(&t).version.get() == version).then_some(t)
 }
 
 fn next_version() -> u32 {
@@ -95,7 +114,9 @@ fn next_version() -> u32 {
 pub fn bump_version(t: &ObjRef) {
     changed();
     if let Data::Type(td) = &t.data {
+        crate::tier2::type_changing(t);
         td.version.set(next_version());
+        remember_version(t);
         let subs: Vec<ObjRef> = td
             .subclasses
             .borrow()

@@ -31,6 +31,8 @@ pub enum Action {
     ToggleCaches,
     /// Open or close the 3.14 ↔ 3.15 side-by-side comparison.
     ToggleDiff,
+    /// Micro-ops: show the traces before the optimizer ↔ the executors.
+    ToggleUnoptimized,
     /// Machine code: show the bytes after patching, or the stencils before.
     TogglePatched,
     /// Machine code: select the next / previous hole of the patching.
@@ -96,6 +98,8 @@ pub struct Binding {
 
 /// The stages of the JIT (machine code, trampolines).
 const JIT: &[Stage] = &[Stage::MachineCode, Stage::Trampolines];
+/// The stages where Enter follows something (and b comes back).
+const FOLLOW: &[Stage] = &[Stage::Uops, Stage::MachineCode, Stage::Trampolines];
 /// The stage with the warm-up scrubber.
 const SPECIALIZED: &[Stage] = &[Stage::Specialized];
 
@@ -184,9 +188,9 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "Enter  Space",
-        help: "fold / unfold (AST, bytecode) · follow a jump or call (JIT)",
+        help: "fold / unfold (AST, code headers) · follow: an instruction to its micro-ops or executor, a uop to its instruction, a JIT jump or call",
         footer: Some(("Enter", "follow")),
-        footer_in: JIT,
+        footer_in: FOLLOW,
         dispatch: &[
             (code(KeyCode::Enter), Action::ToggleFold),
             (ch(' '), Action::ToggleFold),
@@ -230,10 +234,17 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "d",
-        help: "bytecode: compare CPython 3.14 and 3.15 side by side",
-        footer: None,
-        footer_in: &[],
+        help: "bytecode, specialized, micro-ops: compare CPython 3.14 and 3.15 side by side",
+        footer: Some(("d", "3.14↔3.15")),
+        footer_in: &[Stage::Uops],
         dispatch: &[(ch('d'), Action::ToggleDiff)],
+    },
+    Binding {
+        keys: "u",
+        help: "micro-ops: the traces before the optimizer (what it removed and replaced) ↔ the executors",
+        footer: Some(("u", "unoptimized")),
+        footer_in: &[Stage::Uops],
+        dispatch: &[(ch('u'), Action::ToggleUnoptimized)],
     },
     Binding {
         keys: ".  ,",
@@ -275,9 +286,9 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "b  Backspace",
-        help: "JIT: go back to where the last follow started",
+        help: "go back to where the last follow (Enter) started",
         footer: Some(("b", "back")),
-        footer_in: JIT,
+        footer_in: FOLLOW,
         dispatch: &[
             (ch('b'), Action::Back),
             (code(KeyCode::Backspace), Action::Back),

@@ -1,5 +1,5 @@
-//! The 3.14 ↔ 3.15 side-by-side view: the `dis` text of the same snippet under both version
-//! profiles, aligned line by line. Presentation only: both disassemblies come from captures the
+//! The 3.14 ↔ 3.15 side-by-side view: the `dis` text (or the executors' micro-ops) of the same
+//! snippet under both version profiles, aligned line by line. Presentation only: both disassemblies come from captures the
 //! pipeline already made.
 
 use cpyviz_model::capture::{Capture, Stage};
@@ -27,6 +27,9 @@ pub enum DiffKind {
 /// The disassembly of `stage` of `cap`, with code-object addresses masked (they differ between
 /// any two compilations).
 fn dis_text(cap: &Capture, stage: Stage) -> Option<String> {
+    if stage == Stage::Uops {
+        return crate::app::stages::executors(cap).map(cpyviz_model::uops::dump);
+    }
     let code = crate::app::stages::code_of(cap, stage)?;
     let text = cpyviz_model::dis::dis(code, cap.python_version());
     Some(mask_addresses(&text))

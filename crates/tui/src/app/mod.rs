@@ -16,7 +16,7 @@ use cpyviz_model::capture::{Capture, Stage, StageStatus};
 use cpyviz_model::source::Span;
 use cpyviz_model::version::PyVersion;
 use jit::{is_jit, Follow, JitState, Place};
-use stages::{CodeRow, LaterRows};
+use stages::{CodeRow, LaterRows, UopRow};
 use std::collections::HashSet;
 
 /// Which pane the arrow keys move in.
@@ -53,6 +53,8 @@ pub struct App {
     jit: JitState,
     /// The specialized stage's warm-up scrubber.
     warmup: warmup::Warmup,
+    /// Where each follow (Enter) between the code and micro-ops stages started, for `b`.
+    back: Vec<(Stage, usize)>,
     /// Which stages of the current capture the rows were built from (see [`App::tick`]).
     built: Vec<bool>,
     /// Whether the source was drawn with its colours (see [`App::tick`]).
@@ -97,6 +99,7 @@ impl App {
             later: LaterRows::default(),
             jit: JitState::default(),
             warmup: warmup::Warmup::default(),
+            back: Vec::new(),
             built: Vec::new(),
             coloured: false,
             cursor: 0,
@@ -460,6 +463,7 @@ impl App {
             Action::NextCode => self.jump_code(true),
             Action::PrevCode => self.jump_code(false),
             Action::ToggleDiff => self.open_diff(),
+            Action::ToggleUnoptimized => self.toggle_unoptimized(),
             Action::TogglePatched => self.toggle_patched(),
             Action::NextHole => self.step_hole(true),
             Action::PrevHole => self.step_hole(false),
@@ -518,7 +522,9 @@ impl App {
                     self.fold_selected(None)
                 } else if is_jit(self.stage) {
                     self.follow()
-                } else {
+                } else if self.stage == Stage::Uops {
+                    self.follow_uop()
+                } else if !self.follow_instruction() {
                     self.fold_code(self.stage, None)
                 }
             }
@@ -624,11 +630,17 @@ impl App {
 
     /// Opens the side-by-side comparison of this stage under both version profiles.
     fn open_diff(&mut self) {
-        if !matches!(self.stage, Stage::Bytecode | Stage::Specialized) {
-            self.status =
-                Some("the version comparison shows the bytecode and specialized stages".into());
+        if !matches!(
+            self.stage,
+            Stage::Bytecode | Stage::Specialized | Stage::Uops
+        ) {
+            self.status = Some(
+                "the version comparison shows the bytecode, specialized and micro-ops stages"
+                    .into(),
+            );
             return;
         }
+        let stage = self.stage;
         let other = self.capture().version.toggled();
         let Some(right) = self.captures.iter().find(|c| c.version == other) else {
             self.status = Some(format!(
@@ -636,9 +648,8 @@ impl App {
             ));
             return;
         };
-        let ready = |app: &App, right: &Capture| {
-            app.capture().is_ready(Stage::Bytecode) && right.is_ready(Stage::Bytecode)
-        };
+        let ready =
+            |app: &App, right: &Capture| app.capture().is_ready(stage) && right.is_ready(stage);
         if !ready(self, right) {
             // The other version's stages are computed when first needed: start them, give
             // them a quarter of a second (a small snippet is done by then), and otherwise let
@@ -652,7 +663,8 @@ impl App {
         }
         if !ready(self, right) {
             self.status = Some(format!(
-                "computing CPython {other}'s bytecode to compare with: press d again in a moment"
+                "computing CPython {other}'s {} stage to compare with: press d again in a moment",
+                stage.title()
             ));
             return;
         }
@@ -695,6 +707,7 @@ impl App {
                 self.current = i;
                 self.warmup.to_end();
                 self.captures[i].compute_in_background();
+                self.back.clear();
                 self.jit.back.clear();
                 self.jit.hole = None;
                 self.rebuild_rows();
@@ -851,7 +864,139 @@ impl App {
         }
     }
 
+    /// `u`: the micro-ops pane shows the traces before the optimizer, or the executors.
+    fn toggle_unoptimized(&mut self) {
+        if self.stage != Stage::Uops {
+            self.status = Some("u (before the optimizer) belongs to the Micro-ops stage".into());
+            return;
+        }
+        let exs = stages::executors(self.capture()).unwrap_or(&[]);
+        if !exs.iter().any(|e| !e.unoptimized.is_empty()) {
+            self.status = Some(format!(
+                "the {} keeps no trace from before the optimizer (CPython does not: only the built-in engine shows it)",
+                self.capture().engine.label()
+            ));
+            return;
+        }
+        // Stay on the same executor.
+        let exec = match self.later.uops.get(self.selected_row()) {
+            Some(UopRow::Header { exec, .. })
+            | Some(UopRow::Uop { exec, .. })
+            | Some(UopRow::Unopt { exec, .. }) => *exec,
+            None => 0,
+        };
+        self.later.show_unoptimized = !self.later.show_unoptimized;
+        self.later.rebuild(&self.captures[self.current]);
+        if let Some(row) = self
+            .later
+            .uops
+            .iter()
+            .position(|r| matches!(r, UopRow::Header { exec: e, .. } if *e == exec))
+        {
+            self.set_selected_row(row);
+        }
+        self.status = Some(if self.later.show_unoptimized {
+            "before the optimizer: ~ replaced, - removed (u: back to the executors)".into()
+        } else {
+            "the executors as built (u: the traces before the optimizer)".into()
+        });
+    }
+
+    /// Enter on a uop: the instruction it comes from, in the Specialized stage (else Bytecode).
+    fn follow_uop(&mut self) {
+        let target = match self.later.uops.get(self.selected_row()) {
+            Some(UopRow::Uop { target, .. }) | Some(UopRow::Unopt { target, .. }) => *target,
+            Some(UopRow::Header { exec, .. }) => {
+                // The instruction the executor is attached to.
+                let exs = stages::executors(self.capture()).unwrap_or(&[]);
+                exs.get(*exec).and_then(|ex| {
+                    let root = stages::code_of(self.capture(), Stage::Specialized)?;
+                    let c = *root.walk().get(ex.code_index as usize)?;
+                    let instr = c.instructions.iter().position(|i| i.offset == ex.offset)?;
+                    Some(stages::TargetInstr {
+                        code: ex.code_index as usize,
+                        instr,
+                        span: None,
+                    })
+                })
+            }
+            None => None,
+        };
+        let Some(t) = target else {
+            self.status = Some("this uop names no instruction to follow".into());
+            return;
+        };
+        let stage = if stages::code_of(self.capture(), Stage::Specialized).is_some() {
+            Stage::Specialized
+        } else {
+            Stage::Bytecode
+        };
+        let Some(row) = self.later.code_rows(stage).iter().position(|r| {
+            matches!(r, CodeRow::Instr { code, instr, .. } if *code == t.code && *instr == t.instr)
+        }) else {
+            self.status = Some("that instruction is folded away or not shown".into());
+            return;
+        };
+        self.back.push((self.stage, self.selected_row()));
+        self.stage = stage;
+        self.focus = Focus::Stage;
+        self.set_selected_row(row);
+        self.status = Some("followed to the instruction (b goes back)".into());
+    }
+
+    /// Enter on an instruction of the code stages: the executor attached there, else the
+    /// first uop made from it. False when there is none (Enter then folds, as on headers).
+    fn follow_instruction(&mut self) -> bool {
+        let Some(CodeRow::Instr { code, instr, .. }) = self
+            .later
+            .code_rows(self.stage)
+            .get(self.selected_row())
+            .cloned()
+        else {
+            return false;
+        };
+        let cap = self.capture();
+        let offset = stages::code_of(cap, self.stage)
+            .and_then(|r| r.walk().get(code).and_then(|c| c.instructions.get(instr)))
+            .map(|i| i.offset);
+        let attached = offset.and_then(|o| stages::executor_at(cap, code, o));
+        let row = match attached {
+            Some(exec) => self
+                .later
+                .uops
+                .iter()
+                .position(|r| matches!(r, UopRow::Header { exec: e, .. } if *e == exec)),
+            None => self.later.uops.iter().position(|r| {
+                matches!(r, UopRow::Uop { target: Some(t), .. } | UopRow::Unopt { target: Some(t), .. }
+                    if t.code == code && t.instr == instr)
+            }),
+        };
+        let Some(row) = row else {
+            return false;
+        };
+        self.back.push((self.stage, self.selected_row()));
+        self.stage = Stage::Uops;
+        self.focus = Focus::Stage;
+        self.set_selected_row(row);
+        self.status = Some(match attached {
+            Some(_) => "the executor attached here (b goes back)".into(),
+            None => "the first micro-op made from this instruction (b goes back)".into(),
+        });
+        true
+    }
+
     fn go_back(&mut self) {
+        if !is_jit(self.stage) {
+            match self.back.pop() {
+                Some((stage, row)) => {
+                    self.stage = stage;
+                    self.focus = Focus::Stage;
+                    self.set_selected_row(row);
+                }
+                None => self.status = Some("nothing to go back to".into()),
+            }
+            return;
+        }
         if !self.jit_only("b (back)", &[Stage::MachineCode, Stage::Trampolines]) {
             return;
         }

@@ -59,6 +59,25 @@ pub enum UopRow {
         uop: usize,
         target: Option<TargetInstr>,
     },
+    /// Uop `uop` of executor `exec`'s trace *before* the optimizer (`Executor::unoptimized`),
+    /// with what the optimizer made of it.
+    Unopt {
+        exec: usize,
+        uop: usize,
+        fate: Fate,
+        target: Option<TargetInstr>,
+    },
+}
+
+/// What the optimizer did with one uop of the projected trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Still there, unchanged, as uop `.0` of the executor.
+    Kept(usize),
+    /// Replaced by uop `.0` of the executor (another name).
+    Replaced(usize),
+    /// Removed (a guard proven redundant, a value never used, a bookkeeping uop not needed).
+    Removed,
 }
 
 /// The instruction a uop's target designates: code object (depth-first index), instruction index.
@@ -102,6 +121,8 @@ pub struct LaterRows {
     folded: [HashSet<usize>; 2],
     /// Show each instruction's inline cache entries as rows of their own.
     pub show_caches: bool,
+    /// Micro-ops: show each trace as it was before the optimizer (where the engine kept it).
+    pub show_unoptimized: bool,
     /// The jump-arrow gutter of each bytecode and specialized row ([`jump_gutter`]).
     pub gutters: [Vec<String>; 2],
 }
@@ -133,13 +154,10 @@ pub fn execution_of(cap: &Capture) -> Option<&Execution> {
         .map(|e| &**e)
 }
 
-/// The executors of a capture (`None` when not built or failed).
+/// The executors of a capture: recorded, or built by the built-in VM's run (`None` when not
+/// built, not computed yet, or failed; never waits).
 pub fn executors(cap: &Capture) -> Option<&[Executor]> {
-    cap.later
-        .executors
-        .as_ref()
-        .and_then(|r| r.as_ref().ok())
-        .map(|v| v.as_slice())
+    cap.ready_executors().and_then(|r| r.ok())
 }
 
 /// The code objects depth-first in `co_consts` order (as executors' `code_index` counts them),
@@ -323,6 +341,15 @@ pub fn uop_targets(
         return out;
     };
     let codes = root.walk();
+    if ex.uops.iter().any(|u| u.code_index.is_some()) {
+        // The engine says where each uop comes from: the instruction it was made from, or —
+        // for an exit stub — the instruction it exits to.
+        return ex
+            .uops
+            .iter()
+            .map(|u| uop_instr(u, &codes, src, version))
+            .collect();
+    }
     let tables = for_version(version);
     // 3.15 register variants carry no flags of their own: use their base uop's.
     let uop_flags = |name: &str| {
@@ -401,6 +428,66 @@ pub fn uop_targets(
     out
 }
 
+/// The instruction a uop the engine annotated comes from (its `origin`), or for a stub the
+/// instruction its target names.
+pub fn uop_instr(
+    u: &cpyviz_model::uops::Uop,
+    codes: &[&CodeObject],
+    src: &Source,
+    version: PyVersion,
+) -> Option<TargetInstr> {
+    let ci = u.code_index? as usize;
+    let c = codes.get(ci)?;
+    let offset = match u.origin {
+        Some(o) => o,
+        None if NO_TARGET.contains(&u.name.as_str()) || u.target < 0 => return None,
+        None => {
+            let tables = for_version(version);
+            let f = tables.uop_by_name(&u.name).map_or(0, |x| x.flags);
+            if f & (flags::HAS_EXIT | flags::HAS_DEOPT | flags::HAS_ERROR) != 0 {
+                return None;
+            }
+            u.target as u32 * 2
+        }
+    };
+    let ii = c.instructions.iter().position(|i| i.offset == offset)?;
+    Some(TargetInstr {
+        code: ci,
+        instr: ii,
+        span: instr_span(src, &c.instructions[ii]),
+    })
+}
+
+/// What the optimizer made of each uop of `ex.unoptimized` (the engine keeps each final uop's
+/// index in it).
+pub fn fates(ex: &Executor) -> Vec<Fate> {
+    let mut out = vec![Fate::Removed; ex.unoptimized.len()];
+    for (k, u) in ex.uops.iter().enumerate() {
+        let Some(src) = u.unoptimized_index else {
+            continue;
+        };
+        if let Some(slot) = out.get_mut(src as usize) {
+            let same = ex
+                .unoptimized
+                .get(src as usize)
+                .is_some_and(|o| o.name == u.name);
+            *slot = if same {
+                Fate::Kept(k)
+            } else {
+                Fate::Replaced(k)
+            };
+        }
+    }
+    out
+}
+
+/// The executor attached at `offset` of code object `code` (its `ENTER_EXECUTOR`), if any.
+pub fn executor_at(cap: &Capture, code: usize, offset: u32) -> Option<usize> {
+    executors(cap)?
+        .iter()
+        .position(|e| e.code_index as usize == code && e.offset == offset)
+}
+
 /// The span of the instruction executor `ex` is attached to, when it is known.
 fn attach_span(ex: &Executor, code: Option<&CodeObject>, src: &Source) -> Option<Span> {
     let c = *code?.walk().get(ex.code_index as usize)?;
@@ -436,12 +523,25 @@ impl LaterRows {
             let targets = uop_targets(ex, code, src, cap.version);
             let uop_spans: Vec<Option<Span>> =
                 targets.iter().map(|t| t.and_then(|t| t.span)).collect();
-            for (u, target) in targets.into_iter().enumerate() {
-                self.uops.push(UopRow::Uop {
-                    exec: e,
-                    uop: u,
-                    target,
-                });
+            if self.show_unoptimized && !ex.unoptimized.is_empty() {
+                let codes = code.map(|c| c.walk()).unwrap_or_default();
+                for (u, fate) in fates(ex).into_iter().enumerate() {
+                    let target = uop_instr(&ex.unoptimized[u], &codes, src, cap.version);
+                    self.uops.push(UopRow::Unopt {
+                        exec: e,
+                        uop: u,
+                        fate,
+                        target,
+                    });
+                }
+            } else {
+                for (u, target) in targets.into_iter().enumerate() {
+                    self.uops.push(UopRow::Uop {
+                        exec: e,
+                        uop: u,
+                        target,
+                    });
+                }
             }
             self.machine.push(MachineRow::Header { exec: e, span });
             let listing = cap.later.machine_code.as_ref().and_then(|l| l.get(e));
@@ -543,7 +643,9 @@ impl LaterRows {
             },
             Stage::Uops => match self.uops.get(row)? {
                 UopRow::Header { span, .. } => *span,
-                UopRow::Uop { target, .. } => target.and_then(|t| t.span),
+                UopRow::Uop { target, .. } | UopRow::Unopt { target, .. } => {
+                    target.and_then(|t| t.span)
+                }
             },
             Stage::MachineCode => match self.machine.get(row)? {
                 MachineRow::Header { span, .. } | MachineRow::Asm { span, .. } => *span,

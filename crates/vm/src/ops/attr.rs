@@ -961,11 +961,13 @@ impl Vm {
                     };
                     *f.defaults.borrow_mut() = d;
                     f.version.set(crate::call::next_func_version());
+                    crate::tier2::function_made(self, obj);
                     Ok(true)
                 }
                 "__kwdefaults__" => {
                     *f.kwdefaults.borrow_mut() = v.obj().cloned();
                     f.version.set(crate::call::next_func_version());
+                    crate::tier2::function_made(self, obj);
                     Ok(true)
                 }
                 "__doc__" => {

@@ -21,12 +21,15 @@
 //! model of CPython's `_PyUOpInstruction`.
 
 use crate::code::CodeRt;
+use crate::dict::Dict;
 use crate::frame::Frame;
-use crate::value::Value;
+use crate::value::{Data, ObjRef, Value};
 use crate::Vm;
 use cpyviz_model::tables::Tables;
 use cpyviz_model::uops::{Executor, Uop};
 use cpyviz_model::version::PyVersion;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 pub mod v3_14;
@@ -35,6 +38,9 @@ pub mod v3_15;
 /// The tier-2 state of one run.
 #[derive(Default)]
 pub struct Tier2 {
+    /// `_PyFunction_LookupByVersion`'s cache: the last function made with each version, and
+    /// the code it was made from (kept when the function dies).
+    functions: HashMap<u32, (std::rc::Weak<crate::value::Obj>, Rc<CodeRt>)>,
     /// The tracer wants [`before`] called for every instruction (it is recording a trace or
     /// following an executor). Checked by the evaluation loop before anything else.
     pub watching: bool,
@@ -70,6 +76,7 @@ impl Tier2 {
             (true, PyVersion::V3_15) => State::V3_15(Box::default()),
         };
         Tier2 {
+            functions: HashMap::new(),
             watching: false,
             in_executor: false,
             frames_inline: Vec::new(),
@@ -86,8 +93,8 @@ fn with_tracer(vm: &mut Vm, f: impl FnOnce(&mut Vm, &mut State)) {
     vm.tier2.state = state;
 }
 
-/// Called before instruction `i` of `frame` runs (after its adaptive update), while
-/// [`Tier2::watching`].
+/// Called before instruction `i` of `frame` runs (before its adaptive update, which an
+/// executor running the instruction skips), while [`Tier2::watching`].
 pub fn before(vm: &mut Vm, frame: &Frame, i: usize) {
     with_tracer(vm, |vm, state| match state {
         State::Off => {}
@@ -126,17 +133,6 @@ pub fn inlines_call(code: &CodeRt, i: usize, callable: &Value) -> bool {
     }
 }
 
-/// Called before a watched dict may change (`STORE_NAME`, `STORE_GLOBAL`, `DELETE_NAME`,
-/// `DELETE_GLOBAL` on a module's dict): `key` is set to `new` (`None`: deleted). CPython's
-/// dict watchers fire when the value object changes.
-pub fn dict_store(vm: &mut Vm, dict: &Value, key: &str, new: Option<&Value>) {
-    with_tracer(vm, |_vm, state| {
-        if let State::V3_15(t) = state {
-            t.dict_store(dict, key, new);
-        }
-    });
-}
-
 /// Records a conditional jump's outcome in its branch history (its 16-bit cache entry, kept
 /// in [`crate::code::Slot::counter`]: shifted left, the newest outcome in bit 0), as tier 1 does — unless an
 /// executor runs the jump for tier 1.
@@ -147,6 +143,75 @@ pub fn record_branch(vm: &Vm, code: &CodeRt, i: usize, taken: bool) {
     let mut slots = code.slots.borrow_mut();
     let bits = &mut slots[i].counter;
     *bits = (*bits << 1) | taken as u16;
+}
+
+/// Records a function with its (new) version, for [`function_by_version`].
+pub fn function_made(vm: &mut Vm, f: &Value) {
+    if let Some(o) = f.obj() {
+        if let Data::Function(func) = &o.data {
+            vm.tier2
+                .functions
+                .insert(func.version.get(), (Rc::downgrade(o), func.code.clone()));
+        }
+    }
+}
+
+/// `_PyFunction_LookupByVersion`: the live function whose version is `version`, and the code
+/// object of that version (which outlives its functions).
+pub fn function_by_version(vm: &Vm, version: u32) -> (Option<ObjRef>, Option<Rc<CodeRt>>) {
+    let Some((f, code)) = vm.tier2.functions.get(&version) else {
+        return (None, None);
+    };
+    let code = (code.version == version).then(|| code.clone());
+    let f = f.upgrade().filter(|o| match &o.data {
+        Data::Function(func) => func.version.get() == version,
+        _ => false,
+    });
+    (f, code)
+}
+
+/// A change tier 2 asked to be told about (a dict or type watcher firing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WatchEvent {
+    /// A watched dict (by address) changed; it is no longer watched.
+    Dict(usize),
+    /// A watched class (by address) was modified; it is no longer watched.
+    Type(usize),
+}
+
+thread_local! {
+    static EVENTS: RefCell<Vec<WatchEvent>> = const { RefCell::new(Vec::new()) };
+    static WATCHED_TYPES: RefCell<HashSet<usize>> = RefCell::new(HashSet::new());
+}
+
+/// The address tier 2 knows a dict by.
+pub fn dict_id(d: &Dict) -> usize {
+    d as *const Dict as usize
+}
+
+/// Called by a watched dict about to change (`PyDict_Watch`'s callback).
+pub fn watched_dict_changed(d: &mut Dict) {
+    d.watch_mutations = d.watch_mutations.saturating_add(1);
+    let id = dict_id(d);
+    EVENTS.with(|e| e.borrow_mut().push(WatchEvent::Dict(id)));
+}
+
+/// Watches class `t` (`PyType_Watch`): its next modification is reported once.
+pub fn watch_type(t: &ObjRef) {
+    WATCHED_TYPES.with(|w| w.borrow_mut().insert(Rc::as_ptr(t) as usize));
+}
+
+/// Called when class `t` is modified (`PyType_Modified`).
+pub fn type_changing(t: &ObjRef) {
+    let id = Rc::as_ptr(t) as usize;
+    if WATCHED_TYPES.with(|w| w.borrow_mut().remove(&id)) {
+        EVENTS.with(|e| e.borrow_mut().push(WatchEvent::Type(id)));
+    }
+}
+
+/// The watch events since the last call.
+pub fn take_events() -> Vec<WatchEvent> {
+    EVENTS.with(|e| std::mem::take(&mut *e.borrow_mut()))
 }
 
 /// The executors the run left installed, in the order `stage.py uops` lists them: code objects
@@ -195,6 +260,13 @@ fn to_model(uops: &[UopIns], walk: &[Rc<CodeRt>], tables: &Tables) -> Vec<Uop> {
                 .as_ref()
                 .and_then(|c| walk.iter().position(|w| Rc::ptr_eq(w, c)))
                 .map(|k| k as u32),
+            origin: u
+                .code
+                .as_ref()
+                .filter(|_| u.origin != u32::MAX)
+                .and_then(|c| c.instrs.get(u.origin as usize))
+                .map(|i| i.offset),
+            unoptimized_index: (u.src != u32::MAX).then_some(u.src),
             ..Default::default()
         })
         .collect()
@@ -228,6 +300,11 @@ pub struct UopIns {
     /// The code object whose instruction `target` is an index of (a trace follows calls
     /// into other code objects).
     pub code: Option<Rc<CodeRt>>,
+    /// The index (in `code`'s instructions) of the instruction this uop was emitted for;
+    /// `u32::MAX` for exit stubs.
+    pub origin: u32,
+    /// The index of this uop in the trace before optimization (`u32::MAX`: none).
+    pub src: u32,
 }
 
 impl UopIns {
@@ -240,6 +317,8 @@ impl UopIns {
             operand0: 0,
             operand1: 0,
             code,
+            origin: u32::MAX,
+            src: u32::MAX,
         }
     }
 

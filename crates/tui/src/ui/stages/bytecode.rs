@@ -323,5 +323,47 @@ pub(super) fn selection_lines(app: &App) -> Vec<Line<'static>> {
         )),
         None => {}
     }
+    if app.stage == Stage::Specialized {
+        lines.extend(executor_lines(app, ins));
+    }
     lines
+}
+
+/// Tier 2's part in the selected instruction: the executor attached there (`ENTER_EXECUTOR`),
+/// or the executors' uops made from it.
+fn executor_lines(app: &App, ins: &cpyviz_model::bytecode::Instruction) -> Vec<Line<'static>> {
+    use crate::app::stages::{executor_at, UopRow};
+    let cap = app.capture();
+    let Some(CodeRow::Instr { code, instr, .. }) = app
+        .later_rows()
+        .code_rows(app.stage)
+        .get(app.selected_row())
+        .cloned()
+    else {
+        return vec![];
+    };
+    if let Some(e) = executor_at(cap, code, ins.offset) {
+        return vec![Line::styled(
+            format!(
+                "⏵ ENTER_EXECUTOR: tier 2 installed executor #{e} here; the interpreter runs its trace instead of this instruction (dis shows the instruction it replaced). Enter opens it."
+            ),
+            THEME.key,
+        )];
+    }
+    let n = app
+        .later_rows()
+        .uops
+        .iter()
+        .filter(|r| matches!(r, UopRow::Uop { target: Some(t), .. } if t.code == code && t.instr == instr))
+        .count();
+    if n == 0 {
+        return vec![];
+    }
+    vec![Line::styled(
+        format!(
+            "In a trace: {n} micro-op{} of the executors come from this instruction. Enter shows the first.",
+            if n == 1 { "" } else { "s" }
+        ),
+        THEME.text,
+    )]
 }

@@ -435,6 +435,8 @@ fn row_spans(app: &App, j: &JitState, row: &JitRow, show_hex: bool) -> Vec<Span<
             if let Some(e) = ex {
                 let trace = if e.trace_source.starts_with("recorded") {
                     "trace recorded"
+                } else if e.trace_source.starts_with("the built-in tier 2") {
+                    "trace from the built-in tier 2 (a model)"
                 } else {
                     "trace worked out by cpyviz"
                 };

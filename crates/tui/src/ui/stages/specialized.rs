@@ -297,6 +297,9 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                     Span::styled(if changed { " → " } else { "   " }, dim()),
                     Span::styled(fit(s.current, current_w), style),
                 ];
+                // ENTER_EXECUTOR: tier 2 installed an executor at this instruction.
+                let attached = crate::app::stages::executor_at(cap, *code, ins.offset).is_some();
+                spans.push(Span::styled(if attached { " ⏵" } else { "  " }, THEME.key));
                 if let Some(n) = s.executions {
                     let count = if n == 0 {
                         String::new()
