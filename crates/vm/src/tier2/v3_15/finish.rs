@@ -118,8 +118,9 @@ fn prepare_for_execution(ids: &Ids, mut buf: Vec<TUop>) -> Vec<TUop> {
             }
             let depth = exit_depth(ids, base, buf[i].op);
             let exit_op = variant_of(ids, base_exit, depth);
-            let control_flow =
-                base == u.GUARD_IS_FALSE_POP || base == u.GUARD_IS_TRUE_POP || ids.is_for_iter_test(base);
+            let control_flow = base == u.GUARD_IS_FALSE_POP
+                || base == u.GUARD_IS_TRUE_POP
+                || ids.is_for_iter_test(base);
             if target != cur_jump_target || exit_op as i64 != cur_exit_op {
                 let mut s = buf[i].clone();
                 s.op = exit_op;

@@ -282,7 +282,9 @@ impl Ids {
     }
 
     pub fn uop_has(&self, uop: u16, flag: u32) -> bool {
-        self.uop_flags.get(uop as usize).is_some_and(|f| f & flag != 0)
+        self.uop_flags
+            .get(uop as usize)
+            .is_some_and(|f| f & flag != 0)
     }
 
     /// `_PyUop_num_popped(uop, oparg)`.
@@ -331,10 +333,9 @@ impl Ids {
             x if x == u.PUSH_FRAME => {
                 Some((u.GUARD_IP__PUSH_FRAME, u.GUARD_CODE_VERSION__PUSH_FRAME))
             }
-            x if x == u.RETURN_VALUE => Some((
-                u.GUARD_IP_RETURN_VALUE,
-                u.GUARD_CODE_VERSION_RETURN_VALUE,
-            )),
+            x if x == u.RETURN_VALUE => {
+                Some((u.GUARD_IP_RETURN_VALUE, u.GUARD_CODE_VERSION_RETURN_VALUE))
+            }
             x if x == u.RETURN_GENERATOR => Some((
                 u.GUARD_IP_RETURN_GENERATOR,
                 u.GUARD_CODE_VERSION_RETURN_GENERATOR,

@@ -8,7 +8,7 @@
 //! is watched becomes a constant, a `_POP_TOP` of a borrowed or typed value a cheaper variant.
 
 use super::ids::Ids;
-use super::sym::{self, Pred, Ref, Syms, Tag, S};
+use super::sym::{self, Pred, Ref, Syms, Tag};
 use super::{Dep, Env, Opnd, TUop};
 use crate::alloc::types;
 use crate::code::CodeRt;
@@ -33,14 +33,19 @@ pub fn extend_descr(oparg: u32, rec: &super::record::Recorded) -> Option<ExtendD
     let t = types();
     let base = oparg % 13;
     let is = |v: &Value, c: &ObjRef| t.is_exact(v, c);
-    let numeric = matches!(l, Value::Float(_) | Value::Int(_)) && matches!(r, Value::Float(_) | Value::Int(_));
+    let numeric = matches!(l, Value::Float(_) | Value::Int(_))
+        && matches!(r, Value::Float(_) | Value::Int(_));
     if numeric {
         let float = matches!(l, Value::Float(_)) || matches!(r, Value::Float(_));
         return Some(ExtendDescr {
             has_guard: true,
             lhs: None,
             rhs: None,
-            result: Some(if float { t.float.clone() } else { t.int.clone() }),
+            result: Some(if float {
+                t.float.clone()
+            } else {
+                t.int.clone()
+            }),
             unique: float,
         });
     }
@@ -64,12 +69,23 @@ pub fn extend_descr(oparg: u32, rec: &super::record::Recorded) -> Option<ExtendD
     })
 }
 
+/// Where the trace starts: the frame's code, function (module code has none in this model),
+/// globals and stack depth.
+pub struct Root<'a> {
+    pub code: &'a Rc<CodeRt>,
+    pub func: Option<&'a Value>,
+    pub globals: &'a ObjRef,
+    pub stack_depth: usize,
+}
+
 /// An abstract frame (`_Py_UOpsAbstractFrame`).
 #[derive(Clone)]
 pub struct AFrame {
     /// `None`: the `__init__` shim.
     pub code: Option<Rc<CodeRt>>,
     pub func: Option<Value>,
+    /// The frame's globals, when known.
+    pub globals: Option<ObjRef>,
     pub locals: Vec<Ref>,
     pub stack: Vec<Ref>,
     pub globals_watched: bool,
@@ -174,6 +190,7 @@ impl<'a> Ctx<'a> {
         let f = AFrame {
             code: co,
             func: None,
+            globals: None,
             locals,
             stack: Vec::new(),
             globals_watched: false,
@@ -204,6 +221,7 @@ impl<'a> Ctx<'a> {
         };
         let co = f.code.clone();
         let fi = self.frame_new(Some(co), args)?;
+        self.frames[fi].globals = Some(f.globals.clone());
         self.frames[fi].func = Some(func.clone());
         self.frames[fi].callable = callable;
         Some(fi)
@@ -263,7 +281,8 @@ impl<'a> Ctx<'a> {
     }
 
     fn watch_type(&mut self, t: &ObjRef) {
-        self.deps.push(Dep::Type(t.clone(), sym::version_of(t)));
+        crate::tier2::watch_type(t);
+        self.deps.push(Dep::Type(Rc::as_ptr(t) as usize));
     }
 
     // --- helpers of optimizer_analysis.c ---
@@ -289,7 +308,13 @@ impl<'a> Ctx<'a> {
 
     /// `optimize_to_bool`: `Some(result)` when the value is already a bool or its truth is
     /// known.
-    fn optimize_to_bool(&mut self, this: &TUop, value: Ref, prefix: &str, suffix: &str) -> Option<Ref> {
+    fn optimize_to_bool(
+        &mut self,
+        this: &TUop,
+        value: Ref,
+        prefix: &str,
+        suffix: &str,
+    ) -> Option<Ref> {
         let t = types();
         if self.s.matches_type(value, &t.bool_) {
             self.add_op(this, self.ids.u.NOP, 0, Opnd::None);
@@ -301,7 +326,12 @@ impl<'a> Ctx<'a> {
             if prefix != "_NOP" {
                 self.add_op(this, self.ids.uop(prefix), 0, Opnd::None);
             }
-            self.add_op(this, self.ids.uop("_LOAD_CONST_INLINE_BORROW"), 0, Opnd::Obj(load.clone()));
+            self.add_op(
+                this,
+                self.ids.uop("_LOAD_CONST_INLINE_BORROW"),
+                0,
+                Opnd::Obj(load.clone()),
+            );
             if suffix != "_NOP" {
                 self.add_op(this, self.ids.uop(suffix), 2, Opnd::None);
             }
@@ -325,7 +355,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// `lookup_attr`: a class attribute found on the (known) type becomes a constant.
-    fn lookup_attr(&mut self, this: &TUop, ty: Option<ObjRef>, name: Option<Rc<str>>, prefix: &str, suffix: &str) -> Ref {
+    fn lookup_attr(
+        &mut self,
+        this: &TUop,
+        ty: Option<ObjRef>,
+        name: Option<Rc<str>>,
+        prefix: &str,
+        suffix: &str,
+    ) -> Ref {
         if let (Some(ty), Some(name)) = (ty, name) {
             if matches!(ty.data, Data::Type(_)) {
                 if let Some(v) = crate::types::lookup(&ty, &name) {
@@ -373,15 +410,10 @@ impl<'a> Ctx<'a> {
 pub fn optimize_uops(
     ids: &'static Ids,
     trace: &[TUop],
-    func: Option<&Value>,
-    stack_depth: usize,
+    root: &Root,
     env: &mut Env,
 ) -> Option<(Vec<TUop>, Vec<Dep>)> {
     let mut trace: Vec<TUop> = trace.to_vec();
-    let code = match func.and_then(|f| f.data()) {
-        Some(Data::Function(f)) => Some(f.code.clone()),
-        _ => None,
-    };
     let mut ctx = Ctx {
         ids,
         s: Syms::new(ids.c.uop_max_trace_length as usize * 5),
@@ -392,10 +424,11 @@ pub fn optimize_uops(
         deps: Vec::new(),
         env,
     };
-    ctx.frame_new(code, None)?;
-    ctx.frames[0].func = func.cloned();
+    ctx.frame_new(Some(root.code.clone()), None)?;
+    ctx.frames[0].func = root.func.cloned();
+    ctx.frames[0].globals = Some(root.globals.clone());
     ctx.depth = 1;
-    ctx.set_stack_depth(stack_depth);
+    ctx.set_stack_depth(root.stack_depth);
     let mut i = 0;
     while i < trace.len() {
         let this = trace[i].clone();
@@ -514,7 +547,11 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             if ctx.s.is_compact_int(v) {
                 ctx.add_op(this, ids.u.NOP, 0, Opnd::None);
             } else {
-                if ctx.s.get_type(v).is_some_and(|x| sym::same_type(&x, &t.int)) {
+                if ctx
+                    .s
+                    .get_type(v)
+                    .is_some_and(|x| sym::same_type(&x, &t.int))
+                {
                     let g = if n == 0 {
                         "_GUARD_TOS_OVERFLOWED"
                     } else {
@@ -602,7 +639,12 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 l = ctx.s.new_null().borrow();
                 r = right;
             } else if right.is_unique() {
-                ctx.add_op(this, ids.uop(&format!("{name}_INPLACE_RIGHT")), 0, Opnd::None);
+                ctx.add_op(
+                    this,
+                    ids.uop(&format!("{name}_INPLACE_RIGHT")),
+                    0,
+                    Opnd::None,
+                );
                 l = left;
                 r = ctx.s.new_null().borrow();
             } else {
@@ -632,10 +674,20 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                         if lk && rk {
                             ctx.add_op(this, ids.u.NOP, 0, Opnd::None);
                         } else if lk {
-                            ctx.add_op(this, op!("_GUARD_BINARY_OP_EXTEND_RHS"), 0, this.operand0.clone());
+                            ctx.add_op(
+                                this,
+                                op!("_GUARD_BINARY_OP_EXTEND_RHS"),
+                                0,
+                                this.operand0.clone(),
+                            );
                             ctx.s.set_type(right, rt);
                         } else if rk {
-                            ctx.add_op(this, op!("_GUARD_BINARY_OP_EXTEND_LHS"), 0, this.operand0.clone());
+                            ctx.add_op(
+                                this,
+                                op!("_GUARD_BINARY_OP_EXTEND_LHS"),
+                                0,
+                                this.operand0.clone(),
+                            );
                             ctx.s.set_type(left, lt);
                         }
                     }
@@ -672,7 +724,9 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             let sub = ctx.pop();
             let tup = ctx.pop();
             let res = match ctx.s.get_const(sub) {
-                Some(Value::Int(k)) if ctx.s.tuple_length(tup) > k => ctx.s.tuple_getitem(tup, k as usize),
+                Some(Value::Int(k)) if ctx.s.tuple_length(tup) > k => {
+                    ctx.s.tuple_getitem(tup, k as usize)
+                }
                 _ => ctx.s.new_not_null(),
             };
             ctx.push(res);
@@ -822,13 +876,27 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 ctx.s.done = true;
                 return;
             };
-            let v = co.consts.get(oparg as usize).cloned().unwrap_or(Value::None);
-            ctx.add_op(this, op!("_LOAD_CONST_INLINE_BORROW"), 0, Opnd::Obj(v.clone()));
+            let v = co
+                .consts
+                .get(oparg as usize)
+                .cloned()
+                .unwrap_or(Value::None);
+            ctx.add_op(
+                this,
+                op!("_LOAD_CONST_INLINE_BORROW"),
+                0,
+                Opnd::Obj(v.clone()),
+            );
             let r = ctx.s.new_const(&v).borrow();
             ctx.push(r);
         }
         "_LOAD_COMMON_CONSTANT" => {
-            let n = ids.t.common_constants.get(oparg as usize).copied().unwrap_or("None");
+            let n = ids
+                .t
+                .common_constants
+                .get(oparg as usize)
+                .copied()
+                .unwrap_or("None");
             let v = match n {
                 "None" => Value::None,
                 "True" => Value::Bool(true),
@@ -837,13 +905,23 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 "''" => crate::alloc::s(""),
                 other => crate::alloc::s(other),
             };
-            ctx.add_op(this, op!("_LOAD_CONST_INLINE_BORROW"), 0, Opnd::Obj(v.clone()));
+            ctx.add_op(
+                this,
+                op!("_LOAD_CONST_INLINE_BORROW"),
+                0,
+                Opnd::Obj(v.clone()),
+            );
             let r = ctx.s.new_const(&v).borrow();
             ctx.push(r);
         }
         "_LOAD_SMALL_INT" => {
             let v = Value::Int(oparg as i64);
-            ctx.add_op(this, op!("_LOAD_CONST_INLINE_BORROW"), 0, Opnd::Obj(v.clone()));
+            ctx.add_op(
+                this,
+                op!("_LOAD_CONST_INLINE_BORROW"),
+                0,
+                Opnd::Obj(v.clone()),
+            );
             let r = ctx.s.new_const(&v).borrow();
             ctx.push(r);
         }
@@ -948,7 +1026,9 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             let a = ctx.lookup_attr(this, ty, n, "_POP_TOP", "_NOP");
             ctx.push(a);
         }
-        "_LOAD_ATTR_METHOD_WITH_VALUES" | "_LOAD_ATTR_METHOD_NO_DICT" | "_LOAD_ATTR_METHOD_LAZY_DICT" => {
+        "_LOAD_ATTR_METHOD_WITH_VALUES"
+        | "_LOAD_ATTR_METHOD_NO_DICT"
+        | "_LOAD_ATTR_METHOD_LAZY_DICT" => {
             let owner = ctx.pop();
             let ty = ctx.s.get_type(owner);
             let n = ctx.co_name(oparg >> 1);
@@ -985,7 +1065,6 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 Some(Data::Function(func)) if func.version.get() == version => {
                     let f = f.clone().expect("a function");
                     ctx.s.set_const(callable, &f);
-                    ctx.deps.push(Dep::Func(f));
                 }
                 _ => {
                     ctx.s.contradiction = true;
@@ -999,7 +1078,6 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             let bm = ctx.s.get_probable_value(callable);
             if let Some(Data::Method(f, _)) = bm.as_ref().and_then(|b| b.data()) {
                 if matches!(f.data(), Some(Data::Function(_))) {
-                    ctx.deps.push(Dep::Func(f.clone()));
                     ctx.s.set_const(callable, bm.as_ref().expect("a method"));
                 }
             }
@@ -1246,7 +1324,12 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                     ctx.add_op(this, op!("_SWAP"), 3, Opnd::None);
                     ctx.optimize_pop_top(this, callable);
                     ctx.optimize_pop_top(this, null);
-                    ctx.add_op(this, op!("_LOAD_CONST_INLINE_BORROW"), 0, Opnd::Obj(tv.clone()));
+                    ctx.add_op(
+                        this,
+                        op!("_LOAD_CONST_INLINE_BORROW"),
+                        0,
+                        Opnd::Obj(tv.clone()),
+                    );
                     ctx.add_op(this, op!("_SWAP"), 2, Opnd::None);
                     ctx.s.new_const(&tv)
                 }
@@ -1259,7 +1342,11 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             let arg = ctx.pop();
             ctx.pop();
             ctx.pop();
-            let ty = if name == "_CALL_STR_1" { t.str_.clone() } else { t.tuple.clone() };
+            let ty = if name == "_CALL_STR_1" {
+                t.str_.clone()
+            } else {
+                t.tuple.clone()
+            };
             let res = if ctx.s.matches_type(arg, &ty) {
                 arg.strip()
             } else {
@@ -1306,7 +1393,8 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 ctx.s.set_type(callable, &t.type_);
             }
         }
-        "_GUARD_CALLABLE_BUILTIN_O" | "_GUARD_CALLABLE_BUILTIN_FAST"
+        "_GUARD_CALLABLE_BUILTIN_O"
+        | "_GUARD_CALLABLE_BUILTIN_FAST"
         | "_GUARD_CALLABLE_BUILTIN_FAST_WITH_KEYWORDS" => {
             let callable = ctx.peek(oparg as usize + 1);
             let bf = t.builtin_function.clone();
@@ -1397,9 +1485,17 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             let callable = ctx.peek(n + 1);
             let self_or_null = ctx.peek(n);
             let c = ctx.s.get_const(callable);
-            if let Some(v) = c.as_ref().filter(|v| matches!(v.data(), Some(Data::MethodDescr(_)))) {
+            if let Some(v) = c
+                .as_ref()
+                .filter(|v| matches!(v.data(), Some(Data::MethodDescr(_))))
+            {
                 if ctx.s.is_not_null(self_or_null) {
-                    ctx.add_op(this, ids.uop(&format!("{name}_INLINE")), oparg + 1, Opnd::Obj(v.clone()));
+                    ctx.add_op(
+                        this,
+                        ids.uop(&format!("{name}_INLINE")),
+                        oparg + 1,
+                        Opnd::Obj(v.clone()),
+                    );
                 }
             }
             let mut args = Vec::new();
@@ -1437,9 +1533,17 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             let callable = ctx.peek(n + 1);
             let self_or_null = ctx.peek(n);
             let c = ctx.s.get_const(callable);
-            if let Some(v) = c.as_ref().filter(|v| matches!(v.data(), Some(Data::MethodDescr(_)))) {
+            if let Some(v) = c
+                .as_ref()
+                .filter(|v| matches!(v.data(), Some(Data::MethodDescr(_))))
+            {
                 if ctx.s.is_not_null(self_or_null) {
-                    ctx.add_op(this, ids.uop(&format!("{name}_INLINE")), oparg, Opnd::Obj(v.clone()));
+                    ctx.add_op(
+                        this,
+                        ids.uop(&format!("{name}_INLINE")),
+                        oparg,
+                        Opnd::Obj(v.clone()),
+                    );
                 }
             }
             let r = ctx.s.new_not_null();
@@ -1492,7 +1596,12 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
         }
         "_REPLACE_WITH_TRUE" => {
             let v = ctx.pop();
-            ctx.add_op(this, op!("_LOAD_CONST_INLINE_BORROW"), 0, Opnd::Obj(Value::Bool(true)));
+            ctx.add_op(
+                this,
+                op!("_LOAD_CONST_INLINE_BORROW"),
+                0,
+                Opnd::Obj(Value::Bool(true)),
+            );
             ctx.add_op(this, op!("_SWAP"), 2, Opnd::None);
             let r = ctx.s.new_const(&Value::Bool(true));
             ctx.push(r);
@@ -1504,7 +1613,10 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 items.push(ctx.pop());
             }
             items.reverse();
-            let r = ctx.s.new_tuple(&items, ids.c.max_symbolic_tuple_size).unique();
+            let r = ctx
+                .s
+                .new_tuple(&items, ids.c.max_symbolic_tuple_size)
+                .unique();
             ctx.push(r);
         }
         "_BUILD_LIST" | "_BUILD_SLICE" | "_BUILD_STRING" | "_BUILD_SET" => {
@@ -1530,7 +1642,12 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
         "_UNPACK_SEQUENCE_TWO_TUPLE" => {
             let seq = ctx.pop();
             if seq.is_unique() && ctx.s.tuple_length(seq) == 2 {
-                ctx.add_op(this, op!("_UNPACK_SEQUENCE_UNIQUE_TWO_TUPLE"), oparg, Opnd::None);
+                ctx.add_op(
+                    this,
+                    op!("_UNPACK_SEQUENCE_UNIQUE_TWO_TUPLE"),
+                    oparg,
+                    Opnd::None,
+                );
             }
             let v0 = ctx.s.tuple_getitem(seq, 0);
             let v1 = ctx.s.tuple_getitem(seq, 1);
@@ -1544,8 +1661,14 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 ctx.push(v);
             }
         }
-        "_GUARD_TOS_LIST" | "_GUARD_NOS_LIST" | "_GUARD_TOS_TUPLE" | "_GUARD_NOS_TUPLE"
-        | "_GUARD_TOS_DICT" | "_GUARD_TOS_SLICE" | "_GUARD_TOS_SET" | "_GUARD_TOS_FROZENSET" => {
+        "_GUARD_TOS_LIST"
+        | "_GUARD_NOS_LIST"
+        | "_GUARD_TOS_TUPLE"
+        | "_GUARD_NOS_TUPLE"
+        | "_GUARD_TOS_DICT"
+        | "_GUARD_TOS_SLICE"
+        | "_GUARD_TOS_SET"
+        | "_GUARD_TOS_FROZENSET" => {
             let v = ctx.peek(if name.starts_with("_GUARD_TOS") { 0 } else { 1 });
             let ty = match &name[name.len() - 4..] {
                 "LIST" => t.list.clone(),
@@ -1579,7 +1702,12 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 .get_probable_type(v)
                 .is_some_and(|p| sym::same_type(&p, &t.dict))
             {
-                ctx.add_op(this, op!("_GUARD_TYPE"), 0, Opnd::Obj(Value::Obj(t.dict.clone())));
+                ctx.add_op(
+                    this,
+                    op!("_GUARD_TYPE"),
+                    0,
+                    Opnd::Obj(Value::Obj(t.dict.clone())),
+                );
                 ctx.s.set_type(v, &t.dict);
             }
         }
@@ -1599,8 +1727,11 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 ctx.s.set_non_null(v);
             }
         }
-        "_GUARD_CALLABLE_TYPE_1" | "_GUARD_CALLABLE_TUPLE_1" | "_GUARD_CALLABLE_STR_1"
-        | "_GUARD_CALLABLE_LEN" | "_GUARD_CALLABLE_LIST_APPEND" => {
+        "_GUARD_CALLABLE_TYPE_1"
+        | "_GUARD_CALLABLE_TUPLE_1"
+        | "_GUARD_CALLABLE_STR_1"
+        | "_GUARD_CALLABLE_LEN"
+        | "_GUARD_CALLABLE_LIST_APPEND" => {
             let callable = ctx.peek(2);
             let want: Value = match name {
                 "_GUARD_CALLABLE_TYPE_1" => Value::Obj(t.type_.clone()),
@@ -1609,7 +1740,11 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 "_GUARD_CALLABLE_LEN" => builtin(ctx, "len"),
                 _ => list_append(),
             };
-            if ctx.s.get_const(callable).is_some_and(|c| sym::same(&c, &want)) {
+            if ctx
+                .s
+                .get_const(callable)
+                .is_some_and(|c| sym::same(&c, &want))
+            {
                 ctx.add_op(this, ids.u.NOP, 0, Opnd::None);
             } else {
                 ctx.s.set_const(callable, &want);
@@ -1633,7 +1768,12 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             if length >= 0 {
                 let v = Value::Int(length);
                 if sym::is_immortal(&v) {
-                    ctx.add_op(this, op!("_SHUFFLE_3_LOAD_CONST_INLINE_BORROW"), 0, Opnd::Obj(v.clone()));
+                    ctx.add_op(
+                        this,
+                        op!("_SHUFFLE_3_LOAD_CONST_INLINE_BORROW"),
+                        0,
+                        Opnd::Obj(v.clone()),
+                    );
                 }
                 res = ctx.s.new_const(&v);
             }
@@ -1649,7 +1789,12 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             } else {
                 let v = Value::Int(n);
                 if sym::is_immortal(&v) {
-                    ctx.add_op(this, op!("_LOAD_CONST_INLINE_BORROW"), 0, Opnd::Obj(v.clone()));
+                    ctx.add_op(
+                        this,
+                        op!("_LOAD_CONST_INLINE_BORROW"),
+                        0,
+                        Opnd::Obj(v.clone()),
+                    );
                 }
                 ctx.s.new_const(&v)
             };
@@ -1661,7 +1806,11 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             let c = ctx.pop();
             let ty = ctx.s.get_type(c);
             let r = match ty {
-                Some(x) if [&t.str_, &t.list, &t.tuple].iter().any(|k| sym::same_type(&x, k)) => {
+                Some(x)
+                    if [&t.str_, &t.list, &t.tuple]
+                        .iter()
+                        .any(|k| sym::same_type(&x, k)) =>
+                {
                     ctx.s.new_type(&x)
                 }
                 _ => ctx.s.new_not_null(),
@@ -1681,7 +1830,7 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 } else {
                     if !ctx.cur().globals_watched {
                         ctx.env.watch(&globals);
-                        ctx.deps.push(Dep::Dict(globals.clone()));
+                        ctx.deps.push(Dep::Dict(Env::dict_id(&globals)));
                         ctx.frame().globals_watched = true;
                     }
                     if ctx.cur().globals_checked_version == version {
@@ -1700,14 +1849,15 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             let mut cnst = None;
             if dict_keys_version(&builtins) != version {
                 ctx.s.done = true;
-            } else if ctx.env.builtin_modifications >= ids.c.max_allowed_builtins_modifications {
+            } else if ctx.env.mutations(&builtins) >= ids.c.max_allowed_builtins_modifications {
             } else {
                 if !ctx.builtins_watched {
                     ctx.env.watch(&builtins);
                     ctx.builtins_watched = true;
                 }
                 if ctx.cur().globals_checked_version != 0 && ctx.cur().globals_watched {
-                    cnst = global_name(ctx, oparg).and_then(|n| ctx.global_const(&builtins, &n, version));
+                    cnst = global_name(ctx, oparg)
+                        .and_then(|n| ctx.global_const(&builtins, &n, version));
                     if let Some(v) = &cnst {
                         let op = if sym::is_immortal(v) {
                             "_LOAD_CONST_INLINE_BORROW"
@@ -1746,7 +1896,7 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 } else {
                     if !ctx.cur().globals_watched {
                         ctx.env.watch(&globals);
-                        ctx.deps.push(Dep::Dict(globals.clone()));
+                        ctx.deps.push(Dep::Dict(Env::dict_id(&globals)));
                         ctx.frame().globals_watched = true;
                     }
                     if ctx.cur().globals_checked_version != version
@@ -1794,7 +1944,11 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             ctx.push(f);
             ctx.push(c);
         }
-        "_RECORD_TOS" | "_RECORD_NOS" | "_RECORD_4OS" | "_RECORD_CALLABLE" | "_RECORD_CALLABLE_KW"
+        "_RECORD_TOS"
+        | "_RECORD_NOS"
+        | "_RECORD_4OS"
+        | "_RECORD_CALLABLE"
+        | "_RECORD_CALLABLE_KW"
         | "_RECORD_BOUND_METHOD" => {
             let n = match name {
                 "_RECORD_TOS" => 0,
@@ -1808,12 +1962,6 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 Opnd::Obj(v) => Some(v.clone()),
                 _ => None,
             };
-            if let Some(x) = &val {
-                sym::note_type(&sym::type_of(x));
-                if let Some(Data::Type(_)) = x.data() {
-                    sym::note_type(x.obj().expect("a type"));
-                }
-            }
             ctx.s.set_recorded_value(v, val.as_ref());
         }
         "_RECORD_TOS_TYPE" | "_RECORD_NOS_TYPE" => {
@@ -1822,9 +1970,6 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 Opnd::Obj(Value::Obj(t)) => Some(t.clone()),
                 _ => None,
             };
-            if let Some(x) = &ty {
-                sym::note_type(x);
-            }
             ctx.s.set_recorded_type(v, ty.as_ref());
         }
         "_RECORD_NOS_GEN_FUNC" | "_RECORD_3OS_GEN_FUNC" => {
@@ -1843,7 +1988,6 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 ctx.s.get_const(callable)
             };
             if let Some(co) = ctx.code() {
-                ctx.deps.push(Dep::Code(co.clone()));
                 if let Some(Data::Function(func)) = f.as_ref().and_then(|v| v.data()) {
                     if Rc::ptr_eq(&func.code, &co) {
                         trace[i].op = ids.u.NOP;
@@ -1853,7 +1997,8 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 }
             }
         }
-        "_GUARD_CODE_VERSION_RETURN_VALUE" | "_GUARD_CODE_VERSION_YIELD_VALUE"
+        "_GUARD_CODE_VERSION_RETURN_VALUE"
+        | "_GUARD_CODE_VERSION_YIELD_VALUE"
         | "_GUARD_CODE_VERSION_RETURN_GENERATOR" => {
             if ctx.cur().caller {
                 trace[i].op = ids.u.NOP;
@@ -1906,10 +2051,7 @@ fn set_local(ctx: &mut Ctx, i: u32, r: Ref) {
 }
 
 fn frame_globals(ctx: &Ctx) -> Option<ObjRef> {
-    match ctx.cur().func.as_ref()?.data()? {
-        Data::Function(f) => Some(f.globals.clone()),
-        _ => None,
-    }
+    ctx.cur().globals.clone()
 }
 
 fn dict_keys_version(d: &ObjRef) -> u64 {
@@ -1950,12 +2092,22 @@ fn binary_op(ctx: &mut Ctx, this: &TUop) {
     let truediv = oparg == 11 || oparg == 24;
     let remainder = oparg == 6 || oparg == 19;
     if truediv || remainder {
-        if !ctx.s.has_type(rhs) && ctx.s.get_probable_type(rhs).is_some_and(|p| sym::same_type(&p, &t.float)) {
+        if !ctx.s.has_type(rhs)
+            && ctx
+                .s
+                .get_probable_type(rhs)
+                .is_some_and(|p| sym::same_type(&p, &t.float))
+        {
             ctx.add_op(this, ctx.ids.uop("_GUARD_TOS_FLOAT"), 0, Opnd::None);
             ctx.s.set_type(rhs, &t.float);
             rhs_float = true;
         }
-        if !ctx.s.has_type(lhs) && ctx.s.get_probable_type(lhs).is_some_and(|p| sym::same_type(&p, &t.float)) {
+        if !ctx.s.has_type(lhs)
+            && ctx
+                .s
+                .get_probable_type(lhs)
+                .is_some_and(|p| sym::same_type(&p, &t.float))
+        {
             ctx.add_op(this, ctx.ids.uop("_GUARD_NOS_FLOAT"), 0, Opnd::None);
             ctx.s.set_type(lhs, &t.float);
             lhs_float = true;
@@ -1965,10 +2117,20 @@ fn binary_op(ctx: &mut Ctx, this: &TUop) {
     let res;
     if truediv && lhs_float && rhs_float {
         if lhs.is_unique() {
-            ctx.add_op(this, ctx.ids.uop("_BINARY_OP_TRUEDIV_FLOAT_INPLACE"), 0, Opnd::None);
+            ctx.add_op(
+                this,
+                ctx.ids.uop("_BINARY_OP_TRUEDIV_FLOAT_INPLACE"),
+                0,
+                Opnd::None,
+            );
             l = ctx.s.new_null();
         } else if rhs.is_unique() {
-            ctx.add_op(this, ctx.ids.uop("_BINARY_OP_TRUEDIV_FLOAT_INPLACE_RIGHT"), 0, Opnd::None);
+            ctx.add_op(
+                this,
+                ctx.ids.uop("_BINARY_OP_TRUEDIV_FLOAT_INPLACE_RIGHT"),
+                0,
+                Opnd::None,
+            );
             r = ctx.s.new_null();
         } else {
             ctx.add_op(this, ctx.ids.uop("_BINARY_OP_TRUEDIV_FLOAT"), 0, Opnd::None);
@@ -2042,9 +2204,15 @@ fn default_case(ctx: &mut Ctx, this: &TUop) {
 pub fn remove_unneeded_uops(ids: &Ids, buf: &mut Vec<TUop>) {
     let u = &ids.u;
     let without_pop = |op: u16| -> bool {
-        ["_POP_TOP", "_POP_TOP_NOP", "_POP_TOP_INT", "_POP_TOP_FLOAT", "_POP_TOP_UNICODE"]
-            .iter()
-            .any(|n| ids.uop(n) == op)
+        [
+            "_POP_TOP",
+            "_POP_TOP_NOP",
+            "_POP_TOP_INT",
+            "_POP_TOP_FLOAT",
+            "_POP_TOP_UNICODE",
+        ]
+        .iter()
+        .any(|n| ids.uop(n) == op)
     };
     let without_push = |op: u16| -> bool {
         [
@@ -2059,7 +2227,8 @@ pub fn remove_unneeded_uops(ids: &Ids, buf: &mut Vec<TUop>) {
         .iter()
         .any(|n| ids.uop(n) == op)
     };
-    let skip = |op: u16| op == u.NOP || op == u.CHECK_VALIDITY || op == u.CHECK_PERIODIC || op == u.SET_IP;
+    let skip =
+        |op: u16| op == u.NOP || op == u.CHECK_VALIDITY || op == u.CHECK_PERIODIC || op == u.SET_IP;
     let mut last_set_ip: Option<usize> = None;
     let mut may_have_escaped = true;
     let mut pc = 0;

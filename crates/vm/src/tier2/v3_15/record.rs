@@ -56,6 +56,8 @@ pub struct Recording {
     /// The code object and function the trace starts in.
     pub code: Rc<CodeRt>,
     pub func: Option<Value>,
+    /// The globals of the frame the trace starts in.
+    pub globals: crate::value::ObjRef,
     pub chain_depth: i32,
     /// The stack depth at the start.
     pub stack_depth: usize,
@@ -69,8 +71,6 @@ pub struct Recording {
     pub steps: Vec<Step>,
     /// The VM frame depth of the frame the trace starts in.
     pub root_depth: usize,
-    /// The executor whose exit started the recording.
-    pub from_executor: Option<usize>,
     /// The step the uops being added belong to.
     pub cur_step: u32,
 }
@@ -81,6 +81,11 @@ pub struct Recording {
 pub struct Step {
     pub loc: Loc,
     pub depth: i32,
+    /// The instruction form it was translated as (its base form when the recording did not
+    /// trust the specialization) and the key the form had cached: what the executor's guards
+    /// for it check.
+    pub opcode: u16,
+    pub key: u64,
 }
 
 /// What a translation call was told (`stop_tracing_opcode`).
@@ -165,10 +170,10 @@ impl Loc {
     /// Code units of the instruction at index `i` of this location's code object.
     pub fn target_of(&self, i: usize) -> u32 {
         match self {
-            Loc::Code(c, _) => c
-                .instrs
-                .get(i)
-                .map_or_else(|| c.instrs.last().map_or(0, |x| x.offset / 2 + 1), |x| x.offset / 2),
+            Loc::Code(c, _) => c.instrs.get(i).map_or_else(
+                || c.instrs.last().map_or(0, |x| x.offset / 2 + 1),
+                |x| x.offset / 2,
+            ),
             Loc::Shim(k) => *k as u32,
         }
     }
@@ -259,6 +264,7 @@ impl Recording {
             operand1: 0,
             code,
             step,
+            src: u32::MAX,
         });
     }
 
@@ -281,12 +287,14 @@ impl Recording {
         executor_opcode: &dyn Fn(&Loc) -> Option<u16>,
     ) -> Outcome {
         let prev = self.prev.clone();
+        let info = prev.loc.info(ids);
         self.steps.push(Step {
             loc: prev.loc.clone(),
             depth: prev.depth as i32 - self.root_depth as i32,
+            opcode: info.opcode,
+            key: info.key,
         });
         self.cur_step = self.steps.len() as u32 - 1;
-        let info = prev.loc.info(ids);
         let code = prev.loc.code().cloned();
         let mut target = info.target;
         let mut oparg = prev.oparg;
@@ -321,6 +329,9 @@ impl Recording {
             if ids.op_has(opcode, ids.f.exit) || ids.op_has(opcode, ids.f.deopt) {
                 opcode = deopt(opcode);
             }
+        }
+        if let Some(s) = self.steps.last_mut() {
+            s.opcode = opcode;
         }
         let needs_guard_ip = ids.op_has(opcode, ids.f.needs_guard_ip);
         if dynamic_jump && !needs_guard_ip {
@@ -377,7 +388,13 @@ impl Recording {
         }
         self.push(ids.u.CHECK_VALIDITY, 0, Opnd::None, target, code.clone());
         if !ids.op_has(opcode, ids.f.no_save_ip) {
-            self.push(ids.u.SET_IP, 0, Opnd::Num(target as u64), target, code.clone());
+            self.push(
+                ids.u.SET_IP,
+                0,
+                Opnd::Num(target as u64),
+                target,
+                code.clone(),
+            );
         }
         let o = &ids.op;
         if ids.is_pop_jump(opcode) {
@@ -387,10 +404,17 @@ impl Recording {
                 unreachable!("branches live in code objects")
             };
             let mut not_jumped = *i + 1;
-            if c.instrs.get(not_jumped).is_some_and(|x| x.op == cpyviz_compiler::op::Op::NOT_TAKEN) {
+            if c.instrs
+                .get(not_jumped)
+                .is_some_and(|x| x.op == cpyviz_compiler::op::Op::NOT_TAKEN)
+            {
                 not_jumped += 1;
             }
-            let other = if jumped { not_jumped } else { c.instrs[*i].jump };
+            let other = if jumped {
+                not_jumped
+            } else {
+                c.instrs[*i].jump
+            };
             let t = prev.loc.target_of(other);
             self.push(uop, 0, Opnd::None, t, code.clone());
             self.fitness -= branch_penalty(ids, info.counter);
@@ -398,7 +422,13 @@ impl Recording {
             self.push(ids.u.CHECK_PERIODIC, 0, Opnd::None, target, code.clone());
         } else if opcode == o.JUMP_BACKWARD_NO_INTERRUPT {
         } else if [o.RESUME, o.RESUME_CHECK, o.RESUME_CHECK_JIT].contains(&opcode) {
-            self.push(ids.u.TIER2_RESUME_CHECK, 0, Opnd::None, target, code.clone());
+            self.push(
+                ids.u.TIER2_RESUME_CHECK,
+                0,
+                Opnd::None,
+                target,
+                code.clone(),
+            );
         } else {
             let expansion = ids.t.expansion(opcode);
             if expansion.is_empty() {
@@ -446,8 +476,12 @@ impl Recording {
                 } else if uop == ids.u.PUSH_FRAME {
                     self.frame_depth += 1;
                     self.fitness -= frame_penalty(ids);
-                } else if [ids.u.RETURN_VALUE, ids.u.RETURN_GENERATOR, ids.u.YIELD_VALUE]
-                    .contains(&uop)
+                } else if [
+                    ids.u.RETURN_VALUE,
+                    ids.u.RETURN_GENERATOR,
+                    ids.u.YIELD_VALUE,
+                ]
+                .contains(&uop)
                 {
                     let p = frame_penalty(ids);
                     if self.frame_depth <= 0 {

@@ -4,7 +4,10 @@
 //! inputs left in place. The tests check every entry against `_PyUop_num_popped`.
 
 /// `(inputs, outputs)`, each item a name and a size expression (`""` for one item).
-pub type Sig = (Vec<(&'static str, &'static str)>, Vec<(&'static str, &'static str)>);
+pub type Sig = (
+    Vec<(&'static str, &'static str)>,
+    Vec<(&'static str, &'static str)>,
+);
 
 const SIGS: &[(&str, &str)] = &[
     ("_NOP", "--"),
@@ -46,17 +49,50 @@ const SIGS: &[(&str, &str)] = &[
     ("_GUARD_TYPE", "value -- value"),
     ("_GUARD_TOS_OVERFLOWED", "value -- value"),
     ("_GUARD_NOS_OVERFLOWED", "left, unused -- left, unused"),
-    ("_GUARD_NOT_EXHAUSTED_RANGE", "iter, null_or_index -- iter, null_or_index"),
-    ("_GUARD_NOT_EXHAUSTED_LIST", "iter, null_or_index -- iter, null_or_index"),
-    ("_GUARD_NOT_EXHAUSTED_TUPLE", "iter, null_or_index -- iter, null_or_index"),
-    ("_ITER_NEXT_LIST_TIER_TWO", "iter, null_or_index -- iter, null_or_index, next"),
-    ("_ITER_NEXT_TUPLE", "iter, null_or_index -- iter, null_or_index, next"),
-    ("_FOR_ITER_TIER_TWO", "iter, null_or_index -- iter, null_or_index, next"),
-    ("_FOR_ITER_VIRTUAL_TIER_TWO", "iter, null_or_index -- iter, null_or_index, next"),
-    ("_LIST_APPEND", "list, unused[oparg-1], v -- list, unused[oparg-1]"),
-    ("_SET_ADD", "set, unused[oparg-1], v -- set, unused[oparg-1]"),
-    ("_MAP_ADD", "dict_st, unused[oparg-1], key, value -- dict_st, unused[oparg-1]"),
-    ("_LIST_EXTEND", "list_st, unused[oparg-1], iterable_st -- list_st, unused[oparg-1], i"),
+    (
+        "_GUARD_NOT_EXHAUSTED_RANGE",
+        "iter, null_or_index -- iter, null_or_index",
+    ),
+    (
+        "_GUARD_NOT_EXHAUSTED_LIST",
+        "iter, null_or_index -- iter, null_or_index",
+    ),
+    (
+        "_GUARD_NOT_EXHAUSTED_TUPLE",
+        "iter, null_or_index -- iter, null_or_index",
+    ),
+    (
+        "_ITER_NEXT_LIST_TIER_TWO",
+        "iter, null_or_index -- iter, null_or_index, next",
+    ),
+    (
+        "_ITER_NEXT_TUPLE",
+        "iter, null_or_index -- iter, null_or_index, next",
+    ),
+    (
+        "_FOR_ITER_TIER_TWO",
+        "iter, null_or_index -- iter, null_or_index, next",
+    ),
+    (
+        "_FOR_ITER_VIRTUAL_TIER_TWO",
+        "iter, null_or_index -- iter, null_or_index, next",
+    ),
+    (
+        "_LIST_APPEND",
+        "list, unused[oparg-1], v -- list, unused[oparg-1]",
+    ),
+    (
+        "_SET_ADD",
+        "set, unused[oparg-1], v -- set, unused[oparg-1]",
+    ),
+    (
+        "_MAP_ADD",
+        "dict_st, unused[oparg-1], key, value -- dict_st, unused[oparg-1]",
+    ),
+    (
+        "_LIST_EXTEND",
+        "list_st, unused[oparg-1], iterable_st -- list_st, unused[oparg-1], i",
+    ),
     ("_FORMAT_SIMPLE", "value -- res"),
     ("_FORMAT_WITH_SPEC", "value, fmt_spec -- res"),
     ("_CONVERT_VALUE", "value -- result"),
@@ -68,8 +104,14 @@ const SIGS: &[(&str, &str)] = &[
     ("_DELETE_ATTR", "owner --"),
     ("_DELETE_SUBSCR", "container, sub --"),
     ("_STORE_SLICE", "v, container, start, stop --"),
-    ("_CALL_NON_PY_GENERAL", "callable, self_or_null, args[oparg] -- res"),
-    ("_CALL_KW_NON_PY", "callable, self_or_null, args[oparg], kwnames -- res"),
+    (
+        "_CALL_NON_PY_GENERAL",
+        "callable, self_or_null, args[oparg] -- res",
+    ),
+    (
+        "_CALL_KW_NON_PY",
+        "callable, self_or_null, args[oparg], kwnames -- res",
+    ),
     ("_IMPORT_NAME", "level, fromlist -- res"),
     ("_IMPORT_FROM", "from -- from, res"),
     ("_POP_EXCEPT", "exc_value --"),
@@ -77,9 +119,18 @@ const SIGS: &[(&str, &str)] = &[
     ("_UNARY_INVERT", "value -- res, v"),
     ("_SET_FUNCTION_ATTRIBUTE", "attr_st, func_in -- func_out"),
     ("_GET_ITER_TRAD", "iter, null -- iter, null"),
-    ("_DICT_UPDATE", "dict, unused[oparg-1], update -- dict, unused[oparg-1], upd"),
-    ("_SET_UPDATE", "set, unused[oparg-1], iterable -- set, unused[oparg-1], i"),
-    ("_BUILD_INTERPOLATION", "value, str, format[oparg & 1] -- interpolation"),
+    (
+        "_DICT_UPDATE",
+        "dict, unused[oparg-1], update -- dict, unused[oparg-1], upd",
+    ),
+    (
+        "_SET_UPDATE",
+        "set, unused[oparg-1], iterable -- set, unused[oparg-1], i",
+    ),
+    (
+        "_BUILD_INTERPOLATION",
+        "value, str, format[oparg & 1] -- interpolation",
+    ),
     ("_BUILD_TEMPLATE", "strings, interpolations -- template"),
     ("_RAISE_VARARGS", "args[oparg] --"),
 ];

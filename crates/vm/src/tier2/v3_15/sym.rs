@@ -130,6 +130,8 @@ pub struct Syms {
     pub done: bool,
     pub contradiction: bool,
     pub out_of_space: bool,
+    /// What a reference outside the arena (`NULL`, or an allocation that failed) reads as.
+    bottom: S,
 }
 
 /// Identity of objects as the optimizer compares them (`==` on pointers).
@@ -190,12 +192,12 @@ impl Syms {
             done: false,
             contradiction: false,
             out_of_space: false,
+            bottom: S::Bottom,
         }
     }
 
     pub fn get(&self, r: Ref) -> &S {
-        static BOTTOM: S = S::Bottom;
-        self.arena.get(r.id as usize).unwrap_or(&BOTTOM)
+        self.arena.get(r.id as usize).unwrap_or(&self.bottom)
     }
 
     fn set(&mut self, r: Ref, s: S) {
@@ -927,31 +929,10 @@ impl Syms {
     }
 }
 
-thread_local! {
-    /// Types by version (`_PyType_LookupByVersion`), for the types the tracer has met.
-    static BY_VERSION: std::cell::RefCell<std::collections::HashMap<u32, ObjRef>> =
-        Default::default();
-}
-
-/// Remembers `t` for [`type_by_version`].
-pub fn note_type(t: &ObjRef) {
-    let v = version_of(t);
-    if v != 0 {
-        BY_VERSION.with(|m| {
-            m.borrow_mut().insert(v, t.clone());
-        });
-    }
-}
-
-/// `_PyType_LookupByVersion`: the type with `version`, if it still has it.
+/// `_PyType_LookupByVersion`: the class with `version`, if it still has it.
 pub fn type_by_version(version: u32) -> Option<ObjRef> {
     if version == 0 {
         return None;
     }
-    BY_VERSION.with(|m| {
-        m.borrow()
-            .get(&version)
-            .filter(|t| version_of(t) == version)
-            .cloned()
-    })
+    crate::types::by_version(version)
 }
