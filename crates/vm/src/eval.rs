@@ -143,7 +143,9 @@ fn locals_set(vm: &mut Vm, locals: &Value, name: &str, v: Value) -> PyResult<()>
 pub fn run_frame(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
     vm.frames.push(crate::frame::FrameRef::of(frame));
     let inline = std::mem::take(&mut vm.tier2.inline_call);
-    vm.tier2.frames_inline.push(inline);
+    vm.tier2.activations += 1;
+    let serial = vm.tier2.activations;
+    vm.tier2.frames_inline.push((inline, serial));
     let r = run_frame_inner(vm, frame);
     vm.tier2.frames_inline.pop();
     vm.frames.pop();

@@ -50,8 +50,12 @@ pub struct Tier2 {
     pub in_executor: bool,
     /// Per Python frame the VM is running (the order of [`Vm::frames`]): whether CPython would
     /// have pushed it from its caller's evaluation loop (an inlined call, a generator resumed
-    /// by `FOR_ITER_GEN`…) rather than entered it from C. Kept by [`crate::eval::run_frame`].
-    pub frames_inline: Vec<bool>,
+    /// by `FOR_ITER_GEN`…) rather than entered it from C, and the serial number of this
+    /// activation (a generator's frame resumed again is another activation). Kept by
+    /// [`crate::eval::run_frame`].
+    pub frames_inline: Vec<(bool, u64)>,
+    /// Frame activations so far (the last serial number given).
+    pub activations: u64,
     /// Set by the instruction about to start a frame the way CPython inlines it (see
     /// [`inlines_call`]); taken by the next frame that starts.
     pub inline_call: bool,
@@ -80,6 +84,7 @@ impl Tier2 {
             watching: false,
             in_executor: false,
             frames_inline: Vec::new(),
+            activations: 0,
             inline_call: false,
             state,
         }

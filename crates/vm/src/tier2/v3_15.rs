@@ -207,13 +207,16 @@ impl Default for Tracer {
 /// Whether the frame at VM depth `depth` was pushed by its caller's instruction in the same
 /// evaluation loop (rather than entered from C).
 fn inline_at(vm: &Vm, depth: usize) -> bool {
-    depth >= 1
-        && vm
-            .tier2
-            .frames_inline
-            .get(depth - 1)
-            .copied()
-            .unwrap_or(false)
+    depth >= 1 && vm.tier2.frames_inline.get(depth - 1).is_some_and(|f| f.0)
+}
+
+/// The serial number of the frame activation at VM depth `depth` (what tells a frame that
+/// left to C and came back from one that ran on).
+fn activation_at(vm: &Vm, depth: usize) -> usize {
+    depth
+        .checked_sub(1)
+        .and_then(|d| vm.tier2.frames_inline.get(d))
+        .map_or(0, |f| f.1 as usize)
 }
 
 impl Tracer {
@@ -512,14 +515,14 @@ impl Tracer {
     /// (or stops).
     fn record(&mut self, vm: &mut Vm, frame: &Frame, loc: &Loc, depth: usize) {
         let ids = self.ids;
-        let fid = frame as *const Frame as usize;
+        let fid = activation_at(vm, depth);
         let Some(rec) = self.rec.as_ref() else { return };
-        let (pdepth, pframe) = (rec.prev.depth, rec.prev.frame);
+        let (pdepth, pframe, pinline) = (rec.prev.depth, rec.prev.frame, rec.prev.inline);
         // Frames run by C code under the traced one are not traced (a nested evaluation loop).
         if depth > pdepth && !(depth == pdepth + 1 && inline_at(vm, depth)) {
             return;
         }
-        let left_to_c = (depth < pdepth && !inline_at(vm, pdepth))
+        let left_to_c = (depth < pdepth && !pinline)
             || (depth == pdepth && fid != pframe)
             || depth + 1 < pdepth;
         let next = Next {
@@ -567,6 +570,7 @@ impl Tracer {
                     oparg: arg,
                     frame: fid,
                     depth,
+                    inline: inline_at(vm, depth),
                     rec: Recorded::read(&frame.stack, arg),
                 };
                 match here_exec {
@@ -749,8 +753,9 @@ impl Tracer {
             prev: Prev {
                 loc: curr.clone(),
                 oparg,
-                frame: frame as *const Frame as usize,
+                frame: activation_at(vm, depth),
                 depth,
+                inline: inline_at(vm, depth),
                 rec: Recorded::read(&frame.stack, oparg),
             },
             fitness: ids.c.fitness_initial,

@@ -30,9 +30,12 @@ pub enum Trigger {
 pub struct Prev {
     pub loc: Loc,
     pub oparg: u32,
-    /// The frame it ran in (its address) and the frame depth.
+    /// The frame activation it ran in (its serial number) and the frame depth.
     pub frame: usize,
     pub depth: usize,
+    /// Its frame was pushed by its caller in the same evaluation loop (a return goes back
+    /// there rather than to C).
+    pub inline: bool,
     /// The values the recorders read before it ran (`_PyOpcode_RecordFunctions`).
     pub rec: Recorded,
 }
