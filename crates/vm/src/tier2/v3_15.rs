@@ -291,6 +291,23 @@ impl Tracer {
                         continue;
                     }
                     let e = &self.execs[exec];
+                    if let Some(Step {
+                        loc: Loc::Shim(_), ..
+                    }) = e.steps.get(pos)
+                    {
+                        // The `__init__` shim's instructions run in the executor only.
+                        let next = if pos + 1 == e.steps.len() && e.plan.closes_loop {
+                            0
+                        } else {
+                            pos + 1
+                        };
+                        self.set_state(State::Tier2 {
+                            exec,
+                            pos: next,
+                            base,
+                        });
+                        continue;
+                    }
                     let Some(step) = e.steps.get(pos) else {
                         self.set_state(State::Tier1);
                         continue;
@@ -517,11 +534,20 @@ impl Tracer {
         let ids = self.ids;
         let fid = activation_at(vm, depth);
         let Some(rec) = self.rec.as_ref() else { return };
-        let (pdepth, pframe, pinline) = (rec.prev.depth, rec.prev.frame, rec.prev.inline);
+        let (pdepth, _, pinline) = (rec.prev.depth, rec.prev.frame, rec.prev.inline);
         // Frames run by C code under the traced one are not traced (a nested evaluation loop).
         if depth > pdepth && !(depth == pdepth + 1 && inline_at(vm, depth)) {
             return;
         }
+        if depth + 1 == pdepth && pinline && returns_from_init(&rec.prev.loc, loc) {
+            // `__init__` returned to the shim frame CPython runs it under (`EXIT_INIT_CHECK`,
+            // `RETURN_VALUE`), which the VM has not: its two instructions are recorded here.
+            if !self.record_init_shim(vm, pdepth) {
+                return;
+            }
+        }
+        let Some(rec) = self.rec.as_ref() else { return };
+        let (pdepth, pframe, pinline) = (rec.prev.depth, rec.prev.frame, rec.prev.inline);
         let left_to_c = (depth < pdepth && !pinline)
             || (depth == pdepth && fid != pframe)
             || depth + 1 < pdepth;
@@ -590,6 +616,41 @@ impl Tracer {
         if let Outcome::Done = outcome {
             self.stop_recording(vm);
         }
+    }
+
+    /// Records the `__init__` shim's instructions after `__init__` returned (its frame was at
+    /// VM depth `depth`); whether the recording goes on.
+    fn record_init_shim(&mut self, vm: &mut Vm, depth: usize) -> bool {
+        let ids = self.ids;
+        // A frame number no activation has (the shim frame is not a VM frame).
+        let shim = usize::MAX - depth;
+        for k in 0..2u8 {
+            let Some(rec) = self.rec.as_mut() else {
+                return false;
+            };
+            let next = Next {
+                loc: Loc::Shim(k),
+                frame: shim,
+                depth,
+                code: None,
+                // `self` and `__init__`'s result, then `self` alone.
+                stack_len: 2 - k as usize,
+            };
+            if let Outcome::Done = rec.translate(ids, Some(&next), Stop::No, &|_| false, &|_| None)
+            {
+                self.stop_recording(vm);
+                return false;
+            }
+            rec.prev = Prev {
+                loc: Loc::Shim(k),
+                oparg: 0,
+                frame: shim,
+                depth,
+                inline: true,
+                rec: Recorded::default(),
+            };
+        }
+        true
     }
 
     /// Ends the recording: optimizes, builds and installs the executor, resets the counter
@@ -882,6 +943,19 @@ impl Tracer {
             }
         }
     }
+}
+
+/// Whether control going from `prev` (a `RETURN_VALUE`) to `next` is `__init__` returning to
+/// the `CALL_ALLOC_AND_ENTER_INIT` that called it.
+fn returns_from_init(prev: &Loc, next: &Loc) -> bool {
+    let (Loc::Code(pc, pi), Loc::Code(nc, ni)) = (prev, next) else {
+        return false;
+    };
+    pc.instrs[*pi].op == Op::RETURN_VALUE
+        && ni
+            .checked_sub(1)
+            .and_then(|k| nc.slots.borrow().get(k).map(|s| s.form))
+            == Some("CALL_ALLOC_AND_ENTER_INIT")
 }
 
 /// The first cache entry of an instruction about to run while recording: set to "trigger"
