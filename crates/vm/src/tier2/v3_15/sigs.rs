@@ -48,6 +48,7 @@ const SIGS: &[(&str, &str)] = &[
     ("_LOCK_OBJECT", "value -- value"),
     ("_GUARD_TYPE", "value -- value"),
     ("_GUARD_TOS_OVERFLOWED", "value -- value"),
+    ("_GUARD_TOS_NOT_NULL", "value -- value"),
     ("_GUARD_NOS_OVERFLOWED", "left, unused -- left, unused"),
     (
         "_GUARD_NOT_EXHAUSTED_RANGE",
