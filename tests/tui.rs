@@ -128,6 +128,14 @@ fn help_overlay_opens_and_closes() {
         "{screen}"
     );
     insta::assert_snapshot!("help", screen);
+    // Taller than the screen, it scrolls to the last keys.
+    assert!(screen.contains("more below"), "{screen}");
+    press(&mut app, "<PageDown><PageDown>");
+    let screen = text(draw(&mut app, 100, 30).backend().buffer());
+    assert!(
+        screen.contains("Ctrl-C") && screen.contains("more above"),
+        "{screen}"
+    );
     press(&mut app, "<Esc>");
     assert!(!app.quit && !app.show_help);
     press(&mut app, "q");

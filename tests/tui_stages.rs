@@ -1663,7 +1663,7 @@ fn enter_follows_a_uop_to_its_instruction_and_b_comes_back() {
 fn the_specialized_stage_marks_where_an_executor_is_attached() {
     let captures = builtin_captures(Path::new("samples/abs.py")).unwrap();
     let mut app = settled(App::new(captures, PyVersion::V3_14, Stage::Specialized));
-    let screen = select_row_with(&mut app, "j", "⏵");
+    let screen = select_row_with(&mut app, "j", "◆");
     assert!(screen.contains("JUMP_BACKWARD"), "{screen}");
     assert!(screen.contains("ENTER_EXECUTOR"), "{screen}");
     press(&mut app, "<Enter>");

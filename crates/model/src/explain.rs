@@ -322,29 +322,6 @@ pub fn oparg(
     })
 }
 
-#[cfg(test)]
-mod opcode_tests {
-    use crate::tables::{for_version, OpKind};
-    use crate::version::PyVersion;
-
-    /// Every instruction the compiler can emit, in both versions, has an explanation.
-    #[test]
-    fn every_base_and_pseudo_opcode_is_explained() {
-        let mut missing = Vec::new();
-        for v in [PyVersion::V3_14, PyVersion::V3_15] {
-            for o in for_version(v).opcodes {
-                if matches!(o.kind, OpKind::Base | OpKind::Pseudo)
-                    && super::opcode(o.name).is_none()
-                    && !missing.contains(&o.name)
-                {
-                    missing.push(o.name);
-                }
-            }
-        }
-        assert!(missing.is_empty(), "no explanation for {missing:?}");
-    }
-}
-
 /// What a tier-2 guard checks, in a phrase that completes "it checks that …"; `None` when
 /// there is no note for it (a uop name without the 3.15 register suffix).
 pub fn uop_check(name: &str) -> Option<&'static str> {
@@ -452,4 +429,27 @@ pub fn uop(name: &str) -> Option<&'static str> {
         "_NOP" => "Does nothing (what the optimizer leaves of a removed uop).",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod opcode_tests {
+    use crate::tables::{for_version, OpKind};
+    use crate::version::PyVersion;
+
+    /// Every instruction the compiler can emit, in both versions, has an explanation.
+    #[test]
+    fn every_base_and_pseudo_opcode_is_explained() {
+        let mut missing = Vec::new();
+        for v in [PyVersion::V3_14, PyVersion::V3_15] {
+            for o in for_version(v).opcodes {
+                if matches!(o.kind, OpKind::Base | OpKind::Pseudo)
+                    && super::opcode(o.name).is_none()
+                    && !missing.contains(&o.name)
+                {
+                    missing.push(o.name);
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no explanation for {missing:?}");
+    }
 }

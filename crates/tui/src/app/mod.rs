@@ -33,6 +33,8 @@ pub struct App {
     pub stage: Stage,
     pub focus: Focus,
     pub show_help: bool,
+    /// The first line of the help overlay shown (when it is taller than the screen).
+    pub help_scroll: usize,
     /// The overlay with the snippet's own output (live captures).
     pub show_output: bool,
     /// The 3.14 ↔ 3.15 side-by-side view of the bytecode / specialized stage, and its first row.
@@ -68,6 +70,9 @@ pub struct App {
     pub highlight: crate::highlight::Highlighted,
 }
 
+/// More lines than the help overlay can have (its scroll offset stays below this).
+const KEYMAP_LINES: usize = 2 * action::KEYMAP.len() + 8;
+
 /// Sources shorter than this (in bytes) get their AST rows made on the UI thread, at once.
 const ROWS_ON_THE_UI_THREAD: usize = 256 * 1024;
 
@@ -87,6 +92,7 @@ impl App {
             stage,
             focus: Focus::Stage,
             show_help: false,
+            help_scroll: 0,
             show_output: false,
             diff: None,
             diff_scroll: 0,
@@ -420,14 +426,22 @@ impl App {
         if self.show_help {
             match action {
                 Action::Quit | Action::ToggleHelp | Action::Click(_) => self.show_help = false,
+                Action::Up | Action::ScrollUp(_) => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                }
+                Action::Down | Action::ScrollDown(_) => self.help_scroll += 1,
+                Action::PageUp | Action::Home => self.help_scroll = 0,
+                Action::PageDown | Action::End => self.help_scroll += self.page(),
                 _ => {}
             }
+            // The overlay clamps what it shows; keep the offset within reach of the end.
+            self.help_scroll = self.help_scroll.min(KEYMAP_LINES);
             return;
         }
         if self.show_output {
             match action {
                 Action::Quit | Action::ToggleOutput | Action::Click(_) => self.show_output = false,
-                Action::ToggleHelp => self.show_help = true,
+                Action::ToggleHelp => self.open_help(),
                 _ => {}
             }
             return;
@@ -438,7 +452,7 @@ impl App {
             let max = n.saturating_sub(1);
             match action {
                 Action::Quit | Action::ToggleDiff => self.diff = None,
-                Action::ToggleHelp => self.show_help = true,
+                Action::ToggleHelp => self.open_help(),
                 Action::Up | Action::ScrollUp(_) => {
                     self.diff_scroll = self.diff_scroll.saturating_sub(1)
                 }
@@ -457,7 +471,7 @@ impl App {
         }
         match action {
             Action::Quit => self.quit = true,
-            Action::ToggleHelp => self.show_help = true,
+            Action::ToggleHelp => self.open_help(),
             Action::ToggleOutput => self.show_output = true,
             Action::ToggleCaches => self.toggle_caches(),
             Action::NextCode => self.jump_code(true),
@@ -862,6 +876,11 @@ impl App {
             Follow::Info(_) => {}
             Follow::Nothing(why) => self.status = Some(why),
         }
+    }
+
+    fn open_help(&mut self) {
+        self.show_help = true;
+        self.help_scroll = 0;
     }
 
     /// `u`: the micro-ops pane shows the traces before the optimizer, or the executors.

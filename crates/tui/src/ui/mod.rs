@@ -934,7 +934,40 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
         "Press ? or Esc to close.",
         Style::new().fg(THEME.dim),
     ));
-    render_overlay("Help", lines, area, buf);
+    // As wide as the screen allows (up to 120 columns); taller than the screen, it scrolls.
+    let width = 120.min(area.width.saturating_sub(4));
+    let text_width = width.saturating_sub(4).max(1) as usize;
+    let wrapped: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(text_width))
+        .sum();
+    let room = area.height.saturating_sub(4) as usize;
+    if wrapped <= room {
+        render_overlay_sized("Help", lines, area, buf, width);
+        return;
+    }
+    let scroll = app.help_scroll.min(wrapped - room);
+    let title = if scroll + room < wrapped {
+        "Help · ↑↓ PgDn: more below"
+    } else {
+        "Help · ↑↓ PgUp: more above"
+    };
+    let height = (room as u16 + 2).min(area.height.saturating_sub(2));
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    Clear.render(rect, buf);
+    buf.set_style(rect, Style::new().bg(THEME.bg));
+    let block = pane_block(title.into(), true);
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll as u16, 0))
+        .render(inner, buf);
 }
 
 /// The 3.14 ↔ 3.15 comparison in the stage pane: this version's disassembly on the left, the
@@ -994,7 +1027,23 @@ fn render_diff(
 
 /// A bordered box in the middle of the screen, sized to its (wrapped) lines.
 fn render_overlay(title: &str, lines: Vec<Line<'static>>, area: Rect, buf: &mut Buffer) {
-    let width = 88.min(area.width.saturating_sub(4));
+    render_overlay_sized(
+        title,
+        lines,
+        area,
+        buf,
+        88.min(area.width.saturating_sub(4)),
+    );
+}
+
+/// [`render_overlay`] at most `width` columns wide.
+fn render_overlay_sized(
+    title: &str,
+    lines: Vec<Line<'static>>,
+    area: Rect,
+    buf: &mut Buffer,
+    width: u16,
+) {
     let text_width = width.saturating_sub(4).max(1) as usize;
     let wrapped: usize = lines
         .iter()

@@ -345,7 +345,7 @@ fn executor_lines(app: &App, ins: &cpyviz_model::bytecode::Instruction) -> Vec<L
     if let Some(e) = executor_at(cap, code, ins.offset) {
         return vec![Line::styled(
             format!(
-                "⏵ ENTER_EXECUTOR: tier 2 installed executor #{e} here; the interpreter runs its trace instead of this instruction (dis shows the instruction it replaced). Enter opens it."
+                "◆ ENTER_EXECUTOR: tier 2 installed executor #{e} here; the interpreter runs its trace instead of this instruction (dis shows the instruction it replaced). Enter opens it."
             ),
             THEME.key,
         )];

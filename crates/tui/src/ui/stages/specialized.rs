@@ -299,7 +299,7 @@ pub(super) fn render(app: &App, areas: &Areas, buf: &mut Buffer) {
                 ];
                 // ENTER_EXECUTOR: tier 2 installed an executor at this instruction.
                 let attached = crate::app::stages::executor_at(cap, *code, ins.offset).is_some();
-                spans.push(Span::styled(if attached { " ⏵" } else { "  " }, THEME.key));
+                spans.push(Span::styled(if attached { "◆" } else { " " }, THEME.key));
                 if let Some(n) = s.executions {
                     let count = if n == 0 {
                         String::new()
