@@ -45,6 +45,7 @@ fn stack_allocate(ids: &Ids, buf: Vec<TUop>) -> Vec<TUop> {
             s.target = 0;
             s.jump = None;
             s.operand0 = Opnd::None;
+            s.src = u32::MAX;
             out.push(s);
             depth = new_depth;
         }
@@ -129,6 +130,8 @@ fn prepare_for_execution(ids: &Ids, mut buf: Vec<TUop>) -> Vec<TUop> {
                 s.jump = None;
                 s.target = target as u32;
                 s.operand1 = control_flow as u64;
+                s.step = u32::MAX;
+                s.src = u32::MAX;
                 cur_exit_op = exit_op as i64;
                 cur_jump_target = target;
                 cur_jump = Some((len + stubs.len()) as u16);
@@ -153,6 +156,8 @@ fn prepare_for_execution(ids: &Ids, mut buf: Vec<TUop>) -> Vec<TUop> {
                 s.target = 0;
                 s.operand0 = Opnd::Num(target as u64);
                 s.operand1 = 0;
+                s.step = u32::MAX;
+                s.src = u32::MAX;
                 stubs.push(s);
             }
             let e = cur_error.expect("set");
