@@ -101,9 +101,9 @@ fn prepare_for_execution(ids: &Ids, mut buf: Vec<TUop>) -> Vec<TUop> {
     let mut cur_error: Option<u16> = None;
     let mut cur_error_target: i64 = -1;
     let mut cur_popped: i64 = -1;
-    for i in 0..len {
-        let base = base_of(ids, buf[i].op);
-        let target = buf[i].target as i64;
+    for uop in buf.iter_mut() {
+        let base = base_of(ids, uop.op);
+        let target = uop.target as i64;
         let exit = ids.uop_has(base, ids.f.exit);
         let deopt = ids.uop_has(base, ids.f.deopt);
         let periodic = ids.uop_has(base, ids.f.periodic);
@@ -117,13 +117,13 @@ fn prepare_for_execution(ids: &Ids, mut buf: Vec<TUop>) -> Vec<TUop> {
             if ids.is_dynamic_exit_guard(base) {
                 base_exit = u.DYNAMIC_EXIT;
             }
-            let depth = exit_depth(ids, base, buf[i].op);
+            let depth = exit_depth(ids, base, uop.op);
             let exit_op = variant_of(ids, base_exit, depth);
             let control_flow = base == u.GUARD_IS_FALSE_POP
                 || base == u.GUARD_IS_TRUE_POP
                 || ids.is_for_iter_test(base);
             if target != cur_jump_target || exit_op as i64 != cur_exit_op {
-                let mut s = buf[i].clone();
+                let mut s = uop.clone();
                 s.op = exit_op;
                 s.oparg = 0;
                 s.operand0 = Opnd::None;
@@ -137,19 +137,19 @@ fn prepare_for_execution(ids: &Ids, mut buf: Vec<TUop>) -> Vec<TUop> {
                 cur_jump = Some((len + stubs.len()) as u16);
                 stubs.push(s);
             }
-            buf[i].jump = Some((cur_jump.expect("set"), 0));
+            uop.jump = Some((cur_jump.expect("set"), 0));
         }
         if ids.uop_has(base, ids.f.error) {
             let popped = if ids.uop_has(base, ids.f.error_no_pop) {
                 0
             } else {
-                ids.uop_popped(base, buf[i].oparg) as i64
+                ids.uop_popped(base, uop.oparg) as i64
             };
             if target != cur_error_target || popped != cur_popped {
                 cur_popped = popped;
                 cur_error = Some((len + stubs.len()) as u16);
                 cur_error_target = target;
-                let mut s = buf[i].clone();
+                let mut s = uop.clone();
                 s.op = variant_of(ids, u.ERROR_POP_N, 0);
                 s.oparg = 0;
                 s.jump = None;
@@ -161,13 +161,13 @@ fn prepare_for_execution(ids: &Ids, mut buf: Vec<TUop>) -> Vec<TUop> {
                 stubs.push(s);
             }
             let e = cur_error.expect("set");
-            buf[i].jump = Some(match buf[i].jump {
+            uop.jump = Some(match uop.jump {
                 Some((j, _)) => (j, e),
                 None => (0, e),
             });
         }
         if base == u.JUMP_TO_TOP {
-            buf[i].jump = Some((1, 0));
+            uop.jump = Some((1, 0));
         }
     }
     buf.extend(stubs);

@@ -328,10 +328,11 @@ impl Recording {
         };
         let dynamic_jump = ids.op_has(opcode, ids.f.unpredictable_jump)
             && next.is_some_and(|n| !same_loc(&n.loc, &fallthrough(&prev.loc)));
-        if progress_needed && self.len() < 5 {
-            if ids.op_has(opcode, ids.f.exit) || ids.op_has(opcode, ids.f.deopt) {
-                opcode = deopt(opcode);
-            }
+        if progress_needed
+            && self.len() < 5
+            && (ids.op_has(opcode, ids.f.exit) || ids.op_has(opcode, ids.f.deopt))
+        {
+            opcode = deopt(opcode);
         }
         if let Some(s) = self.steps.last_mut() {
             s.opcode = opcode;
