@@ -336,7 +336,7 @@ impl Tracer {
                     // Control went elsewhere than the trace: an exit of the previous step.
                     let stub = pos
                         .checked_sub(1)
-                        .or_else(|| self.execs[exec].plan.closes_loop.then(|| e.steps.len() - 1))
+                        .or_else(|| e.steps.len().checked_sub(1).filter(|_| e.plan.closes_loop))
                         .and_then(|p| self.stub_to(exec, p, loc));
                     match stub {
                         Some(k) => {

@@ -120,7 +120,6 @@ pub struct Ids {
     pub uncached: Vec<u16>,
     /// Replication ranges (`start`, `stop`) by base uop id.
     pub replication: Vec<(u8, u8)>,
-    pub max_uop_id: u16,
     /// The flag bits this version names.
     pub f: Flags,
     /// Constants of the headers.
@@ -139,7 +138,6 @@ pub struct Flags {
     pub unpredictable_jump: u32,
     pub needs_guard_ip: u32,
     pub records_value: u32,
-    pub pure: u32,
 }
 
 /// The integer constants of `pycore_backoff.h` and the optimizer headers.
@@ -161,7 +159,6 @@ pub struct Consts {
     pub max_symbolic_tuple_size: usize,
     pub max_allowed_globals_modifications: u32,
     pub max_allowed_builtins_modifications: u32,
-    pub max_cached_register: usize,
 }
 
 impl Ids {
@@ -213,7 +210,6 @@ impl Ids {
             caching,
             uncached,
             replication,
-            max_uop_id: t.max_uop_id,
             f: Flags {
                 exit: flag("HAS_EXIT_FLAG"),
                 deopt: flag("HAS_DEOPT_FLAG"),
@@ -225,7 +221,6 @@ impl Ids {
                 unpredictable_jump: flag("HAS_UNPREDICTABLE_JUMP_FLAG"),
                 needs_guard_ip: flag("HAS_NEEDS_GUARD_IP_FLAG"),
                 records_value: flag("HAS_RECORDS_VALUE_FLAG"),
-                pure: flag("HAS_PURE_FLAG"),
             },
             c: Consts {
                 backoff_bits: c("BACKOFF_BITS") as u16,
@@ -256,7 +251,6 @@ impl Ids {
                     as u32,
                 max_allowed_builtins_modifications: c("_Py_MAX_ALLOWED_BUILTINS_MODIFICATIONS")
                     as u32,
-                max_cached_register: t.max_cached_register.unwrap_or(3) as usize,
             },
         }
     }
@@ -393,21 +387,6 @@ impl Ids {
     /// A 16-bit backoff counter made of `value` and `backoff`.
     pub fn counter(&self, (value, backoff): (u16, u16)) -> u16 {
         (value << self.c.backoff_bits) | backoff
-    }
-
-    /// `backoff_counter_triggers`.
-    pub fn triggers(&self, c: u16) -> bool {
-        c < 7
-    }
-
-    /// `advance_backoff_counter` (wrapping, as the C `uint16_t` does).
-    pub fn advance(&self, c: u16) -> u16 {
-        c.wrapping_sub(1 << self.c.backoff_bits)
-    }
-
-    /// `restart_backoff_counter` (`value_and_backoff_next` of `pycore_backoff.h`).
-    pub fn restart(&self, c: u16) -> u16 {
-        crate::specialize::facts(PyVersion::V3_15).restart(c)
     }
 
     /// `adaptive_counter_cooldown()`.

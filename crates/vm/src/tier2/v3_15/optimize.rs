@@ -6,6 +6,10 @@
 //! place (`REPLACE_OP`). The cases track what is known about every stack item and local
 //! ([`super::sym`]): a guard whose condition is already known becomes a `_NOP`, a global that
 //! is watched becomes a constant, a `_POP_TOP` of a borrowed or typed value a cheaper variant.
+//!
+//! Not modelled: evaluating pure uops on constant operands
+//! (`REPLACE_OPCODE_IF_EVALUATES_PURE`) and making module attributes constants
+//! (`_LOAD_ATTR_MODULE`); none of the reference traces needs them.
 
 use super::ids::Ids;
 use super::sym::{self, Pred, Ref, Syms, Tag};
@@ -486,10 +490,10 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 return;
             };
             let n = co.localsplus.len();
-            let off = n - oparg as usize;
-            for k in 0..oparg as usize {
+            let off = n.saturating_sub(oparg as usize);
+            for k in off..n {
                 let r = ctx.s.new_not_null();
-                ctx.frame().locals[off + k] = r;
+                set_local(ctx, k as u32, r);
             }
         }
         "_LOAD_FAST_CHECK" => {
@@ -628,7 +632,6 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             ctx.push(res);
             ctx.push(left);
             ctx.push(right);
-            pure_fold(ctx, this, left, right);
         }
         "_BINARY_OP_ADD_FLOAT" | "_BINARY_OP_SUBTRACT_FLOAT" | "_BINARY_OP_MULTIPLY_FLOAT" => {
             let right = ctx.pop();
@@ -844,7 +847,6 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             ctx.push(res);
             ctx.push(left);
             ctx.push(right);
-            pure_fold(ctx, this, left, right);
         }
         "_COMPARE_OP_STR" => {
             let right = ctx.pop();
@@ -962,15 +964,17 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             ctx.pop();
         }
         "_COPY" => {
-            let b = ctx.peek(oparg as usize - 1).remove_unique();
-            ctx.set_peek(oparg as usize - 1, b);
+            let n = (oparg as usize).saturating_sub(1);
+            let b = ctx.peek(n).remove_unique();
+            ctx.set_peek(n, b);
             ctx.push(b);
         }
         "_SWAP" => {
             let top = ctx.peek(0);
-            let bottom = ctx.peek(oparg as usize - 1);
+            let n = (oparg as usize).saturating_sub(1);
+            let bottom = ctx.peek(n);
             ctx.set_peek(0, bottom);
-            ctx.set_peek(oparg as usize - 1, top);
+            ctx.set_peek(n, top);
         }
         "_LOAD_ATTR_INSTANCE_VALUE" | "_LOAD_ATTR_WITH_HINT" | "_LOAD_ATTR_SLOT" => {
             let owner = ctx.pop();
@@ -979,19 +983,10 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
             ctx.push(owner);
         }
         "_LOAD_ATTR_MODULE" => {
+            // The attribute stays unknown: module attributes are not made constants here.
             let owner = ctx.pop();
-            let mut attr = None;
-            if let Some(m) = ctx.s.get_const(owner) {
-                if let (Some(Data::Module(_)), Some(o)) = (m.data(), m.obj()) {
-                    let _ = o;
-                    // Module attributes are not promoted by this model (no module dict
-                    // watcher); the attribute stays unknown.
-                }
-            }
-            if attr.is_none() {
-                attr = Some(ctx.s.new_not_null());
-            }
-            ctx.push(attr.expect("set"));
+            let attr = ctx.s.new_not_null();
+            ctx.push(attr);
             ctx.push(owner);
         }
         "_PUSH_NULL_CONDITIONAL" => {
@@ -2075,10 +2070,6 @@ fn builtin(ctx: &Ctx, name: &str) -> Value {
 fn list_append() -> Value {
     crate::types::lookup(&types().list, "append").unwrap_or(Value::None)
 }
-
-/// `REPLACE_OPCODE_IF_EVALUATES_PURE`: not modelled (the uops the traces hold are not folded
-/// by the reference interpreter for non-constant operands).
-fn pure_fold(_ctx: &mut Ctx, _this: &TUop, _l: Ref, _r: Ref) {}
 
 /// `_BINARY_OP`'s case: the result type from the operand types.
 fn binary_op(ctx: &mut Ctx, this: &TUop) {

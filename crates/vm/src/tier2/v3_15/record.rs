@@ -305,7 +305,7 @@ impl Recording {
         let mut rewind = oparg;
         while rewind > 255 {
             rewind >>= 8;
-            target -= 1;
+            target = target.saturating_sub(1);
         }
         if has_executor(&prev.loc) {
             if let Some(og) = executor_opcode(&prev.loc) {
@@ -349,7 +349,9 @@ impl Recording {
             }
             Stop::No => {}
         }
-        let next = next.expect("a next instruction when not stopping");
+        let Some(next) = next else {
+            return self.unsupported(ids, target, code);
+        };
         if next.frame != prev.frame && !needs_guard_ip {
             return self.unsupported(ids, target, code);
         }
@@ -405,7 +407,8 @@ impl Recording {
             let jumped = info.counter & 1 == 1;
             let uop = ids.branch_guard(opcode, jumped);
             let Loc::Code(c, i) = &prev.loc else {
-                unreachable!("branches live in code objects")
+                // Branches live in code objects (the shim has none).
+                return self.unsupported(ids, target, code);
             };
             let mut not_jumped = *i + 1;
             if c.instrs

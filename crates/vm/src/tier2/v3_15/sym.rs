@@ -294,10 +294,6 @@ impl Syms {
         !matches!(self.get(r), S::Unknown | S::Null | S::Bottom)
     }
 
-    pub fn is_bottom(&self, r: Ref) -> bool {
-        matches!(self.get(r), S::Bottom)
-    }
-
     pub fn is_const(&mut self, r: Ref) -> bool {
         self.get_const(r).is_some()
     }
@@ -911,21 +907,6 @@ impl Syms {
                 }
             }
         }
-    }
-
-    /// `_Py_uop_sym_is_safe_const`: a constant the optimizer may evaluate with.
-    pub fn is_safe_const(&mut self, r: Ref) -> bool {
-        let Some(v) = self.get_const(r) else {
-            return false;
-        };
-        if is_compact_int(&v) {
-            return true;
-        }
-        let t = types();
-        let ty = type_of(&v);
-        [&t.str_, &t.float, &t.none, &t.bool_]
-            .iter()
-            .any(|x| same_type(&ty, x))
     }
 }
 
