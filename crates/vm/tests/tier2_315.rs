@@ -235,3 +235,12 @@ fn the_recorded_trace_is_kept() {
         }
     }
 }
+
+#[test]
+fn an_executor_that_stops_running_stays_while_few_executors_are_made() {
+    // 3.15 sweeps cold executors every JIT_CLEANUP_THRESHOLD executors *made* (3.14: runs).
+    let src = "t = 0\nfor i in range(5000):\n    t += i\nprint(t)\nu = 0\nfor j in range(200000):\n    u += j\nprint(u)\n";
+    let e = run(src, true);
+    let at: Vec<u32> = e.executors.iter().map(|x| x.offset).collect();
+    assert_eq!(at, [50, 120]);
+}

@@ -22,7 +22,7 @@
 //!   on the real values (a specialized form that would miss now, a branch that went the other
 //!   way), until an exit is taken. Side exits warm up and get traces of their own.
 //! - **Death**: an executor is invalidated when a dict or class it watches changes, or when it
-//!   has not run since the last sweep (every `JIT_CLEANUP_THRESHOLD` executor entries).
+//!   has not run since the last sweep (every `JIT_CLEANUP_THRESHOLD` executors made).
 
 pub mod finish;
 pub mod ids;
@@ -182,8 +182,8 @@ pub struct Tracer {
     rec: Option<Recording>,
     execs: Vec<Exec>,
     levels: Vec<Level>,
-    /// `interp->trace_run_counter`.
-    trace_run_counter: i64,
+    /// `interp->executor_creation_counter`.
+    executor_creation_counter: i64,
     sweep_pending: bool,
 }
 
@@ -198,7 +198,7 @@ impl Default for Tracer {
                 min_depth: 0,
                 state: State::Tier1,
             }],
-            trace_run_counter: ids.t.constant("JIT_CLEANUP_THRESHOLD").unwrap_or(1000),
+            executor_creation_counter: ids.t.constant("JIT_CLEANUP_THRESHOLD").unwrap_or(1000),
             sweep_pending: false,
         }
     }
@@ -504,18 +504,16 @@ impl Tracer {
         });
     }
 
+    /// `_MAKE_WARM` (3.15 counts executors made towards the next sweep, not their runs).
     fn make_warm(&mut self, id: usize) {
         self.execs[id].warm = true;
-        self.trace_run_counter -= 1;
-        if self.trace_run_counter == 0 {
-            self.sweep_pending = true;
-        }
     }
 
     /// `_Py_Executors_InvalidateCold`: executors that did not run since the last sweep die.
     fn sweep(&mut self) {
         self.sweep_pending = false;
-        self.trace_run_counter = self.ids.t.constant("JIT_CLEANUP_THRESHOLD").unwrap_or(1000);
+        self.executor_creation_counter =
+            self.ids.t.constant("JIT_CLEANUP_THRESHOLD").unwrap_or(1000);
         for id in 0..self.execs.len() {
             if !self.execs[id].valid {
                 continue;
@@ -737,6 +735,11 @@ impl Tracer {
             })
             .collect();
         let plan = Plan::new(ids, &uops, &rec.steps);
+        // Every `JIT_CLEANUP_THRESHOLD` executors made, the cold ones are swept.
+        self.executor_creation_counter -= 1;
+        if self.executor_creation_counter == 0 {
+            self.sweep_pending = true;
+        }
         let id = self.execs.len();
         self.execs.push(Exec {
             at: None,
