@@ -142,7 +142,12 @@ fn locals_set(vm: &mut Vm, locals: &Value, name: &str, v: Value) -> PyResult<()>
 /// Runs `frame` from its instruction pointer until it returns or yields.
 pub fn run_frame(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
     vm.frames.push(crate::frame::FrameRef::of(frame));
+    let inline = std::mem::take(&mut vm.tier2.inline_call);
+    vm.tier2.activations += 1;
+    let serial = vm.tier2.activations;
+    vm.tier2.frames_inline.push((inline, serial));
     let r = run_frame_inner(vm, frame);
+    vm.tier2.frames_inline.pop();
     vm.frames.pop();
     r
 }
@@ -211,6 +216,8 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
         if vm.steps > vm.limits.max_steps {
             return Err(stop_steps(vm));
         }
+        // Tier 2 first: a trace being recorded sets the counter that makes the instruction
+        // specialize now; an instruction an executor runs has no tier-1 adaptive update.
         if vm.tier2.watching {
             crate::tier2::before(vm, frame, i);
         }
@@ -602,7 +609,11 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     Value::Int(_) => virtual_next(frame),
                     _ => {
                         let it = iter_top(vm, frame).clone();
-                        vm.next(&it)?
+                        vm.tier2.inline_call =
+                            vm.jit && code.slots.borrow()[i].form == "FOR_ITER_GEN";
+                        let r = vm.next(&it);
+                        vm.tier2.inline_call = false;
+                        r?
                     }
                 };
                 match next {
@@ -765,7 +776,9 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     Value::Null => base + 2,
                     _ => base + 1,
                 };
+                vm.tier2.inline_call = vm.jit && crate::tier2::inlines_call(&code, i, &callable);
                 let r = vm.call(&callable, &frame.stack[start.min(frame.stack.len())..], &[]);
+                vm.tier2.inline_call = false;
                 frame.stack.truncate(base);
                 frame.push(r?);
             }
@@ -787,8 +800,10 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                 if !matches!(self_or_null, Value::Null) {
                     args.insert(0, self_or_null);
                 }
-                let r = vm.call(&callable, &args, &kwargs)?;
-                frame.push(r);
+                vm.tier2.inline_call = vm.jit && crate::tier2::inlines_call(&code, i, &callable);
+                let r = vm.call(&callable, &args, &kwargs);
+                vm.tier2.inline_call = false;
+                frame.push(r?);
             }
             Op::CALL_FUNCTION_EX => {
                 let kwargs = frame.pop();
@@ -803,8 +818,10 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     args.insert(0, self_or_null);
                 }
                 let kw = crate::call::kwargs_of(vm, &kwargs)?;
-                let r = vm.call(&callable, &args, &kw)?;
-                frame.push(r);
+                vm.tier2.inline_call = vm.jit && crate::tier2::inlines_call(&code, i, &callable);
+                let r = vm.call(&callable, &args, &kw);
+                vm.tier2.inline_call = false;
+                frame.push(r?);
             }
             Op::CALL_INTRINSIC_1 => {
                 let v = frame.pop();
@@ -852,7 +869,10 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     },
                     _ => {
                         let recv = iter_top(vm, frame).clone();
-                        send(vm, &recv, v)?
+                        vm.tier2.inline_call = vm.jit && code.slots.borrow()[i].form == "SEND_GEN";
+                        let r = send(vm, &recv, v);
+                        vm.tier2.inline_call = false;
+                        r?
                     }
                 };
                 match sent {

@@ -270,19 +270,26 @@ pub fn observe(vm: &mut Vm, frame: &Frame, i: usize) {
 /// Whether instruction `i`'s specialized form would miss now (what the tier-2 guards copied
 /// from it see). Changes nothing.
 pub fn guard_fails(vm: &mut Vm, frame: &Frame, i: usize) -> bool {
+    let (current, key) = {
+        let slots = frame.code.slots.borrow();
+        (slots[i].form, slots[i].key)
+    };
+    form_misses(vm, frame, i, current, key)
+}
+
+/// Whether instruction `i` in form `form` with cached key `key` (what a trace copied from it
+/// once) would miss now: its operands call for another form or another key. Changes nothing.
+pub fn form_misses(vm: &mut Vm, frame: &Frame, i: usize, form: &str, key: u64) -> bool {
     let code = &frame.code;
     let op = code.instrs[i].op;
-    let (base, current) = {
-        let slots = code.slots.borrow();
-        (slots[i].base, slots[i].form)
-    };
-    if current == base || !specializable(op, facts(vm.version)) {
+    let base = code.slots.borrow()[i].base;
+    if form == base || !specializable(op, facts(vm.version)) {
         return false;
     }
-    if attribute_guard_holds(frame, code, i, current) {
+    if attribute_guard_holds(frame, code, i, form, key) {
         return false;
     }
-    !matches!(decide(vm, frame, code, i, op), Ok((form, key)) if form == current && key_matches(code, i, key))
+    !matches!(decide(vm, frame, code, i, op), Ok((f, k)) if f == form && k == key)
 }
 
 /// Whether CPython 3.14 treats constant `v` as immortal (see [`is_immortal`]).
@@ -371,7 +378,7 @@ fn adaptive(vm: &mut Vm, frame: &Frame, code: &Rc<CodeRt>, i: usize, op: Op, f: 
     };
     if current != base {
         // A specialized form: its guard.
-        if attribute_guard_holds(frame, code, i, current) {
+        if attribute_guard_holds(frame, code, i, current, code.slots.borrow()[i].key) {
             return;
         }
         match decide(vm, frame, code, i, op) {
@@ -444,8 +451,7 @@ fn adaptive(vm: &mut Vm, frame: &Frame, code: &Rc<CodeRt>, i: usize, op: Op, f: 
 /// conclude from the same facts (the class unchanged — its version —, the instance's values
 /// still inline, the name still in the shared keys). `false` sends the instruction through
 /// [`decide`].
-fn attribute_guard_holds(frame: &Frame, code: &CodeRt, i: usize, current: &str) -> bool {
-    let key = code.slots.borrow()[i].key;
+fn attribute_guard_holds(frame: &Frame, code: &CodeRt, i: usize, current: &str, key: u64) -> bool {
     let owner = frame.peek(0);
     let Value::Obj(o) = owner else {
         return false;

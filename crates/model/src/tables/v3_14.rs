@@ -4054,6 +4054,8 @@ static CONSTANTS: &[(&str, i64)] = &[
     ("MAX_ABSTRACT_INTERP_SIZE", 4096),
     ("MAX_CHAIN_DEPTH", 4),
     ("MAX_SYMBOLIC_TUPLE_SIZE", 7),
+    ("MAX_ABSTRACT_FRAME_DEPTH", 7),
+    ("TY_ARENA_SIZE", 4000),
 ];
 
 static CACHE_FORMAT: &[(&str, &[(&str, u8)])] = &[

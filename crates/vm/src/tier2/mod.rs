@@ -48,6 +48,17 @@ pub struct Tier2 {
     /// an executor runs for it, so tier 1's own bookkeeping (backward-jump counters, branch
     /// history) stands still.
     pub in_executor: bool,
+    /// Per Python frame the VM is running (the order of [`Vm::frames`]): whether CPython would
+    /// have pushed it from its caller's evaluation loop (an inlined call, a generator resumed
+    /// by `FOR_ITER_GEN`…) rather than entered it from C, and the serial number of this
+    /// activation (a generator's frame resumed again is another activation). Kept by
+    /// [`crate::eval::run_frame`].
+    pub frames_inline: Vec<(bool, u64)>,
+    /// Frame activations so far (the last serial number given).
+    pub activations: u64,
+    /// Set by the instruction about to start a frame the way CPython inlines it (see
+    /// [`inlines_call`]); taken by the next frame that starts.
+    pub inline_call: bool,
     state: State,
 }
 
@@ -72,6 +83,9 @@ impl Tier2 {
             functions: HashMap::new(),
             watching: false,
             in_executor: false,
+            frames_inline: Vec::new(),
+            activations: 0,
+            inline_call: false,
             state,
         }
     }
@@ -102,6 +116,26 @@ pub fn hot_spot(vm: &mut Vm, frame: &Frame, i: usize) {
         State::V3_14(t) => t.hot_spot(vm, frame, i),
         State::V3_15(t) => t.hot_spot(vm, frame, i),
     });
+}
+
+/// Whether CPython's instruction `i` of `code` calling `callable` pushes the callee's frame
+/// in the same evaluation loop: the generic and Python-specialized `CALL`/`CALL_KW` do for
+/// a Python function (or a bound method of one), `CALL_FUNCTION_EX` for a Python function,
+/// `CALL_ALLOC_AND_ENTER_INIT` for the class's `__init__`.
+pub fn inlines_call(code: &CodeRt, i: usize, callable: &Value) -> bool {
+    use crate::value::Data;
+    let ins = &code.instrs[i];
+    if code.slots.borrow()[i].form == "CALL_ALLOC_AND_ENTER_INIT" {
+        return true;
+    }
+    match callable.data() {
+        Some(Data::Function(_)) => true,
+        Some(Data::Method(f, _)) => {
+            ins.op != cpyviz_compiler::op::Op::CALL_FUNCTION_EX
+                && matches!(f.data(), Some(Data::Function(_)))
+        }
+        _ => false,
+    }
 }
 
 /// Records a conditional jump's outcome in its branch history (its 16-bit cache entry, kept
