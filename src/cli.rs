@@ -244,7 +244,7 @@ pub enum Command {
     /// under it. PgDn / PgUp (or a clicker) move between steps, x explores freely, ? lists
     /// the keys. The presenter layout works from 80x24: enlarge the terminal's font for a room.
     Lesson {
-        /// The lesson file (see `cpyviz lessons`).
+        /// The lesson file, or a built-in lesson's name or number (see `cpyviz lessons`).
         lesson: PathBuf,
         /// The step to start at (from 1).
         #[arg(long, value_name = "N")]
@@ -255,11 +255,11 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
-    /// List the lessons: their files, titles and what each teaches.
+    /// List the lessons: their files, titles and what each teaches (the built-in ones, or a
+    /// folder's). `cpyviz lesson 1` presents the first built-in one from any folder.
     Lessons {
-        /// The folder to look in.
-        #[arg(default_value = "lessons")]
-        dir: PathBuf,
+        /// A folder of lessons to list instead of the built-in ones.
+        dir: Option<PathBuf>,
     },
     /// Export every step of a lesson: one image per step into a folder (OUT/…-step01.svg, …).
     Shots(Shots),
@@ -634,7 +634,7 @@ pub fn main() -> ExitCode {
             theme,
             run,
         }) => run_lesson(&lesson, step, theme, &run),
-        Some(Command::Lessons { dir }) => list_lessons(&dir),
+        Some(Command::Lessons { dir }) => list_lessons(dir.as_deref()),
         Some(Command::Shots(shots)) => match shots.run() {
             Ok(written) => {
                 for w in written {
@@ -915,7 +915,7 @@ impl Shot {
             ));
         }
         if let Some(lesson) = &self.lesson {
-            let loaded = cpyviz_engine::lesson::load(lesson, &self.run.options())?;
+            let loaded = load_lesson(lesson, &self.run.options())?;
             // A step names its own JIT options (target, memory model).
             let mut l = lesson_app(loaded, self.step)?;
             if let Some(theme) = self.theme {
@@ -1024,6 +1024,22 @@ fn run_conformance(
     ExitCode::SUCCESS
 }
 
+/// Loads the lesson a command line names (a file, else a built-in lesson; the files it names
+/// are read from disk, else from the built-in copies).
+fn load_lesson(
+    arg: &std::path::Path,
+    run: &RunOptions,
+) -> Result<cpyviz_engine::lesson::Loaded, String> {
+    let path = crate::embedded::lesson_path(arg);
+    if crate::embedded::read_for_lesson(&path).is_err() && !path.exists() {
+        return Err(format!(
+            "cpyviz: no lesson '{}': no such file, nor a built-in lesson (`cpyviz lessons` lists them)",
+            arg.display()
+        ));
+    }
+    cpyviz_engine::lesson::load_with(&path, &crate::embedded::read_for_lesson, run)
+}
+
 /// A lesson's viewer at `step` (from 1), or why there is no such step.
 fn lesson_app(
     loaded: cpyviz_engine::lesson::Loaded,
@@ -1064,7 +1080,7 @@ fn run_lesson(
     run: &RunArgs,
 ) -> ExitCode {
     use std::io::IsTerminal;
-    let loaded = match cpyviz_engine::lesson::load(path, &run.options()) {
+    let loaded = match load_lesson(path, &run.options()) {
         Ok(l) => l,
         Err(msg) => return fail(msg, 2),
     };
@@ -1102,27 +1118,39 @@ fn lesson_files(dir: &std::path::Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-fn list_lessons(dir: &std::path::Path) -> ExitCode {
-    let files = match lesson_files(dir) {
-        Ok(f) => f,
-        Err(msg) => return fail(msg, 2),
+fn list_lessons(dir: Option<&std::path::Path>) -> ExitCode {
+    // (how to name it, its text): a folder's lessons, else the built-in ones.
+    let files: Vec<(String, Result<String, String>)> = match dir {
+        Some(dir) => match lesson_files(dir) {
+            Ok(f) if f.is_empty() => {
+                return fail(
+                    format!("cpyviz: no lessons (*.toml) in '{}'", dir.display()),
+                    2,
+                )
+            }
+            Ok(f) => f
+                .into_iter()
+                .map(|p| {
+                    let text = cpyviz_engine::read_file(&p)
+                        .map(|b| String::from_utf8_lossy(&b).to_string());
+                    (p.display().to_string(), text)
+                })
+                .collect(),
+            Err(msg) => return fail(msg, 2),
+        },
+        None => crate::embedded::lesson_files()
+            .into_iter()
+            .map(|l| (format!("lessons/{}", l.path), Ok(l.text.to_string())))
+            .collect(),
     };
-    if files.is_empty() {
-        return fail(
-            format!("cpyviz: no lessons (*.toml) in '{}'", dir.display()),
-            2,
-        );
-    }
     let mut bad = false;
-    for f in files {
-        let parsed = cpyviz_engine::read_file(&f).and_then(|b| {
-            let text = String::from_utf8_lossy(&b).to_string();
-            cpyviz_model::lesson::Lesson::parse(&text)
-                .map_err(|e| e.render(&f.display().to_string()))
+    for (name, text) in files {
+        let parsed = text.and_then(|text| {
+            cpyviz_model::lesson::Lesson::parse(&text).map_err(|e| e.render(&name))
         });
         match parsed {
             Ok(l) => {
-                println!("{}  {} ({} steps)", f.display(), l.title, l.steps.len());
+                println!("{name}  {} ({} steps)", l.title, l.steps.len());
                 if !l.summary.is_empty() {
                     println!("    {}", l.summary);
                 }
@@ -1179,7 +1207,7 @@ impl Shots {
                 self.scale
             ));
         }
-        let loaded = cpyviz_engine::lesson::load(&self.lesson, &self.run.options())?;
+        let loaded = load_lesson(&self.lesson, &self.run.options())?;
         let stem = self
             .lesson
             .file_stem()

@@ -87,3 +87,60 @@ pub fn listing() -> String {
     }
     out
 }
+
+/// The bytes of `path` for a lesson: the file when it exists, else the built-in copy of a lesson
+/// file (`lessons/…`) or a sample (`samples/NAME.py`) the path names.
+pub fn read_for_lesson(path: &Path) -> Result<Vec<u8>, String> {
+    if path.exists() {
+        return read_file(path);
+    }
+    let text = path.to_string_lossy().replace('\\', "/");
+    let text = text.trim_start_matches("./");
+    if let Some(rel) = text.strip_prefix("lessons/") {
+        if let Some(l) = LESSONS.iter().find(|l| l.path == rel) {
+            return Ok(l.text.as_bytes().to_vec());
+        }
+    }
+    if let Some(s) = text.strip_prefix("samples/").and_then(sample) {
+        return Ok(s.text.as_bytes().to_vec());
+    }
+    read_file(path)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cpyviz: can't open file '{}': {e}", path.display()))
+}
+
+/// The lesson a command line names: a file that exists, else a built-in lesson by its file
+/// name, with or without `lessons/` and `.toml`, or by its number (`1`, `01`).
+pub fn lesson_path(arg: &Path) -> PathBuf {
+    if arg.exists() {
+        return arg.to_path_buf();
+    }
+    let text = arg.to_string_lossy();
+    let text = text.trim_start_matches("./");
+    let name = text.strip_prefix("lessons/").unwrap_or(text);
+    let name = name.strip_suffix(".toml").unwrap_or(name);
+    let number = name
+        .parse::<u32>()
+        .ok()
+        .map(|n| format!("{n:02}-"));
+    let found = lesson_files().into_iter().find(|l| {
+        let stem = l.path.strip_suffix(".toml").unwrap_or(l.path);
+        stem == name || number.as_deref().is_some_and(|n| stem.starts_with(n))
+    });
+    match found {
+        Some(l) => Path::new("lessons").join(l.path),
+        None => arg.to_path_buf(),
+    }
+}
+
+/// The built-in lesson files (`NN-name.toml` at the top of `lessons/`), sorted.
+pub fn lesson_files() -> Vec<&'static Embedded> {
+    let mut out: Vec<_> = LESSONS
+        .iter()
+        .filter(|l| l.path.ends_with(".toml") && !l.path.contains('/'))
+        .collect();
+    out.sort_by_key(|l| l.path);
+    out
+}

@@ -810,3 +810,27 @@ fn lesson_steps_export_one_by_one_and_all_at_once() {
     assert!(third.contains("_PyLong_Subtract"), "{third}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_lessons_are_built_in_and_work_outside_a_checkout() {
+    let dir = empty_dir("lessons");
+    let out = cpyviz_in(&dir, &["lessons"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(listing.matches(" steps)").count(), 7, "{listing}");
+    // A lesson by its number: its snippet (a sample) and its capture come from the binary.
+    let out = cpyviz_in(
+        &dir,
+        &["shot", "--lesson", "7", "--step", "5", "--size", "80x24", "-o", "s.txt"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let screen = std::fs::read_to_string(dir.join("s.txt")).unwrap();
+    assert!(screen.contains("Step 5/6"), "{screen}");
+    assert!(screen.contains("_SPILL_OR_RELOAD"), "{screen}");
+    assert!(!screen.contains('⚠'), "{screen}");
+    let out = cpyviz_in(&dir, &["lesson", "99"]);
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no lesson '99'"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
