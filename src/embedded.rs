@@ -121,10 +121,7 @@ pub fn lesson_path(arg: &Path) -> PathBuf {
     let text = text.trim_start_matches("./");
     let name = text.strip_prefix("lessons/").unwrap_or(text);
     let name = name.strip_suffix(".toml").unwrap_or(name);
-    let number = name
-        .parse::<u32>()
-        .ok()
-        .map(|n| format!("{n:02}-"));
+    let number = name.parse::<u32>().ok().map(|n| format!("{n:02}-"));
     let found = lesson_files().into_iter().find(|l| {
         let stem = l.path.strip_suffix(".toml").unwrap_or(l.path);
         stem == name || number.as_deref().is_some_and(|n| stem.starts_with(n))

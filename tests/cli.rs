@@ -821,7 +821,9 @@ fn the_lessons_are_built_in_and_work_outside_a_checkout() {
     // A lesson by its number: its snippet (a sample) and its capture come from the binary.
     let out = cpyviz_in(
         &dir,
-        &["shot", "--lesson", "7", "--step", "5", "--size", "80x24", "-o", "s.txt"],
+        &[
+            "shot", "--lesson", "7", "--step", "5", "--size", "80x24", "-o", "s.txt",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let screen = std::fs::read_to_string(dir.join("s.txt")).unwrap();

@@ -147,6 +147,11 @@ fn a_presenter_walks_lesson_one_from_the_keyboard() {
     assert_eq!(l.mode, Mode::Explore);
     let screen = text(&render_to_buffer(&mut l, 100, 30));
     assert!(screen.contains("x returns"), "{screen}");
+    let small = text(&render_to_buffer(&mut l, 80, 24));
+    assert!(
+        small.lines().next().unwrap().contains("CPython 3.14") && small.contains("x returns"),
+        "the header keeps the version while exploring\n{small}"
+    );
     assert!(screen.contains("Source"), "the full viewer: {screen}");
     press(&mut l, "3");
     assert_eq!(l.app.stage, cpyviz_model::capture::Stage::Bytecode);

@@ -264,17 +264,15 @@ fn render_narration(l: &LessonApp, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// Free exploration: one line over the header saying how to come back.
+/// Free exploration: the right end of the footer says how to come back (the header keeps the
+/// engine and version).
 fn render_banner(l: &LessonApp, area: Rect, buf: &mut Buffer) {
     let th = l.app.theme();
-    let text = format!(
-        " lesson step {}/{} · x returns ",
-        l.step + 1,
-        l.step_count()
-    );
+    let text = format!(" lesson {}/{} · x returns ", l.step + 1, l.step_count());
     let w = text.width() as u16;
-    if area.width > w + 20 {
-        buf.set_string(area.right() - w, area.y, text, th.stage_current);
+    if area.width > w + 20 && area.height > 0 {
+        let y = area.bottom() - 1;
+        buf.set_string(area.right() - w, y, text, th.stage_current);
     }
 }
 
