@@ -190,4 +190,15 @@ fn search_finds_names_in_every_stage() {
     assert_eq!(l.app.stage, cpyviz_model::capture::Stage::Specialized);
     let screen = text(&render_to_buffer(&mut l, 100, 30));
     assert!(screen.contains("not found in any stage"), "{screen}");
+    // `line N` finds the rows of a source line (line 3: `if a > b:`).
+    press(&mut l, "<Esc>/line 3<Enter>");
+    assert_eq!(l.app.stage, cpyviz_model::capture::Stage::Specialized);
+    let row = l.app.row_text(l.app.selected_row());
+    assert!(row.contains("LOAD_FAST_BORROW_LOAD_FAST_BORROW"), "{row}");
+    assert_eq!(
+        l.app
+            .selected_span()
+            .map(|s| l.app.capture().source.line_col(s.start as usize).0),
+        Some(3)
+    );
 }

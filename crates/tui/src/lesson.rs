@@ -46,7 +46,7 @@ pub const LESSON_KEYS: &[(&str, &str)] = &[
     ),
     (
         "/",
-        "search every stage (then n / N: next / previous match)",
+        "search every stage: a name, or line N (then n / N: next / previous match)",
     ),
     (
         "x",

@@ -341,7 +341,7 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: "/",
-        help: "search every stage's rows (an opcode, a uop, a symbol, a name); then n / N: next / previous match, Esc: done",
+        help: "search every stage's rows (an opcode, a uop, a symbol, a name; line N: a source line); then n / N: next / previous match, Esc: done",
         footer: None,
         footer_in: &[],
         dispatch: &[(ch('/'), Action::Search)],

@@ -229,14 +229,38 @@ impl App {
         span
     }
 
-    /// Rows of the current stage whose text contains `query`, ignoring case.
-    pub fn find_rows(&self, query: &str) -> Vec<usize> {
-        let q = query.to_lowercase();
+    /// Rows of the current stage whose text contains `query`, ignoring case; `line N` (or
+    /// `:N`) finds the rows of source line N.
+    pub fn find_rows(&mut self, query: &str) -> Vec<usize> {
+        let q = query.trim().to_lowercase();
         if q.is_empty() {
             return Vec::new();
         }
+        let line = q
+            .strip_prefix("line")
+            .or_else(|| q.strip_prefix(':'))
+            .and_then(|n| n.trim().parse::<u32>().ok());
+        if let Some(line) = line {
+            return self.rows_on_line(line);
+        }
         (0..self.row_count())
             .filter(|&i| self.row_text(i).to_lowercase().contains(&q))
+            .collect()
+    }
+
+    /// The rows of the current stage whose source starts on `line`.
+    fn rows_on_line(&mut self, line: u32) -> Vec<usize> {
+        let src = &self.capture().source;
+        if line == 0 || line as usize > src.line_count() {
+            return Vec::new();
+        }
+        let start = src.line_start(line as usize);
+        let end = start + src.line_text(line as usize).len();
+        (0..self.row_count())
+            .filter(|&i| {
+                self.row_span(i)
+                    .is_some_and(|s| (s.start as usize) >= start && (s.start as usize) <= end)
+            })
             .collect()
     }
 
@@ -258,22 +282,7 @@ impl App {
                 .then_some(*t)
                 .into_iter()
                 .collect(),
-            Select::Line(line) => {
-                let src = &self.capture().source;
-                if *line as usize > src.line_count() {
-                    Vec::new()
-                } else {
-                    let start = src.line_start(*line as usize);
-                    let end = start + src.line_text(*line as usize).len();
-                    (0..n)
-                        .filter(|&i| {
-                            self.row_span(i).is_some_and(|s| {
-                                (s.start as usize) >= start && (s.start as usize) <= end
-                            })
-                        })
-                        .collect()
-                }
-            }
+            Select::Line(line) => self.rows_on_line(*line),
             Select::Hole(h) => (0..n)
                 .filter(|&i| matches!(self.row_named(i), Named::Hole(_)))
                 .nth(*h)
