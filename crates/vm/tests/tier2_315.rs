@@ -244,3 +244,24 @@ fn an_executor_that_stops_running_stays_while_few_executors_are_made() {
     let at: Vec<u32> = e.executors.iter().map(|x| x.offset).collect();
     assert_eq!(at, [50, 120]);
 }
+
+#[test]
+fn a_builtin_becomes_a_constant_behind_a_canonical_builtins_guard() {
+    // `abs` is a builtin: 3.15 keeps the globals guard (the global could shadow it), checks
+    // that the frame's builtins are the interpreter's, and loads the constant with oparg 0.
+    let src = "def f(n):\n    t = 0\n    for i in range(n):\n        t += abs(i)\n    return t\nprint(f(5000))\n";
+    let e = run(src, true);
+    assert_eq!(e.executors.len(), 1);
+    let ex = &e.executors[0];
+    let n = names(ex);
+    let g = n
+        .iter()
+        .position(|u| *u == "_GUARD_BUILTINS_IS_CANONICAL")
+        .expect("the builtins guard");
+    assert_eq!(n[g - 1], "_GUARD_GLOBALS_VERSION");
+    assert_eq!(ex.uops[g - 1].oparg, 1, "LOAD_GLOBAL's oparg");
+    assert_eq!(n[g + 1], "_LOAD_CONST_INLINE");
+    assert_eq!((ex.uops[g].oparg, ex.uops[g + 1].oparg), (0, 0));
+    assert_eq!(ex.uops[g].target, ex.uops[g - 1].target, "the same exit");
+    assert!(!n.contains(&"_LOAD_GLOBAL_BUILTINS"), "{n:?}");
+}

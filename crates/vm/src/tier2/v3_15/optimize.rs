@@ -1859,8 +1859,10 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                         } else {
                             "_LOAD_CONST_INLINE"
                         };
-                        trace[i].op = ids.uop(op);
-                        trace[i].operand0 = Opnd::Obj(v.clone());
+                        // The constant comes from the interpreter's builtins: a guard that
+                        // the frame's builtins are those, then the constant (oparg 0).
+                        ctx.add_op(this, op!("_GUARD_BUILTINS_IS_CANONICAL"), 0, Opnd::None);
+                        ctx.add_op(this, ids.uop(op), 0, Opnd::Obj(v.clone()));
                     }
                 }
             }
