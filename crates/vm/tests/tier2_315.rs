@@ -259,9 +259,52 @@ fn a_builtin_becomes_a_constant_behind_a_canonical_builtins_guard() {
         .position(|u| *u == "_GUARD_BUILTINS_IS_CANONICAL")
         .expect("the builtins guard");
     assert_eq!(n[g - 1], "_GUARD_GLOBALS_VERSION");
-    assert_eq!(ex.uops[g - 1].oparg, 1, "LOAD_GLOBAL's oparg");
+    assert_eq!(
+        ex.uops[g - 1].oparg,
+        3,
+        "LOAD_GLOBAL's oparg (abs: name 1, with NULL)"
+    );
     assert_eq!(n[g + 1], "_LOAD_CONST_INLINE");
     assert_eq!((ex.uops[g].oparg, ex.uops[g + 1].oparg), (0, 0));
     assert_eq!(ex.uops[g].target, ex.uops[g - 1].target, "the same exit");
     assert!(!n.contains(&"_LOAD_GLOBAL_BUILTINS"), "{n:?}");
+}
+
+#[test]
+fn a_property_getter_is_recorded_inline_and_its_frame_knows_self() {
+    // `LOAD_ATTR_PROPERTY` pushes the getter's frame in the same evaluation loop: the trace
+    // follows it, and the getter's `self` is the owner whose type version the caller guarded.
+    let src = "class B:\n    def __init__(self, x):\n        self._x = x\n    @property\n    def x(self):\n        return self._x\ndef f(b, n):\n    t = 0\n    for _ in range(n):\n        t += b.x\n    return t\nprint(f(B(3), 20000))\n";
+    let e = run(src, true);
+    assert_eq!(e.run.stdout, "60000\n");
+    assert_eq!(e.executors.len(), 1, "no executor of the getter's own");
+    let ex = &e.executors[0];
+    assert_eq!(ex.qualname, "f");
+    let n = names(ex);
+    let p = n
+        .iter()
+        .position(|u| *u == "_LOAD_ATTR_PROPERTY_FRAME")
+        .expect("the property's frame");
+    let r = p + n[p..]
+        .iter()
+        .position(|u| *u == "_TIER2_RESUME_CHECK")
+        .expect("the getter's resume");
+    assert_eq!(
+        &n[r..r + 6],
+        [
+            "_TIER2_RESUME_CHECK",
+            "_LOAD_FAST_BORROW_0",
+            "_CHECK_MANAGED_OBJECT_HAS_VALUES",
+            "_LOAD_ATTR_INSTANCE_VALUE",
+            "_POP_TOP_NOP",
+            "_SET_IP"
+        ],
+        "{n:?}"
+    );
+    assert_eq!(
+        n.iter().filter(|u| **u == "_GUARD_TYPE_VERSION").count(),
+        1,
+        "the getter's guard on self is known to hold"
+    );
+    assert!(!n.contains(&"_GUARD_IP_RETURN_VALUE"), "{n:?}");
 }

@@ -1266,6 +1266,41 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 }
             }
         }
+        "_LOAD_ATTR_PROPERTY_FRAME" | "_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FRAME" => {
+            let owner = ctx.pop();
+            let func = match &this.operand0 {
+                Opnd::Obj(f) => match f.data() {
+                    Some(Data::Function(x)) => Some((f.clone(), x.code.clone())),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some((func, co)) = func.filter(|_| ctx.s.get_type_version(owner) != 0) else {
+                ctx.s.contradiction = true;
+                ctx.s.done = true;
+                return;
+            };
+            let Some(fi) = ctx.frame_new(Some(co), None) else {
+                ctx.push(Ref::NULL);
+                return;
+            };
+            if let Some(l) = ctx.frames[fi].locals.get_mut(0) {
+                *l = owner;
+            }
+            if name == "_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FRAME" {
+                if let Some(a) = ctx.co_name(oparg >> 1) {
+                    let r = ctx.s.new_const(&crate::alloc::str_value(a));
+                    if let Some(l) = ctx.frames[fi].locals.get_mut(1) {
+                        *l = r;
+                    }
+                }
+            }
+            if let Some(Data::Function(f)) = func.data() {
+                ctx.frames[fi].globals = Some(f.globals.clone());
+            }
+            ctx.frames[fi].func = Some(func);
+            ctx.push(Ref::frame(fi));
+        }
         "_PUSH_FRAME" => {
             let nf = ctx.pop();
             if !ctx.is_shim() {

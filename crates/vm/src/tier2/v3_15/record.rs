@@ -593,6 +593,30 @@ fn cache_operand(ids: &Ids, uop: u16, info: &InstrInfo, prev: &Prev) -> Opnd {
         "_GUARD_GLOBALS_VERSION" => Opnd::Num(info.key >> 32),
         "_LOAD_GLOBAL_BUILTINS" => Opnd::Num(info.key & 0xffff_ffff),
         "_LOAD_GLOBAL_MODULE" => Opnd::Num(info.key),
+        // The function the new frame runs (`fget/4`, `getattribute/4`), looked up on the
+        // owner's type as it was recorded.
+        "_LOAD_ATTR_PROPERTY_FRAME" | "_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FRAME" => {
+            let f = prev.rec.top[0].as_ref().and_then(|owner| {
+                let cls = crate::alloc::types().of(owner);
+                if name == "_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FRAME" {
+                    return crate::types::lookup(&cls, "__getattribute__");
+                }
+                let attr = prev
+                    .loc
+                    .code()?
+                    .names
+                    .get(info.oparg as usize >> 1)?
+                    .clone();
+                match crate::types::lookup(&cls, &attr)?.data()? {
+                    Data::Property(p) => Some(p.fget.clone()),
+                    _ => None,
+                }
+            });
+            match f {
+                Some(f) if matches!(f.data(), Some(Data::Function(_))) => Opnd::Obj(f),
+                _ => Opnd::None,
+            }
+        }
         "_GUARD_BINARY_OP_EXTEND" | "_BINARY_OP_EXTEND" => {
             match super::optimize::extend_descr(info.oparg, &prev.rec) {
                 Some(d) => Opnd::Extend(d),
