@@ -308,3 +308,30 @@ fn a_property_getter_is_recorded_inline_and_its_frame_knows_self() {
     );
     assert!(!n.contains(&"_GUARD_IP_RETURN_VALUE"), "{n:?}");
 }
+
+#[test]
+fn a_generator_resumed_by_for_gets_a_frame_the_optimizer_follows() {
+    // `FOR_ITER_GEN` records the generator's function while it is suspended; the optimizer
+    // makes the generator's frame with `None` (what `for` sends) on its stack, and goes on
+    // optimizing inside it.
+    let src = "def countdown(n):\n    while n > 0:\n        yield n\n        n -= 1\nt = 0\nfor v in countdown(5000):\n    t += v\nprint(t)\n";
+    let e = run(src, true);
+    let ex = e
+        .executors
+        .iter()
+        .find(|x| x.qualname == "<module>")
+        .expect("the loop's executor");
+    let n = names(ex);
+    let f = n
+        .iter()
+        .position(|u| *u == "_FOR_ITER_GEN_FRAME")
+        .expect("the generator's frame");
+    let r = f + n[f..]
+        .iter()
+        .position(|u| *u == "_TIER2_RESUME_CHECK")
+        .expect("the generator resumes");
+    assert_eq!(n[r + 1], "_POP_TOP_NOP", "the sent None: {n:?}");
+    assert!(!n.contains(&"_LOAD_SMALL_INT_1"), "constants inside: {n:?}");
+    assert!(n.contains(&"_YIELD_VALUE"), "{n:?}");
+    assert!(!n.contains(&"_GUARD_IP_YIELD_VALUE"), "{n:?}");
+}

@@ -1266,6 +1266,26 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 }
             }
         }
+        "_FOR_ITER_GEN_FRAME" | "_SEND_GEN_FRAME" => {
+            // The generator's frame, from the function the recording saw; what it is sent
+            // (`None` for a `for` loop) goes on its stack.
+            let send = name == "_SEND_GEN_FRAME";
+            let gen = ctx.peek(if send { 2 } else { 1 });
+            let sent = if send {
+                ctx.pop().strip()
+            } else {
+                ctx.s.new_const(&Value::None)
+            };
+            let Some(fi) = ctx.frame_new_from_symbol(gen, None) else {
+                ctx.s.done = true;
+                if send {
+                    ctx.push(sent);
+                }
+                return;
+            };
+            ctx.frames[fi].stack.push(sent);
+            ctx.push(Ref::frame(fi));
+        }
         "_LOAD_ATTR_PROPERTY_FRAME" | "_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FRAME" => {
             let owner = ctx.pop();
             let func = match &this.operand0 {

@@ -49,6 +49,9 @@ pub struct Recorded {
     /// The callable under `oparg` arguments (`CALL`), and under one more item (`CALL_KW`).
     pub callable: Option<Value>,
     pub callable_kw: Option<Value>,
+    /// The functions of the generators second and third from the top, read while they are
+    /// suspended (a running generator has lent its frame out).
+    pub gen_funcs: [Option<Value>; 2],
 }
 
 /// A recording in progress (CPython's `_PyJitTracerState`).
@@ -198,6 +201,7 @@ impl Recorded {
             top: [at(0), at(1), at(2), at(3)],
             callable: at(oparg as usize + 1),
             callable_kw: at(oparg as usize + 2),
+            gen_funcs: [gen_func(&at(1)), gen_func(&at(2))],
         }
     }
 }
@@ -233,8 +237,8 @@ pub fn recorded_value(name: &str, rec: &Recorded) -> Option<Value> {
             .callable
             .clone()
             .filter(|c| matches!(c.data(), Some(Data::Method(..)))),
-        "_RECORD_NOS_GEN_FUNC" => gen_func(&rec.top[1]),
-        "_RECORD_3OS_GEN_FUNC" => gen_func(&rec.top[2]),
+        "_RECORD_NOS_GEN_FUNC" => rec.gen_funcs[0].clone(),
+        "_RECORD_3OS_GEN_FUNC" => rec.gen_funcs[1].clone(),
         _ => None,
     }
 }
