@@ -335,3 +335,23 @@ fn a_generator_resumed_by_for_gets_a_frame_the_optimizer_follows() {
     assert!(n.contains(&"_YIELD_VALUE"), "{n:?}");
     assert!(!n.contains(&"_GUARD_IP_YIELD_VALUE"), "{n:?}");
 }
+
+#[test]
+fn the_isinstance_guard_knows_its_callable_and_the_optimizer_goes_on() {
+    // `_GUARD_CALLABLE_ISINSTANCE` makes the callable the builtin `isinstance` (its own case:
+    // the optimizer does not stop there), so the `bool` result needs no `_TO_BOOL_BOOL` and
+    // the constant after it is inlined.
+    let src =
+        "t = 0\nfor i in range(5000):\n    if isinstance(i, int):\n        t += 1\nprint(t)\n";
+    let e = run(src, true);
+    assert_eq!(e.run.stdout, "5000\n");
+    let ex = &e.executors[0];
+    let n = names(ex);
+    let c = n
+        .iter()
+        .position(|u| *u == "_CALL_ISINSTANCE")
+        .expect("the call");
+    assert_eq!(n[c - 1], "_GUARD_CALLABLE_ISINSTANCE", "{n:?}");
+    assert!(!n.contains(&"_TO_BOOL_BOOL"), "{n:?}");
+    assert!(!n[c..].contains(&"_LOAD_SMALL_INT_1"), "{n:?}");
+}

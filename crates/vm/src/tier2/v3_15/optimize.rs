@@ -1781,9 +1781,13 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
         | "_GUARD_CALLABLE_TUPLE_1"
         | "_GUARD_CALLABLE_STR_1"
         | "_GUARD_CALLABLE_LEN"
+        | "_GUARD_CALLABLE_ISINSTANCE"
         | "_GUARD_CALLABLE_LIST_APPEND" => {
-            let callable = ctx.peek(2);
+            // `isinstance` has two arguments: its callable is one item deeper.
+            let isinstance = name == "_GUARD_CALLABLE_ISINSTANCE";
+            let callable = ctx.peek(if isinstance { 3 } else { 2 });
             let want: Value = match name {
+                "_GUARD_CALLABLE_ISINSTANCE" => builtin(ctx, "isinstance"),
                 "_GUARD_CALLABLE_TYPE_1" => Value::Obj(t.type_.clone()),
                 "_GUARD_CALLABLE_TUPLE_1" => Value::Obj(t.tuple.clone()),
                 "_GUARD_CALLABLE_STR_1" => Value::Obj(t.str_.clone()),
