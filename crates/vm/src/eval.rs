@@ -423,6 +423,7 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                 }
             }
             Op::LOAD_ATTR => {
+                let inline = arg & 1 == 0 && crate::tier2::pushes_frame(vm, frame, i);
                 let owner = frame.pop();
                 let name = code.names[(arg >> 1) as usize].clone();
                 if arg & 1 == 1 {
@@ -430,8 +431,10 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                     frame.push(m);
                     frame.push(selfv);
                 } else {
-                    let v = vm.getattr(&owner, &name)?;
-                    frame.push(v);
+                    vm.tier2.inline_call = inline;
+                    let v = vm.getattr(&owner, &name);
+                    vm.tier2.inline_call = false;
+                    frame.push(v?);
                 }
             }
             Op::STORE_ATTR => {
@@ -479,10 +482,13 @@ fn step_until_error(vm: &mut Vm, frame: &mut Frame) -> PyResult<Exit> {
                 }
             }
             Op::BINARY_OP => {
+                let inline = crate::tier2::pushes_frame(vm, frame, i);
                 let b = frame.pop();
                 let a = frame.pop();
-                let r = vm.binary_op(&a, &b, arg)?;
-                frame.push(r);
+                vm.tier2.inline_call = inline;
+                let r = vm.binary_op(&a, &b, arg);
+                vm.tier2.inline_call = false;
+                frame.push(r?);
             }
             Op::BINARY_SLICE => {
                 let stop = frame.pop();

@@ -244,3 +244,114 @@ fn an_executor_that_stops_running_stays_while_few_executors_are_made() {
     let at: Vec<u32> = e.executors.iter().map(|x| x.offset).collect();
     assert_eq!(at, [50, 120]);
 }
+
+#[test]
+fn a_builtin_becomes_a_constant_behind_a_canonical_builtins_guard() {
+    // `abs` is a builtin: 3.15 keeps the globals guard (the global could shadow it), checks
+    // that the frame's builtins are the interpreter's, and loads the constant with oparg 0.
+    let src = "def f(n):\n    t = 0\n    for i in range(n):\n        t += abs(i)\n    return t\nprint(f(5000))\n";
+    let e = run(src, true);
+    assert_eq!(e.executors.len(), 1);
+    let ex = &e.executors[0];
+    let n = names(ex);
+    let g = n
+        .iter()
+        .position(|u| *u == "_GUARD_BUILTINS_IS_CANONICAL")
+        .expect("the builtins guard");
+    assert_eq!(n[g - 1], "_GUARD_GLOBALS_VERSION");
+    assert_eq!(
+        ex.uops[g - 1].oparg,
+        3,
+        "LOAD_GLOBAL's oparg (abs: name 1, with NULL)"
+    );
+    assert_eq!(n[g + 1], "_LOAD_CONST_INLINE");
+    assert_eq!((ex.uops[g].oparg, ex.uops[g + 1].oparg), (0, 0));
+    assert_eq!(ex.uops[g].target, ex.uops[g - 1].target, "the same exit");
+    assert!(!n.contains(&"_LOAD_GLOBAL_BUILTINS"), "{n:?}");
+}
+
+#[test]
+fn a_property_getter_is_recorded_inline_and_its_frame_knows_self() {
+    // `LOAD_ATTR_PROPERTY` pushes the getter's frame in the same evaluation loop: the trace
+    // follows it, and the getter's `self` is the owner whose type version the caller guarded.
+    let src = "class B:\n    def __init__(self, x):\n        self._x = x\n    @property\n    def x(self):\n        return self._x\ndef f(b, n):\n    t = 0\n    for _ in range(n):\n        t += b.x\n    return t\nprint(f(B(3), 20000))\n";
+    let e = run(src, true);
+    assert_eq!(e.run.stdout, "60000\n");
+    assert_eq!(e.executors.len(), 1, "no executor of the getter's own");
+    let ex = &e.executors[0];
+    assert_eq!(ex.qualname, "f");
+    let n = names(ex);
+    let p = n
+        .iter()
+        .position(|u| *u == "_LOAD_ATTR_PROPERTY_FRAME")
+        .expect("the property's frame");
+    let r = p + n[p..]
+        .iter()
+        .position(|u| *u == "_TIER2_RESUME_CHECK")
+        .expect("the getter's resume");
+    assert_eq!(
+        &n[r..r + 6],
+        [
+            "_TIER2_RESUME_CHECK",
+            "_LOAD_FAST_BORROW_0",
+            "_CHECK_MANAGED_OBJECT_HAS_VALUES",
+            "_LOAD_ATTR_INSTANCE_VALUE",
+            "_POP_TOP_NOP",
+            "_SET_IP"
+        ],
+        "{n:?}"
+    );
+    assert_eq!(
+        n.iter().filter(|u| **u == "_GUARD_TYPE_VERSION").count(),
+        1,
+        "the getter's guard on self is known to hold"
+    );
+    assert!(!n.contains(&"_GUARD_IP_RETURN_VALUE"), "{n:?}");
+}
+
+#[test]
+fn a_generator_resumed_by_for_gets_a_frame_the_optimizer_follows() {
+    // `FOR_ITER_GEN` records the generator's function while it is suspended; the optimizer
+    // makes the generator's frame with `None` (what `for` sends) on its stack, and goes on
+    // optimizing inside it.
+    let src = "def countdown(n):\n    while n > 0:\n        yield n\n        n -= 1\nt = 0\nfor v in countdown(5000):\n    t += v\nprint(t)\n";
+    let e = run(src, true);
+    let ex = e
+        .executors
+        .iter()
+        .find(|x| x.qualname == "<module>")
+        .expect("the loop's executor");
+    let n = names(ex);
+    let f = n
+        .iter()
+        .position(|u| *u == "_FOR_ITER_GEN_FRAME")
+        .expect("the generator's frame");
+    let r = f + n[f..]
+        .iter()
+        .position(|u| *u == "_TIER2_RESUME_CHECK")
+        .expect("the generator resumes");
+    assert_eq!(n[r + 1], "_POP_TOP_NOP", "the sent None: {n:?}");
+    assert!(!n.contains(&"_LOAD_SMALL_INT_1"), "constants inside: {n:?}");
+    assert!(n.contains(&"_YIELD_VALUE"), "{n:?}");
+    assert!(!n.contains(&"_GUARD_IP_YIELD_VALUE"), "{n:?}");
+}
+
+#[test]
+fn the_isinstance_guard_knows_its_callable_and_the_optimizer_goes_on() {
+    // `_GUARD_CALLABLE_ISINSTANCE` makes the callable the builtin `isinstance` (its own case:
+    // the optimizer does not stop there), so the `bool` result needs no `_TO_BOOL_BOOL` and
+    // the constant after it is inlined.
+    let src =
+        "t = 0\nfor i in range(5000):\n    if isinstance(i, int):\n        t += 1\nprint(t)\n";
+    let e = run(src, true);
+    assert_eq!(e.run.stdout, "5000\n");
+    let ex = &e.executors[0];
+    let n = names(ex);
+    let c = n
+        .iter()
+        .position(|u| *u == "_CALL_ISINSTANCE")
+        .expect("the call");
+    assert_eq!(n[c - 1], "_GUARD_CALLABLE_ISINSTANCE", "{n:?}");
+    assert!(!n.contains(&"_TO_BOOL_BOOL"), "{n:?}");
+    assert!(!n[c..].contains(&"_LOAD_SMALL_INT_1"), "{n:?}");
+}

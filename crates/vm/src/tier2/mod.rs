@@ -138,6 +138,21 @@ pub fn inlines_call(code: &CodeRt, i: usize, callable: &Value) -> bool {
     }
 }
 
+/// Whether instruction `i`, about to run in its specialized form, pushes a Python frame in
+/// the same evaluation loop although it is no call: a property's getter
+/// (`LOAD_ATTR_PROPERTY`), an overridden `__getattribute__`, a class's `__getitem__`
+/// (`BINARY_OP_SUBSCR_GETITEM`). Their generic forms call from C.
+pub fn pushes_frame(vm: &mut Vm, frame: &Frame, i: usize) -> bool {
+    if !vm.jit {
+        return false;
+    }
+    let form = frame.code.slots.borrow()[i].form;
+    matches!(
+        form,
+        "LOAD_ATTR_PROPERTY" | "LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN" | "BINARY_OP_SUBSCR_GETITEM"
+    ) && !crate::specialize::guard_fails(vm, frame, i)
+}
+
 /// Records a conditional jump's outcome in its branch history (its 16-bit cache entry, kept
 /// in [`crate::code::Slot::counter`]: shifted left, the newest outcome in bit 0), as tier 1 does — unless an
 /// executor runs the jump for tier 1.

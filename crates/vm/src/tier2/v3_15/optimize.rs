@@ -1266,6 +1266,61 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                 }
             }
         }
+        "_FOR_ITER_GEN_FRAME" | "_SEND_GEN_FRAME" => {
+            // The generator's frame, from the function the recording saw; what it is sent
+            // (`None` for a `for` loop) goes on its stack.
+            let send = name == "_SEND_GEN_FRAME";
+            let gen = ctx.peek(if send { 2 } else { 1 });
+            let sent = if send {
+                ctx.pop().strip()
+            } else {
+                ctx.s.new_const(&Value::None)
+            };
+            let Some(fi) = ctx.frame_new_from_symbol(gen, None) else {
+                ctx.s.done = true;
+                if send {
+                    ctx.push(sent);
+                }
+                return;
+            };
+            ctx.frames[fi].stack.push(sent);
+            ctx.push(Ref::frame(fi));
+        }
+        "_LOAD_ATTR_PROPERTY_FRAME" | "_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FRAME" => {
+            let owner = ctx.pop();
+            let func = match &this.operand0 {
+                Opnd::Obj(f) => match f.data() {
+                    Some(Data::Function(x)) => Some((f.clone(), x.code.clone())),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some((func, co)) = func.filter(|_| ctx.s.get_type_version(owner) != 0) else {
+                ctx.s.contradiction = true;
+                ctx.s.done = true;
+                return;
+            };
+            let Some(fi) = ctx.frame_new(Some(co), None) else {
+                ctx.push(Ref::NULL);
+                return;
+            };
+            if let Some(l) = ctx.frames[fi].locals.get_mut(0) {
+                *l = owner;
+            }
+            if name == "_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FRAME" {
+                if let Some(a) = ctx.co_name(oparg >> 1) {
+                    let r = ctx.s.new_const(&crate::alloc::str_value(a));
+                    if let Some(l) = ctx.frames[fi].locals.get_mut(1) {
+                        *l = r;
+                    }
+                }
+            }
+            if let Some(Data::Function(f)) = func.data() {
+                ctx.frames[fi].globals = Some(f.globals.clone());
+            }
+            ctx.frames[fi].func = Some(func);
+            ctx.push(Ref::frame(fi));
+        }
         "_PUSH_FRAME" => {
             let nf = ctx.pop();
             if !ctx.is_shim() {
@@ -1726,9 +1781,13 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
         | "_GUARD_CALLABLE_TUPLE_1"
         | "_GUARD_CALLABLE_STR_1"
         | "_GUARD_CALLABLE_LEN"
+        | "_GUARD_CALLABLE_ISINSTANCE"
         | "_GUARD_CALLABLE_LIST_APPEND" => {
-            let callable = ctx.peek(2);
+            // `isinstance` has two arguments: its callable is one item deeper.
+            let isinstance = name == "_GUARD_CALLABLE_ISINSTANCE";
+            let callable = ctx.peek(if isinstance { 3 } else { 2 });
             let want: Value = match name {
+                "_GUARD_CALLABLE_ISINSTANCE" => builtin(ctx, "isinstance"),
                 "_GUARD_CALLABLE_TYPE_1" => Value::Obj(t.type_.clone()),
                 "_GUARD_CALLABLE_TUPLE_1" => Value::Obj(t.tuple.clone()),
                 "_GUARD_CALLABLE_STR_1" => Value::Obj(t.str_.clone()),
@@ -1859,8 +1918,10 @@ fn case(ctx: &mut Ctx, trace: &mut [TUop], i: usize, this: &TUop) {
                         } else {
                             "_LOAD_CONST_INLINE"
                         };
-                        trace[i].op = ids.uop(op);
-                        trace[i].operand0 = Opnd::Obj(v.clone());
+                        // The constant comes from the interpreter's builtins: a guard that
+                        // the frame's builtins are those, then the constant (oparg 0).
+                        ctx.add_op(this, op!("_GUARD_BUILTINS_IS_CANONICAL"), 0, Opnd::None);
+                        ctx.add_op(this, ids.uop(op), 0, Opnd::Obj(v.clone()));
                     }
                 }
             }

@@ -49,6 +49,9 @@ pub struct Recorded {
     /// The callable under `oparg` arguments (`CALL`), and under one more item (`CALL_KW`).
     pub callable: Option<Value>,
     pub callable_kw: Option<Value>,
+    /// The functions of the generators second and third from the top, read while they are
+    /// suspended (a running generator has lent its frame out).
+    pub gen_funcs: [Option<Value>; 2],
 }
 
 /// A recording in progress (CPython's `_PyJitTracerState`).
@@ -198,6 +201,7 @@ impl Recorded {
             top: [at(0), at(1), at(2), at(3)],
             callable: at(oparg as usize + 1),
             callable_kw: at(oparg as usize + 2),
+            gen_funcs: [gen_func(&at(1)), gen_func(&at(2))],
         }
     }
 }
@@ -233,8 +237,8 @@ pub fn recorded_value(name: &str, rec: &Recorded) -> Option<Value> {
             .callable
             .clone()
             .filter(|c| matches!(c.data(), Some(Data::Method(..)))),
-        "_RECORD_NOS_GEN_FUNC" => gen_func(&rec.top[1]),
-        "_RECORD_3OS_GEN_FUNC" => gen_func(&rec.top[2]),
+        "_RECORD_NOS_GEN_FUNC" => rec.gen_funcs[0].clone(),
+        "_RECORD_3OS_GEN_FUNC" => rec.gen_funcs[1].clone(),
         _ => None,
     }
 }
@@ -593,6 +597,30 @@ fn cache_operand(ids: &Ids, uop: u16, info: &InstrInfo, prev: &Prev) -> Opnd {
         "_GUARD_GLOBALS_VERSION" => Opnd::Num(info.key >> 32),
         "_LOAD_GLOBAL_BUILTINS" => Opnd::Num(info.key & 0xffff_ffff),
         "_LOAD_GLOBAL_MODULE" => Opnd::Num(info.key),
+        // The function the new frame runs (`fget/4`, `getattribute/4`), looked up on the
+        // owner's type as it was recorded.
+        "_LOAD_ATTR_PROPERTY_FRAME" | "_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FRAME" => {
+            let f = prev.rec.top[0].as_ref().and_then(|owner| {
+                let cls = crate::alloc::types().of(owner);
+                if name == "_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FRAME" {
+                    return crate::types::lookup(&cls, "__getattribute__");
+                }
+                let attr = prev
+                    .loc
+                    .code()?
+                    .names
+                    .get(info.oparg as usize >> 1)?
+                    .clone();
+                match crate::types::lookup(&cls, &attr)?.data()? {
+                    Data::Property(p) => Some(p.fget.clone()),
+                    _ => None,
+                }
+            });
+            match f {
+                Some(f) if matches!(f.data(), Some(Data::Function(_))) => Opnd::Obj(f),
+                _ => Opnd::None,
+            }
+        }
         "_GUARD_BINARY_OP_EXTEND" | "_BINARY_OP_EXTEND" => {
             match super::optimize::extend_descr(info.oparg, &prev.rec) {
                 Some(d) => Opnd::Extend(d),
