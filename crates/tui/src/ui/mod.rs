@@ -1166,6 +1166,23 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
         "Help · ↑↓ PgUp: more above"
     };
     let height = (room as u16 + 2).min(area.height.saturating_sub(2));
+    let inner = overlay_frame(th, title, area, width, height, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll as u16, 0))
+        .render(inner, buf);
+}
+
+/// A bordered overlay of `width`×`height` centred in `area`, cleared to the theme's background;
+/// returns the area inside its border.
+fn overlay_frame(
+    th: &Theme,
+    title: &str,
+    area: Rect,
+    width: u16,
+    height: u16,
+    buf: &mut Buffer,
+) -> Rect {
     let rect = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
@@ -1177,10 +1194,7 @@ fn render_help(app: &App, area: Rect, buf: &mut Buffer) {
     let block = pane_block(th, title.into(), true);
     let inner = block.inner(rect);
     block.render(rect, buf);
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll as u16, 0))
-        .render(inner, buf);
+    inner
 }
 
 /// The 3.14 ↔ 3.15 comparison in the stage pane: this version's disassembly on the left, the
@@ -1272,17 +1286,7 @@ fn render_overlay_sized(
         .map(|l| l.width().max(1).div_ceil(text_width))
         .sum();
     let height = (wrapped as u16 + 2).min(area.height.saturating_sub(2));
-    let rect = Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + (area.height - height) / 2,
-        width,
-        height,
-    );
-    Clear.render(rect, buf);
-    buf.set_style(rect, Style::new().bg(th.bg));
-    let block = pane_block(th, title.into(), true);
-    let inner = block.inner(rect);
-    block.render(rect, buf);
+    let inner = overlay_frame(th, title, area, width, height, buf);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .render(inner, buf);
