@@ -3,7 +3,7 @@
 
 use crate::code::CodeRt;
 use crate::dict::Dict;
-use crate::value::{Data, IterState, Obj, ObjRef, Value};
+use crate::value::{Data, IterState, Native, Obj, ObjRef, Value};
 use cpyviz_model::bytecode::Const;
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
@@ -11,17 +11,137 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 thread_local! {
-    static TYPES: &'static crate::types::Types = Box::leak(Box::new(crate::types::Types::new()));
+    static TYPES: Rc<crate::types::Types> = Rc::new(crate::types::Types::new());
+    static TRACKED: RefCell<Tracked> = RefCell::new(Tracked::default());
 }
 
-/// The builtin types of this thread's VM.
-pub fn types() -> &'static crate::types::Types {
-    TYPES.with(|t| *t)
+/// The builtin types of this thread's VM (each run has its own thread, so its own types).
+pub fn types() -> Rc<crate::types::Types> {
+    TYPES.with(Rc::clone)
+}
+
+/// The objects of this thread's run that can be the mutable link of a reference cycle.
+///
+/// Objects are reference-counted, so a cycle (a function and the module namespace that holds
+/// it, a class and its MRO, `l.append(l)`) would outlive its run. Every cycle passes through
+/// an object whose references can change after it is made (a dict, a list, a class…); those
+/// objects are tracked here, weakly, and [`release_cycles`] empties them when the run ends.
+#[derive(Default)]
+struct Tracked {
+    objs: Vec<std::rc::Weak<Obj>>,
+    /// The length at which dead entries are dropped next (twice the live count after the
+    /// last pass), so tracking costs amortized O(1) per object.
+    compact_at: usize,
+}
+
+/// Whether `o` can hold a reference that changes after it is made.
+fn mutable_links(o: &Obj) -> bool {
+    o.dict.is_some()
+        || matches!(
+            o.data,
+            Data::Slots(_)
+                | Data::List(_)
+                | Data::Dict(_)
+                | Data::Set(_)
+                | Data::Cell(_)
+                | Data::Function(_)
+                | Data::Type(_)
+                | Data::Generator(_)
+                | Data::Exception(_)
+                | Data::Native(_)
+        )
+}
+
+/// Every heap object is made here.
+pub fn new_obj(o: Obj) -> ObjRef {
+    let r = Rc::new(o);
+    if mutable_links(&r) {
+        TRACKED.with(|t| {
+            let mut t = t.borrow_mut();
+            if t.objs.len() >= t.compact_at {
+                t.objs.retain(|w| w.strong_count() > 0);
+                t.compact_at = (2 * t.objs.len()).max(8);
+            }
+            t.objs.push(Rc::downgrade(&r));
+        });
+    }
+    r
+}
+
+/// Ends the run's reference cycles: empties every tracked object that is still alive (its
+/// `__dict__`, items, closure, MRO, frame…), then lets go of what they held. Called on the
+/// run's thread once its results are taken; the builtin types are emptied too, so the whole
+/// heap is freed when the thread ends. Dropping the emptied contents is shallow, so this
+/// also avoids a deep recursive drop of long chains of containers.
+pub fn release_cycles() {
+    let objs = TRACKED.with(|t| std::mem::take(&mut t.borrow_mut().objs));
+    let mut grave: Vec<Box<dyn std::any::Any>> = Vec::new();
+    for o in objs.iter().filter_map(std::rc::Weak::upgrade) {
+        empty(&o, &mut grave);
+    }
+    drop(grave);
+}
+
+/// Moves everything `o` references through a cell into `grave`.
+fn empty(o: &Obj, grave: &mut Vec<Box<dyn std::any::Any>>) {
+    fn take<T: Default + 'static>(c: &RefCell<T>, grave: &mut Vec<Box<dyn std::any::Any>>) {
+        if let Ok(mut v) = c.try_borrow_mut() {
+            grave.push(Box::new(std::mem::take(&mut *v)));
+        }
+    }
+    if let Some(d) = &o.dict {
+        take(d, grave);
+    }
+    match &o.data {
+        Data::Slots(v) => take(v, grave),
+        Data::List(v) => take(v, grave),
+        Data::Dict(d) => take(d, grave),
+        Data::Set(s) => take(s, grave),
+        Data::Cell(c) => take(c, grave),
+        Data::Function(f) => {
+            take(&f.defaults, grave);
+            take(&f.kwdefaults, grave);
+            take(&f.closure, grave);
+            take(&f.annotations, grave);
+            take(&f.annotate, grave);
+            if let Ok(mut d) = f.doc.try_borrow_mut() {
+                grave.push(Box::new(std::mem::replace(&mut *d, Value::None)));
+            }
+        }
+        Data::Type(t) => {
+            take(&t.bases, grave);
+            take(&t.mro, grave);
+            take(&t.subclasses, grave);
+            take(&t.lookup_cache, grave);
+        }
+        Data::Generator(g) => {
+            if let Ok(mut g) = g.try_borrow_mut() {
+                grave.push(Box::new(g.frame.take()));
+            }
+        }
+        Data::Exception(e) => {
+            if let Ok(mut e) = e.try_borrow_mut() {
+                grave.push(Box::new((
+                    std::mem::take(&mut e.args),
+                    e.cause.take(),
+                    e.context.take(),
+                    std::mem::take(&mut e.notes),
+                    std::mem::take(&mut e.exceptions),
+                )));
+            }
+        }
+        Data::Native(n) => {
+            if let Ok(mut n) = n.try_borrow_mut() {
+                grave.push(Box::new(std::mem::replace(&mut *n, Native::Stream(false))));
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A new object of class `cls` with payload `data` and no `__dict__`.
 pub fn obj(cls: &ObjRef, data: Data) -> Value {
-    Value::Obj(Rc::new(Obj {
+    Value::Obj(new_obj(Obj {
         cls: Some(cls.clone()),
         dict: None,
         data,
@@ -30,7 +150,7 @@ pub fn obj(cls: &ObjRef, data: Data) -> Value {
 
 /// A new object of class `cls` with payload `data` and an empty `__dict__`.
 pub fn obj_with_dict(cls: &ObjRef, data: Data) -> Value {
-    Value::Obj(Rc::new(Obj {
+    Value::Obj(new_obj(Obj {
         cls: Some(cls.clone()),
         dict: Some(RefCell::new(Dict::new())),
         data,
@@ -91,11 +211,12 @@ pub fn frozenset(s: crate::set::Set) -> Value {
 
 /// An iterator object of the CPython type named `type_name` (`list_iterator`, …).
 pub fn iter(type_name: &str, state: IterState) -> Value {
-    let t = types()
+    let t = types();
+    let cls = t
         .other
         .get(type_name)
-        .unwrap_or(&types().other["generic_iterator"]);
-    obj(t, Data::Iter(RefCell::new(state)))
+        .unwrap_or(&t.other["generic_iterator"]);
+    obj(cls, Data::Iter(RefCell::new(state)))
 }
 
 /// A code object as a value.

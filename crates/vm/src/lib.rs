@@ -263,7 +263,7 @@ fn run_module(
     }
     let result = eval::run_main(&mut vm, &rt);
     let (run, limit) = exc::run_record(&mut vm, result);
-    Execution {
+    let execution = Execution {
         jit: options.jit,
         run,
         specialized: specialize::specialized_code(code, &rt, version),
@@ -278,5 +278,9 @@ fn run_module(
         executors: tier2::executors(&vm, &rt),
         steps: vm.steps,
         limit,
-    }
+    };
+    drop(vm);
+    drop(rt);
+    alloc::release_cycles();
+    execution
 }

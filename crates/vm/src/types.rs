@@ -75,7 +75,7 @@ pub fn new_type(
         subclasses: RefCell::new(Vec::new()),
         lookup_cache: RefCell::new(Default::default()),
     };
-    let t = Rc::new(Obj {
+    let t = crate::alloc::new_obj(Obj {
         cls: meta.cloned(),
         dict: Some(RefCell::new(Dict::new())),
         data: Data::Type(data),

@@ -50,7 +50,7 @@ pub fn instance(cls: &ObjRef, data: Data) -> Value {
     } else {
         None
     };
-    Value::Obj(Rc::new(Obj {
+    Value::Obj(crate::alloc::new_obj(Obj {
         cls: Some(cls.clone()),
         dict,
         data,
@@ -873,7 +873,7 @@ fn new_exception(vm: &mut Vm, cls: &ObjRef, args: &[Value], kwargs: Kw) -> PyRes
 
 /// An exception object of class `cls`.
 pub fn exception_value(cls: &ObjRef, data: ExcData) -> Value {
-    Value::Obj(Rc::new(Obj {
+    Value::Obj(crate::alloc::new_obj(Obj {
         cls: Some(cls.clone()),
         dict: Some(RefCell::new(Dict::new())),
         data: Data::Exception(RefCell::new(data)),
