@@ -117,6 +117,13 @@ fn each_kind_of_syntax_error_has_cpythons_message() {
         ("future", b"from __future__ import nope\n", "SyntaxError: future feature nope is not defined"),
         ("late_future", b"x = 1\nfrom __future__ import annotations\n", "SyntaxError: from __future__ imports must occur at the beginning of the file"),
         ("lone_cr", b"x = 1\ry = (\r", "SyntaxError: '(' was never closed"),
+        ("bom_cookie", b"\xef\xbb\xbf# -*- coding: latin-1 -*-\nx = 1\n", "SyntaxError: encoding problem: iso-8859-1 with BOM"),
+        ("duplicate_param", b"def f(a, a):\n    pass\n", "SyntaxError: duplicate argument 'a' in function definition"),
+        ("repeated_keyword", b"f(a=1, a=2)\n", "SyntaxError: keyword argument repeated: a"),
+        ("unicode_name", b"x = '\\N{NOPE}'\n", "SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 0-7: unknown Unicode character name"),
+        ("truncated_escape", b"x = 'ab\\x4'\n", "SyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 2-4: truncated \\xXX escape"),
+        ("bytes_escape", b"x = b'\\x4'\n", "SyntaxError: (value error) invalid \\x escape at position 0"),
+        ("walrus_attribute", b"(a.b := 1)\n", "SyntaxError: cannot use assignment expressions with attribute"),
     ];
     let mut wrong = Vec::new();
     for (name, src, want) in cases {
@@ -133,6 +140,80 @@ fn each_kind_of_syntax_error_has_cpythons_message() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Whole tracebacks (line, caret and message) as CPython prints them, where the caret or the
+/// version matters.
+#[test]
+fn front_end_errors_point_where_cpython_points() {
+    let cases: &[(&str, &str, &[u8], &str)] = &[
+        (
+            "3.14",
+            "dup14",
+            b"lambda a, *, a: 1\n",
+            "    lambda a, *, a: 1\n                 ^\nSyntaxError: duplicate argument 'a' in function definition\n",
+        ),
+        (
+            "3.15",
+            "dup15",
+            b"def f(a, a: int):\n    pass\n",
+            "    def f(a, a: int):\n             ^^^^^^\nSyntaxError: duplicate parameter 'a' in function definition\n",
+        ),
+        (
+            "3.15",
+            "kw15",
+            b"class C(metaclass=1, metaclass=2): pass\n",
+            "    class C(metaclass=1, metaclass=2): pass\n                         ^^^^^^^^^^^\nSyntaxError: keyword argument repeated: metaclass\n",
+        ),
+        (
+            "3.14",
+            "esc14",
+            "s = '\u{e9}\\N{NOPE}'\n".as_bytes(),
+            "    s = '\u{e9}\\N{NOPE}'\n        ^^^^^^^^^^^\nSyntaxError: (unicode error) 'unicodeescape' codec can't decode bytes in position 10-17: unknown Unicode character name\n",
+        ),
+        (
+            "3.15",
+            "walrus15",
+            b"if x < y := 1:\n    pass\n",
+            "    if x < y := 1:\n       ^^^^^\nSyntaxError: cannot use assignment expressions with comparison\n",
+        ),
+        (
+            "3.15",
+            "walrus_call15",
+            b"print(a.b := 1)\n",
+            "    print(a.b := 1)\n              ^^\nSyntaxError: invalid syntax\n",
+        ),
+        (
+            "3.15",
+            "bom_utf8",
+            b"\xef\xbb\xbf\n# coding: utf8\n",
+            "    # coding: utf8\nSyntaxError: encoding problem: utf8 with BOM\n",
+        ),
+    ];
+    for (version, name, src, want) in cases {
+        let path = temp_file(&format!("{name}.py"), src);
+        let out = cpyviz(&[
+            "dump",
+            "bytecode",
+            path.to_str().unwrap(),
+            "--python-version",
+            version,
+        ]);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(
+            stderr(&out).ends_with(want),
+            "{name}: want the end\n{want}\ngot\n{}",
+            stderr(&out)
+        );
+    }
+    // `ast.parse` accepts repeated parameters and keywords: the AST stage prints the tree.
+    let path = temp_file("dup_ast.py", b"def f(a, a): f(b=1, b=2)\n");
+    let out = cpyviz(&["dump", "ast", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(tree.matches("arg='a'").count(), 2, "{tree}");
+    assert_eq!(tree.matches("arg='b'").count(), 2, "{tree}");
 }
 
 #[test]

@@ -46,6 +46,13 @@ pub enum DecodeError {
     },
     /// A coding cookie names an encoding cpyviz cannot decode.
     UnknownEncoding { name: String },
+    /// A UTF-8 BOM, then a cookie naming another encoding (`name` as CPython's tokenizer
+    /// normalizes it) on 1-based `line`, whose text is `text`.
+    BomMismatch {
+        name: String,
+        line: usize,
+        text: String,
+    },
 }
 
 /// A decoded Python source file.
@@ -81,7 +88,21 @@ impl Source {
             Some(rest) => (rest, true),
             None => (bytes, false),
         };
-        let declared = coding_cookie(body);
+        let declared = coding_cookie(body).map(|(name, _)| name);
+        if let (true, Some((name, line))) = (bom, coding_cookie(body)) {
+            let name = tokenizer_normal_name(&name);
+            if name != "utf-8" {
+                let text = body
+                    .split(|&b| b == b'\n')
+                    .nth(line - 1)
+                    .unwrap_or_default();
+                return Err(DecodeError::BomMismatch {
+                    name,
+                    line,
+                    text: String::from_utf8_lossy(text).trim_end().to_string(),
+                });
+            }
+        }
         let (text, encoding) = match declared.as_deref().map(normalize_encoding) {
             None | Some("utf-8") => {
                 let text = decode_utf8(body)?;
@@ -211,8 +232,33 @@ fn decode_utf8(body: &[u8]) -> Result<String, DecodeError> {
     }
 }
 
-/// The encoding named by a PEP 263 cookie on one of the first two lines, if any.
-fn coding_cookie(body: &[u8]) -> Option<String> {
+/// The name CPython's tokenizer compares with the BOM's `utf-8` (its `get_normal_name`):
+/// UTF-8 and Latin-1 spellings made canonical, any other name as written.
+fn tokenizer_normal_name(name: &str) -> String {
+    let lower: String = name
+        .chars()
+        .take(12)
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    let is = |canon: &str| lower == canon || lower.starts_with(&format!("{canon}-"));
+    if is("utf-8") {
+        "utf-8".into()
+    } else if is("latin-1") || is("iso-8859-1") || is("iso-latin-1") {
+        "iso-8859-1".into()
+    } else {
+        name.to_string()
+    }
+}
+
+/// The encoding named by a PEP 263 cookie on one of the first two lines, if any, and that
+/// line (1-based).
+fn coding_cookie(body: &[u8]) -> Option<(String, usize)> {
     for (i, line) in body.split(|&b| b == b'\n').take(2).enumerate() {
         let line = String::from_utf8_lossy(line);
         let trimmed = line.trim_start_matches([' ', '\t', '\x0c']);
@@ -232,7 +278,7 @@ fn coding_cookie(body: &[u8]) -> Option<String> {
                     .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
                     .collect();
                 if !name.is_empty() {
-                    return Some(name);
+                    return Some((name, i + 1));
                 }
             }
         }

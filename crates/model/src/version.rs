@@ -102,6 +102,9 @@ pub struct Profile {
     /// The error for a bare `*` without a keyword-only parameter after it (3.14 says
     /// "arguments", 3.15 "parameters").
     pub bare_star_error: &'static str,
+    /// The symtable's error for `def f(a, a)` (3.14 "duplicate argument 'a' in function
+    /// definition", 3.15 "duplicate parameter …"): the words before the quoted name.
+    pub duplicate_param_error: &'static str,
     /// `{"a": 1, "b" 2}`: a dict key followed by another expression is reported as "':' expected
     /// after dictionary key" (3.15 does so only when `,` or `}` follows the key).
     pub dict_key_colon_error_before_expression: bool,
@@ -190,6 +193,7 @@ pub static PROFILE_3_14: Profile = Profile {
     has_lazy_imports: false,
     has_comprehension_unpacking: false,
     bare_star_error: "named arguments must follow bare *",
+    duplicate_param_error: "duplicate argument",
     dict_key_colon_error_before_expression: true,
     ast_dump_omits_default_ctx: false,
     bracketed_scope_names: false,
@@ -227,6 +231,7 @@ pub static PROFILE_3_15: Profile = Profile {
     has_lazy_imports: true,
     has_comprehension_unpacking: true,
     bare_star_error: "named parameters must follow bare *",
+    duplicate_param_error: "duplicate parameter",
     dict_key_colon_error_before_expression: false,
     ast_dump_omits_default_ctx: true,
     bracketed_scope_names: true,

@@ -304,6 +304,19 @@ pub fn parse_with_options(
     (result, warnings)
 }
 
+/// The byte range of the name rustpython refused as a repeated parameter or keyword.
+fn repeated_name(e: &rustpython_parser::ParseError, text: &str) -> Option<(usize, usize)> {
+    use rustpython_parser::lexer::LexicalErrorType as L;
+    let rustpython_parser::ParseErrorType::Lexical(
+        L::DuplicateArgumentError(name) | L::DuplicateKeywordArgumentError(name),
+    ) = &e.error
+    else {
+        return None;
+    };
+    let at = e.offset.to_usize();
+    (text.get(at..at + name.len()) == Some(name.as_str())).then_some((at, name.len()))
+}
+
 /// Parses `src` as a module (`mode='exec'`).
 #[allow(clippy::result_large_err)]
 fn parse_module(
@@ -352,8 +365,22 @@ fn parse_module(
         };
         // Newer syntax is overwritten by placeholders the converter reads from `text`.
         let attempt = |regions: &[scan::Region]| -> Result<Parsed, ParseFailure> {
-            let (ptext, placeholders) = newsyntax::placeholders(&hidden, regions);
-            let parsed = rustpython_parser::parse(&ptext, rustpython_parser::Mode::Module, &path);
+            let (mut ptext, placeholders) = newsyntax::placeholders(&hidden, regions);
+            let mut hider = hider.clone();
+            // A repeated parameter or keyword name: `ast.parse` accepts it (the symtable and
+            // the compiler refuse it later), rustpython does not; it reads the repetition
+            // behind a placeholder.
+            let parsed = loop {
+                let parsed =
+                    rustpython_parser::parse(&ptext, rustpython_parser::Mode::Module, &path);
+                let Some((at, len)) = parsed.as_ref().err().and_then(|e| repeated_name(e, &ptext))
+                else {
+                    break parsed;
+                };
+                if hider.hide_occurrence(&mut ptext, at, len, &text).is_none() {
+                    break parsed;
+                }
+            };
             let suite = parsed.map_err(ParseFailure::Parse)?;
             let rustpython_parser::ast::Mod::Module(m) = &suite else {
                 return Err(ParseFailure::Internal);
@@ -368,7 +395,7 @@ fn parse_module(
             let mut conv = convert::Converter::new(version, text.clone(), comments, type_comments);
             conv.lazy_imports = lazy.clone();
             conv.path = path.clone();
-            conv.hider = hider.clone();
+            conv.hider = hider;
             conv.regions = placeholders.into_iter().collect();
             let mut t = conv.module(body).map_err(ParseFailure::Convert)?;
             conv.hider.restore(&mut t);
@@ -526,6 +553,16 @@ pub fn render_decode_error(path: &str, err: &cpyviz_model::source::DecodeError) 
         .at(*line, col + 1, Some((*line, col + 2)), text.clone())
         .render(),
         UnknownEncoding { name } => format!("SyntaxError: unknown encoding: {name}\n"),
+        BomMismatch { name, line, text } => {
+            let mut e = PyError::new(
+                PyErrorKind::SyntaxError,
+                format!("encoding problem: {name} with BOM"),
+                path,
+            );
+            e.lineno = Some(*line);
+            e.text = Some(text.clone());
+            e.render()
+        }
     }
 }
 

@@ -307,7 +307,10 @@ impl Builder<'_> {
             Some(v) => {
                 if flag & DEF_PARAM != 0 && v & DEF_PARAM != 0 {
                     return Err(self.error(
-                        format!("duplicate argument '{name}' in function definition"),
+                        format!(
+                            "{} '{name}' in function definition",
+                            self.version.profile().duplicate_param_error
+                        ),
                         loc,
                     ));
                 }

@@ -429,6 +429,256 @@ fn expression_end(text: &str, at: usize) -> usize {
     end
 }
 
+/// The string literal that contains `off`.
+fn token_around(src: &Source, off: usize) -> Option<(usize, usize)> {
+    let text = &src.text;
+    // From the start of the line, else of the text (a triple-quoted string may start on an
+    // earlier line).
+    let from_line = src.line_start(pos(src, off).0);
+    let is_string = |&(s, e): &(usize, usize)| {
+        sub(text, s, e)
+            .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .starts_with(['\'', '"'])
+    };
+    [from_line, 0]
+        .into_iter()
+        .find_map(|j| token_from(text, j, off).filter(is_string))
+}
+
+fn token_from(text: &str, mut j: usize, off: usize) -> Option<(usize, usize)> {
+    while j < text.len() && j <= off {
+        j = skip_blanks(text, j);
+        let (s, e) = token_at(text, j);
+        if s <= off && off < e {
+            return Some((s, e));
+        }
+        j = e.max(j + 1);
+    }
+    None
+}
+
+/// CPython's error for the first invalid escape of the string literal at `s..e`, as its
+/// `unicode_escape` decoder reports it (`'\N{NOPE}'`, `'\x4'`, `b'\x4'`…). Positions count
+/// the literal's body the way the decoder sees it: a non-ASCII character is ten bytes (CPython
+/// first rewrites it as a `\UXXXXXXXX` escape). `None` for raw strings and f-/t-strings.
+fn escape_error(src: &Source, s: usize, e: usize) -> Option<PyError> {
+    let tok = sub(&src.text, s, e);
+    let prefix: String = tok
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if prefix.contains(['r', 'f', 't']) {
+        return None;
+    }
+    let bytes = prefix.contains('b');
+    let rest = &tok[prefix.len()..];
+    let quote = ["'''", "\"\"\"", "'", "\""]
+        .into_iter()
+        .find(|q| rest.starts_with(q))?;
+    let body = rest[quote.len()..]
+        .strip_suffix(quote)
+        .unwrap_or(&rest[quote.len()..]);
+    let width = |c: char| if c.is_ascii() { 1 } else { 10 };
+    let total: usize = body.chars().map(width).sum();
+    let mut chars = body.chars().peekable();
+    let mut p = 0;
+    let fail = |reason: String| Some(error_at(src, PyErrorKind::SyntaxError, reason, s, e));
+    let decode = |start: usize, end: usize, why: &str| {
+        format!(
+            "(unicode error) 'unicodeescape' codec can't decode bytes in position {start}-{}: {why}",
+            end - 1
+        )
+    };
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            p += width(c);
+            continue;
+        }
+        let start = p;
+        let Some(k) = chars.next() else { break };
+        p += 1 + width(k);
+        let digits = match k {
+            'x' => 2,
+            'u' | 'U' if !bytes => {
+                if k == 'u' {
+                    4
+                } else {
+                    8
+                }
+            }
+            'N' if !bytes => {
+                if chars.peek() != Some(&'{') {
+                    return fail(decode(start, p, "malformed \\N character escape"));
+                }
+                chars.next();
+                p += 1;
+                let mut name = String::new();
+                let mut closed = false;
+                for c in chars.by_ref() {
+                    p += width(c);
+                    if c == '}' {
+                        closed = true;
+                        break;
+                    }
+                    name.push(c);
+                }
+                if !closed || name.is_empty() {
+                    let end = if closed { start + 3 } else { total };
+                    return fail(decode(start, end, "malformed \\N character escape"));
+                }
+                if unicode_names2::character(&name.to_uppercase()).is_none() {
+                    return fail(decode(start, p, "unknown Unicode character name"));
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let mut value = 0u32;
+        let mut found = 0;
+        while found < digits {
+            match chars.peek().and_then(|c| c.to_digit(16)) {
+                Some(d) => {
+                    value = value * 16 + d;
+                    found += 1;
+                    chars.next();
+                    p += 1;
+                }
+                None => break,
+            }
+        }
+        if found < digits {
+            if bytes {
+                return fail(format!(
+                    "(value error) invalid \\x escape at position {start}"
+                ));
+            }
+            let what = match k {
+                'x' => "truncated \\xXX escape",
+                'u' => "truncated \\uXXXX escape",
+                _ => "truncated \\UXXXXXXXX escape",
+            };
+            return fail(decode(start, p, what));
+        }
+        if k == 'U' && value > 0x10FFFF {
+            return fail(decode(start, p, "illegal Unicode character"));
+        }
+    }
+    None
+}
+
+/// `(a.b := 1)`: CPython's `invalid_named_expression`, for a `:=` whose target is not a
+/// name, where the grammar takes a named expression: a parenthesized, list, set or subscript
+/// element, an `if`/`elif`/`while` condition or a statement of its own (call arguments and
+/// the right of `=` only get `invalid syntax`). The target is parsed on its own to name it.
+fn walrus_target(src: &Source, version: PyVersion, sc: &Scan, at: usize) -> Option<PyError> {
+    let text = &src.text;
+    let (line, _) = pos(src, at);
+    // The element's start: after its bracket or the last comma at its depth, else the start
+    // of the statement (after an `if`, `elif` or `while`).
+    let start = match sc.enclosing(at) {
+        Some((open, _)) => {
+            let before = sub(text, 0, open).trim_end();
+            let call = before.ends_with([')', ']', '\'', '"'])
+                || before
+                    .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()
+                    .is_some_and(|w| !w.is_empty() && !is_keyword(w));
+            if text.as_bytes()[open] == b'(' && call {
+                return None;
+            }
+            let mut j = open + 1;
+            let mut start = j;
+            let mut depth = 0;
+            while j < at {
+                j = skip_blanks(text, j);
+                let (s, e) = token_at(text, j);
+                match sub(text, s, e) {
+                    "(" | "[" | "{" => depth += 1,
+                    ")" | "]" | "}" => depth -= 1,
+                    "," if depth == 0 => start = e,
+                    _ => {}
+                }
+                j = e.max(j + 1);
+            }
+            start
+        }
+        None => {
+            let ls = src.line_start(line);
+            let ls = sub(text, ls, at).rfind(';').map_or(ls, |k| ls + k + 1);
+            let stmt = sub(text, ls, at).trim_start();
+            let lead = at - stmt.len();
+            let kw = ["if ", "elif ", "while "]
+                .into_iter()
+                .find(|k| stmt.starts_with(k))
+                .map_or(0, str::len);
+            lead + kw
+        }
+    };
+    let target = sub(text, start, at);
+    let trimmed = target.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let t_start = start + (target.len() - target.trim_start().len());
+    let t_end = t_start + trimmed.len();
+    let probe = Source::from_text(src.path.clone(), format!("({trimmed})\n"));
+    let tree = super::parse_module(&probe, version, false).0.ok()?;
+    let module = super::Module(&tree);
+    let [stmt] = module.body().iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let value = super::ExprStmt::cast(stmt)?.value();
+    // A name is a valid target; `yield` and a bare generator are not `expression`s there.
+    let bare_genexp = value.kind == super::NodeKind::GeneratorExp && !trimmed.starts_with('(');
+    if bare_genexp
+        || matches!(
+            value.kind,
+            super::NodeKind::Name | super::NodeKind::Yield | super::NodeKind::YieldFrom
+        )
+    {
+        return None;
+    }
+    Some(error_at(
+        src,
+        PyErrorKind::SyntaxError,
+        format!(
+            "cannot use assignment expressions with {}",
+            super::validate::expr_name(value)
+        ),
+        t_start,
+        t_end,
+    ))
+}
+
+/// Keywords after which a `(` opens a group, not a call's arguments.
+fn is_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "if" | "elif"
+            | "while"
+            | "return"
+            | "in"
+            | "not"
+            | "and"
+            | "or"
+            | "is"
+            | "else"
+            | "yield"
+            | "await"
+            | "assert"
+            | "del"
+            | "for"
+            | "lambda"
+            | "with"
+            | "from"
+            | "import"
+            | "as"
+            | "case"
+            | "match"
+    )
+}
+
 fn tok_error(src: &Source, te: TokError) -> PyError {
     let text = &src.text;
     match te {
@@ -642,21 +892,12 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                     }
                 }
                 L::OtherError(m) if m == "bytes can only contain ASCII literal characters" => {
-                    // The string token around `off`.
-                    let line_start = src.line_start(eline);
-                    let mut j = line_start;
-                    let mut range = (off, off + 1);
-                    while j < text.len() && j <= off {
-                        j = skip_blanks(text, j);
-                        let (s, e) = token_at(text, j);
-                        if s <= off && off < e {
-                            range = (s, e);
-                            break;
-                        }
-                        j = e.max(j + 1);
-                    }
-                    syntax(m, range.0, range.1)
+                    let (s, e) = token_around(src, off).unwrap_or((off, off + 1));
+                    syntax(m, s, e)
                 }
+                L::UnicodeError | L::StringError => token_around(src, off)
+                    .and_then(|(s, e)| escape_error(src, s, e))
+                    .unwrap_or_else(|| syntax("invalid syntax", off, off + 1)),
                 L::OtherError(m) if m == "cannot mix bytes and nonbytes literals" => {
                     let mut j = off;
                     let mut end = off;
@@ -755,6 +996,11 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
             }
             if let Some(err) = number_error(src, off) {
                 return err;
+            }
+            if sub(text, ts, te) == ":=" {
+                if let Some(err) = walrus_target(src, version, sc, ts) {
+                    return err;
+                }
             }
             if let Some(err) =
                 grammar_hints(src, version, sc, off, ts, te, matches!(tok, Tok::Newline))

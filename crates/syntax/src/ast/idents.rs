@@ -60,6 +60,25 @@ impl Hider {
         Some(out)
     }
 
+    /// Hides one more occurrence of a name, at `at` in `text` (the text rustpython parses),
+    /// behind a placeholder of its own that reads back as that name: a repeated parameter or
+    /// keyword, which rustpython refuses but `ast.parse` accepts (the compiler then reports
+    /// it in CPython's words). `None` when no placeholder is left.
+    pub fn hide_occurrence(
+        &mut self,
+        text: &mut String,
+        at: usize,
+        len: usize,
+        file: &str,
+    ) -> Option<()> {
+        let name = text.get(at..at + len)?.to_string();
+        let original = self.back.get(&name).cloned().unwrap_or(name);
+        let p = self.fresh(len, file)?;
+        text.replace_range(at..at + len, &p);
+        self.back.insert(p, original);
+        Some(())
+    }
+
     /// An ASCII identifier of `len` bytes not used yet and not found in `file`.
     fn fresh(&self, len: usize, file: &str) -> Option<String> {
         const FIRST: &[u8] = b"QZXJKVWYqzxjkvwy";

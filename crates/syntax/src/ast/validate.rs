@@ -8,7 +8,7 @@ use super::{
 use cpyviz_model::source::Span;
 
 /// What `_PyPegen_get_expr_name` calls an expression in messages.
-fn expr_name(n: &AstNode) -> &'static str {
+pub(super) fn expr_name(n: &AstNode) -> &'static str {
     match n.kind {
         NodeKind::Attribute => "attribute",
         NodeKind::Subscript => "subscript",
