@@ -113,11 +113,15 @@ pub fn load_global(vm: &Vm, frame: &Frame, globals: &ObjRef, name: &str) -> PyRe
     Err(name_error(vm, frame, name))
 }
 
+/// Whether `v` is exactly a `dict` (one look at the types).
+fn is_exact_dict(v: &Value) -> bool {
+    let t = types();
+    t.is_exact(v, &t.dict)
+}
+
 fn locals_get(vm: &mut Vm, locals: &Value, name: &str) -> PyResult<Option<Value>> {
     match locals.data() {
-        Some(Data::Dict(d)) if types().is_exact(locals, &types().dict) => {
-            Ok(d.borrow().get_str(name).cloned())
-        }
+        Some(Data::Dict(d)) if is_exact_dict(locals) => Ok(d.borrow().get_str(name).cloned()),
         _ => {
             let key = alloc::s(name);
             match vm.getitem(locals, &key) {
@@ -131,7 +135,7 @@ fn locals_get(vm: &mut Vm, locals: &Value, name: &str) -> PyResult<Option<Value>
 
 fn locals_set(vm: &mut Vm, locals: &Value, name: &str, v: Value) -> PyResult<()> {
     match locals.data() {
-        Some(Data::Dict(d)) if types().is_exact(locals, &types().dict) => {
+        Some(Data::Dict(d)) if is_exact_dict(locals) => {
             d.borrow_mut().set_str(name, v);
             Ok(())
         }
