@@ -8,6 +8,7 @@ use cpyviz_model::capture::Capture;
 use cpyviz_model::execution::RunOptions;
 use cpyviz_tui::terminal::Watcher;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::SystemTime;
 
 /// A Python snippet named on the command line.
@@ -100,6 +101,8 @@ pub struct FileWatch {
     watching: bool,
     /// The file as it was when last loaded.
     loaded: Stamp,
+    /// The reload under way: its captures arrive from the thread that makes them.
+    pending: Option<Receiver<Result<Vec<Capture>, String>>>,
 }
 
 impl FileWatch {
@@ -119,6 +122,17 @@ impl FileWatch {
             run,
             watching,
             loaded: None,
+            pending: None,
+        }
+    }
+
+    /// New captures of the snippet as it is now, waited for (the first load, before the
+    /// viewer starts; the viewer itself uses [`Watcher::start_reload`]).
+    pub fn reload(&mut self) -> Result<Vec<Capture>, String> {
+        self.start_reload();
+        match self.pending.take().map(|rx| rx.recv()) {
+            Some(Ok(result)) => result,
+            _ => Err("cpyviz: the reload failed (an internal error)".to_string()),
         }
     }
 
@@ -140,12 +154,43 @@ impl Watcher for FileWatch {
         }
     }
 
-    fn reload(&mut self) -> Result<Vec<Capture>, String> {
+    fn start_reload(&mut self) {
         if let Snippet::File(p) = &self.snippet {
             // Taken before reading: a save while the engine works is seen at the next look.
             self.loaded = stamp(p);
         }
-        self.snippet.captures(self.engine, &self.live, &self.run)
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (snippet, engine) = (self.snippet.clone(), self.engine);
+        let (live, run) = (self.live.clone(), self.run);
+        let started = std::thread::Builder::new()
+            .name("cpyviz-reload".into())
+            .spawn(move || {
+                let _ = tx.send(snippet.captures(engine, &live, &run));
+            });
+        self.pending = match started {
+            Ok(_) => Some(rx),
+            Err(e) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let _ = tx.send(Err(format!("cpyviz: can't start a thread to reload: {e}")));
+                Some(rx)
+            }
+        };
+    }
+
+    fn reloaded(&mut self) -> Option<Result<Vec<Capture>, String>> {
+        let result = match self.pending.as_ref()?.try_recv() {
+            Ok(result) => result,
+            Err(TryRecvError::Empty) => return None,
+            Err(TryRecvError::Disconnected) => {
+                Err("cpyviz: the reload failed (an internal error)".to_string())
+            }
+        };
+        self.pending = None;
+        Some(result)
+    }
+
+    fn reloading(&self) -> bool {
+        self.pending.is_some()
     }
 
     fn editable(&mut self) -> Result<PathBuf, String> {

@@ -725,6 +725,61 @@ fn the_watch_reload_follows_the_file() {
     let _ = std::fs::remove_dir(copy.parent().unwrap());
 }
 
+/// The live engine runs CPython for a reload; the viewer's thread only starts it and later
+/// takes the captures, so the viewer answers keys meanwhile.
+#[cfg(unix)]
+#[test]
+fn a_live_reload_runs_off_the_viewers_thread() {
+    use cpyviz::watch::{FileWatch, Snippet};
+    use cpyviz_tui::terminal::Watcher;
+    use std::os::unix::fs::PermissionsExt;
+    // An interpreter that answers only once the test opens the gate (then fails).
+    let gate = temp_file("reload-gate", b"");
+    std::fs::remove_file(&gate).unwrap();
+    let python = temp_file(
+        "gated-python",
+        format!(
+            "#!/bin/sh\nwhile [ ! -e '{}' ]; do sleep 0.05; done\necho broken >&2\nexit 3\n",
+            gate.display()
+        )
+        .as_bytes(),
+    );
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = temp_file("live-watched.py", b"x = 1\n");
+    let mut watch = FileWatch::new(
+        Snippet::resolve(&path),
+        cpyviz_engine::EngineKind::Cpython,
+        cpyviz_engine::LiveOptions {
+            python: Some(python),
+            ..Default::default()
+        },
+        Default::default(),
+        true,
+    );
+    watch.start_reload();
+    assert!(watch.reloading());
+    assert!(
+        watch.reloaded().is_none(),
+        "the interpreter is still waiting"
+    );
+    std::fs::write(&gate, b"").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let result = loop {
+        if let Some(r) = watch.reloaded() {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reload never ended"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(!watch.reloading());
+    let err = result.unwrap_err();
+    assert!(err.contains("broken") || err.contains("exit"), "{err}");
+    let _ = std::fs::remove_file(&gate);
+}
+
 #[test]
 fn lessons_are_listed_and_a_bad_lesson_names_its_step_and_field() {
     let out = cpyviz(&["lessons"]);

@@ -35,8 +35,14 @@ pub trait Watcher {
     /// Whether the file changed since it was last loaded (a cheap look: size and modification
     /// time; a file that disappeared has changed).
     fn changed(&mut self) -> bool;
-    /// New captures of the file as it is now, or why there are none (a message for the user).
-    fn reload(&mut self) -> Result<Vec<Capture>, String>;
+    /// Starts making new captures of the file as it is now. The live engine runs CPython for
+    /// them, which takes a while: the work happens elsewhere, and the viewer stays responsive.
+    fn start_reload(&mut self);
+    /// The captures of the reload started last, or why there are none (a message for the
+    /// user), once they are made; `None` while none is finished.
+    fn reloaded(&mut self) -> Option<Result<Vec<Capture>, String>>;
+    /// Whether a reload is under way.
+    fn reloading(&self) -> bool;
     /// The file `e` opens, or why there is none. A snippet that is not a file here (a bundled
     /// sample) is first copied to a temporary file, which is watched from then on.
     fn editable(&mut self) -> Result<PathBuf, String>;
@@ -155,11 +161,12 @@ pub fn run_with(mut app: impl Screen, mut watcher: Option<Box<dyn Watcher>>) -> 
     result
 }
 
-/// Hands the watcher's new captures (or why there are none) to the app.
+/// Hands the watcher's new captures (or why there are none) to the app, if a reload finished.
 pub fn reload_into(app: &mut App, watcher: &mut dyn Watcher) {
-    match watcher.reload() {
-        Ok(captures) => app.reload(captures),
-        Err(why) => app.reload_failed(&why),
+    match watcher.reloaded() {
+        Some(Ok(captures)) => app.reload(captures),
+        Some(Err(why)) => app.reload_failed(&why),
+        None => {}
     }
 }
 
@@ -247,10 +254,15 @@ fn event_loop(
             }
             continue;
         }
+        if let Some(w) = watcher.as_mut() {
+            reload_into(screen.app(), w.as_mut());
+        }
         let watching = watcher.as_ref().is_some_and(|w| w.watching());
-        // While stages are computed on another thread, wake up now and then to show them;
-        // while a file is watched, to look at it. Otherwise wait for an event.
-        let wait = if screen.computing() {
+        let reloading = watcher.as_ref().is_some_and(|w| w.reloading());
+        // While stages are computed on another thread (or a reload is made), wake up now and
+        // then to show them; while a file is watched, to look at it. Otherwise wait for an
+        // event.
+        let wait = if screen.computing() || reloading {
             Some(Duration::from_millis(100))
         } else if watching {
             Some(WATCH_PERIOD.saturating_sub(looked.elapsed()))
@@ -262,8 +274,9 @@ fn event_loop(
                 if let Some(w) = watcher.as_mut().filter(|w| w.watching()) {
                     if looked.elapsed() >= WATCH_PERIOD {
                         looked = Instant::now();
-                        if w.changed() {
-                            reload_into(screen.app(), w.as_mut());
+                        // A save during a reload is seen at the next look after it.
+                        if !w.reloading() && w.changed() {
+                            w.start_reload();
                         }
                     }
                 }
@@ -405,7 +418,7 @@ fn edit(
         }
         Ok(_) => app.status = Some(format!("edited {}", path.display())),
     }
-    reload_into(app, watcher);
+    watcher.start_reload();
     Ok(())
 }
 
