@@ -780,7 +780,12 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
     use rustpython_parser::lexer::LexicalErrorType as L;
     use rustpython_parser::Tok;
     let text = &src.text;
-    let off = e.offset.to_usize().min(text.len());
+    let mut off = e.offset.to_usize().min(text.len());
+    // rustpython reads non-ASCII identifiers behind ASCII placeholders of the same length
+    // (`idents`): its offset may fall inside such a name's multi-byte character.
+    while !text.is_char_boundary(off) {
+        off -= 1;
+    }
     let (eline, _) = pos(src, off);
     for u in &sc.unsupported {
         if u.what.starts_with("`lazy import`") && !version.profile().has_lazy_imports {
@@ -1388,7 +1393,9 @@ fn number_error(src: &Source, off: usize) -> Option<PyError> {
         return None;
     }
     let c = b[off];
-    if !(c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80) {
+    // Only an ASCII identifier character makes the number invalid: before a non-ASCII one,
+    // the number ends and the name after it is a separate token (then `invalid syntax`).
+    if !(c.is_ascii_alphanumeric() || c == b'_') {
         return None;
     }
     // The number token just before `off`, with no blank in between.

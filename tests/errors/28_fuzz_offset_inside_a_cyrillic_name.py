@@ -1,0 +1,2 @@
+Xm%_^nSjОMnXm%_^nSjОsKTAPVH@jОMAsKTA/AsKTA/R/RTPVH-3ОMTKAAs/RT
+A
