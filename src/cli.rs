@@ -70,7 +70,8 @@ pub struct EngineArgs {
     pub python: Option<PathBuf>,
     /// Stop the live interpreter (killing its whole process group) after SECS seconds. It also
     /// runs with at most 4 GiB of address space (a snippet that allocates without bound gets
-    /// MemoryError) and, on Linux, 64 processes more than you run already (not binding root).
+    /// MemoryError) and, on Linux, 64 processes more than you run already (as root, whom that
+    /// limit does not bind: 64 processes in a pids cgroup of its own, where one can be made).
     #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_timeout)]
     pub timeout: Duration,
     #[command(flatten)]

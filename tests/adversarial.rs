@@ -425,6 +425,67 @@ fn live(python: &Path, extra: &[&str]) -> Output {
     cpyviz_within(&args, Duration::from_secs(120))
 }
 
+/// Whether a process with `marker` in its command line is running.
+#[cfg(target_os = "linux")]
+fn running(marker: &str) -> bool {
+    std::fs::read_dir("/proc").is_ok_and(|d| {
+        d.filter_map(Result::ok).any(|e| {
+            std::fs::read(e.path().join("cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
+        })
+    })
+}
+
+/// As root, whom `RLIMIT_NPROC` does not bind, the live interpreter runs in a pids cgroup of
+/// its own where a pids controller is mounted writable: at most 64 processes, and every
+/// process of the run is killed when it ends, even one that left the process group. Without
+/// one (not root, or no cgroup), a child that calls `setsid` survives, as the README says.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_live_engine_contains_a_run_in_a_pids_cgroup_as_root() {
+    // SAFETY: geteuid(2) cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let probe = Path::new("/sys/fs/cgroup/pids").join(format!("probe-{}", std::process::id()));
+    let cgroups = root && std::fs::create_dir(&probe).is_ok();
+    let _ = std::fs::remove_dir(&probe);
+    let marker = format!("1000.{}", std::process::id());
+    let python = fake_python(
+        "cgroup-python",
+        &format!(
+            "setsid sleep {marker} < /dev/null > /dev/null 2>&1 &\n\
+             grep :pids: /proc/self/cgroup >&2\n\
+             echo \"pids.max=$(cat /sys/fs/cgroup/pids$(grep :pids: /proc/self/cgroup | cut -d: -f3)/pids.max)\" >&2\n\
+             exit 3"
+        ),
+    );
+    let out = live(&python, &[]);
+    assert_no_panic(&out);
+    let err = stderr(&out);
+    std::thread::sleep(Duration::from_millis(300));
+    let survived = running(&marker);
+    if survived {
+        let _ = Command::new("pkill").args(["-f", &marker]).status();
+    }
+    if cgroups {
+        assert!(err.contains(":pids:/cpyviz-"), "{err}");
+        assert!(err.contains("pids.max=64"), "{err}");
+        assert!(!survived, "a process of the run outlived it");
+        let cgroup = err
+            .lines()
+            .find_map(|l| l.split(":pids:").nth(1))
+            .expect("the cgroup line");
+        assert!(
+            !Path::new("/sys/fs/cgroup/pids")
+                .join(cgroup.trim_start_matches('/'))
+                .exists(),
+            "the run's cgroup {cgroup} was not removed"
+        );
+    } else {
+        assert!(!err.contains(":pids:/cpyviz-"), "{err}");
+        assert!(survived, "without a cgroup a setsid child is not contained");
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn the_live_engine_explains_broken_interpreters() {

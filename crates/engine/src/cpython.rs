@@ -11,7 +11,11 @@
 //! Every interpreter cpyviz starts runs under resource limits (unix): an address space of
 //! [`MAX_ADDRESS_SPACE`] (`RLIMIT_AS`: a snippet that allocates without bound gets
 //! `MemoryError`) and, on Linux, at most [`MAX_NEW_PROCESSES`] processes more than the user
-//! runs already (`RLIMIT_NPROC`: a fork bomb gets `BlockingIOError`; it does not bind root).
+//! runs already (`RLIMIT_NPROC`: a fork bomb gets `BlockingIOError`). `RLIMIT_NPROC` does not
+//! bind root: as root, on Linux, the interpreter runs in a pids cgroup of its own where the
+//! pids controller is mounted writable ([`PidsCgroup`]: at most [`MAX_NEW_PROCESSES`]
+//! processes), and every process left in it when the run ends is killed, even one that left
+//! the process group.
 
 #![allow(clippy::result_large_err)] // `PyError` is the shared error-as-data type.
 
@@ -66,7 +70,7 @@ fn modelling_profile(major: u32, minor: u32) -> Option<PyVersion> {
 /// The live interpreter's address-space limit (`RLIMIT_AS`).
 pub const MAX_ADDRESS_SPACE: u64 = 4 << 30;
 /// How many processes more than the user already runs the live interpreter may start
-/// (`RLIMIT_NPROC`, Linux; root is not bound by it).
+/// (`RLIMIT_NPROC`, Linux); as root, the processes its [`PidsCgroup`] may hold.
 pub const MAX_NEW_PROCESSES: u64 = 64;
 
 /// Interpreter names tried on `PATH` when `--python` is not given, in order.
@@ -274,6 +278,9 @@ fn stderr_tail(stderr: &[u8]) -> String {
 /// Runs `cmd` with stdin from /dev/null and captured stdout/stderr, in a process group of its
 /// own that is killed when the command ends or after `timeout`; nothing is left running.
 pub fn run(cmd: &mut Command, timeout: Duration) -> Result<std::process::Output, RunError> {
+    // Dropped (every process in it killed, then removed) when the run is over.
+    #[cfg(unix)]
+    let cgroup = PidsCgroup::create(MAX_NEW_PROCESSES);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -282,10 +289,17 @@ pub fn run(cmd: &mut Command, timeout: Duration) -> Result<std::process::Output,
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
         let procs = user_processes().map(|n| n + MAX_NEW_PROCESSES);
+        let join = cgroup.as_ref().map(|c| c.procs_file.clone());
         // SAFETY: the closure runs in the child between fork and exec and only calls
-        // setrlimit(2), which is async-signal-safe; it allocates nothing.
+        // open(2)/write(2)/close(2) on a path made before the fork, and setrlimit(2), all
+        // async-signal-safe; it allocates nothing.
         unsafe {
-            cmd.pre_exec(move || limit_resources(procs));
+            cmd.pre_exec(move || {
+                if let Some(procs_file) = &join {
+                    PidsCgroup::join(procs_file)?;
+                }
+                limit_resources(procs)
+            });
         }
     }
     let mut child = cmd.spawn().map_err(RunError::Spawn)?;
@@ -371,6 +385,120 @@ fn limit_resources(procs: Option<u64>) -> std::io::Result<()> {
         lower(libc::RLIMIT_NPROC, n)?;
     }
     Ok(())
+}
+
+/// A pids cgroup for one run of the interpreter, made when cpyviz runs as root (whom
+/// `RLIMIT_NPROC` does not bind) and a pids controller is mounted writable: cgroup v1's
+/// `/sys/fs/cgroup/pids`, or a v2 hierarchy whose `pids.max` can be set. Its `pids.max`
+/// bounds the run's processes; dropping it kills every process still in it (a child that
+/// called `setsid` too) and removes it.
+#[cfg(unix)]
+pub struct PidsCgroup {
+    dir: PathBuf,
+    /// `cgroup.procs`, as the C string the child writes to between fork and exec.
+    procs_file: std::ffi::CString,
+}
+
+#[cfg(unix)]
+impl PidsCgroup {
+    /// A new cgroup allowing `max` processes, or `None` (not root, or no writable pids
+    /// controller).
+    pub fn create(max: u64) -> Option<PidsCgroup> {
+        use std::os::unix::ffi::OsStrExt;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        // SAFETY: geteuid(2) cannot fail.
+        if cfg!(not(target_os = "linux")) || unsafe { libc::geteuid() } != 0 {
+            return None;
+        }
+        let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        fn path_of(line: Option<&str>) -> Option<&str> {
+            line.and_then(|l| l.splitn(3, ':').nth(2))
+        }
+        let v1 = path_of(own.lines().find(|l| l.split(':').nth(1) == Some("pids")));
+        let v2 = path_of(own.lines().find(|l| l.starts_with("0::")));
+        let mut bases = Vec::new();
+        if let Some(rel) = v1 {
+            bases.push(Path::new("/sys/fs/cgroup/pids").join(rel.trim_start_matches('/')));
+        }
+        if let Some(rel) = v2 {
+            for root in ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"] {
+                bases.push(Path::new(root).join(rel.trim_start_matches('/')));
+            }
+        }
+        let name = format!(
+            "cpyviz-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        for base in bases {
+            let dir = base.join(&name);
+            if std::fs::create_dir(&dir).is_err() {
+                continue;
+            }
+            // Without the pids controller there is no `pids.max` to write.
+            if std::fs::write(dir.join("pids.max"), max.to_string()).is_err() {
+                let _ = std::fs::remove_dir(&dir);
+                continue;
+            }
+            let procs = dir.join("cgroup.procs");
+            let Ok(procs_file) = std::ffi::CString::new(procs.as_os_str().as_bytes()) else {
+                let _ = std::fs::remove_dir(&dir);
+                continue;
+            };
+            return Some(PidsCgroup { dir, procs_file });
+        }
+        None
+    }
+
+    /// The cgroup's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Moves the calling process into the cgroup whose `cgroup.procs` is `procs_file`. Runs
+    /// in the child between fork and exec: open(2), write(2) and close(2) only.
+    fn join(procs_file: &std::ffi::CStr) -> std::io::Result<()> {
+        // SAFETY: `procs_file` is a valid C string; the buffer written is a static one.
+        unsafe {
+            let fd = libc::open(procs_file.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // "0": the writing process itself.
+            let written = libc::write(fd, b"0".as_ptr().cast(), 1);
+            let err = std::io::Error::last_os_error();
+            libc::close(fd);
+            if written != 1 {
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+impl Drop for PidsCgroup {
+    fn drop(&mut self) {
+        let procs = self.dir.join("cgroup.procs");
+        for _ in 0..200 {
+            let pids: Vec<i32> = std::fs::read_to_string(&procs)
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect();
+            if pids.is_empty() && std::fs::remove_dir(&self.dir).is_ok() {
+                return;
+            }
+            for pid in pids {
+                // SAFETY: kill(2) signals a process of this run's cgroup; it touches no memory.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
 }
 
 /// How many processes the current user runs (Linux: `/proc`), for `RLIMIT_NPROC`.
