@@ -202,3 +202,30 @@ fn search_finds_names_in_every_stage() {
         Some(3)
     );
 }
+
+/// A step's selection is made in the rows of its stage, even when the stage was computed on
+/// another thread after the viewer last built its rows (the step must not select in the
+/// rows of before; `cpyviz shot --lesson` once did, depending on timing).
+#[test]
+fn a_step_selects_in_a_stage_that_finished_since_the_rows_were_built() {
+    let l = load(
+        Path::new("lessons/01-how-your-code-runs.toml"),
+        &RunOptions::default(),
+    )
+    .unwrap();
+    let captures = l.captures.clone();
+    let mut app = LessonApp::new(l.lesson, l.captures, l.capture_of);
+    // Every stage is done before the step is shown, and the viewer has not ticked since.
+    for c in &captures {
+        c.compute_all();
+    }
+    app.go_to(4);
+    app.settle();
+    assert_eq!(app.problem, None);
+    let row = app.app.row_text(app.app.selected_row());
+    assert!(row.contains("COMPARE_OP"), "{row}");
+    let first = (0..app.app.selected_row())
+        .filter(|&i| app.app.row_text(i).contains("COMPARE_OP"))
+        .count();
+    assert_eq!(first, 1, "the second COMPARE_OP is selected");
+}

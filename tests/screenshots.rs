@@ -20,10 +20,21 @@ fn committed_svgs_are_up_to_date() {
         let shot = Shot::from_args(args).unwrap_or_else(|e| panic!("{line}: {e}"));
         let fresh = shot.render().unwrap();
         let committed = std::fs::read(&out).unwrap_or_default();
-        assert!(
-            fresh == committed,
-            "{out} is stale: run scripts/screenshots and commit the result"
-        );
+        if fresh != committed {
+            // The first line that differs says what changed (an SVG has a line per text run).
+            let (f, c) = (
+                String::from_utf8_lossy(&fresh),
+                String::from_utf8_lossy(&committed),
+            );
+            let first = f
+                .lines()
+                .zip(c.lines())
+                .enumerate()
+                .find(|(_, (a, b))| a != b)
+                .map(|(i, (a, b))| format!("line {}:\n  now:       {a}\n  committed: {b}", i + 1))
+                .unwrap_or_else(|| "one is a prefix of the other".into());
+            panic!("{out} is stale: run scripts/screenshots and commit the result\n{first}");
+        }
         checked += 1;
     }
     assert!(checked >= 2, "the manifest lists the README's screenshots");

@@ -137,7 +137,7 @@ impl LessonApp {
             Stage::MachineCode | Stage::Trampolines if self.app.jit().has_builder() => {
                 !self.app.jit().computing() && self.app.jit().view().is_some()
             }
-            _ => ready && !self.app.preparing_rows(),
+            _ => ready && self.app.rows_built(stage) && !self.app.preparing_rows(),
         }
     }
 

@@ -279,12 +279,20 @@ impl App {
         }
         self.capture().compute_all();
         self.highlight.wait();
+        // `tick` takes in one piece of news per call (the AST's rows, a JIT result, the other
+        // stages' rows): tick until nothing is left, so no stage computed meanwhile is missed.
         loop {
-            self.tick();
-            if self.ast_job.is_none() {
+            if self.ast_job.is_some() {
+                if !self.take_ast_rows(true) {
+                    // The rows' thread died without sending them: stop waiting.
+                    self.ast_job = None;
+                }
+                self.apply_anchors();
+                continue;
+            }
+            if !self.tick() {
                 break;
             }
-            self.take_ast_rows(true);
         }
         self.want_jit();
         if self.jit.poll(true) {
@@ -363,6 +371,14 @@ impl App {
             }
             None => false,
         }
+    }
+
+    /// Whether `stage`'s rows were built from its result (it can be ready in the capture,
+    /// computed on another thread, before [`App::tick`] takes it in).
+    pub fn rows_built(&self, stage: Stage) -> bool {
+        Stage::all()
+            .zip(&self.built)
+            .any(|(s, &built)| s == stage && built)
     }
 
     /// Whether the AST's rows are being made on another thread.
