@@ -15,6 +15,9 @@ pub enum PyErrorKind {
     Unsupported,
     /// `compile()` encoding a docstring that holds a lone surrogate.
     UnicodeEncodeError,
+    /// `compile()` decoding an f-string's format spec that holds a bad escape (`f"{x:\\x4}"`):
+    /// CPython's parser lets the codec's error through.
+    UnicodeDecodeError,
 }
 
 impl PyErrorKind {
@@ -26,6 +29,7 @@ impl PyErrorKind {
             PyErrorKind::TokenError => "TokenError",
             PyErrorKind::Unsupported => "cpyviz: unsupported",
             PyErrorKind::UnicodeEncodeError => "UnicodeEncodeError",
+            PyErrorKind::UnicodeDecodeError => "UnicodeDecodeError",
         }
     }
 }
@@ -90,7 +94,9 @@ impl PyError {
             out.push_str(&format!("  File \"{}\", line {}\n", self.filename, lineno));
         } else if !matches!(
             self.kind,
-            PyErrorKind::Unsupported | PyErrorKind::UnicodeEncodeError
+            PyErrorKind::Unsupported
+                | PyErrorKind::UnicodeEncodeError
+                | PyErrorKind::UnicodeDecodeError
         ) {
             suffix = format!(" ({})", self.filename);
         }

@@ -105,6 +105,10 @@ pub struct Profile {
     /// The symtable's error for `def f(a, a)` (3.14 "duplicate argument 'a' in function
     /// definition", 3.15 "duplicate parameter …"): the words before the quoted name.
     pub duplicate_param_error: &'static str,
+    /// `assert a.b := 1`: the grammar names a walrus in an assert's test or message ("cannot use
+    /// named expression without parentheses here", from the target to the value); 3.14 says
+    /// "invalid syntax" at the `:=`.
+    pub assert_walrus_error: bool,
     /// `{"a": 1, "b" 2}`: a dict key followed by another expression is reported as "':' expected
     /// after dictionary key" (3.15 does so only when `,` or `}` follows the key).
     pub dict_key_colon_error_before_expression: bool,
@@ -194,6 +198,7 @@ pub static PROFILE_3_14: Profile = Profile {
     has_comprehension_unpacking: false,
     bare_star_error: "named arguments must follow bare *",
     duplicate_param_error: "duplicate argument",
+    assert_walrus_error: false,
     dict_key_colon_error_before_expression: true,
     ast_dump_omits_default_ctx: false,
     bracketed_scope_names: false,
@@ -232,6 +237,7 @@ pub static PROFILE_3_15: Profile = Profile {
     has_comprehension_unpacking: true,
     bare_star_error: "named parameters must follow bare *",
     duplicate_param_error: "duplicate parameter",
+    assert_walrus_error: true,
     dict_key_colon_error_before_expression: false,
     ast_dump_omits_default_ctx: true,
     bracketed_scope_names: true,

@@ -489,12 +489,21 @@ fn parse_module(
         Err(ParseFailure::StrayTypeComment((a, b))) => Err(errors::invalid_syntax_at(src, a, b)),
         Err(ParseFailure::Invalid(bad)) => Err(errors::invalid_target(src, &sc, bad)),
         Err(ParseFailure::Convert(convert::ConvertError::Unsupported { offset, what })) => {
-            let (line, _) = src.line_col(offset.min(src.text.len()));
-            Err(PyError::new(
-                PyErrorKind::Unsupported,
-                format!("line {line}: {what} is beyond the built-in parser; try --engine cpython"),
-                src.path.clone(),
-            ))
+            // A string literal that CPython fails to decode is an error, not beyond us.
+            let decode = what
+                .contains("string")
+                .then(|| errors::string_decode_error(src, version))
+                .flatten();
+            Err(decode.unwrap_or_else(|| {
+                let (line, _) = src.line_col(offset.min(src.text.len()));
+                PyError::new(
+                    PyErrorKind::Unsupported,
+                    format!(
+                        "line {line}: {what} is beyond the built-in parser; try --engine cpython"
+                    ),
+                    src.path.clone(),
+                )
+            }))
         }
         Err(ParseFailure::Convert(convert::ConvertError::Invalid(bad))) => {
             Err(errors::invalid_target(src, &sc, bad))

@@ -42,6 +42,14 @@ pub fn tokenize_with_warnings(
     (result.map(|()| lexer.tokens), warnings)
 }
 
+/// The tokens made before the first error, if any (the parser's error messages look at the
+/// tokens around a mistake, which an error further on must not hide).
+pub(crate) fn tokens_before_error(src: &Source, version: PyVersion) -> Vec<Token> {
+    let mut lexer = lexer::Lexer::new(src, version);
+    let _ = lexer.run();
+    lexer.tokens
+}
+
 /// The text `python -m tokenize -e FILE` prints for `tokens`.
 pub fn dump(tokens: &[Token], version: PyVersion) -> String {
     let mut out = String::new();

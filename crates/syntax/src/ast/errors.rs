@@ -2,7 +2,7 @@
 
 use super::convert::TypeComment;
 use super::scan::{Comment, Limit, Scan, TokError};
-use super::{make, AstValue};
+use super::{make, AstValue, NodeKind};
 use cpyviz_model::error::{PyError, PyErrorKind};
 use cpyviz_model::source::Source;
 use cpyviz_model::version::PyVersion;
@@ -458,9 +458,8 @@ fn token_from(text: &str, mut j: usize, off: usize) -> Option<(usize, usize)> {
 }
 
 /// CPython's error for the first invalid escape of the string literal at `s..e`, as its
-/// `unicode_escape` decoder reports it (`'\N{NOPE}'`, `'\x4'`, `b'\x4'`…). Positions count
-/// the literal's body the way the decoder sees it: a non-ASCII character is ten bytes (CPython
-/// first rewrites it as a `\UXXXXXXXX` escape). `None` for raw strings and f-/t-strings.
+/// `unicode_escape` decoder reports it (`'\N{NOPE}'`, `'\x4'`, `b'\x4'`…). `None` for raw
+/// strings and f-/t-strings (see [`string_decode_error`]).
 fn escape_error(src: &Source, s: usize, e: usize) -> Option<PyError> {
     let tok = sub(&src.text, s, e);
     let prefix: String = tok
@@ -471,7 +470,6 @@ fn escape_error(src: &Source, s: usize, e: usize) -> Option<PyError> {
     if prefix.contains(['r', 'f', 't']) {
         return None;
     }
-    let bytes = prefix.contains('b');
     let rest = &tok[prefix.len()..];
     let quote = ["'''", "\"\"\"", "'", "\""]
         .into_iter()
@@ -479,11 +477,20 @@ fn escape_error(src: &Source, s: usize, e: usize) -> Option<PyError> {
     let body = rest[quote.len()..]
         .strip_suffix(quote)
         .unwrap_or(&rest[quote.len()..]);
+    let msg = first_bad_escape(body, prefix.contains('b'))?;
+    Some(error_at(src, PyErrorKind::SyntaxError, msg, s, e))
+}
+
+/// The `SyntaxError` message for the first escape of literal text `body` that CPython's
+/// decoder rejects: `(unicode error) 'unicodeescape' codec …` for str, `(value error) …`
+/// for bytes. Positions count the text the way the decoder sees it: a non-ASCII character
+/// is ten bytes (CPython first rewrites it as a `\UXXXXXXXX` escape).
+fn first_bad_escape(body: &str, bytes: bool) -> Option<String> {
     let width = |c: char| if c.is_ascii() { 1 } else { 10 };
     let total: usize = body.chars().map(width).sum();
     let mut chars = body.chars().peekable();
     let mut p = 0;
-    let fail = |reason: String| Some(error_at(src, PyErrorKind::SyntaxError, reason, s, e));
+    let fail = Some;
     let decode = |start: usize, end: usize, why: &str| {
         format!(
             "(unicode error) 'unicodeescape' codec can't decode bytes in position {start}-{}: {why}",
@@ -565,6 +572,163 @@ fn escape_error(src: &Source, s: usize, e: usize) -> Option<PyError> {
         }
     }
     None
+}
+
+/// The first string literal CPython's parser fails to decode, in the order it decodes them:
+/// a format spec's text when the parser reads it (its error is a bare `UnicodeDecodeError`,
+/// not a `SyntaxError`), an f-string inside a replacement field when its own run of literals
+/// ends, and the literal text of a run of adjacent literals (plain strings and f-/t-strings'
+/// text alike) left to right when the run ends. The `SyntaxError` spans the plain string,
+/// or the f-string's text token (`FSTRING_MIDDLE`; positions count in it).
+pub fn string_decode_error(src: &Source, version: PyVersion) -> Option<PyError> {
+    let toks = crate::tokens::tokens_before_error(src, version);
+    let w = StringRuns { src, toks: &toks };
+    let mut i = 0;
+    while i < toks.len() {
+        if w.starts_literal(i) {
+            let (next, err) = w.run(i);
+            if err.is_some() {
+                return err;
+            }
+            i = next.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+struct StringRuns<'a> {
+    src: &'a Source,
+    toks: &'a [cpyviz_model::tokens::Token],
+}
+
+/// Where an f-string's walk is: its literal text, a replacement field's expression (at a
+/// bracket depth), or the field's format spec.
+#[derive(Clone, Copy, PartialEq)]
+enum Frame {
+    Text,
+    Field(usize),
+    Spec,
+}
+
+impl StringRuns<'_> {
+    fn starts_literal(&self, i: usize) -> bool {
+        use cpyviz_model::tokens::TokenKind as K;
+        matches!(
+            self.toks[i].kind,
+            K::STRING | K::FSTRING_START | K::TSTRING_START
+        )
+    }
+
+    fn range(&self, i: usize) -> (usize, usize) {
+        let sp = self.toks[i].span;
+        (sp.start as usize, sp.end as usize)
+    }
+
+    /// The run of adjacent literals starting at token `i`: the index after it, or the error.
+    fn run(&self, mut i: usize) -> (usize, Option<PyError>) {
+        use cpyviz_model::tokens::TokenKind as K;
+        // Literal text decoded when the run ends: (token, in an f-string).
+        let mut texts = Vec::new();
+        loop {
+            let mut j = i;
+            while j < self.toks.len() && matches!(self.toks[j].kind, K::NL | K::COMMENT) {
+                j += 1;
+            }
+            if j >= self.toks.len() || !self.starts_literal(j) {
+                break;
+            }
+            if self.toks[j].kind == K::STRING {
+                texts.push((j, false));
+                i = j + 1;
+                continue;
+            }
+            let (next, err) = self.fstring(j, &mut texts);
+            if err.is_some() {
+                return (next, err);
+            }
+            i = next;
+        }
+        for (k, in_fstring) in texts {
+            let (s, e) = self.range(k);
+            let err = if in_fstring {
+                first_bad_escape(sub(&self.src.text, s, e), false)
+                    .map(|msg| error_at(self.src, PyErrorKind::SyntaxError, msg, s, e))
+            } else {
+                escape_error(self.src, s, e)
+            };
+            if err.is_some() {
+                return (i, err);
+            }
+        }
+        (i, None)
+    }
+
+    /// The f-string or t-string starting at token `start`: its text tokens go to `texts`; a
+    /// format spec's text is decoded at once, and a literal inside a field as its run ends.
+    fn fstring(&self, start: usize, texts: &mut Vec<(usize, bool)>) -> (usize, Option<PyError>) {
+        use cpyviz_model::tokens::TokenKind as K;
+        let raw = self.toks[start]
+            .text
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .any(|c| c.eq_ignore_ascii_case(&'r'));
+        let mut frames = vec![Frame::Text];
+        let mut k = start + 1;
+        while k < self.toks.len() {
+            let Some(&top) = frames.last() else { break };
+            let t = &self.toks[k];
+            match (t.kind, top) {
+                (K::FSTRING_MIDDLE | K::TSTRING_MIDDLE, Frame::Spec) if !raw => {
+                    let (s, e) = self.range(k);
+                    if let Some(msg) = first_bad_escape(sub(&self.src.text, s, e), false) {
+                        let reason = msg.trim_start_matches("(unicode error) ").to_string();
+                        let err = PyError::new(
+                            PyErrorKind::UnicodeDecodeError,
+                            reason,
+                            self.src.path.clone(),
+                        );
+                        return (k, Some(err));
+                    }
+                }
+                (K::FSTRING_MIDDLE | K::TSTRING_MIDDLE, Frame::Text) if !raw => {
+                    texts.push((k, true))
+                }
+                (K::FSTRING_END | K::TSTRING_END, Frame::Text) => {
+                    frames.pop();
+                    if frames.is_empty() {
+                        return (k + 1, None);
+                    }
+                }
+                (K::LBRACE, Frame::Text | Frame::Spec) => frames.push(Frame::Field(0)),
+                (K::LBRACE | K::LPAR | K::LSQB, Frame::Field(d)) => {
+                    *frames.last_mut().unwrap() = Frame::Field(d + 1)
+                }
+                (K::RPAR | K::RSQB, Frame::Field(d)) => {
+                    *frames.last_mut().unwrap() = Frame::Field(d.saturating_sub(1))
+                }
+                (K::RBRACE, Frame::Field(d)) if d > 0 => {
+                    *frames.last_mut().unwrap() = Frame::Field(d - 1)
+                }
+                (K::RBRACE, Frame::Field(_) | Frame::Spec) => {
+                    frames.pop();
+                }
+                (K::COLON, Frame::Field(0)) => *frames.last_mut().unwrap() = Frame::Spec,
+                (K::STRING | K::FSTRING_START | K::TSTRING_START, Frame::Field(_)) => {
+                    let (next, err) = self.run(k);
+                    if err.is_some() {
+                        return (next, err);
+                    }
+                    k = next;
+                    continue;
+                }
+                _ => {}
+            }
+            k += 1;
+        }
+        (k, None)
+    }
 }
 
 /// `(a.b := 1)`: CPython's `invalid_named_expression`, for a `:=` whose target is not a
@@ -649,6 +813,110 @@ fn walrus_target(src: &Source, version: PyVersion, sc: &Scan, at: usize) -> Opti
         t_start,
         t_end,
     ))
+}
+
+/// `assert a.b := 1` (3.15's `invalid_assert_stmt`): a `:=` right after the test of an
+/// `assert` or after its message (`assert x, a := 1`), where the grammar takes an
+/// `expression`. The error runs from the target (without its parentheses) to the end of the
+/// longest `expression` after the `:=`, as CPython's greedy parse takes it.
+fn assert_walrus(src: &Source, version: PyVersion, at: usize) -> Option<PyError> {
+    use cpyviz_model::tokens::TokenKind as K;
+    if !version.profile().assert_walrus_error {
+        return None;
+    }
+    let toks = crate::tokens::tokens_before_error(src, version);
+    let walrus = toks
+        .iter()
+        .position(|t| t.span.start as usize == at && t.kind == K::COLONEQUAL)?;
+    // Back to the statement's `assert`, at bracket depth 0; the commas on the way.
+    let mut depth = 0usize;
+    let mut commas = Vec::new();
+    let mut k = walrus;
+    let assert_at = loop {
+        k = k.checked_sub(1)?;
+        let t = &toks[k];
+        match t.kind {
+            K::RPAR | K::RSQB | K::RBRACE => depth += 1,
+            K::LPAR | K::LSQB | K::LBRACE => depth = depth.checked_sub(1)?,
+            K::NEWLINE | K::SEMI | K::INDENT | K::DEDENT if depth == 0 => return None,
+            K::COMMA if depth == 0 => commas.push(k),
+            K::NAME if depth == 0 && t.text == "assert" => break k,
+            _ => {}
+        }
+    };
+    // The test, or the message after the one comma.
+    let first = match commas[..] {
+        [] => assert_at + 1,
+        [comma] => comma + 1,
+        _ => return None,
+    };
+    let target_from = toks.get(first)?.span.start as usize;
+    let target_to = toks[walrus - 1].span.end as usize;
+    let (kind, t_start, _) = probe_expression(src, version, target_from, target_to)?;
+    // `*a` and a bare `yield` are not `expression`s; `(yield)` is.
+    let not_expression = |kind: NodeKind, from: usize, start: usize| {
+        kind == NodeKind::Starred
+            || (matches!(kind, NodeKind::Yield | NodeKind::YieldFrom) && start == from)
+    };
+    if not_expression(kind, target_from, t_start) {
+        return None;
+    }
+    // The value: the longest run of tokens after `:=` (ending at depth 0, before a `,`, a
+    // `:=` or the end of the statement) that is an `expression`.
+    let mut ends = Vec::new();
+    let mut depth = 0usize;
+    for t in &toks[walrus + 1..] {
+        match t.kind {
+            K::LPAR | K::LSQB | K::LBRACE => depth += 1,
+            K::RPAR | K::RSQB | K::RBRACE => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => break,
+            },
+            K::COMMA | K::COLONEQUAL | K::SEMI | K::NEWLINE | K::ENDMARKER if depth == 0 => break,
+            _ => {}
+        }
+        if depth == 0 && !matches!(t.kind, K::NL | K::COMMENT) {
+            ends.push(t.span.end as usize);
+        }
+    }
+    let value_from = toks.get(walrus + 1)?.span.start as usize;
+    // Long lines are not worth a probe per token: CPython's answer is among the first ends.
+    let v_end = ends.iter().rev().take(256).find_map(|&end| {
+        let (kind, s, e) = probe_expression(src, version, value_from, end)?;
+        (!not_expression(kind, value_from, s)).then_some(e)
+    })?;
+    Some(error_at(
+        src,
+        PyErrorKind::SyntaxError,
+        "cannot use named expression without parentheses here".into(),
+        t_start,
+        v_end,
+    ))
+}
+
+/// The source text `from..to` parsed as one element of a tuple: its node's kind and where
+/// the node is in the source (a parenthesized expression is the expression inside).
+fn probe_expression(
+    src: &Source,
+    version: PyVersion,
+    from: usize,
+    to: usize,
+) -> Option<(NodeKind, usize, usize)> {
+    let text = src.text.get(from..to)?;
+    let probe = Source::from_text(src.path.clone(), format!("({text},)\n"));
+    let tree = super::parse_module(&probe, version, false).0.ok()?;
+    let module = super::Module(&tree);
+    let [stmt] = module.body().iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let tuple = super::Tuple::cast(super::ExprStmt::cast(stmt)?.value())?;
+    let [elt] = tuple.elts().iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let span = elt.span?;
+    // The probe starts with `(`: one byte before the text.
+    let at = |o: u32| Some(from + (o as usize).checked_sub(1)?);
+    Some((elt.kind, at(span.start)?, at(span.end)?))
 }
 
 /// Keywords after which a `(` opens a group, not a call's arguments.
@@ -900,8 +1168,8 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                     let (s, e) = token_around(src, off).unwrap_or((off, off + 1));
                     syntax(m, s, e)
                 }
-                L::UnicodeError | L::StringError => token_around(src, off)
-                    .and_then(|(s, e)| escape_error(src, s, e))
+                L::UnicodeError | L::StringError => string_decode_error(src, version)
+                    .or_else(|| token_around(src, off).and_then(|(s, e)| escape_error(src, s, e)))
                     .unwrap_or_else(|| syntax("invalid syntax", off, off + 1)),
                 L::OtherError(m) if m == "cannot mix bytes and nonbytes literals" => {
                     let mut j = off;
@@ -966,7 +1234,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                         syntax("invalid syntax", s, s + 1)
                     }
                 }
-                L::FStringError(fe) => fstring_error(src, off, fe),
+                L::FStringError(fe) => fstring_error(src, version, off, fe),
                 L::Eof => never_closed(src, sc, off)
                     .unwrap_or_else(|| syntax("invalid syntax", off, off + 1)),
                 _ => syntax("invalid syntax", off, off + 1),
@@ -1003,6 +1271,9 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                 return err;
             }
             if sub(text, ts, te) == ":=" {
+                if let Some(err) = assert_walrus(src, version, ts) {
+                    return err;
+                }
                 if let Some(err) = walrus_target(src, version, sc, ts) {
                     return err;
                 }
@@ -1152,7 +1423,12 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
 }
 
 /// An error inside an f-string, located the way CPython's f-string tokenizer does.
-fn fstring_error(src: &Source, off: usize, fe: &rustpython_parser::FStringErrorType) -> PyError {
+fn fstring_error(
+    src: &Source,
+    version: PyVersion,
+    off: usize,
+    fe: &rustpython_parser::FStringErrorType,
+) -> PyError {
     use rustpython_parser::FStringErrorType as F;
     let text = &src.text;
     let (line, _) = pos(src, off);
@@ -1173,15 +1449,18 @@ fn fstring_error(src: &Source, off: usize, fe: &rustpython_parser::FStringErrorT
         }
         j = e.max(j + 1);
     }
+    // A literal CPython fails to decode is its error; else this is beyond the built-in parser.
     let unsupported = || {
-        PyError::new(
-            PyErrorKind::Unsupported,
-            format!(
-                "line {line}: this f-string is beyond the built-in parser (it predates PEP 701); \
-                 try --engine cpython"
-            ),
-            src.path.clone(),
-        )
+        string_decode_error(src, version).unwrap_or_else(|| {
+            PyError::new(
+                PyErrorKind::Unsupported,
+                format!(
+                    "line {line}: this f-string is beyond the built-in parser (it predates PEP \
+                     701); try --engine cpython"
+                ),
+                src.path.clone(),
+            )
+        })
     };
     let Some((s, e)) = tok else {
         return unsupported();

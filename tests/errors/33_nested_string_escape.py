@@ -1,0 +1,3 @@
+"""An unknown \\N name in a string inside an f-string replacement field."""
+names = ['a', 'b']
+print(f"{', '.join(names)} {'\N{NO SUCH NAME}'}")
