@@ -492,7 +492,7 @@ fn parse_module(
             // A string literal that CPython fails to decode is an error, not beyond us.
             let decode = what
                 .contains("string")
-                .then(|| errors::string_decode_error(src, version))
+                .then(|| errors::literal_error(src, version, usize::MAX))
                 .flatten();
             Err(decode.unwrap_or_else(|| {
                 let (line, _) = src.line_col(offset.min(src.text.len()));

@@ -459,7 +459,7 @@ fn token_from(text: &str, mut j: usize, off: usize) -> Option<(usize, usize)> {
 
 /// CPython's error for the first invalid escape of the string literal at `s..e`, as its
 /// `unicode_escape` decoder reports it (`'\N{NOPE}'`, `'\x4'`, `b'\x4'`…). `None` for raw
-/// strings and f-/t-strings (see [`string_decode_error`]).
+/// strings and f-/t-strings (see [`literal_error`]).
 fn escape_error(src: &Source, s: usize, e: usize) -> Option<PyError> {
     let tok = sub(&src.text, s, e);
     let prefix: String = tok
@@ -574,161 +574,172 @@ fn first_bad_escape(body: &str, bytes: bool) -> Option<String> {
     None
 }
 
-/// The first string literal CPython's parser fails to decode, in the order it decodes them:
-/// a format spec's text when the parser reads it (its error is a bare `UnicodeDecodeError`,
-/// not a `SyntaxError`), an f-string inside a replacement field when its own run of literals
-/// ends, and the literal text of a run of adjacent literals (plain strings and f-/t-strings'
-/// text alike) left to right when the run ends. The `SyntaxError` spans the plain string,
-/// or the f-string's text token (`FSTRING_MIDDLE`; positions count in it).
-pub fn string_decode_error(src: &Source, version: PyVersion) -> Option<PyError> {
+/// The first error CPython's parser raises while reading string literals, among the tokens
+/// that start before `before`: a bad escape or an unparenthesized lambda in an f-string
+/// field ([`unparenthesized_lambda`]). Literals are decoded in CPython's order: a plain
+/// string and a format spec's text as the parser reads them (the spec's error is a bare
+/// `UnicodeDecodeError`, not a `SyntaxError`), an f-string's text when the f-string ends (so
+/// an f-string inside a replacement field comes before the text around it). The
+/// `SyntaxError` spans the plain string, or the f-string's text token (`FSTRING_MIDDLE`;
+/// positions count in it).
+pub fn literal_error(src: &Source, version: PyVersion, before: usize) -> Option<PyError> {
+    use cpyviz_model::tokens::TokenKind as K;
     let toks = crate::tokens::tokens_before_error(src, version);
-    let w = StringRuns { src, toks: &toks };
-    let mut i = 0;
-    while i < toks.len() {
-        if w.starts_literal(i) {
-            let (next, err) = w.run(i);
-            if err.is_some() {
-                return err;
+    let range = |i: usize| {
+        let sp = toks[i].span;
+        (sp.start as usize, sp.end as usize)
+    };
+    let text_error = |i: usize| {
+        let (s, e) = range(i);
+        first_bad_escape(sub(&src.text, s, e), false)
+            .map(|msg| error_at(src, PyErrorKind::SyntaxError, msg, s, e))
+    };
+    // The f-strings being read, innermost last: whether raw, their text tokens so far, and
+    // where the walk is inside them.
+    struct FString {
+        raw: bool,
+        t: bool,
+        texts: Vec<usize>,
+        frames: Vec<Frame>,
+    }
+    let mut open: Vec<FString> = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        if t.span.start as usize >= before {
+            break;
+        }
+        let top = open
+            .last_mut()
+            .and_then(|f| f.frames.last_mut().map(|fr| (f.raw, fr)));
+        match (t.kind, top) {
+            (K::STRING, _) => {
+                let (s, e) = range(i);
+                if let Some(err) = escape_error(src, s, e) {
+                    return Some(err);
+                }
             }
-            i = next.max(i + 1);
-        } else {
-            i += 1;
+            (K::FSTRING_START | K::TSTRING_START, _) => open.push(FString {
+                t: t.kind == K::TSTRING_START,
+                raw: t
+                    .text
+                    .chars()
+                    .take_while(char::is_ascii_alphabetic)
+                    .any(|c| c.eq_ignore_ascii_case(&'r')),
+                texts: Vec::new(),
+                frames: vec![Frame::Text],
+            }),
+            (K::FSTRING_MIDDLE | K::TSTRING_MIDDLE, Some((false, Frame::Spec))) => {
+                let (s, e) = range(i);
+                if let Some(msg) = first_bad_escape(sub(&src.text, s, e), false) {
+                    let reason = msg.trim_start_matches("(unicode error) ").to_string();
+                    return Some(PyError::new(
+                        PyErrorKind::UnicodeDecodeError,
+                        reason,
+                        src.path.clone(),
+                    ));
+                }
+            }
+            (K::FSTRING_MIDDLE | K::TSTRING_MIDDLE, Some((false, Frame::Text))) => {
+                if let Some(f) = open.last_mut() {
+                    f.texts.push(i);
+                }
+            }
+            (K::FSTRING_END | K::TSTRING_END, Some((_, Frame::Text))) => {
+                let f = open.pop()?;
+                if let Some(err) = f.texts.into_iter().find_map(text_error) {
+                    return Some(err);
+                }
+            }
+            (K::LBRACE, Some((_, Frame::Text | Frame::Spec))) => {
+                if let Some(f) = open.last_mut() {
+                    f.frames.push(Frame::Field(0, i));
+                }
+            }
+            (K::LBRACE | K::LPAR | K::LSQB, Some((_, Frame::Field(d, _)))) => *d += 1,
+            (K::RPAR | K::RSQB, Some((_, Frame::Field(d, _)))) => *d = d.saturating_sub(1),
+            (K::RBRACE, Some((_, Frame::Field(d, _)))) if *d > 0 => *d -= 1,
+            (K::RBRACE, Some((_, Frame::Field(..) | Frame::Spec))) => {
+                if let Some(f) = open.last_mut() {
+                    f.frames.pop();
+                }
+            }
+            (K::COLON, Some((_, fr @ Frame::Field(0, _)))) => {
+                let Frame::Field(_, open_at) = *fr else {
+                    continue;
+                };
+                *fr = Frame::Spec;
+                let t_string = open.last().is_some_and(|f| f.t);
+                if let Some(err) = unparenthesized_lambda(src, version, &toks, open_at, i, t_string)
+                {
+                    return Some(err);
+                }
+            }
+            _ => {}
         }
     }
     None
 }
 
-struct StringRuns<'a> {
-    src: &'a Source,
-    toks: &'a [cpyviz_model::tokens::Token],
-}
-
-/// Where an f-string's walk is: its literal text, a replacement field's expression (at a
-/// bracket depth), or the field's format spec.
+/// Where the walk is inside an f-string: its literal text, a replacement field's expression
+/// (at a bracket depth; the index of its `{`), or the field's format spec.
 #[derive(Clone, Copy, PartialEq)]
 enum Frame {
     Text,
-    Field(usize),
+    Field(usize, usize),
     Spec,
 }
 
-impl StringRuns<'_> {
-    fn starts_literal(&self, i: usize) -> bool {
-        use cpyviz_model::tokens::TokenKind as K;
-        matches!(
-            self.toks[i].kind,
-            K::STRING | K::FSTRING_START | K::TSTRING_START
-        )
-    }
-
-    fn range(&self, i: usize) -> (usize, usize) {
-        let sp = self.toks[i].span;
-        (sp.start as usize, sp.end as usize)
-    }
-
-    /// The run of adjacent literals starting at token `i`: the index after it, or the error.
-    fn run(&self, mut i: usize) -> (usize, Option<PyError>) {
-        use cpyviz_model::tokens::TokenKind as K;
-        // Literal text decoded when the run ends: (token, in an f-string).
-        let mut texts = Vec::new();
-        loop {
-            let mut j = i;
-            while j < self.toks.len() && matches!(self.toks[j].kind, K::NL | K::COMMENT) {
-                j += 1;
-            }
-            if j >= self.toks.len() || !self.starts_literal(j) {
-                break;
-            }
-            if self.toks[j].kind == K::STRING {
-                texts.push((j, false));
-                i = j + 1;
-                continue;
-            }
-            let (next, err) = self.fstring(j, &mut texts);
-            if err.is_some() {
-                return (next, err);
-            }
-            i = next;
+/// `f"{lambda x: x}"`: the `:` that ends a lambda's parameters starts the format spec instead,
+/// and CPython names the mistake, from the `lambda` to that `:`. `open_at` is the field's `{`,
+/// `colon` the `:` at its depth 0. The lambda is the last at depth 0 before the colon, where
+/// an expression may start (after the `{`, a `,`, `else`, `yield`, `yield from`, or the `=` of
+/// a parameter's default), with valid parameters before the colon.
+fn unparenthesized_lambda(
+    src: &Source,
+    version: PyVersion,
+    toks: &[cpyviz_model::tokens::Token],
+    open_at: usize,
+    colon: usize,
+    t_string: bool,
+) -> Option<PyError> {
+    use cpyviz_model::tokens::TokenKind as K;
+    let mut depth = 0usize;
+    let mut lambdas = Vec::new();
+    for (k, t) in toks.iter().enumerate().take(colon).skip(open_at + 1) {
+        match t.kind {
+            K::LPAR | K::LSQB | K::LBRACE => depth += 1,
+            K::RPAR | K::RSQB | K::RBRACE => depth = depth.saturating_sub(1),
+            K::NAME if depth == 0 && t.text == "lambda" => lambdas.push(k),
+            _ => {}
         }
-        for (k, in_fstring) in texts {
-            let (s, e) = self.range(k);
-            let err = if in_fstring {
-                first_bad_escape(sub(&self.src.text, s, e), false)
-                    .map(|msg| error_at(self.src, PyErrorKind::SyntaxError, msg, s, e))
-            } else {
-                escape_error(self.src, s, e)
-            };
-            if err.is_some() {
-                return (i, err);
-            }
-        }
-        (i, None)
     }
-
-    /// The f-string or t-string starting at token `start`: its text tokens go to `texts`; a
-    /// format spec's text is decoded at once, and a literal inside a field as its run ends.
-    fn fstring(&self, start: usize, texts: &mut Vec<(usize, bool)>) -> (usize, Option<PyError>) {
-        use cpyviz_model::tokens::TokenKind as K;
-        let raw = self.toks[start]
-            .text
-            .chars()
-            .take_while(|c| c.is_ascii_alphabetic())
-            .any(|c| c.eq_ignore_ascii_case(&'r'));
-        let mut frames = vec![Frame::Text];
-        let mut k = start + 1;
-        while k < self.toks.len() {
-            let Some(&top) = frames.last() else { break };
-            let t = &self.toks[k];
-            match (t.kind, top) {
-                (K::FSTRING_MIDDLE | K::TSTRING_MIDDLE, Frame::Spec) if !raw => {
-                    let (s, e) = self.range(k);
-                    if let Some(msg) = first_bad_escape(sub(&self.src.text, s, e), false) {
-                        let reason = msg.trim_start_matches("(unicode error) ").to_string();
-                        let err = PyError::new(
-                            PyErrorKind::UnicodeDecodeError,
-                            reason,
-                            self.src.path.clone(),
-                        );
-                        return (k, Some(err));
-                    }
-                }
-                (K::FSTRING_MIDDLE | K::TSTRING_MIDDLE, Frame::Text) if !raw => {
-                    texts.push((k, true))
-                }
-                (K::FSTRING_END | K::TSTRING_END, Frame::Text) => {
-                    frames.pop();
-                    if frames.is_empty() {
-                        return (k + 1, None);
-                    }
-                }
-                (K::LBRACE, Frame::Text | Frame::Spec) => frames.push(Frame::Field(0)),
-                (K::LBRACE | K::LPAR | K::LSQB, Frame::Field(d)) => {
-                    *frames.last_mut().unwrap() = Frame::Field(d + 1)
-                }
-                (K::RPAR | K::RSQB, Frame::Field(d)) => {
-                    *frames.last_mut().unwrap() = Frame::Field(d.saturating_sub(1))
-                }
-                (K::RBRACE, Frame::Field(d)) if d > 0 => {
-                    *frames.last_mut().unwrap() = Frame::Field(d - 1)
-                }
-                (K::RBRACE, Frame::Field(_) | Frame::Spec) => {
-                    frames.pop();
-                }
-                (K::COLON, Frame::Field(0)) => *frames.last_mut().unwrap() = Frame::Spec,
-                (K::STRING | K::FSTRING_START | K::TSTRING_START, Frame::Field(_)) => {
-                    let (next, err) = self.run(k);
-                    if err.is_some() {
-                        return (next, err);
-                    }
-                    k = next;
-                    continue;
-                }
-                _ => {}
-            }
-            k += 1;
-        }
-        (k, None)
+    let &at = lambdas.last()?;
+    let before = &toks[at - 1];
+    let starts_expression = match (before.kind, before.text.as_str()) {
+        (K::LBRACE | K::COMMA, _) => true,
+        (K::NAME, "else" | "yield") => true,
+        (K::NAME, "from") => at >= 2 && toks[at - 2].text == "yield",
+        (K::EQUAL, _) => lambdas.len() > 1,
+        _ => false,
+    };
+    if !starts_expression {
+        return None;
     }
+    let (start, params_from) = (toks[at].span.start as usize, toks[at].span.end as usize);
+    let (params_to, end) = (
+        toks[colon].span.start as usize,
+        toks[colon].span.end as usize,
+    );
+    let params = src.text.get(params_from..params_to)?;
+    let probe = Source::from_text(src.path.clone(), format!("(lambda{params}: 0)\n"));
+    super::parse_module(&probe, version, false).0.ok()?;
+    let kind = if t_string { "t-string" } else { "f-string" };
+    Some(error_at(
+        src,
+        PyErrorKind::SyntaxError,
+        format!("{kind}: lambda expressions are not allowed without parentheses"),
+        start,
+        end,
+    ))
 }
 
 /// `(a.b := 1)`: CPython's `invalid_named_expression`, for a `:=` whose target is not a
@@ -1168,7 +1179,7 @@ fn parse_error(src: &Source, version: PyVersion, sc: &Scan, e: &ParseError) -> P
                     let (s, e) = token_around(src, off).unwrap_or((off, off + 1));
                     syntax(m, s, e)
                 }
-                L::UnicodeError | L::StringError => string_decode_error(src, version)
+                L::UnicodeError | L::StringError => literal_error(src, version, usize::MAX)
                     .or_else(|| token_around(src, off).and_then(|(s, e)| escape_error(src, s, e)))
                     .unwrap_or_else(|| syntax("invalid syntax", off, off + 1)),
                 L::OtherError(m) if m == "cannot mix bytes and nonbytes literals" => {
@@ -1451,7 +1462,7 @@ fn fstring_error(
     }
     // A literal CPython fails to decode is its error; else this is beyond the built-in parser.
     let unsupported = || {
-        string_decode_error(src, version).unwrap_or_else(|| {
+        literal_error(src, version, usize::MAX).unwrap_or_else(|| {
             PyError::new(
                 PyErrorKind::Unsupported,
                 format!(
@@ -1465,6 +1476,10 @@ fn fstring_error(
     let Some((s, e)) = tok else {
         return unsupported();
     };
+    // CPython meets an error in this f-string's literals or fields before the one here.
+    if let Some(err) = literal_error(src, version, e) {
+        return err;
+    }
     let body = sub(text, s, e);
     let b = body.as_bytes();
     let syntax =
