@@ -15,7 +15,7 @@ pub enum PyErrorKind {
     Unsupported,
     /// `compile()` encoding a docstring that holds a lone surrogate.
     UnicodeEncodeError,
-    /// `compile()` decoding an f-string's format spec that holds a bad escape (`f"{x:\\x4}"`):
+    /// `compile()` decoding an f-string's format spec that holds a bad escape (`f"{x:\x4}"`):
     /// CPython's parser lets the codec's error through.
     UnicodeDecodeError,
 }
