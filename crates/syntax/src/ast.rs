@@ -524,6 +524,11 @@ fn parse_module(
             src.path.clone(),
         )),
     };
+    // rustpython reads a replacement field without an expression as an empty tuple.
+    let result = match result {
+        Ok(tree) => errors::empty_field_error(src, version).map_or(Ok(tree), Err),
+        e => e,
+    };
     (result, warnings)
 }
 

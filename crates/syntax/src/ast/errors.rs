@@ -583,6 +583,34 @@ fn first_bad_escape(body: &str, bytes: bool) -> Option<String> {
 /// `SyntaxError` spans the plain string, or the f-string's text token (`FSTRING_MIDDLE`;
 /// positions count in it).
 pub fn literal_error(src: &Source, version: PyVersion, before: usize) -> Option<PyError> {
+    literal_walk(src, version, before, false)
+}
+
+/// `f"{}"`, `f"{=}"`, `f"{!r}"`, `f"{:>3}"`: a replacement field without an expression, which
+/// the built-in parser would read as an empty tuple. `None` when the file has none (a quick
+/// look at the text first: most files have no `{` followed by one of `}=!:`).
+pub fn empty_field_error(src: &Source, version: PyVersion) -> Option<PyError> {
+    let b = src.text.as_bytes();
+    let suspect = b.iter().enumerate().any(|(i, &c)| {
+        c == b'{'
+            && b[i + 1..]
+                .iter()
+                .find(|x| !matches!(x, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'))
+                .is_some_and(|x| b"}=!:".contains(x))
+    });
+    if !suspect {
+        return None;
+    }
+    literal_walk(src, version, usize::MAX, true)
+}
+
+/// The walk behind [`literal_error`] and, with `fields_only`, [`empty_field_error`].
+fn literal_walk(
+    src: &Source,
+    version: PyVersion,
+    before: usize,
+    fields_only: bool,
+) -> Option<PyError> {
     use cpyviz_model::tokens::TokenKind as K;
     let toks = crate::tokens::tokens_before_error(src, version);
     let range = |i: usize| {
@@ -611,7 +639,7 @@ pub fn literal_error(src: &Source, version: PyVersion, before: usize) -> Option<
             .last_mut()
             .and_then(|f| f.frames.last_mut().map(|fr| (f.raw, fr)));
         match (t.kind, top) {
-            (K::STRING, _) => {
+            (K::STRING, _) if !fields_only => {
                 let (s, e) = range(i);
                 if let Some(err) = escape_error(src, s, e) {
                     return Some(err);
@@ -627,7 +655,7 @@ pub fn literal_error(src: &Source, version: PyVersion, before: usize) -> Option<
                 texts: Vec::new(),
                 frames: vec![Frame::Text],
             }),
-            (K::FSTRING_MIDDLE | K::TSTRING_MIDDLE, Some((false, Frame::Spec))) => {
+            (K::FSTRING_MIDDLE | K::TSTRING_MIDDLE, Some((false, Frame::Spec))) if !fields_only => {
                 let (s, e) = range(i);
                 if let Some(msg) = first_bad_escape(sub(&src.text, s, e), false) {
                     let reason = msg.trim_start_matches("(unicode error) ").to_string();
@@ -638,7 +666,7 @@ pub fn literal_error(src: &Source, version: PyVersion, before: usize) -> Option<
                     ));
                 }
             }
-            (K::FSTRING_MIDDLE | K::TSTRING_MIDDLE, Some((false, Frame::Text))) => {
+            (K::FSTRING_MIDDLE | K::TSTRING_MIDDLE, Some((false, Frame::Text))) if !fields_only => {
                 if let Some(f) = open.last_mut() {
                     f.texts.push(i);
                 }
@@ -650,6 +678,26 @@ pub fn literal_error(src: &Source, version: PyVersion, before: usize) -> Option<
                 }
             }
             (K::LBRACE, Some((_, Frame::Text | Frame::Spec))) => {
+                let next = toks[i + 1..].iter().find(|n| n.kind != K::NL);
+                if let Some(n) = next
+                    .filter(|n| matches!(n.kind, K::RBRACE | K::EQUAL | K::EXCLAMATION | K::COLON))
+                {
+                    let kind = if open.last().is_some_and(|f| f.t) {
+                        "t"
+                    } else {
+                        "f"
+                    };
+                    return Some(error_at(
+                        src,
+                        PyErrorKind::SyntaxError,
+                        format!(
+                            "{kind}-string: valid expression required before '{}'",
+                            n.text
+                        ),
+                        n.span.start as usize,
+                        n.span.end as usize,
+                    ));
+                }
                 if let Some(f) = open.last_mut() {
                     f.frames.push(Frame::Field(0, i));
                 }
@@ -667,6 +715,9 @@ pub fn literal_error(src: &Source, version: PyVersion, before: usize) -> Option<
                     continue;
                 };
                 *fr = Frame::Spec;
+                if fields_only {
+                    continue;
+                }
                 let t_string = open.last().is_some_and(|f| f.t);
                 if let Some(err) = unparenthesized_lambda(src, version, &toks, open_at, i, t_string)
                 {
