@@ -524,9 +524,10 @@ fn parse_module(
             src.path.clone(),
         )),
     };
-    // rustpython reads a replacement field without an expression as an empty tuple.
+    // Replacement fields the f-string reader takes but CPython rejects (`f"{}"`, a bare
+    // generator).
     let result = match result {
-        Ok(tree) => errors::empty_field_error(src, version).map_or(Ok(tree), Err),
+        Ok(tree) => errors::field_error(src, version).map_or(Ok(tree), Err),
         e => e,
     };
     (result, warnings)

@@ -586,25 +586,33 @@ pub fn literal_error(src: &Source, version: PyVersion, before: usize) -> Option<
     literal_walk(src, version, before, false)
 }
 
-/// `f"{}"`, `f"{=}"`, `f"{!r}"`, `f"{:>3}"`: a replacement field without an expression, which
-/// the built-in parser would read as an empty tuple. `None` when the file has none (a quick
-/// look at the text first: most files have no `{` followed by one of `}=!:`).
-pub fn empty_field_error(src: &Source, version: PyVersion) -> Option<PyError> {
+/// The replacement fields CPython rejects although the built-in reader of f-strings takes
+/// them: `f"{}"`, `f"{=}"`, `f"{!r}"`, `f"{:>3}"` (no expression: read as an empty tuple) and
+/// `f"{x for x in y}"` (read as a generator). `None` when the file has none (a quick look at
+/// the text first: a file without f-strings or t-strings has none).
+pub fn field_error(src: &Source, version: PyVersion) -> Option<PyError> {
     let b = src.text.as_bytes();
-    let suspect = b.iter().enumerate().any(|(i, &c)| {
-        c == b'{'
-            && b[i + 1..]
-                .iter()
-                .find(|x| !matches!(x, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'))
-                .is_some_and(|x| b"}=!:".contains(x))
-    });
-    if !suspect {
+    let prefixed = |q: usize| {
+        let start = b[..q]
+            .iter()
+            .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c >= 0x80))
+            .map_or(0, |k| k + 1);
+        let prefix = &b[start..q];
+        prefix.len() <= 2
+            && prefix.iter().any(|c| b"fFtT".contains(c))
+            && prefix.iter().all(|c| b"fFtTrR".contains(c))
+    };
+    let any_fstring = b
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| matches!(c, b'\'' | b'"') && i > 0 && prefixed(i));
+    if !any_fstring {
         return None;
     }
     literal_walk(src, version, usize::MAX, true)
 }
 
-/// The walk behind [`literal_error`] and, with `fields_only`, [`empty_field_error`].
+/// The walk behind [`literal_error`] and, with `fields_only`, [`field_error`].
 fn literal_walk(
     src: &Source,
     version: PyVersion,
@@ -708,6 +716,68 @@ fn literal_walk(
             (K::RBRACE, Some((_, Frame::Field(..) | Frame::Spec))) => {
                 if let Some(f) = open.last_mut() {
                     f.frames.pop();
+                }
+            }
+            (K::NAME, Some((_, Frame::Field(0, _)))) if t.text == "for" => {
+                // `f"{x for x in y}"`: the expression ends before `for` (or `async for`).
+                let at = if i > 0 && toks[i - 1].text == "async" {
+                    i - 1
+                } else {
+                    i
+                };
+                let kind = if open.last().is_some_and(|f| f.t) {
+                    "t"
+                } else {
+                    "f"
+                };
+                return Some(error_at(
+                    src,
+                    PyErrorKind::SyntaxError,
+                    format!("{kind}-string: expecting '=', or '!', or ':', or '}}'"),
+                    toks[at].span.start as usize,
+                    toks[at].span.end as usize,
+                ));
+            }
+            (K::EXCLAMATION, Some((_, Frame::Field(0, _)))) => {
+                // A conversion: its name right after the `!`, then `:` or `}`.
+                let kind = if open.last().is_some_and(|f| f.t) {
+                    "t"
+                } else {
+                    "f"
+                };
+                let Some(name) = toks.get(i + 1).filter(|n| n.kind == K::NAME) else {
+                    continue;
+                };
+                let msg = if name.span.start != t.span.end {
+                    Some((
+                        "conversion type must come right after the exclamation mark".to_string(),
+                        t.span.start,
+                        name.span.end,
+                    ))
+                } else if !matches!(name.text.as_str(), "s" | "r" | "a") {
+                    Some((
+                        format!(
+                            "invalid conversion character '{}': expected 's', 'r', or 'a'",
+                            name.text
+                        ),
+                        name.span.start,
+                        name.span.end,
+                    ))
+                } else {
+                    toks[i + 2..]
+                        .iter()
+                        .find(|n| n.kind != K::NL)
+                        .filter(|n| !matches!(n.kind, K::COLON | K::RBRACE))
+                        .map(|n| ("expecting ':' or '}'".to_string(), n.span.start, n.span.end))
+                };
+                if let Some((msg, s, e)) = msg {
+                    return Some(error_at(
+                        src,
+                        PyErrorKind::SyntaxError,
+                        format!("{kind}-string: {msg}"),
+                        s as usize,
+                        e as usize,
+                    ));
                 }
             }
             (K::COLON, Some((_, fr @ Frame::Field(0, _)))) => {

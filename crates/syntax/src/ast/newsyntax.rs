@@ -345,6 +345,10 @@ fn field(b: &[u8], open: usize, quote: (u8, bool), raw: bool) -> Option<Field> {
                 }
                 conversion = Some(conv);
                 i += 2;
+                // `f"{x!r }"`: blanks may follow the conversion.
+                while matches!(b.get(i), Some(b' ' | b'\t' | b'\x0c' | b'\n' | b'\r')) {
+                    i += 1;
+                }
                 if !matches!(b.get(i), Some(b':' | b'}')) {
                     return None;
                 }
