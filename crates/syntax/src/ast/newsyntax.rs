@@ -381,6 +381,41 @@ fn field(b: &[u8], open: usize, quote: (u8, bool), raw: bool) -> Option<Field> {
     }
 }
 
+/// The source text `b[from..to]` of a replacement field without its comments (`#` to the end
+/// of the line), as CPython keeps it in an `Interpolation`'s `str` and in the text of `=`.
+fn without_comments(b: &[u8], from: usize, to: usize) -> String {
+    let mut out = Vec::with_capacity(to - from);
+    let mut i = from;
+    while i < to {
+        let c = b[i];
+        let next = if c == b'\'' || c == b'"' {
+            string_token(b, i).map_or(to, |t| t.end)
+        } else if is_ident(c) {
+            let mut k = i;
+            while k < to && is_ident(b[k]) {
+                k += 1;
+            }
+            let prefix = k - i <= 2 && b[i..k].iter().all(|c| b"rRbBuUfFtT".contains(c));
+            if prefix && matches!(b.get(k), Some(b'\'' | b'"')) {
+                string_token(b, i).map_or(to, |t| t.end)
+            } else {
+                k
+            }
+        } else if c == b'#' {
+            while i < to && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        } else {
+            i + 1
+        };
+        let next = next.clamp(i + 1, to);
+        out.extend_from_slice(&b[i..next]);
+        i = next;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The string tokens of the run `b[start..end]` (blanks, continuations and comments between).
 fn string_tokens(b: &[u8], start: usize, end: usize) -> Option<Vec<StrTok>> {
     let mut out = Vec::new();
@@ -818,7 +853,8 @@ impl Converter {
                 }
                 Piece::Field(f) => {
                     if let Some((ds, de)) = f.debug {
-                        values.text(self.text[ds..de].into(), ds, de);
+                        let debug = without_comments(self.text.as_bytes(), ds, de);
+                        values.text(debug.into(), ds, de);
                     }
                     let value =
                         self.sub_expr(f.expr.0, f.expr.1, "an f-string replacement field")?;
@@ -841,7 +877,7 @@ impl Converter {
                     let value = AstValue::Node(Box::new(value));
                     let sp = Some(Span::new(f.open, f.close));
                     let n = if t {
-                        let text = self.text[f.expr.0..f.expr.1].to_string();
+                        let text = without_comments(self.text.as_bytes(), f.expr.0, f.expr.1);
                         make::interpolation(
                             sp,
                             value,
