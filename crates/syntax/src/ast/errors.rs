@@ -809,6 +809,69 @@ enum Frame {
     Spec,
 }
 
+/// Whether the f-string at `s..e` (an unterminated one, up to where its token ends) ends
+/// inside the format spec of a replacement field: `Some(true)` when a nested field has closed
+/// in that spec already, `Some(false)` when none has.
+fn ends_in_spec(text: &str, s: usize, e: usize) -> Option<bool> {
+    let b = &text.as_bytes()[..e.min(text.len())];
+    let mut i = s;
+    while i < b.len() && b[i].is_ascii_alphabetic() {
+        i += 1;
+    }
+    let &q = b.get(i)?;
+    i += if b.get(i + 1) == Some(&q) && b.get(i + 2) == Some(&q) {
+        3
+    } else {
+        1
+    };
+    // The frames, each with whether a nested field has closed in it.
+    let mut frames = vec![(Frame::Text, false)];
+    while i < b.len() {
+        let Some((top, _)) = frames.last_mut() else {
+            break;
+        };
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        i += match (c, &mut *top) {
+            (b'\\', Frame::Text | Frame::Spec) => 2,
+            (b'{', Frame::Text) if next == Some(b'{') => 2,
+            (b'}', Frame::Text) if next == Some(b'}') => 2,
+            (b'{', Frame::Text | Frame::Spec) => {
+                frames.push((Frame::Field(0, 0), false));
+                1
+            }
+            (b'}', Frame::Spec) | (b'}', Frame::Field(0, _)) => {
+                frames.pop();
+                if let Some((_, closed)) = frames.last_mut() {
+                    *closed = true;
+                }
+                1
+            }
+            (b'\'' | b'"', Frame::Field(..)) => {
+                let end = super::newsyntax::string_token(b, i).map_or(b.len(), |t| t.end);
+                end.max(i + 1) - i
+            }
+            (b'(' | b'[' | b'{', Frame::Field(d, _)) => {
+                *d += 1;
+                1
+            }
+            (b')' | b']' | b'}', Frame::Field(d, _)) => {
+                *d = d.saturating_sub(1);
+                1
+            }
+            (b':', fr @ Frame::Field(0, _)) => {
+                *fr = Frame::Spec;
+                1
+            }
+            _ => 1,
+        };
+    }
+    match frames.last() {
+        Some(&(Frame::Spec, closed)) => Some(closed),
+        _ => None,
+    }
+}
+
 /// `f"{lambda x: x}"`: the `:` that ends a lambda's parameters starts the format spec instead,
 /// and CPython names the mistake, from the `lambda` to that `:`. `open_at` is the field's `{`,
 /// `colon` the `:` at its depth 0. The lambda is the last at depth 0 before the colon, where
@@ -1120,6 +1183,32 @@ fn tok_error(src: &Source, te: TokError) -> PyError {
             } else {
                 pos(src, detected).0
             };
+            // A newline in the format spec of a single-quoted f-string (unless a nested field
+            // has closed in that spec: CPython's tokenizer then reads on to the line's end).
+            if fstring && !triple {
+                let nl = sub(text, start, usize::MAX).find('\n').map(|k| start + k);
+                if let Some(nl) = nl.filter(|&nl| ends_in_spec(text, start, nl) == Some(false)) {
+                    let kind = if sub(text, start, nl)
+                        .chars()
+                        .take_while(char::is_ascii_alphabetic)
+                        .any(|c| c.eq_ignore_ascii_case(&'t'))
+                    {
+                        "t"
+                    } else {
+                        "f"
+                    };
+                    return error_at(
+                        src,
+                        PyErrorKind::SyntaxError,
+                        format!(
+                            "{kind}-string: newlines are not allowed in format specifiers for \
+                             single quoted {kind}-strings"
+                        ),
+                        nl,
+                        nl,
+                    );
+                }
+            }
             let what = match (triple, fstring) {
                 (false, false) => "unterminated string literal",
                 (true, false) => "unterminated triple-quoted string literal",
@@ -1667,7 +1756,15 @@ fn fstring_error(
                 None => unsupported(),
             }
         }
-        F::UnclosedLbrace => syntax("f-string: expecting '}'".into(), body.len() - 1),
+        F::UnclosedLbrace => {
+            // Inside a format spec CPython also expects more of the spec.
+            let msg = if ends_in_spec(text, s, e).is_some() {
+                "f-string: expecting '}', or format specs"
+            } else {
+                "f-string: expecting '}'"
+            };
+            syntax(msg.into(), body.len() - 1)
+        }
         _ => unsupported(),
     }
 }

@@ -238,6 +238,10 @@ fn body(
     let (q, triple) = quote;
     let mut out = Vec::new();
     let mut lit = i;
+    // In a format spec, CPython's tokenizer reads `{{` as a field holding a set or dict until
+    // a nested field has closed, and as an escaped `{` after (`f"{x:{y}{{z}}}"` is the spec
+    // `{y}{z` and then the text `}`).
+    let mut field_closed = false;
     loop {
         let c = *b.get(i)?;
         match c {
@@ -253,7 +257,7 @@ fn body(
                 }
                 _ => i += 2,
             },
-            b'{' if !spec && b.get(i + 1) == Some(&b'{') => i += 2,
+            b'{' if (!spec || field_closed) && b.get(i + 1) == Some(&b'{') => i += 2,
             b'}' if spec => break,
             b'}' if b.get(i + 1) == Some(&b'}') => i += 2,
             b'}' => return None,
@@ -265,6 +269,7 @@ fn body(
                 i = f.close;
                 lit = i;
                 out.push(Piece::Field(f));
+                field_closed = true;
             }
             b'\n' if !triple => return None,
             c if c == q => {
@@ -847,7 +852,8 @@ impl Converter {
         for p in pieces {
             match p {
                 Piece::Lit(s, e) => {
-                    let value = literal_value(&self.text[*s..*e], raw, !spec)
+                    // A spec's text holds `{{` only as an escape (see `body`), never `}}`.
+                    let value = literal_value(&self.text[*s..*e], raw, true)
                         .ok_or_else(|| unsupported(*s, what))?;
                     values.text(value, *s, *e);
                 }
