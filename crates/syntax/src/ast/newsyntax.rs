@@ -522,17 +522,22 @@ fn literal_value(text: &str, raw: bool, fbody: bool) -> Option<PyStr> {
 #[derive(Default)]
 struct Values {
     out: Vec<AstValue>,
-    pending: Option<(PyStr, usize, usize)>,
+    /// The text so far, where it starts and ends, and whether its first piece was a plain
+    /// string with the `u` prefix (the `Constant` then has `kind='u'`).
+    pending: Option<(PyStr, usize, usize, bool)>,
 }
 
 impl Values {
     fn text(&mut self, value: PyStr, start: usize, end: usize) {
+        self.text_from(value, start, end, false);
+    }
+    fn text_from(&mut self, value: PyStr, start: usize, end: usize, u: bool) {
         match &mut self.pending {
-            Some((acc, _, e)) => {
+            Some((acc, _, e, _)) => {
                 *acc = acc.concat(&value);
                 *e = end;
             }
-            None => self.pending = Some((value, start, end)),
+            None => self.pending = Some((value, start, end, u)),
         }
     }
     fn node(&mut self, n: AstNode) {
@@ -540,12 +545,17 @@ impl Values {
         self.out.push(AstValue::Node(Box::new(n)));
     }
     fn flush(&mut self) {
-        if let Some((t, s, e)) = self.pending.take() {
+        if let Some((t, s, e, u)) = self.pending.take() {
             if !t.is_empty() {
+                let kind = if u {
+                    AstValue::Str("u".into())
+                } else {
+                    AstValue::None
+                };
                 self.out.push(AstValue::Node(Box::new(make::constant(
                     Some(Span::new(s, e)),
                     AstValue::Const(Constant::Str(t)),
-                    AstValue::None,
+                    kind,
                 ))));
             }
         }
@@ -802,20 +812,22 @@ impl Converter {
                 let (pieces, _) = body(b, bs, tok.quote, tok.raw, false)
                     .ok_or_else(|| unsupported(tok.start, what))?;
                 self.pieces(&mut values, &pieces, tok.raw, tok.t, false, tok.end)?;
-            } else if be > bs {
-                if !tok.raw {
+            } else {
+                // An empty string counts too: it starts the constant (its position, its kind).
+                if !tok.raw && be > bs {
                     self.escape_warnings(bs, be, false, false, tok.start);
                 }
                 let value = literal_value(&self.text[bs..be], tok.raw, false)
                     .ok_or_else(|| unsupported(tok.start, what))?;
-                values.text(value, tok.start, tok.end);
+                let u = self.text[tok.start..bs].contains(['u', 'U']);
+                values.text_from(value, tok.start, tok.end, u);
             }
         }
         if !toks.iter().any(|t| t.f || t.t) {
             // Only plain strings (read here for a lone surrogate): one Constant, `kind='u'`
             // when the first literal has the u prefix.
             let value = match values.pending.take() {
-                Some((v, _, _)) => v,
+                Some((v, _, _, _)) => v,
                 None => PyStr::default(),
             };
             let prefix = &self.text[toks[0].start..toks[0].body.0];
