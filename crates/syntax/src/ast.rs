@@ -527,7 +527,7 @@ fn parse_module(
     // Replacement fields the f-string reader takes but CPython rejects (`f"{}"`, a bare
     // generator).
     let result = match result {
-        Ok(tree) => errors::field_error(src, version).map_or(Ok(tree), Err),
+        Ok(tree) if sc.fstrings => errors::field_error(src, version).map_or(Ok(tree), Err),
         e => e,
     };
     (result, warnings)

@@ -490,7 +490,6 @@ fn first_bad_escape(body: &str, bytes: bool) -> Option<String> {
     let total: usize = body.chars().map(width).sum();
     let mut chars = body.chars().peekable();
     let mut p = 0;
-    let fail = Some;
     let decode = |start: usize, end: usize, why: &str| {
         format!(
             "(unicode error) 'unicodeescape' codec can't decode bytes in position {start}-{}: {why}",
@@ -516,7 +515,7 @@ fn first_bad_escape(body: &str, bytes: bool) -> Option<String> {
             }
             'N' if !bytes => {
                 if chars.peek() != Some(&'{') {
-                    return fail(decode(start, p, "malformed \\N character escape"));
+                    return Some(decode(start, p, "malformed \\N character escape"));
                 }
                 chars.next();
                 p += 1;
@@ -532,10 +531,10 @@ fn first_bad_escape(body: &str, bytes: bool) -> Option<String> {
                 }
                 if !closed || name.is_empty() {
                     let end = if closed { start + 3 } else { total };
-                    return fail(decode(start, end, "malformed \\N character escape"));
+                    return Some(decode(start, end, "malformed \\N character escape"));
                 }
                 if unicode_names2::character(&name.to_uppercase()).is_none() {
-                    return fail(decode(start, p, "unknown Unicode character name"));
+                    return Some(decode(start, p, "unknown Unicode character name"));
                 }
                 continue;
             }
@@ -556,7 +555,7 @@ fn first_bad_escape(body: &str, bytes: bool) -> Option<String> {
         }
         if found < digits {
             if bytes {
-                return fail(format!(
+                return Some(format!(
                     "(value error) invalid \\x escape at position {start}"
                 ));
             }
@@ -565,10 +564,10 @@ fn first_bad_escape(body: &str, bytes: bool) -> Option<String> {
                 'u' => "truncated \\uXXXX escape",
                 _ => "truncated \\UXXXXXXXX escape",
             };
-            return fail(decode(start, p, what));
+            return Some(decode(start, p, what));
         }
         if k == 'U' && value > 0x10FFFF {
-            return fail(decode(start, p, "illegal Unicode character"));
+            return Some(decode(start, p, "illegal Unicode character"));
         }
     }
     None
@@ -588,27 +587,9 @@ pub fn literal_error(src: &Source, version: PyVersion, before: usize) -> Option<
 
 /// The replacement fields CPython rejects although the built-in reader of f-strings takes
 /// them: `f"{}"`, `f"{=}"`, `f"{!r}"`, `f"{:>3}"` (no expression: read as an empty tuple) and
-/// `f"{x for x in y}"` (read as a generator). `None` when the file has none (a quick look at
-/// the text first: a file without f-strings or t-strings has none).
+/// `f"{x for x in y}"` (read as a generator). Called after a successful parse of a file that
+/// holds f-strings or t-strings.
 pub fn field_error(src: &Source, version: PyVersion) -> Option<PyError> {
-    let b = src.text.as_bytes();
-    let prefixed = |q: usize| {
-        let start = b[..q]
-            .iter()
-            .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c >= 0x80))
-            .map_or(0, |k| k + 1);
-        let prefix = &b[start..q];
-        prefix.len() <= 2
-            && prefix.iter().any(|c| b"fFtT".contains(c))
-            && prefix.iter().all(|c| b"fFtTrR".contains(c))
-    };
-    let any_fstring = b
-        .iter()
-        .enumerate()
-        .any(|(i, &c)| matches!(c, b'\'' | b'"') && i > 0 && prefixed(i));
-    if !any_fstring {
-        return None;
-    }
     literal_walk(src, version, usize::MAX, true)
 }
 
@@ -643,6 +624,21 @@ fn literal_walk(
         if t.span.start as usize >= before {
             break;
         }
+        // `f-string: …` or `t-string: …`, as the innermost open literal is.
+        let letter = if open.last().is_some_and(|f| f.t) {
+            't'
+        } else {
+            'f'
+        };
+        let fail = |msg: String, s: u32, e: u32| {
+            Some(error_at(
+                src,
+                PyErrorKind::SyntaxError,
+                format!("{letter}-string: {msg}"),
+                s as usize,
+                e as usize,
+            ))
+        };
         let top = open
             .last_mut()
             .and_then(|f| f.frames.last_mut().map(|fr| (f.raw, fr)));
@@ -690,21 +686,8 @@ fn literal_walk(
                 if let Some(n) = next
                     .filter(|n| matches!(n.kind, K::RBRACE | K::EQUAL | K::EXCLAMATION | K::COLON))
                 {
-                    let kind = if open.last().is_some_and(|f| f.t) {
-                        "t"
-                    } else {
-                        "f"
-                    };
-                    return Some(error_at(
-                        src,
-                        PyErrorKind::SyntaxError,
-                        format!(
-                            "{kind}-string: valid expression required before '{}'",
-                            n.text
-                        ),
-                        n.span.start as usize,
-                        n.span.end as usize,
-                    ));
+                    let msg = format!("valid expression required before '{}'", n.text);
+                    return fail(msg, n.span.start, n.span.end);
                 }
                 if let Some(f) = open.last_mut() {
                     f.frames.push(Frame::Field(0, i));
@@ -725,26 +708,11 @@ fn literal_walk(
                 } else {
                     i
                 };
-                let kind = if open.last().is_some_and(|f| f.t) {
-                    "t"
-                } else {
-                    "f"
-                };
-                return Some(error_at(
-                    src,
-                    PyErrorKind::SyntaxError,
-                    format!("{kind}-string: expecting '=', or '!', or ':', or '}}'"),
-                    toks[at].span.start as usize,
-                    toks[at].span.end as usize,
-                ));
+                let msg = "expecting '=', or '!', or ':', or '}'".to_string();
+                return fail(msg, toks[at].span.start, toks[at].span.end);
             }
             (K::EXCLAMATION, Some((_, Frame::Field(0, _)))) => {
                 // A conversion: its name right after the `!`, then `:` or `}`.
-                let kind = if open.last().is_some_and(|f| f.t) {
-                    "t"
-                } else {
-                    "f"
-                };
                 let Some(name) = toks.get(i + 1).filter(|n| n.kind == K::NAME) else {
                     continue;
                 };
@@ -771,13 +739,7 @@ fn literal_walk(
                         .map(|n| ("expecting ':' or '}'".to_string(), n.span.start, n.span.end))
                 };
                 if let Some((msg, s, e)) = msg {
-                    return Some(error_at(
-                        src,
-                        PyErrorKind::SyntaxError,
-                        format!("{kind}-string: {msg}"),
-                        s as usize,
-                        e as usize,
-                    ));
+                    return fail(msg, s, e);
                 }
             }
             (K::COLON, Some((_, fr @ Frame::Field(0, _)))) => {
@@ -788,9 +750,7 @@ fn literal_walk(
                 if fields_only {
                     continue;
                 }
-                let t_string = open.last().is_some_and(|f| f.t);
-                if let Some(err) = unparenthesized_lambda(src, version, &toks, open_at, i, t_string)
-                {
+                if let Some(err) = unparenthesized_lambda(src, version, &toks, open_at, i, letter) {
                     return Some(err);
                 }
             }
@@ -883,7 +843,7 @@ fn unparenthesized_lambda(
     toks: &[cpyviz_model::tokens::Token],
     open_at: usize,
     colon: usize,
-    t_string: bool,
+    letter: char,
 ) -> Option<PyError> {
     use cpyviz_model::tokens::TokenKind as K;
     let mut depth = 0usize;
@@ -916,11 +876,10 @@ fn unparenthesized_lambda(
     let params = src.text.get(params_from..params_to)?;
     let probe = Source::from_text(src.path.clone(), format!("(lambda{params}: 0)\n"));
     super::parse_module(&probe, version, false).0.ok()?;
-    let kind = if t_string { "t-string" } else { "f-string" };
     Some(error_at(
         src,
         PyErrorKind::SyntaxError,
-        format!("{kind}: lambda expressions are not allowed without parentheses"),
+        format!("{letter}-string: lambda expressions are not allowed without parentheses"),
         start,
         end,
     ))

@@ -300,19 +300,7 @@ fn field(b: &[u8], open: usize, quote: (u8, bool), raw: bool) -> Option<Field> {
     loop {
         let c = *b.get(i)?;
         match c {
-            b'\'' | b'"' => i = string_token(b, i)?.end,
-            c if is_ident(c) => {
-                let mut k = i;
-                while k < b.len() && is_ident(b[k]) {
-                    k += 1;
-                }
-                let prefix = k - i <= 2 && b[i..k].iter().all(|c| b"rRbBuUfFtT".contains(c));
-                i = if prefix && matches!(b.get(k), Some(b'\'' | b'"')) {
-                    string_token(b, i)?.end
-                } else {
-                    k
-                };
-            }
+            c if c == b'\'' || c == b'"' || is_ident(c) => i = word_end(b, i)?,
             b'#' => {
                 while *b.get(i)? != b'\n' {
                     i += 1;
@@ -386,6 +374,24 @@ fn field(b: &[u8], open: usize, quote: (u8, bool), raw: bool) -> Option<Field> {
     }
 }
 
+/// The end of the string literal (prefix included) or the name starting at `b[i]`, a quote
+/// or an identifier character; `None` for a string literal without its end.
+fn word_end(b: &[u8], i: usize) -> Option<usize> {
+    if matches!(b[i], b'\'' | b'"') {
+        return Some(string_token(b, i)?.end);
+    }
+    let mut k = i;
+    while k < b.len() && is_ident(b[k]) {
+        k += 1;
+    }
+    let prefix = k - i <= 2 && b[i..k].iter().all(|c| b"rRbBuUfFtT".contains(c));
+    if prefix && matches!(b.get(k), Some(b'\'' | b'"')) {
+        Some(string_token(b, i)?.end)
+    } else {
+        Some(k)
+    }
+}
+
 /// The source text `b[from..to]` of a replacement field without its comments (`#` to the end
 /// of the line), as CPython keeps it in an `Interpolation`'s `str` and in the text of `=`.
 fn without_comments(b: &[u8], from: usize, to: usize) -> String {
@@ -393,19 +399,8 @@ fn without_comments(b: &[u8], from: usize, to: usize) -> String {
     let mut i = from;
     while i < to {
         let c = b[i];
-        let next = if c == b'\'' || c == b'"' {
-            string_token(b, i).map_or(to, |t| t.end)
-        } else if is_ident(c) {
-            let mut k = i;
-            while k < to && is_ident(b[k]) {
-                k += 1;
-            }
-            let prefix = k - i <= 2 && b[i..k].iter().all(|c| b"rRbBuUfFtT".contains(c));
-            if prefix && matches!(b.get(k), Some(b'\'' | b'"')) {
-                string_token(b, i).map_or(to, |t| t.end)
-            } else {
-                k
-            }
+        let next = if c == b'\'' || c == b'"' || is_ident(c) {
+            word_end(b, i).unwrap_or(to)
         } else if c == b'#' {
             while i < to && b[i] != b'\n' {
                 i += 1;

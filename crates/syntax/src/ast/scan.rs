@@ -71,6 +71,8 @@ pub struct Scan {
     /// Identifiers with non-ASCII characters (byte ranges), all valid: the parser reads them
     /// behind ASCII placeholders, and NFKC-normalizes them (`_PyPegen_new_identifier`).
     pub unicode_idents: Vec<(usize, usize)>,
+    /// Whether the source holds an f-string or a t-string.
+    pub fstrings: bool,
 }
 
 impl Scan {
@@ -170,6 +172,7 @@ impl Lexer<'_> {
                 _ => runs.push((s, e, newer, ft)),
             }
         }
+        self.out.fstrings = runs.iter().any(|r| r.3);
         // Every run with an f-string or t-string is read by newsyntax, which knows CPython's
         // positions; rustpython can still read the runs without newer syntax.
         let strings = runs
